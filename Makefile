@@ -1,0 +1,81 @@
+# tern: one make builds the library, the server and the client into $(BUILD).
+#   make            build build/ternd and build/tern
+#   make run        build and start ternd on its built-in default (Ctrl-C stops it)
+#   make test       install test dependencies (as root), build, run every test
+#   make SAN=1      the same with AddressSanitizer + UndefinedBehaviorSanitizer
+#                   (into build/san unless BUILD is given)
+CC      ?= cc
+SAN     ?= 0
+ifeq ($(SAN),1)
+BUILD   ?= build/san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT     ?= -O1
+else
+BUILD   ?= build
+SANFLAGS =
+OPT     ?= -O2
+endif
+CFLAGS  ?= $(OPT) -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
+ALLFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -pthread
+LDLIBS   = -pthread
+
+LIB_SRC    := $(wildcard src/lib/*.c)
+DB_SRC     := $(wildcard src/db/*.c)
+RESOLVE_SRC:= $(wildcard src/resolve/*.c)
+SERVER_SRC := $(wildcard src/server/*.c)
+CLIENT_SRC := $(wildcard src/client/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_OBJ    := $(call obj,$(LIB_SRC))
+DB_OBJ     := $(call obj,$(DB_SRC) $(RESOLVE_SRC))
+SERVER_OBJ := $(call obj,$(SERVER_SRC))
+# everything of the server except main(), so unit tests can link it
+SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_OBJ))
+CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all run test unit check-deps clean bench fuzz
+all: $(BUILD)/ternd $(BUILD)/tern
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLFLAGS) -c $< -o $@
+
+$(BUILD)/libtern.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ternd: $(SERVER_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libtern.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+run: all
+	./$(BUILD)/ternd
+
+# The one command that runs every test: unit tests (cmocka), system tests
+# (pytest against the real binaries on loopback), then the whole suite again
+# under ASan+UBSan. Ends with the line "N passed, N failed".
+test:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory SAN=1 all unit
+	@/usr/bin/python3 tests/run.py --build build --san-build build/san
+
+bench: all
+	bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,162 @@
+/* tern/msg.h: DNS messages (RFC 1035 4.1) and EDNS(0) (RFC 6891).
+ *
+ * Three tools:
+ *  - tern_query_parse: the server's strict parse of an incoming query;
+ *  - tern_msgw: composes a message (question, RRs with compression, OPT),
+ *    with marks to roll back an RRset that did not fit (truncation);
+ *  - tern_msg_iter: walks every record of any message (client, forwarder). */
+#ifndef TERN_MSG_H
+#define TERN_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/error.h"
+#include "tern/name.h"
+#include "tern/rr.h"
+#include "tern/wire.h"
+
+#define TERN_HDR_LEN 12
+#define TERN_UDP_MIN 512         /* RFC 1035 4.2.1 */
+#define TERN_EDNS_SIZE 1232      /* DNS Flag Day 2020 */
+#define TERN_MSG_MAX 65535
+
+/* Header flags in the 16-bit word after the ID. */
+#define TERN_F_QR 0x8000u
+#define TERN_F_AA 0x0400u
+#define TERN_F_TC 0x0200u
+#define TERN_F_RD 0x0100u
+#define TERN_F_RA 0x0080u
+#define TERN_F_AD 0x0020u
+#define TERN_F_CD 0x0010u
+#define TERN_OPCODE(f) (((f) >> 11) & 0xfu)
+#define TERN_RCODE(f) ((f) & 0xfu)
+
+enum tern_opcode { TERN_OP_QUERY = 0, TERN_OP_IQUERY = 1, TERN_OP_STATUS = 2, TERN_OP_NOTIFY = 4, TERN_OP_UPDATE = 5 };
+
+enum tern_rcode {
+	TERN_R_NOERROR = 0,
+	TERN_R_FORMERR = 1,
+	TERN_R_SERVFAIL = 2,
+	TERN_R_NXDOMAIN = 3,
+	TERN_R_NOTIMP = 4,
+	TERN_R_REFUSED = 5,
+	TERN_R_YXDOMAIN = 6,
+	TERN_R_NOTAUTH = 9,
+	TERN_R_BADVERS = 16, /* extended: needs OPT */
+	TERN_R_BADCOOKIE = 23,
+};
+const char *tern_rcode_name(unsigned rcode); /* "NOERROR", ..., or NULL */
+
+enum tern_section { TERN_S_QUESTION = 0, TERN_S_ANSWER = 1, TERN_S_AUTHORITY = 2, TERN_S_ADDITIONAL = 3 };
+
+/* EDNS option codes */
+#define TERN_OPT_NSID 3
+#define TERN_OPT_COOKIE 10
+
+typedef struct tern_hdr {
+	uint16_t id, flags;
+	uint16_t count[4]; /* indexed by tern_section */
+} tern_hdr;
+
+/* What the server needs of a query. */
+typedef struct tern_query {
+	tern_hdr hdr;
+	uint8_t qname[TERN_NAME_MAX]; /* case as sent */
+	size_t qname_len;
+	uint16_t qtype, qclass;
+	size_t question_end; /* offset just past the question */
+	/* EDNS */
+	bool edns;           /* an OPT record was present */
+	uint8_t edns_version;
+	bool edns_do;
+	uint16_t edns_size;  /* advertised payload size, as sent */
+	bool nsid;           /* NSID option present */
+	uint8_t cookie[40];  /* client cookie (8) + server cookie (8..32) */
+	uint8_t cookie_len;  /* 0 if none */
+} tern_query;
+
+/* Result of tern_query_parse: what to do with the packet. */
+enum tern_qparse {
+	TERN_Q_OK = 0,      /* a well-formed QUERY: answer it */
+	TERN_Q_DROP,        /* send nothing (a response, or too short for a header) */
+	TERN_Q_FORMERR,     /* answer FORMERR (question echoed if it parsed) */
+	TERN_Q_NOTIMP,      /* answer NOTIMP: opcode other than QUERY */
+	TERN_Q_BADVERS,     /* answer BADVERS: EDNS version above 0 */
+};
+
+/* Parses an incoming query. Fills q as far as it got (q->question_end is 0
+ * if the question did not parse). Rules: QR=1 or < 12 bytes: drop; QDCOUNT
+ * != 1, a bad question, bad records, more than one OPT, an OPT outside the
+ * additional section or not owned by the root, or trailing bytes: FORMERR. */
+enum tern_qparse tern_query_parse(const uint8_t *pkt, size_t len, tern_query *q);
+
+/* ---- composing ---- */
+
+typedef struct tern_msgw {
+	tern_wr w;
+	tern_ctab ct;
+	uint16_t count[4];
+	size_t limit;     /* RRs must end at or before this offset (room for OPT kept aside) */
+	bool truncated;   /* an RRset was left out for lack of room */
+} tern_msgw;
+
+typedef struct tern_msgw_mark {
+	size_t pos;
+	unsigned ct_n;
+	uint16_t count[4];
+} tern_msgw_mark;
+
+/* Starts a message in buf (cap bytes) with id and flags; RRs may use at most
+ * limit bytes in all (limit <= cap; the rest is for the OPT record). The
+ * header's counts are written by tern_msgw_finish. */
+void tern_msgw_init(tern_msgw *m, uint8_t *buf, size_t cap, size_t limit, uint16_t id, uint16_t flags);
+/* Writes the question; the name's case is kept as given. */
+int tern_msgw_question(tern_msgw *m, const uint8_t *qname, uint16_t qtype, uint16_t qclass);
+/* Appends one RR. Returns 0, or TERN_ESPACE if it would pass the limit (the
+ * message is then unchanged: roll back to a mark to drop a partial RRset). */
+int tern_msgw_rr(tern_msgw *m, enum tern_section s, const uint8_t *owner, uint16_t type, uint16_t cls,
+                 uint32_t ttl, const uint8_t *rdata, size_t rdlen);
+tern_msgw_mark tern_msgw_get_mark(const tern_msgw *m);
+void tern_msgw_rollback(tern_msgw *m, const tern_msgw_mark *mk);
+/* Appends an OPT RR (may use the room above limit). ext_rcode is the full
+ * 12-bit rcode (its upper 8 bits go in OPT). opts: already encoded options
+ * (code, length, data)..., or NULL. */
+int tern_msgw_opt(tern_msgw *m, uint16_t payload, unsigned ext_rcode, bool do_bit, const uint8_t *opts,
+                  size_t optlen);
+/* Sets the rcode (low 4 bits) and TC if truncated, writes the counts; returns
+ * the message length or an error. */
+int tern_msgw_finish(tern_msgw *m, unsigned rcode);
+
+/* ---- reading any message ---- */
+
+typedef struct tern_rr {
+	enum tern_section section;
+	uint8_t owner[TERN_NAME_MAX];
+	size_t owner_len;
+	uint16_t type, cls;
+	uint32_t ttl;            /* 0 in the question */
+	uint16_t rdlen;          /* as in the packet (may include compressed names) */
+	size_t rdata_off;        /* offset of the RDATA in the packet */
+} tern_rr;
+
+typedef struct tern_msg_iter {
+	tern_rd r;
+	tern_hdr hdr;
+	unsigned section;
+	unsigned left; /* records left in this section */
+} tern_msg_iter;
+
+/* Reads the header. Returns 0 or TERN_EMALFORMED. */
+TERN_WUR int tern_msg_iter_init(tern_msg_iter *it, const uint8_t *pkt, size_t len);
+/* Next question entry or RR, in packet order. Returns 1 with rr filled, 0 at
+ * the end, or a negative error. */
+TERN_WUR int tern_msg_next(tern_msg_iter *it, tern_rr *rr);
+
+/* One RR as a line of zone-file text, like dig:
+ * "owner.\tTTL\tCLASS\tTYPE\tRDATA" (question entries: ";owner.\t\tCLASS\tTYPE").
+ * Returns the length or an error. */
+int tern_rr_to_text(const uint8_t *pkt, size_t len, const tern_rr *rr, char *buf, size_t cap);
+
+#endif
