@@ -1,0 +1,305 @@
+/* answer.c: the RFC 1034 4.3.2 algorithm over a zone set, composing the
+ * response as it goes. One pass per name in the CNAME/DNAME chain:
+ *   exact match      -> the RRset, or the CNAME to follow, or NODATA;
+ *   at/below a cut   -> a referral (NS in authority, glue in additional);
+ *   below a DNAME    -> DNAME plus a synthesized CNAME (RFC 6672 3.1);
+ *   no such name     -> the wildcard at the closest encloser (RFC 4592),
+ *                       else NXDOMAIN.
+ * Negative answers carry the SOA with TTL min(SOA TTL, MINIMUM)
+ * (RFC 2308 3 and 5). */
+#include <string.h>
+
+#include "db/answer.h"
+#include "tern/rr.h"
+
+#define MAX_ADDL 32
+
+typedef struct ctx {
+	const db_set *set;
+	tern_msgw *m;
+	const tern_query *q;
+	bool tcp;
+	db_result *res;
+	struct {
+		const uint8_t *name;
+		const db_zone *glue_zone; /* non-NULL: glue from this zone */
+		bool required;            /* in-domain glue: TC if it does not fit */
+	} addl[MAX_ADDL];
+	unsigned naddl;
+	const db_node *visited[DB_MAX_CHAIN + 1];
+	unsigned nvisited;
+	uint8_t synth[DB_MAX_CHAIN][TERN_NAME_MAX]; /* DNAME-synthesized names */
+	unsigned nsynth;
+} ctx;
+
+/* Adds a whole RRset or nothing. A section that would overflow marks the
+ * message truncated (RFC 2181 9) and stops all further additions. */
+static bool put_rrset(ctx *c, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
+{
+	if (c->m->truncated)
+		return false;
+	tern_msgw_mark mk = tern_msgw_get_mark(c->m);
+	const uint8_t *p = s->rdata;
+	for (unsigned i = 0; i < s->count; i++) {
+		uint16_t len;
+		const uint8_t *rd = rrset_rdata(p, &len);
+		if (tern_msgw_rr(c->m, sec, owner, s->type, TERN_C_IN, ttl, rd, len)) {
+			tern_msgw_rollback(c->m, &mk);
+			if (sec != TERN_S_ADDITIONAL)
+				c->m->truncated = true;
+			return false;
+		}
+		p = rd + len;
+	}
+	return true;
+}
+
+static void want_addl(ctx *c, const uint8_t *name, const db_zone *glue_zone, bool required)
+{
+	for (unsigned i = 0; i < c->naddl; i++)
+		if (tern_name_eq(c->addl[i].name, name))
+			return;
+	if (c->naddl < MAX_ADDL) {
+		c->addl[c->naddl].name = name;
+		c->addl[c->naddl].glue_zone = glue_zone;
+		c->addl[c->naddl].required = required;
+		c->naddl++;
+	}
+}
+
+/* Queues the names that the additional section should give addresses for
+ * (RFC 1035 3.3.9 MX, 3.3.11 NS; RFC 2782 SRV). */
+static void addl_targets(ctx *c, const db_rrset *s)
+{
+	if (s->type != TERN_T_NS && s->type != TERN_T_MX && s->type != TERN_T_SRV)
+		return;
+	const uint8_t *p = s->rdata;
+	for (unsigned i = 0; i < s->count; i++) {
+		uint16_t len;
+		const uint8_t *rd = rrset_rdata(p, &len);
+		const uint8_t *t = tern_rdata_target(s->type, rd, len);
+		if (t && t[0])
+			want_addl(c, t, NULL, false);
+		p = rd + len;
+	}
+}
+
+static void put_soa(ctx *c, const db_zone *z)
+{
+	if (z->soa)
+		put_rrset(c, TERN_S_AUTHORITY, z->origin, z->soa, z->neg_ttl);
+}
+
+static void referral(ctx *c, const db_zone *z, const db_node *cut)
+{
+	const db_rrset *ns = node_rrset(cut, TERN_T_NS);
+	if (!ns)
+		return;
+	if (c->nvisited <= 1)
+		c->res->aa = false; /* RFC 1034 4.3.2 step 3b: not authoritative */
+	put_rrset(c, TERN_S_AUTHORITY, cut->name, ns, ns->ttl);
+	const uint8_t *p = ns->rdata;
+	for (unsigned i = 0; i < ns->count; i++) {
+		uint16_t len;
+		const uint8_t *t = rrset_rdata(p, &len);
+		/* RFC 9471: glue for names inside the delegated zone is required */
+		if (tern_name_is_sub(t, z->origin))
+			want_addl(c, t, z, tern_name_is_sub(t, cut->name));
+		p = t + len;
+	}
+}
+
+static void put_addl(ctx *c)
+{
+	static const uint16_t types[2] = {TERN_T_A, TERN_T_AAAA};
+	for (unsigned i = 0; i < c->naddl && !c->m->truncated; i++) {
+		const uint8_t *name = c->addl[i].name;
+		const db_node *n;
+		if (c->addl[i].glue_zone) {
+			n = zone_find(c->addl[i].glue_zone, name);
+		} else {
+			const db_zone *z = db_set_find(c->set, name);
+			n = z ? zone_find(z, name) : NULL;
+			if (n && (n->flags & (DB_OCCLUDED | DB_UNDER_DNAME)))
+				n = NULL; /* not authoritative data */
+		}
+		if (!n)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			const db_rrset *s = node_rrset(n, types[k]);
+			if (s && !put_rrset(c, TERN_S_ADDITIONAL, n->name, s, s->ttl) && c->addl[i].required)
+				c->m->truncated = true;
+		}
+	}
+}
+
+enum step { DONE, FOLLOW };
+
+/* Answers at node n (an exact match or a wildcard) for owner name; sets
+ * *next when a CNAME is to be followed. */
+static enum step at_node(ctx *c, const db_zone *z, const db_node *n, const uint8_t *owner, const uint8_t **next)
+{
+	uint16_t qtype = c->q->qtype;
+	if (qtype == TERN_T_ANY) {
+		if (!n->nrrsets) {
+			put_soa(c, z);
+			return DONE;
+		}
+		/* RFC 8482 4.1: over UDP one RRset (the lowest type number);
+		 * over TCP, where size is no amplification risk, all of them. */
+		unsigned count = c->tcp ? n->nrrsets : 1;
+		for (unsigned i = 0; i < count; i++) {
+			put_rrset(c, TERN_S_ANSWER, owner, &n->rrsets[i], n->rrsets[i].ttl);
+			addl_targets(c, &n->rrsets[i]);
+		}
+		return DONE;
+	}
+	const db_rrset *s = node_rrset(n, qtype);
+	if (s) {
+		put_rrset(c, TERN_S_ANSWER, owner, s, s->ttl);
+		addl_targets(c, s);
+		return DONE;
+	}
+	const db_rrset *cname = node_rrset(n, TERN_T_CNAME);
+	if (cname) {
+		put_rrset(c, TERN_S_ANSWER, owner, cname, cname->ttl);
+		uint16_t len;
+		*next = rrset_rdata(cname->rdata, &len);
+		return FOLLOW;
+	}
+	put_soa(c, z); /* NODATA (RFC 2308 2.2) */
+	return DONE;
+}
+
+/* RFC 6672 3.1: the DNAME, then a CNAME from name to name with the DNAME's
+ * owner replaced by its target. */
+static enum step dname_synth(ctx *c, const db_node *d, const uint8_t *name, const uint8_t **next)
+{
+	const db_rrset *ds = node_rrset(d, TERN_T_DNAME);
+	uint16_t tlen;
+	const uint8_t *target = rrset_rdata(ds->rdata, &tlen);
+	size_t plen = tern_name_len(name) - tern_name_len(d->name);
+	if (!put_rrset(c, TERN_S_ANSWER, d->name, ds, ds->ttl))
+		return DONE;
+	if (c->nsynth >= DB_MAX_CHAIN)
+		return DONE;
+	uint8_t *out = c->synth[c->nsynth];
+	size_t outlen;
+	if (tern_name_concat(name, plen, target, out, &outlen)) {
+		c->res->rcode = TERN_R_YXDOMAIN; /* RFC 6672 2.2 */
+		return DONE;
+	}
+	c->nsynth++;
+	db_rrset cn = {.type = TERN_T_CNAME, .count = 1, .ttl = ds->ttl};
+	uint8_t buf[2 + TERN_NAME_MAX];
+	uint16_t l = (uint16_t)outlen;
+	memcpy(buf, &l, 2);
+	memcpy(buf + 2, out, outlen);
+	cn.rdata = buf;
+	if (!put_rrset(c, TERN_S_ANSWER, name, &cn, cn.ttl))
+		return DONE;
+	if (c->q->qtype == TERN_T_CNAME)
+		return DONE;
+	*next = out;
+	return FOLLOW;
+}
+
+/* One name of the chain in zone z. */
+static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t *name, const uint8_t **next)
+{
+	uint16_t qtype = c->q->qtype;
+	const db_node *n = zone_find(z, name);
+	if (n) {
+		if (n->flags & DB_UNDER_DNAME)
+			return dname_synth(c, n->dname, name, next);
+		if (n->flags & DB_OCCLUDED) {
+			referral(c, z, n->cut);
+			return DONE;
+		}
+		/* DS lives on the parent side of a cut (RFC 4035 3.1.4.1) */
+		if ((n->flags & DB_CUT) && qtype != TERN_T_DS) {
+			referral(c, z, n);
+			return DONE;
+		}
+		for (unsigned i = 0; i < c->nvisited; i++)
+			if (c->visited[i] == n)
+				return DONE; /* a CNAME loop: stop here */
+		c->visited[c->nvisited++] = n;
+		return at_node(c, z, n, name, next);
+	}
+	/* The closest encloser: the nearest existing ancestor (the apex at
+	 * the latest, since name is in z). */
+	const uint8_t *p = name;
+	const db_node *ce = NULL;
+	while (!ce && p[0]) {
+		p = tern_name_parent(p);
+		ce = zone_find(z, p);
+	}
+	if (!ce) { /* cannot happen: the apex exists */
+		c->res->rcode = TERN_R_SERVFAIL;
+		return DONE;
+	}
+	if (ce->flags & DB_UNDER_DNAME)
+		return dname_synth(c, ce->dname, name, next);
+	if (ce->flags & DB_OCCLUDED) {
+		referral(c, z, ce->cut);
+		return DONE;
+	}
+	if (ce->flags & DB_CUT) {
+		referral(c, z, ce);
+		return DONE;
+	}
+	if (ce->flags & DB_DNAME)
+		return dname_synth(c, ce, name, next);
+	if (ce->flags & DB_HAS_WILD) {
+		/* RFC 4592 3.3.1: the source of synthesis is *.<closest encloser> */
+		uint8_t wild[TERN_NAME_MAX];
+		size_t wlen;
+		static const uint8_t star[2] = {1, '*'};
+		if (!tern_name_concat(star, 2, ce->name, wild, &wlen)) {
+			const db_node *w = zone_find(z, wild);
+			if (w) {
+				for (unsigned i = 0; i < c->nvisited; i++)
+					if (c->visited[i] == w)
+						return DONE;
+				c->visited[c->nvisited++] = w;
+				return at_node(c, z, w, name, next);
+			}
+		}
+	}
+	c->res->rcode = TERN_R_NXDOMAIN;
+	put_soa(c, z);
+	return DONE;
+}
+
+void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, db_result *res)
+{
+	res->rcode = TERN_R_NOERROR;
+	res->aa = false;
+	res->no_zone = false;
+	const db_zone *z = db_set_find(set, q->qname);
+	/* A server for both sides of a cut answers DS from the parent. */
+	if (z && q->qtype == TERN_T_DS && q->qname[0] && tern_name_eq(z->origin, q->qname)) {
+		const db_zone *pz = db_set_find(set, tern_name_parent(q->qname));
+		if (pz)
+			z = pz;
+	}
+	if (!z) {
+		res->rcode = TERN_R_REFUSED;
+		res->no_zone = true;
+		return;
+	}
+	res->aa = true;
+	ctx c = {.set = set, .m = m, .q = q, .tcp = tcp, .res = res};
+	const uint8_t *name = q->qname;
+	for (unsigned step = 0; step <= DB_MAX_CHAIN; step++) {
+		const uint8_t *next = NULL;
+		if (resolve_name(&c, z, name, &next) == DONE || !next)
+			break;
+		z = db_set_find(set, next);
+		if (!z)
+			break; /* the chain leaves our data: the client goes on */
+		name = next;
+	}
+	put_addl(&c);
+}

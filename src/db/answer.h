@@ -1,0 +1,25 @@
+/* answer.h: authoritative answers from a zone set (RFC 1034 4.3.2, RFC 2308
+ * negative answers, RFC 4592 wildcards, RFC 6672 DNAME, RFC 8482 ANY). */
+#ifndef TERN_DB_ANSWER_H
+#define TERN_DB_ANSWER_H
+
+#include <stdbool.h>
+
+#include "db/zone.h"
+#include "tern/msg.h"
+
+#define DB_MAX_CHAIN 16 /* CNAME/DNAME links followed for one query */
+
+typedef struct db_result {
+	unsigned rcode;
+	bool aa;
+	bool no_zone; /* no served zone contains the name: REFUSED, or forward */
+} db_result;
+
+/* Appends the answer, authority and additional sections for query q to m
+ * (whose question is already written). Over UDP (tcp false) an RRset that
+ * does not fit is left out whole and the message marked truncated; ANY gets
+ * one RRset over UDP, all of them over TCP. Thread-safe: reads only. */
+void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, db_result *res);
+
+#endif
