@@ -1,0 +1,146 @@
+/* client.h: what the parts of the client `tern` share: per-query options,
+ * the queries of one run, the server address, one exchange's reply, and the
+ * run's context that owns every buffer (allocated once in main). */
+#ifndef TERN_CLIENT_H
+#define TERN_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "tern/msg.h"
+#include "tern/name.h"
+
+#ifndef TERN_VERSION
+#define TERN_VERSION "0.1.0"
+#endif
+
+/* Exit codes; with several queries the most severe one wins, in the order
+ * OK < NXDOMAIN < RCODE < NOREPLY (usage errors stop before any query). */
+enum cli_exit {
+	CLI_EXIT_OK = 0,       /* NOERROR (including NODATA) */
+	CLI_EXIT_USAGE = 1,    /* bad command line */
+	CLI_EXIT_NXDOMAIN = 2, /* NXDOMAIN */
+	CLI_EXIT_RCODE = 3,    /* SERVFAIL, REFUSED, FORMERR, ... or a malformed reply */
+	CLI_EXIT_NOREPLY = 9,  /* no valid reply from the server */
+};
+
+/* Settings of one query, from +options (dig's names). */
+struct cli_opts {
+	bool tcp;       /* +tcp: TCP only */
+	bool ignore_tc; /* +ignore: do not retry over TCP on TC=1 */
+	bool short_out; /* +short */
+	bool json;      /* +json: RFC 8427 */
+	bool rd;        /* +recurse (default on) */
+	bool ad, cd;    /* +adflag, +cdflag */
+	bool dnssec;    /* +dnssec: EDNS DO bit */
+	bool edns;      /* +edns (default on) */
+	bool nsid;      /* +nsid */
+	bool cmd;       /* +cmd: the "; <<>> tern" line (default on) */
+	uint16_t bufsize;  /* EDNS UDP payload size */
+	unsigned timeout;  /* seconds per try */
+	unsigned tries;    /* UDP (and TCP connect) attempts */
+};
+
+struct cli_query {
+	uint8_t qname[TERN_NAME_MAX];
+	uint16_t qtype, qclass;
+	bool type_set, class_set; /* given for this query explicitly */
+	struct cli_opts o;
+};
+
+struct cli_server {
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char addr[64];    /* numeric address text, "127.0.0.1" or "::1" */
+	char given[256];  /* as the user named it (or resolv.conf) */
+	uint16_t port;
+};
+
+/* One reply, validated (ID, source, question) by cli_exchange. */
+struct cli_reply {
+	uint8_t pkt[TERN_MSG_MAX];
+	size_t len;
+	bool tcp;           /* came over TCP */
+	unsigned msec;      /* query time */
+	struct timespec when;
+};
+
+/* EDNS fields of a message's OPT record (RFC 6891 6.1.3). Read on top of
+ * tern_msg_iter here because libtern has no reader for them yet. */
+struct cli_edns {
+	bool present;
+	uint16_t udp;
+	uint8_t ext_rcode, version;
+	uint16_t flags;      /* DO is 0x8000 */
+	size_t opts_off;     /* options (code, len, data)... in the packet */
+	uint16_t opts_len;
+};
+
+#define CLI_MAX_QUERIES 256
+#define CLI_CMDLINE_MAX 4096
+#define CLI_TEXT_MAX (4 * TERN_MSG_MAX + 1024)
+#define CLI_RDATA_MAX (TERN_MSG_MAX + 1024)
+
+/* Everything of one run. Allocated once; the buffers are reused for every
+ * query and every record. */
+struct cli {
+	struct cli_opts defaults; /* options given before the first name */
+	uint16_t def_type, def_class;
+	struct cli_server srv;
+	bool server_given;
+	struct cli_query q[CLI_MAX_QUERIES];
+	unsigned nq;
+	bool interactive;
+	char cmdline[CLI_CMDLINE_MAX]; /* the arguments, for the "; <<>>" line */
+	uint8_t qbuf[TERN_MSG_MAX];
+	size_t qlen;
+	struct cli_reply reply;
+	uint8_t rdata[CLI_RDATA_MAX];
+	char text[CLI_TEXT_MAX];
+};
+
+/* addr.c: the server address, resolv.conf and reverse names. */
+int cli_server_parse(struct cli_server *s, const char *text, uint16_t port, int family);
+int cli_server_default(struct cli_server *s, uint16_t port, int family);
+int cli_reverse_name(const char *addr, uint8_t out[TERN_NAME_MAX]);
+int cli_name_from_text(const char *s, uint8_t out[TERN_NAME_MAX]);
+
+/* query.c: composing the query and the exchange over UDP/TCP. */
+int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t id);
+/* Sends c->qbuf to the server and waits for a reply that matches (ID,
+ * source, question), retrying over UDP and falling back to TCP on TC=1.
+ * Returns 0 with c->reply filled, or CLI_EXIT_NOREPLY after saying why on
+ * msgs (stdout, or stderr in JSON mode). */
+int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs);
+/* True if pkt is a reply to the query in c->qbuf (same ID and question). */
+bool cli_reply_matches(const struct cli *c, const uint8_t *pkt, size_t len);
+
+/* edns.c: reading the OPT record and the final rcode. */
+int cli_edns_read(const uint8_t *pkt, size_t len, struct cli_edns *e);
+unsigned cli_rcode(const uint8_t *pkt, size_t len);
+int cli_exit_for_rcode(unsigned rcode);
+
+/* print.c: dig-style and +short output. */
+void cli_print_cmd(const struct cli *c, const char *extra, FILE *out);
+void cli_print_noreply(const struct cli *c, FILE *out);
+int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out);
+int cli_print_short(struct cli *c, FILE *out);
+const char *cli_opcode_name(unsigned opcode, char *buf, size_t cap);
+const char *cli_rcode_name(unsigned rcode, char *buf, size_t cap);
+/* RDATA of rr in presentation form into c->text; returns its length or an error. */
+int cli_rdata_text(struct cli *c, const tern_rr *rr);
+
+/* json.c: RFC 8427 output. */
+int cli_print_json(struct cli *c, FILE *out);
+
+/* main.c: one query from start to output; returns its exit code. */
+int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra);
+
+/* interactive.c: the prompt loop. Returns the worst exit code. */
+int cli_interactive(struct cli *c, FILE *in, FILE *out);
+
+#endif

@@ -1,0 +1,204 @@
+/* print.c: a reply as dig prints it (header, flags, OPT pseudosection, the
+ * sections in zone-file syntax, statistics) and as +short prints it (the
+ * RDATA of the answer section, one per line). Every record is turned into
+ * text by libtern (tern_rr_to_text, tern_rdata_unpack + tern_rdata_to_text)
+ * in the run's one text buffer. */
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/client.h"
+
+static const char *const section_names[4] = {"QUESTION", "ANSWER", "AUTHORITY", "ADDITIONAL"};
+
+const char *cli_opcode_name(unsigned opcode, char *buf, size_t cap)
+{
+	static const char *const names[16] = {"QUERY", "IQUERY", "STATUS", NULL, "NOTIFY", "UPDATE"};
+	if (opcode < 16 && names[opcode])
+		return names[opcode];
+	snprintf(buf, cap, "RESERVED%u", opcode);
+	return buf;
+}
+
+const char *cli_rcode_name(unsigned rcode, char *buf, size_t cap)
+{
+	const char *n = tern_rcode_name(rcode);
+	if (n)
+		return n;
+	snprintf(buf, cap, "RESERVED%u", rcode);
+	return buf;
+}
+
+/* "; <<>> tern VERSION <<>> ARGS [extra]" as dig opens each lookup. */
+void cli_print_cmd(const struct cli *c, const char *extra, FILE *out)
+{
+	fprintf(out, "\n; <<>> tern %s <<>>%s%s%s%s\n", TERN_VERSION, c->cmdline[0] ? " " : "", c->cmdline,
+	        extra && *extra ? " " : "", extra ? extra : "");
+	if (c->server_given)
+		fprintf(out, "; (1 server found)\n");
+	fprintf(out, ";; global options: +cmd\n");
+}
+
+void cli_print_noreply(const struct cli *c, FILE *out)
+{
+	(void)c;
+	fprintf(out, ";; no servers could be reached\n");
+}
+
+int cli_rdata_text(struct cli *c, const tern_rr *rr)
+{
+	tern_rd r;
+	size_t len;
+	tern_rd_init(&r, c->reply.pkt, c->reply.len);
+	r.pos = rr->rdata_off;
+	int rc = tern_rdata_unpack(&r, rr->type, rr->rdlen, c->rdata, sizeof c->rdata, &len);
+	if (rc != 0)
+		return rc;
+	return tern_rdata_to_text(rr->type, c->rdata, len, c->text, sizeof c->text);
+}
+
+/* "; NSID: 6b 6e 6f 74 ("knot")" and the like for one EDNS option. */
+static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t len)
+{
+	if (code == TERN_OPT_NSID)
+		fprintf(out, "; NSID:");
+	else if (code == TERN_OPT_COOKIE)
+		fprintf(out, "; COOKIE: ");
+	else if (code == 15 && len >= 2) { /* RFC 8914 Extended DNS Error */
+		fprintf(out, "; EDE: %u", (unsigned)tern_get_u16(d));
+		if (len > 2)
+			fprintf(out, " (%.*s)", (int)(len - 2), (const char *)d + 2);
+		fputc('\n', out);
+		return;
+	} else
+		fprintf(out, "; OPT=%u:", (unsigned)code);
+	for (uint16_t i = 0; i < len; i++) {
+		if (code == TERN_OPT_COOKIE)
+			fprintf(out, "%02x", d[i]);
+		else
+			fprintf(out, " %02x", d[i]);
+	}
+	if (code != TERN_OPT_COOKIE && len) {
+		fputs(" (\"", out);
+		for (uint16_t i = 0; i < len; i++)
+			fputc(isprint(d[i]) ? d[i] : '.', out);
+		fputs("\")", out);
+	}
+	fputc('\n', out);
+}
+
+static void print_opt(FILE *out, const struct cli *c, const struct cli_edns *e)
+{
+	fprintf(out, ";; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:%s;", e->version,
+	        (e->flags & 0x8000u) ? " do" : "");
+	if (e->flags & 0x7fffu)
+		fprintf(out, " MBZ: 0x%04x,", (unsigned)(e->flags & 0x7fffu));
+	fprintf(out, " udp: %u\n", (unsigned)e->udp);
+	tern_rd r;
+	tern_rd_init(&r, c->reply.pkt, e->opts_off + e->opts_len);
+	r.pos = e->opts_off;
+	while (tern_rd_left(&r) >= 4) {
+		uint16_t code = tern_rd_u16(&r), len = tern_rd_u16(&r);
+		const uint8_t *d = tern_rd_take(&r, len);
+		if (!d) {
+			fprintf(out, "; (malformed option %u)\n", (unsigned)code);
+			break;
+		}
+		print_option(out, code, d, len);
+	}
+}
+
+static void print_when(FILE *out, const struct timespec *ts)
+{
+	struct tm tm;
+	char buf[64];
+	localtime_r(&ts->tv_sec, &tm);
+	strftime(buf, sizeof buf, "%a %b %d %H:%M:%S %Z %Y", &tm);
+	fprintf(out, ";; WHEN: %s\n", buf);
+}
+
+int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
+{
+	tern_msg_iter it;
+	tern_rr rr;
+	struct cli_edns e;
+	char b1[24], b2[24];
+	const struct cli_reply *r = &c->reply;
+	(void)q;
+	int rc = tern_msg_iter_init(&it, r->pkt, r->len);
+	if (rc == 0)
+		rc = cli_edns_read(r->pkt, r->len, &e);
+	if (rc != 0) {
+		fprintf(out, ";; Got bad packet: %s\n", tern_strerror(rc));
+		return CLI_EXIT_RCODE;
+	}
+	unsigned f = it.hdr.flags;
+	unsigned rcode = TERN_RCODE(f) | (e.present ? (unsigned)e.ext_rcode << 4 : 0);
+	fprintf(out, ";; Got answer:\n");
+	fprintf(out, ";; ->>HEADER<<- opcode: %s, status: %s, id: %u\n", cli_opcode_name(TERN_OPCODE(f), b1, sizeof b1),
+	        cli_rcode_name(rcode, b2, sizeof b2), (unsigned)it.hdr.id);
+	fprintf(out, ";; flags:%s%s%s%s%s%s%s; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: %u\n",
+	        (f & TERN_F_QR) ? " qr" : "", (f & TERN_F_AA) ? " aa" : "", (f & TERN_F_TC) ? " tc" : "",
+	        (f & TERN_F_RD) ? " rd" : "", (f & TERN_F_RA) ? " ra" : "", (f & TERN_F_AD) ? " ad" : "",
+	        (f & TERN_F_CD) ? " cd" : "", it.hdr.count[0], it.hdr.count[1], it.hdr.count[2], it.hdr.count[3]);
+	if ((f & TERN_F_RD) && !(f & TERN_F_RA))
+		fprintf(out, ";; WARNING: recursion requested but not available\n");
+	fputc('\n', out);
+	if (e.present)
+		print_opt(out, c, &e);
+
+	int section = -1;
+	while ((rc = tern_msg_next(&it, &rr)) == 1) {
+		if (rr.type == TERN_T_OPT && rr.section == TERN_S_ADDITIONAL)
+			continue; /* shown as the pseudosection */
+		if ((int)rr.section != section) {
+			if (section >= 0)
+				fputc('\n', out);
+			section = (int)rr.section;
+			fprintf(out, ";; %s SECTION:\n", section_names[section]);
+		}
+		int n = tern_rr_to_text(r->pkt, r->len, &rr, c->text, sizeof c->text);
+		if (n < 0) {
+			rc = n;
+			break;
+		}
+		fprintf(out, "%s\n", c->text);
+	}
+	if (section >= 0)
+		fputc('\n', out);
+	if (rc < 0) {
+		fprintf(out, ";; Got bad packet: %s\n\n", tern_strerror(rc));
+		rcode = 0;
+	}
+	fprintf(out, ";; Query time: %u msec\n", r->msec);
+	fprintf(out, ";; SERVER: %s#%u(%s) (%s)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given,
+	        r->tcp ? "TCP" : "UDP");
+	print_when(out, &r->when);
+	fprintf(out, ";; MSG SIZE  rcvd: %zu\n\n", r->len);
+	return rc < 0 ? CLI_EXIT_RCODE : cli_exit_for_rcode(rcode);
+}
+
+int cli_print_short(struct cli *c, FILE *out)
+{
+	tern_msg_iter it;
+	tern_rr rr;
+	int rc = tern_msg_iter_init(&it, c->reply.pkt, c->reply.len);
+	if (rc != 0)
+		goto bad;
+	while ((rc = tern_msg_next(&it, &rr)) == 1) {
+		if (rr.section != TERN_S_ANSWER)
+			continue;
+		int n = cli_rdata_text(c, &rr);
+		if (n < 0) {
+			rc = n;
+			goto bad;
+		}
+		fprintf(out, "%s\n", c->text);
+	}
+	if (rc < 0)
+		goto bad;
+	return cli_exit_for_rcode(cli_rcode(c->reply.pkt, c->reply.len));
+bad:
+	fprintf(out, ";; Got bad packet: %s\n", tern_strerror(rc));
+	return CLI_EXIT_RCODE;
+}

@@ -1,0 +1,286 @@
+/* query.c: the query on the wire and the exchange with the server.
+ *
+ * The query is composed by libtern (tern_msgw: question, then OPT). The
+ * exchange follows dig: UDP first, +tries attempts of +timeout seconds each,
+ * all with the same ID so that a late reply to an earlier attempt still
+ * counts; a reply that comes from another address, carries another ID or
+ * another question is ignored and the wait goes on. A reply with TC=1 is
+ * retried over TCP (RFC 7766 5) unless +ignore. Over TCP every message is
+ * framed by a 2-byte length (RFC 1035 4.2.2). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/client.h"
+
+int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t id)
+{
+	tern_msgw m;
+	uint16_t flags = (q->o.rd ? TERN_F_RD : 0) | (q->o.ad ? TERN_F_AD : 0) | (q->o.cd ? TERN_F_CD : 0);
+	tern_msgw_init(&m, c->qbuf, sizeof c->qbuf, sizeof c->qbuf, id, flags);
+	int rc = tern_msgw_question(&m, q->qname, q->qtype, q->qclass);
+	if (rc == 0 && q->o.edns) {
+		uint8_t opts[4];
+		size_t optlen = 0;
+		if (q->o.nsid) { /* RFC 5001: an empty NSID option asks for it */
+			tern_put_u16(opts, TERN_OPT_NSID);
+			tern_put_u16(opts + 2, 0);
+			optlen = 4;
+		}
+		rc = tern_msgw_opt(&m, q->o.bufsize, 0, q->o.dnssec, optlen ? opts : NULL, optlen);
+	}
+	if (rc != 0)
+		return rc;
+	rc = tern_msgw_finish(&m, 0);
+	if (rc < 0)
+		return rc;
+	c->qlen = (size_t)rc;
+	return 0;
+}
+
+/* Same ID, QR=1, same opcode and the same question (name compared without
+ * case). FORMERR and NOTIMP replies may come without a question. */
+bool cli_reply_matches(const struct cli *c, const uint8_t *pkt, size_t len)
+{
+	tern_msg_iter qi, ri;
+	tern_rr qq, rq;
+	if (tern_msg_iter_init(&qi, c->qbuf, c->qlen) != 0 || tern_msg_iter_init(&ri, pkt, len) != 0)
+		return false;
+	if (ri.hdr.id != qi.hdr.id || !(ri.hdr.flags & TERN_F_QR) ||
+	    TERN_OPCODE(ri.hdr.flags) != TERN_OPCODE(qi.hdr.flags))
+		return false;
+	if (ri.hdr.count[TERN_S_QUESTION] == 0) {
+		unsigned rcode = TERN_RCODE(ri.hdr.flags);
+		return rcode == TERN_R_FORMERR || rcode == TERN_R_NOTIMP;
+	}
+	if (ri.hdr.count[TERN_S_QUESTION] != 1)
+		return false;
+	if (tern_msg_next(&qi, &qq) != 1 || tern_msg_next(&ri, &rq) != 1)
+		return false;
+	return rq.type == qq.type && rq.cls == qq.cls && tern_name_eq(rq.owner, qq.owner);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Waits until fd is ready for events or the deadline passes. Returns 1
+ * ready, 0 timed out, -errno on error. */
+static int wait_fd(int fd, short events, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = now_ms();
+		if (now >= deadline)
+			return 0;
+		struct pollfd p = {.fd = fd, .events = events};
+		int n = poll(&p, 1, (int)(deadline - now));
+		if (n > 0)
+			return 1;
+		if (n == 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct cli_server *s)
+{
+	if (a->ss_family != s->sa.ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)&s->sa;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)&s->sa;
+	return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+static void comm_error(const struct cli *c, FILE *msgs, const char *what)
+{
+	fprintf(msgs, ";; communications error to %s#%u: %s\n", c->srv.addr, (unsigned)c->srv.port, what);
+}
+
+static void set_when(struct cli_reply *r, uint64_t sent)
+{
+	r->msec = (unsigned)(now_ms() - sent);
+	clock_gettime(CLOCK_REALTIME, &r->when);
+}
+
+/* UDP: returns 0 with a matching reply, or CLI_EXIT_NOREPLY. */
+static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
+{
+	int fd = socket(c->srv.sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		comm_error(c, msgs, strerror(errno));
+		return CLI_EXIT_NOREPLY;
+	}
+	for (unsigned t = 0; t < q->o.tries; t++) {
+		uint64_t sent = now_ms(), deadline = sent + (uint64_t)q->o.timeout * 1000u;
+		if (sendto(fd, c->qbuf, c->qlen, 0, (const struct sockaddr *)&c->srv.sa, c->srv.salen) < 0) {
+			comm_error(c, msgs, strerror(errno));
+			/* like a timeout: wait out the attempt before the next one */
+			if (wait_fd(fd, 0, deadline) < 0)
+				break;
+			continue;
+		}
+		for (;;) {
+			int w = wait_fd(fd, POLLIN, deadline);
+			if (w <= 0) {
+				comm_error(c, msgs, w == 0 ? "timed out" : strerror(-w));
+				break;
+			}
+			struct sockaddr_storage from;
+			socklen_t flen = sizeof from;
+			ssize_t n = recvfrom(fd, c->reply.pkt, sizeof c->reply.pkt, 0, (struct sockaddr *)&from, &flen);
+			if (n < 0)
+				continue; /* e.g. ICMP errors on some systems: keep waiting */
+			if (!same_addr(&from, &c->srv) || !cli_reply_matches(c, c->reply.pkt, (size_t)n))
+				continue;
+			c->reply.len = (size_t)n;
+			c->reply.tcp = false;
+			set_when(&c->reply, sent);
+			close(fd);
+			return 0;
+		}
+	}
+	close(fd);
+	return CLI_EXIT_NOREPLY;
+}
+
+/* Reads exactly n bytes before the deadline. Returns 0, or -1 (error, EOF
+ * or timeout; *why says which). */
+static int read_full(int fd, uint8_t *buf, size_t n, uint64_t deadline, const char **why)
+{
+	size_t got = 0;
+	while (got < n) {
+		int w = wait_fd(fd, POLLIN, deadline);
+		if (w <= 0) {
+			*why = w == 0 ? "timed out" : strerror(-w);
+			return -1;
+		}
+		ssize_t k = read(fd, buf + got, n - got);
+		if (k == 0) {
+			*why = "end of file";
+			return -1;
+		}
+		if (k < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			*why = strerror(errno);
+			return -1;
+		}
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/* One TCP attempt. Returns 0 with a reply, 1 if the attempt failed (and
+ * may be retried), having said why. */
+static int tcp_attempt(struct cli *c, FILE *msgs, uint64_t deadline, uint64_t sent)
+{
+	const char *why = NULL;
+	int fd = socket(c->srv.sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		comm_error(c, msgs, strerror(errno));
+		return 1;
+	}
+	if (connect(fd, (const struct sockaddr *)&c->srv.sa, c->srv.salen) < 0 && errno != EINPROGRESS) {
+		why = strerror(errno);
+		goto fail;
+	}
+	int w = wait_fd(fd, POLLOUT, deadline);
+	if (w <= 0) {
+		why = w == 0 ? "timed out" : strerror(-w);
+		goto fail;
+	}
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr) {
+		why = strerror(soerr ? soerr : errno);
+		goto fail;
+	}
+	/* length and message in one write; short writes are finished by polling */
+	uint8_t frame[2 + TERN_MSG_MAX];
+	tern_put_u16(frame, (uint16_t)c->qlen);
+	memcpy(frame + 2, c->qbuf, c->qlen);
+	for (size_t off = 0; off < c->qlen + 2;) {
+		ssize_t k = send(fd, frame + off, c->qlen + 2 - off, MSG_NOSIGNAL);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if ((w = wait_fd(fd, POLLOUT, deadline)) <= 0) {
+				why = w == 0 ? "timed out" : strerror(-w);
+				goto fail;
+			}
+			continue;
+		}
+		if (k < 0) {
+			why = strerror(errno);
+			goto fail;
+		}
+		off += (size_t)k;
+	}
+	/* invariant: every frame read so far was not a reply to our query */
+	for (;;) {
+		uint8_t lenb[2];
+		if (read_full(fd, lenb, 2, deadline, &why) < 0)
+			goto fail;
+		size_t n = tern_get_u16(lenb);
+		if (read_full(fd, c->reply.pkt, n, deadline, &why) < 0)
+			goto fail;
+		if (cli_reply_matches(c, c->reply.pkt, n)) {
+			c->reply.len = n;
+			c->reply.tcp = true;
+			set_when(&c->reply, sent);
+			close(fd);
+			return 0;
+		}
+	}
+fail:
+	comm_error(c, msgs, why);
+	close(fd);
+	return 1;
+}
+
+static int exchange_tcp(struct cli *c, const struct cli_query *q, FILE *msgs)
+{
+	for (unsigned t = 0; t < q->o.tries; t++) {
+		uint64_t sent = now_ms(), deadline = sent + (uint64_t)q->o.timeout * 1000u;
+		if (tcp_attempt(c, msgs, deadline, sent) == 0)
+			return 0;
+		/* an attempt refused at once is not retried faster than dig would */
+		uint64_t now = now_ms();
+		if (now < deadline && t + 1 < q->o.tries) {
+			struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+	return CLI_EXIT_NOREPLY;
+}
+
+int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
+{
+	uint16_t id;
+	if (getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
+		id = (uint16_t)(now_ms() ^ (uint64_t)getpid());
+	int rc = cli_query_build(c, q, id);
+	if (rc != 0) {
+		fprintf(stderr, "tern: cannot build the query: %s\n", tern_strerror(rc));
+		return CLI_EXIT_USAGE;
+	}
+	if (q->o.tcp)
+		return exchange_tcp(c, q, msgs);
+	rc = exchange_udp(c, q, msgs);
+	if (rc != 0 || q->o.ignore_tc || !(tern_get_u16(c->reply.pkt + 2) & TERN_F_TC))
+		return rc;
+	fprintf(msgs, ";; Truncated, retrying in TCP mode.\n");
+	return exchange_tcp(c, q, msgs);
+}

@@ -1,0 +1,311 @@
+"""peers.py: start reference DNS servers (Knot, NSD) and small scripted
+dnspython servers on loopback for the system tests.
+
+Every server binds 127.0.0.1 on a free high port, is started as a child
+process (or thread) of the test, and is stopped by the pid it was started
+with. Nothing here sends traffic anywhere but loopback.
+
+    with knot(tmp_path, {"example.com": ZONE_TEXT}) as srv:
+        ... query srv.host, srv.port ...
+
+    srv = start_knot(tmp_path, zones)   # the same without the context manager
+    srv.stop()
+
+    with ScriptedServer(handler) as fake:  # handler(query, transport) -> reply(s)
+        ... fake.port ...
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import socketserver
+import struct
+import subprocess
+import threading
+import time
+
+import dns.message
+import dns.query
+import dns.rdatatype
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port(host=LOOPBACK):
+    """A port that is free for both UDP and TCP on host right now."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            t.bind((host, 0))
+            port = t.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                try:
+                    u.bind((host, port))
+                except OSError:
+                    continue
+            return port
+    raise RuntimeError("no free port found")
+
+
+def wait_answering(host, port, qname, timeout=10.0, proc=None):
+    """Polls host:port with a SOA query for qname over UDP until it answers."""
+    deadline = time.monotonic() + timeout
+    q = dns.message.make_query(qname, "SOA")
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with status {proc.returncode}")
+        try:
+            r = dns.query.udp(q, host, port=port, timeout=0.2)
+            if r.rcode() == 0:
+                return
+        except Exception:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server on {host}:{port} did not answer within {timeout}s")
+
+
+class Peer:
+    """A reference server process started by this module."""
+
+    def __init__(self, name, proc, host, port, workdir, log):
+        self.name = name
+        self.proc = proc
+        self.pid = proc.pid
+        self.host = host
+        self.port = port
+        self.workdir = workdir
+        self.log = log
+
+    def stop(self):
+        """Stops the process we started, by its pid; kills it after 5 s."""
+        if self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+    def log_text(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _start(name, argv, workdir, host, port, probe):
+    log = open(os.path.join(workdir, name + ".log"), "w")
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    peer = Peer(name, proc, host, port, workdir, log)
+    try:
+        wait_answering(host, port, probe, proc=proc)
+    except Exception as e:
+        peer.stop()
+        raise RuntimeError(f"{name} failed to start: {e}\n{peer.log_text()}") from None
+    return peer
+
+
+def _write_zones(workdir, zones):
+    """zones: {origin: zone text}; returns [(origin, path)]."""
+    out = []
+    for origin, text in zones.items():
+        path = os.path.join(workdir, origin.rstrip(".") + ".zone")
+        with open(path, "w") as f:
+            f.write(text)
+        out.append((origin.rstrip("."), path))
+    return out
+
+
+def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None):
+    """Starts knotd serving zones ({origin: zone file text}) on host:port
+    (a free port if None). Returns a Peer; call stop() (or use `with`)."""
+    if shutil.which("knotd") is None:
+        raise RuntimeError("knotd not installed")
+    workdir = os.path.join(str(workdir), "knot")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    zlist = _write_zones(workdir, zones)
+    conf = [
+        "server:",
+        f'    rundir: "{workdir}"',
+        f'    listen: "{host}@{port}"',
+        "    user: root:root",
+        "    background-workers: 1",
+        "    udp-workers: 1",
+        "    tcp-workers: 1",
+    ]
+    if nsid:
+        conf.append(f'    nsid: "{nsid}"')
+    conf += [
+        "log:",
+        "  - target: stderr",
+        "    any: info",
+        "database:",
+        f'    storage: "{workdir}"',
+        "template:",
+        "  - id: default",
+        f'    storage: "{workdir}"',
+        "    zonefile-sync: -1",
+        "    zonefile-load: whole",
+        "    journal-content: none",
+        "zone:",
+    ]
+    for origin, path in zlist:
+        conf += [f'  - domain: "{origin}."', f'    file: "{path}"']
+    cpath = os.path.join(workdir, "knot.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("knot", ["knotd", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
+
+
+def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None):
+    """Starts nsd in the foreground serving zones on host:port; like start_knot."""
+    if shutil.which("nsd") is None:
+        raise RuntimeError("nsd not installed")
+    workdir = os.path.join(str(workdir), "nsd")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    zlist = _write_zones(workdir, zones)
+    conf = [
+        "server:",
+        f"    ip-address: {host}@{port}",
+        f"    port: {port}",
+        '    username: ""',
+        '    chroot: ""',
+        f'    zonesdir: "{workdir}"',
+        f'    pidfile: "{workdir}/nsd.pid"',
+        f'    xfrdfile: "{workdir}/xfrd.state"',
+        f'    zonelistfile: "{workdir}/zone.list"',
+        '    database: ""',
+        "    server-count: 1",
+        "    verbosity: 1",
+    ]
+    if nsid:
+        conf.append(f'    nsid: "ascii_{nsid}"')
+    conf += ["remote-control:", "    control-enable: no"]
+    for origin, path in zlist:
+        conf += ["zone:", f"    name: {origin}", f'    zonefile: "{path}"']
+    cpath = os.path.join(workdir, "nsd.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("nsd", ["nsd", "-d", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
+
+
+@contextlib.contextmanager
+def knot(workdir, zones, **kw):
+    peer = start_knot(workdir, zones, **kw)
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+@contextlib.contextmanager
+def nsd(workdir, zones, **kw):
+    peer = start_nsd(workdir, zones, **kw)
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+class ScriptedServer:
+    """A tiny UDP+TCP DNS server in this process (threads) whose answers a
+    test scripts: handler(query_wire: bytes, transport: "udp"|"tcp", peer,
+    sock) returns a list of reply byte strings to send (possibly empty: stay
+    silent). Over UDP the handler may also send datagrams itself through sock
+    (e.g. from another socket, to test source checking). Every received
+    query is appended to self.queries as (transport, wire)."""
+
+    def __init__(self, handler, host=LOOPBACK, port=None):
+        self.handler = handler
+        self.host = host
+        self.queries = []
+        self._lock = threading.Lock()
+        outer = self
+
+        class UDPHandler(socketserver.BaseRequestHandler):
+            def handle(self):
+                data, sock = self.request
+                outer._record("udp", data)
+                for reply in outer.handler(data, "udp", self.client_address, sock) or []:
+                    sock.sendto(reply, self.client_address)
+
+        class TCPHandler(socketserver.BaseRequestHandler):
+            def handle(self):
+                conn = self.request
+                conn.settimeout(5)
+                while True:
+                    hdr = _recv_exact(conn, 2)
+                    if not hdr:
+                        return
+                    data = _recv_exact(conn, struct.unpack("!H", hdr)[0])
+                    if data is None:
+                        return
+                    outer._record("tcp", data)
+                    for reply in outer.handler(data, "tcp", self.client_address, conn) or []:
+                        conn.sendall(struct.pack("!H", len(reply)) + reply)
+
+        class UDP(socketserver.ThreadingMixIn, socketserver.UDPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        class TCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        for _ in range(20):
+            p = port or free_port(host)
+            try:
+                self.udp = UDP((host, p), UDPHandler)
+            except OSError:
+                if port:
+                    raise
+                continue
+            try:
+                self.tcp = TCP((host, p), TCPHandler)
+            except OSError:
+                self.udp.server_close()
+                if port:
+                    raise
+                continue
+            break
+        self.port = p
+        self._threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+                         for s in (self.udp, self.tcp)]
+        for t in self._threads:
+            t.start()
+
+    def _record(self, transport, data):
+        with self._lock:
+            self.queries.append((transport, data))
+
+    def stop(self):
+        for s in (self.udp, self.tcp):
+            s.shutdown()
+            s.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _recv_exact(conn, n):
+    buf = b""
+    while len(buf) < n:
+        try:
+            chunk = conn.recv(n - len(buf))
+        except OSError:
+            return None
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
