@@ -1,0 +1,150 @@
+/* server.c: see server.h. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/log.h"
+#include "server/worker.h"
+
+void version_free(version *v)
+{
+	if (!v)
+		return;
+	db_set_free(v->zones);
+	config_free(&v->cfg);
+	free(v);
+}
+
+static int open_socket(const cfg_listen *l, int type)
+{
+	int fd = socket(l->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one))
+		goto fail;
+	if (l->addr.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one))
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&l->addr, l->len))
+		goto fail;
+	if (type == SOCK_STREAM && listen(fd, 1024))
+		goto fail;
+	return fd;
+fail:;
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int server_bind(server *s, const config *cfg, unsigned nworkers)
+{
+	s->nlisten = cfg->nlisten;
+	s->nworkers = nworkers;
+	s->udp_fds = calloc(nworkers * cfg->nlisten, sizeof(int));
+	s->tcp_fds = calloc(nworkers * cfg->nlisten, sizeof(int));
+	if (!s->udp_fds || !s->tcp_fds)
+		return -1;
+	for (size_t k = 0; k < nworkers * cfg->nlisten; k++)
+		s->udp_fds[k] = s->tcp_fds[k] = -1;
+	for (unsigned w = 0; w < nworkers; w++)
+		for (size_t i = 0; i < cfg->nlisten; i++) {
+			const cfg_listen *l = &cfg->listen[i];
+			int u = open_socket(l, SOCK_DGRAM);
+			if (u < 0) {
+				log_err("cannot listen on %s (UDP): %s", l->text, strerror(errno));
+				return -1;
+			}
+			s->udp_fds[w * cfg->nlisten + i] = u;
+			int t = open_socket(l, SOCK_STREAM);
+			if (t < 0) {
+				log_err("cannot listen on %s (TCP): %s", l->text, strerror(errno));
+				return -1;
+			}
+			s->tcp_fds[w * cfg->nlisten + i] = t;
+		}
+	return 0;
+}
+
+int server_start(server *s, version *v)
+{
+	atomic_store(&s->current, v);
+	atomic_store(&s->epoch, 1);
+	atomic_store(&s->stop, false);
+	s->workers = calloc(s->nworkers, sizeof *s->workers);
+	if (!s->workers)
+		return -1;
+	unsigned maxconns = v->cfg.tcp_max / s->nworkers;
+	if (maxconns < 1)
+		maxconns = 1;
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		worker *w = &s->workers[i];
+		w->srv = s;
+		w->id = i;
+		w->udp_fds = s->udp_fds + i * s->nlisten;
+		w->tcp_fds = s->tcp_fds + i * s->nlisten;
+		w->maxconns = maxconns;
+		w->conns = calloc(maxconns, sizeof *w->conns);
+		w->epfd = epoll_create1(EPOLL_CLOEXEC);
+		w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (!w->conns || w->epfd < 0 || w->wakefd < 0)
+			return -1;
+		for (unsigned c = 0; c < maxconns; c++)
+			w->conns[c].fd = -1;
+		for (size_t l = 0; l < s->nlisten; l++) {
+			struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)1 << 32 | l};
+			epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->udp_fds[l], &ev);
+			ev.data.u64 = (uint64_t)2 << 32 | l;
+			epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tcp_fds[l], &ev);
+		}
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)4 << 32};
+		epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev);
+	}
+	for (unsigned i = 0; i < s->nworkers; i++)
+		if (pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]))
+			return -1;
+	return 0;
+}
+
+void server_publish(server *s, version *v)
+{
+	version *old = atomic_exchange(&s->current, v);
+	uint64_t e = atomic_fetch_add(&s->epoch, 1) + 1;
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		for (;;) {
+			uint64_t q = atomic_load(&s->workers[i].quiescent);
+			if (q == 0 || q >= e)
+				break;
+			struct timespec ts = {0, 200000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	version_free(old);
+}
+
+void server_stop(server *s)
+{
+	atomic_store(&s->stop, true);
+	for (unsigned i = 0; i < s->nworkers; i++)
+		worker_wake(&s->workers[i]);
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		pthread_join(s->workers[i].thread, NULL);
+		close(s->workers[i].epfd);
+		close(s->workers[i].wakefd);
+		free(s->workers[i].conns);
+	}
+	for (size_t k = 0; k < s->nworkers * s->nlisten; k++) {
+		close(s->udp_fds[k]);
+		close(s->tcp_fds[k]);
+	}
+	free(s->workers);
+	free(s->udp_fds);
+	free(s->tcp_fds);
+	version_free(atomic_load(&s->current));
+}

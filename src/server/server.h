@@ -1,0 +1,41 @@
+/* server.h: the running server: listeners, workers, and the published
+ * version (configuration + zones).
+ *
+ * Publishing: a new version is built completely, swapped in with one atomic
+ * exchange, and the old one is freed once every worker has passed a
+ * quiescent point (QSBR): a worker announces the epoch it saw each time it
+ * wakes, and 0 while it sleeps in epoll_wait, holding no pointer. */
+#ifndef TERN_SERVER_SERVER_H
+#define TERN_SERVER_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "server/config.h"
+#include "server/query.h"
+
+typedef struct worker worker;
+
+typedef struct server {
+	_Atomic(version *) current;
+	_Atomic uint64_t epoch;
+	atomic_bool stop;
+	size_t nlisten;
+	int *udp_fds;   /* [worker * nlisten + i] */
+	int *tcp_fds;
+	worker *workers;
+	unsigned nworkers;
+} server;
+
+/* Opens every listener once per worker (SO_REUSEPORT). Logs and returns -1
+ * if an address cannot be bound. */
+int server_bind(server *s, const config *cfg, unsigned nworkers);
+int server_start(server *s, version *v);
+/* Publishes v and frees the previous version when no worker can see it. */
+void server_publish(server *s, version *v);
+void server_stop(server *s);
+
+void version_free(version *v);
+
+#endif
