@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""Runs every test of tern and prints one closing line: "N passed, N failed".
+
+Levels, in order:
+  1. a clang build with -Werror (gcc built already: make test builds it);
+  2. unit tests (cmocka binaries in BUILD/tests), plain and sanitized;
+  3. system tests (pytest in tests/system) against the plain binaries, then
+     against the ASan+UBSan binaries.
+Every failure counts; a binary that crashes before its summary counts as one
+failed test. Exit status is 0 only when nothing failed.
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+passed = failed = skipped = 0
+failures = []
+
+
+def note(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        failures.append(what)
+
+
+def run_unit(build):
+    global passed, failed
+    for exe in sorted(glob.glob(os.path.join(ROOT, build, "tests", "test_*"))):
+        if exe.endswith(".d") or not os.access(exe, os.X_OK):
+            continue
+        name = os.path.relpath(exe, ROOT)
+        env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout")
+        try:
+            p = subprocess.run([exe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+            out = p.stdout + p.stderr
+        except subprocess.TimeoutExpired as e:
+            out, p = str(e.stdout or ""), None
+        ok_n = sum(int(m) for m in re.findall(r"\[  PASSED  \] (\d+) test", out))
+        bad_n = sum(int(m) for m in re.findall(r"\[  FAILED  \] (\d+) test", out))
+        summary = ok_n + bad_n > 0
+        crashed = p is None or (p.returncode != 0 and bad_n == 0)
+        passed += ok_n
+        failed += bad_n + (1 if crashed else 0)
+        status = "ok" if not bad_n and not crashed else "FAIL"
+        print(f"unit  {name}: {ok_n} passed, {bad_n + crashed} failed {'' if summary else '(no summary)'} [{status}]")
+        if status != "ok":
+            failures.append(name)
+            tail = "\n".join(out.splitlines()[-40:])
+            print(tail)
+
+
+def run_pytest(build, label):
+    global passed, failed, skipped
+    xml = os.path.join(ROOT, build, f"pytest-{label}.xml")
+    os.makedirs(os.path.dirname(xml), exist_ok=True)
+    env = dict(os.environ, TERN_BUILD=build)
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}",
+           "tests/system"]
+    print(f"system tests ({label}): {' '.join(cmd[2:])}", flush=True)
+    p = subprocess.run(cmd, cwd=ROOT, env=env)
+    if not os.path.exists(xml):
+        note(False, f"pytest {label} produced no report (exit {p.returncode})")
+        return
+    root = ET.parse(xml).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    for s in suites:
+        t, f, e, sk = (int(s.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+        passed += t - f - e - sk
+        failed += f + e
+        skipped += sk
+    if p.returncode not in (0, 1, 5):
+        note(False, f"pytest {label} exited {p.returncode}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--san-build", default="build/san")
+    ap.add_argument("--quick", action="store_true", help="skip the clang and sanitizer runs")
+    a = ap.parse_args()
+    if not a.quick:
+        r = subprocess.run(["make", "--no-print-directory", "-s", "CC=clang", "BUILD=build/clang", "all", "unit"],
+                           cwd=ROOT, capture_output=True, text=True)
+        print(f"build clang -Werror: {'ok' if r.returncode == 0 else 'FAIL'}")
+        if r.returncode:
+            print(r.stdout[-4000:], r.stderr[-4000:])
+        note(r.returncode == 0, "clang build")
+    run_unit(a.build)
+    if not a.quick:
+        run_unit(a.san_build)
+    run_pytest(a.build, "plain")
+    if not a.quick:
+        run_pytest(a.san_build, "asan+ubsan")
+    if failures:
+        print("failed:", *failures, sep="\n  ")
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
