@@ -33,13 +33,18 @@ import dns.rdatatype
 LOOPBACK = "127.0.0.1"
 
 
+def _family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def free_port(host=LOOPBACK):
     """A port that is free for both UDP and TCP on host right now."""
+    fam = _family(host)
     for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+        with socket.socket(fam, socket.SOCK_STREAM) as t:
             t.bind((host, 0))
             port = t.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            with socket.socket(fam, socket.SOCK_DGRAM) as u:
                 try:
                     u.bind((host, port))
                 except OSError:
@@ -219,7 +224,7 @@ class ScriptedServer:
     """A tiny UDP+TCP DNS server in this process (threads) whose answers a
     test scripts: handler(query_wire: bytes, transport: "udp"|"tcp", peer,
     sock) returns a list of reply byte strings to send (possibly empty: stay
-    silent). Over UDP the handler may also send datagrams itself through sock
+    silent). host may be "127.0.0.1" or "::1". Over UDP the handler may also send datagrams itself through sock
     (e.g. from another socket, to test source checking). Every received
     query is appended to self.queries as (transport, wire)."""
 
@@ -255,10 +260,12 @@ class ScriptedServer:
         class UDP(socketserver.ThreadingMixIn, socketserver.UDPServer):
             daemon_threads = True
             allow_reuse_address = True
+            address_family = _family(host)
 
         class TCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
             daemon_threads = True
             allow_reuse_address = True
+            address_family = _family(host)
 
         for _ in range(20):
             p = port or free_port(host)

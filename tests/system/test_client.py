@@ -1,0 +1,716 @@
+"""test_client.py: system tests of the client `tern` (issue 4).
+
+The client is run as a program ($TERN_BUILD/tern, default build/tern from
+the repository root) against Knot started on loopback by peers.py, and
+against small scripted dnspython servers for what a real server will not
+do on demand (truncation, wrong IDs, spoofed sources, silence). Its output is
+compared with dig's and kdig's on the same server.
+
+    /usr/bin/python3 -m pytest tests/system/test_client.py
+"""
+
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import dns.edns
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("TERN_BUILD", "build")
+TERN = os.path.join(ROOT, BUILD, "tern") if not os.path.isabs(BUILD) else os.path.join(BUILD, "tern")
+
+# 40 TXT records of ~60 bytes: about 2.7 kB, more than 1232 bytes of UDP.
+BIG_TXT = "".join(f'big TXT "record {i:02d} {"x" * 48}"\n' for i in range(40))
+
+ZONE = f"""$ORIGIN example.com.
+$TTL 3600
+@       IN SOA ns1 hostmaster 2024010101 7200 3600 1209600 300
+@       NS    ns1
+@       NS    ns2
+@       A     192.0.2.1
+@       AAAA  2001:db8::1
+@       MX    10 mail
+@       MX    20 mail2
+ns1     A     192.0.2.53
+ns2     A     192.0.2.54
+mail    A     192.0.2.25
+mail2   AAAA  2001:db8::25
+alias   CNAME @
+chain   CNAME alias
+www     300 A 192.0.2.80
+www     300 A 192.0.2.81
+txt     TXT   "hello world" "second string"
+_sip._udp SRV 10 60 5060 sip
+sip     A     192.0.2.60
+caa     CAA   0 issue "ca.example.net"
+nodata  TXT   "only txt"
+{BIG_TXT}"""
+
+REVERSE4 = """$ORIGIN 2.0.192.in-addr.arpa.
+$TTL 3600
+@   SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300
+@   NS  ns1.example.com.
+1   PTR example.com.
+"""
+
+REVERSE6 = """$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.
+$TTL 3600
+@   SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300
+@   NS  ns1.example.com.
+1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 PTR example.com.
+"""
+
+NSID = "knot-test"
+
+
+# ---------------------------------------------------------------- helpers
+
+def run(args, input=None, timeout=30, env=None):
+    """Runs tern with args; returns CompletedProcess (text)."""
+    e = dict(os.environ)
+    e.setdefault("TZ", "UTC")
+    if env:
+        e.update(env)
+    return subprocess.run([TERN] + list(args), input=input, capture_output=True, text=True,
+                          timeout=timeout, env=e)
+
+
+def at(srv):
+    return ["@" + srv.host, "-p", str(srv.port)]
+
+
+SECTION_RE = re.compile(r"^;; (QUESTION|ANSWER|AUTHORITY|ADDITIONAL) SECTION:$")
+
+
+def sections(text):
+    """dig-style text -> {section: set of (name, ttl, class, type, rdata)};
+    question entries get ttl None. Whitespace is normalized; names are
+    compared lower-case."""
+    out = {}
+    cur = None
+    for line in text.splitlines():
+        m = SECTION_RE.match(line)
+        if m:
+            cur = m.group(1)
+            out.setdefault(cur, set())
+            continue
+        if cur is None:
+            continue
+        if not line.strip():
+            cur = None
+            continue
+        if cur == "QUESTION":
+            f = line.lstrip(";").split()
+            out[cur].add((f[0].lower(), None, f[1], f[2], ""))
+        else:
+            if line.startswith(";"):
+                continue
+            f = line.split(None, 4)
+            out[cur].add((f[0].lower(), int(f[1]), f[2], f[3], " ".join(f[4].split()) if len(f) > 4 else ""))
+    return out
+
+
+def make_reply(query_wire, rrs=(), rcode=0, flags=None, id=None):
+    """A reply to query_wire with answer RRs given as text lines."""
+    q = dns.message.from_wire(query_wire)
+    r = dns.message.make_response(q)
+    r.flags |= dns.flags.AA
+    if flags is not None:
+        r.flags = flags
+    for line in rrs:
+        rr = dns.rrset.from_text(*line.split(None, 4))
+        r.answer.append(rr)
+    r.set_rcode(rcode)
+    if id is not None:
+        r.id = id
+    return r.to_wire()
+
+
+def parse_json_stream(text):
+    dec = json.JSONDecoder()
+    objs, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        obj, end = dec.raw_decode(text, pos)
+        objs.append(obj)
+        pos = end
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return objs
+
+
+# ---------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="session", autouse=True)
+def tern_built():
+    if not os.access(TERN, os.X_OK):
+        pytest.fail(f"{TERN} not built (make build/tern, or set TERN_BUILD)")
+
+
+@pytest.fixture(scope="module")
+def knot(tmp_path_factory):
+    d = tmp_path_factory.mktemp("knot")
+    zones = {"example.com": ZONE, "2.0.192.in-addr.arpa": REVERSE4, "8.b.d.0.1.0.0.2.ip6.arpa": REVERSE6}
+    with peers.knot(d, zones, nsid=NSID) as k:
+        yield k
+
+
+@pytest.fixture
+def fake():
+    """A scripted server that answers example.com A with 192.0.2.1 and
+    records every query; tests replace .handler."""
+    def handler(wire, transport, peer, sock):
+        return [make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
+    srv = peers.ScriptedServer(handler)
+    yield srv
+    srv.stop()
+
+
+def queries_of(srv):
+    return [(t, dns.message.from_wire(w)) for t, w in srv.queries]
+
+
+# ---------------------------------------------------------------- basic output
+
+def test_dig_style_output(knot):
+    r = run(at(knot) + ["example.com"])
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert f"; <<>> tern " in out and f"<<>> @127.0.0.1 -p {knot.port} example.com" in out
+    assert re.search(r"^;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: \d+$", out, re.M)
+    assert re.search(r"^;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1$", out, re.M)
+    assert ";; WARNING: recursion requested but not available" in out
+    assert ";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n" in out
+    s = sections(out)
+    assert s["QUESTION"] == {("example.com.", None, "IN", "A", "")}
+    assert s["ANSWER"] == {("example.com.", 3600, "IN", "A", "192.0.2.1")}
+    assert re.search(r"^;; Query time: \d+ msec$", out, re.M)
+    assert f";; SERVER: 127.0.0.1#{knot.port}(127.0.0.1) (UDP)" in out
+    assert re.search(r"^;; WHEN: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \w+ \d{4}$", out, re.M)
+    assert re.search(r"^;; MSG SIZE  rcvd: 56$", out, re.M)
+
+
+def test_sections_authority_additional(knot):
+    r = run(at(knot) + ["example.com", "MX"])
+    s = sections(r.stdout)
+    assert s["ANSWER"] == {("example.com.", 3600, "IN", "MX", "10 mail.example.com."),
+                           ("example.com.", 3600, "IN", "MX", "20 mail2.example.com.")}
+    assert ("mail.example.com.", 3600, "IN", "A", "192.0.2.25") in s["ADDITIONAL"]
+    r = run(at(knot) + ["nx.example.com"])
+    s = sections(r.stdout)
+    assert "ANSWER" not in s
+    assert s["AUTHORITY"] == {("example.com.", 300, "IN", "SOA",
+                               "ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 300")}
+
+
+def test_type_and_class_positional_and_flags(knot):
+    for args in (["txt.example.com", "TXT"], ["txt.example.com", "TXT", "IN"], ["-t", "TXT", "txt.example.com"],
+                 ["TXT", "txt.example.com"], ["txt.example.com", "-t", "txt", "-c", "in"],
+                 ["-q", "txt.example.com", "-t", "TXT"]):
+        r = run(at(knot) + args)
+        assert r.returncode == 0, (args, r.stdout, r.stderr)
+        s = sections(r.stdout)
+        assert s["ANSWER"] == {("txt.example.com.", 3600, "IN", "TXT", '"hello world" "second string"')}, args
+
+
+def test_class_and_type_sent(fake):
+    r = run(at(fake) + ["-c", "CH", "-t", "TXT", "version.bind", "+timeout=1", "+tries=1"])
+    q = queries_of(fake)[0][1]
+    assert q.question[0].rdclass == 3 and q.question[0].rdtype == dns.rdatatype.TXT
+    assert str(q.question[0].name) == "version.bind."
+    assert r.returncode == 0 and sections(r.stdout)["QUESTION"] == {("version.bind.", None, "CH", "TXT", "")}
+
+
+# ---------------------------------------------------------------- +short
+
+def test_short(knot):
+    r = run(at(knot) + ["+short", "example.com"])
+    assert r.stdout == "192.0.2.1\n" and r.returncode == 0
+    r = run(at(knot) + ["chain.example.com", "+short"])
+    assert r.stdout.splitlines() == ["alias.example.com.", "example.com.", "192.0.2.1"]
+    r = run(at(knot) + ["www.example.com", "+short"])
+    assert sorted(r.stdout.splitlines()) == ["192.0.2.80", "192.0.2.81"]
+    r = run(at(knot) + ["+short", "nx.example.com"])
+    assert r.stdout == "" and r.returncode == 2
+
+
+def test_short_matches_dig(knot):
+    for args in (["example.com", "MX"], ["chain.example.com"], ["txt.example.com", "TXT"],
+                 ["_sip._udp.example.com", "SRV"], ["caa.example.com", "CAA"], ["example.com", "AAAA"]):
+        t = run(at(knot) + args + ["+short"])
+        d = subprocess.run(["dig"] + at(knot) + args + ["+short"], capture_output=True, text=True)
+        assert sorted(t.stdout.splitlines()) == sorted(d.stdout.splitlines()), args
+
+
+# ---------------------------------------------------------------- +json
+
+def test_json_fields(knot):
+    r = run(at(knot) + ["+json", "example.com", "MX"])
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)
+    assert isinstance(m["ID"], int) and 0 <= m["ID"] <= 65535
+    assert m["QR"] is True and m["AA"] is True and m["TC"] is False and m["RD"] is True
+    assert m["RA"] is False and m["AD"] is False and m["CD"] is False
+    assert m["Opcode"] == 0 and m["RCODE"] == 0
+    assert (m["QDCOUNT"], m["ANCOUNT"], m["NSCOUNT"]) == (1, 2, 0)
+    assert m["ARCOUNT"] == len(m["additionalRRs"]) >= 2
+    assert m["QNAME"] == "example.com." and m["QTYPE"] == 15 and m["QTYPEname"] == "MX"
+    assert m["QCLASS"] == 1 and m["QCLASSname"] == "IN"
+    assert m["questionRRs"] == [{"NAME": "example.com.", "TYPE": 15, "TYPEname": "MX", "CLASS": 1,
+                                 "CLASSname": "IN"}]
+    assert m["authorityRRs"] == []
+    ans = sorted(m["answerRRs"], key=lambda x: x["rdataMX"])
+    assert [a["rdataMX"] for a in ans] == ["10 mail.example.com.", "20 mail2.example.com."]
+    for a in ans:
+        assert a["NAME"] == "example.com." and a["TYPE"] == 15 and a["TYPEname"] == "MX"
+        assert a["CLASS"] == 1 and a["CLASSname"] == "IN" and a["TTL"] == 3600
+        assert a["RDLENGTH"] == len(bytes.fromhex(a["RDATAHEX"]))
+    glue = [a for a in m["additionalRRs"] if a["TYPE"] == 1]
+    assert {"NAME": "mail.example.com.", "TYPE": 1, "TYPEname": "A", "CLASS": 1, "CLASSname": "IN",
+            "TTL": 3600, "RDLENGTH": 4, "RDATAHEX": "C0000219", "rdataA": "192.0.2.25"} in glue
+    opt = [a for a in m["additionalRRs"] if a["TYPE"] == 41]
+    assert len(opt) == 1 and opt[0]["NAME"] == "." and opt[0]["CLASS"] == 1232
+    # the whole message, as received, decodes to the same thing
+    msg = dns.message.from_wire(bytes.fromhex(m["messageOctetsHEX"]))
+    assert msg.id == m["ID"] and len(msg.answer[0]) == 2
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", m["dateString"])
+    assert abs(m["dateSeconds"] - time.time()) < 60
+
+
+def test_json_types(knot):
+    def one(args):
+        r = run(at(knot) + ["+json"] + args)
+        return r.returncode, json.loads(r.stdout)
+    rc, m = one(["alias.example.com", "CNAME"])
+    assert m["answerRRs"][0]["rdataCNAME"] == "example.com."
+    rc, m = one(["example.com", "AAAA"])
+    assert m["answerRRs"][0]["rdataAAAA"] == "2001:db8::1"
+    assert m["answerRRs"][0]["RDATAHEX"] == "20010DB8000000000000000000000001"
+    rc, m = one(["example.com", "NS"])
+    assert sorted(a["rdataNS"] for a in m["answerRRs"]) == ["ns1.example.com.", "ns2.example.com."]
+    rc, m = one(["txt.example.com", "TXT"])
+    assert m["answerRRs"][0]["rdataTXT"] == '"hello world" "second string"'
+    rc, m = one(["-x", "192.0.2.1"])
+    assert m["answerRRs"][0]["rdataPTR"] == "example.com."
+    assert m["QNAME"] == "1.2.0.192.in-addr.arpa." and m["QTYPEname"] == "PTR"
+    rc, m = one(["nx.example.com"])
+    assert rc == 2 and m["RCODE"] == 3 and m["ANCOUNT"] == 0 and m["answerRRs"] == []
+    assert m["authorityRRs"][0]["TYPEname"] == "SOA"
+    assert m["authorityRRs"][0]["rdataSOA"].startswith("ns1.example.com. hostmaster.example.com. 2024010101")
+
+
+def test_json_several_and_errors_on_stderr(knot, fake):
+    r = run(at(knot) + ["+json", "example.com", "nx.example.com", "txt.example.com", "TXT"])
+    objs = parse_json_stream(r.stdout)
+    assert [o["QNAME"] for o in objs] == ["example.com.", "nx.example.com.", "txt.example.com."]
+    assert r.returncode == 2
+    fake.handler = lambda *a: []
+    r = run(at(fake) + ["+json", "+timeout=1", "+tries=1", "example.com"])
+    assert r.returncode == 9 and r.stdout == ""
+    assert "timed out" in r.stderr
+
+
+# ---------------------------------------------------------------- exit codes
+
+def test_exit_codes(knot, fake):
+    assert run(at(knot) + ["example.com"]).returncode == 0
+    assert run(at(knot) + ["nodata.example.com", "A"]).returncode == 0  # NODATA
+    assert run(at(knot) + ["nx.example.com"]).returncode == 2
+    assert run(at(knot) + ["example.org"]).returncode == 3  # REFUSED
+    fake.handler = lambda w, *a: [make_reply(w, rcode=dns.rcode.SERVFAIL)]
+    r = run(at(fake) + ["example.com"])
+    assert r.returncode == 3 and "status: SERVFAIL" in r.stdout
+    fake.handler = lambda w, *a: [make_reply(w, rcode=dns.rcode.REFUSED)]
+    assert run(at(fake) + ["example.com"]).returncode == 3
+    fake.handler = lambda w, *a: [make_reply(w, rcode=dns.rcode.FORMERR)]
+    assert run(at(fake) + ["example.com"]).returncode == 3
+    fake.handler = lambda *a: []
+    assert run(at(fake) + ["+timeout=1", "+tries=1", "example.com"]).returncode == 9
+    for bad in (["+frobnicate"], ["-t", "NOSUCHTYPE", "x."], ["-p", "0", "x."], ["-p", "70000", "x."],
+                ["+tries=x", "x."], ["+timeout=0", "x."], ["-x", "not-an-address"], ["-z"],
+                ["@", "x."], ["@[::1", "x."], ["+bufsize=70000", "x."], ["-c", "NOCLASS", "x."], ["-p"]):
+        r = run(["@127.0.0.1"] + bad)
+        assert r.returncode == 1, bad
+        assert r.stdout == "" and r.stderr, bad
+
+
+def test_exit_code_worst_wins(knot, fake):
+    assert run(at(knot) + ["example.com", "nx.example.com"]).returncode == 2
+    assert run(at(knot) + ["nx.example.com", "example.org", "example.com"]).returncode == 3
+    fake.handler = lambda w, *a: [] if b"silent" in w else [make_reply(w, rcode=dns.rcode.NXDOMAIN)]
+    r = run(at(fake) + ["+timeout=1", "+tries=1", "nx.example.com", "silent.example.com", "nx2.example.com"])
+    assert r.returncode == 9
+
+
+def test_help_documents_exit_codes():
+    r = run(["--help"])
+    assert r.returncode == 0
+    for code, what in (("0", "NOERROR"), ("1", "usage"), ("2", "NXDOMAIN"), ("3", "SERVFAIL"), ("9", "no reply")):
+        assert re.search(rf"^\s+{code}\s+.*{what}", r.stdout, re.M), code
+    for opt in ("+[no]tcp", "+[no]short", "+[no]recurse", "+[no]dnssec", "+bufsize=N", "+[no]edns", "+timeout=S",
+                "+tries=N", "+[no]nsid", "+[no]json", "-x ADDR", "-p PORT", "-4", "-6", "-i", "TERN_RESOLV_CONF"):
+        assert opt in r.stdout, opt
+    assert run(["-h"]).returncode == 0
+    r = run(["--version"])
+    assert r.returncode == 0 and r.stdout.startswith("tern ")
+
+
+# ---------------------------------------------------------------- several queries, -x
+
+def test_several_queries(knot):
+    r = run(at(knot) + ["example.com", "A", "example.com", "MX", "txt.example.com", "TXT", "+short"])
+    # +short after the last name applies to it alone, as in dig
+    assert r.stdout.count("; <<>> tern") == 2
+    assert r.stdout.rstrip().endswith('"hello world" "second string"')
+    blocks = r.stdout.split("; <<>> tern")[1:]
+    assert ("example.com.", 3600, "IN", "A", "192.0.2.1") in sections(blocks[0])["ANSWER"]
+    assert ("example.com.", 3600, "IN", "MX", "10 mail.example.com.") in sections(blocks[1])["ANSWER"]
+    r = run(at(knot) + ["+short", "example.com", "www.example.com", "-x", "192.0.2.1"])
+    lines = r.stdout.splitlines()
+    assert lines[0] == "192.0.2.1" and sorted(lines[1:3]) == ["192.0.2.80", "192.0.2.81"]
+    assert lines[3] == "example.com."
+
+
+def test_reverse(knot, fake):
+    r = run(at(knot) + ["-x", "192.0.2.1"])
+    s = sections(r.stdout)
+    assert s["QUESTION"] == {("1.2.0.192.in-addr.arpa.", None, "IN", "PTR", "")}
+    assert s["ANSWER"] == {("1.2.0.192.in-addr.arpa.", 3600, "IN", "PTR", "example.com.")}
+    r = run(at(knot) + ["-x", "2001:db8::1", "+short"])
+    assert r.stdout == "example.com.\n"
+    fake.handler = lambda *a: []
+    run(at(fake) + ["+timeout=1", "+tries=1", "-x", "2001:db8::abcd"])
+    q = queries_of(fake)[0][1]
+    assert str(q.question[0].name) == "d.c.b.a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+    assert q.question[0].rdtype == dns.rdatatype.PTR
+
+
+# ---------------------------------------------------------------- server selection
+
+def test_server_forms(knot):
+    p = knot.port
+    for args in ([f"@127.0.0.1#{p}"], [f"@127.0.0.1:{p}"], [f"@[127.0.0.1]:{p}"], ["@127.0.0.1", f"-p{p}"],
+                 ["-4", "-p", str(p), "@localhost"], ["-4", f"@127.0.0.1#{p}"]):
+        r = run(args + ["+short", "example.com"])
+        assert r.stdout == "192.0.2.1\n", (args, r.stdout, r.stderr)
+    r = run(["-6", f"@127.0.0.1#{p}", "example.com"])
+    assert r.returncode == 1
+
+
+def test_ipv6_server():
+    def handler(wire, transport, peer, sock):
+        return [make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
+    with peers.ScriptedServer(handler, host="::1") as srv:
+        for args in ([f"@[::1]:{srv.port}"], ["@::1", "-p", str(srv.port)], [f"@::1#{srv.port}"]):
+            r = run(args + ["example.com"])
+            assert r.returncode == 0, (args, r.stderr)
+            assert f";; SERVER: ::1#{srv.port}(::1) (UDP)" in r.stdout
+
+
+def test_default_server_from_resolv_conf(knot, tmp_path):
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("# test\nsearch example.net\nnameserver 127.0.0.1\nnameserver 192.0.2.99\n")
+    r = run(["-p", str(knot.port), "example.com"], env={"TERN_RESOLV_CONF": str(conf)})
+    assert r.returncode == 0, r.stderr
+    assert f";; SERVER: 127.0.0.1#{knot.port}(127.0.0.1) (UDP)" in r.stdout
+    assert "; (1 server found)" not in r.stdout
+
+
+# ---------------------------------------------------------------- transport
+
+def test_tcp(knot, fake):
+    r = run(at(knot) + ["+tcp", "example.com"])
+    assert r.returncode == 0 and f"(127.0.0.1) (TCP)" in r.stdout
+    run(at(fake) + ["+tcp", "example.com"])
+    run(at(fake) + ["+notcp", "example.com"])
+    run(at(fake) + ["+vc", "example.com"])
+    assert [t for t, _ in fake.queries] == ["tcp", "udp", "tcp"]
+
+
+def test_truncation_falls_back_to_tcp(fake):
+    def handler(wire, transport, peer, sock):
+        if transport == "udp":
+            q = dns.message.from_wire(wire)
+            r = dns.message.make_response(q)
+            r.flags |= dns.flags.TC | dns.flags.AA
+            return [r.to_wire()]
+        return [make_reply(wire, ["example.com. 300 IN A 192.0.2.7"])]
+    fake.handler = handler
+    r = run(at(fake) + ["example.com"])
+    assert r.returncode == 0
+    assert ";; Truncated, retrying in TCP mode.\n" in r.stdout
+    assert sections(r.stdout)["ANSWER"] == {("example.com.", 300, "IN", "A", "192.0.2.7")}
+    assert "(TCP)" in r.stdout
+    assert [t for t, _ in fake.queries] == ["udp", "tcp"]
+    # +ignore keeps the truncated answer
+    fake.queries.clear()
+    r = run(at(fake) + ["+ignore", "example.com"])
+    assert "flags: qr tc aa" in r.stdout.replace("qr aa tc", "qr tc aa") and "Truncated" not in r.stdout
+    assert [t for t, _ in fake.queries] == ["udp"]
+
+
+def test_truncation_from_knot(knot):
+    r = run(at(knot) + ["big.example.com", "TXT"])
+    assert r.returncode == 0
+    assert "Truncated, retrying in TCP mode." in r.stdout and "(TCP)" in r.stdout
+    assert len(sections(r.stdout)["ANSWER"]) == 40
+    r = run(at(knot) + ["big.example.com", "TXT", "+bufsize=65000"])
+    assert "Truncated" not in r.stdout and len(sections(r.stdout)["ANSWER"]) == 40
+
+
+def test_mismatched_replies_are_ignored(fake):
+    """Wrong ID, wrong question, wrong source port and garbage are all
+    dropped; the client keeps waiting and takes the right reply."""
+    def handler(wire, transport, peer, sock):
+        q = dns.message.from_wire(wire)
+        wrong_id = make_reply(wire, ["example.com. 300 IN A 6.6.6.1"], id=(q.id + 1) % 65536)
+        other_q = dns.message.make_query("other.example.com", "A")
+        other_q.id = q.id
+        wrong_q = make_reply(other_q.to_wire(), ["other.example.com. 300 IN A 6.6.6.2"])
+        not_resp = wire  # QR=0
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as spoof:
+            spoof.bind(("127.0.0.1", 0))
+            spoof.sendto(make_reply(wire, ["example.com. 300 IN A 6.6.6.3"]), peer)
+        return [wrong_id, wrong_q, not_resp, wire[:2] + b"\x81\x80garbage",
+                make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
+    fake.handler = handler
+    r = run(at(fake) + ["example.com", "+timeout=2", "+tries=1"])
+    assert r.returncode == 0, r.stdout
+    assert sections(r.stdout)["ANSWER"] == {("example.com.", 300, "IN", "A", "192.0.2.1")}
+    assert "6.6.6" not in r.stdout
+
+
+def test_case_of_question_ignored(fake):
+    def handler(wire, transport, peer, sock):
+        q = dns.message.from_wire(wire)
+        r = dns.message.make_response(q)
+        r.question[0].name = dns.name.from_text("EXAMPLE.com")
+        return [r.to_wire()]
+    fake.handler = handler
+    assert run(at(fake) + ["example.com", "+timeout=1", "+tries=1"]).returncode == 0
+
+
+def test_silence_no_reply(fake):
+    fake.handler = lambda *a: []
+    t0 = time.monotonic()
+    r = run(at(fake) + ["+timeout=1", "+tries=2", "example.com"])
+    elapsed = time.monotonic() - t0
+    assert r.returncode == 9
+    assert 1.8 < elapsed < 6
+    assert r.stdout.count(f";; communications error to 127.0.0.1#{fake.port}: timed out") == 2
+    assert ";; no servers could be reached" in r.stdout
+    assert len(fake.queries) == 2
+    # the same ID on every try, so that a late answer still counts
+    ids = {dns.message.from_wire(w).id for _, w in fake.queries}
+    assert len(ids) == 1
+
+
+def test_tries_and_timeout(fake):
+    fake.handler = lambda *a: []
+    t0 = time.monotonic()
+    run(at(fake) + ["+timeout=1", "+tries=3", "example.com"])
+    assert len(fake.queries) == 3 and 2.7 < time.monotonic() - t0 < 8
+    fake.queries.clear()
+    run(at(fake) + ["+time=1", "+retry=1", "example.com"])
+    assert len(fake.queries) == 2
+    fake.queries.clear()
+    t0 = time.monotonic()
+    run(at(fake) + ["+timeout=1", "+tries=1", "example.com"])
+    assert len(fake.queries) == 1 and 0.9 < time.monotonic() - t0 < 4
+
+
+def test_late_answer_to_first_try_counts(fake):
+    state = {"n": 0}
+
+    def handler(wire, transport, peer, sock):
+        state["n"] += 1
+        if state["n"] == 1:
+            time.sleep(1.3)  # answers the first try during the second
+            return [make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
+        return []
+    fake.handler = handler
+    r = run(at(fake) + ["+timeout=1", "+tries=3", "example.com"])
+    assert r.returncode == 0 and len(fake.queries) == 2
+
+
+def test_no_server_listening():
+    port = peers.free_port()
+    r = run(["@127.0.0.1", "-p", str(port), "+timeout=1", "+tries=2", "example.com"])
+    assert r.returncode == 9
+    r = run(["@127.0.0.1", "-p", str(port), "+tcp", "+timeout=1", "+tries=2", "example.com"])
+    assert r.returncode == 9 and "connection refused" in r.stdout.lower()
+
+
+# ---------------------------------------------------------------- query flags and EDNS
+
+def test_query_flags_and_edns(fake):
+    def q(*opts):
+        fake.queries.clear()
+        run(at(fake) + list(opts) + ["example.com"])
+        return queries_of(fake)[0][1]
+    m = q()
+    assert m.flags & dns.flags.RD and not m.flags & dns.flags.AD and not m.flags & dns.flags.CD
+    assert m.edns == 0 and m.payload == 1232 and not m.ednsflags & dns.flags.DO and not m.options
+    m = q("+norecurse")
+    assert not m.flags & dns.flags.RD
+    m = q("+norec", "+recurse")
+    assert m.flags & dns.flags.RD
+    m = q("+dnssec")
+    assert m.ednsflags & dns.flags.DO and m.edns == 0
+    m = q("+bufsize=4096")
+    assert m.payload == 4096
+    m = q("+noedns")
+    assert m.edns == -1
+    m = q("+noedns", "+edns")
+    assert m.edns == 0
+    m = q("+nsid")
+    assert [o.otype for o in m.options] == [dns.edns.NSID]
+    m = q("+adflag", "+cdflag")
+    assert m.flags & dns.flags.AD and m.flags & dns.flags.CD
+    m = q("+tcp", "+dnssec", "+bufsize=2048")
+    assert m.ednsflags & dns.flags.DO and m.payload == 2048
+    assert fake.queries[0][0] == "tcp"
+
+
+def test_dnssec_and_nsid_output(knot):
+    r = run(at(knot) + ["+dnssec", "+nsid", "example.com"])
+    assert "; EDNS: version: 0, flags: do; udp: 1232\n" in r.stdout
+    nsid_hex = " ".join(f"{b:02x}" for b in NSID.encode())
+    assert f'; NSID: {nsid_hex} ("{NSID}")\n' in r.stdout
+    r = run(at(knot) + ["example.com"])
+    assert "NSID" not in r.stdout
+    r = run(at(knot) + ["+noedns", "example.com"])
+    assert "OPT PSEUDOSECTION" not in r.stdout and "ADDITIONAL: 0" in r.stdout
+
+
+def test_recursion_flags_in_output(fake):
+    def handler(wire, transport, peer, sock):
+        return [make_reply(wire, ["example.com. 300 IN A 192.0.2.1"],
+                           flags=dns.flags.QR | dns.flags.RD | dns.flags.RA | dns.flags.AD)]
+    fake.handler = handler
+    r = run(at(fake) + ["example.com"])
+    assert ";; flags: qr rd ra ad;" in r.stdout and "WARNING" not in r.stdout
+
+
+def test_nocmd(knot):
+    r = run(at(knot) + ["+nocmd", "example.com"])
+    assert "<<>>" not in r.stdout and ";; ANSWER SECTION:" in r.stdout
+
+
+# ---------------------------------------------------------------- interactive
+
+def test_interactive_pipe_word_for_word(knot):
+    r = run([f"@127.0.0.1", "-p", str(knot.port)], input="alias.example.com\nCNAME\n")
+    assert r.returncode == 0
+    assert r.stdout.startswith("Enter hostname: Record type: \n; <<>> tern ")
+    s = sections(r.stdout)
+    assert s["ANSWER"] == {("alias.example.com.", 3600, "IN", "CNAME", "example.com.")}
+    assert r.stdout.rstrip("\n").endswith("Enter hostname:")
+
+
+def test_interactive_loop_default_type_and_quit(knot):
+    r = run(at(knot) + ["-i", "+short"], input="example.com\n\nwww.example.com\nA\nexample.com\nmx\nquit\nnx.example.com\n\n")
+    assert r.returncode == 0
+    assert r.stdout.count("Enter hostname: ") == 4 and r.stdout.count("Record type: ") == 3
+    assert "192.0.2.1\n" in r.stdout and "192.0.2.80" in r.stdout and "10 mail.example.com." in r.stdout
+    r = run(at(knot), input="nx.example.com\n\n")
+    assert r.returncode == 2 and "status: NXDOMAIN" in r.stdout
+    r = run(at(knot), input="example.com\nBOGUS\nexample.com\nexit\n")
+    assert "Unknown record type 'BOGUS'" in r.stdout and r.returncode == 0
+    r = run(at(knot), input="")
+    assert r.returncode == 0 and r.stdout == "Enter hostname: \n"
+
+
+def _read_until(fd, pattern, timeout=10):
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while pattern not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"timed out waiting for {pattern!r}; got {buf!r}")
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+    return buf
+
+
+def test_interactive_pty(knot):
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([TERN] + at(knot), stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    try:
+        _read_until(master, b"Enter hostname: ")
+        os.write(master, b"example.com\n")
+        _read_until(master, b"Record type: ")
+        os.write(master, b"\n")
+        out = _read_until(master, b"Enter hostname: ")
+        assert b"192.0.2.1" in out and b"status: NOERROR" in out
+        os.write(master, b"alias.example.com\n")
+        _read_until(master, b"Record type: ")
+        os.write(master, b"CNAME\n")
+        out = _read_until(master, b"Enter hostname: ")
+        assert b"CNAME\texample.com." in out.replace(b" ", b"\t") or b"CNAME" in out
+        os.write(master, b"quit\n")
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, 9)
+            proc.wait()
+        os.close(master)
+
+
+# ---------------------------------------------------------------- against dig and kdig
+
+COMPARE = [
+    ["example.com"], ["example.com", "MX"], ["example.com", "NS"], ["example.com", "SOA"],
+    ["example.com", "AAAA"], ["alias.example.com"], ["chain.example.com"], ["www.example.com"],
+    ["txt.example.com", "TXT"], ["_sip._udp.example.com", "SRV"], ["caa.example.com", "CAA"],
+    ["nx.example.com"], ["nodata.example.com"], ["example.org"], ["-x", "192.0.2.1"],
+    ["-x", "2001:db8::1"], ["big.example.com", "TXT"], ["example.com", "+norecurse"],
+    ["example.com", "+dnssec"], ["example.com", "+tcp"], ["example.com", "+noedns"],
+]
+
+
+@pytest.mark.parametrize("args", COMPARE, ids=[" ".join(a) for a in COMPARE])
+def test_same_records_as_dig(knot, args):
+    t = run(at(knot) + args)
+    d = subprocess.run(["dig"] + at(knot) + args, capture_output=True, text=True)
+    ts, ds = sections(t.stdout), sections(d.stdout)
+    assert ts == ds
+    status = re.search(r"status: (\w+)", d.stdout).group(1)
+    assert f"status: {status}," in t.stdout
+    flags = re.search(r";; flags:([^;]*);", d.stdout).group(1)
+    assert f";; flags:{flags};" in t.stdout
+
+
+@pytest.mark.skipif(shutil.which("kdig") is None, reason="kdig not installed")
+@pytest.mark.parametrize("args", COMPARE[:12], ids=[" ".join(a) for a in COMPARE[:12]])
+def test_same_records_as_kdig(knot, args):
+    t = run(at(knot) + args)
+    k = subprocess.run(["kdig"] + at(knot) + args, capture_output=True, text=True)
+    ts, ks = sections(t.stdout), sections(k.stdout)
+    for sec in ("ANSWER", "AUTHORITY", "ADDITIONAL"):
+        assert ts.get(sec, set()) == ks.get(sec, set()), sec
