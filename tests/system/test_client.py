@@ -88,8 +88,11 @@ def run(args, input=None, timeout=30, env=None):
     e.setdefault("TZ", "UTC")
     if env:
         e.update(env)
-    return subprocess.run([TERN] + list(args), input=input, capture_output=True, text=True,
-                          timeout=timeout, env=e)
+    r = subprocess.run([TERN] + list(args), input=input, capture_output=True, text=True,
+                       timeout=timeout, env=e)
+    # under SAN=1 builds a sanitizer report is a failure of any test
+    assert "runtime error:" not in r.stderr and "AddressSanitizer" not in r.stderr, r.stderr
+    return r
 
 
 def at(srv):
