@@ -56,7 +56,7 @@ struct field {
 struct rdesc {
 	uint16_t type;
 	uint8_t flags;
-	struct field f[9]; /* ends at the first field without a name */
+	struct field f[10]; /* ends at the first field without a name */
 };
 
 #define SIGFIELDS                                                                                  \
