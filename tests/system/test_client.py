@@ -474,8 +474,9 @@ def test_truncation_from_knot(knot):
     assert r.returncode == 0
     assert "Truncated, retrying in TCP mode." in r.stdout and "(TCP)" in r.stdout
     assert len(sections(r.stdout)["ANSWER"]) == 40
-    r = run(at(knot) + ["big.example.com", "TXT", "+bufsize=65000"])
-    assert "Truncated" not in r.stdout and len(sections(r.stdout)["ANSWER"]) == 40
+    r = run(at(knot) + ["big.example.com", "TXT", "+ignore"])
+    assert "Truncated" not in r.stdout and re.search(r"^;; flags: qr aa tc rd;", r.stdout, re.M)
+    assert len(sections(r.stdout).get("ANSWER", ())) < 40 and "(UDP)" in r.stdout
 
 
 def test_mismatched_replies_are_ignored(fake):
@@ -625,7 +626,7 @@ def test_interactive_pipe_word_for_word(knot):
     assert r.stdout.startswith("Enter hostname: Record type: \n; <<>> tern ")
     s = sections(r.stdout)
     assert s["ANSWER"] == {("alias.example.com.", 3600, "IN", "CNAME", "example.com.")}
-    assert r.stdout.rstrip("\n").endswith("Enter hostname:")
+    assert r.stdout.endswith("\nEnter hostname: \n")
 
 
 def test_interactive_loop_default_type_and_quit(knot):
