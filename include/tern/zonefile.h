@@ -32,15 +32,16 @@ typedef int (*tern_zrr_cb)(const tern_zrr *rr, void *user);
 typedef void (*tern_zerr_cb)(const char *file, unsigned line, const char *msg, void *user);
 
 typedef struct tern_zparse {
-	const uint8_t *origin;   /* initial $ORIGIN (required) */
+	const uint8_t *origin;   /* initial $ORIGIN (NULL: relative names are
+	                          * errors until a $ORIGIN line) */
 	/* A record without a TTL takes $TTL if one was given (RFC 2308), else
 	 * the last TTL stated explicitly (RFC 1035 5.1), else default_ttl if
-	 * have_default_ttl, else (for the first record, normally the SOA) its
-	 * own SOA MINIMUM, else it is an error. */
+	 * have_default_ttl, else, if it is an SOA, its own MINIMUM (which then
+	 * counts as the last TTL stated), else it is an error. */
 	uint32_t default_ttl;
 	int have_default_ttl;
 	uint16_t default_class;  /* 0 means IN */
-	unsigned max_include_depth; /* 0 means 8 */
+	unsigned max_include_depth; /* 0 means 8; at most 64 */
 	unsigned max_errors;     /* stop after this many errors; 0 means 100 */
 	int allow_include;       /* 0: $INCLUDE is an error (for untrusted text) */
 	tern_zrr_cb on_rr;
