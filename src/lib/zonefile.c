@@ -248,8 +248,8 @@ static int rr_finish(struct parser *p, const struct source *src, const uint8_t *
 	}
 
 	/* RFC 2308 4: $TTL is the default; without it the last TTL stated
-	 * (RFC 1035 5.1), then the caller's default, then, as BIND does, an
-	 * SOA's own MINIMUM, which then also serves later records. */
+	 * (RFC 1035 5.1), then the caller's default, then an SOA's own
+	 * MINIMUM (BIND uses it too), which then counts as the last TTL. */
 	if (h->have_ttl) {
 		ttl = h->ttl;
 		p->last_ttl = ttl;
