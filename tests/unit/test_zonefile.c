@@ -423,6 +423,32 @@ static void test_no_final_newline_and_empty(void **state)
 	free(c);
 }
 
+static void test_rdata_forms(void **state)
+{
+	struct col *c = col_new();
+	/* escapes reach the RDATA converter uninterpreted; it decodes them */
+	int r = parse(c, "$TTL 60\n"
+	                 "g TYPE65534 \\# 3 abcdef\n"
+	                 "h A \\# 4 c0000201\n"
+	                 "t TXT \"a\\065\\\\\" b\\;c\n"
+	                 "v6 AAAA 2001:db8::1\n"
+	                 "m MX 10 @\n");
+	assert_int_equal(r, 0);
+	assert_int_equal(c->nerr, 0);
+	assert_int_equal(c->n, 5);
+	assert_int_equal(c->r[0].type, 65534);
+	check_rd(&c->r[0], "\xab\xcd\xef", 3);
+	check_a(&c->r[1], "h.example.com.", 60, 192, 0, 2, 1);
+	check_rd(&c->r[2], "\3aA\\\3b;c", 8);
+	const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	assert_int_equal(c->r[3].type, TERN_T_AAAA);
+	check_rd(&c->r[3], v6, 16);
+	uint8_t want[64] = { 0, 10 };
+	size_t n = 2 + wire("example.com.", want + 2);
+	check_rd(&c->r[4], want, n);
+	free(c);
+}
+
 /* ---- lexical errors ---- */
 
 static void test_lex_errors(void **state)
@@ -976,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_quote_spans_lines_in_parens),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_no_final_newline_and_empty),
+		cmocka_unit_test(test_rdata_forms),
 		cmocka_unit_test(test_lex_errors),
 		cmocka_unit_test(test_unterminated_quote_at_eof),
 		cmocka_unit_test(test_nul_byte),
