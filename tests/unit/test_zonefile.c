@@ -256,7 +256,7 @@ static void test_soa_minimum_ttl(void **state)
 	assert_int_equal(r, 0);
 	assert_int_equal(c->nerr, 0);
 	assert_int_equal(c->n, 3);
-	uint8_t want[200];
+	uint8_t want[1024];
 	size_t n = wire("ns.example.com.", want);
 	n += wire("hostmaster.example.com.", want + n);
 	const uint32_t v[5] = { 2024010101u, 3600, 900, 604800, 300 };
@@ -335,7 +335,7 @@ static void test_parens_comments(void **state)
 	assert_int_equal(c->r[1].line, 5);
 	check_a(&c->r[2], "c.example.com.", 60, 192, 0, 2, 3);
 	assert_int_equal(c->r[2].line, 9);
-	uint8_t want[64] = { 0, 10 };
+	uint8_t want[1024] = { 0, 10 };
 	size_t n = 2 + wire("mail.example.com.", want + 2);
 	assert_int_equal(c->r[3].type, TERN_T_MX);
 	check_rd(&c->r[3], want, n);
@@ -443,7 +443,7 @@ static void test_rdata_forms(void **state)
 	const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 	assert_int_equal(c->r[3].type, TERN_T_AAAA);
 	check_rd(&c->r[3], v6, 16);
-	uint8_t want[64] = { 0, 10 };
+	uint8_t want[1024] = { 0, 10 };
 	size_t n = 2 + wire("example.com.", want + 2);
 	check_rd(&c->r[4], want, n);
 	free(c);
@@ -856,7 +856,7 @@ static void test_generate_basic(void **state)
 	check_a(&c->r[0], "host-1.example.com.", 77, 192, 0, 2, 1);
 	check_a(&c->r[2], "host-3.example.com.", 77, 192, 0, 2, 3);
 	assert_int_equal(c->r[2].line, 2);
-	uint8_t want[64];
+	uint8_t want[1024];
 	size_t n = wire("t15.example.org.", want);
 	check_owner(&c->r[4], "h15.example.com.");
 	assert_int_equal(c->r[4].type, TERN_T_CNAME);
@@ -905,7 +905,7 @@ static void test_generate_rhs_fields(void **state)
 	/* a quoted rhs is expanded, then split into fields again */
 	assert_int_equal(parse(c, "$GENERATE 1-2 m$ 60 MX \"1$ mail$\"\n"), 0);
 	assert_int_equal(c->n, 2);
-	uint8_t want[64] = { 0, 12 };
+	uint8_t want[1024] = { 0, 12 };
 	size_t n = 2 + wire("mail2.example.com.", want + 2);
 	check_rd(&c->r[1], want, n);
 	free(c);
