@@ -57,6 +57,32 @@ int cli_rdata_text(struct cli *c, const tern_rr *rr)
 	return tern_rdata_to_text(rr->type, c->rdata, len, c->text, sizeof c->text);
 }
 
+/* One line of tern_rr_to_text ("owner\tTTL\tCLASS\tTYPE\tRDATA"; for the
+ * question ";owner\t\tCLASS\tTYPE") laid out as dig lays it out: an RR's
+ * owner padded with tabs to column 24, a question's (counted without its
+ * ';') to column 32; a longer owner is followed by one space. */
+static void print_rr_line(FILE *out, const char *line, bool question)
+{
+	const char *tab = strchr(line, '\t');
+	if (!tab) {
+		fprintf(out, "%s\n", line);
+		return;
+	}
+	size_t len = (size_t)(tab - line);
+	const char *rest = tab + 1;
+	size_t col = question ? len - 1 : len, target = question ? 32 : 24;
+	if (question && *rest == '\t')
+		rest++; /* the empty TTL column */
+	fwrite(line, 1, len, out);
+	if (col >= target)
+		fputc(' ', out);
+	while (col < target) {
+		fputc('\t', out);
+		col = (col / 8 + 1) * 8;
+	}
+	fprintf(out, "%s\n", rest);
+}
+
 /* "; NSID: 6b 6e 6f 74 ("knot")" and the like for one EDNS option. */
 static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t len)
 {
@@ -65,9 +91,23 @@ static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t le
 	else if (code == TERN_OPT_COOKIE)
 		fprintf(out, "; COOKIE: ");
 	else if (code == 15 && len >= 2) { /* RFC 8914 Extended DNS Error */
-		fprintf(out, "; EDE: %u", (unsigned)tern_get_u16(d));
-		if (len > 2)
-			fprintf(out, " (%.*s)", (int)(len - 2), (const char *)d + 2);
+		static const char *const ede[] = {
+		        "Other", "Unsupported DNSKEY Algorithm", "Unsupported DS Digest Type", "Stale Answer",
+		        "Forged Answer", "DNSSEC Indeterminate", "DNSSEC Bogus", "Signature Expired",
+		        "Signature Not Yet Valid", "DNSKEY Missing", "RRSIGs Missing", "No Zone Key Bit Set",
+		        "NSEC Missing", "Cached Error", "Not Ready", "Blocked", "Censored", "Filtered", "Prohibited",
+		        "Stale NXDOMAIN Answer", "Not Authoritative", "Not Supported", "No Reachable Authority",
+		        "Network Error", "Invalid Data"};
+		unsigned info = tern_get_u16(d);
+		fprintf(out, "; EDE: %u", info);
+		if (info < sizeof ede / sizeof ede[0])
+			fprintf(out, " (%s)", ede[info]);
+		if (len > 2) {
+			fputs(": (", out);
+			for (uint16_t i = 2; i < len; i++)
+				fputc(isprint(d[i]) ? d[i] : '.', out);
+			fputc(')', out);
+		}
 		fputc('\n', out);
 		return;
 	} else
@@ -162,7 +202,7 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 			rc = n;
 			break;
 		}
-		fprintf(out, "%s\n", c->text);
+		print_rr_line(out, c->text, rr.section == TERN_S_QUESTION);
 	}
 	if (section >= 0)
 		fputc('\n', out);
