@@ -216,10 +216,11 @@ static void tb_quoted(tbuf *t, const uint8_t *s, size_t n)
  * (its default +split), separated by single spaces on one line. */
 #define SPLIT 56
 
-static void tb_hex(tbuf *t, const uint8_t *s, size_t n)
+static void tb_hex(tbuf *t, const uint8_t *s, size_t n, bool split)
 {
-	for (size_t i = 0; i < n; i += SPLIT / 2) {
-		size_t c = n - i < SPLIT / 2 ? n - i : SPLIT / 2;
+	size_t step = split ? SPLIT / 2 : n;
+	for (size_t i = 0; i < n; i += step) {
+		size_t c = n - i < step ? n - i : step;
 		char *q = tb_take(t, 2 * c + (i ? 1 : 0));
 		if (!q)
 			return;
@@ -860,6 +861,8 @@ static bool loc_decimal(const tern_token *t, unsigned frac, bool neg_ok, bool un
 static bool loc_prec(int64_t cm, uint8_t *out)
 {
 	unsigned e = 0;
+	if (cm > 9000000000) /* 9e9 cm: the largest mantissa and exponent */
+		return false;
 	while (cm >= 10 && e < 9) {
 		cm /= 10;
 		e++;
@@ -963,10 +966,10 @@ static void tb_loc_prec(tbuf *t, uint8_t p)
 	unsigned e = p & 15;
 	for (unsigned i = e < 2 ? 0 : 2; i < e; i++)
 		v *= 10;
-	if (e >= 2)
+	if (e >= 2 && v) /* a zero mantissa prints as 0.00m, which reads back */
 		tb_printf(t, "%llum", v);
 	else
-		tb_printf(t, "0.%02llum", e ? v * 10 : v);
+		tb_printf(t, "0.%02llum", v); /* v is in cm */
 }
 
 static void loc_to_text(struct walk *k)
@@ -1235,9 +1238,9 @@ static void field_to_text(struct walk *k, const struct field *f)
 			if (n == 1)
 				tb_putc(t, '-');
 			else
-				tb_hex(t, p + 1, n - 1);
+				tb_hex(t, p + 1, n - 1, false); /* one token */
 		} else if (f->kind == F_HEX) {
-			tb_hex(t, p, n);
+			tb_hex(t, p, n, true);
 		} else {
 			if (n == 0)
 				tb_unsep(t);
@@ -1574,7 +1577,7 @@ static void generic_to_text(tbuf *t, const uint8_t *rd, size_t rdlen)
 	tb_printf(t, "\\# %zu", rdlen);
 	if (rdlen) {
 		tb_putc(t, ' ');
-		tb_hex(t, rd, rdlen);
+		tb_hex(t, rd, rdlen, true);
 	}
 }
 
