@@ -1,0 +1,89 @@
+/* cache.h: the forwarder's answer cache, shared by all workers.
+ *
+ * Entries are RRsets keyed by (owner, type), and negative entries (RFC 2308):
+ * NODATA keyed by (name, type) and NXDOMAIN keyed by (name, CACHE_NXDOMAIN),
+ * each holding the SOA to put in the authority section. Names compare
+ * case-insensitively. Only sanitized data is put here (the forwarder keeps
+ * nothing but the question's name and its CNAME chain).
+ *
+ * Bounded in bytes (entry overhead included) with least-recently-used
+ * eviction; TTLs count down from insertion using the caller's clock (a
+ * millisecond counter, so tests can use a fake one); expired entries stay
+ * for stale_window seconds to be served stale (RFC 8767) when every
+ * upstream is down.
+ *
+ * Thread safety: every function may be called from any thread. The table is
+ * split into stripes by name hash, each with its own lock, LRU list and byte
+ * budget, so workers rarely meet on one lock. Locking order: one stripe lock
+ * at a time, never nested. */
+#ifndef TERN_RESOLVE_CACHE_H
+#define TERN_RESOLVE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/msg.h"
+#include "tern/name.h"
+
+#define CACHE_NXDOMAIN 0 /* the "type" of an NXDOMAIN entry: the whole name */
+
+typedef struct cache cache;
+
+typedef struct cache_opts {
+	size_t max_bytes;      /* default 64 MiB */
+	uint32_t min_ttl;      /* clamp (default 0) */
+	uint32_t max_ttl;      /* clamp (default 86400) */
+	uint32_t max_neg_ttl;  /* clamp for negative entries (default 3600) */
+	uint32_t stale_window; /* seconds an expired entry may be served stale; 0: off (default 0) */
+	unsigned stripes;      /* power of two; default 64 */
+} cache_opts;
+
+/* opts may be NULL for the defaults. Returns NULL when out of memory. */
+cache *cache_new(const cache_opts *opts);
+void cache_free(cache *c);
+
+/* Stores an RRset: count records of RDATA in uncompressed wire form, laid
+ * out as count times (u16 length in host byte order, bytes) — the layout of
+ * db_rrset. Replaces an entry with the same key. ttl is clamped. now_ms is
+ * the caller's clock. Returns 0 or a negative error (too big, no memory). */
+int cache_put_rrset(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl, uint16_t count,
+                    const uint8_t *rdata, size_t rdata_bytes, uint64_t now_ms);
+
+/* Stores a negative answer: type CACHE_NXDOMAIN for NXDOMAIN (the name does
+ * not exist, whatever the type), else NODATA for that type. ttl is the
+ * negative TTL already computed by the caller (min of SOA TTL and MINIMUM,
+ * RFC 2308 5), clamped to max_neg_ttl. soa_owner/soa_rdata: the SOA record
+ * to answer with (uncompressed RDATA). */
+int cache_put_negative(cache *c, const uint8_t *name, uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
+                       const uint8_t *soa_rdata, uint16_t soa_rdlen, uint64_t now_ms);
+
+enum cache_kind { CACHE_MISS = 0, CACHE_RRSET, CACHE_NODATA, CACHE_NXDOMAIN_HIT };
+
+typedef struct cache_hit {
+	enum cache_kind kind;
+	uint32_t ttl;      /* remaining TTL as written (30 when stale, RFC 8767 4) */
+	bool stale;        /* served past its expiry */
+	bool prefetch;     /* the caller should refresh this entry now: set for
+	                      exactly one caller when a popular entry (>= 2 hits)
+	                      has less than 10% of its TTL left */
+	uint8_t target[TERN_NAME_MAX]; /* for a CNAME RRset: its target */
+} cache_hit;
+
+/* Looks up (name, type). On a hit, and if m is not NULL, appends the data to
+ * m: an RRset to the answer section with owner `owner` (the name as the
+ * client should see it) and the remaining TTL; a negative entry's SOA to the
+ * authority section with the remaining TTL. Expired entries are a miss
+ * unless allow_stale and within the stale window. Returns 0 (look at
+ * hit->kind), or TERN_ESPACE if the data did not fit in m (m is then
+ * unchanged and m->truncated set). Updates the LRU order. */
+int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, bool allow_stale, tern_msgw *m,
+              const uint8_t *owner, cache_hit *hit);
+
+typedef struct cache_stats {
+	size_t bytes, entries;
+	uint64_t hits, misses, evictions, inserts;
+} cache_stats;
+void cache_get_stats(cache *c, cache_stats *out);
+
+#endif
