@@ -71,9 +71,15 @@ int tern_zlex_entry(tern_zlex *lx, tern_zentry *e)
 			if (!paren)
 				goto done;
 			break;
-		case C_SEMI:
-			while (*s != '\n' && *s != '\0')
+		case C_SEMI: /* a comment runs to the end of the line */
+			for (;;) {
+				while (*s != '\n' && *s != '\0')
+					s++;
+				if (*s == '\n' || s >= end)
+					break;
+				fail(e, "NUL byte in zone file", line);
 				s++;
+			}
 			break;
 		case C_NUL:
 			if (s >= end)

@@ -500,6 +500,17 @@ static void test_nul_byte(void **state)
 	assert_int_equal(c->n, 2);
 	check_a(&c->r[1], "c.example.com.", 60, 192, 0, 2, 3);
 	free(c);
+
+	/* in a comment too; the comment still ends at the line's end */
+	c = col_new();
+	zp = opts(c);
+	const char text2[] = "a 60 A 192.0.2.1 ; x\000 ( y\nb 60 A 192.0.2.2\n";
+	assert_int_equal(tern_zone_parse_string(&zp, "test", text2, sizeof text2 - 1), TERN_ESYNTAX);
+	assert_int_equal(c->nerr, 1);
+	check_err(c, 0, "test:1: NUL byte in zone file");
+	assert_int_equal(c->n, 1);
+	check_a(&c->r[0], "b.example.com.", 60, 192, 0, 2, 2);
+	free(c);
 }
 
 static void test_too_many_tokens(void **state)
