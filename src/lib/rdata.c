@@ -408,7 +408,7 @@ static void civil_from_days(int64_t z, unsigned *y, unsigned *m, unsigned *d)
 
 static int time_from_text(const char *s, size_t len, uint32_t *t)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	if (len != 14) {
 		int rc = parse_uint(s, len, UINT32_MAX, &v);
 		if (!rc)
@@ -460,7 +460,7 @@ static int svc_key_from_text(const char *s, size_t len, uint16_t *key)
 			return 0;
 		}
 	}
-	uint64_t v;
+	uint64_t v = 0;
 	if (len < 4 || memcmp(s, "key", 3) != 0 || (s[3] == '0' && len > 4) ||
 	    parse_uint(s + 3, len - 3, 65534, &v))
 		return TERN_ESYNTAX;
@@ -723,7 +723,7 @@ static int svc_value_from_text(struct walk *k, uint16_t key, const uint8_t *s, s
 			return fail(k, TERN_ESYNTAX, "SvcParam no-default-alpn takes no value");
 		return 0;
 	case SVC_PORT: {
-		uint64_t v;
+		uint64_t v = 0;
 		if (parse_uint((const char *)s, len, 65535, &v))
 			return fail(k, TERN_ESYNTAX, "bad SvcParam port " TOKF, TOKA(t));
 		tern_wr_u16(k->out, (uint16_t)v);
@@ -913,7 +913,7 @@ static int loc_angle(struct walk *k, unsigned maxdeg, char pos, char neg, int64_
 
 static int loc_from_text(struct walk *k)
 {
-	int64_t lat, lon, alt;
+	int64_t lat = 0, lon = 0, alt = 0;
 	int rc = loc_angle(k, 90, 'N', 'S', &lat);
 	if (!rc)
 		rc = loc_angle(k, 180, 'E', 'W', &lon);
@@ -1322,7 +1322,7 @@ static int field_from_text(struct walk *k, const struct field *f)
 {
 	const tern_token *t = NULL;
 	tern_wr *w = k->out;
-	uint64_t v;
+	uint64_t v = 0;
 	int rc;
 	char tb[16];
 	switch (f->kind) {
@@ -1511,7 +1511,7 @@ static int walk(struct walk *k, enum op op)
 /* RFC 3597 5: \# <length> <hex>... ; the hex may be split over tokens. */
 static int generic_from_text(struct walk *k, tern_wr *w)
 {
-	uint64_t len;
+	uint64_t len = 0;
 	if (k->ntok < 2)
 		return fail(k, TERN_ESYNTAX, "generic RDATA '\\#' without a length");
 	const tern_token *t = &k->tok[1];
