@@ -61,11 +61,18 @@ static void json_type_class(FILE *out, const char *ind, const char *tkey, uint16
 	json_str(out, k);
 }
 
-/* One RR object. Returns 0 or an error (malformed RDATA). */
+/* One RR object. Returns 0 or an error (malformed RDATA), in which case
+ * nothing was written. */
 static int json_rr(struct cli *c, FILE *out, const tern_rr *rr)
 {
 	const char *ind = "      ";
 	char name[TERN_NAME_TEXT_MAX], mbuf[48];
+	const char *member = NULL;
+	if (rr->section != TERN_S_QUESTION && (member = rdata_member(rr->type, mbuf, sizeof mbuf)) != NULL) {
+		int n = cli_rdata_text(c, rr); /* into c->text */
+		if (n < 0)
+			return n;
+	}
 	tern_name_to_text(rr->owner, name, sizeof name);
 	fprintf(out, "    {\n%s\"NAME\": ", ind);
 	json_str(out, name);
@@ -74,11 +81,7 @@ static int json_rr(struct cli *c, FILE *out, const tern_rr *rr)
 		fprintf(out, ",\n%s\"TTL\": %u,\n%s\"RDLENGTH\": %u,\n%s\"RDATAHEX\": ", ind, (unsigned)rr->ttl, ind,
 		        (unsigned)rr->rdlen, ind);
 		json_hex(out, c->reply.pkt + rr->rdata_off, rr->rdlen);
-		const char *member = rdata_member(rr->type, mbuf, sizeof mbuf);
 		if (member) {
-			int n = cli_rdata_text(c, rr);
-			if (n < 0)
-				return n;
 			fprintf(out, ",\n%s\"%s\": ", ind, member);
 			json_str(out, c->text);
 		}
@@ -142,7 +145,7 @@ int cli_print_json(struct cli *c, FILE *out)
 	}
 	if (rc < 0) {
 		fprintf(stderr, ";; Got bad packet: %s\n", tern_strerror(rc));
-		fprintf(out, "\n  ]\n}\n");
+		fprintf(out, "%s\n}\n", section >= 0 ? "\n  ]" : "");
 		return CLI_EXIT_RCODE;
 	}
 	while (section < 3) {

@@ -197,7 +197,11 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 			section = (int)rr.section;
 			fprintf(out, ";; %s SECTION:\n", section_names[section]);
 		}
-		int n = tern_rr_to_text(r->pkt, r->len, &rr, c->text, sizeof c->text);
+		/* RDATA that does not decode as its type makes the message bad,
+		 * as in +short and +json (tern_rr_to_text would show it as \#) */
+		int n = rr.section == TERN_S_QUESTION ? 0 : cli_rdata_text(c, &rr);
+		if (n >= 0)
+			n = tern_rr_to_text(r->pkt, r->len, &rr, c->text, sizeof c->text);
 		if (n < 0) {
 			rc = n;
 			break;

@@ -130,10 +130,12 @@ def sections(text):
     return out
 
 
-def make_reply(query_wire, rrs=(), rcode=0, flags=None, id=None):
+def make_reply(query_wire, rrs=(), rcode=0, flags=None, id=None, edns=True):
     """A reply to query_wire with answer RRs given as text lines."""
     q = dns.message.from_wire(query_wire)
     r = dns.message.make_response(q)
+    if not edns:
+        r.use_edns(False)
     r.flags |= dns.flags.AA
     if flags is not None:
         r.flags = flags
@@ -501,6 +503,37 @@ def test_mismatched_replies_are_ignored(fake):
     assert "6.6.6" not in r.stdout
 
 
+def test_mismatched_replies_over_tcp(fake):
+    def handler(wire, transport, peer, sock):
+        q = dns.message.from_wire(wire)
+        return [make_reply(wire, ["example.com. 300 IN A 6.6.6.1"], id=(q.id + 1) % 65536),
+                make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
+    fake.handler = handler
+    r = run(at(fake) + ["+tcp", "example.com", "+timeout=2", "+tries=1"])
+    assert r.returncode == 0 and "6.6.6" not in r.stdout and "192.0.2.1" in r.stdout
+
+
+def test_malformed_reply(fake):
+    """A reply with the right ID and question whose records do not parse is
+    reported (exit 3), never a crash."""
+    def cut(wire):
+        good = make_reply(wire, ["example.com. 300 IN A 192.0.2.1"], edns=False)
+        return good[:-3]  # the A record's RDATA cut short
+
+    def bad_rdata(wire):
+        good = make_reply(wire, ["example.com. 300 IN A 192.0.2.1"], edns=False)
+        return good[:-6] + b"\x00\x05" + good[-4:] + b"\x01"  # an A record of 5 bytes
+
+    for make in (cut, bad_rdata):
+        fake.handler = lambda wire, *a: [make(wire)]
+        for opts in ([], ["+short"], ["+json"]):
+            r = run(at(fake) + opts + ["example.com", "+timeout=1", "+tries=1"])
+            assert r.returncode == 3, (make.__name__, opts, r.stdout)
+            assert "Got bad packet" in r.stdout + r.stderr, (make.__name__, opts)
+            if opts == ["+json"]:
+                json.loads(r.stdout)  # still well-formed JSON
+
+
 def test_case_of_question_ignored(fake):
     def handler(wire, transport, peer, sock):
         q = dns.message.from_wire(wire)
@@ -723,6 +756,16 @@ def dig_text(out):
             line = " ".join(line.split())
         lines.append(line)
     return lines
+
+
+@pytest.mark.skipif(shutil.which("nsd") is None, reason="nsd not installed")
+def test_same_records_as_dig_on_nsd(tmp_path):
+    with peers.nsd(tmp_path, {"example.com": ZONE}, nsid="nsd-test") as n:
+        for args in (["example.com", "MX"], ["txt.example.com", "TXT"], ["nx.example.com"], ["alias.example.com"],
+                     ["example.com", "NS", "+norecurse", "+nsid"], ["big.example.com", "TXT"]):
+            t = run(at(n) + args)
+            d = subprocess.run(["dig"] + at(n) + args, capture_output=True, text=True)
+            assert dig_text(t.stdout) == dig_text(d.stdout), args
 
 
 @pytest.mark.skipif(shutil.which("kdig") is None, reason="kdig not installed")
