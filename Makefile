@@ -54,9 +54,9 @@ $(BUILD)/ternd: $(SERVER_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
 $(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 unit: $(UNIT_BIN)
 

@@ -1,0 +1,295 @@
+/* test_name.c: names (decompression checks, compression, text forms,
+ * ordering) and the query parser / message composer of msg.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tern/msg.h"
+#include "tern/name.h"
+
+static int rd_name(const uint8_t *pkt, size_t len, size_t pos, uint8_t *out, size_t *outlen, size_t *end)
+{
+	tern_rd r;
+	tern_rd_init(&r, pkt, len);
+	r.pos = pos;
+	int rc = tern_rd_name(&r, out, outlen);
+	*end = r.pos;
+	return rc;
+}
+
+static void test_decompress_ok(void **st)
+{
+	(void)st;
+	/* 0: "example.com." ; 13: "www" + ptr->0 ; 19: ptr->13 */
+	uint8_t pkt[] = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+	                 3, 'w', 'w', 'w', 0xc0, 0, 0xc0, 13};
+	uint8_t out[255];
+	size_t len, end;
+	assert_int_equal(rd_name(pkt, sizeof pkt, 13, out, &len, &end), 0);
+	assert_int_equal(len, 17);
+	assert_int_equal(end, 19);
+	assert_memory_equal(out, "\3www\7example\3com", 17);
+	assert_int_equal(rd_name(pkt, sizeof pkt, 19, out, &len, &end), 0);
+	assert_int_equal(end, 21);
+	assert_int_equal(len, 17);
+}
+
+static void test_decompress_rejects(void **st)
+{
+	(void)st;
+	uint8_t out[255];
+	size_t len, end;
+	/* forward pointer */
+	uint8_t fwd[] = {0xc0, 2, 0};
+	assert_int_equal(rd_name(fwd, sizeof fwd, 0, out, &len, &end), TERN_ENAME);
+	/* self pointer */
+	uint8_t self[] = {0, 0xc0, 1};
+	assert_int_equal(rd_name(self, sizeof self, 1, out, &len, &end), TERN_ENAME);
+	/* loop: 0 -> "a" then pointer to 0 again */
+	uint8_t loop[] = {1, 'a', 0xc0, 0};
+	assert_int_equal(rd_name(loop, sizeof loop, 0, out, &len, &end), TERN_ENAME);
+	/* two pointers to each other, entered from behind */
+	uint8_t loop2[] = {0xc0, 2, 0xc0, 0, 0xc0, 2};
+	assert_int_equal(rd_name(loop2, sizeof loop2, 4, out, &len, &end), TERN_ENAME);
+	/* reserved label types 0x40 and 0x80 */
+	uint8_t ext[] = {0x41, 'a', 0};
+	assert_int_equal(rd_name(ext, sizeof ext, 0, out, &len, &end), TERN_ENAME);
+	uint8_t ext2[] = {0x81, 'a', 0};
+	assert_int_equal(rd_name(ext2, sizeof ext2, 0, out, &len, &end), TERN_ENAME);
+	/* truncated label and missing root */
+	uint8_t trunc[] = {5, 'a', 'b'};
+	assert_int_equal(rd_name(trunc, sizeof trunc, 0, out, &len, &end), TERN_EMALFORMED);
+	uint8_t noroot[] = {1, 'a'};
+	assert_int_equal(rd_name(noroot, sizeof noroot, 0, out, &len, &end), TERN_EMALFORMED);
+	uint8_t halfptr[] = {0xc0};
+	assert_int_equal(rd_name(halfptr, sizeof halfptr, 0, out, &len, &end), TERN_EMALFORMED);
+	/* a name of 256 bytes: 4 labels of 63 + root = 257 */
+	uint8_t big[300];
+	size_t n = 0;
+	for (int i = 0; i < 4; i++) {
+		big[n++] = 63;
+		memset(big + n, 'x', 63);
+		n += 63;
+	}
+	big[n++] = 0;
+	assert_int_equal(rd_name(big, n, 0, out, &len, &end), TERN_ENAME);
+	/* 255 exactly is fine: 3 x 63-labels + one 61-label + root */
+	big[3 * 64] = 61;
+	big[3 * 64 + 62] = 0;
+	assert_int_equal(rd_name(big, 3 * 64 + 63, 0, out, &len, &end), 0);
+	assert_int_equal(len, 255);
+}
+
+static void test_compress(void **st)
+{
+	(void)st;
+	uint8_t buf[512];
+	tern_wr w;
+	tern_ctab ct = {0};
+	tern_wr_init(&w, buf, sizeof buf);
+	w.pos = 12;
+	assert_int_equal(tern_wr_name(&w, &ct, (const uint8_t *)"\7example\3com"), 0);
+	assert_int_equal(w.pos, 12 + 13);
+	/* same name, other case: a pointer to 12 */
+	assert_int_equal(tern_wr_name(&w, &ct, (const uint8_t *)"\7EXAMPLE\3com"), 0);
+	assert_int_equal(w.pos, 12 + 13 + 2);
+	assert_int_equal(buf[25], 0xc0);
+	assert_int_equal(buf[26], 12);
+	/* www.example.com: "www" + pointer */
+	assert_int_equal(tern_wr_name(&w, &ct, (const uint8_t *)"\3www\7example\3com"), 0);
+	assert_memory_equal(buf + 27, "\3www\xc0\x0c", 6);
+	/* mail.www.example.com: "mail" + pointer to the www name */
+	assert_int_equal(tern_wr_name(&w, &ct, (const uint8_t *)"\4mail\3www\7example\3com"), 0);
+	assert_memory_equal(buf + 33, "\4mail\xc0\x1b", 7);
+	/* com alone: pointer to the "com" suffix at 12+8 */
+	assert_int_equal(tern_wr_name(&w, &ct, (const uint8_t *)"\3com"), 0);
+	assert_memory_equal(buf + 40, "\xc0\x14", 2);
+	/* the root is never compressed */
+	assert_int_equal(tern_wr_name(&w, &ct, (const uint8_t *)""), 0);
+	assert_int_equal(buf[42], 0);
+	/* and what we wrote decompresses back */
+	uint8_t out[255];
+	size_t len, end;
+	assert_int_equal(rd_name(buf, 43, 33, out, &len, &end), 0);
+	assert_memory_equal(out, "\4mail\3www\7example\3com", len);
+	/* no room: sticky TERN_ESPACE */
+	tern_wr small;
+	tern_wr_init(&small, buf, 5);
+	assert_int_equal(tern_wr_name(&small, NULL, (const uint8_t *)"\7example\3com"), TERN_ESPACE);
+}
+
+static void test_text(void **st)
+{
+	(void)st;
+	uint8_t out[255];
+	size_t len;
+	const uint8_t *origin = (const uint8_t *)"\7example\3com";
+	assert_int_equal(tern_name_from_text("www", 3, origin, out, &len), 0);
+	assert_memory_equal(out, "\3www\7example\3com", len);
+	assert_int_equal(tern_name_from_text("@", 1, origin, out, &len), 0);
+	assert_int_equal(len, 13);
+	assert_int_equal(tern_name_from_text(".", 1, NULL, out, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(tern_name_from_text("a\\.b.c.", 7, NULL, out, &len), 0);
+	assert_memory_equal(out, "\3a.b\1c", 7);
+	assert_int_equal(tern_name_from_text("\\065\\032x.", 10, NULL, out, &len), 0);
+	assert_memory_equal(out, "\3A x", 5);
+	assert_int_equal(tern_name_from_text("a..b.", 5, NULL, out, &len), TERN_ENAME);
+	assert_int_equal(tern_name_from_text("rel", 3, NULL, out, &len), TERN_ENAME);
+	assert_int_equal(tern_name_from_text("\\256.", 5, NULL, out, &len), TERN_ESYNTAX);
+	assert_int_equal(tern_name_from_text("\\12", 3, NULL, out, &len), TERN_ESYNTAX);
+	char label64[80];
+	memset(label64, 'x', 64);
+	label64[64] = '.';
+	assert_int_equal(tern_name_from_text(label64, 65, NULL, out, &len), TERN_ENAME);
+	assert_int_equal(tern_name_from_text(label64 + 1, 64, NULL, out, &len), 0);
+
+	char txt[TERN_NAME_TEXT_MAX];
+	assert_int_equal(tern_name_to_text((const uint8_t *)"\3a.b\3x y\1c", txt, sizeof txt), 14);
+	assert_string_equal(txt, "a\\.b.x\\032y.c.");
+	assert_int_equal(tern_name_to_text((const uint8_t *)"", txt, sizeof txt), 1);
+	assert_string_equal(txt, ".");
+	assert_int_equal(tern_name_to_text((const uint8_t *)"\7example", txt, 5), TERN_ESPACE);
+}
+
+static void test_compare(void **st)
+{
+	(void)st;
+	/* RFC 4034 6.1 example order */
+	const char *order[] = {"\7example", "\1a\7example", "\010yljkjljk\1a\7example", "\1Z\1a\7example",
+	                       "\4zABC\1a\7EXAMPLE", "\1z\7example", "\1\001\1z\7example", "\1*\1z\7example",
+	                       "\1\200\1z\7example"};
+	for (size_t i = 0; i + 1 < sizeof order / sizeof *order; i++)
+		assert_true(tern_name_cmp((const uint8_t *)order[i], (const uint8_t *)order[i + 1]) < 0);
+	assert_int_equal(tern_name_cmp((const uint8_t *)"\1A\1b", (const uint8_t *)"\1a\1B"), 0);
+	assert_true(tern_name_eq((const uint8_t *)"\3WwW\1x", (const uint8_t *)"\3www\1X"));
+	assert_false(tern_name_eq((const uint8_t *)"\3www\1x", (const uint8_t *)"\3ww\1x"));
+	assert_true(tern_name_is_sub((const uint8_t *)"\1a\1b\1c", (const uint8_t *)"\1B\1c"));
+	assert_true(tern_name_is_sub((const uint8_t *)"\1a", (const uint8_t *)""));
+	assert_false(tern_name_is_sub((const uint8_t *)"\2xb\1c", (const uint8_t *)"\1b\1c"));
+	assert_int_equal(tern_name_hash((const uint8_t *)"\3ABC"), tern_name_hash((const uint8_t *)"\3abc"));
+	assert_int_equal(tern_name_labels((const uint8_t *)"\1a\1b"), 2);
+}
+
+/* A query for example.com A with optional bytes appended after the question. */
+static size_t mkq(uint8_t *p, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ar)
+{
+	uint8_t h[12] = {0x12, 0x34, (uint8_t)(flags >> 8), (uint8_t)flags, 0, (uint8_t)qd, 0, (uint8_t)an, 0, 0, 0,
+	                 (uint8_t)ar};
+	memcpy(p, h, 12);
+	memcpy(p + 12, "\7example\3com\0\0\1\0\1", 17);
+	return 29;
+}
+
+static const uint8_t opt0[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0}; /* 1232, DO */
+
+static void test_query_parse(void **st)
+{
+	(void)st;
+	uint8_t p[512];
+	tern_query q;
+	size_t n = mkq(p, 0x0100, 1, 0, 0);
+	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_OK);
+	assert_int_equal(q.qtype, 1);
+	assert_int_equal(q.question_end, 29);
+	assert_false(q.edns);
+	/* short, response */
+	assert_int_equal(tern_query_parse(p, 11, &q), TERN_Q_DROP);
+	n = mkq(p, 0x8100, 1, 0, 0);
+	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_DROP);
+	/* qdcount 0 and 2 */
+	n = mkq(p, 0, 0, 0, 0);
+	assert_int_equal(tern_query_parse(p, 12, &q), TERN_Q_FORMERR);
+	n = mkq(p, 0, 2, 0, 0);
+	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_FORMERR);
+	/* trailing garbage */
+	n = mkq(p, 0, 1, 0, 0);
+	p[n++] = 0xff;
+	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_FORMERR);
+	/* opcode NOTIFY / STATUS -> NOTIMP */
+	n = mkq(p, 2 << 11, 1, 0, 0);
+	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_NOTIMP);
+	/* EDNS */
+	n = mkq(p, 0, 1, 0, 1);
+	memcpy(p + n, opt0, sizeof opt0);
+	assert_int_equal(tern_query_parse(p, n + sizeof opt0, &q), TERN_Q_OK);
+	assert_true(q.edns);
+	assert_true(q.edns_do);
+	assert_int_equal(q.edns_size, 1232);
+	/* two OPTs */
+	n = mkq(p, 0, 1, 0, 2);
+	memcpy(p + n, opt0, sizeof opt0);
+	memcpy(p + n + sizeof opt0, opt0, sizeof opt0);
+	assert_int_equal(tern_query_parse(p, n + 2 * sizeof opt0, &q), TERN_Q_FORMERR);
+	/* OPT in the answer section */
+	n = mkq(p, 0, 1, 1, 0);
+	memcpy(p + n, opt0, sizeof opt0);
+	assert_int_equal(tern_query_parse(p, n + sizeof opt0, &q), TERN_Q_FORMERR);
+	/* version 1 -> BADVERS */
+	n = mkq(p, 0, 1, 0, 1);
+	memcpy(p + n, opt0, sizeof opt0);
+	p[n + 6] = 1;
+	assert_int_equal(tern_query_parse(p, n + sizeof opt0, &q), TERN_Q_BADVERS);
+	/* unknown option ignored, NSID seen, bad cookie length rejected */
+	static const uint8_t opt_opts[] = {0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 8, 0, 99, 0, 0, 0, 3, 0, 0};
+	n = mkq(p, 0, 1, 0, 1);
+	memcpy(p + n, opt_opts, sizeof opt_opts);
+	assert_int_equal(tern_query_parse(p, n + sizeof opt_opts, &q), TERN_Q_OK);
+	assert_true(q.nsid);
+	static const uint8_t opt_cookie[] = {0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 9, 0, 10, 0, 5, 1, 2, 3, 4, 5};
+	memcpy(p + n, opt_cookie, sizeof opt_cookie);
+	assert_int_equal(tern_query_parse(p, n + sizeof opt_cookie, &q), TERN_Q_FORMERR);
+	/* option length past the RDATA */
+	static const uint8_t opt_bad[] = {0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 9};
+	memcpy(p + n, opt_bad, sizeof opt_bad);
+	assert_int_equal(tern_query_parse(p, n + sizeof opt_bad, &q), TERN_Q_FORMERR);
+}
+
+static void test_msgw_truncation(void **st)
+{
+	(void)st;
+	uint8_t buf[100];
+	tern_msgw m;
+	tern_msgw_init(&m, buf, sizeof buf, 80, 7, TERN_F_QR);
+	assert_int_equal(tern_msgw_question(&m, (const uint8_t *)"\1a", 1, 1), 0); /* 12 + 7 */
+	uint8_t a[4] = {192, 0, 2, 1};
+	/* each A RR with a compressed owner: 2 + 10 + 4 = 16 bytes */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(tern_msgw_rr(&m, TERN_S_ANSWER, (const uint8_t *)"\1a", 1, 1, 60, a, 4), 0);
+	tern_msgw_mark mk = tern_msgw_get_mark(&m);
+	assert_int_equal(tern_msgw_rr(&m, TERN_S_ANSWER, (const uint8_t *)"\1a", 1, 1, 60, a, 4), TERN_ESPACE);
+	assert_int_equal(m.w.pos, mk.pos); /* unchanged */
+	/* the OPT may use the room above the limit */
+	assert_int_equal(tern_msgw_opt(&m, 1232, TERN_R_BADVERS, true, NULL, 0), 0);
+	m.truncated = true;
+	int len = tern_msgw_finish(&m, TERN_R_BADVERS);
+	assert_int_equal(len, 19 + 48 + 11);
+	assert_int_equal(buf[2] & 0x02, 0x02); /* TC */
+	assert_int_equal(buf[7], 3);           /* ANCOUNT */
+	assert_int_equal(buf[11], 1);          /* ARCOUNT */
+	assert_int_equal(buf[len - 11 + 5], 1); /* extended rcode: 16 >> 4 */
+
+	tern_msg_iter it;
+	tern_rr rr;
+	assert_int_equal(tern_msg_iter_init(&it, buf, (size_t)len), 0);
+	int count = 0, r;
+	while ((r = tern_msg_next(&it, &rr)) == 1)
+		count++;
+	assert_int_equal(r, 0);
+	assert_int_equal(count, 5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decompress_ok), cmocka_unit_test(test_decompress_rejects),
+		cmocka_unit_test(test_compress),      cmocka_unit_test(test_text),
+		cmocka_unit_test(test_compare),       cmocka_unit_test(test_query_parse),
+		cmocka_unit_test(test_msgw_truncation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
