@@ -28,6 +28,20 @@ enum cli_exit {
 	CLI_EXIT_NOREPLY = 9,  /* no valid reply from the server */
 };
 
+/* Parts of the dig-style output, switched by +[no]cmd, +[no]comments,
+ * +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats
+ * and +[no]all. */
+enum {
+	CLI_SHOW_CMD = 1u << 0,      /* "; <<>> tern ..." */
+	CLI_SHOW_COMMENTS = 1u << 1, /* header, flags, OPT, section titles, blank lines */
+	CLI_SHOW_QUESTION = 1u << 2, /* the sections' records: 1u << (2 + section) */
+	CLI_SHOW_ANSWER = 1u << 3,
+	CLI_SHOW_AUTHORITY = 1u << 4,
+	CLI_SHOW_ADDITIONAL = 1u << 5,
+	CLI_SHOW_STATS = 1u << 6,    /* query time, server, when, size */
+	CLI_SHOW_ALL = (1u << 7) - 1,
+};
+
 /* Settings of one query, from +options (dig's names). */
 struct cli_opts {
 	bool tcp;       /* +tcp: TCP only */
@@ -39,7 +53,7 @@ struct cli_opts {
 	bool dnssec;    /* +dnssec: EDNS DO bit */
 	bool edns;      /* +edns (default on) */
 	bool nsid;      /* +nsid */
-	bool cmd;       /* +cmd: the "; <<>> tern" line (default on) */
+	unsigned show;  /* what dig-style output shows: CLI_SHOW_* */
 	uint16_t bufsize;  /* EDNS UDP payload size */
 	unsigned timeout;  /* seconds per try */
 	unsigned tries;    /* UDP (and TCP connect) attempts */

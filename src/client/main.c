@@ -44,7 +44,10 @@ static void usage(FILE *out)
 	        "  +[no]nsid        ask for the server's NSID (RFC 5001)\n"
 	        "  +timeout=S       seconds to wait for each try (default 5)\n"
 	        "  +tries=N         UDP attempts (default 3);  +retry=N  the same as tries=N+1\n"
-	        "  +[no]cmd         print the \"; <<>> tern\" line (default on)\n"
+	        "  +[no]cmd, +[no]comments, +[no]question, +[no]answer, +[no]authority,\n"
+	        "  +[no]additional, +[no]stats, +[no]all\n"
+	        "                   show or hide these parts of the output, as in dig\n"
+	        "                   (+noall +answer prints only the answer records)\n"
 	        "\n"
 	        "Exit status (with several queries the most severe wins: 1, 9, 3, 2, 0):\n"
 	        "  0  NOERROR (including an empty answer)\n"
@@ -118,10 +121,22 @@ static int plus_option(struct cli_opts *o, const char *arg)
 			o->nsid = on;
 			if (on)
 				o->edns = true;
-		} else if (KEY("cmd"))
-			o->cmd = on;
-		else
-			goto bad;
+		} else {
+			static const struct {
+				const char *key;
+				unsigned bits;
+			} show[] = {{"cmd", CLI_SHOW_CMD},           {"comments", CLI_SHOW_COMMENTS},
+			            {"question", CLI_SHOW_QUESTION}, {"answer", CLI_SHOW_ANSWER},
+			            {"authority", CLI_SHOW_AUTHORITY}, {"additional", CLI_SHOW_ADDITIONAL},
+			            {"stats", CLI_SHOW_STATS},       {"all", CLI_SHOW_ALL}};
+			size_t k = 0;
+			while (k < sizeof show / sizeof show[0] && !(klen == strlen(show[k].key) &&
+			                                              strncmp(s, show[k].key, klen) == 0))
+				k++;
+			if (k == sizeof show / sizeof show[0])
+				goto bad;
+			o->show = on ? o->show | show[k].bits : o->show & ~show[k].bits;
+		}
 		return 0;
 	}
 	if (!on)
@@ -353,7 +368,7 @@ int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra)
 	if (rc == CLI_EXIT_USAGE)
 		return rc;
 	bool full = !q->o.json && !q->o.short_out;
-	if (full && q->o.cmd)
+	if (full && (q->o.show & CLI_SHOW_CMD))
 		cli_print_cmd(c, extra, stdout);
 	if (rc != 0) {
 		cli_print_noreply(c, msgs);
@@ -378,7 +393,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	c->defaults = (struct cli_opts){
-	        .rd = true, .edns = true, .cmd = true, .bufsize = TERN_EDNS_SIZE, .timeout = 5, .tries = 3};
+	        .rd = true, .edns = true, .show = CLI_SHOW_ALL, .bufsize = TERN_EDNS_SIZE, .timeout = 5, .tries = 3};
 	c->def_type = TERN_T_A;
 	c->def_class = TERN_C_IN;
 	struct args a = {.port = 53, .family = AF_UNSPEC};

@@ -164,7 +164,8 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 	struct cli_edns e;
 	char b1[24], b2[24];
 	const struct cli_reply *r = &c->reply;
-	(void)q;
+	unsigned show = q->o.show;
+	bool comments = show & CLI_SHOW_COMMENTS;
 	int rc = tern_msg_iter_init(&it, r->pkt, r->len);
 	if (rc == 0)
 		rc = cli_edns_read(r->pkt, r->len, &e);
@@ -174,51 +175,61 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 	}
 	unsigned f = it.hdr.flags;
 	unsigned rcode = TERN_RCODE(f) | (e.present ? (unsigned)e.ext_rcode << 4 : 0);
-	fprintf(out, ";; Got answer:\n");
-	fprintf(out, ";; ->>HEADER<<- opcode: %s, status: %s, id: %u\n", cli_opcode_name(TERN_OPCODE(f), b1, sizeof b1),
-	        cli_rcode_name(rcode, b2, sizeof b2), (unsigned)it.hdr.id);
-	fprintf(out, ";; flags:%s%s%s%s%s%s%s; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: %u\n",
-	        (f & TERN_F_QR) ? " qr" : "", (f & TERN_F_AA) ? " aa" : "", (f & TERN_F_TC) ? " tc" : "",
-	        (f & TERN_F_RD) ? " rd" : "", (f & TERN_F_RA) ? " ra" : "", (f & TERN_F_AD) ? " ad" : "",
-	        (f & TERN_F_CD) ? " cd" : "", it.hdr.count[0], it.hdr.count[1], it.hdr.count[2], it.hdr.count[3]);
-	if ((f & TERN_F_RD) && !(f & TERN_F_RA))
-		fprintf(out, ";; WARNING: recursion requested but not available\n");
-	fputc('\n', out);
-	if (e.present)
-		print_opt(out, c, &e);
+	if (comments) {
+		fprintf(out, ";; Got answer:\n");
+		fprintf(out, ";; ->>HEADER<<- opcode: %s, status: %s, id: %u\n",
+		        cli_opcode_name(TERN_OPCODE(f), b1, sizeof b1), cli_rcode_name(rcode, b2, sizeof b2),
+		        (unsigned)it.hdr.id);
+		fprintf(out, ";; flags:%s%s%s%s%s%s%s; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: %u\n",
+		        (f & TERN_F_QR) ? " qr" : "", (f & TERN_F_AA) ? " aa" : "", (f & TERN_F_TC) ? " tc" : "",
+		        (f & TERN_F_RD) ? " rd" : "", (f & TERN_F_RA) ? " ra" : "", (f & TERN_F_AD) ? " ad" : "",
+		        (f & TERN_F_CD) ? " cd" : "", it.hdr.count[0], it.hdr.count[1], it.hdr.count[2],
+		        it.hdr.count[3]);
+		if ((f & TERN_F_RD) && !(f & TERN_F_RA))
+			fprintf(out, ";; WARNING: recursion requested but not available\n");
+		fputc('\n', out);
+		if (e.present)
+			print_opt(out, c, &e);
+	}
 
-	int section = -1;
+	/* invariant: `open` is the shown section whose records are being printed */
+	int open = -1;
 	while ((rc = tern_msg_next(&it, &rr)) == 1) {
 		if (rr.type == TERN_T_OPT && rr.section == TERN_S_ADDITIONAL)
 			continue; /* shown as the pseudosection */
-		if ((int)rr.section != section) {
-			if (section >= 0)
-				fputc('\n', out);
-			section = (int)rr.section;
-			fprintf(out, ";; %s SECTION:\n", section_names[section]);
-		}
 		/* RDATA that does not decode as its type makes the message bad,
 		 * as in +short and +json (tern_rr_to_text would show it as \#) */
 		int n = rr.section == TERN_S_QUESTION ? 0 : cli_rdata_text(c, &rr);
-		if (n >= 0)
-			n = tern_rr_to_text(r->pkt, r->len, &rr, c->text, sizeof c->text);
 		if (n < 0) {
+			rc = n;
+			break;
+		}
+		if (!(show & (CLI_SHOW_QUESTION << rr.section)))
+			continue;
+		if ((int)rr.section != open) {
+			if (open >= 0 && comments)
+				fputc('\n', out);
+			open = (int)rr.section;
+			if (comments)
+				fprintf(out, ";; %s SECTION:\n", section_names[open]);
+		}
+		if ((n = tern_rr_to_text(r->pkt, r->len, &rr, c->text, sizeof c->text)) < 0) {
 			rc = n;
 			break;
 		}
 		print_rr_line(out, c->text, rr.section == TERN_S_QUESTION);
 	}
-	if (section >= 0)
+	if (open >= 0 && comments)
 		fputc('\n', out);
-	if (rc < 0) {
+	if (rc < 0)
 		fprintf(out, ";; Got bad packet: %s\n\n", tern_strerror(rc));
-		rcode = 0;
+	if (show & CLI_SHOW_STATS) {
+		fprintf(out, ";; Query time: %u msec\n", r->msec);
+		fprintf(out, ";; SERVER: %s#%u(%s) (%s)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given,
+		        r->tcp ? "TCP" : "UDP");
+		print_when(out, &r->when);
+		fprintf(out, ";; MSG SIZE  rcvd: %zu\n\n", r->len);
 	}
-	fprintf(out, ";; Query time: %u msec\n", r->msec);
-	fprintf(out, ";; SERVER: %s#%u(%s) (%s)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given,
-	        r->tcp ? "TCP" : "UDP");
-	print_when(out, &r->when);
-	fprintf(out, ";; MSG SIZE  rcvd: %zu\n\n", r->len);
 	return rc < 0 ? CLI_EXIT_RCODE : cli_exit_for_rcode(rcode);
 }
 

@@ -649,6 +649,9 @@ def test_recursion_flags_in_output(fake):
 def test_nocmd(knot):
     r = run(at(knot) + ["+nocmd", "example.com"])
     assert "<<>>" not in r.stdout and ";; ANSWER SECTION:" in r.stdout
+    r = run(at(knot) + ["+noall", "+answer", "example.com", "MX"])
+    assert [" ".join(x.split()) for x in r.stdout.splitlines()] == [
+        "example.com. 3600 IN MX 10 mail.example.com.", "example.com. 3600 IN MX 20 mail2.example.com."]
 
 
 # ---------------------------------------------------------------- interactive
@@ -756,6 +759,22 @@ def dig_text(out):
             line = " ".join(line.split())
         lines.append(line)
     return lines
+
+
+DISPLAY = [
+    ["+noall", "+answer"], ["+nocomments"], ["+nostats"], ["+noquestion"], ["+noall", "+comments"],
+    ["+noall", "+stats"], ["+noall"], ["+noall", "+question"], ["+noall", "+answer", "+authority", "+additional"],
+    ["+nocmd"], ["+noadditional", "+noauthority"], ["+noall", "+all"],
+]
+
+
+@pytest.mark.parametrize("opts", DISPLAY, ids=[" ".join(o) for o in DISPLAY])
+def test_display_options_as_dig(knot, opts):
+    for name in (["example.com", "MX"], ["nx.example.com"]):
+        t = run(at(knot) + name + opts)
+        d = subprocess.run(["dig"] + at(knot) + name + opts, capture_output=True, text=True)
+        assert dig_text(t.stdout) == dig_text(d.stdout), (name, t.stdout, d.stdout)
+        assert t.returncode == (0 if name[0] == "example.com" else 2)
 
 
 @pytest.mark.skipif(shutil.which("nsd") is None, reason="nsd not installed")
