@@ -1391,7 +1391,8 @@ static int field_from_text(struct walk *k, const struct field *f)
 		for (size_t i = 0; ok && i < n; i++) {
 			int hi = tern_hex_digit((unsigned char)t->p[3 * i]), lo = tern_hex_digit((unsigned char)t->p[3 * i + 1]);
 			ok = hi >= 0 && lo >= 0 && (i == n - 1 || t->p[3 * i + 2] == '-');
-			tern_wr_u8(w, (uint8_t)(hi << 4 | lo));
+			if (ok)
+				tern_wr_u8(w, (uint8_t)(hi << 4 | lo));
 		}
 		if (!ok)
 			return fail(k, TERN_ESYNTAX, "bad %s address " TOKF, f->kind == F_EUI48 ? "EUI48" : "EUI64", TOKA(t));

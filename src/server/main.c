@@ -226,7 +226,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	server s = {0};
+	server s;
+	memset(&s, 0, sizeof s);
 	if (server_bind(&s, &v->cfg, nworkers)) {
 		version_free(v);
 		return 1;

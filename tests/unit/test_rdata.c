@@ -452,6 +452,9 @@ static void test_errors(void **state)
 	expect_error("RRSIG", "A 8 2 3600 21060207062816 2 1 example. AQ==", TERN_ERANGE, "expiration");
 	expect_error("EUI48", "00-00-5e-00-53", TERN_ESYNTAX, "EUI48");
 	expect_error("EUI48", "00:00:5e:00:53:2a", TERN_ESYNTAX, "EUI48");
+	/* a bad hex digit must not reach the shift (UBSan: shift of a negative value) */
+	expect_error("EUI48", "0g-00-5e-00-53-2a", TERN_ESYNTAX, "EUI48");
+	expect_error("EUI64", "00-00-5e-00-53-2a-00-x1", TERN_ESYNTAX, "EUI64");
 	expect_error("EUI64", "00-00-5e-ef-10-00-00-2g", TERN_ESYNTAX, "EUI64");
 	expect_error("CAA", "0 is-sue \"x\"", TERN_ESYNTAX, "CAA tag");
 	expect_error("CAA", "0 issue", TERN_ESYNTAX, "missing RDATA field 'value'");
