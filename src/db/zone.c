@@ -364,6 +364,17 @@ static int finish(build *b)
 	char owner[TERN_NAME_TEXT_MAX];
 	name_text(z->origin, owner, sizeof owner);
 	z->apex = (db_node *)zone_find(z, z->origin);
+	if (z->local) {
+		/* local records: every name stands alone; NS are plain data */
+		for (uint32_t i = 0; i <= z->mask; i++)
+			for (db_node *n = z->table[i]; n; n = n->hnext)
+				if (build_rrsets(b, n))
+					return -1;
+		for (uint32_t i = 0; i <= z->mask; i++)
+			for (db_node *n = z->table[i]; n; n = n->hnext)
+				n->build = NULL;
+		return 0;
+	}
 	if (!z->apex || !has_type(z->apex, TERN_T_SOA)) {
 		db_diag_report(b->diag, true, z->file, 0, "zone %s has no SOA record at its apex", owner);
 		return 0;
@@ -448,11 +459,14 @@ static db_zone *zone_new(const uint8_t *origin, const char *name)
 	return z;
 }
 
-static db_zone *load(const uint8_t *origin, const char *name, const char *text, size_t len, db_diag *diag)
+static db_zone *load(const uint8_t *origin, const char *name, const char *text, size_t len, db_diag *diag,
+                     bool local)
 {
 	unsigned errors_before = diag->errors;
 	build b = {.diag = diag};
 	b.z = zone_new(origin, name);
+	if (b.z)
+		b.z->local = local;
 	if (!b.z) {
 		db_diag_report(diag, true, name, 0, "out of memory");
 		return NULL;
@@ -483,12 +497,17 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 
 db_zone *zone_load(const uint8_t *origin, const char *path, db_diag *diag)
 {
-	return load(origin, path, NULL, 0, diag);
+	return load(origin, path, NULL, 0, diag, false);
+}
+
+db_zone *zone_load_local(const char *name, const char *text, db_diag *diag)
+{
+	return load((const uint8_t *)"", name, text, strlen(text), diag, true);
 }
 
 db_zone *zone_load_string(const uint8_t *origin, const char *name, const char *text, db_diag *diag)
 {
-	return load(origin, name, text, strlen(text), diag);
+	return load(origin, name, text, strlen(text), diag, false);
 }
 
 void zone_free(db_zone *z)

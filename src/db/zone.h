@@ -59,6 +59,7 @@ typedef struct db_zone {
 	uint32_t neg_ttl;  /* RFC 2308 5: min(SOA TTL, SOA MINIMUM) */
 	uint32_t serial;
 	const char *file;
+	bool local; /* local records: no SOA/NS needed, no delegations */
 	arena mem;
 } db_zone;
 
@@ -78,6 +79,9 @@ void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, con
 db_zone *zone_load(const uint8_t *origin, const char *path, db_diag *diag);
 /* The same from text in memory (tests, local data). */
 db_zone *zone_load_string(const uint8_t *origin, const char *name, const char *text, db_diag *diag);
+/* Local records (zone-file lines with absolute names, origin the root):
+ * answered for exactly their names, with no SOA, NS or delegations. */
+db_zone *zone_load_local(const char *name, const char *text, db_diag *diag);
 void zone_free(db_zone *z);
 
 /* The node with exactly this name, or NULL. */

@@ -16,6 +16,147 @@ void config_init(config *c)
 	c->tcp_idle_ms = 10000;
 	c->tcp_max = 1000;
 	c->log_level = LOG_INFO;
+	c->cache_bytes = 64u << 20;
+	c->cache_max_ttl = 86400;
+	c->cache_max_neg_ttl = 3600;
+	c->forward_timeout_ms = 2500;
+	c->max_inflight = 10000;
+}
+
+static int push_str(char ***v, size_t *n, const char *s)
+{
+	char *d = strdup(s);
+	char **nv = d ? realloc(*v, (*n + 1) * sizeof *nv) : NULL;
+	if (!nv) {
+		free(d);
+		return -1;
+	}
+	nv[(*n)++] = d;
+	*v = nv;
+	return 0;
+}
+
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int config_add_forward(config *c, const char *zone, const char *addr, const char *where)
+{
+	cfg_forward f;
+	size_t len;
+	if (tern_name_from_text(zone, strlen(zone), (const uint8_t *)"", f.zone, &len)) {
+		log_err("%s: bad forward zone name '%s'", where, zone);
+		return -1;
+	}
+	if (config_parse_listen(addr, &f.addr)) {
+		log_err("%s: bad upstream address '%s' (want 192.0.2.53:53 or [2001:db8::53]:53)", where, addr);
+		return -1;
+	}
+	cfg_forward *n = realloc(c->forward, (c->nforward + 1) * sizeof *n);
+	if (!n)
+		return -1;
+	c->forward = n;
+	c->forward[c->nforward++] = f;
+	return 0;
+}
+
+int config_add_acl(config *c, const char *spec, const char *where)
+{
+	char pfx[80], action[16];
+	if (sscanf(spec, "%79s %15s", pfx, action) != 2 || (strcmp(action, "allow") && strcmp(action, "refuse"))) {
+		log_err("%s: want 'PREFIX allow' or 'PREFIX refuse', got '%s'", where, spec);
+		return -1;
+	}
+	cfg_acl a;
+	memset(&a, 0, sizeof a);
+	a.allow = !strcmp(action, "allow");
+	char *slash = strchr(pfx, '/');
+	long bits = -1;
+	if (slash) {
+		char *e;
+		*slash = 0;
+		bits = strtol(slash + 1, &e, 10);
+		if (*e || bits < 0)
+			bits = 999;
+	}
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&a.addr;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a.addr;
+	if (inet_pton(AF_INET, pfx, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		a.bits = bits < 0 ? 32 : (unsigned)bits;
+		if (a.bits > 32)
+			goto bad;
+	} else if (inet_pton(AF_INET6, pfx, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		a.bits = bits < 0 ? 128 : (unsigned)bits;
+		if (a.bits > 128)
+			goto bad;
+	} else {
+		goto bad;
+	}
+	cfg_acl *n = realloc(c->acl, (c->nacl + 1) * sizeof *n);
+	if (!n)
+		return -1;
+	c->acl = n;
+	c->acl[c->nacl++] = a;
+	return 0;
+bad:
+	log_err("%s: bad address prefix in '%s'", where, spec);
+	return -1;
+}
+
+static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned full = bits / 8, rest = bits % 8;
+	if (memcmp(a, b, full))
+		return false;
+	return !rest || ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
+}
+
+bool config_allowed(const config *c, const struct sockaddr *sa)
+{
+	const uint8_t *addr;
+	int fam = sa->sa_family;
+	uint8_t mapped[4];
+	if (fam == AF_INET) {
+		addr = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	} else if (fam == AF_INET6) {
+		addr = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		static const uint8_t v4map[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (!memcmp(addr, v4map, 12)) {
+			memcpy(mapped, addr + 12, 4);
+			addr = mapped;
+			fam = AF_INET;
+		}
+	} else {
+		return false;
+	}
+	/* the most specific matching prefix decides */
+	int best = -1;
+	bool allow = false;
+	for (size_t i = 0; i < c->nacl; i++) {
+		const cfg_acl *a = &c->acl[i];
+		if (a->addr.ss_family != fam)
+			continue;
+		const uint8_t *p = fam == AF_INET ? (const uint8_t *)&((const struct sockaddr_in *)&a->addr)->sin_addr
+		                                  : (const uint8_t *)&((const struct sockaddr_in6 *)&a->addr)->sin6_addr;
+		if (prefix_match(addr, p, a->bits) && (int)a->bits > best) {
+			best = (int)a->bits;
+			allow = a->allow;
+		}
+	}
+	if (best >= 0)
+		return allow;
+	if (c->nacl)
+		return false;
+	/* default: loopback only */
+	if (fam == AF_INET)
+		return addr[0] == 127;
+	static const uint8_t lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	return memcmp(addr, lo6, 16) == 0;
 }
 
 void config_free(config *c)
@@ -28,6 +169,12 @@ void config_free(config *c)
 	free(c->listen);
 	free(c->version);
 	free(c->identity);
+	free(c->forward);
+	free(c->acl);
+	free(c->resolv_conf);
+	free_strs(c->local_data, c->nlocal_data);
+	free_strs(c->local_files, c->nlocal_files);
+	free_strs(c->hosts_files, c->nhosts_files);
 	memset(c, 0, sizeof *c);
 }
 
@@ -137,6 +284,26 @@ static int parse_uint(const char *v, unsigned long min, unsigned long max, unsig
 	if (!*v || *e || errno || x < min || x > max || v[0] == '-')
 		return -1;
 	*out = (unsigned)x;
+	return 0;
+}
+
+static int parse_size(const char *v, size_t *out)
+{
+	char *e;
+	errno = 0;
+	unsigned long long x = strtoull(v, &e, 10);
+	if (!*v || v[0] == '-' || errno)
+		return -1;
+	unsigned long long mult = 1;
+	if (*e == 'k' || *e == 'K')
+		mult = 1ull << 10, e++;
+	else if (*e == 'm' || *e == 'M')
+		mult = 1ull << 20, e++;
+	else if (*e == 'g' || *e == 'G')
+		mult = 1ull << 30, e++;
+	if (*e || x > (1ull << 40) / mult)
+		return -1;
+	*out = (size_t)(x * mult);
 	return 0;
 }
 
@@ -301,6 +468,58 @@ int config_load(config *c, const char *path)
 					ERR("log-level must be error, warning, info or debug, got '%s'", val);
 				else
 					c->log_level = found;
+			} else if (!strcmp(key, "forward")) {
+				if (!strcmp(val, "none"))
+					c->no_forward = true;
+				else if (config_add_forward(c, ".", val, where))
+					errors++;
+			} else if (!strcmp(key, "forward-zone")) {
+				char *eq = strchr(val, '=');
+				if (!eq) {
+					ERR("forward-zone wants ZONE=ADDR:PORT, got '%s'", val);
+				} else {
+					*eq = 0;
+					if (config_add_forward(c, val, eq + 1, where))
+						errors++;
+				}
+			} else if (!strcmp(key, "resolv-conf")) {
+				char *p2 = resolve_path(path, val);
+				free(c->resolv_conf);
+				c->resolv_conf = p2;
+			} else if (!strcmp(key, "access-control")) {
+				if (config_add_acl(c, val, where))
+					errors++;
+			} else if (!strcmp(key, "local-data")) {
+				if (push_str(&c->local_data, &c->nlocal_data, val))
+					errors++;
+			} else if (!strcmp(key, "local-file") || !strcmp(key, "hosts-file")) {
+				char *p2 = resolve_path(path, val);
+				int bad = !p2 || (!strcmp(key, "local-file") ? push_str(&c->local_files, &c->nlocal_files, p2)
+				                                             : push_str(&c->hosts_files, &c->nhosts_files, p2));
+				free(p2);
+				if (bad)
+					errors++;
+			} else if (!strcmp(key, "cache-size")) {
+				if (parse_size(val, &c->cache_bytes) || c->cache_bytes < (64u << 10))
+					ERR("cache-size must be a size of at least 64k (e.g. 64m), got '%s'", val);
+			} else if (!strcmp(key, "cache-min-ttl")) {
+				if (parse_uint(val, 0, 86400, &c->cache_min_ttl))
+					ERR("cache-min-ttl must be 0..86400, got '%s'", val);
+			} else if (!strcmp(key, "cache-max-ttl")) {
+				if (parse_uint(val, 1, 604800, &c->cache_max_ttl))
+					ERR("cache-max-ttl must be 1..604800, got '%s'", val);
+			} else if (!strcmp(key, "cache-max-negative-ttl")) {
+				if (parse_uint(val, 0, 86400, &c->cache_max_neg_ttl))
+					ERR("cache-max-negative-ttl must be 0..86400, got '%s'", val);
+			} else if (!strcmp(key, "serve-stale")) {
+				if (parse_uint(val, 0, 7 * 86400, &c->serve_stale))
+					ERR("serve-stale must be 0..604800 seconds, got '%s'", val);
+			} else if (!strcmp(key, "forward-timeout")) {
+				if (parse_uint(val, 100, 30000, &c->forward_timeout_ms))
+					ERR("forward-timeout must be 100..30000 ms, got '%s'", val);
+			} else if (!strcmp(key, "max-inflight")) {
+				if (parse_uint(val, 1, 1000000, &c->max_inflight))
+					ERR("max-inflight must be 1..1000000, got '%s'", val);
 			} else {
 				ERR("unknown server option '%s'", key);
 			}

@@ -32,6 +32,17 @@ typedef struct cfg_zone {
 	char *where; /* "file:line" or "--zone" of its definition */
 } cfg_zone;
 
+typedef struct cfg_acl {
+	struct sockaddr_storage addr; /* the prefix */
+	unsigned bits;
+	bool allow;
+} cfg_acl;
+
+typedef struct cfg_forward {
+	uint8_t zone[TERN_NAME_MAX]; /* "." for the default upstreams */
+	cfg_listen addr;
+} cfg_forward;
+
 typedef struct config {
 	cfg_listen *listen;
 	size_t nlisten;
@@ -45,6 +56,24 @@ typedef struct config {
 	unsigned tcp_idle_ms;    /* close a TCP connection idle this long */
 	unsigned tcp_max;        /* TCP connections in all */
 	int log_level;
+	/* forwarding (see docs/configuration.md) */
+	cfg_forward *forward;    /* upstreams, per zone ("." = all other names) */
+	size_t nforward;
+	bool no_forward;         /* forward: none */
+	char *resolv_conf;       /* where to find upstreams when none are given */
+	cfg_acl *acl;            /* who may use forwarding and the cache */
+	size_t nacl;
+	char **local_data;       /* zone-file lines: local records */
+	size_t nlocal_data;
+	char **local_files;      /* files of zone-file lines */
+	size_t nlocal_files;
+	char **hosts_files;      /* /etc/hosts format */
+	size_t nhosts_files;
+	size_t cache_bytes;      /* default 64 MiB */
+	unsigned cache_min_ttl, cache_max_ttl, cache_max_neg_ttl;
+	unsigned serve_stale;    /* seconds past expiry; 0: off */
+	unsigned forward_timeout_ms; /* give up (SERVFAIL) after this long */
+	unsigned max_inflight;   /* distinct questions outstanding upstream */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */
@@ -60,5 +89,13 @@ int config_parse_listen(const char *s, cfg_listen *out);
 int config_add_listen(config *c, const char *s, const char *where);
 /* "example.org=zones/example.org.zone" */
 int config_add_zone(config *c, const char *origin, const char *file, const char *where);
+
+/* "10.0.0.1:53" (port 53 if omitted) for zone ("." for the default). */
+int config_add_forward(config *c, const char *zone, const char *addr, const char *where);
+/* "192.168.0.0/16 allow" or "10.0.0.0/8 refuse" */
+int config_add_acl(config *c, const char *spec, const char *where);
+/* Does the ACL let this client use forwarding and the cache? With no
+ * access-control lines, only loopback may. */
+bool config_allowed(const config *c, const struct sockaddr *sa);
 
 #endif
