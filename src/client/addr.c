@@ -75,7 +75,6 @@ int cli_server_parse(struct cli_server *s, const char *text, uint16_t port, int 
 		fprintf(stderr, "tern: invalid server '%s'\n", text);
 		return -1;
 	}
-	snprintf(s->given, sizeof s->given, "%s", text);
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (!close || (close[1] && close[1] != ':' && close[1] != '#')) {

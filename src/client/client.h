@@ -110,7 +110,8 @@ struct cli {
 	unsigned nq;
 	bool interactive;
 	char cmdline[CLI_CMDLINE_MAX]; /* the arguments, for the "; <<>>" line */
-	uint8_t qbuf[TERN_MSG_MAX];
+	/* the query, after two bytes kept for its TCP length (RFC 1035 4.2.2) */
+	uint8_t qframe[2 + TERN_MSG_MAX];
 	size_t qlen;
 	struct cli_reply reply;
 	uint8_t rdata[CLI_RDATA_MAX];
@@ -118,23 +119,23 @@ struct cli {
 };
 
 /* addr.c: the server address, resolv.conf and reverse names. */
-int cli_server_parse(struct cli_server *s, const char *text, uint16_t port, int family);
-int cli_server_default(struct cli_server *s, uint16_t port, int family);
-int cli_reverse_name(const char *addr, uint8_t out[TERN_NAME_MAX]);
-int cli_name_from_text(const char *s, uint8_t out[TERN_NAME_MAX]);
+TERN_WUR int cli_server_parse(struct cli_server *s, const char *text, uint16_t port, int family);
+TERN_WUR int cli_server_default(struct cli_server *s, uint16_t port, int family);
+TERN_WUR int cli_reverse_name(const char *addr, uint8_t out[TERN_NAME_MAX]);
+TERN_WUR int cli_name_from_text(const char *s, uint8_t out[TERN_NAME_MAX]);
 
 /* query.c: composing the query and the exchange over UDP/TCP. */
-int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t id);
-/* Sends c->qbuf to the server and waits for a reply that matches (ID,
+TERN_WUR int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t id);
+/* Sends the query (built here) to the server and waits for a reply that matches (ID,
  * source, question), retrying over UDP and falling back to TCP on TC=1.
  * Returns 0 with c->reply filled, or CLI_EXIT_NOREPLY after saying why on
  * msgs (stdout, or stderr in JSON mode). */
-int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs);
-/* True if pkt is a reply to the query in c->qbuf (same ID and question). */
+TERN_WUR int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs);
+/* True if pkt is a reply to the query in c->qframe (same ID and question). */
 bool cli_reply_matches(const struct cli *c, const uint8_t *pkt, size_t len);
 
 /* edns.c: reading the OPT record and the final rcode. */
-int cli_edns_read(const uint8_t *pkt, size_t len, struct cli_edns *e);
+TERN_WUR int cli_edns_read(const uint8_t *pkt, size_t len, struct cli_edns *e);
 unsigned cli_rcode(const uint8_t *pkt, size_t len);
 int cli_exit_for_rcode(unsigned rcode);
 

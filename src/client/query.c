@@ -24,7 +24,7 @@ int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t id)
 {
 	tern_msgw m;
 	uint16_t flags = (q->o.rd ? TERN_F_RD : 0) | (q->o.ad ? TERN_F_AD : 0) | (q->o.cd ? TERN_F_CD : 0);
-	tern_msgw_init(&m, c->qbuf, sizeof c->qbuf, sizeof c->qbuf, id, flags);
+	tern_msgw_init(&m, c->qframe + 2, TERN_MSG_MAX, TERN_MSG_MAX, id, flags);
 	int rc = tern_msgw_question(&m, q->qname, q->qtype, q->qclass);
 	if (rc == 0 && q->o.edns) {
 		uint8_t opts[4];
@@ -51,7 +51,7 @@ bool cli_reply_matches(const struct cli *c, const uint8_t *pkt, size_t len)
 {
 	tern_msg_iter qi, ri;
 	tern_rr qq, rq;
-	if (tern_msg_iter_init(&qi, c->qbuf, c->qlen) != 0 || tern_msg_iter_init(&ri, pkt, len) != 0)
+	if (tern_msg_iter_init(&qi, c->qframe + 2, c->qlen) != 0 || tern_msg_iter_init(&ri, pkt, len) != 0)
 		return false;
 	if (ri.hdr.id != qi.hdr.id || !(ri.hdr.flags & TERN_F_QR) ||
 	    TERN_OPCODE(ri.hdr.flags) != TERN_OPCODE(qi.hdr.flags))
@@ -126,7 +126,7 @@ static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
 	}
 	for (unsigned t = 0; t < q->o.tries; t++) {
 		uint64_t sent = now_ms(), deadline = sent + (uint64_t)q->o.timeout * 1000u;
-		if (sendto(fd, c->qbuf, c->qlen, 0, (const struct sockaddr *)&c->srv.sa, c->srv.salen) < 0) {
+		if (sendto(fd, c->qframe + 2, c->qlen, 0, (const struct sockaddr *)&c->srv.sa, c->srv.salen) < 0) {
 			comm_error(c, msgs, strerror(errno));
 			/* like a timeout: wait out the attempt before the next one */
 			if (wait_fd(fd, 0, deadline) < 0)
@@ -210,9 +210,8 @@ static int tcp_attempt(struct cli *c, FILE *msgs, uint64_t deadline, uint64_t se
 		goto fail;
 	}
 	/* length and message in one write; short writes are finished by polling */
-	uint8_t frame[2 + TERN_MSG_MAX];
-	tern_put_u16(frame, (uint16_t)c->qlen);
-	memcpy(frame + 2, c->qbuf, c->qlen);
+	const uint8_t *frame = c->qframe;
+	tern_put_u16(c->qframe, (uint16_t)c->qlen);
 	for (size_t off = 0; off < c->qlen + 2;) {
 		ssize_t k = send(fd, frame + off, c->qlen + 2 - off, MSG_NOSIGNAL);
 		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
