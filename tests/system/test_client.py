@@ -1,7 +1,8 @@
 """test_client.py: system tests of the client `tern` (issue 4).
 
 The client is run as a program ($TERN_BUILD/tern, default build/tern from
-the repository root) against Knot started on loopback by peers.py, and
+the repository root) against ternd (the demo zone; skipped if not built),
+Knot and NSD started on loopback by peers.py, and
 against small scripted dnspython servers for what a real server will not
 do on demand (truncation, wrong IDs, spoofed sources, silence). Its output is
 compared with dig's and kdig's on the same server.
@@ -785,6 +786,41 @@ def test_same_records_as_dig_on_nsd(tmp_path):
             t = run(at(n) + args)
             d = subprocess.run(["dig"] + at(n) + args, capture_output=True, text=True)
             assert dig_text(t.stdout) == dig_text(d.stdout), args
+
+
+# ---------------------------------------------------------------- against ternd
+
+@pytest.fixture(scope="module")
+def ternd(tmp_path_factory):
+    """ternd serving the demo zone of etc/, if it is built and starts."""
+    from ternd import binary, start_ternd
+    if not os.access(binary(), os.X_OK):
+        pytest.skip("ternd not built")
+    with open(os.path.join(ROOT, "etc", "example.com.zone")) as f:
+        demo = f.read()
+    srv = start_ternd(tmp_path_factory.mktemp("ternd"), {"example.com": demo})
+    yield srv
+    srv.stop()
+
+
+def test_seed_session_against_ternd(ternd):
+    """The original project's session: a piped hostname and type."""
+    r = run(at(ternd), input="alias.example.com\nCNAME\n")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("Enter hostname: Record type: ")
+    assert sections(r.stdout)["ANSWER"] == {("alias.example.com.", 3600, "IN", "CNAME", "example.com.")}
+
+
+TERND_COMPARE = [["example.com"], ["example.com", "MX"], ["alias.example.com"], ["ftp.example.com"],
+                 ["nx.example.com"], ["example.com", "TXT"], ["_dns._udp.example.com", "SRV"],
+                 ["example.com", "+tcp"], ["example.com", "NS", "+norecurse"], ["example.com", "+noall", "+answer"]]
+
+
+@pytest.mark.parametrize("args", TERND_COMPARE, ids=[" ".join(a) for a in TERND_COMPARE])
+def test_same_text_as_dig_on_ternd(ternd, args):
+    t = run(at(ternd) + args)
+    d = subprocess.run(["dig"] + at(ternd) + args, capture_output=True, text=True)
+    assert dig_text(t.stdout) == dig_text(d.stdout)
 
 
 @pytest.mark.skipif(shutil.which("kdig") is None, reason="kdig not installed")
