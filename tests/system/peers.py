@@ -28,7 +28,6 @@ import time
 
 import dns.message
 import dns.query
-import dns.rdatatype
 
 LOOPBACK = "127.0.0.1"
 

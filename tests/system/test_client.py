@@ -199,7 +199,7 @@ def test_dig_style_output(knot):
     r = run(at(knot) + ["example.com"])
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert f"; <<>> tern " in out and f"<<>> @127.0.0.1 -p {knot.port} example.com" in out
+    assert "; <<>> tern " in out and f"<<>> @127.0.0.1 -p {knot.port} example.com" in out
     assert re.search(r"^;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: \d+$", out, re.M)
     assert re.search(r"^;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1$", out, re.M)
     assert ";; WARNING: recursion requested but not available" in out
@@ -443,7 +443,7 @@ def test_default_server_from_resolv_conf(knot, tmp_path):
 
 def test_tcp(knot, fake):
     r = run(at(knot) + ["+tcp", "example.com"])
-    assert r.returncode == 0 and f"(127.0.0.1) (TCP)" in r.stdout
+    assert r.returncode == 0 and "(127.0.0.1) (TCP)" in r.stdout
     run(at(fake) + ["+tcp", "example.com"])
     run(at(fake) + ["+notcp", "example.com"])
     run(at(fake) + ["+vc", "example.com"])
@@ -658,7 +658,7 @@ def test_nocmd(knot):
 # ---------------------------------------------------------------- interactive
 
 def test_interactive_pipe_word_for_word(knot):
-    r = run([f"@127.0.0.1", "-p", str(knot.port)], input="alias.example.com\nCNAME\n")
+    r = run(["@127.0.0.1", "-p", str(knot.port)], input="alias.example.com\nCNAME\n")
     assert r.returncode == 0
     assert r.stdout.startswith("Enter hostname: Record type: \n; <<>> tern ")
     s = sections(r.stdout)
