@@ -275,7 +275,8 @@ int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
 		fprintf(stderr, "tern: cannot build the query: %s\n", tern_strerror(rc));
 		return CLI_EXIT_USAGE;
 	}
-	if (q->o.tcp)
+	/* zone transfers are TCP only (RFC 5936 4.2); tern shows the first message */
+	if (q->o.tcp || q->qtype == TERN_T_AXFR || q->qtype == TERN_T_IXFR)
 		return exchange_tcp(c, q, msgs);
 	rc = exchange_udp(c, q, msgs);
 	if (rc != 0 || q->o.ignore_tc || !(tern_get_u16(c->reply.pkt + 2) & TERN_F_TC))

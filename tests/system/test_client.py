@@ -448,6 +448,9 @@ def test_tcp(knot, fake):
     run(at(fake) + ["+notcp", "example.com"])
     run(at(fake) + ["+vc", "example.com"])
     assert [t for t, _ in fake.queries] == ["tcp", "udp", "tcp"]
+    fake.queries.clear()
+    run(at(fake) + ["-t", "AXFR", "example.com", "+timeout=1", "+tries=1"])
+    assert [t for t, _ in fake.queries] == ["tcp"]  # zone transfers are TCP only
 
 
 def test_truncation_falls_back_to_tcp(fake):
@@ -558,6 +561,14 @@ def test_silence_no_reply(fake):
     # the same ID on every try, so that a late answer still counts
     ids = {dns.message.from_wire(w).id for _, w in fake.queries}
     assert len(ids) == 1
+
+
+def test_no_reply_text_as_dig(fake):
+    fake.handler = lambda *a: []
+    for opts in (["+timeout=1", "+tries=2"], ["+timeout=1", "+tries=1", "+short"]):
+        t = run(at(fake) + opts + ["example.com"])
+        d = subprocess.run(["dig"] + at(fake) + opts + ["example.com"], capture_output=True, text=True)
+        assert t.returncode == 9 and dig_text(t.stdout) == dig_text(d.stdout), opts
 
 
 def test_tries_and_timeout(fake):
