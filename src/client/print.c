@@ -162,7 +162,6 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 	tern_msg_iter it;
 	tern_rr rr;
 	struct cli_edns e;
-	char b1[24], b2[24];
 	const struct cli_reply *r = &c->reply;
 	unsigned show = q->o.show;
 	bool comments = show & CLI_SHOW_COMMENTS;
@@ -176,6 +175,7 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 	unsigned f = it.hdr.flags;
 	unsigned rcode = TERN_RCODE(f) | (e.present ? (unsigned)e.ext_rcode << 4 : 0);
 	if (comments) {
+		char b1[24], b2[24];
 		fprintf(out, ";; Got answer:\n");
 		fprintf(out, ";; ->>HEADER<<- opcode: %s, status: %s, id: %u\n",
 		        cli_opcode_name(TERN_OPCODE(f), b1, sizeof b1), cli_rcode_name(rcode, b2, sizeof b2),

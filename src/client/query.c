@@ -139,7 +139,7 @@ static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
 				comm_error(c, msgs, w == 0 ? "timed out" : strerror(-w));
 				break;
 			}
-			struct sockaddr_storage from;
+			struct sockaddr_storage from = {0};
 			socklen_t flen = sizeof from;
 			ssize_t n = recvfrom(fd, c->reply.pkt, sizeof c->reply.pkt, 0, (struct sockaddr *)&from, &flen);
 			if (n < 0)
