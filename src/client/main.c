@@ -44,6 +44,8 @@ static void usage(FILE *out)
 	        "  +[no]nsid        ask for the server's NSID (RFC 5001)\n"
 	        "  +timeout=S       seconds to wait for each try (default 5)\n"
 	        "  +tries=N         UDP attempts (default 3);  +retry=N  the same as tries=N+1\n"
+	        "  +nocookie, +nosearch, +noidnin, +noidnout\n"
+	        "                   accepted for dig scripts: tern never does these\n"
 	        "  +[no]cmd, +[no]comments, +[no]question, +[no]answer, +[no]authority,\n"
 	        "  +[no]additional, +[no]stats, +[no]all\n"
 	        "                   show or hide these parts of the output, as in dig\n"
@@ -117,6 +119,8 @@ static int plus_option(struct cli_opts *o, const char *arg)
 			o->cd = on;
 		else if (KEY("edns"))
 			o->edns = on;
+		else if (!on && (KEY("cookie") || KEY("search") || KEY("idnin") || KEY("idnout")))
+			; /* what scripts turn off in dig is never on in tern */
 		else if (KEY("nsid")) {
 			o->nsid = on;
 			if (on)

@@ -428,6 +428,8 @@ def test_ipv6_server():
             r = run(args + ["example.com"])
             assert r.returncode == 0, (args, r.stderr)
             assert f";; SERVER: ::1#{srv.port}(::1) (UDP)" in r.stdout
+        assert run(["-6", f"@::1#{srv.port}", "example.com"]).returncode == 0
+        assert run(["-4", f"@::1#{srv.port}", "example.com"]).returncode == 1
 
 
 def test_default_server_from_resolv_conf(knot, tmp_path):
@@ -631,6 +633,9 @@ def test_query_flags_and_edns(fake):
     assert m.edns == 0
     m = q("+nsid")
     assert [o.otype for o in m.options] == [dns.edns.NSID]
+    m = q("+nocookie", "+nosearch", "+noidnin", "+noidnout")
+    assert m.flags & dns.flags.RD and not m.options
+    assert run(at(fake) + ["+cookie", "example.com"]).returncode == 1
     m = q("+adflag", "+cdflag")
     assert m.flags & dns.flags.AD and m.flags & dns.flags.CD
     m = q("+tcp", "+dnssec", "+bufsize=2048")
