@@ -322,6 +322,17 @@ def test_json_types(knot):
     assert m["authorityRRs"][0]["rdataSOA"].startswith("ns1.example.com. hostmaster.example.com. 2024010101")
 
 
+def test_json_escapes_odd_names(fake):
+    fake.handler = lambda w, *a: [make_reply(w)]
+    odd = 'we\\"ird\\032name\\\\x.example.'  # a quote, a space and a backslash in one label
+    r = run(at(fake) + ["+json", odd])
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)
+    assert dns.name.from_text(m["QNAME"]) == dns.name.from_text(odd)
+    sent = queries_of(fake)[0][1].question[0].name
+    assert sent.labels[0] == b'we"ird name\\x'
+
+
 def test_json_several_and_errors_on_stderr(knot, fake):
     r = run(at(knot) + ["+json", "example.com", "nx.example.com", "txt.example.com", "TXT"])
     objs = parse_json_stream(r.stdout)
