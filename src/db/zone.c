@@ -31,6 +31,8 @@ typedef struct build {
 	arena tmp;
 	const char *last_file; /* interned copy of the parser's file name */
 	const char *last_file_src;
+	const char *first_file; /* where the zone's first record is, for */
+	unsigned first_line;    /* errors about what no line holds */
 	uint32_t seq;
 	int oom;
 } build;
@@ -158,6 +160,10 @@ static int on_rr(const tern_zrr *rr, void *user)
 	r->line = rr->line;
 	r->ttl = rr->ttl;
 	r->seq = b->seq++;
+	if (!b->first_file) {
+		b->first_file = b->last_file;
+		b->first_line = rr->line;
+	}
 	r->type = rr->type;
 	r->rdlen = rr->rdlen;
 	r->next = n->build;
@@ -182,6 +188,17 @@ static int has_type(const db_node *n, uint16_t type)
 		if (r->type == type)
 			return 1;
 	return 0;
+}
+
+/* The record of that type at n that comes first in file order after the
+ * one with sequence number after (or the very first when first is set). */
+static const brec *next_of_type(const db_node *n, uint16_t type, bool first, uint32_t after)
+{
+	const brec *best = NULL;
+	for (const brec *r = n->build; r; r = r->next)
+		if (r->type == type && (first || r->seq > after) && (!best || r->seq < best->seq))
+			best = r;
+	return best;
 }
 
 static int cmp_brec(const void *a, const void *b)
@@ -376,12 +393,15 @@ static int finish(build *b)
 		return 0;
 	}
 	if (!z->apex || !has_type(z->apex, TERN_T_SOA)) {
-		db_diag_report(b->diag, true, z->file, 0, "zone %s has no SOA record at its apex", owner);
+		/* no line holds what is missing: name where the zone starts */
+		db_diag_report(b->diag, true, b->first_file ? b->first_file : z->file, b->first_line,
+		               "zone %s has no SOA record at its apex", owner);
 		return 0;
 	}
 	z->apex->flags |= DB_APEX;
-	if (!has_type(z->apex, TERN_T_NS))
-		db_diag_report(b->diag, true, z->file, 0, "zone %s has no NS records at its apex", owner);
+	const brec *soa1 = next_of_type(z->apex, TERN_T_SOA, true, 0);
+	if (!has_type(z->apex, TERN_T_NS)) /* RFC 1034 4.2.1: NS at the apex */
+		db_diag_report(b->diag, true, soa1->file, soa1->line, "zone %s has no NS records at its apex", owner);
 	/* pass 1: delegation points and DNAMEs */
 	for (uint32_t i = 0; i <= z->mask; i++)
 		for (db_node *n = z->table[i]; n; n = n->hnext) {
@@ -422,9 +442,14 @@ static int finish(build *b)
 			if (build_rrsets(b, n))
 				return -1;
 	const db_rrset *soa = node_rrset(z->apex, TERN_T_SOA);
-	if (soa && soa->count != 1)
-		db_diag_report(b->diag, true, z->file, 0, "zone %s has %u SOA records; exactly one is allowed", owner,
-		               soa->count);
+	if (soa && soa->count != 1) {
+		/* RFC 1035 5.2: exactly one SOA; name the second one's line */
+		const brec *soa2 = next_of_type(z->apex, TERN_T_SOA, false, soa1->seq);
+		while (soa2 && soa2->rdlen == soa1->rdlen && !memcmp(soa2->rdata, soa1->rdata, soa1->rdlen))
+			soa2 = next_of_type(z->apex, TERN_T_SOA, false, soa2->seq); /* a duplicate is no second SOA */
+		db_diag_report(b->diag, true, soa2 ? soa2->file : z->file, soa2 ? soa2->line : 0,
+		               "zone %s has %u SOA records; exactly one is allowed", owner, soa->count);
+	}
 	if (soa) {
 		uint16_t len;
 		const uint8_t *rd = rrset_rdata(soa->rdata, &len);
@@ -480,11 +505,15 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 		.user = &b,
 	};
 	int rc = text ? tern_zone_parse_string(&zp, name, text, len) : tern_zone_parse_file(&zp, name);
-	if (rc == 0 && !b.oom && diag->errors == errors_before) {
+	/* The semantic checks run after syntax errors too, so that one
+	 * --check reports every error; a file that gave no record at all
+	 * (it could not be read) is not checked further. */
+	if (!b.oom && (rc == 0 || b.z->nrecords > 0)) {
 		if (finish(&b)) {
 			db_diag_report(diag, true, name, 0, "out of memory");
 		}
-	} else if (diag->errors == errors_before) {
+	}
+	if (rc && diag->errors == errors_before) {
 		db_diag_report(diag, true, name, 0, "cannot load zone: %s", tern_strerror(rc));
 	}
 	arena_free(&b.tmp);
