@@ -133,6 +133,19 @@ TERN_WUR int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t 
 TERN_WUR int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs);
 /* True if pkt is a reply to the query in c->qframe (same ID and question). */
 bool cli_reply_matches(const struct cli *c, const uint8_t *pkt, size_t len);
+/* Builds the query of q with a random ID. Returns 0 or CLI_EXIT_USAGE. */
+TERN_WUR int cli_query_new(struct cli *c, const struct cli_query *q);
+/* TCP: connects and sends the query; returns the socket or -1 (said why). */
+TERN_WUR int cli_tcp_send(struct cli *c, FILE *msgs, uint64_t deadline);
+/* TCP: reads one framed message into c->reply; 0, or -1 with *why set. */
+TERN_WUR int cli_tcp_recv(struct cli *c, int fd, uint64_t deadline, const char **why);
+void cli_comm_error(const struct cli *c, FILE *msgs, const char *what);
+void cli_set_when(struct cli_reply *r, uint64_t sent);
+uint64_t cli_now_ms(void); /* monotonic clock */
+
+/* xfr.c: AXFR (RFC 5936) over TCP, every message until the closing SOA.
+ * Returns the exit code. */
+int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra);
 
 /* edns.c: reading the OPT record and the final rcode. */
 TERN_WUR int cli_edns_read(const uint8_t *pkt, size_t len, struct cli_edns *e);
@@ -146,6 +159,9 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out);
 int cli_print_short(struct cli *c, FILE *out);
 const char *cli_opcode_name(unsigned opcode, char *buf, size_t cap);
 const char *cli_rcode_name(unsigned rcode, char *buf, size_t cap);
+void cli_print_when(FILE *out, const struct timespec *ts); /* ";; WHEN: ..." */
+/* One line of tern_rr_to_text laid out as dig does. */
+void cli_print_rr_line(FILE *out, const char *line, bool question);
 /* RDATA of rr in presentation form into c->text; returns its length or an error. */
 int cli_rdata_text(struct cli *c, const tern_rr *rr);
 

@@ -367,6 +367,8 @@ static void join_args(struct cli *c, int argc, char **argv)
 
 int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra)
 {
+	if (q->qtype == TERN_T_AXFR)
+		return cli_xfr(c, q, extra);
 	FILE *msgs = q->o.json ? stderr : stdout;
 	int rc = cli_exchange(c, q, msgs);
 	if (rc == CLI_EXIT_USAGE)

@@ -61,7 +61,7 @@ int cli_rdata_text(struct cli *c, const tern_rr *rr)
  * question ";owner\t\tCLASS\tTYPE") laid out as dig lays it out: an RR's
  * owner padded with tabs to column 24, a question's (counted without its
  * ';') to column 32; a longer owner is followed by one space. */
-static void print_rr_line(FILE *out, const char *line, bool question)
+void cli_print_rr_line(FILE *out, const char *line, bool question)
 {
 	const char *tab = strchr(line, '\t');
 	if (!tab) {
@@ -148,7 +148,7 @@ static void print_opt(FILE *out, const struct cli *c, const struct cli_edns *e)
 	}
 }
 
-static void print_when(FILE *out, const struct timespec *ts)
+void cli_print_when(FILE *out, const struct timespec *ts)
 {
 	struct tm tm;
 	char buf[64];
@@ -217,7 +217,7 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 			rc = n;
 			break;
 		}
-		print_rr_line(out, c->text, rr.section == TERN_S_QUESTION);
+		cli_print_rr_line(out, c->text, rr.section == TERN_S_QUESTION);
 	}
 	if (open >= 0 && comments)
 		fputc('\n', out);
@@ -227,7 +227,7 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 		fprintf(out, ";; Query time: %u msec\n", r->msec);
 		fprintf(out, ";; SERVER: %s#%u(%s) (%s)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given,
 		        r->tcp ? "TCP" : "UDP");
-		print_when(out, &r->when);
+		cli_print_when(out, &r->when);
 		fprintf(out, ";; MSG SIZE  rcvd: %zu\n\n", r->len);
 	}
 	return rc < 0 ? CLI_EXIT_RCODE : cli_exit_for_rcode(rcode);

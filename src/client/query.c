@@ -67,7 +67,7 @@ bool cli_reply_matches(const struct cli *c, const uint8_t *pkt, size_t len)
 	return rq.type == qq.type && rq.cls == qq.cls && tern_name_eq(rq.owner, qq.owner);
 }
 
-static uint64_t now_ms(void)
+uint64_t cli_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -79,7 +79,7 @@ static uint64_t now_ms(void)
 static int wait_fd(int fd, short events, uint64_t deadline)
 {
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = cli_now_ms();
 		if (now >= deadline)
 			return 0;
 		struct pollfd p = {.fd = fd, .events = events};
@@ -105,14 +105,14 @@ static bool same_addr(const struct sockaddr_storage *a, const struct cli_server 
 	return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
 }
 
-static void comm_error(const struct cli *c, FILE *msgs, const char *what)
+void cli_comm_error(const struct cli *c, FILE *msgs, const char *what)
 {
 	fprintf(msgs, ";; communications error to %s#%u: %s\n", c->srv.addr, (unsigned)c->srv.port, what);
 }
 
-static void set_when(struct cli_reply *r, uint64_t sent)
+void cli_set_when(struct cli_reply *r, uint64_t sent)
 {
-	r->msec = (unsigned)(now_ms() - sent);
+	r->msec = (unsigned)(cli_now_ms() - sent);
 	clock_gettime(CLOCK_REALTIME, &r->when);
 }
 
@@ -121,13 +121,13 @@ static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
 {
 	int fd = socket(c->srv.sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		comm_error(c, msgs, strerror(errno));
+		cli_comm_error(c, msgs, strerror(errno));
 		return CLI_EXIT_NOREPLY;
 	}
 	for (unsigned t = 0; t < q->o.tries; t++) {
-		uint64_t sent = now_ms(), deadline = sent + (uint64_t)q->o.timeout * 1000u;
+		uint64_t sent = cli_now_ms(), deadline = sent + (uint64_t)q->o.timeout * 1000u;
 		if (sendto(fd, c->qframe + 2, c->qlen, 0, (const struct sockaddr *)&c->srv.sa, c->srv.salen) < 0) {
-			comm_error(c, msgs, strerror(errno));
+			cli_comm_error(c, msgs, strerror(errno));
 			/* like a timeout: wait out the attempt before the next one */
 			if (wait_fd(fd, 0, deadline) < 0)
 				break;
@@ -136,7 +136,7 @@ static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
 		for (;;) {
 			int w = wait_fd(fd, POLLIN, deadline);
 			if (w <= 0) {
-				comm_error(c, msgs, w == 0 ? "timed out" : strerror(-w));
+				cli_comm_error(c, msgs, w == 0 ? "timed out" : strerror(-w));
 				break;
 			}
 			struct sockaddr_storage from = {0};
@@ -148,7 +148,7 @@ static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
 				continue;
 			c->reply.len = (size_t)n;
 			c->reply.tcp = false;
-			set_when(&c->reply, sent);
+			cli_set_when(&c->reply, sent);
 			close(fd);
 			return 0;
 		}
@@ -184,15 +184,13 @@ static int read_full(int fd, uint8_t *buf, size_t n, uint64_t deadline, const ch
 	return 0;
 }
 
-/* One TCP attempt. Returns 0 with a reply, 1 if the attempt failed (and
- * may be retried), having said why. */
-static int tcp_attempt(struct cli *c, FILE *msgs, uint64_t deadline, uint64_t sent)
+int cli_tcp_send(struct cli *c, FILE *msgs, uint64_t deadline)
 {
 	const char *why = NULL;
 	int fd = socket(c->srv.sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		comm_error(c, msgs, strerror(errno));
-		return 1;
+		cli_comm_error(c, msgs, strerror(errno));
+		return -1;
 	}
 	if (connect(fd, (const struct sockaddr *)&c->srv.sa, c->srv.salen) < 0 && errno != EINPROGRESS) {
 		why = strerror(errno);
@@ -227,24 +225,43 @@ static int tcp_attempt(struct cli *c, FILE *msgs, uint64_t deadline, uint64_t se
 		}
 		off += (size_t)k;
 	}
+	return fd;
+fail:
+	cli_comm_error(c, msgs, why);
+	close(fd);
+	return -1;
+}
+
+int cli_tcp_recv(struct cli *c, int fd, uint64_t deadline, const char **why)
+{
+	uint8_t lenb[2];
+	if (read_full(fd, lenb, 2, deadline, why) < 0)
+		return -1;
+	size_t n = tern_get_u16(lenb);
+	if (read_full(fd, c->reply.pkt, n, deadline, why) < 0)
+		return -1;
+	c->reply.len = n;
+	c->reply.tcp = true;
+	return 0;
+}
+
+/* One TCP attempt. Returns 0 with a reply, 1 if the attempt failed (and
+ * may be retried), having said why. */
+static int tcp_attempt(struct cli *c, FILE *msgs, uint64_t deadline, uint64_t sent)
+{
+	const char *why = NULL;
+	int fd = cli_tcp_send(c, msgs, deadline);
+	if (fd < 0)
+		return 1;
 	/* invariant: every frame read so far was not a reply to our query */
-	for (;;) {
-		uint8_t lenb[2];
-		if (read_full(fd, lenb, 2, deadline, &why) < 0)
-			goto fail;
-		size_t n = tern_get_u16(lenb);
-		if (read_full(fd, c->reply.pkt, n, deadline, &why) < 0)
-			goto fail;
-		if (cli_reply_matches(c, c->reply.pkt, n)) {
-			c->reply.len = n;
-			c->reply.tcp = true;
-			set_when(&c->reply, sent);
+	while (cli_tcp_recv(c, fd, deadline, &why) == 0) {
+		if (cli_reply_matches(c, c->reply.pkt, c->reply.len)) {
+			cli_set_when(&c->reply, sent);
 			close(fd);
 			return 0;
 		}
 	}
-fail:
-	comm_error(c, msgs, why);
+	cli_comm_error(c, msgs, why);
 	close(fd);
 	return 1;
 }
@@ -252,12 +269,11 @@ fail:
 static int exchange_tcp(struct cli *c, const struct cli_query *q, FILE *msgs)
 {
 	for (unsigned t = 0; t < q->o.tries; t++) {
-		uint64_t sent = now_ms(), deadline = sent + (uint64_t)q->o.timeout * 1000u;
+		uint64_t sent = cli_now_ms(), deadline = sent + (uint64_t)q->o.timeout * 1000u;
 		if (tcp_attempt(c, msgs, deadline, sent) == 0)
 			return 0;
 		/* an attempt refused at once is not retried faster than dig would */
-		uint64_t now = now_ms();
-		if (now < deadline && t + 1 < q->o.tries) {
+		if (cli_now_ms() < deadline && t + 1 < q->o.tries) {
 			struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
 			nanosleep(&ts, NULL);
 		}
@@ -265,17 +281,25 @@ static int exchange_tcp(struct cli *c, const struct cli_query *q, FILE *msgs)
 	return CLI_EXIT_NOREPLY;
 }
 
-int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
+int cli_query_new(struct cli *c, const struct cli_query *q)
 {
 	uint16_t id;
 	if (getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
-		id = (uint16_t)(now_ms() ^ (uint64_t)getpid());
+		id = (uint16_t)(cli_now_ms() ^ (uint64_t)getpid());
 	int rc = cli_query_build(c, q, id);
 	if (rc != 0) {
 		fprintf(stderr, "tern: cannot build the query: %s\n", tern_strerror(rc));
 		return CLI_EXIT_USAGE;
 	}
-	/* zone transfers are TCP only (RFC 5936 4.2); tern shows the first message */
+	return 0;
+}
+
+int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
+{
+	int rc = cli_query_new(c, q);
+	if (rc != 0)
+		return rc;
+	/* IXFR without a serial gets one message over TCP; AXFR is in xfr.c */
 	if (q->o.tcp || q->qtype == TERN_T_AXFR || q->qtype == TERN_T_IXFR)
 		return exchange_tcp(c, q, msgs);
 	rc = exchange_udp(c, q, msgs);

@@ -126,9 +126,10 @@ def _write_zones(workdir, zones):
     return out
 
 
-def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None):
+def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False):
     """Starts knotd serving zones ({origin: zone file text}) on host:port
-    (a free port if None). Returns a Peer; call stop() (or use `with`)."""
+    (a free port if None); axfr=True lets loopback transfer them. Returns a
+    Peer; call stop() (or use `with`)."""
     if shutil.which("knotd") is None:
         raise RuntimeError("knotd not installed")
     workdir = os.path.join(str(workdir), "knot")
@@ -150,6 +151,10 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None):
         "log:",
         "  - target: stderr",
         "    any: info",
+    ]
+    if axfr:
+        conf += ["acl:", "  - id: loopback_xfr", f"    address: {host}", "    action: transfer"]
+    conf += [
         "database:",
         f'    storage: "{workdir}"',
         "template:",
@@ -158,6 +163,10 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None):
         "    zonefile-sync: -1",
         "    zonefile-load: whole",
         "    journal-content: none",
+    ]
+    if axfr:
+        conf.append("    acl: loopback_xfr")
+    conf += [
         "zone:",
     ]
     for origin, path in zlist:

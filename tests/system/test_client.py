@@ -174,7 +174,7 @@ def tern_built():
 def knot(tmp_path_factory):
     d = tmp_path_factory.mktemp("knot")
     zones = {"example.com": ZONE, "2.0.192.in-addr.arpa": REVERSE4, "8.b.d.0.1.0.0.2.ip6.arpa": REVERSE6}
-    with peers.knot(d, zones, nsid=NSID) as k:
+    with peers.knot(d, zones, nsid=NSID, axfr=True) as k:
         yield k
 
 
@@ -618,6 +618,85 @@ def test_no_server_listening():
     assert r.returncode == 9
     r = run(["@127.0.0.1", "-p", str(port), "+tcp", "+timeout=1", "+tries=2", "example.com"])
     assert r.returncode == 9 and "connection refused" in r.stdout.lower()
+
+
+# ---------------------------------------------------------------- zone transfers
+
+AXFR_CASES = [["axfr", "example.com"], ["-t", "AXFR", "example.com", "+short"],
+              ["axfr", "example.com", "+nocmd", "+nostats"], ["-t", "AXFR", "nx.test"]]
+
+
+@pytest.mark.parametrize("args", AXFR_CASES, ids=[" ".join(a) for a in AXFR_CASES])
+def test_axfr_as_dig(knot, args):
+    t = run(at(knot) + args)
+    d = subprocess.run(["dig"] + at(knot) + args, capture_output=True, text=True)
+    assert dig_text(t.stdout) == dig_text(d.stdout)
+    if "nx.test" in args:
+        assert t.returncode == 3 and "; Transfer failed." in t.stdout  # dig exits 0 here
+    else:
+        assert t.returncode == 0
+
+
+def axfr_messages(wire, parts, qd_in_all=False):
+    """The messages of a transfer: parts is a list of lists of RR lines."""
+    q = dns.message.from_wire(wire)
+    out = []
+    for i, lines in enumerate(parts):
+        r = dns.message.make_response(q)
+        r.flags |= dns.flags.AA
+        if i and not qd_in_all:
+            r.question = []
+        for line in lines:
+            r.answer.append(dns.rrset.from_text(*line.split(None, 4)))
+        out.append(r.to_wire())
+    return out
+
+
+SOA = "example.com. 300 IN SOA ns1.example.com. h.example.com. 7 3600 600 86400 300"
+
+
+def test_axfr_several_messages(fake):
+    def handler(wire, transport, peer, sock):
+        if transport != "tcp":
+            return []
+        q = dns.message.from_wire(wire)
+        stray = make_reply(wire, ["example.com. 300 IN A 6.6.6.6"], id=(q.id + 1) % 65536)
+        msgs = axfr_messages(wire, [[SOA, "a.example.com. 300 IN A 192.0.2.1"],
+                                    ["b.example.com. 300 IN A 192.0.2.2"],
+                                    ["c.example.com. 300 IN A 192.0.2.3", SOA]])
+        return [msgs[0], stray, msgs[1], msgs[2]]
+    fake.handler = handler
+    r = run(at(fake) + ["axfr", "example.com"])
+    assert r.returncode == 0, r.stdout
+    recs = [" ".join(x.split()) for x in r.stdout.splitlines() if x and not x.startswith(";")]
+    assert recs == [" ".join(SOA.split()), "a.example.com. 300 IN A 192.0.2.1", "b.example.com. 300 IN A 192.0.2.2",
+                    "c.example.com. 300 IN A 192.0.2.3", " ".join(SOA.split())]
+    m = re.search(r"^;; XFR size: 5 records \(messages 3, bytes (\d+)\)$", r.stdout, re.M)
+    assert m, r.stdout
+    assert "(TCP)" in r.stdout and "6.6.6.6" not in r.stdout
+    assert [t for t, _ in fake.queries] == ["tcp"]
+    r = run(at(fake) + ["axfr", "example.com", "+json"])
+    objs = parse_json_stream(r.stdout)
+    assert [o["ANCOUNT"] for o in objs] == [2, 1, 2] and r.returncode == 0
+
+
+def test_axfr_failures(fake):
+    # refused
+    fake.handler = lambda w, t, *a: [make_reply(w, rcode=dns.rcode.REFUSED)] if t == "tcp" else []
+    r = run(at(fake) + ["axfr", "example.com", "+timeout=1"])
+    assert r.returncode == 3 and "; Transfer failed." in r.stdout
+    # the server stops after the first message
+    fake.handler = lambda w, t, *a: axfr_messages(w, [[SOA, "a.example.com. 300 IN A 192.0.2.1"]])
+    r = run(at(fake) + ["axfr", "example.com", "+timeout=1"])
+    assert r.returncode == 3 and "; Transfer failed." in r.stdout
+    # the first record is not an SOA
+    fake.handler = lambda w, t, *a: axfr_messages(w, [["a.example.com. 300 IN A 192.0.2.1", SOA]])
+    r = run(at(fake) + ["axfr", "example.com", "+timeout=1"])
+    assert r.returncode == 3 and "; Transfer failed." in r.stdout and "192.0.2.1" not in r.stdout
+    # nobody listens
+    port = peers.free_port()
+    r = run(["@127.0.0.1", "-p", str(port), "axfr", "example.com", "+timeout=1", "+tries=1"])
+    assert r.returncode == 9 and "no servers could be reached" in r.stdout
 
 
 # ---------------------------------------------------------------- query flags and EDNS

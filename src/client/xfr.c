@@ -1,0 +1,128 @@
+/* xfr.c: zone transfers (AXFR, RFC 5936) as dig shows them: over one TCP
+ * connection, the answer records of every message until the SOA that
+ * closes the transfer, then the statistics with ";; XFR size:". Messages
+ * are read one at a time into the run's reply buffer and printed as they
+ * come; +short prints the RDATA only and +json one RFC 8427 object per
+ * message. A transfer that the server refuses, that breaks off or that
+ * does not parse ends with "; Transfer failed." */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "client/client.h"
+
+struct xfr_state {
+	unsigned records, messages, soas;
+	size_t bytes;
+	bool done;
+};
+
+/* Counts, then prints, the answer records of the message in c->reply.
+ * Returns 0, or a negative error if the message does not parse or the
+ * transfer does not start with an SOA; a bad message prints nothing. */
+static int xfr_message(struct cli *c, const struct cli_query *q, struct xfr_state *st, FILE *out)
+{
+	tern_msg_iter it;
+	tern_rr rr;
+	unsigned take = 0; /* answer records of this message that belong to the transfer */
+	int rc = tern_msg_iter_init(&it, c->reply.pkt, c->reply.len);
+	if (rc != 0)
+		return rc;
+	while ((rc = tern_msg_next(&it, &rr)) == 1) {
+		if (rr.section != TERN_S_QUESTION && (rc = cli_rdata_text(c, &rr)) < 0)
+			return rc;
+		if (rr.section != TERN_S_ANSWER || st->done)
+			continue;
+		if (st->records == 0 && rr.type != TERN_T_SOA)
+			return TERN_EMALFORMED; /* RFC 5936 2.2: the first record is the SOA */
+		st->records++;
+		take++;
+		if (rr.type == TERN_T_SOA && ++st->soas == 2)
+			st->done = true; /* the SOA that closes the transfer */
+	}
+	if (rc < 0)
+		return rc;
+	if (q->o.json)
+		return cli_print_json(c, out) == CLI_EXIT_RCODE ? TERN_EMALFORMED : 0;
+	if (!q->o.short_out && !(q->o.show & CLI_SHOW_ANSWER))
+		return 0;
+	if ((rc = tern_msg_iter_init(&it, c->reply.pkt, c->reply.len)) != 0)
+		return rc;
+	while (take > 0 && (rc = tern_msg_next(&it, &rr)) == 1) {
+		if (rr.section != TERN_S_ANSWER)
+			continue;
+		take--;
+		int n = q->o.short_out ? cli_rdata_text(c, &rr)
+		                       : tern_rr_to_text(c->reply.pkt, c->reply.len, &rr, c->text, sizeof c->text);
+		if (n < 0)
+			return n;
+		if (q->o.short_out)
+			fprintf(out, "%s\n", c->text);
+		else
+			cli_print_rr_line(out, c->text, false);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
+{
+	FILE *out = stdout, *msgs = q->o.json ? stderr : stdout;
+	bool full = !q->o.json && !q->o.short_out;
+	struct xfr_state st = {0};
+	int rc = cli_query_new(c, q);
+	if (rc != 0)
+		return rc;
+	int fd = -1;
+	uint64_t sent = 0;
+	for (unsigned t = 0; t < q->o.tries && fd < 0; t++) {
+		sent = cli_now_ms();
+		fd = cli_tcp_send(c, msgs, sent + (uint64_t)q->o.timeout * 1000u);
+	}
+	if (full && (q->o.show & CLI_SHOW_CMD))
+		cli_print_cmd(c, extra, out);
+	if (fd < 0) {
+		cli_print_noreply(c, msgs);
+		fflush(out);
+		return CLI_EXIT_NOREPLY;
+	}
+	int status = CLI_EXIT_OK;
+	const char *why = NULL;
+	/* invariant: every message so far belonged to the transfer and parsed */
+	while (!st.done) {
+		if (cli_tcp_recv(c, fd, cli_now_ms() + (uint64_t)q->o.timeout * 1000u, &why) < 0) {
+			cli_comm_error(c, msgs, why);
+			status = st.messages ? CLI_EXIT_RCODE : CLI_EXIT_NOREPLY;
+			break;
+		}
+		const uint8_t *p = c->reply.pkt;
+		if (c->reply.len < TERN_HDR_LEN || tern_get_u16(p) != tern_get_u16(c->qframe + 2))
+			continue; /* not ours */
+		/* the first message carries the question (RFC 5936 2.2.1) */
+		if (st.messages == 0 && !cli_reply_matches(c, p, c->reply.len))
+			continue;
+		st.messages++;
+		st.bytes += c->reply.len;
+		cli_set_when(&c->reply, sent);
+		unsigned rcode = cli_rcode(p, c->reply.len);
+		if (rcode != TERN_R_NOERROR) {
+			status = cli_exit_for_rcode(rcode);
+			if (status == CLI_EXIT_NXDOMAIN)
+				status = CLI_EXIT_RCODE;
+			break;
+		}
+		if (xfr_message(c, q, &st, out) != 0) {
+			status = CLI_EXIT_RCODE;
+			break;
+		}
+	}
+	close(fd);
+	if (status != CLI_EXIT_OK && status != CLI_EXIT_NOREPLY)
+		fprintf(msgs, "; Transfer failed.\n");
+	else if (status == CLI_EXIT_OK && full && (q->o.show & CLI_SHOW_STATS)) {
+		fprintf(out, ";; Query time: %u msec\n", c->reply.msec);
+		fprintf(out, ";; SERVER: %s#%u(%s) (TCP)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given);
+		cli_print_when(out, &c->reply.when);
+		fprintf(out, ";; XFR size: %u records (messages %u, bytes %zu)\n\n", st.records, st.messages, st.bytes);
+	}
+	fflush(out);
+	return status;
+}
