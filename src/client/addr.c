@@ -135,6 +135,38 @@ int cli_server_default(struct cli_server *s, uint16_t port, int family)
 	return cli_server_parse(s, family == AF_INET6 ? "::1" : "127.0.0.1", port, family);
 }
 
+/* -b ADDR[#PORT]: the numeric source address of every query. Returns 0,
+ * or -1 (reported) if it is not an address of family (or of the server's). */
+int cli_source_parse(struct cli *c, const char *text, int family)
+{
+	char host[128];
+	const char *hash = strchr(text, '#');
+	size_t n = hash ? (size_t)(hash - text) : strlen(text);
+	uint16_t port = 0;
+	if (n >= sizeof host || (hash && !(port = parse_port(hash + 1)))) {
+		fprintf(stderr, "tern: invalid source address '%s'\n", text);
+		return -1;
+	}
+	memcpy(host, text, n);
+	host[n] = 0;
+	struct cli_server tmp = {0};
+	struct addrinfo hints = {0}, *res = NULL;
+	char portstr[8];
+	snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+	hints.ai_family = family;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
+		fprintf(stderr, "tern: invalid source address '%s'\n", text);
+		return -1;
+	}
+	server_set(&tmp, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	memcpy(&c->src, &tmp.sa, tmp.salen);
+	c->srclen = tmp.salen;
+	return 0;
+}
+
 /* Absolute or relative text name (made absolute) to wire form. */
 int cli_name_from_text(const char *s, uint8_t out[TERN_NAME_MAX])
 {

@@ -106,6 +106,8 @@ struct cli {
 	uint16_t def_type, def_class;
 	struct cli_server srv;
 	bool server_given;
+	struct sockaddr_storage src; /* -b: source address (srclen 0: any) */
+	socklen_t srclen;
 	struct cli_query q[CLI_MAX_QUERIES];
 	unsigned nq;
 	bool interactive;
@@ -121,6 +123,7 @@ struct cli {
 /* addr.c: the server address, resolv.conf and reverse names. */
 TERN_WUR int cli_server_parse(struct cli_server *s, const char *text, uint16_t port, int family);
 TERN_WUR int cli_server_default(struct cli_server *s, uint16_t port, int family);
+TERN_WUR int cli_source_parse(struct cli *c, const char *text, int family);
 TERN_WUR int cli_reverse_name(const char *addr, uint8_t out[TERN_NAME_MAX]);
 TERN_WUR int cli_name_from_text(const char *s, uint8_t out[TERN_NAME_MAX]);
 

@@ -13,8 +13,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: tern [@SERVER] [-p PORT] [-4|-6] [-t TYPE] [-c CLASS] [-x ADDR] [-q NAME] [-i]\n"
-	        "            [NAME [TYPE] [CLASS]]... [+OPTION]...\n"
+	        "Usage: tern [@SERVER] [-p PORT] [-4|-6] [-b ADDR] [-t TYPE] [-c CLASS] [-x ADDR]\n"
+	        "            [-q NAME] [-i] [NAME [TYPE] [CLASS]]... [+OPTION]...\n"
 	        "\n"
 	        "Asks SERVER (default: the first nameserver of /etc/resolv.conf, or of\n"
 	        "$TERN_RESOLV_CONF if set) for each NAME and prints the replies as dig does.\n"
@@ -24,6 +24,7 @@ static void usage(FILE *out)
 	        "  @SERVER     address or host name: 127.0.0.1, ::1, [::1]:5353, 127.0.0.1#5353\n"
 	        "  -p PORT     server port (default 53)\n"
 	        "  -4, -6      use IPv4 / IPv6 only\n"
+	        "  -b ADDR     send from this source address (or ADDR#PORT)\n"
 	        "  -t TYPE     query type (default A; PTR with -x)\n"
 	        "  -c CLASS    query class (default IN)\n"
 	        "  -x ADDR     reverse lookup: in-addr.arpa or ip6.arpa name, type PTR\n"
@@ -180,6 +181,7 @@ bad:
 
 struct args {
 	const char *server;
+	const char *source; /* -b */
 	unsigned long port;
 	bool port_given;
 	int family;
@@ -288,6 +290,10 @@ static int parse_args(struct cli *c, struct args *a, int argc, char **argv)
 				if (arg[2])
 					goto bad;
 				c->interactive = true;
+				break;
+			case 'b':
+				if (!(a->source = opt_value(argc, argv, &i)))
+					return -1;
 				break;
 			case 'p':
 				if (!(val = opt_value(argc, argv, &i)))
@@ -414,6 +420,10 @@ int main(int argc, char **argv)
 	c->server_given = a.server != NULL;
 	if (a.server ? cli_server_parse(&c->srv, a.server, (uint16_t)a.port, a.family)
 	             : cli_server_default(&c->srv, (uint16_t)a.port, a.family)) {
+		free(c);
+		return CLI_EXIT_USAGE;
+	}
+	if (a.source && (cli_source_parse(c, a.source, c->srv.sa.ss_family) != 0)) {
 		free(c);
 		return CLI_EXIT_USAGE;
 	}

@@ -116,14 +116,29 @@ void cli_set_when(struct cli_reply *r, uint64_t sent)
 	clock_gettime(CLOCK_REALTIME, &r->when);
 }
 
+/* A socket of type towards the server, bound to the -b source if any.
+ * Returns it, or -1 having said why. */
+static int open_socket(const struct cli *c, int type, FILE *msgs)
+{
+	int fd = socket(c->srv.sa.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		cli_comm_error(c, msgs, strerror(errno));
+		return -1;
+	}
+	if (c->srclen && bind(fd, (const struct sockaddr *)&c->src, c->srclen) < 0) {
+		cli_comm_error(c, msgs, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* UDP: returns 0 with a matching reply, or CLI_EXIT_NOREPLY. */
 static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
 {
-	int fd = socket(c->srv.sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		cli_comm_error(c, msgs, strerror(errno));
+	int fd = open_socket(c, SOCK_DGRAM, msgs);
+	if (fd < 0)
 		return CLI_EXIT_NOREPLY;
-	}
 	for (unsigned t = 0; t < q->o.tries; t++) {
 		uint64_t sent = cli_now_ms(), deadline = sent + (uint64_t)q->o.timeout * 1000u;
 		if (sendto(fd, c->qframe + 2, c->qlen, 0, (const struct sockaddr *)&c->srv.sa, c->srv.salen) < 0) {
@@ -187,11 +202,9 @@ static int read_full(int fd, uint8_t *buf, size_t n, uint64_t deadline, const ch
 int cli_tcp_send(struct cli *c, FILE *msgs, uint64_t deadline)
 {
 	const char *why = NULL;
-	int fd = socket(c->srv.sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		cli_comm_error(c, msgs, strerror(errno));
+	int fd = open_socket(c, SOCK_STREAM | SOCK_NONBLOCK, msgs);
+	if (fd < 0)
 		return -1;
-	}
 	if (connect(fd, (const struct sockaddr *)&c->srv.sa, c->srv.salen) < 0 && errno != EINPROGRESS) {
 		why = strerror(errno);
 		goto fail;

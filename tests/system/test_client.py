@@ -431,6 +431,22 @@ def test_server_forms(knot):
     assert r.returncode == 1
 
 
+def test_source_address(fake):
+    peers_seen = []
+
+    def handler(wire, transport, peer, sock):
+        peers_seen.append((transport, peer[0]))
+        return [make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
+    fake.handler = handler
+    for opts in (["-b", "127.0.0.2"], ["-b127.0.0.3", "+tcp"]):
+        assert run(at(fake) + opts + ["example.com"]).returncode == 0
+    assert peers_seen == [("udp", "127.0.0.2"), ("tcp", "127.0.0.3")]
+    port = peers.free_port()
+    assert run(at(fake) + ["-b", f"127.0.0.2#{port}", "example.com"]).returncode == 0
+    for bad in (["-b", "::1"], ["-b", "nonsense"], ["-b", "127.0.0.1#0"], ["-b"]):
+        assert run(at(fake) + bad + ["example.com"]).returncode == 1, bad
+
+
 def test_ipv6_server():
     def handler(wire, transport, peer, sock):
         return [make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
