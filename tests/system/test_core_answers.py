@@ -317,10 +317,11 @@ def test_wildcard_cname(core, tcp):
 
 def test_wildcard_cname_loop(core, tcp):
     # *.wcloop CNAME a.wcloop: a.wcloop is again synthesized from the wildcard
+    # the chain is q -> a -> a: each owner's CNAME once, as Knot and NSD give it
     r = q(core, "q.wcloop.example.com", "A", tcp, timeout=2.0)
     assert r.rcode() == NOERROR
-    assert "q.wcloop.example.com. 3600 IN CNAME a.wcloop.example.com." in rrs(r.answer)
-    assert len(r.answer) <= 2
+    assert rrs(r.answer) == {"q.wcloop.example.com. 3600 IN CNAME a.wcloop.example.com.",
+                             "a.wcloop.example.com. 3600 IN CNAME a.wcloop.example.com."}
 
 
 def test_wildcard_rfc4592_examples(run_ternd, tcp):
