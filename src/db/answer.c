@@ -26,7 +26,7 @@ typedef struct ctx {
 		bool required;            /* in-domain glue: TC if it does not fit */
 	} addl[MAX_ADDL];
 	unsigned naddl;
-	const db_node *visited[DB_MAX_CHAIN + 1];
+	const uint8_t *visited[DB_MAX_CHAIN + 1]; /* owner names answered */
 	unsigned nvisited;
 	uint8_t synth[DB_MAX_CHAIN][TERN_NAME_MAX]; /* DNAME-synthesized names */
 	unsigned nsynth;
@@ -135,6 +135,19 @@ static void put_addl(ctx *c)
 
 enum step { DONE, FOLLOW };
 
+/* Loop detection: true if the chain has answered for this owner name
+ * already, else records it. By name, not node: the names a wildcard
+ * synthesizes share one node (*.w CNAME a.w gives q.w -> a.w -> a.w, and
+ * a.w's CNAME belongs in the answer once). */
+static bool seen(ctx *c, const uint8_t *name)
+{
+	for (unsigned i = 0; i < c->nvisited; i++)
+		if (tern_name_eq(c->visited[i], name))
+			return true;
+	c->visited[c->nvisited++] = name;
+	return false;
+}
+
 /* Answers at node n (an exact match or a wildcard) for owner name; sets
  * *next when a CNAME is to be followed. */
 static enum step at_node(ctx *c, const db_zone *z, const db_node *n, const uint8_t *owner, const uint8_t **next)
@@ -221,10 +234,8 @@ static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t *name, con
 			referral(c, z, n);
 			return DONE;
 		}
-		for (unsigned i = 0; i < c->nvisited; i++)
-			if (c->visited[i] == n)
-				return DONE; /* a CNAME loop: stop here */
-		c->visited[c->nvisited++] = n;
+		if (seen(c, name))
+			return DONE; /* a CNAME loop: stop here */
 		return at_node(c, z, n, name, next);
 	}
 	/* The closest encloser: the nearest existing ancestor (the apex at
@@ -259,10 +270,8 @@ static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t *name, con
 		if (!tern_name_concat(star, 2, ce->name, wild, &wlen)) {
 			const db_node *w = zone_find(z, wild);
 			if (w) {
-				for (unsigned i = 0; i < c->nvisited; i++)
-					if (c->visited[i] == w)
-						return DONE;
-				c->visited[c->nvisited++] = w;
+				if (seen(c, name))
+					return DONE;
 				return at_node(c, z, w, name, next);
 			}
 		}
