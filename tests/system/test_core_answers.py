@@ -480,3 +480,19 @@ def test_rd_echoed_and_ra_clear(core, tcp):
     m.flags &= ~dns.flags.RD
     r = core.send(m, tcp=tcp)
     assert not r.flags & dns.flags.RD and r.id == m.id
+
+
+def test_cname_into_delegation_stays_authoritative(core, tcp):
+    # the CNAME is our authoritative data; the referral for its target goes
+    # in authority (RFC 1034 4.3.2 step 3b), AA stays for the answer's owner
+    r = q(core, "tosub.example.com", "A", tcp)
+    assert r.rcode() == NOERROR and is_aa(r)
+    assert rrs(r.answer) == {"tosub.example.com. 3600 IN CNAME www.sub.example.com."}
+    assert rrs(r.authority) == REFERRAL_SUB["authority"]
+    assert REFERRAL_SUB["glue"] <= rrs(r.additional)
+
+
+def test_cname_to_wildcard_cname(core, tcp):
+    r = q(core, "wcsub.example.com", "A", tcp)
+    assert r.rcode() == NOERROR and is_aa(r)
+    assert [s.rdtype for s in r.answer] == [dns.rdatatype.CNAME] * 2 + [dns.rdatatype.A]

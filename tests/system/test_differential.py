@@ -48,7 +48,8 @@ QUERIES = [
     (f"alias.{E}", "CNAME", "udp"), (f"chain1.{E}", "A", "udp"), (f"chain2.{E}", "AAAA", "udp"),
     (f"chainx.{E}", "A", "udp"), (f"chain1.{E}", "CNAME", "udp"), (f"out.{E}", "A", "udp"),
     (f"ext.{E}", "A", "udp"), (f"dangling.{E}", "A", "udp"), (f"loop-a.{E}", "A", "udp"),
-    (f"self.{E}", "A", "udp"), (f"q.wcloop.{E}", "A", "udp"), (f"tc-chain.{E}", "TXT", "tcp"),
+    (f"self.{E}", "A", "udp"), (f"q.wcloop.{E}", "A", "udp"),
+    (f"tosub.{E}", "A", "udp"), (f"wcsub.{E}", "A", "udp"), (f"tosub.{E}", "A", "tcp"), (f"tc-chain.{E}", "TXT", "tcp"),
     # wildcards
     (f"zz.wild.{E}", "A", "udp"), (f"zz.wild.{E}", "TXT", "udp"), (f"zz.wild.{E}", "MX", "udp"),
     (f"zz.wild.{E}", "AAAA", "udp"), (f"a.b.c.wild.{E}", "A", "udp"), (f"exists.wild.{E}", "A", "udp"),
