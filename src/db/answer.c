@@ -95,8 +95,11 @@ static void referral(ctx *c, const db_zone *z, const db_node *cut)
 	const db_rrset *ns = node_rrset(cut, TERN_T_NS);
 	if (!ns)
 		return;
-	if (c->nvisited <= 1)
-		c->res->aa = false; /* RFC 1034 4.3.2 step 3b: not authoritative */
+	/* RFC 1034 4.3.2 step 3b: a referral is not authoritative, unless the
+	 * answer already holds our CNAME/DNAME for the query name, for which
+	 * AA stands (RFC 1035 4.1.1). */
+	if (!c->m->count[TERN_S_ANSWER])
+		c->res->aa = false;
 	put_rrset(c, TERN_S_AUTHORITY, cut->name, ns, ns->ttl);
 	const uint8_t *p = ns->rdata;
 	for (unsigned i = 0; i < ns->count; i++) {
