@@ -61,9 +61,9 @@ static void json_type_class(FILE *out, const char *ind, const char *tkey, uint16
 	json_str(out, k);
 }
 
-/* One RR object. Returns 0 or an error (malformed RDATA), in which case
- * nothing was written. */
-static int json_rr(struct cli *c, FILE *out, const tern_rr *rr)
+/* sep, then one RR object. Returns 0 or an error (malformed RDATA), in
+ * which case nothing was written. */
+static int json_rr(struct cli *c, FILE *out, const char *sep, const tern_rr *rr)
 {
 	const char *ind = "      ";
 	char name[TERN_NAME_TEXT_MAX], mbuf[48];
@@ -74,7 +74,7 @@ static int json_rr(struct cli *c, FILE *out, const tern_rr *rr)
 			return n;
 	}
 	tern_name_to_text(rr->owner, name, sizeof name);
-	fprintf(out, "    {\n%s\"NAME\": ", ind);
+	fprintf(out, "%s    {\n%s\"NAME\": ", sep, ind);
 	json_str(out, name);
 	json_type_class(out, ind, "TYPE", rr->type, "CLASS", rr->cls);
 	if (rr->section != TERN_S_QUESTION) {
@@ -139,8 +139,7 @@ int cli_print_json(struct cli *c, FILE *out)
 			section++;
 			fprintf(out, ",\n  \"%s\": [", arrays[section]);
 		}
-		fputs(first_in_section ? "\n" : ",\n", out);
-		if ((rc = json_rr(c, out, &rr)) != 0)
+		if ((rc = json_rr(c, out, first_in_section ? "\n" : ",\n", &rr)) != 0)
 			break;
 	}
 	if (rc < 0) {

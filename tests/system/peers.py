@@ -263,7 +263,10 @@ class ScriptedServer:
                         return
                     outer._record("tcp", data)
                     for reply in outer.handler(data, "tcp", self.client_address, conn) or []:
-                        conn.sendall(struct.pack("!H", len(reply)) + reply)
+                        try:
+                            conn.sendall(struct.pack("!H", len(reply)) + reply)
+                        except OSError:
+                            return  # the client went away: nothing to report
 
         class UDP(socketserver.ThreadingMixIn, socketserver.UDPServer):
             daemon_threads = True

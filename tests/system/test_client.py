@@ -567,6 +567,39 @@ def test_malformed_reply(fake):
                 json.loads(r.stdout)  # still well-formed JSON
 
 
+def test_mutated_replies_never_crash(fake):
+    """Replies with random damage (bytes flipped after the ID, cut short,
+    junk appended), each followed by the intact reply: whatever the client
+    takes, it must exit with a documented status and no sanitizer report."""
+    import random
+    rnd = random.Random(int(os.environ.get("TERN_FUZZ_SEED", "4")))
+    rrs = ["example.com. 300 IN MX 10 mail.example.com.", "example.com. 300 IN TXT \"a\" \"b\"",
+           "example.com. 300 IN SOA ns1.example.com. h.example.com. 1 2 3 4 5"]
+
+    def mutate(good):
+        b = bytearray(good)
+        for _ in range(rnd.randint(1, 6)):
+            i = rnd.randrange(2, len(b))
+            b[i] = rnd.randrange(256)
+        if rnd.random() < 0.3:
+            b = b[:rnd.randrange(12, len(b))]
+        if rnd.random() < 0.2:
+            b += bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 40)))
+        b[2] |= 0x80  # QR
+        return bytes(b)
+
+    def handler(wire, transport, peer, sock):
+        good = make_reply(wire, rrs)
+        return [mutate(good), good]
+    fake.handler = handler
+    for i in range(int(os.environ.get("TERN_FUZZ_RUNS", "60"))):
+        opts = [[], ["+short"], ["+json"]][i % 3]
+        r = run(at(fake) + opts + ["example.com", "+timeout=1", "+tries=1"])
+        assert r.returncode in (0, 2, 3), (i, r.returncode, r.stdout, r.stderr)
+        if opts == ["+json"] and r.stdout:
+            json.loads(r.stdout)
+
+
 def test_case_of_question_ignored(fake):
     def handler(wire, transport, peer, sock):
         q = dns.message.from_wire(wire)
