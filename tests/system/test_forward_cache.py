@@ -8,7 +8,6 @@ side of every boundary; no assertion is tighter than that."""
 import time
 
 import dns.rdatatype
-import pytest
 
 from fwd_helpers import (NOERROR, NXDOMAIN, REFUSED, SERVFAIL, Records, fwd, flood, query, rdatas,  # noqa: F401
                          rss_kb, sanitizer_build, timed)
