@@ -14,7 +14,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "Usage: tern [@SERVER] [-p PORT] [-4|-6] [-b ADDR] [-t TYPE] [-c CLASS] [-x ADDR]\n"
-	        "            [-q NAME] [-i] [NAME [TYPE] [CLASS]]... [+OPTION]...\n"
+	        "            [-q NAME] [-f FILE] [-i] [NAME [TYPE] [CLASS]]... [+OPTION]...\n"
 	        "\n"
 	        "Asks SERVER (default: the first nameserver of /etc/resolv.conf, or of\n"
 	        "$TERN_RESOLV_CONF if set) for each NAME and prints the replies as dig does.\n"
@@ -29,6 +29,8 @@ static void usage(FILE *out)
 	        "  -c CLASS    query class (default IN)\n"
 	        "  -x ADDR     reverse lookup: in-addr.arpa or ip6.arpa name, type PTR\n"
 	        "  -q NAME     query NAME even if it looks like a type or class\n"
+	        "  -f FILE     read queries from FILE (\"-\": standard input), one line each,\n"
+	        "              written as on the command line\n"
 	        "  -i          interactive mode\n"
 	        "  -h, --help  this text;  -v, --version  the version\n"
 	        "\n"
@@ -180,6 +182,7 @@ bad:
 }
 
 struct args {
+	const char *batch; /* -f */
 	const char *server;
 	const char *source; /* -b */
 	unsigned long port;
@@ -256,15 +259,21 @@ static int add_name(struct cli *c, const char *text, struct cli_query **cur)
 	return *cur ? 0 : -1;
 }
 
-/* Parses the command line into c and a. Returns -1 on a usage error, 1 if
- * it printed help or the version, else 0. */
-static int parse_args(struct cli *c, struct args *a, int argc, char **argv)
+/* Parses words (the command line without argv[0], or one line of a -f
+ * file: batch) into c and a. Returns -1 on a usage error, 1 if it printed
+ * help or the version, else 0. */
+static int parse_words(struct cli *c, struct args *a, int argc, char **argv, bool batch)
 {
 	struct cli_query *cur = NULL; /* the query that local options apply to */
-	for (int i = 1; i < argc; i++) {
+	unsigned first = c->nq;
+	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
 		const char *val;
 		uint16_t t;
+		if (batch && (arg[0] == '@' || (arg[0] == '-' && strchr("46ibpfhv-", arg[1])))) {
+			fprintf(stderr, "tern: '%s' is for the command line, not a batch file\n", arg);
+			return -1;
+		}
 		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
 			usage(stdout);
 			return 1;
@@ -293,6 +302,10 @@ static int parse_args(struct cli *c, struct args *a, int argc, char **argv)
 				break;
 			case 'b':
 				if (!(a->source = opt_value(argc, argv, &i)))
+					return -1;
+				break;
+			case 'f':
+				if (!(a->batch = opt_value(argc, argv, &i)))
 					return -1;
 				break;
 			case 'p':
@@ -349,13 +362,56 @@ bad:
 		return -1;
 	}
 	/* types and classes given before any name apply to every name */
-	for (unsigned k = 0; k < c->nq; k++) {
+	for (unsigned k = first; k < c->nq; k++) {
 		if (!c->q[k].type_set && c->q[k].qtype != TERN_T_PTR)
 			c->q[k].qtype = c->def_type;
 		if (!c->q[k].class_set)
 			c->q[k].qclass = c->def_class;
 	}
 	return 0;
+}
+
+/* -f FILE ("-": standard input): each line holds queries written as on
+ * the command line (names, types, classes, -t/-c/-x/-q, +options), with
+ * the command line's options as defaults. '#' and ';' start comments. */
+static int read_batch(struct cli *c, struct args *a)
+{
+	FILE *f = strcmp(a->batch, "-") == 0 ? stdin : fopen(a->batch, "r");
+	char line[4096];
+	char *words[64];
+	unsigned lineno = 0;
+	int rc = 0;
+	if (!f) {
+		fprintf(stderr, "tern: cannot open '%s': %s\n", a->batch, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		int n = 0;
+		lineno++;
+		line[strcspn(line, "#;\n")] = 0;
+		for (char *save = NULL, *w = strtok_r(line, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
+			if (n == (int)(sizeof words / sizeof words[0])) {
+				fprintf(stderr, "tern: %s:%u: too many words\n", a->batch, lineno);
+				rc = -1;
+				break;
+			}
+			words[n++] = w;
+		}
+		if (rc != 0 || n == 0)
+			continue;
+		struct cli_opts saved = c->defaults;
+		uint16_t type = c->def_type, cls = c->def_class;
+		if (parse_words(c, a, n, words, true) != 0) {
+			fprintf(stderr, "tern: %s:%u: bad line\n", a->batch, lineno);
+			rc = -1;
+		}
+		c->defaults = saved;
+		c->def_type = type;
+		c->def_class = cls;
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
 }
 
 /* The arguments joined by spaces, for the "; <<>> tern" line. */
@@ -409,7 +465,9 @@ int main(int argc, char **argv)
 	c->def_type = TERN_T_A;
 	c->def_class = TERN_C_IN;
 	struct args a = {.port = 53, .family = AF_UNSPEC};
-	int rc = parse_args(c, &a, argc, argv);
+	int rc = parse_words(c, &a, argc - 1, argv + 1, false);
+	if (rc == 0 && a.batch && read_batch(c, &a) != 0)
+		rc = -1;
 	if (rc != 0) {
 		if (rc < 0)
 			fprintf(stderr, "Try 'tern --help' for more information.\n");
@@ -430,7 +488,7 @@ int main(int argc, char **argv)
 	int status = CLI_EXIT_OK;
 	for (unsigned k = 0; k < c->nq; k++)
 		status = worst(status, cli_run_query(c, &c->q[k], NULL));
-	if (c->nq == 0 || c->interactive)
+	if ((c->nq == 0 && !a.batch) || c->interactive)
 		status = worst(status, cli_interactive(c, stdin, stdout));
 	free(c);
 	return status;

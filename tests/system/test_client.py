@@ -405,6 +405,28 @@ def test_several_queries(knot):
     assert lines[3] == "example.com."
 
 
+def test_batch_file(knot, tmp_path):
+    f = tmp_path / "queries"
+    f.write_text("example.com MX +short\n# a comment\n\n  nx.example.com ; trailing comment\n"
+                 "-x 192.0.2.1\ntxt.example.com -t TXT +noall +answer\n")
+    r = run(at(knot) + ["+short", "-f", str(f)])
+    assert r.returncode == 2
+    assert r.stdout.splitlines() == ["10 mail.example.com.", "20 mail2.example.com.", "example.com.",
+                                     '"hello world" "second string"']
+    d = subprocess.run(["dig"] + at(knot) + ["+short", "-f", str(f)], capture_output=True, text=True)
+    assert d.stdout == r.stdout
+    r = run(at(knot) + ["-f", "-"], input="example.com\n")
+    assert r.returncode == 0 and "Enter hostname" not in r.stdout
+    assert sections(r.stdout)["ANSWER"] == {("example.com.", 3600, "IN", "A", "192.0.2.1")}
+    for bad in ("example.com NOSUCH.TYPE +frob\n", "@127.0.0.1 example.com\n", "-p 53 example.com\n"):
+        f.write_text(bad)
+        assert run(at(knot) + ["-f", str(f)]).returncode == 1, bad
+    f.write_text("")
+    r = run(at(knot) + ["-f", str(f)], input="example.com\n")
+    assert r.returncode == 0 and r.stdout == ""
+    assert run(at(knot) + ["-f", str(tmp_path / "missing")]).returncode == 1
+
+
 def test_reverse(knot, fake):
     r = run(at(knot) + ["-x", "192.0.2.1"])
     s = sections(r.stdout)
