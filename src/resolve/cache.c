@@ -1,0 +1,523 @@
+/* cache.c: the forwarder's answer cache (contract in cache.h).
+ *
+ * Layout: the cache is an array of stripes chosen by the name's hash, so all
+ * entries of one name (every type, and its NXDOMAIN entry) share a stripe.
+ * Each stripe owns a mutex, a chained hash table keyed by (lower-cased name,
+ * type), a doubly-linked LRU list (head = most recently used), its byte count,
+ * its byte budget (max_bytes / stripes) and its counters.
+ *
+ * Locking order: a function takes at most one stripe lock at a time and
+ * never calls out of this file while holding it, except to tern_msgw_rr
+ * (which writes into the caller's buffer and neither locks nor allocates).
+ * cache_get_stats visits the stripes one after another. Nothing is global.
+ *
+ * Memory: each entry is one malloc'ed block (struct, key, data), built
+ * before the lock is taken; its accounted size (struct + key + data + one
+ * bucket pointer) is what counts against the budget, so the sum of accounted
+ * sizes never passes max_bytes. The only other allocation is the growth of
+ * a stripe's bucket array (doubling when entries pass buckets), itself bounded
+ * because the entries are. cache_get never allocates.
+ *
+ * Time: an entry keeps its insertion time (ms) and clamped TTL (s). With
+ * elapsed = floor((now - inserted) / 1000), remaining = ttl - elapsed; an
+ * entry with remaining <= 0 is expired, i.e. expiry is exactly at
+ * inserted + ttl * 1000. It can be served stale (TTL 30, RFC 8767 4) until
+ * inserted + (ttl + stale_window) * 1000 and is removed when met after that
+ * (and, being unused, is near the LRU tail anyway). */
+#include "resolve/cache.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tern/rr.h"
+
+#define DEFAULT_MAX_BYTES ((size_t)64 << 20)
+#define DEFAULT_MAX_TTL 86400u
+#define DEFAULT_MAX_NEG_TTL 3600u
+#define DEFAULT_STRIPES 64u
+#define MAX_STRIPES 4096u
+/* With the default stripe count, stripes are halved until each has at least
+ * this budget, so that a small cache (64 KiB) can still hold ~1 KB answers. */
+#define MIN_STRIPE_BUDGET ((size_t)16 << 10)
+#define INITIAL_BUCKETS 16u
+#define STALE_TTL 30u /* RFC 8767 4: TTL of stale data */
+
+typedef struct centry {
+	struct centry *hnext;         /* hash chain */
+	struct centry *prev, *next;   /* LRU list */
+	uint32_t hash;                /* of (name, type), for the bucket */
+	uint16_t type;                /* key type: RR type, or CACHE_NXDOMAIN */
+	uint8_t kind;                 /* enum cache_kind */
+	bool prefetch_given;          /* hit->prefetch already handed out */
+	uint16_t count;               /* RRset: records; negative: unused */
+	uint16_t soa_rdlen;           /* negative: SOA RDATA length */
+	uint32_t ttl;                 /* clamped, seconds */
+	uint32_t hits;                /* fresh hits since insertion */
+	uint64_t inserted_ms;
+	size_t size;                  /* accounted bytes */
+	size_t name_len;
+	size_t data_len;              /* bytes after the name */
+	/* data: name (lower case); then the RRset's records (u16 host-order
+	 * length, bytes)..., or the SOA owner followed by its RDATA */
+	uint8_t data[];
+} centry;
+
+typedef struct stripe {
+	pthread_mutex_t lock;
+	centry **buckets;
+	uint32_t nbuckets; /* power of two */
+	centry *head, *tail;
+	size_t bytes, entries, budget;
+	uint64_t hits, misses, evictions, inserts;
+} stripe;
+
+struct cache {
+	cache_opts o;
+	unsigned smask;
+	stripe *s;
+};
+
+/* 32-bit finalizer (murmur3 fmix32): spreads FNV's bits before masking. */
+static uint32_t mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static uint32_t key_hash(uint32_t name_hash, uint16_t type)
+{
+	return mix32(name_hash ^ (uint32_t)type * 0x9e3779b1u);
+}
+
+static stripe *stripe_of(cache *c, uint32_t name_hash)
+{
+	return &c->s[mix32(name_hash) & c->smask];
+}
+
+cache *cache_new(const cache_opts *opts)
+{
+	cache_opts o = {0};
+	if (opts)
+		o = *opts;
+	if (!o.max_bytes)
+		o.max_bytes = DEFAULT_MAX_BYTES;
+	if (!o.max_ttl)
+		o.max_ttl = DEFAULT_MAX_TTL;
+	if (!o.max_neg_ttl)
+		o.max_neg_ttl = DEFAULT_MAX_NEG_TTL;
+	unsigned n;
+	if (o.stripes) {
+		/* round down to a power of two */
+		n = 1;
+		while (n * 2 <= o.stripes && n * 2 <= MAX_STRIPES)
+			n *= 2;
+	} else {
+		n = DEFAULT_STRIPES;
+		while (n > 1 && o.max_bytes / n < MIN_STRIPE_BUDGET)
+			n /= 2;
+	}
+	o.stripes = n;
+
+	cache *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->o = o;
+	c->smask = n - 1;
+	c->s = calloc(n, sizeof *c->s);
+	if (!c->s)
+		goto fail;
+	for (unsigned i = 0; i < n; i++) {
+		stripe *s = &c->s[i];
+		s->budget = o.max_bytes / n;
+		s->nbuckets = INITIAL_BUCKETS;
+		s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
+		if (!s->buckets || pthread_mutex_init(&s->lock, NULL) != 0) {
+			free(s->buckets);
+			for (unsigned j = 0; j < i; j++) {
+				free(c->s[j].buckets);
+				pthread_mutex_destroy(&c->s[j].lock);
+			}
+			free(c->s);
+			goto fail;
+		}
+	}
+	return c;
+fail:
+	free(c);
+	return NULL;
+}
+
+void cache_free(cache *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i <= c->smask; i++) {
+		stripe *s = &c->s[i];
+		for (centry *e = s->head, *next; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+		free(s->buckets);
+		pthread_mutex_destroy(&s->lock);
+	}
+	free(c->s);
+	free(c);
+}
+
+/* ---- one stripe; the caller holds s->lock ---- */
+
+static void lru_unlink(stripe *s, centry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		s->head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		s->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void lru_push_head(stripe *s, centry *e)
+{
+	e->prev = NULL;
+	e->next = s->head;
+	if (s->head)
+		s->head->prev = e;
+	else
+		s->tail = e;
+	s->head = e;
+}
+
+/* Finds (lname, type); lname is lower case. *pp receives the link to it. */
+static centry *find(stripe *s, const uint8_t *lname, size_t name_len, uint16_t type, uint32_t hash,
+                    centry ***pp)
+{
+	centry **p = &s->buckets[hash & (s->nbuckets - 1)];
+	for (; *p; p = &(*p)->hnext) {
+		centry *e = *p;
+		if (e->hash == hash && e->type == type && e->name_len == name_len &&
+		    memcmp(e->data, lname, name_len) == 0) {
+			if (pp)
+				*pp = p;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* Unlinks e (found at link *p, or looked up when p is NULL) and frees it. */
+static void remove_entry(stripe *s, centry *e, centry **p)
+{
+	if (!p) {
+		p = &s->buckets[e->hash & (s->nbuckets - 1)];
+		while (*p != e)
+			p = &(*p)->hnext;
+	}
+	*p = e->hnext;
+	lru_unlink(s, e);
+	s->bytes -= e->size;
+	s->entries--;
+	free(e);
+}
+
+/* Doubles the bucket array; on failure keeps the old one (longer chains). */
+static void grow(stripe *s)
+{
+	uint32_t n = s->nbuckets * 2;
+	centry **b = calloc(n, sizeof *b);
+	if (!b)
+		return;
+	for (uint32_t i = 0; i < s->nbuckets; i++) {
+		for (centry *e = s->buckets[i], *next; e; e = next) {
+			next = e->hnext;
+			centry **slot = &b[e->hash & (n - 1)];
+			e->hnext = *slot;
+			*slot = e;
+		}
+	}
+	free(s->buckets);
+	s->buckets = b;
+	s->nbuckets = n;
+}
+
+/* Puts a built entry in its stripe: replaces the same key, drops the name's
+ * NXDOMAIN entry when the new one says the name exists, evicts from the LRU
+ * tail until it fits. */
+static void insert(stripe *s, centry *e, uint32_t name_hash)
+{
+	centry **p;
+	centry *old = find(s, e->data, e->name_len, e->type, e->hash, &p);
+	if (old)
+		remove_entry(s, old, p);
+	if (e->kind != CACHE_NXDOMAIN_HIT) {
+		uint32_t h = key_hash(name_hash, CACHE_NXDOMAIN);
+		centry *nx = find(s, e->data, e->name_len, CACHE_NXDOMAIN, h, &p);
+		if (nx)
+			remove_entry(s, nx, p);
+	}
+	while (s->tail && s->bytes + e->size > s->budget) {
+		remove_entry(s, s->tail, NULL);
+		s->evictions++;
+	}
+	if (s->entries + 1 > s->nbuckets)
+		grow(s);
+	centry **slot = &s->buckets[e->hash & (s->nbuckets - 1)];
+	e->hnext = *slot;
+	*slot = e;
+	lru_push_head(s, e);
+	s->bytes += e->size;
+	s->entries++;
+	s->inserts++;
+}
+
+/* Removes the key when a new entry for it is refused (too big): the newer
+ * answer supersedes what was cached. */
+static void drop_key(cache *c, const uint8_t *lname, size_t name_len, uint16_t type, uint32_t name_hash)
+{
+	stripe *s = stripe_of(c, name_hash);
+	uint32_t h = key_hash(name_hash, type);
+	pthread_mutex_lock(&s->lock);
+	centry **p;
+	centry *e = find(s, lname, name_len, type, h, &p);
+	if (e)
+		remove_entry(s, e, p);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Allocates an entry for lname (lower case) with data_len bytes after the
+ * name, or fails with TERN_ELIMIT (larger than a stripe's budget) or
+ * -ENOMEM. */
+static int entry_new(cache *c, const uint8_t *lname, size_t name_len, uint16_t type, size_t data_len,
+                     uint64_t now_ms, centry **out)
+{
+	size_t size = sizeof(centry) + sizeof(centry *) + name_len + data_len;
+	if (size > c->o.max_bytes / (c->smask + 1))
+		return TERN_ELIMIT;
+	centry *e = malloc(sizeof(centry) + name_len + data_len);
+	if (!e)
+		return -ENOMEM;
+	memset(e, 0, sizeof *e);
+	e->type = type;
+	e->size = size;
+	e->name_len = name_len;
+	e->data_len = data_len;
+	e->inserted_ms = now_ms;
+	memcpy(e->data, lname, name_len);
+	*out = e;
+	return 0;
+}
+
+static int put(cache *c, centry *e, int rc, const uint8_t *lname, size_t name_len, uint16_t type, uint32_t nh)
+{
+	if (rc == TERN_ELIMIT)
+		drop_key(c, lname, name_len, type, nh);
+	if (rc)
+		return rc;
+	e->hash = key_hash(nh, type);
+	stripe *s = stripe_of(c, nh);
+	pthread_mutex_lock(&s->lock);
+	insert(s, e, nh);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+int cache_put_rrset(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl, uint16_t count,
+                    const uint8_t *rdata, size_t rdata_bytes, uint64_t now_ms)
+{
+	if (type == CACHE_NXDOMAIN || count == 0)
+		return TERN_ERANGE;
+	/* the records must fill rdata_bytes exactly */
+	size_t off = 0;
+	for (unsigned i = 0; i < count; i++) {
+		if (rdata_bytes - off < 2)
+			return TERN_EMALFORMED;
+		uint16_t len;
+		memcpy(&len, rdata + off, 2);
+		if (rdata_bytes - off - 2 < len)
+			return TERN_EMALFORMED;
+		if (i == 0 && type == TERN_T_CNAME && (len == 0 || len > TERN_NAME_MAX))
+			return TERN_EMALFORMED;
+		off += 2 + (size_t)len;
+	}
+	if (off != rdata_bytes)
+		return TERN_EMALFORMED;
+
+	uint8_t lname[TERN_NAME_MAX];
+	tern_name_lower(lname, owner);
+	size_t name_len = tern_name_len(lname);
+	uint32_t nh = tern_name_hash(lname);
+	centry *e = NULL;
+	int rc = entry_new(c, lname, name_len, type, rdata_bytes, now_ms, &e);
+	if (!rc) {
+		if (ttl < c->o.min_ttl)
+			ttl = c->o.min_ttl;
+		if (ttl > c->o.max_ttl)
+			ttl = c->o.max_ttl;
+		e->kind = CACHE_RRSET;
+		e->ttl = ttl;
+		e->count = count;
+		memcpy(e->data + name_len, rdata, rdata_bytes);
+	}
+	return put(c, e, rc, lname, name_len, type, nh);
+}
+
+int cache_put_negative(cache *c, const uint8_t *name, uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
+                       const uint8_t *soa_rdata, uint16_t soa_rdlen, uint64_t now_ms)
+{
+	uint8_t lname[TERN_NAME_MAX];
+	tern_name_lower(lname, name);
+	size_t name_len = tern_name_len(lname);
+	size_t soa_len = tern_name_len(soa_owner);
+	uint32_t nh = tern_name_hash(lname);
+	centry *e = NULL;
+	int rc = entry_new(c, lname, name_len, type, soa_len + soa_rdlen, now_ms, &e);
+	if (!rc) {
+		e->kind = type == CACHE_NXDOMAIN ? CACHE_NXDOMAIN_HIT : CACHE_NODATA;
+		e->ttl = ttl > c->o.max_neg_ttl ? c->o.max_neg_ttl : ttl;
+		e->soa_rdlen = soa_rdlen;
+		memcpy(e->data + name_len, soa_owner, soa_len);
+		memcpy(e->data + name_len + soa_len, soa_rdata, soa_rdlen);
+	}
+	return put(c, e, rc, lname, name_len, type, nh);
+}
+
+/* ---- lookup ---- */
+
+enum freshness { FRESH, STALE, DEAD };
+
+/* Remaining seconds of e at now_ms (<= 0: expired), and whether it may be
+ * served. Milliseconds before the insertion time count as none elapsed. */
+static enum freshness age(const cache *c, const centry *e, uint64_t now_ms, int64_t *remaining)
+{
+	uint64_t elapsed_ms = now_ms > e->inserted_ms ? now_ms - e->inserted_ms : 0;
+	uint64_t elapsed = elapsed_ms / 1000;
+	if (elapsed < e->ttl) {
+		*remaining = (int64_t)(e->ttl - elapsed);
+		return FRESH;
+	}
+	*remaining = 0;
+	return elapsed < (uint64_t)e->ttl + c->o.stale_window ? STALE : DEAD;
+}
+
+/* Writes e to m (if not NULL) with the given TTL: the whole RRset or the SOA,
+ * or nothing (TERN_ESPACE: m unchanged, m->truncated set). */
+static int write_entry(const centry *e, tern_msgw *m, const uint8_t *owner, uint32_t ttl)
+{
+	if (!m)
+		return 0;
+	tern_msgw_mark mk = tern_msgw_get_mark(m);
+	const uint8_t *d = e->data + e->name_len;
+	int rc = 0;
+	if (e->kind == CACHE_RRSET) {
+		for (unsigned i = 0; i < e->count && !rc; i++) {
+			uint16_t len;
+			memcpy(&len, d, 2);
+			rc = tern_msgw_rr(m, TERN_S_ANSWER, owner ? owner : e->data, e->type, TERN_C_IN, ttl, d + 2,
+			                  len);
+			d += 2 + (size_t)len;
+		}
+	} else {
+		size_t soa_len = tern_name_len(d);
+		rc = tern_msgw_rr(m, TERN_S_AUTHORITY, d, TERN_T_SOA, TERN_C_IN, ttl, d + soa_len, e->soa_rdlen);
+	}
+	if (rc) {
+		tern_msgw_rollback(m, &mk);
+		if (rc == TERN_ESPACE)
+			m->truncated = true;
+	}
+	return rc;
+}
+
+/* Looks up one key in s (locked) and serves it into hit/m. Returns 1 if
+ * served (rc in *rc), 0 if there is nothing to serve. */
+static int serve(cache *c, stripe *s, const uint8_t *lname, size_t name_len, uint16_t type, uint32_t nh,
+                 uint64_t now_ms, bool allow_stale, tern_msgw *m, const uint8_t *owner, cache_hit *hit, int *rc)
+{
+	centry **p;
+	centry *e = find(s, lname, name_len, type, key_hash(nh, type), &p);
+	if (!e)
+		return 0;
+	int64_t remaining;
+	enum freshness f = age(c, e, now_ms, &remaining);
+	if (f == DEAD) {
+		remove_entry(s, e, p);
+		return 0;
+	}
+	if (f == STALE && !allow_stale)
+		return 0;
+
+	uint32_t ttl = f == STALE ? STALE_TTL : (uint32_t)remaining;
+	hit->kind = (enum cache_kind)e->kind;
+	hit->ttl = ttl;
+	hit->stale = f == STALE;
+	hit->prefetch = false;
+	if (e->kind == CACHE_RRSET && e->type == TERN_T_CNAME) {
+		uint16_t len;
+		memcpy(&len, e->data + e->name_len, 2);
+		memcpy(hit->target, e->data + e->name_len + 2, len);
+	}
+	lru_unlink(s, e);
+	lru_push_head(s, e);
+	s->hits++;
+	bool want_prefetch = false;
+	if (f == FRESH) {
+		if (e->hits < UINT32_MAX)
+			e->hits++;
+		/* popular (>= 2 hits, this one included) and under 10% of its TTL */
+		want_prefetch = !e->prefetch_given && e->hits >= 2 && (uint64_t)remaining * 10 < e->ttl;
+	}
+	*rc = write_entry(e, m, owner, ttl);
+	if (*rc == 0 && want_prefetch) {
+		e->prefetch_given = true;
+		hit->prefetch = true;
+	}
+	return 1;
+}
+
+int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, bool allow_stale, tern_msgw *m,
+              const uint8_t *owner, cache_hit *hit)
+{
+	uint8_t lname[TERN_NAME_MAX];
+	tern_name_lower(lname, name);
+	size_t name_len = tern_name_len(lname);
+	uint32_t nh = tern_name_hash(lname);
+	stripe *s = stripe_of(c, nh);
+	int rc = 0;
+	hit->kind = CACHE_MISS;
+	hit->ttl = 0;
+	hit->stale = hit->prefetch = false;
+
+	pthread_mutex_lock(&s->lock);
+	/* the (name, type) entry first; else the name's NXDOMAIN entry answers
+	 * for every type (same stripe: one lock) */
+	if (!serve(c, s, lname, name_len, type, nh, now_ms, allow_stale, m, owner, hit, &rc) &&
+	    !(type != CACHE_NXDOMAIN &&
+	      serve(c, s, lname, name_len, CACHE_NXDOMAIN, nh, now_ms, allow_stale, m, owner, hit, &rc)))
+		s->misses++;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void cache_get_stats(cache *c, cache_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	for (unsigned i = 0; i <= c->smask; i++) {
+		stripe *s = &c->s[i];
+		pthread_mutex_lock(&s->lock);
+		out->bytes += s->bytes;
+		out->entries += s->entries;
+		out->hits += s->hits;
+		out->misses += s->misses;
+		out->evictions += s->evictions;
+		out->inserts += s->inserts;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
