@@ -49,7 +49,8 @@ struct cli_opts {
 	bool short_out; /* +short */
 	bool json;      /* +json: RFC 8427 */
 	bool rd;        /* +recurse (default on) */
-	bool ad, cd;    /* +adflag, +cdflag */
+	bool ad, cd;    /* +adflag (default on, as in dig), +cdflag */
+	bool qr;        /* +qr: print the query too */
 	bool dnssec;    /* +dnssec: EDNS DO bit */
 	bool edns;      /* +edns (default on) */
 	bool nsid;      /* +nsid */
@@ -129,7 +130,7 @@ TERN_WUR int cli_name_from_text(const char *s, uint8_t out[TERN_NAME_MAX]);
 
 /* query.c: composing the query and the exchange over UDP/TCP. */
 TERN_WUR int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t id);
-/* Sends the query (built here) to the server and waits for a reply that matches (ID,
+/* Sends the query (built by cli_query_new) to the server and waits for a reply that matches (ID,
  * source, question), retrying over UDP and falling back to TCP on TC=1.
  * Returns 0 with c->reply filled, or CLI_EXIT_NOREPLY after saying why on
  * msgs (stdout, or stderr in JSON mode). */
@@ -159,6 +160,8 @@ int cli_exit_for_rcode(unsigned rcode);
 void cli_print_cmd(const struct cli *c, const char *extra, FILE *out);
 void cli_print_noreply(const struct cli *c, FILE *out);
 int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out);
+/* +qr: the query about to be sent, as dig shows it (uses c->reply). */
+void cli_print_query(struct cli *c, const struct cli_query *q, FILE *out);
 int cli_print_short(struct cli *c, FILE *out);
 const char *cli_opcode_name(unsigned opcode, char *buf, size_t cap);
 const char *cli_rcode_name(unsigned rcode, char *buf, size_t cap);

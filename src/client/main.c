@@ -41,7 +41,8 @@ static void usage(FILE *out)
 	        "  +[no]json        print the reply as RFC 8427 JSON\n"
 	        "  +[no]recurse     set RD (default on)\n"
 	        "  +[no]dnssec      set the EDNS DO bit\n"
-	        "  +[no]adflag      set AD;  +[no]cdflag  set CD\n"
+	        "  +[no]adflag      set AD (default on, as in dig);  +[no]cdflag  set CD\n"
+	        "  +[no]qr          print the query as well\n"
 	        "  +[no]edns        send EDNS(0) (default on)\n"
 	        "  +bufsize=N       EDNS UDP payload size (default 1232)\n"
 	        "  +[no]nsid        ask for the server's NSID (RFC 5001)\n"
@@ -116,7 +117,9 @@ static int plus_option(struct cli_opts *o, const char *arg)
 			o->dnssec = on;
 			if (on)
 				o->edns = true;
-		} else if (KEY("adflag") || KEY("ad"))
+		} else if (KEY("qr"))
+			o->qr = on;
+		else if (KEY("adflag") || KEY("ad"))
 			o->ad = on;
 		else if (KEY("cdflag") || KEY("cd"))
 			o->cd = on;
@@ -432,11 +435,18 @@ int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra)
 	if (q->qtype == TERN_T_AXFR)
 		return cli_xfr(c, q, extra);
 	FILE *msgs = q->o.json ? stderr : stdout;
-	int rc = cli_exchange(c, q, msgs);
-	if (rc == CLI_EXIT_USAGE)
-		return rc;
 	bool full = !q->o.json && !q->o.short_out;
-	if (full && (q->o.show & CLI_SHOW_CMD))
+	int rc = cli_query_new(c, q);
+	if (rc != 0)
+		return rc;
+	if (full && q->o.qr) { /* dig shows the query before any error */
+		if (q->o.show & CLI_SHOW_CMD)
+			cli_print_cmd(c, extra, stdout);
+		cli_print_query(c, q, stdout);
+		fflush(stdout);
+	}
+	rc = cli_exchange(c, q, msgs);
+	if (full && !q->o.qr && (q->o.show & CLI_SHOW_CMD))
 		cli_print_cmd(c, extra, stdout);
 	if (rc != 0) {
 		cli_print_noreply(c, msgs);
@@ -461,7 +471,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	c->defaults = (struct cli_opts){
-	        .rd = true, .edns = true, .show = CLI_SHOW_ALL, .bufsize = TERN_EDNS_SIZE, .timeout = 5, .tries = 3};
+	        .rd = true, .ad = true, .edns = true, .show = CLI_SHOW_ALL, .bufsize = TERN_EDNS_SIZE, .timeout = 5, .tries = 3};
 	c->def_type = TERN_T_A;
 	c->def_class = TERN_C_IN;
 	struct args a = {.port = 53, .family = AF_UNSPEC};

@@ -157,7 +157,9 @@ void cli_print_when(FILE *out, const struct timespec *ts)
 	fprintf(out, ";; WHEN: %s\n", buf);
 }
 
-int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
+/* The message in c->reply as dig prints it: a reply (";; Got answer:",
+ * statistics) or, with sending, the query of +qr (";; Sending:", size). */
+static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bool sending)
 {
 	tern_msg_iter it;
 	tern_rr rr;
@@ -176,7 +178,7 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 	unsigned rcode = TERN_RCODE(f) | (e.present ? (unsigned)e.ext_rcode << 4 : 0);
 	if (comments) {
 		char b1[24], b2[24];
-		fprintf(out, ";; Got answer:\n");
+		fprintf(out, sending ? ";; Sending:\n" : ";; Got answer:\n");
 		fprintf(out, ";; ->>HEADER<<- opcode: %s, status: %s, id: %u\n",
 		        cli_opcode_name(TERN_OPCODE(f), b1, sizeof b1), cli_rcode_name(rcode, b2, sizeof b2),
 		        (unsigned)it.hdr.id);
@@ -185,7 +187,7 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 		        (f & TERN_F_RD) ? " rd" : "", (f & TERN_F_RA) ? " ra" : "", (f & TERN_F_AD) ? " ad" : "",
 		        (f & TERN_F_CD) ? " cd" : "", it.hdr.count[0], it.hdr.count[1], it.hdr.count[2],
 		        it.hdr.count[3]);
-		if ((f & TERN_F_RD) && !(f & TERN_F_RA))
+		if (!sending && (f & TERN_F_RD) && !(f & TERN_F_RA))
 			fprintf(out, ";; WARNING: recursion requested but not available\n");
 		fputc('\n', out);
 		if (e.present)
@@ -223,6 +225,10 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 		fputc('\n', out);
 	if (rc < 0)
 		fprintf(out, ";; Got bad packet: %s\n\n", tern_strerror(rc));
+	if (sending) {
+		fprintf(out, ";; QUERY SIZE: %zu\n\n", r->len);
+		return 0;
+	}
 	if (show & CLI_SHOW_STATS) {
 		fprintf(out, ";; Query time: %u msec\n", r->msec);
 		fprintf(out, ";; SERVER: %s#%u(%s) (%s)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given,
@@ -231,6 +237,19 @@ int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
 		fprintf(out, ";; MSG SIZE  rcvd: %zu\n\n", r->len);
 	}
 	return rc < 0 ? CLI_EXIT_RCODE : cli_exit_for_rcode(rcode);
+}
+
+int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)
+{
+	return print_message(c, q, out, false);
+}
+
+void cli_print_query(struct cli *c, const struct cli_query *q, FILE *out)
+{
+	/* the reply buffer is free until the exchange */
+	memcpy(c->reply.pkt, c->qframe + 2, c->qlen);
+	c->reply.len = c->qlen;
+	(void)print_message(c, q, out, true);
 }
 
 int cli_print_short(struct cli *c, FILE *out)

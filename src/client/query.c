@@ -309,9 +309,7 @@ int cli_query_new(struct cli *c, const struct cli_query *q)
 
 int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
 {
-	int rc = cli_query_new(c, q);
-	if (rc != 0)
-		return rc;
+	int rc;
 	/* IXFR without a serial gets one message over TCP; AXFR is in xfr.c */
 	if (q->o.tcp || q->qtype == TERN_T_AXFR || q->qtype == TERN_T_IXFR)
 		return exchange_tcp(c, q, msgs);

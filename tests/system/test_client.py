@@ -777,8 +777,8 @@ def test_query_flags_and_edns(fake):
         fake.queries.clear()
         run(at(fake) + list(opts) + ["example.com"])
         return queries_of(fake)[0][1]
-    m = q()
-    assert m.flags & dns.flags.RD and not m.flags & dns.flags.AD and not m.flags & dns.flags.CD
+    m = q()  # dig's defaults: RD and AD (RFC 6840 5.7)
+    assert m.flags & dns.flags.RD and m.flags & dns.flags.AD and not m.flags & dns.flags.CD
     assert m.edns == 0 and m.payload == 1232 and not m.ednsflags & dns.flags.DO and not m.options
     m = q("+norecurse")
     assert not m.flags & dns.flags.RD
@@ -797,8 +797,10 @@ def test_query_flags_and_edns(fake):
     m = q("+nocookie", "+nosearch", "+noidnin", "+noidnout")
     assert m.flags & dns.flags.RD and not m.options
     assert run(at(fake) + ["+cookie", "example.com"]).returncode == 1
-    m = q("+adflag", "+cdflag")
-    assert m.flags & dns.flags.AD and m.flags & dns.flags.CD
+    m = q("+noadflag", "+cdflag")
+    assert not m.flags & dns.flags.AD and m.flags & dns.flags.CD
+    m = q("+noad", "+adflag")
+    assert m.flags & dns.flags.AD
     m = q("+tcp", "+dnssec", "+bufsize=2048")
     assert m.ednsflags & dns.flags.DO and m.payload == 2048
     assert fake.queries[0][0] == "tcp"
@@ -953,6 +955,17 @@ def test_display_options_as_dig(knot, opts):
         d = subprocess.run(["dig"] + at(knot) + name + opts, capture_output=True, text=True)
         assert dig_text(t.stdout) == dig_text(d.stdout), (name, t.stdout, d.stdout)
         assert t.returncode == (0 if name[0] == "example.com" else 2)
+
+
+QR_CASES = [["+qr", "+nocookie"], ["+qr", "+nocookie", "+noedns", "+norec"], ["+qr", "+nocookie", "+nsid", "+dnssec"],
+            ["+qr", "+short"], ["+qr", "+nocookie", "+tcp"]]
+
+
+@pytest.mark.parametrize("opts", QR_CASES, ids=[" ".join(o) for o in QR_CASES])
+def test_qr_as_dig(knot, opts):
+    t = run(at(knot) + opts + ["example.com"])
+    d = subprocess.run(["dig"] + at(knot) + opts + ["example.com"], capture_output=True, text=True)
+    assert dig_text(t.stdout) == dig_text(d.stdout)
 
 
 @pytest.mark.skipif(shutil.which("nsd") is None, reason="nsd not installed")
