@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench/run.sh: the tern benchmark (`make bench` runs it). See docs/performance.md.
+#
+#   bench/run.sh [--quick] [--names N] [--rounds N] [--duration S] [--no-install]
+#                [any option of bench/bench.py, e.g. --servers ternd,nsd --layouts pinned]
+#
+#   --quick       smoke run: 2 rounds x 2 s, 100k names, load/memory for 100k only,
+#                 no per-query-kind breakdown (about 3 minutes)
+#   --names N     zone size in entries (default 100000); 1000000 on request
+#   --rounds N    interleaved rounds per figure (default 5)
+#   --duration S  seconds per measurement (default 10)
+#   --no-install  do not apt-get anything; servers that are missing are skipped
+#
+# Installs what it needs when run as root (dnsperf nsd knot unbound dnsmasq-base
+# gnuplot-nox) without letting the packages start their services, builds ternd
+# (make) and the benchmark's own tools (blast, bare) into build/bench/, then
+# runs bench/bench.py, which starts every server on 127.0.0.1 on free high
+# ports, measures, stops them by pid, and writes build/bench/results.json,
+# build/bench/table.md and build/bench/qps.png.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+OUT=build/bench
+PY=${PYTHON:-python3}
+install=1
+args=()
+quick=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=(--mode quick --rounds 2 --duration 2 --names 100000 --load-sizes 100000 --no-per-kind) ;;
+        --no-install) install=0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) args+=("$1") ;;
+    esac
+    shift
+done
+
+created_policy=0
+child=
+cleanup() {
+    if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+        kill -TERM "$child" 2>/dev/null || true
+        wait "$child" 2>/dev/null || true
+    fi
+    if [ "$created_policy" = 1 ]; then
+        rm -f /usr/sbin/policy-rc.d
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- dependencies
+declare -A pkg_of=([dnsperf]=dnsperf [nsd]=nsd [knotd]=knot [unbound]=unbound [dnsmasq]=dnsmasq-base [gnuplot]=gnuplot-nox [taskset]=util-linux)
+missing=()
+for cmd in "${!pkg_of[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_of[$cmd]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$install" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "bench: installing ${missing[*]}" >&2
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+            # keep the packages from starting their services during install
+            printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+            chmod 755 /usr/sbin/policy-rc.d
+            created_policy=1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 ||
+            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; } ||
+            echo "bench: apt-get failed; missing servers will be skipped" >&2
+        if [ "$created_policy" = 1 ]; then
+            rm -f /usr/sbin/policy-rc.d
+            created_policy=0
+        fi
+    else
+        echo "bench: missing ${missing[*]}; to install: apt-get install -y ${missing[*]}" >&2
+        echo "bench: continuing; missing servers are skipped" >&2
+    fi
+fi
+
+# ---- build
+[ -x build/ternd ] || make -s all
+mkdir -p "$OUT"
+CC=${CC:-cc}
+for tool in blast bare; do
+    if [ ! -x "$OUT/$tool" ] || [ "bench/$tool.c" -nt "$OUT/$tool" ]; then
+        $CC -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -o "$OUT/$tool" "bench/$tool.c"
+    fi
+done
+
+# ---- run (in the background so that a signal reaches the trap at once)
+"$PY" bench/bench.py --out "$OUT" ${quick[@]+"${quick[@]}"} ${args[@]+"${args[@]}"} &
+child=$!
+set +e
+wait "$child"
+rc=$?
+child=
+exit $rc
