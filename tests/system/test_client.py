@@ -8,6 +8,11 @@ do on demand (truncation, wrong IDs, spoofed sources, silence). Its output is
 compared with dig's and kdig's on the same server.
 
     /usr/bin/python3 -m pytest tests/system/test_client.py
+    TERN_BUILD=build/san /usr/bin/python3 -m pytest tests/system/test_client.py
+
+Environment: TERN_BUILD (directory of the binaries, default build);
+TERN_FUZZ_RUNS and TERN_FUZZ_SEED (how many mutated replies
+test_mutated_replies_never_crash sends, default 60, and its seed).
 """
 
 import json
