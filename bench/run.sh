@@ -80,6 +80,7 @@ fi
 # ---- build
 [ -x build/ternd ] || make -s all
 mkdir -p "$OUT"
+cp build/ternd "$OUT/ternd.new" && mv "$OUT/ternd.new" "$OUT/ternd"   # a snapshot: others may rebuild
 CC=${CC:-cc}
 for tool in blast bare; do
     if [ ! -x "$OUT/$tool" ] || [ "bench/$tool.c" -nt "$OUT/$tool" ]; then
