@@ -1,0 +1,31 @@
+/* common.c: helpers shared by the harnesses (see fuzz.h). */
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+/* Present when a sanitizer runtime is linked: where its reports go. */
+void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
+
+static int saved_stderr = -1;
+static int devnull = -1;
+
+void fuzz_quiet(void)
+{
+	if (saved_stderr < 0) {
+		/* once: keep a copy of the real stderr for sanitizer reports */
+		saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (saved_stderr >= 0 && __sanitizer_set_report_fd)
+			__sanitizer_set_report_fd((void *)(intptr_t)saved_stderr);
+	}
+	if (saved_stderr >= 0 && devnull >= 0)
+		(void)dup2(devnull, STDERR_FILENO);
+}
+
+void fuzz_loud(void)
+{
+	if (saved_stderr >= 0)
+		(void)dup2(saved_stderr, STDERR_FILENO);
+}

@@ -1,0 +1,388 @@
+/* fuzz_server.c: one packet in, one response out (query_respond), with a
+ * rich zone set loaded: delegations with glue and DS, a served child zone,
+ * wildcards (with CNAME and loops), DNAME, CNAME chains within and across
+ * zones and loops, empty non-terminals, truncation-sized RRsets and one
+ * record of most types.
+ *
+ * Local records (a name of their own, a CNAME into the zones and one out of
+ * them) and a resolver with one upstream are configured too, and a small
+ * cache is filled afresh for every input (a CNAME chain, an RRset, NODATA
+ * and NXDOMAIN entries), so that chains cross from local data to zones to
+ * the cache to the upstream.
+ *
+ * Every input is answered four times: over UDP and over TCP, each from a
+ * client the ACL allows and from one it does not. A query that would go
+ * upstream is answered a second time as a waiter would be, with a made-up
+ * upstream result (an A record, or a failure). Checks on each response:
+ * sent unless the query is to be dropped or forwarded (and forwarded only
+ * for an allowed client); no longer than the
+ * limit (UDP: 512 without EDNS, else the client's size clamped to
+ * [512, udp-max-size]; TCP: 65535); the same ID and opcode, QR set; every
+ * record parses and its RDATA is valid for its type; an OPT exactly when
+ * the query had a usable one.
+ *
+ * The zones and configuration are built once, on the first input, and are
+ * read-only afterwards (as a published version is for the workers). */
+#include <stddef.h>
+#include <string.h>
+
+#include "db/zone.h"
+#include "fuzz.h"
+#include "resolve/cache.h"
+#include "resolve/forward.h"
+#include "server/query.h"
+#include "tern/msg.h"
+
+#define X100 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define BIG(n) "big IN TXT \"" #n "-" X100 "\"\n"
+#define BIGGER(n) "bigger IN TXT \"" #n "-" X100 X100 "\"\n"
+
+static const char example_com[] =
+	"$ORIGIN example.com.\n"
+	"$TTL 3600\n"
+	"@ IN SOA ns1 hostmaster 2024010101 7200 3600 1209600 300\n"
+	"  IN NS ns1\n"
+	"  IN NS ns2.example.net.\n"
+	"  IN A 192.0.2.1\n"
+	"  IN AAAA 2001:db8::1\n"
+	"  IN MX 10 mail\n"
+	"  IN MX 20 mx.other.test.\n"
+	"  IN TXT \"v=spf1 mx -all\"\n"
+	"  IN CAA 0 issue \"ca.example.net\"\n"
+	"  IN DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==\n"
+	"  IN NSEC3PARAM 1 0 0 -\n"
+	"  IN ZONEMD 2024010101 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	"  IN CSYNC 2024010101 3 A NS AAAA\n"
+	"ns1 IN A 192.0.2.53\n"
+	"    IN AAAA 2001:db8::53\n"
+	"mail IN A 192.0.2.25\n"
+	"     IN AAAA 2001:db8::25\n"
+	"www IN A 192.0.2.80\n"
+	"    IN AAAA 2001:db8::80\n"
+	"    IN HTTPS 1 . alpn=h2,h3 port=443 ipv4hint=192.0.2.80 ech=AEX+DQBBpQAgACB/bc6P3Zl9UXZ1upNUNtSO1ZNTt7IlBlbFxFJxTgB0IQAEAAEAAQASY2xvdWRmbGFyZS1lY2guY29tAAA=\n"
+	"MiXeD IN A 192.0.2.81\n"
+	"txt IN TXT \"hello\" \"world\"\n"
+	"    IN TXT \"second string\" \"with \\\"quotes\\\" and \\\\ and \\255\"\n"
+	"ptr IN PTR www.example.com.\n"
+	"hinfo IN HINFO \"PC\" \"Linux\"\n"
+	"sshfp IN SSHFP 1 1 0123456789abcdef0123456789abcdef01234567\n"
+	"_443._tcp.www IN TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	"naptr IN NAPTR 100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.example.com.\n"
+	"svc IN SVCB 1 www alpn=h2 mandatory=alpn\n"
+	"svc0 IN SVCB 0 www\n"
+	"unknown IN TYPE65534 \\# 3 abcdef\n"
+	"loc IN LOC 52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m\n"
+	"rp IN RP hostmaster.example.com. txt\n"
+	"afsdb IN AFSDB 1 mail\n"
+	"kx IN KX 10 mail\n"
+	"minfo IN MINFO hostmaster errors\n"
+	"mb IN MB mail\n"
+	"mg IN MG mail\n"
+	"mr IN MR mail\n"
+	"ds-ish IN CDS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	"       IN CDNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==\n"
+	"rrsig IN RRSIG A 13 3 3600 20250101000000 20240101000000 12345 example.com. "
+	"mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==\n"
+	"      IN A 192.0.2.7\n"
+	"nsec IN NSEC www.example.com. A RRSIG NSEC TYPE65534\n"
+	"nsec3 IN NSEC3 1 1 12 aabbccdd 2vptu5timamqttgl4luu9kg21e0aor3s A RRSIG\n"
+	"dhcid IN DHCID AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=\n"
+	"pgp IN OPENPGPKEY mQINBFit2jsBEADrbl5vjVxYeAE0g0IDYCBpHirv1Sjlqxx5gjtPhb2YhvyDMXjq\n"
+	"smimea IN SMIMEA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	"eui IN EUI48 00-00-5e-00-53-2a\n"
+	"    IN EUI64 00-00-5e-ef-10-00-00-2a\n"
+	"uri IN URI 10 1 \"https://www.example.com/\"\n"
+	"spf IN SPF \"v=spf1 -all\"\n"
+	"cert IN TYPE37 \\# 5 0001000000\n"
+	"ipseckey IN TYPE45 \\# 7 0a010100000000\n"
+	"_sip._udp IN SRV 10 5 5060 sip\n"
+	"          IN SRV 20 5 5060 sip2.other.test.\n"
+	"sip IN A 192.0.2.60\n"
+	"alias IN CNAME www\n"
+	"chain1 IN CNAME chain2\n"
+	"chain2 IN CNAME chain3\n"
+	"chain3 IN CNAME www\n"
+	"ChainX IN CNAME chain1\n"
+	"out IN CNAME www.other.test.\n"
+	"ext IN CNAME www.example.org.\n"
+	"dangling IN CNAME nothere\n"
+	"loop-a IN CNAME loop-b\n"
+	"loop-b IN CNAME loop-a\n"
+	"self IN CNAME self\n"
+	"xloop IN CNAME xloop.other.test.\n"
+	"tosub IN CNAME www.sub\n"
+	"todn IN CNAME x.y.dn\n"
+	"a.b.ent IN A 192.0.2.9\n"
+	"*.wild IN A 192.0.2.99\n"
+	"       IN TXT \"wildcard\"\n"
+	"       IN MX 10 mail\n"
+	"exists.wild IN A 192.0.2.98\n"
+	"x.ent.wild IN A 192.0.2.97\n"
+	"*.wcname IN CNAME www\n"
+	"*.wcloop IN CNAME a.wcloop\n"
+	"*.wcdeep IN CNAME x.wcdeep2\n"
+	"*.wcdeep2 IN CNAME y.wcdeep\n"
+	"*.wcdn IN CNAME q.dn\n"
+	"* IN TXT \"apex wildcard\"\n"
+	"sub IN NS ns.sub\n"
+	"    IN NS ns1\n"
+	"    IN DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	"ns.sub IN A 192.0.2.100\n"
+	"       IN AAAA 2001:db8::100\n"
+	"nods IN NS ns.example.net.\n"
+	"child IN NS ns.child\n"
+	"      IN DS 54321 13 2 fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\n"
+	"ns.child IN A 192.0.2.110\n"
+	"dn IN DNAME other.test.\n"
+	"dnx IN DNAME example.net.\n"
+	"dnself IN DNAME dnself.example.com.\n"
+	"dnloop IN DNAME x.dnloop2.example.com.\n"
+	"dnloop2 IN DNAME dnloop.example.com.\n"
+	"dnlong IN DNAME a123456789012345678901234567890123456789012345678901234567890.b123456789012345678901234567890123456789012345678901234567890."
+	"c123456789012345678901234567890123456789012345678901234567890.d1234567890123456789012345678901234567890123456789012.\n"
+	BIG(01) BIG(02) BIG(03) BIG(04) BIG(05) BIG(06) BIG(07) BIG(08) BIG(09) BIG(10)
+	"big IN A 192.0.2.200\n"
+	BIGGER(01) BIGGER(02) BIGGER(03) BIGGER(04) BIGGER(05) BIGGER(06) BIGGER(07) BIGGER(08) BIGGER(09) BIGGER(10)
+	"tc-chain IN CNAME big\n"
+	"manyns IN NS ns1.manyns\n"
+	"       IN NS ns2.manyns\n"
+	"       IN NS ns3.manyns\n"
+	"       IN NS ns.sub\n"
+	"       IN NS mail\n"
+	"ns1.manyns IN A 192.0.2.131\n"
+	"           IN AAAA 2001:db8::131\n"
+	"ns2.manyns IN A 192.0.2.132\n"
+	"ns3.manyns IN A 192.0.2.133\n"
+	"mx IN MX 1 host1\nmx IN MX 2 host2\nmx IN MX 3 host3\nmx IN MX 4 host4\nmx IN MX 5 host5\n"
+	"mx IN MX 6 host6\nmx IN MX 7 host7\nmx IN MX 8 host8\nmx IN MX 9 mail\nmx IN MX 10 www.other.test.\n"
+	"$GENERATE 1-40 alias$ CNAME host$\n"
+	"$GENERATE 1-40 host$ A 192.0.2.$\n"
+	"$GENERATE 1-40 host$ AAAA 2001:db8::$\n";
+
+static const char child_example_com[] =
+	"$ORIGIN child.example.com.\n"
+	"$TTL 600\n"
+	"@ IN SOA ns.child.example.com. hostmaster.example.com. 7 3600 600 86400 120\n"
+	"  IN NS ns\n"
+	"ns IN A 192.0.2.110\n"
+	"www IN A 192.0.2.111\n"
+	"back IN CNAME www.example.com.\n"
+	"*.w IN CNAME back\n";
+
+static const char other_test[] =
+	"$ORIGIN other.test.\n"
+	"$TTL 3600\n"
+	"@ 60 IN SOA ns.other.test. hostmaster.other.test. 1 3600 600 86400 900\n"
+	"  IN NS ns\n"
+	"ns IN A 192.0.2.120\n"
+	"www IN A 192.0.2.121\n"
+	"mx IN A 192.0.2.122\n"
+	"sip2 IN AAAA 2001:db8::122\n"
+	"foo.bar IN TXT \"under other\"\n"
+	"xloop IN CNAME xloop.example.com.\n"
+	"back IN CNAME chain1.example.com.\n";
+
+static void on_diag(void *user, bool error, const char *file, unsigned line, const char *msg)
+{
+	if (error)
+		fprintf(stderr, "fuzz_server zone data: %s:%u: %s\n", file, line, msg);
+}
+
+static db_zone *load(const char *origin, const char *text)
+{
+	uint8_t name[TERN_NAME_MAX];
+	size_t len;
+	FUZZ_CHECK(tern_name_from_text(origin, strlen(origin), NULL, name, &len) == 0);
+	db_diag diag = {.fn = on_diag};
+	db_zone *z = zone_load_string(name, origin, text, &diag);
+	FUZZ_CHECK(z != NULL);
+	return z;
+}
+
+static const char local_data[] =
+	"local.example.org. 60 IN A 192.0.2.201\n"
+	"local.example.org. 60 IN TXT \"local\"\n"
+	"tozone.example.org. 60 IN CNAME chain1.example.com.\n"
+	"tocache.example.org. 60 IN CNAME c1.cached.test.\n"
+	"www.example.com. 60 IN TXT \"local shadows zone\"\n";
+
+static const uint8_t c1_name[] = "\2c1\6cached\4test";
+
+/* A fresh cache for one input: c1 -> c2 (CNAMEs), c2 A; nodata NODATA for
+ * AAAA; nx NXDOMAIN. */
+static cache *fresh_cache(void)
+{
+	cache_opts o = {.max_bytes = 1 << 16, .stripes = 2, .stale_window = 3600};
+	cache *c = cache_new(&o);
+	FUZZ_CHECK(c != NULL);
+	static const uint8_t c2[] = "\2c2\6cached\4test";
+	static const uint8_t nodata[] = "\6nodata\6cached\4test";
+	static const uint8_t nx[] = "\2nx\6cached\4test";
+	static const uint8_t soa_owner[] = "\6cached\4test";
+	static const uint8_t soa[] = "\2ns\6cached\4test\0\2hm\6cached\4test\0"
+	                             "\0\0\0\1\0\0\16\20\0\0\2\130\0\1\121\200\0\0\1\54";
+	uint8_t set[2 + sizeof c2];
+	uint16_t l = sizeof c2;
+	memcpy(set, &l, 2);
+	memcpy(set + 2, c2, sizeof c2);
+	FUZZ_CHECK(cache_put_rrset(c, c1_name, TERN_T_CNAME, 300, 1, set, sizeof set, 1000) == 0);
+	uint8_t a[2 + 4] = {0, 0, 192, 0, 2, 77};
+	l = 4;
+	memcpy(a, &l, 2);
+	FUZZ_CHECK(cache_put_rrset(c, c2, TERN_T_A, 300, 1, a, sizeof a, 1000) == 0);
+	FUZZ_CHECK(cache_put_negative(c, nodata, TERN_T_AAAA, 60, soa_owner, soa, sizeof soa - 1, 1000) == 0);
+	FUZZ_CHECK(cache_put_negative(c, nx, CACHE_NXDOMAIN, 60, soa_owner, soa, sizeof soa - 1, 1000) == 0);
+	return c;
+}
+
+/* Built once; read-only after (but for the cache pointer, set per input). */
+static version *the_version(void)
+{
+	static version v;
+	static bool ready;
+	if (ready)
+		return &v;
+	config_init(&v.cfg);
+	v.cfg.version = strdup("ternd fuzz");
+	v.cfg.identity = strdup("fuzz.example");
+	v.cfg.nsid = true;
+	FUZZ_CHECK(v.cfg.version && v.cfg.identity);
+	db_zone **zones = malloc(3 * sizeof *zones);
+	FUZZ_CHECK(zones != NULL);
+	zones[0] = load("example.com.", example_com);
+	zones[1] = load("child.example.com.", child_example_com);
+	zones[2] = load("other.test.", other_test);
+	v.zones = db_set_new(zones, 3);
+	FUZZ_CHECK(v.zones != NULL);
+	db_diag diag = {.fn = on_diag};
+	v.local = zone_load_local("local-data", local_data, &diag);
+	FUZZ_CHECK(v.local != NULL);
+	v.cfg.serve_stale = 3600;
+	static resolver res;
+	static upstream_set sets[1];
+	sets[0].n = 1; /* zone "." (all zeros), one upstream; never contacted */
+	res.table = fwd_table_new(100);
+	FUZZ_CHECK(res.table != NULL);
+	res.sets = sets;
+	res.nsets = 1;
+	res.max_waiters = 100;
+	v.res = &res;
+	v.generation = 1;
+	ready = true;
+	return &v;
+}
+
+static uint8_t out[65536]; /* scratch */
+
+static bool it_flags_ra(const uint8_t *pkt)
+{
+	return (tern_get_u16(pkt + 2) & TERN_F_RA) != 0;
+}
+
+/* What an upstream might have said about (name, type): one A record for
+ * type A, else a failure (serve stale, or SERVFAIL). */
+static void made_up_result(const qctx *ctx, fwd_result *fr)
+{
+	memset(fr, 0, offsetof(fwd_result, data));
+	size_t nl = tern_name_len(ctx->name);
+	memcpy(fr->name, ctx->name, nl);
+	fr->qtype = ctx->type;
+	fr->soa_off = 0xffff;
+	if (ctx->type != TERN_T_A) {
+		fr->failed = true;
+		fr->rcode = TERN_R_SERVFAIL;
+		return;
+	}
+	fr->rcode = TERN_R_NOERROR;
+	fr->nrr = 1;
+	memcpy(fr->data, ctx->name, nl);
+	uint8_t *p = fr->data + nl;
+	tern_put_u16(p, TERN_T_A);
+	tern_put_u32(p + 2, 60);
+	tern_put_u16(p + 6, 4);
+	memcpy(p + 8, "\xc0\x00\x02\x63", 4);
+	fr->len = nl + 12;
+}
+
+static void check_response(const version *v, const uint8_t *pkt, size_t len, const qctx *ctx, size_t n)
+{
+	bool tcp = ctx->tcp;
+	tern_query q;
+	enum tern_qparse pr = tern_query_parse(pkt, len, &q);
+	if (pr == TERN_Q_DROP) {
+		FUZZ_CHECK(n == 0 && !ctx->forward);
+		return;
+	}
+	if (ctx->forward) {
+		FUZZ_CHECK(n == 0 && ctx->allowed && pr == TERN_Q_OK && (q.hdr.flags & TERN_F_RD));
+		FUZZ_CHECK(tern_name_len(ctx->name) <= TERN_NAME_MAX && ctx->type == q.qtype);
+		return;
+	}
+	FUZZ_CHECK(n >= TERN_HDR_LEN); /* everything else gets an answer */
+	if (it_flags_ra(out) && !ctx->allowed)
+		FUZZ_CHECK(!"RA set for a client the ACL refuses");
+	size_t limit = TERN_UDP_MIN;
+	if (tcp)
+		limit = TERN_MSG_MAX;
+	else if (q.edns && q.edns_size > TERN_UDP_MIN)
+		limit = q.edns_size < v->cfg.udp_max ? q.edns_size : v->cfg.udp_max;
+	FUZZ_CHECK(n <= limit);
+
+	tern_msg_iter it;
+	FUZZ_CHECK(tern_msg_iter_init(&it, out, n) == 0);
+	FUZZ_CHECK(it.hdr.id == q.hdr.id);
+	FUZZ_CHECK(it.hdr.flags & TERN_F_QR);
+	FUZZ_CHECK(TERN_OPCODE(it.hdr.flags) == TERN_OPCODE(q.hdr.flags));
+	FUZZ_CHECK(it.hdr.count[TERN_S_QUESTION] == (q.question_end ? 1 : 0));
+	unsigned rcode = TERN_RCODE(it.hdr.flags);
+	if (it.hdr.flags & TERN_F_AA)
+		FUZZ_CHECK(rcode == TERN_R_NOERROR || rcode == TERN_R_NXDOMAIN);
+
+	tern_rr rr;
+	int r;
+	unsigned nopt = 0;
+	while ((r = tern_msg_next(&it, &rr)) == 1) {
+		if (rr.section == TERN_S_QUESTION) {
+			FUZZ_CHECK(rr.owner_len == q.qname_len && memcmp(rr.owner, q.qname, q.qname_len) == 0);
+			FUZZ_CHECK(rr.type == q.qtype && rr.cls == q.qclass);
+			continue;
+		}
+		if (rr.type == TERN_T_OPT) {
+			FUZZ_CHECK(rr.section == TERN_S_ADDITIONAL && rr.owner_len == 1);
+			nopt++;
+			continue;
+		}
+		FUZZ_CHECK(rr.cls == q.qclass);
+		static uint8_t rd[65536];
+		size_t rdlen;
+		tern_rd rdr;
+		tern_rd_init(&rdr, out, n);
+		rdr.pos = rr.rdata_off;
+		FUZZ_CHECK(tern_rdata_unpack(&rdr, rr.type, rr.rdlen, rd, sizeof rd, &rdlen) == 0);
+		FUZZ_CHECK(rdr.pos == rr.rdata_off + rr.rdlen);
+	}
+	FUZZ_CHECK(r == 0 && it.r.pos == n);
+	bool want_opt = q.edns && (pr == TERN_Q_OK || pr == TERN_Q_BADVERS || pr == TERN_Q_FORMERR);
+	FUZZ_CHECK(nopt == (want_opt ? 1u : 0u));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	version *v = the_version();
+	v->res->cache = fresh_cache();
+	static fwd_result fr;
+	for (int i = 0; i < 4; i++) {
+		qctx ctx = {.tcp = i & 1, .allowed = i & 2, .now_ms = 2000};
+		size_t n = query_respond(v, data, size, out, sizeof out, &ctx);
+		check_response(v, data, size, &ctx, n);
+		if (ctx.forward) {
+			made_up_result(&ctx, &fr);
+			qctx again = {.tcp = ctx.tcp, .allowed = true, .now_ms = 2000, .fr = &fr};
+			n = query_respond(v, data, size, out, sizeof out, &again);
+			check_response(v, data, size, &again, n);
+		}
+	}
+	cache_free(v->res->cache);
+	v->res->cache = NULL;
+	return 0;
+}

@@ -1,0 +1,390 @@
+#!/usr/bin/python3
+"""gen_corpus.py: writes the seed corpora under fuzz/corpus/NAME/.
+
+    /usr/bin/python3 fuzz/gen_corpus.py
+
+Seeds are small and meaningful: real queries and responses built with
+dnspython, the malformed cases the hostile-traffic list names (pointer
+loops, forward pointers, long labels, bad counts, two OPTs, ...), zone-file
+snippets of every directive and many types, and configuration snippets.
+Files are named for what they hold; regenerating rewrites the same bytes.
+Files starting with crash- or regress- are reproducers of past findings,
+kept by hand: this script never touches them."""
+import os
+import struct
+
+import dns.edns
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def out(harness, name, data):
+    d = os.path.join(HERE, "corpus", harness)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def q(name, rdtype="A", **kw):
+    m = dns.message.make_query(name, rdtype, **kw)
+    m.id = 0x1234
+    return m.to_wire()
+
+
+def hdr(id=0x1234, flags=0x0100, qd=1, an=0, ns=0, ar=0):
+    return struct.pack("!HHHHHH", id, flags, qd, an, ns, ar)
+
+
+def wname(text):
+    return dns.name.from_text(text).to_wire()
+
+
+OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)  # root OPT, no options
+
+# ---- malformed packets (shared by msg, name and server) ----
+MALFORMED = {
+    "short-header": hdr()[:7],
+    "header-only": hdr(qd=0),
+    "empty": b"",
+    "qd0": hdr(qd=0) + wname("example.com.") + b"\x00\x01\x00\x01",
+    "qd2": hdr(qd=2) + (wname("example.com.") + b"\x00\x01\x00\x01") * 2,
+    "count-too-big": hdr(an=5) + wname("example.com.") + b"\x00\x01\x00\x01",
+    "truncated-question": hdr() + wname("example.com.")[:5],
+    "pointer-loop": hdr() + b"\xc0\x0c\x00\x01\x00\x01",
+    "pointer-loop-2": hdr() + b"\x01a\xc0\x0e\x01b\xc0\x0c\x00\x01\x00\x01",
+    "forward-pointer": hdr() + b"\xc0\x12\x00\x01\x00\x01" + wname("example.com."),
+    "pointer-past-end": hdr() + b"\xc3\xff\x00\x01\x00\x01",
+    "label-64": hdr() + b"\x40" + b"a" * 64 + b"\x00\x00\x01\x00\x01",
+    "name-256": hdr() + (b"\x3f" + b"a" * 63) * 4 + b"\x00\x00\x01\x00\x01",
+    "reserved-label-40": hdr() + b"\x41\x00\x00\x01\x00\x01",
+    "reserved-label-80": hdr() + b"\x81\x00\x00\x01\x00\x01",
+    "trailing-garbage": q("example.com.") + b"garbage",
+    "two-opt": hdr(ar=2) + wname("example.com.") + b"\x00\x01\x00\x01" + OPT + OPT,
+    "opt-in-answer": hdr(an=1) + wname("example.com.") + b"\x00\x01\x00\x01" + OPT,
+    "opt-not-root": hdr(ar=1) + wname("example.com.") + b"\x00\x01\x00\x01" + wname("x.") + OPT[1:],
+    "opt-bad-option-len": hdr(ar=1) + wname("example.com.") + b"\x00\x01\x00\x01"
+    + b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 4) + struct.pack("!HH", 10, 200),
+    "opt-cookie-bad-len": hdr(ar=1) + wname("example.com.") + b"\x00\x01\x00\x01"
+    + b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 9) + struct.pack("!HH", 10, 5) + b"abcde",
+    "edns-version-1": hdr(ar=1) + wname("example.com.") + b"\x00\x01\x00\x01"
+    + b"\x00" + struct.pack("!HHIH", 41, 1232, 0x00010000, 0),
+    "qr-set": hdr(flags=0x8100) + wname("example.com.") + b"\x00\x01\x00\x01",
+    "opcode-notify": hdr(flags=0x2000) + wname("example.com.") + b"\x00\x06\x00\x01",
+    "opcode-update-qd0": hdr(flags=0x2800, qd=0),
+    "opcode-15": hdr(flags=0x7800) + wname("example.com.") + b"\x00\x01\x00\x01",
+    "rdlen-past-end": hdr(an=1, flags=0x8180) + wname("example.com.") + b"\x00\x01\x00\x01"
+    + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x40\x01\x02",
+}
+
+
+def gen_msg():
+    queries = {
+        "q-a": q("example.com."),
+        "q-aaaa-edns": q("www.example.com.", "AAAA", use_edns=0),
+        "q-mx-do": q("example.com.", "MX", want_dnssec=True),
+        "q-any-tcp": q("example.com.", "ANY", use_edns=0, payload=65535),
+        "q-txt-nsid": q("txt.example.com.", "TXT", use_edns=0, options=[dns.edns.GenericOption(3, b"")]),
+        "q-cookie": q("example.com.", "SOA", use_edns=0, options=[dns.edns.GenericOption(10, b"\x01" * 8)]),
+        "q-cookie-server": q("example.com.", "SOA", use_edns=0,
+                             options=[dns.edns.GenericOption(10, b"\x01" * 8 + b"\x02" * 16)]),
+        "q-ch-version": q("version.bind.", "TXT", rdclass="CH"),
+        "q-axfr": q("example.com.", "AXFR"),
+        "q-escaped-name": q("we\\.ird\\032name\\255.example.com.", "A"),
+    }
+    for k, v in queries.items():
+        out("msg", k, v)
+    # responses with many record types, compressed
+    resp = dns.message.make_response(dns.message.make_query("example.com.", "ANY", use_edns=0))
+    resp.id = 0x1234
+    rrs = [
+        ("example.com.", "SOA", "ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300"),
+        ("example.com.", "NS", "ns1.example.com."),
+        ("example.com.", "MX", "10 mail.example.com."),
+        ("example.com.", "TXT", '"v=spf1 mx -all" "two"'),
+        ("example.com.", "CAA", '0 issue "ca.example.net"'),
+        ("example.com.", "A", "192.0.2.1"),
+        ("example.com.", "AAAA", "2001:db8::1"),
+        ("example.com.", "DNSKEY", "257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ=="),
+        ("example.com.", "NSEC", "a.example.com. A NS SOA MX TXT AAAA RRSIG NSEC DNSKEY"),
+        ("example.com.", "HTTPS", '1 . alpn="h2,h3" port=443 ipv4hint=192.0.2.1'),
+    ]
+    for owner, t, text in rrs:
+        resp.answer.append(dns.rrset.from_text(owner, 3600, "IN", t, text))
+    resp.additional.append(dns.rrset.from_text("ns1.example.com.", 3600, "IN", "A", "192.0.2.53"))
+    out("msg", "r-any-many-types", resp.to_wire())
+    r2 = dns.message.make_response(dns.message.make_query("nothere.example.com.", "A"))
+    r2.id = 7
+    r2.set_rcode(dns.rcode.NXDOMAIN)
+    r2.authority.append(dns.rrset.from_text("example.com.", 300, "IN", "SOA",
+                                            "ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300"))
+    out("msg", "r-nxdomain", r2.to_wire())
+    r3 = dns.message.make_response(dns.message.make_query("www.sub.example.com.", "A"))
+    r3.authority.append(dns.rrset.from_text("sub.example.com.", 3600, "IN", "NS", "ns.sub.example.com."))
+    r3.additional.append(dns.rrset.from_text("ns.sub.example.com.", 3600, "IN", "A", "192.0.2.100"))
+    out("msg", "r-referral", r3.to_wire())
+    r4 = dns.message.make_response(dns.message.make_query("x.dn.example.com.", "A"))
+    r4.answer.append(dns.rrset.from_text("dn.example.com.", 3600, "IN", "DNAME", "other.test."))
+    r4.answer.append(dns.rrset.from_text("x.dn.example.com.", 3600, "IN", "CNAME", "x.other.test."))
+    r4.answer.append(dns.rrset.from_text("x.other.test.", 3600, "IN", "A", "192.0.2.121"))
+    out("msg", "r-dname-chain", r4.to_wire())
+    # unknown type and bad RDATA for its type (shown generically)
+    out("msg", "r-unknown-type", hdr(flags=0x8400, qd=0, an=1) + wname("x.") + struct.pack("!HHIH", 65534, 1, 60, 3) + b"\xab\xcd\xef")
+    out("msg", "r-bad-a-rdata", hdr(flags=0x8400, qd=0, an=1) + wname("x.") + struct.pack("!HHIH", 1, 1, 60, 3) + b"\x01\x02\x03")
+    out("msg", "r-mx-pointer-in-rdata", hdr(flags=0x8400, qd=1, an=1) + wname("example.com.") + b"\x00\x0f\x00\x01"
+        + b"\xc0\x0c" + struct.pack("!HHIH", 15, 1, 60, 7) + b"\x00\x0a\x04mail\xc0\x0c")
+    out("msg", "r-rdata-pointer-loop", hdr(flags=0x8400, qd=0, an=1) + wname("x.") + struct.pack("!HHIH", 5, 1, 60, 2) + b"\xc0\x17")
+    for k, v in MALFORMED.items():
+        out("msg", "bad-" + k, v)
+
+
+def gen_name():
+    out("name", "simple", wname("www.example.com."))
+    out("name", "root", b"\x00")
+    out("name", "compressed", hdr() + wname("example.com.") + b"\x03www\xc0\x0c" + b"\x04mail\xc0\x0c")
+    out("name", "chain-of-pointers", hdr() + wname("com.") + b"\x07example\xc0\x0c\x03www\xc0\x11\xc0\x19")
+    out("name", "escapes", wname("a\\.b.\\000\\255.\\\"q\\\".example."))
+    out("name", "max-name", (b"\x3f" + b"a" * 63) * 3 + b"\x3d" + b"b" * 61 + b"\x00")
+    out("name", "max-label", b"\x3f" + bytes(range(63)) + b"\x00")
+    out("name", "text-relative", b"www.sub")
+    out("name", "text-escapes", b"\\065\\.x\\\\y.example.")
+    out("name", "text-at", b"@")
+    for k in ("pointer-loop", "pointer-loop-2", "forward-pointer", "pointer-past-end", "label-64",
+              "name-256", "reserved-label-40", "reserved-label-80"):
+        out("name", "bad-" + k, MALFORMED[k])
+
+
+def gen_rdata():
+    samples = [
+        ("A", "192.0.2.1"), ("NS", "ns1.example.com."), ("CNAME", "www.example.com."),
+        ("SOA", "ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 300"),
+        ("PTR", "www.example.com."), ("HINFO", '"PC" "Linux"'),
+        ("MX", "10 mail.example.com."), ("TXT", '"hello" "wo\\"rld" "\\255\\000;()"'),
+        ("RP", "hostmaster.example.com. txt.example.com."), ("AFSDB", "1 afs.example.com."),
+        ("AAAA", "2001:db8::1"), ("LOC", "52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m"),
+        ("SRV", "10 5 5060 sip.example.com."),
+        ("NAPTR", '100 10 "S" "SIP+D2U" "!^.*$!sip:info@example.com!" _sip._udp.example.com.'),
+        ("KX", "10 kx.example.com."), ("DNAME", "other.test."),
+        ("DS", "12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+        ("SSHFP", "1 1 0123456789abcdef0123456789abcdef01234567"),
+        ("RRSIG", "A 13 3 3600 20250101000000 20240101000000 12345 example.com. "
+                  "mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ=="),
+        ("NSEC", "www.example.com. A NS SOA MX RRSIG NSEC TYPE65534"),
+        ("DNSKEY", "257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ=="),
+        ("DHCID", "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA="),
+        ("NSEC3", "1 1 12 aabbccdd 2vptu5timamqttgl4luu9kg21e0aor3s A RRSIG"),
+        ("NSEC3PARAM", "1 0 0 -"),
+        ("TLSA", "3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+        ("CSYNC", "2024010101 3 A NS AAAA"),
+        ("ZONEMD", "2024010101 1 1 " + "ab" * 48),
+        ("SVCB", '1 svc.example.com. alpn="h2,h3" port=8443 ipv6hint=2001:db8::1 mandatory=alpn'),
+        ("HTTPS", '1 . alpn="h2" ech=AEX+DQBBpQAgACB/bc6P3Zl9UXZ1upNUNtSO1ZNTt7IlBlbFxFJxTgB0IQAEAAEAAQASY2xvdWRmbGFyZS1lY2guY29tAAA='),
+        ("EUI48", "00-00-5e-00-53-2a"), ("EUI64", "00-00-5e-ef-10-00-00-2a"),
+        ("URI", '10 1 "https://www.example.com/"'), ("CAA", '0 issue "ca.example.net; account=1"'),
+        ("IPSECKEY", "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ=="),
+        ("CERT", "1 12345 8 MIIBIjAN"), ("WKS", "192.0.2.1 6 25 80"), ("OPENPGPKEY", "mQINBFit2jsBEADrbl5v"),
+    ]
+    for t, text in samples:
+        try:
+            rd = dns.rdata.from_text("IN", t, text, origin=dns.name.root, relativize=False)
+        except Exception as e:
+            raise SystemExit("%s %r: %s" % (t, text, e))
+        code = dns.rdatatype.from_text(t)
+        out("rdata", t.lower(), struct.pack("!H", code) + rd.to_wire())
+    # generic and corner cases
+    out("rdata", "minfo", struct.pack("!H", 14) + wname("a.example.") + wname("b.example."))
+    out("rdata", "unknown-65534", struct.pack("!H", 65534) + b"\xab\xcd\xef")
+    out("rdata", "null-empty", struct.pack("!H", 10))
+    out("rdata", "opt-meta", struct.pack("!H", 41) + struct.pack("!HH", 3, 0))
+    out("rdata", "mx-compressed", struct.pack("!H", 15) + b"\x00\x0a\x04mail\x07example\x00" + b"\x00\x14\x03mx2\xc0\x07")
+    out("rdata", "txt-empty-string", struct.pack("!H", 16) + b"\x00")
+    out("rdata", "nsec-bitmap-bad", struct.pack("!H", 47) + b"\x00" + b"\x00\x21" + b"\xff" * 33)
+    out("rdata", "a-too-long", struct.pack("!H", 1) + b"\x01\x02\x03\x04\x05")
+
+
+ZONE_HEAD = "$ORIGIN example.\n$TTL 3600\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n  IN NS ns1\nns1 IN A 192.0.2.53\n"
+
+
+def gen_zonefile():
+    z = {
+        "minimal": ZONE_HEAD,
+        "directives": "$ORIGIN example.\n$TTL 1h30m\n@ SOA ns1 hm (\n 1 ; serial\n 2h 1h 2w 5m )\n NS ns1\n"
+                      "ns1 A 192.0.2.1\n$ORIGIN sub.example.\nwww A 192.0.2.2\n$TTL 60\n@ 1D IN TXT \"x\"\n",
+        "generate": ZONE_HEAD + "$GENERATE 1-20 host-$ A 192.0.2.$\n$GENERATE 10-30/5 h${0,3,d} 60 IN CNAME t${-1,4,x}.example.org.\n",
+        "include-refused": ZONE_HEAD + "$INCLUDE other.zone\n",
+        "many-types": ZONE_HEAD
+        + "a A 192.0.2.1\naaaa AAAA 2001:db8::1\nmx MX 10 mail\ntxt TXT \"a\" \"b c\" unquoted\n"
+        "srv SRV 1 2 3 t\nnaptr NAPTR 1 2 \"S\" \"x\" \"\" .\nds DS 1 13 2 0123456789abcdef\n"
+        "loc LOC 52 22 23.000 N 4 53 32.000 E -2.00m 1m 10000m 10m\nsshfp SSHFP 1 1 00ff\n"
+        "caa CAA 128 tbs \"x\"\nsvcb SVCB 1 . alpn=h2,h3 port=53 no-default-alpn key65000=\"x\"\n"
+        "https HTTPS 0 www\neui EUI48 00-00-5e-00-53-2a\neui64 EUI64 00-00-5e-ef-10-00-00-2a\n"
+        "uri URI 1 1 \"u\"\nhinfo HINFO a b\ngeneric TYPE65534 \\# 2 abcd\ngeneric-a A \\# 4 c0000201\n"
+        "rrsig RRSIG A 13 2 3600 20250101000000 20240101000000 1 example. AAAA\n"
+        "nsec NSEC a.example. A TYPE1234\nnsec3 NSEC3 1 0 0 - 2vptu5timamqttgl4luu9kg21e0aor3s\n"
+        "nsec3param NSEC3PARAM 1 0 10 aabb\ndnskey DNSKEY 256 3 8 AwEAAQ==\ntlsa TLSA 3 1 1 ab\n"
+        "csync CSYNC 1 0 A\nzonemd ZONEMD 1 1 1 " + "00" * 48 + "\nrp RP a.b. .\nkx KX 1 k\n"
+        "minfo MINFO a b\nspf SPF \"v=spf1\"\ndhcid DHCID AAAA\nopenpgpkey OPENPGPKEY AAAA\n",
+        "cuts-dname-wild": ZONE_HEAD
+        + "sub NS ns.sub\nns.sub A 192.0.2.9\noccluded.sub A 192.0.2.10\ndn DNAME other.\nx.dn A 192.0.2.1\n"
+        "*.wild A 192.0.2.99\n*.wild CNAME x\nloop1 CNAME loop2\nloop2 CNAME loop1\na.b.c.ent TXT ent\n",
+        "errors": "$ORIGIN example.\nbad A 999.1.1.1\n@ NS\n$TTL\n$UNKNOWN x\nno-ttl A 1.2.3.4\n"
+                  "x IN TYPE99999 \\# 1 00\ny CNAME a\ny A 192.0.2.1\n(\n",
+        "two-soa": ZONE_HEAD + "@ SOA ns2 hm 2 1 1 1 1\n",
+        "no-soa": "$ORIGIN example.\n$TTL 60\n@ NS ns1\nns1 A 192.0.2.1\n",
+        "escapes-quotes": ZONE_HEAD + "\\@\\. TXT \"semi;colon\" \"paren(\" \"quote\\\"\" \\# \n"
+                          "a\\032b A 192.0.2.1\n\"quoted-owner\" A 192.0.2.1\n",
+        "crlf-blank-owner": ZONE_HEAD.replace("\n", "\r\n") + "www A 192.0.2.1\r\n    AAAA 2001:db8::1\r\n",
+        "long-names": ZONE_HEAD + ("a" * 63 + ".") * 3 + " A 192.0.2.1\n" + "b" * 64 + " A 192.0.2.1\n",
+        "ttl-units": ZONE_HEAD + "t1 1w2d3h4m5s A 192.0.2.1\nt2 2147483647 A 192.0.2.1\nt3 2147483648 A 192.0.2.1\n",
+        "classes": ZONE_HEAD + "c1 CH TXT x\nc2 CLASS3 TXT y\nc3 3600 IN A 192.0.2.1\nc4 IN 3600 A 192.0.2.1\n",
+        "local-data": "www.example.org. 60 A 192.0.2.1\nwww.example.org. AAAA 2001:db8::1\n",
+        "nul-byte": ZONE_HEAD + "x A 192.0.2.1\x00\n",
+    }
+    for k, v in z.items():
+        out("zonefile", k, v)
+
+
+def gen_config():
+    c = {
+        "default": "server:\n    listen: 127.0.0.1:5353\n    listen: [::1]:5353\nzone:\n    name: example.com\n    file: example.com.zone\n",
+        "all-server-options": "server:\n listen: 0.0.0.0\n listen: ::\n threads: 2\n version: \"ternd 1\"\n identity: ns1\n"
+                              " nsid: yes\n udp-max-size: 1400\n tcp-idle-timeout: 5\n tcp-max-connections: 100\n"
+                              " log-level: debug\n cache-size: 64m\n cache-min-ttl: 5\n cache-max-ttl: 3600\n"
+                              " cache-max-negative-ttl: 60\n serve-stale: 86400\n forward-timeout: 1500\n max-inflight: 50\n",
+        "forwarding": "server:\n forward: 192.0.2.53:53\n forward: [2001:db8::53]:5353\n forward-zone: corp.example=10.0.0.1\n"
+                      " access-control: 192.168.0.0/16 allow\n access-control: 10.0.0.0/8 refuse\n"
+                      " access-control: ::1 allow\n access-control: 2001:db8::/32 allow\n resolv-conf: resolv.conf\n",
+        "local-data": "server:\n local-data: \"www.example.org. 60 A 192.0.2.1\"\n local-file: local.zone\n hosts-file: /etc/hosts\n",
+        "forward-none": "server:\n forward: none\n",
+        "errors": "server:\n listen: 999.1.1.1\n threads: 0\n nsid: maybe\n udp-max-size: 100\n bogus: 1\n"
+                  "access-control: 10.0.0.0/33 allow\nzone:\n name: example.com\nfoo:\nkey without colon\n",
+        "zone-missing-file": "zone:\n    name: example.net\n",
+        "comments-quotes": "# comment\nserver: # trailing\n    version: \"a: b # c\"\n    identity: \"\"\n\n",
+        "acl-edge": "server:\n access-control: 0.0.0.0/0 allow\n access-control: ::/0 refuse\n"
+                    " access-control: 192.0.2.1/4294967328 allow\n access-control: 10.0.0.0/-1 allow\n",
+        "long-line": "server:\n version: " + "v" * 5000 + "\n identity: x\n",
+    }
+    for k, v in c.items():
+        out("config", k, v)
+
+
+def gen_server():
+    # names that the server harness's zones answer in every way
+    names = [
+        ("example.com.", "SOA"), ("example.com.", "NS"), ("www.example.com.", "A"), ("MiXeD.eXaMpLe.CoM.", "A"),
+        ("example.com.", "MX"), ("_sip._udp.example.com.", "SRV"), ("chain1.example.com.", "A"),
+        ("ChainX.example.com.", "AAAA"), ("loop-a.example.com.", "A"), ("out.example.com.", "A"),
+        ("nothere.example.com.", "A"), ("a.b.ent.example.com.", "TXT"), ("b.ent.example.com.", "A"),
+        ("anything.wild.example.com.", "MX"), ("x.y.wcname.example.com.", "A"), ("q.wcloop.example.com.", "A"),
+        ("www.sub.example.com.", "A"), ("sub.example.com.", "DS"), ("www.child.example.com.", "A"),
+        ("child.example.com.", "DS"), ("x.dn.example.com.", "A"), ("foo.bar.dn.example.com.", "TXT"),
+        ("a.b.c.d.e.dnlong.example.com.", "A"), ("big.example.com.", "TXT"), ("bigger.example.com.", "TXT"),
+        ("tc-chain.example.com.", "TXT"), ("mx.example.com.", "MX"), ("manyns.example.com.", "A"),
+        ("www.example.net.", "A"), ("example.com.", "DNSKEY"), ("nsec3.example.com.", "NSEC3"),
+    ]
+    for i, (n, t) in enumerate(names):
+        kw = {}
+        if i % 3 == 1:
+            kw = {"use_edns": 0, "payload": 1232}
+        elif i % 3 == 2:
+            kw = {"use_edns": 0, "payload": 4096, "want_dnssec": True}
+        out("server", "q-%02d-%s-%s" % (i, n.rstrip(".").lower() or "root", t.lower()), q(n, t, **kw))
+    out("server", "q-any-udp", q("example.com.", "ANY"))
+    out("server", "q-any-edns", q("example.com.", "ANY", use_edns=0, payload=65535))
+    out("server", "q-ch-version", q("version.bind.", "TXT", rdclass="CH"))
+    out("server", "q-ch-id-nsid", q("id.server.", "TXT", rdclass="CH", use_edns=0,
+                                    options=[dns.edns.GenericOption(3, b"")]))
+    out("server", "q-axfr", q("example.com.", "AXFR"))
+    out("server", "q-opt-qtype", q("example.com.", "OPT"))
+    out("server", "q-class-hs", q("example.com.", "A", rdclass="HS"))
+    out("server", "q-edns-512-big", q("big.example.com.", "TXT", use_edns=0, payload=100))
+    for k in ("qd0", "qd2", "pointer-loop", "forward-pointer", "label-64", "two-opt", "opt-in-answer",
+              "edns-version-1", "qr-set", "opcode-notify", "opcode-15", "trailing-garbage", "opt-cookie-bad-len",
+              "short-header"):
+        out("server", "bad-" + k, MALFORMED[k])
+
+
+def resp(qname, qtype, answer=(), authority=(), additional=(), rcode=0, flags=None, edns=True):
+    m = dns.message.make_response(dns.message.make_query(qname, qtype, use_edns=0 if edns else None))
+    m.id = 0x4242
+    m.set_rcode(rcode)
+    if flags is not None:
+        m.flags = flags
+    for sec, rrs in ((m.answer, answer), (m.authority, authority), (m.additional, additional)):
+        for owner, ttl, t, text in rrs:
+            sec.append(dns.rrset.from_text(owner, ttl, "IN", t, text))
+    return m.to_wire(max_size=65535)
+
+
+SOA_TEXT = "ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300"
+
+
+def gen_upstream():
+    u = {
+        "a": resp("www.example.com.", "A", [("www.example.com.", 300, "A", "192.0.2.80")]),
+        "a-two-records": resp("www.example.com.", "A", [("www.example.com.", 300, "A", "192.0.2.80"),
+                                                         ("www.example.com.", 60, "A", "192.0.2.81")]),
+        "aaaa": resp("www.example.com.", "AAAA", [("www.example.com.", 300, "AAAA", "2001:db8::80")]),
+        "cname-chain": resp("a.example.com.", "A", [("a.example.com.", 60, "CNAME", "b.example.net."),
+                                                     ("b.example.net.", 60, "CNAME", "c.example.org."),
+                                                     ("c.example.org.", 60, "A", "192.0.2.1")]),
+        "cname-loop": resp("a.example.com.", "A", [("a.example.com.", 60, "CNAME", "b.example.com."),
+                                                    ("b.example.com.", 60, "CNAME", "a.example.com.")]),
+        "cname-long": resp("c0.example.com.", "A", [("c%d.example.com." % i, 60, "CNAME", "c%d.example.com." % (i + 1))
+                                                     for i in range(20)] + [("c20.example.com.", 60, "A", "192.0.2.20")]),
+        "cname-query": resp("a.example.com.", "CNAME", [("a.example.com.", 60, "CNAME", "b.example.com.")]),
+        "dname": resp("x.dn.example.com.", "A", [("dn.example.com.", 60, "DNAME", "other.test."),
+                                                  ("x.dn.example.com.", 60, "CNAME", "x.other.test."),
+                                                  ("x.other.test.", 60, "A", "192.0.2.121")]),
+        "nxdomain": resp("nothere.example.com.", "A", authority=[("example.com.", 3600, "SOA", SOA_TEXT)], rcode=3),
+        "nodata": resp("www.example.com.", "MX", authority=[("example.com.", 60, "SOA", SOA_TEXT)]),
+        "nodata-no-soa": resp("www.example.com.", "MX"),
+        "cname-then-nxdomain": resp("a.example.com.", "A", [("a.example.com.", 60, "CNAME", "gone.example.net.")],
+                                    authority=[("example.net.", 900, "SOA", SOA_TEXT)], rcode=3),
+        "soa-wrong-zone": resp("nothere.example.com.", "A", authority=[("example.org.", 3600, "SOA", SOA_TEXT)], rcode=3),
+        "poison-extra-answer": resp("www.example.com.", "A", [("www.example.com.", 300, "A", "192.0.2.80"),
+                                                              ("www.bank.test.", 86400, "A", "203.0.113.66")]),
+        "poison-authority-ns": resp("www.example.com.", "A", [("www.example.com.", 300, "A", "192.0.2.80")],
+                                    authority=[("com.", 86400, "NS", "ns.evil.test.")],
+                                    additional=[("ns.evil.test.", 86400, "A", "203.0.113.66")]),
+        "poison-unrelated-cname": resp("www.example.com.", "A", [("other.example.com.", 60, "CNAME", "evil.test."),
+                                                                 ("www.example.com.", 60, "A", "192.0.2.80")]),
+        "case-mixed": resp("WwW.ExAmPlE.cOm.", "A", [("www.EXAMPLE.com.", 300, "A", "192.0.2.80")]),
+        "servfail": resp("www.example.com.", "A", rcode=2),
+        "refused": resp("www.example.com.", "A", rcode=5),
+        "truncated": resp("big.example.com.", "TXT", flags=0x8380),
+        "txt-big": resp("big.example.com.", "TXT", [("big.example.com.", 60, "TXT", '"%s"' % ("x" * 250))] * 1
+                        + [("big.example.com.", 60, "TXT", '"%d%s"' % (i, "y" * 240)) for i in range(30)]),
+        "wrong-class-answer": resp("www.example.com.", "A", [("www.example.com.", 300, "A", "192.0.2.80")]).replace(
+            b"\x00\x01\x00\x01\x00\x00\x01\x2c", b"\x00\x01\x00\x03\x00\x00\x01\x2c"),
+        "ttl-zero-and-max": resp("www.example.com.", "A", [("www.example.com.", 0, "A", "192.0.2.80"),
+                                                           ("www.example.com.", 2147483647, "A", "192.0.2.81")]),
+        "any": resp("example.com.", "ANY", [("example.com.", 60, "A", "192.0.2.1"), ("example.com.", 60, "MX", "10 mail.example.com.")]),
+        "https": resp("example.com.", "HTTPS", [("example.com.", 60, "HTTPS", '1 . alpn="h2" ipv4hint=192.0.2.1')]),
+    }
+    for k, v in u.items():
+        out("upstream", k, v)
+    out("upstream", "not-a-response", q("www.example.com."))
+    for k in ("pointer-loop", "rdlen-past-end", "count-too-big", "two-opt", "trailing-garbage"):
+        out("upstream", "bad-" + k, MALFORMED[k][:2] + bytes([MALFORMED[k][2] | 0x80]) + MALFORMED[k][3:]
+            if len(MALFORMED[k]) > 3 else MALFORMED[k])
+
+
+if __name__ == "__main__":
+    gen_msg()
+    gen_name()
+    gen_rdata()
+    gen_zonefile()
+    gen_config()
+    gen_server()
+    gen_upstream()
