@@ -23,7 +23,16 @@
  * entry with remaining <= 0 is expired, i.e. expiry is exactly at
  * inserted + ttl * 1000. It can be served stale (TTL 30, RFC 8767 4) until
  * inserted + (ttl + stale_window) * 1000 and is removed when met after that
- * (and, being unused, is near the LRU tail anyway). */
+ * (and, being unused, is near the LRU tail anyway).
+ *
+ * Details the header leaves open: cache_get(name, T) also finds the name's
+ * NXDOMAIN entry (the newer of the two wins), and storing an RRset or a
+ * NODATA entry drops the name's NXDOMAIN entry; a zero field in cache_opts
+ * means its default; with the default stripe count a small cache gets
+ * fewer stripes (MIN_STRIPE_BUDGET); owner NULL in cache_get writes the
+ * stored lower-case name; min_ttl does not apply to negative entries;
+ * prefetch counts the hit being served ("2 hits" = this one and one
+ * before). */
 #include "resolve/cache.h"
 
 #include <errno.h>
@@ -436,29 +445,34 @@ static int write_entry(const centry *e, tern_msgw *m, const uint8_t *owner, uint
 	return rc;
 }
 
-/* Looks up one key in s (locked) and serves it into hit/m. Returns 1 if
- * served (rc in *rc), 0 if there is nothing to serve. */
-static int serve(cache *c, stripe *s, const uint8_t *lname, size_t name_len, uint16_t type, uint32_t nh,
-                 uint64_t now_ms, bool allow_stale, tern_msgw *m, const uint8_t *owner, cache_hit *hit, int *rc)
+/* Finds a servable entry for key (lname, type) in s (locked): fresh, or
+ * stale when allowed; one past its stale window is removed. */
+static centry *lookup(cache *c, stripe *s, const uint8_t *lname, size_t name_len, uint16_t type, uint32_t nh,
+                      uint64_t now_ms, bool allow_stale)
 {
 	centry **p;
 	centry *e = find(s, lname, name_len, type, key_hash(nh, type), &p);
 	if (!e)
-		return 0;
+		return NULL;
 	int64_t remaining;
 	enum freshness f = age(c, e, now_ms, &remaining);
 	if (f == DEAD) {
 		remove_entry(s, e, p);
-		return 0;
+		return NULL;
 	}
-	if (f == STALE && !allow_stale)
-		return 0;
+	return f == STALE && !allow_stale ? NULL : e;
+}
 
+/* Serves e (s locked): fills hit, moves e to the LRU head, writes to m. */
+static int serve(cache *c, stripe *s, centry *e, uint64_t now_ms, tern_msgw *m, const uint8_t *owner,
+                 cache_hit *hit)
+{
+	int64_t remaining;
+	enum freshness f = age(c, e, now_ms, &remaining);
 	uint32_t ttl = f == STALE ? STALE_TTL : (uint32_t)remaining;
 	hit->kind = (enum cache_kind)e->kind;
 	hit->ttl = ttl;
 	hit->stale = f == STALE;
-	hit->prefetch = false;
 	if (e->kind == CACHE_RRSET && e->type == TERN_T_CNAME) {
 		uint16_t len;
 		memcpy(&len, e->data + e->name_len, 2);
@@ -474,12 +488,12 @@ static int serve(cache *c, stripe *s, const uint8_t *lname, size_t name_len, uin
 		/* popular (>= 2 hits, this one included) and under 10% of its TTL */
 		want_prefetch = !e->prefetch_given && e->hits >= 2 && (uint64_t)remaining * 10 < e->ttl;
 	}
-	*rc = write_entry(e, m, owner, ttl);
-	if (*rc == 0 && want_prefetch) {
-		e->prefetch_given = true;
+	int rc = write_entry(e, m, owner, ttl);
+	if (rc == 0 && want_prefetch) {
+		e->prefetch_given = true; /* given once per entry; a put makes a new entry */
 		hit->prefetch = true;
 	}
-	return 1;
+	return rc;
 }
 
 int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, bool allow_stale, tern_msgw *m,
@@ -496,11 +510,19 @@ int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, boo
 	hit->stale = hit->prefetch = false;
 
 	pthread_mutex_lock(&s->lock);
-	/* the (name, type) entry first; else the name's NXDOMAIN entry answers
-	 * for every type (same stripe: one lock) */
-	if (!serve(c, s, lname, name_len, type, nh, now_ms, allow_stale, m, owner, hit, &rc) &&
-	    !(type != CACHE_NXDOMAIN &&
-	      serve(c, s, lname, name_len, CACHE_NXDOMAIN, nh, now_ms, allow_stale, m, owner, hit, &rc)))
+	/* The (name, type) entry, or the name's NXDOMAIN entry, which answers
+	 * for every type (same stripe: one lock). If both can be served, the
+	 * newer wins: a name that came into existence dropped its NXDOMAIN
+	 * entry (insert), one that went away has only a newer NXDOMAIN. */
+	centry *e = lookup(c, s, lname, name_len, type, nh, now_ms, allow_stale);
+	if (type != CACHE_NXDOMAIN) {
+		centry *nx = lookup(c, s, lname, name_len, CACHE_NXDOMAIN, nh, now_ms, allow_stale);
+		if (nx && (!e || nx->inserted_ms > e->inserted_ms))
+			e = nx;
+	}
+	if (e)
+		rc = serve(c, s, e, now_ms, m, owner, hit);
+	else
 		s->misses++;
 	pthread_mutex_unlock(&s->lock);
 	return rc;

@@ -316,6 +316,13 @@ static void test_nxdomain(void **st)
 	assert_int_equal(get(c, "gone.example.", TERN_T_AAAA, T0, false, &b, &hit), 0);
 	assert_int_equal(hit.kind, CACHE_MISS);
 	assert_int_equal(stats(c).entries, 1);
+	/* the name goes away: a newer NXDOMAIN wins over its older RRset */
+	assert_int_equal(cache_put_negative(c, n, CACHE_NXDOMAIN, 5, soa, rd, (uint16_t)rdlen, T0 + 1000), 0);
+	assert_int_equal(get(c, "gone.example.", TERN_T_A, T0 + 2000, false, &b, &hit), 0);
+	assert_int_equal(hit.kind, CACHE_NXDOMAIN_HIT);
+	assert_int_equal(b.m.count[TERN_S_ANSWER], 0);
+	/* ... until the NXDOMAIN entry expires: then the RRset's own TTL rules */
+	assert_int_equal(ttl_at(c, "gone.example.", T0 + 6000), 54);
 	cache_free(c);
 }
 
