@@ -289,6 +289,7 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	res->rcode = TERN_R_NOERROR;
 	res->aa = false;
 	res->no_zone = false;
+	res->has_next = false;
 	const db_zone *z = db_set_find(set, q->qname);
 	/* A server for both sides of a cut answers DS from the parent. */
 	if (z && q->qtype == TERN_T_DS && q->qname[0] && tern_name_eq(z->origin, q->qname)) {
@@ -309,8 +310,12 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 		if (resolve_name(&c, z, name, &next) == DONE || !next)
 			break;
 		z = db_set_find(set, next);
-		if (!z)
-			break; /* the chain leaves our data: the client goes on */
+		if (!z) {
+			/* the chain leaves our data: a forwarder may go on */
+			res->has_next = true;
+			memcpy(res->next, next, tern_name_len(next));
+			break;
+		}
 		name = next;
 	}
 	put_addl(&c);

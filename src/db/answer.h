@@ -14,6 +14,8 @@ typedef struct db_result {
 	unsigned rcode;
 	bool aa;
 	bool no_zone; /* no served zone contains the name: REFUSED, or forward */
+	bool has_next; /* a CNAME/DNAME chain left the served data at next */
+	uint8_t next[TERN_NAME_MAX];
 } db_result;
 
 /* Appends the answer, authority and additional sections for query q to m

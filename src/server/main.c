@@ -4,6 +4,7 @@
  * old one keeps serving), SIGINT and SIGTERM stop. */
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "db/zone.h"
 #include "server/config.h"
+#include "server/local.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -31,10 +33,26 @@ typedef struct args {
 	size_t nlisten;
 	const char **zones;
 	size_t nzones;
+	const char **forward;
+	size_t nforward;
+	const char **fzones;
+	size_t nfzones;
+	const char **local;
+	size_t nlocal;
+	const char *resolv_conf;
 	unsigned threads;
 	int check;
 	int verbose;
 } args;
+
+static void args_free(args *a)
+{
+	free(a->listen);
+	free(a->zones);
+	free(a->forward);
+	free(a->fzones);
+	free(a->local);
+}
 
 static void usage(FILE *f)
 {
@@ -45,6 +63,11 @@ static void usage(FILE *f)
 	        "  --config FILE        read the configuration file (see docs/configuration.md)\n"
 	        "  --listen ADDR:PORT   listen on UDP and TCP: 127.0.0.1:5353 or [::1]:5353 (repeatable)\n"
 	        "  --zone ORIGIN=FILE   serve the zone ORIGIN from the master file FILE (repeatable)\n"
+	        "  --forward ADDR:PORT  forward other names to this upstream resolver (repeatable);\n"
+	        "                       'none' turns forwarding off\n"
+	        "  --forward-zone ZONE=ADDR:PORT  forward ZONE and below to this upstream (repeatable)\n"
+	        "  --local 'RR'         a local record, e.g. 'printer.lan. A 192.168.1.9' (repeatable)\n"
+	        "  --resolv-conf FILE   where to find upstreams when none are given (/etc/resolv.conf)\n"
 	        "  --threads N          worker threads (default: one per CPU)\n"
 	        "  --check              check the configuration and zones, print every error, exit\n"
 	        "  -v, --verbose        log more (repeat for debug)\n"
@@ -110,6 +133,41 @@ static version *version_build(const args *a)
 	}
 	if (a->threads)
 		v->cfg.threads = a->threads;
+	for (size_t i = 0; i < a->nforward; i++) {
+		if (!strcmp(a->forward[i], "none"))
+			v->cfg.no_forward = true;
+		else if (config_add_forward(&v->cfg, ".", a->forward[i], "--forward"))
+			errors++;
+	}
+	for (size_t i = 0; i < a->nfzones; i++) {
+		char zone[1024];
+		const char *eq = strchr(a->fzones[i], '=');
+		if (!eq || (size_t)(eq - a->fzones[i]) >= sizeof zone) {
+			log_err("--forward-zone: want ZONE=ADDR:PORT, got '%s'", a->fzones[i]);
+			errors++;
+			continue;
+		}
+		snprintf(zone, sizeof zone, "%.*s", (int)(eq - a->fzones[i]), a->fzones[i]);
+		if (config_add_forward(&v->cfg, zone, eq + 1, "--forward-zone"))
+			errors++;
+	}
+	for (size_t i = 0; i < a->nlocal; i++) {
+		char **nl = realloc(v->cfg.local_data, (v->cfg.nlocal_data + 1) * sizeof *nl);
+		if (!nl || !(nl[v->cfg.nlocal_data] = strdup(a->local[i]))) {
+			if (nl)
+				v->cfg.local_data = nl;
+			errors++;
+			continue;
+		}
+		v->cfg.local_data = nl;
+		v->cfg.nlocal_data++;
+	}
+	if (a->resolv_conf) {
+		free(v->cfg.resolv_conf);
+		v->cfg.resolv_conf = strdup(a->resolv_conf);
+	}
+	if (local_build(&v->cfg, &v->local))
+		errors++;
 	db_zone **zones = calloc(v->cfg.nzones ? v->cfg.nzones : 1, sizeof *zones);
 	db_diag diag = {.fn = zone_diag};
 	size_t nz = 0;
@@ -128,6 +186,7 @@ static version *version_build(const args *a)
 		for (size_t i = 0; zones && i < nz; i++)
 			zone_free(zones[i]);
 		free(zones);
+		zone_free(v->local);
 		config_free(&v->cfg);
 		free(v);
 		if (diag.errors + (unsigned)errors)
@@ -146,6 +205,132 @@ static version *version_build(const args *a)
 	return v;
 }
 
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return x->sin6_port == y->sin6_port && !memcmp(&x->sin6_addr, &y->sin6_addr, 16);
+}
+
+static int add_upstream(resolver *r, const config *c, const uint8_t *zone, const cfg_listen *addr)
+{
+	/* An upstream that is this server would forward to itself forever. */
+	for (size_t i = 0; i < c->nlisten; i++)
+		if (same_addr(&c->listen[i].addr, &addr->addr)) {
+			log_err("forwarding loop: upstream %s is this server's own listen address; not used", addr->text);
+			return -1;
+		}
+	upstream_set *set = NULL;
+	for (unsigned i = 0; i < r->nsets; i++)
+		if (tern_name_eq(r->sets[i].zone, zone))
+			set = &r->sets[i];
+	if (!set) {
+		upstream_set *ns = realloc(r->sets, (r->nsets + 1) * sizeof *ns);
+		if (!ns)
+			return -1;
+		r->sets = ns;
+		set = &r->sets[r->nsets++];
+		memset(set, 0, sizeof *set);
+		memcpy(set->zone, zone, tern_name_len(zone));
+	}
+	if (set->n >= FWD_MAX_UPSTREAMS) {
+		log_err("more than %d upstreams for one zone: %s ignored", FWD_MAX_UPSTREAMS, addr->text);
+		return -1;
+	}
+	upstream *u = &set->ups[set->n++];
+	memcpy(&u->addr, &addr->addr, sizeof u->addr);
+	u->len = addr->len;
+	snprintf(u->text, sizeof u->text, "%s", addr->text);
+	atomic_store(&u->srtt_us, 0);
+	atomic_store(&u->timeouts, 0);
+	return 0;
+}
+
+/* The upstreams (from the configuration, else the nameserver lines of
+ * resolv.conf), the cache and the in-flight table. NULL: no forwarding. */
+static resolver *resolver_build(const config *c)
+{
+	if (c->no_forward) {
+		log_info("forwarding off: names outside local data get REFUSED");
+		return NULL;
+	}
+	resolver *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->sets = calloc(1, sizeof *r->sets); /* sets[0]: the default, zone "." */
+	if (!r->sets) {
+		free(r);
+		return NULL;
+	}
+	r->nsets = 1;
+	for (size_t i = 0; i < c->nforward; i++)
+		add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr);
+	bool any_default = false;
+	for (size_t i = 0; i < c->nforward; i++)
+		any_default |= c->forward[i].zone[0] == 0;
+	if (!any_default) {
+		const char *path = c->resolv_conf ? c->resolv_conf : "/etc/resolv.conf";
+		FILE *f = fopen(path, "r");
+		char line[512];
+		while (f && fgets(line, sizeof line, f)) {
+			char word[32], addr[128];
+			if (sscanf(line, "%31s %127s", word, addr) != 2 || strcmp(word, "nameserver"))
+				continue;
+			cfg_listen l;
+			char spec[140];
+			snprintf(spec, sizeof spec, strchr(addr, ':') ? "[%s]:53" : "%s:53", addr);
+			if (config_parse_listen(spec, &l) == 0 && add_upstream(r, c, (const uint8_t *)"", &l) == 0)
+				log_info("upstream %s (from %s)", l.text, path);
+		}
+		if (f)
+			fclose(f);
+		if (!r->sets[0].n)
+			log_warn("no upstream resolvers (none configured, none in %s): names outside local data get "
+			         "REFUSED", path);
+	}
+	unsigned total = 0;
+	for (unsigned i = 0; i < r->nsets; i++)
+		total += r->sets[i].n;
+	if (!total) {
+		free(r->sets);
+		free(r);
+		return NULL;
+	}
+	cache_opts co = {
+		.max_bytes = c->cache_bytes,
+		.min_ttl = c->cache_min_ttl,
+		.max_ttl = c->cache_max_ttl,
+		.max_neg_ttl = c->cache_max_neg_ttl,
+		.stale_window = c->serve_stale,
+	};
+	r->cache = cache_new(&co);
+	r->table = fwd_table_new(c->max_inflight);
+	r->max_waiters = c->max_inflight * 8;
+	if (!r->cache || !r->table) {
+		cache_free(r->cache);
+		fwd_table_free(r->table);
+		free(r->sets);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void resolver_free(resolver *r)
+{
+	if (!r)
+		return;
+	cache_free(r->cache);
+	fwd_table_free(r->table);
+	free(r->sets);
+	free(r);
+}
+
 static unsigned cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -159,44 +344,59 @@ int main(int argc, char **argv)
 		{"zone", required_argument, NULL, 'z'},   {"threads", required_argument, NULL, 't'},
 		{"check", no_argument, NULL, 'k'},        {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},      {"verbose", no_argument, NULL, 'v'},
+		{"forward", required_argument, NULL, 'f'}, {"forward-zone", required_argument, NULL, 'F'},
+		{"local", required_argument, NULL, 'L'},  {"resolv-conf", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	args a = {0};
-	int ch;
+	int ch, rc;
 	while ((ch = getopt_long(argc, argv, "c:l:z:t:hVv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': a.config = optarg; break;
 		case 'l':
 			if (push(&a.listen, &a.nlisten, optarg))
-				return 1;
+				{ rc = 1; goto done; }
 			break;
 		case 'z':
 			if (push(&a.zones, &a.nzones, optarg))
-				return 1;
+				{ rc = 1; goto done; }
 			break;
 		case 't': {
 			char *e;
 			long n = strtol(optarg, &e, 10);
 			if (*e || n < 1 || n > 1024) {
 				fprintf(stderr, "ternd: --threads wants 1..1024, got '%s'\n", optarg);
-				return 2;
+				{ rc = 2; goto done; }
 			}
 			a.threads = (unsigned)n;
 			break;
 		}
+		case 'f':
+			if (push(&a.forward, &a.nforward, optarg))
+				{ rc = 1; goto done; }
+			break;
+		case 'F':
+			if (push(&a.fzones, &a.nfzones, optarg))
+				{ rc = 1; goto done; }
+			break;
+		case 'L':
+			if (push(&a.local, &a.nlocal, optarg))
+				{ rc = 1; goto done; }
+			break;
+		case 'R': a.resolv_conf = optarg; break;
 		case 'k': a.check = 1; break;
 		case 'v': a.verbose++; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("ternd %s\n", TERN_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); rc = 0; goto done;
+		case 'V': printf("ternd %s\n", TERN_VERSION); rc = 0; goto done;
+		default: usage(stderr); rc = 2; goto done;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "ternd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
-		return 2;
+		{ rc = 2; goto done; }
 	}
-	if (!a.config && !a.nlisten && !a.nzones) {
+	if (!a.config && !a.nlisten && !a.nzones && !a.nlocal) {
 		if (access(TERN_DEFAULT_CONFIG, R_OK) == 0)
 			a.config = TERN_DEFAULT_CONFIG;
 		else
@@ -205,16 +405,21 @@ int main(int argc, char **argv)
 	log_set_level((enum log_level)(LOG_INFO + a.verbose > LOG_DEBUG ? LOG_DEBUG : LOG_INFO + a.verbose));
 
 	version *v = version_build(&a);
-	if (!v)
+	if (!v) {
+		args_free(&a);
 		return 1;
+	}
 	if (!a.verbose)
 		log_set_level((enum log_level)v->cfg.log_level);
 	if (a.check) {
 		printf("configuration and %zu zone(s) OK\n", v->cfg.nzones);
 		version_free(v);
+		args_free(&a);
 		return 0;
 	}
 	unsigned nworkers = v->cfg.threads ? v->cfg.threads : cpu_count();
+	resolver *res = resolver_build(&v->cfg);
+	v->res = res;
 
 	/* Signals are handled by this thread only (sigwait); workers inherit
 	 * the blocked mask. */
@@ -230,6 +435,8 @@ int main(int argc, char **argv)
 	memset(&s, 0, sizeof s);
 	if (server_bind(&s, &v->cfg, nworkers)) {
 		version_free(v);
+		resolver_free(res);
+		args_free(&a);
 		return 1;
 	}
 	if (server_start(&s, v)) {
@@ -249,6 +456,8 @@ int main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			log_info("SIGHUP: reloading");
 			version *nv = version_build(&a);
+			if (nv)
+				nv->res = res;
 			if (!nv) {
 				log_err("reload failed; the previous configuration and zones keep serving");
 				continue;
@@ -266,7 +475,10 @@ int main(int argc, char **argv)
 		break;
 	}
 	server_stop(&s);
-	free(a.listen);
-	free(a.zones);
+	resolver_free(res);
+	args_free(&a);
 	return 0;
+done:
+	args_free(&a);
+	return rc;
 }

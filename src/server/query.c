@@ -2,7 +2,8 @@
  *   1. parse (tern_query_parse): drop, FORMERR, NOTIMP, BADVERS or go on;
  *   2. size the answer: TCP 65535; UDP 512 without EDNS, else the client's
  *      payload size clamped to [512, udp_max] (RFC 6891 6.2.5);
- *   3. class IN -> the zones; class CH -> version.bind/id.server if set;
+ *   3. class IN -> local records, zones, cache, upstream (answer_in);
+ *      class CH -> version.bind/id.server if configured;
  *   4. OPT in the response whenever the query had one (RFC 6891 7). */
 #include <string.h>
 
@@ -41,20 +42,187 @@ static unsigned chaos(const version *v, const tern_query *q, tern_msgw *m, bool 
 	return TERN_R_NOERROR;
 }
 
-size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp)
+static void put_rrset(tern_msgw *m, const uint8_t *owner, const db_rrset *s)
 {
-	tern_query q;
-	enum tern_qparse pr = tern_query_parse(pkt, len, &q);
-	if (pr == TERN_Q_DROP)
-		return 0;
+	tern_msgw_mark mk = tern_msgw_get_mark(m);
+	const uint8_t *p = s->rdata;
+	for (unsigned i = 0; i < s->count; i++) {
+		uint16_t len;
+		const uint8_t *rd = rrset_rdata(p, &len);
+		if (tern_msgw_rr(m, TERN_S_ANSWER, owner, s->type, TERN_C_IN, s->ttl, rd, len)) {
+			tern_msgw_rollback(m, &mk);
+			m->truncated = true;
+			return;
+		}
+		p = rd + len;
+	}
+}
 
+enum chain { CHAIN_DONE, CHAIN_MISS };
+
+/* Follows name through the cache: the RRset, a negative entry, or a CNAME
+ * to go on with. On CHAIN_MISS, name holds where the data ran out. */
+static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m, uint8_t *name, bool stale,
+                             qctx *ctx, unsigned *rcode)
+{
+	cache *c = v->res->cache;
+	for (int step = 0; step < DB_MAX_CHAIN; step++) {
+		const uint8_t *owner = tern_name_eq(name, q->qname) ? q->qname : name;
+		cache_hit h;
+		cache_get(c, name, q->qtype, ctx->now_ms, stale, m, owner, &h);
+		if (h.prefetch && !stale) {
+			ctx->prefetch = true;
+			memcpy(ctx->name, name, tern_name_len(name));
+			ctx->type = q->qtype;
+		}
+		if (h.kind == CACHE_RRSET || h.kind == CACHE_NODATA) {
+			*rcode = TERN_R_NOERROR;
+			return CHAIN_DONE;
+		}
+		cache_get(c, name, CACHE_NXDOMAIN, ctx->now_ms, stale, m, owner, &h);
+		if (h.kind == CACHE_NXDOMAIN_HIT) {
+			*rcode = TERN_R_NXDOMAIN;
+			return CHAIN_DONE;
+		}
+		if (q->qtype == TERN_T_CNAME)
+			return CHAIN_MISS;
+		cache_get(c, name, TERN_T_CNAME, ctx->now_ms, stale, m, owner, &h);
+		if (h.kind != CACHE_RRSET || m->truncated)
+			return m->truncated ? CHAIN_DONE : CHAIN_MISS;
+		memcpy(name, h.target, tern_name_len(h.target));
+	}
+	*rcode = TERN_R_NOERROR; /* chain too long: what we have */
+	return CHAIN_DONE;
+}
+
+static bool can_forward(const version *v, const qctx *ctx)
+{
+	if (!v->res || !ctx->allowed)
+		return false;
+	for (unsigned i = 0; i < v->res->nsets; i++)
+		if (v->res->sets[i].n)
+			return true;
+	return false;
+}
+
+/* Class IN: local records, zones, then cache and upstream. */
+static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, qctx *ctx, bool *aa, bool *ra)
+{
+	uint8_t name[TERN_NAME_MAX];
+	memcpy(name, q->qname, q->qname_len);
+	bool started = false; /* the answer already holds the start of a chain */
+
+	/* RA: this client may use recursion here, whatever answers this one. */
+	*ra = can_forward(v, ctx);
+
+	/* 1. Local records: transparent, like Unbound's local-zone
+	 * "transparent": a name held here is answered here (NODATA for a type
+	 * it lacks), any other goes on; a CNAME may lead to another. */
+	for (int step = 0; v->local && step < DB_MAX_CHAIN; step++) {
+		const db_node *n = zone_find(v->local, name);
+		if (!n || !n->nrrsets)
+			break;
+		const uint8_t *owner = started ? n->name : q->qname;
+		*aa = *aa || !started;
+		const db_rrset *s = q->qtype == TERN_T_ANY ? &n->rrsets[0] : node_rrset(n, q->qtype);
+		if (s) {
+			put_rrset(m, owner, s);
+			return TERN_R_NOERROR;
+		}
+		const db_rrset *cn = node_rrset(n, TERN_T_CNAME);
+		if (!cn)
+			return TERN_R_NOERROR; /* NODATA */
+		put_rrset(m, owner, cn);
+		uint16_t len;
+		const uint8_t *target = rrset_rdata(cn->rdata, &len);
+		memcpy(name, target, len);
+		started = true;
+		if (m->truncated)
+			return TERN_R_NOERROR;
+	}
+
+	/* 2. Served zones. */
+	if (!started || db_set_find(v->zones, name)) {
+		tern_query tq = *q;
+		if (started) {
+			memcpy(tq.qname, name, tern_name_len(name));
+			tq.qname_len = tern_name_len(name);
+		}
+		db_result r;
+		db_answer(v->zones, &tq, m, ctx->tcp, &r);
+		if (!r.no_zone) {
+			*aa = *aa || r.aa;
+			if (!r.has_next || m->truncated)
+				return r.rcode;
+			memcpy(name, r.next, tern_name_len(r.next));
+			started = true;
+		}
+	}
+
+	/* 3. The cache and the upstreams. */
+	if (!*ra)
+		return started ? TERN_R_NOERROR : TERN_R_REFUSED;
+	unsigned rcode = TERN_R_NOERROR;
+	if (from_cache(v, q, m, name, false, ctx, &rcode) == CHAIN_DONE)
+		return rcode;
+	const fwd_result *fr = ctx->fr;
+	if (fr && fr->qtype == q->qtype && tern_name_eq(fr->name, name)) {
+		if (!fr->failed) {
+			fwd_result_write(fr, m, tern_name_eq(name, q->qname) ? q->qname : name);
+			return fr->rcode;
+		}
+		/* RFC 8767: every upstream failed; stale data beats none */
+		if (v->cfg.serve_stale && from_cache(v, q, m, name, true, ctx, &rcode) == CHAIN_DONE)
+			return rcode;
+		return TERN_R_SERVFAIL;
+	}
+	if (!(q->hdr.flags & TERN_F_RD))
+		return started ? TERN_R_NOERROR : TERN_R_REFUSED; /* cache only */
+	ctx->forward = true;
+	memcpy(ctx->name, name, tern_name_len(name));
+	ctx->type = q->qtype;
+	return TERN_R_NOERROR;
+}
+
+/* The response's size and flags, and its question. */
+static size_t begin(const tern_query *q, bool parsed_question, tern_msgw *m, uint8_t *out, size_t cap, bool tcp,
+                    unsigned udp_max, size_t optlen)
+{
 	size_t size = TERN_UDP_MIN;
 	if (tcp)
 		size = TERN_MSG_MAX;
-	else if (q.edns)
-		size = q.edns_size < TERN_UDP_MIN ? TERN_UDP_MIN : (q.edns_size > v->cfg.udp_max ? v->cfg.udp_max : q.edns_size);
+	else if (q->edns)
+		size = q->edns_size < TERN_UDP_MIN ? TERN_UDP_MIN : (q->edns_size > udp_max ? udp_max : q->edns_size);
 	if (size > cap)
 		size = cap;
+	size_t reserve = q->edns ? 11 + optlen : 0;
+	uint16_t flags = (uint16_t)(TERN_F_QR | (q->hdr.flags & (0x7800u | TERN_F_RD | TERN_F_CD)));
+	tern_msgw_init(m, out, size, size - reserve, q->hdr.id, flags);
+	if (parsed_question)
+		(void)tern_msgw_question(m, q->qname, q->qtype, q->qclass);
+	return size;
+}
+
+size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint8_t *out, size_t cap, bool tcp)
+{
+	tern_query q;
+	if (tern_query_parse(pkt, len, &q) == TERN_Q_DROP)
+		return 0;
+	tern_msgw m;
+	begin(&q, q.question_end != 0, &m, out, cap, tcp, TERN_EDNS_SIZE, 0);
+	if (q.edns && tern_msgw_opt(&m, TERN_EDNS_SIZE, rcode, q.edns_do, NULL, 0))
+		return 0;
+	int n = tern_msgw_finish(&m, rcode & 0xf);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx)
+{
+	tern_query q;
+	ctx->forward = ctx->prefetch = false;
+	enum tern_qparse pr = tern_query_parse(pkt, len, &q);
+	if (pr == TERN_Q_DROP)
+		return 0;
 
 	uint8_t opts[4 + 255];
 	size_t optlen = 0;
@@ -67,16 +235,11 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		memcpy(opts + 4, v->cfg.identity, n);
 		optlen = 4 + n;
 	}
-	size_t reserve = q.edns ? 11 + optlen : 0;
-
-	uint16_t flags = (uint16_t)(TERN_F_QR | (q.hdr.flags & (0x7800u | TERN_F_RD | TERN_F_CD)));
 	tern_msgw m;
-	tern_msgw_init(&m, out, size, size - reserve, q.hdr.id, flags);
-	if (q.question_end)
-		(void)tern_msgw_question(&m, q.qname, q.qtype, q.qclass);
+	begin(&q, q.question_end != 0, &m, out, cap, ctx->tcp, v->cfg.udp_max, optlen);
 
 	unsigned rcode = TERN_R_NOERROR;
-	bool aa = false;
+	bool aa = false, ra = false;
 	switch (pr) {
 	case TERN_Q_FORMERR:
 		rcode = TERN_R_FORMERR;
@@ -95,10 +258,9 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		} else if (tern_type_is_meta(q.qtype) && q.qtype != TERN_T_ANY) {
 			rcode = TERN_R_FORMERR; /* OPT, TSIG, TKEY are not questions */
 		} else if (q.qclass == TERN_C_IN) {
-			db_result res;
-			db_answer(v->zones, &q, &m, tcp, &res);
-			rcode = res.rcode;
-			aa = res.aa;
+			rcode = answer_in(v, &q, &m, ctx, &aa, &ra);
+			if (ctx->forward)
+				return 0;
 		} else if (q.qclass == TERN_C_CH) {
 			rcode = chaos(v, &q, &m, &aa);
 		} else {
@@ -108,6 +270,8 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	}
 	if (aa)
 		out[2] |= TERN_F_AA >> 8;
+	if (ra)
+		out[3] |= TERN_F_RA;
 	if (q.edns && (pr == TERN_Q_OK || pr == TERN_Q_BADVERS || pr == TERN_Q_FORMERR)) {
 		if (tern_msgw_opt(&m, (uint16_t)v->cfg.udp_max, rcode, q.edns_do, optlen ? opts : NULL, optlen))
 			return 0;

@@ -1,24 +1,63 @@
 /* query.h: from one query packet to one response packet. Used by the UDP
- * and TCP paths alike; takes no lock and allocates nothing. */
+ * and TCP paths alike; takes no lock except the cache's stripe locks, and
+ * allocates nothing.
+ *
+ * The order of answer sources: local records, then the served zones, then
+ * (for clients the ACL allows, when upstreams exist and RD=1) the cache,
+ * then an upstream query. A CNAME chain may start in local data or a zone
+ * and continue in the cache or upstream. */
 #ifndef TERN_SERVER_QUERY_H
 #define TERN_SERVER_QUERY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "db/zone.h"
+#include "resolve/cache.h"
+#include "resolve/forward.h"
 #include "server/config.h"
+
+/* Forwarding state shared by all versions and workers; made at start-up
+ * (upstreams change only on restart). */
+typedef struct resolver {
+	cache *cache;
+	fwd_table *table;
+	upstream_set *sets; /* sets[0]: the default upstreams (may be empty) */
+	unsigned nsets;
+	atomic_uint waiters; /* clients waiting on upstream answers, in all */
+	unsigned max_waiters;
+} resolver;
 
 /* What a worker sees of one published server version. */
 typedef struct version {
 	config cfg;
 	db_set *zones;
+	db_zone *local; /* local records, or NULL */
+	resolver *res;  /* NULL: no forwarding at all */
 	uint64_t generation;
 } version;
 
+typedef struct qctx {
+	/* in */
+	bool tcp;
+	bool allowed;            /* the ACL lets this client use forwarding */
+	uint64_t now_ms;         /* the cache's clock */
+	const fwd_result *fr;    /* re-answering a waiter: the upstream's answer */
+	/* out */
+	bool forward;            /* nothing sent: ask upstream for (name, type) */
+	bool prefetch;           /* answered, but refresh (name, type) upstream */
+	uint8_t name[TERN_NAME_MAX];
+	uint16_t type;
+} qctx;
+
 /* Writes the response to pkt into out (cap bytes, at least 65535 for TCP)
- * and returns its length, or 0 when nothing is to be sent. */
-size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, bool tcp);
+ * and returns its length, or 0 when nothing is to be sent now (dropped, or
+ * ctx->forward: the caller parks the query and answers it later). */
+size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx);
+
+/* An error response (SERVFAIL, REFUSED...) to pkt, echoing its question. */
+size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint8_t *out, size_t cap, bool tcp);
 
 #endif

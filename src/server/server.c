@@ -16,6 +16,7 @@ void version_free(version *v)
 	if (!v)
 		return;
 	db_set_free(v->zones);
+	zone_free(v->local);
 	config_free(&v->cfg);
 	free(v);
 }
@@ -91,6 +92,12 @@ int server_start(server *s, version *v)
 		w->tcp_fds = s->tcp_fds + i * s->nlisten;
 		w->maxconns = maxconns;
 		w->conns = calloc(maxconns, sizeof *w->conns);
+		w->upqs = v->res ? calloc(UPQ_MAX, sizeof *w->upqs) : NULL;
+		if (v->res && !w->upqs)
+			return -1;
+		pthread_mutex_init(&w->mail_lock, NULL);
+		w->mail_head = NULL;
+		w->mail_tail = &w->mail_head;
 		w->epfd = epoll_create1(EPOLL_CLOEXEC);
 		w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (!w->conns || w->epfd < 0 || w->wakefd < 0)
@@ -137,6 +144,7 @@ void server_stop(server *s)
 		pthread_join(s->workers[i].thread, NULL);
 		close(s->workers[i].epfd);
 		close(s->workers[i].wakefd);
+		worker_cleanup(&s->workers[i]);
 		free(s->workers[i].conns);
 	}
 	for (size_t k = 0; k < s->nworkers * s->nlisten; k++) {

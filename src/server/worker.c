@@ -7,8 +7,19 @@
  * waiting to be written the connection is not read (backpressure); a
  * connection without a complete query for tcp_idle_ms is closed, which also
  * ends slow clients that dribble bytes. When the connection bound is
- * reached, the connection idle the longest is closed for the new one. */
+ * reached, the connection idle the longest is closed for the new one.
+ *
+ * Forwarding: a query that needs upstream data is parked as a waiter on the
+ * shared in-flight table (fwd_join). The worker that created the entry asks
+ * the upstreams from a fresh UDP socket on a random port, connected to the
+ * upstream (so the kernel drops datagrams from anyone else), with a random
+ * ID; retries go to the next-fastest upstream, a truncated answer is asked
+ * again over TCP, and when forward-timeout passes the waiters get SERVFAIL
+ * (or stale data). The answer completes every waiter: UDP clients are
+ * answered from this worker's socket for their listen address, TCP clients
+ * of other workers through that worker's mailbox. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -20,7 +31,7 @@
 #include "server/worker.h"
 #include "tern/wire.h"
 
-enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4 };
+enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5 };
 #define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
 
 static uint64_t now_ms(void)
@@ -37,8 +48,13 @@ void worker_wake(worker *w)
 	(void)r;
 }
 
-static void udp_ready(worker *w, const version *v, int fd)
+static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pkt, size_t len, unsigned listener,
+                 const struct sockaddr_storage *addr, socklen_t addrlen, int slot, uint64_t now);
+static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now);
+
+static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t now)
 {
+	int fd = w->udp_fds[listener];
 	for (int round = 0; round < 8; round++) {
 		for (int i = 0; i < UDP_BATCH; i++) {
 			w->iov[i].iov_base = w->in[i];
@@ -56,7 +72,14 @@ static void udp_ready(worker *w, const version *v, int fd)
 		for (int i = 0; i < n; i++) {
 			if (w->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue; /* larger than any query we accept */
-			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, false);
+			qctx ctx = {.tcp = false, .now_ms = now};
+			ctx.allowed = v->res && config_allowed(&v->cfg, (const struct sockaddr *)&w->addrs[i]);
+			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
+			if (ctx.forward)
+				park(w, v, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
+				     w->msgs[i].msg_hdr.msg_namelen, -1, now);
+			if (ctx.prefetch)
+				prefetch(w, v, &ctx, now);
 			if (!len)
 				continue;
 			w->oiov[k].iov_base = w->out[k];
@@ -92,8 +115,10 @@ static void conn_close(worker *w, unsigned i)
 	close(c->fd);
 	free(c->rbuf);
 	free(c->wbuf);
+	uint32_t gen = c->gen;
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
+	c->gen = gen;
 	w->nconns--;
 }
 
@@ -141,6 +166,11 @@ static int conn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 {
 	tcp_conn *c = &w->conns[i];
+	struct sockaddr_storage peer;
+	socklen_t peerlen = sizeof peer;
+	bool allowed = false;
+	if (v->res && getpeername(c->fd, (struct sockaddr *)&peer, &peerlen) == 0)
+		allowed = config_allowed(&v->cfg, (const struct sockaddr *)&peer);
 	for (int budget = 0; budget < 64 && c->fd >= 0 && c->wlen == c->woff; budget++) {
 		size_t need = c->rlen < 2 ? 2 : 2 + (size_t)tern_get_u16(c->rbuf);
 		if (c->rcap < need) {
@@ -169,7 +199,12 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		}
 		if (c->rlen < 2 + flen)
 			continue;
-		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, true);
+		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now};
+		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
+		if (ctx.forward)
+			park(w, v, &ctx, c->rbuf + 2, flen, 0, &peer, peerlen, (int)i, now);
+		if (ctx.prefetch)
+			prefetch(w, v, &ctx, now);
 		c->rlen = 0;
 		c->last_ms = now;
 		if (olen) {
@@ -218,6 +253,7 @@ static void tcp_accept(worker *w, int lfd, uint64_t now)
 		tcp_conn *c = &w->conns[slot];
 		c->fd = fd;
 		c->last_ms = now;
+		c->gen = ++w->next_gen;
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CONN, slot)};
 		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 			close(fd);
@@ -235,6 +271,377 @@ static void sweep(worker *w, const config *cfg, uint64_t now)
 			conn_close(w, i);
 }
 
+/* ---- forwarding ---- */
+
+static void deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_result *fr, uint64_t now)
+{
+	bool tcp = wt->tcp_slot >= 0;
+	uint8_t *out = w->tcp_out + 2;
+	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr};
+	size_t len = query_respond(v, wt->pkt, wt->len, out, sizeof w->tcp_out - 2, &ctx);
+	if (ctx.forward) /* the chain moved on to another missing name: give up */
+		len = query_error(wt->pkt, wt->len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, tcp);
+	if (!len)
+		return;
+	if (!tcp) {
+		ssize_t r = sendto(w->udp_fds[wt->listener], out, len, MSG_DONTWAIT, (const struct sockaddr *)&wt->addr,
+		                   wt->addrlen);
+		(void)r;
+		return;
+	}
+	tern_put_u16(w->tcp_out, (uint16_t)len);
+	if (wt->worker == w->id) {
+		tcp_conn *c = &w->conns[wt->tcp_slot];
+		if (c->fd >= 0 && c->gen == wt->tcp_gen)
+			conn_send(w, (unsigned)wt->tcp_slot, w->tcp_out, len + 2);
+		return;
+	}
+	worker *to = &w->srv->workers[wt->worker];
+	mail *m = malloc(sizeof *m + len + 2);
+	if (!m)
+		return;
+	m->next = NULL;
+	m->slot = (unsigned)wt->tcp_slot;
+	m->gen = wt->tcp_gen;
+	m->len = len + 2;
+	memcpy(m->data, w->tcp_out, len + 2);
+	pthread_mutex_lock(&to->mail_lock);
+	*to->mail_tail = m;
+	to->mail_tail = &m->next;
+	pthread_mutex_unlock(&to->mail_lock);
+	worker_wake(to);
+}
+
+static void read_mail(worker *w)
+{
+	pthread_mutex_lock(&w->mail_lock);
+	mail *m = w->mail_head;
+	w->mail_head = NULL;
+	w->mail_tail = &w->mail_head;
+	pthread_mutex_unlock(&w->mail_lock);
+	while (m) {
+		mail *next = m->next;
+		tcp_conn *c = &w->conns[m->slot];
+		if (c->fd >= 0 && c->gen == m->gen)
+			conn_send(w, m->slot, m->data, m->len);
+		free(m);
+		m = next;
+	}
+}
+
+/* Completes a pending question: every waiter gets its answer. */
+static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr, uint64_t now)
+{
+	if (u->fd >= 0)
+		close(u->fd); /* also leaves the epoll set */
+	u->fd = -1;
+	free(u->tbuf);
+	u->tbuf = NULL;
+	resolver *res = v->res;
+	fwd_waiter *wt = fwd_complete(res->table, u->p);
+	u->p = NULL;
+	w->nupqs--;
+	while (wt) {
+		fwd_waiter *next = wt->next;
+		deliver(w, v, wt, fr, now);
+		free(wt);
+		atomic_fetch_sub(&res->waiters, 1);
+		wt = next;
+	}
+}
+
+static void upq_fail(worker *w, const version *v, upq *u, uint64_t now)
+{
+	fwd_result *fr = &w->fr;
+	memset(fr, 0, offsetof(fwd_result, data));
+	memcpy(fr->name, u->name, tern_name_len(u->name));
+	fr->qtype = u->qtype;
+	fr->failed = true;
+	fr->rcode = TERN_R_SERVFAIL;
+	fr->soa_off = 0xffff;
+	upq_finish(w, v, u, fr, now);
+}
+
+static int random_port_socket(int family)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* A source port from the kernel's cryptographic generator, so an
+	 * off-path forger must guess it along with the ID (RFC 5452 4.5). */
+	for (int tries = 0; tries < 16; tries++) {
+		uint16_t r;
+		fwd_random(&r, sizeof r);
+		uint16_t port = (uint16_t)(1024 + r % (65536 - 1024));
+		struct sockaddr_storage sa;
+		memset(&sa, 0, sizeof sa);
+		socklen_t len;
+		if (family == AF_INET) {
+			struct sockaddr_in *v4 = (struct sockaddr_in *)&sa;
+			v4->sin_family = AF_INET;
+			v4->sin_port = htons(port);
+			len = sizeof *v4;
+		} else {
+			struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&sa;
+			v6->sin6_family = AF_INET6;
+			v6->sin6_port = htons(port);
+			len = sizeof *v6;
+		}
+		if (bind(fd, (struct sockaddr *)&sa, len) == 0)
+			return fd;
+	}
+	return fd; /* the kernel picks a (random) port at connect */
+}
+
+/* Sends the question to the next upstream; fails it when none is left or
+ * the time is up. */
+static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
+{
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -1;
+	free(u->tbuf);
+	u->tbuf = NULL;
+	const upstream_set *set = &v->res->sets[u->set];
+	if (now >= u->deadline || !set->n) {
+		upq_fail(w, v, u, now);
+		return;
+	}
+	int up = fwd_pick(set, u->tried);
+	if (up < 0) { /* all tried once: start over with the fastest */
+		u->tried = 0;
+		up = fwd_pick(set, 0);
+	}
+	u->up = up;
+	u->tried |= 1u << up;
+	fwd_random(&u->id, sizeof u->id);
+	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype);
+	const upstream *us = &set->ups[up];
+	u->fd = qlen > 0 ? random_port_socket(us->addr.ss_family) : -1;
+	if (u->fd < 0) {
+		upq_fail(w, v, u, now);
+		return;
+	}
+	u->qlen = (uint16_t)qlen;
+	u->state = UPQ_UDP;
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_UPQ, u - w->upqs)};
+	if (connect(u->fd, (const struct sockaddr *)&us->addr, us->len) ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, u->fd, &ev) || send(u->fd, u->q, u->qlen, MSG_DONTWAIT) < 0) {
+		/* e.g. unreachable: count it as a timeout and go on */
+		fwd_rtt_timeout((upstream *)us);
+		if (now + 1 >= u->deadline)
+			u->deadline = now;
+		upq_try(w, v, u, now);
+		return;
+	}
+	u->sent_ms = now;
+	uint32_t srtt_ms = atomic_load(&us->srtt_us) / 1000;
+	uint64_t t = srtt_ms ? 4 * (uint64_t)srtt_ms : 400;
+	t = t < 100 ? 100 : (t > 1000 ? 1000 : t);
+	u->try_deadline = now + t < u->deadline ? now + t : u->deadline;
+}
+
+static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now)
+{
+	upq *u = NULL;
+	for (unsigned i = 0; i < UPQ_MAX && w->upqs; i++)
+		if (!w->upqs[i].p) {
+			u = &w->upqs[i];
+			break;
+		}
+	fwd_result *fr = &w->fr;
+	if (!u) { /* this worker has too many questions out: SERVFAIL */
+		memset(fr, 0, offsetof(fwd_result, data));
+		memcpy(fr->name, fwd_pending_name(p), tern_name_len(fwd_pending_name(p)));
+		fr->qtype = fwd_pending_type(p);
+		fr->failed = true;
+		fwd_waiter *wt = fwd_complete(v->res->table, p);
+		while (wt) {
+			fwd_waiter *next = wt->next;
+			deliver(w, v, wt, fr, now);
+			free(wt);
+			atomic_fetch_sub(&v->res->waiters, 1);
+			wt = next;
+		}
+		return;
+	}
+	memset(u, 0, offsetof(upq, q));
+	u->fd = -1;
+	u->p = p;
+	memcpy(u->name, fwd_pending_name(p), tern_name_len(fwd_pending_name(p)));
+	u->qtype = fwd_pending_type(p);
+	const upstream_set *set = fwd_set_for(v->res->sets, v->res->nsets, u->name);
+	u->set = (unsigned)(set - v->res->sets);
+	u->deadline = now + v->cfg.forward_timeout_ms;
+	w->nupqs++;
+	upq_try(w, v, u, now);
+}
+
+static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pkt, size_t len, unsigned listener,
+                 const struct sockaddr_storage *addr, socklen_t addrlen, int slot, uint64_t now)
+{
+	resolver *res = v->res;
+	fwd_waiter *wt = NULL;
+	if (atomic_fetch_add(&res->waiters, 1) < res->max_waiters)
+		wt = malloc(sizeof *wt + len);
+	if (wt) {
+		wt->worker = w->id;
+		wt->tcp_slot = slot;
+		wt->tcp_gen = slot >= 0 ? w->conns[slot].gen : 0;
+		wt->listener = listener;
+		memcpy(&wt->addr, addr, addrlen);
+		wt->addrlen = addrlen;
+		wt->len = (uint16_t)len;
+		memcpy(wt->pkt, pkt, len);
+		bool created;
+		fwd_pending *p = fwd_join(res->table, ctx->name, ctx->type, w->id, wt, &created);
+		if (p) {
+			if (created)
+				upq_start(w, v, p, now);
+			return;
+		}
+		free(wt);
+	}
+	/* over the bounds: SERVFAIL rather than growing without limit */
+	atomic_fetch_sub(&res->waiters, 1);
+	uint8_t *out = w->tcp_out + 2;
+	size_t n = query_error(pkt, len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, slot >= 0);
+	if (!n)
+		return;
+	if (slot < 0) {
+		ssize_t r = sendto(w->udp_fds[listener], out, n, MSG_DONTWAIT, (const struct sockaddr *)addr, addrlen);
+		(void)r;
+	} else {
+		tern_put_u16(w->tcp_out, (uint16_t)n);
+		conn_send(w, (unsigned)slot, w->tcp_out, n + 2);
+	}
+}
+
+/* RFC 8767-style prefetch: refresh a popular entry before it expires; the
+ * in-flight table makes it one upstream query per name. */
+static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
+{
+	bool created;
+	fwd_pending *p = fwd_join(v->res->table, ctx->name, ctx->type, w->id, NULL, &created);
+	if (p && created)
+		upq_start(w, v, p, now);
+}
+
+static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	upstream *us = &v->res->sets[u->set].ups[u->up];
+	enum fwd_verdict verdict = fwd_sanitize(pkt, len, u->id, u->name, u->qtype, v->res->cache, now, &w->fr);
+	switch (verdict) {
+	case FWD_IGNORE: /* forged or stray: the real answer may still come */
+		if (u->state == UPQ_UDP)
+			return;
+		/* over TCP there is no other answer coming */
+		__attribute__((fallthrough));
+	case FWD_BAD:
+		fwd_rtt_sample(us, (uint32_t)((now - u->sent_ms) * 1000));
+		upq_try(w, v, u, now);
+		return;
+	case FWD_TRUNC: {
+		if (u->state != UPQ_UDP) {
+			upq_try(w, v, u, now);
+			return;
+		}
+		/* RFC 7766: ask the same upstream again over TCP */
+		close(u->fd);
+		u->fd = socket(us->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = EV(EV_UPQ, u - w->upqs)};
+		if (u->fd < 0 ||
+		    (connect(u->fd, (const struct sockaddr *)&us->addr, us->len) && errno != EINPROGRESS) ||
+		    epoll_ctl(w->epfd, EPOLL_CTL_ADD, u->fd, &ev)) {
+			upq_try(w, v, u, now);
+			return;
+		}
+		u->state = UPQ_TCP_CONNECT;
+		return;
+	}
+	case FWD_OK:
+		fwd_rtt_sample(us, (uint32_t)((now - u->sent_ms) * 1000));
+		upq_finish(w, v, u, &w->fr, now);
+		return;
+	}
+}
+
+static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint64_t now)
+{
+	if (!u->p || u->fd < 0)
+		return;
+	if (u->state == UPQ_UDP) {
+		for (int k = 0; k < 16 && u->p && u->state == UPQ_UDP; k++) {
+			ssize_t r = recv(u->fd, w->ubuf, sizeof w->ubuf, MSG_DONTWAIT);
+			if (r < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+					return;
+				/* ECONNREFUSED: nobody listens there */
+				fwd_rtt_timeout(&v->res->sets[u->set].ups[u->up]);
+				upq_try(w, v, u, now);
+				return;
+			}
+			upq_answer(w, v, u, w->ubuf, (size_t)r, now);
+		}
+		return;
+	}
+	if (u->state == UPQ_TCP_CONNECT) {
+		int err = 0;
+		socklen_t el = sizeof err;
+		getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		uint8_t frame[2 + sizeof u->q];
+		tern_put_u16(frame, u->qlen);
+		memcpy(frame + 2, u->q, u->qlen);
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_UPQ, u - w->upqs)};
+		u->tbuf = malloc(2 + 65535);
+		if (err || !u->tbuf || send(u->fd, frame, 2u + u->qlen, MSG_NOSIGNAL | MSG_DONTWAIT) != 2 + u->qlen ||
+		    epoll_ctl(w->epfd, EPOLL_CTL_MOD, u->fd, &ev)) {
+			upq_try(w, v, u, now);
+			return;
+		}
+		u->tlen = 0;
+		u->state = UPQ_TCP_READ;
+		return;
+	}
+	/* UPQ_TCP_READ */
+	size_t need = u->tlen < 2 ? 2 : 2 + (size_t)tern_get_u16(u->tbuf);
+	ssize_t r = recv(u->fd, u->tbuf + u->tlen, need - u->tlen, MSG_DONTWAIT);
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+		upq_try(w, v, u, now);
+		return;
+	}
+	if (r < 0)
+		return;
+	u->tlen += (size_t)r;
+	if (u->tlen >= 2 && u->tlen == 2 + (size_t)tern_get_u16(u->tbuf))
+		upq_answer(w, v, u, u->tbuf + 2, u->tlen - 2, now);
+	(void)events;
+}
+
+static void upq_timers(worker *w, const version *v, uint64_t now)
+{
+	for (unsigned i = 0; i < UPQ_MAX && w->nupqs; i++) {
+		upq *u = &w->upqs[i];
+		if (!u->p || now < u->try_deadline)
+			continue;
+		fwd_rtt_timeout(&v->res->sets[u->set].ups[u->up]);
+		upq_try(w, v, u, now);
+	}
+}
+
+void worker_cleanup(worker *w)
+{
+	for (unsigned i = 0; w->upqs && i < UPQ_MAX; i++) {
+		upq *u = &w->upqs[i];
+		if (u->fd >= 0 && u->p)
+			close(u->fd);
+		free(u->tbuf);
+	}
+	free(w->upqs);
+	read_mail(w); /* frees what is left (connections are closed) */
+	pthread_mutex_destroy(&w->mail_lock);
+}
+
 void *worker_main(void *arg)
 {
 	worker *w = arg;
@@ -242,7 +649,7 @@ void *worker_main(void *arg)
 	struct epoll_event evs[64];
 	while (!atomic_load(&s->stop)) {
 		atomic_store(&w->quiescent, 0);
-		int n = epoll_wait(w->epfd, evs, 64, 1000);
+		int n = epoll_wait(w->epfd, evs, 64, w->nupqs ? 10 : 1000);
 		atomic_store(&w->quiescent, atomic_load(&s->epoch));
 		const version *v = atomic_load(&s->current);
 		uint64_t now = now_ms();
@@ -250,7 +657,7 @@ void *worker_main(void *arg)
 			uint32_t kind = (uint32_t)(evs[k].data.u64 >> 32), idx = (uint32_t)evs[k].data.u64;
 			switch (kind) {
 			case EV_UDP:
-				udp_ready(w, v, w->udp_fds[idx]);
+				udp_ready(w, v, idx, now);
 				break;
 			case EV_TCP_LISTEN:
 				tcp_accept(w, w->tcp_fds[idx], now);
@@ -265,13 +672,21 @@ void *worker_main(void *arg)
 				else
 					conn_read(w, v, idx, now);
 				break;
+			case EV_UPQ:
+				upq_event(w, v, &w->upqs[idx], evs[k].events, now);
+				break;
 			case EV_WAKE: {
 				uint64_t x;
 				ssize_t r = read(w->wakefd, &x, sizeof x);
 				(void)r;
+				read_mail(w);
 				break;
 			}
 			}
+		}
+		if (w->nupqs && now - w->last_upq_scan_ms >= 5) {
+			upq_timers(w, v, now);
+			w->last_upq_scan_ms = now;
 		}
 		if (now - w->last_sweep_ms >= 250) {
 			sweep(w, &v->cfg, now);

@@ -20,7 +20,39 @@ typedef struct tcp_conn {
 	uint8_t *wbuf; /* responses not yet written */
 	size_t wlen, woff, wcap;
 	uint64_t last_ms; /* last complete query or accept */
+	uint32_t gen;     /* changes each time the slot is reused */
 } tcp_conn;
+
+/* One question this worker asked upstream (it created the pending entry and
+ * completes it). */
+enum { UPQ_UDP, UPQ_TCP_CONNECT, UPQ_TCP_READ };
+typedef struct upq {
+	fwd_pending *p;       /* NULL: the slot is free */
+	int fd;
+	int state;
+	unsigned set;         /* index in resolver->sets */
+	int up;               /* upstream in the set */
+	uint32_t tried;       /* upstreams tried (bits) */
+	uint16_t id;
+	uint16_t qtype;
+	uint64_t sent_ms, try_deadline, deadline;
+	uint8_t name[TERN_NAME_MAX];
+	uint16_t qlen;
+	uint8_t q[300];       /* the query: name <= 255 + header, question, OPT */
+	uint8_t *tbuf;        /* TCP: the answer being read */
+	size_t tlen;
+} upq;
+
+/* A TCP answer for a connection of another worker. */
+typedef struct mail {
+	struct mail *next;
+	unsigned slot;
+	uint32_t gen;
+	size_t len;
+	uint8_t data[];
+} mail;
+
+#define UPQ_MAX 1024 /* upstream questions per worker */
 
 struct worker {
 	server *srv;
@@ -33,6 +65,14 @@ struct worker {
 	tcp_conn *conns;
 	unsigned nconns, maxconns;
 	uint64_t last_sweep_ms;
+	uint32_t next_gen;
+	upq *upqs;
+	unsigned nupqs;
+	uint64_t last_upq_scan_ms;
+	pthread_mutex_t mail_lock;
+	mail *mail_head, **mail_tail;
+	fwd_result fr;
+	uint8_t ubuf[65536]; /* an upstream datagram */
 	/* UDP batch */
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
@@ -46,5 +86,7 @@ struct worker {
 
 void *worker_main(void *arg);
 void worker_wake(worker *w);
+/* Frees what a stopped worker still holds (upstream questions, mail). */
+void worker_cleanup(worker *w);
 
 #endif

@@ -54,6 +54,13 @@ def start_ternd(workdir, zones=None, args=(), host=LOOPBACK, port=None, probe=No
     for origin, path in _write_zones(workdir, zones or {}):
         argv += ["--zone", f"{origin}={path}"]
     argv += list(args)
+    if "--resolv-conf" not in argv:
+        # Never the machine's /etc/resolv.conf: its resolvers are off this
+        # machine, and tests send traffic to loopback only. Tests that want
+        # forwarding pass --forward (or their own --resolv-conf).
+        empty = os.path.join(workdir, "resolv.conf.empty")
+        open(empty, "w").close()
+        argv += ["--resolv-conf", empty]
     log = open(os.path.join(workdir, "ternd.log"), "w")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
     srv = Ternd("ternd", proc, host, port, workdir, log)

@@ -1,0 +1,406 @@
+/* forward.c: see forward.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "resolve/forward.h"
+#include "tern/rr.h"
+
+/* ---- random ---- */
+
+void fwd_random(void *buf, size_t n)
+{
+	uint8_t *p = buf;
+	while (n) {
+		ssize_t r = getrandom(p, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			abort(); /* no cryptographic randomness: refuse to go on unsafely */
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+/* ---- the in-flight table ---- */
+
+#define STRIPES 64
+
+struct fwd_pending {
+	fwd_pending *hnext;
+	uint32_t hash;
+	uint16_t qtype;
+	unsigned owner;
+	fwd_waiter *waiters, **tail;
+	uint8_t name[TERN_NAME_MAX]; /* lower case */
+};
+
+typedef struct stripe {
+	pthread_mutex_t lock;
+	fwd_pending *buckets[256];
+} stripe;
+
+struct fwd_table {
+	stripe s[STRIPES];
+	atomic_uint count;
+	unsigned max;
+};
+
+fwd_table *fwd_table_new(unsigned max_pending)
+{
+	fwd_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	for (int i = 0; i < STRIPES; i++)
+		pthread_mutex_init(&t->s[i].lock, NULL);
+	t->max = max_pending;
+	return t;
+}
+
+void fwd_table_free(fwd_table *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < STRIPES; i++) {
+		for (int b = 0; b < 256; b++) {
+			fwd_pending *p = t->s[i].buckets[b];
+			while (p) {
+				fwd_pending *n = p->hnext;
+				for (fwd_waiter *w = p->waiters, *wn; w; w = wn) {
+					wn = w->next;
+					free(w);
+				}
+				free(p);
+				p = n;
+			}
+		}
+		pthread_mutex_destroy(&t->s[i].lock);
+	}
+	free(t);
+}
+
+fwd_pending *fwd_join(fwd_table *t, const uint8_t *name, uint16_t qtype, unsigned worker, fwd_waiter *w,
+                      bool *created)
+{
+	uint8_t lc[TERN_NAME_MAX];
+	tern_name_lower(lc, name);
+	uint32_t h = tern_name_hash(lc) * 31u + qtype;
+	stripe *s = &t->s[h % STRIPES];
+	fwd_pending **bucket = &s->buckets[(h / STRIPES) % 256];
+	pthread_mutex_lock(&s->lock);
+	fwd_pending *p;
+	for (p = *bucket; p; p = p->hnext)
+		if (p->hash == h && p->qtype == qtype && tern_name_eq(p->name, lc))
+			break;
+	*created = false;
+	if (!p) {
+		if (atomic_load(&t->count) >= t->max || !(p = calloc(1, sizeof *p))) {
+			pthread_mutex_unlock(&s->lock);
+			return NULL;
+		}
+		atomic_fetch_add(&t->count, 1);
+		p->hash = h;
+		p->qtype = qtype;
+		p->owner = worker;
+		memcpy(p->name, lc, tern_name_len(lc));
+		p->tail = &p->waiters;
+		p->hnext = *bucket;
+		*bucket = p;
+		*created = true;
+	}
+	if (w) {
+		w->next = NULL;
+		*p->tail = w;
+		p->tail = &w->next;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return p;
+}
+
+fwd_waiter *fwd_complete(fwd_table *t, fwd_pending *p)
+{
+	stripe *s = &t->s[p->hash % STRIPES];
+	fwd_pending **bucket = &s->buckets[(p->hash / STRIPES) % 256];
+	pthread_mutex_lock(&s->lock);
+	for (fwd_pending **pp = bucket; *pp; pp = &(*pp)->hnext)
+		if (*pp == p) {
+			*pp = p->hnext;
+			break;
+		}
+	fwd_waiter *w = p->waiters;
+	pthread_mutex_unlock(&s->lock);
+	atomic_fetch_sub(&t->count, 1);
+	free(p);
+	return w;
+}
+
+const uint8_t *fwd_pending_name(const fwd_pending *p)
+{
+	return p->name;
+}
+
+uint16_t fwd_pending_type(const fwd_pending *p)
+{
+	return p->qtype;
+}
+
+unsigned fwd_inflight(const fwd_table *t)
+{
+	return atomic_load(&t->count);
+}
+
+/* ---- upstreams ---- */
+
+const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const uint8_t *name)
+{
+	const upstream_set *best = nsets ? &sets[0] : NULL;
+	unsigned best_labels = 0;
+	for (unsigned i = 1; i < nsets; i++) {
+		unsigned l = tern_name_labels(sets[i].zone);
+		if (tern_name_is_sub(name, sets[i].zone) && (best == &sets[0] || l > best_labels)) {
+			best = &sets[i];
+			best_labels = l;
+		}
+	}
+	return best;
+}
+
+int fwd_pick(const upstream_set *s, uint32_t tried)
+{
+	int best = -1;
+	uint32_t best_rtt = UINT32_MAX;
+	unsigned untried = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		if (tried & (1u << i))
+			continue;
+		untried++;
+		uint32_t rtt = atomic_load(&s->ups[i].srtt_us);
+		if (rtt < best_rtt) {
+			best_rtt = rtt;
+			best = (int)i;
+		}
+	}
+	/* Now and then try another one, so a recovered upstream is noticed. */
+	if (untried > 1) {
+		uint8_t r;
+		fwd_random(&r, 1);
+		if (r < 8) {
+			unsigned k = r % untried;
+			for (unsigned i = 0; i < s->n; i++)
+				if (!(tried & (1u << i)) && k-- == 0)
+					return (int)i;
+		}
+	}
+	return best;
+}
+
+void fwd_rtt_sample(upstream *u, uint32_t rtt_us)
+{
+	uint32_t old = atomic_load(&u->srtt_us);
+	atomic_store(&u->srtt_us, old ? (uint32_t)(((uint64_t)old * 7 + rtt_us * 3) / 10) : rtt_us);
+	atomic_store(&u->timeouts, 0);
+}
+
+void fwd_rtt_timeout(upstream *u)
+{
+	uint32_t old = atomic_load(&u->srtt_us);
+	uint32_t n = old < 500000 ? old * 2 + 100000 : 1200000;
+	atomic_store(&u->srtt_us, n);
+	atomic_fetch_add(&u->timeouts, 1);
+}
+
+/* ---- messages ---- */
+
+int fwd_make_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *name, uint16_t qtype)
+{
+	tern_msgw m;
+	tern_msgw_init(&m, buf, cap, cap, id, TERN_F_RD);
+	if (tern_msgw_question(&m, name, qtype, TERN_C_IN))
+		return TERN_ESPACE;
+	if (tern_msgw_opt(&m, TERN_EDNS_SIZE, 0, false, NULL, 0))
+		return TERN_ESPACE;
+	return tern_msgw_finish(&m, 0);
+}
+
+typedef struct prr {
+	tern_rr rr;
+	uint8_t section;
+} prr;
+
+#define MAX_RRS 256
+
+static bool result_add(fwd_result *res, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rd,
+                       size_t rdlen)
+{
+	size_t ol = tern_name_len(owner);
+	if (res->len + ol + 8 + rdlen > sizeof res->data)
+		return false;
+	uint8_t *p = res->data + res->len;
+	memcpy(p, owner, ol);
+	tern_put_u16(p + ol, type);
+	tern_put_u32(p + ol + 2, ttl);
+	tern_put_u16(p + ol + 6, (uint16_t)rdlen);
+	memcpy(p + ol + 8, rd, rdlen);
+	res->len += ol + 8 + rdlen;
+	return true;
+}
+
+int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner)
+{
+	tern_msgw_mark mk = tern_msgw_get_mark(m);
+	size_t off = 0;
+	unsigned i = 0;
+	while (off < r->len) {
+		const uint8_t *o = r->data + off;
+		size_t ol = tern_name_len(o);
+		uint16_t type = tern_get_u16(o + ol);
+		uint32_t ttl = tern_get_u32(o + ol + 2);
+		uint16_t rdlen = tern_get_u16(o + ol + 6);
+		const uint8_t *rd = o + ol + 8;
+		enum tern_section sec = (off == r->soa_off) ? TERN_S_AUTHORITY : TERN_S_ANSWER;
+		const uint8_t *wo = (i == 0 && sec == TERN_S_ANSWER && tern_name_eq(o, r->name)) ? owner : o;
+		if (tern_name_eq(o, r->name))
+			wo = owner;
+		if (tern_msgw_rr(m, sec, wo, type, TERN_C_IN, ttl, rd, rdlen)) {
+			tern_msgw_rollback(m, &mk);
+			m->truncated = true;
+			return TERN_ESPACE;
+		}
+		off += ol + 8 + rdlen;
+		i++;
+	}
+	return 0;
+}
+
+/* Caches the records of rrs[] that are (owner, type) as one RRset, with
+ * the smallest TTL of them, and adds them to the result. */
+static bool take_rrset(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n, const uint8_t *owner,
+                       uint16_t type, cache *c, uint64_t now, fwd_result *res)
+{
+	uint8_t set[16384];
+	size_t setlen = 0;
+	uint16_t count = 0;
+	uint32_t ttl = UINT32_MAX;
+	bool ok = true;
+	for (unsigned i = 0; i < n; i++) {
+		const tern_rr *rr = &rrs[i].rr;
+		if (rrs[i].section != TERN_S_ANSWER || rr->type != type || rr->cls != TERN_C_IN ||
+		    !tern_name_eq(rr->owner, owner))
+			continue;
+		uint8_t rd[TERN_MSG_MAX];
+		size_t rdlen;
+		tern_rd r;
+		tern_rd_init(&r, pkt, len);
+		r.pos = rr->rdata_off;
+		if (tern_rdata_unpack(&r, rr->type, rr->rdlen, rd, sizeof rd, &rdlen))
+			continue; /* a record that does not parse as its type: dropped */
+		if (!result_add(res, owner, type, rr->ttl, rd, rdlen))
+			return false;
+		res->nrr++;
+		if (rr->ttl < ttl)
+			ttl = rr->ttl;
+		if (setlen + 2 + rdlen <= sizeof set) {
+			uint16_t l = (uint16_t)rdlen;
+			memcpy(set + setlen, &l, 2);
+			memcpy(set + setlen + 2, rd, rdlen);
+			setlen += 2 + rdlen;
+			count++;
+		} else {
+			ok = false; /* too big to cache; still answered */
+		}
+	}
+	if (count && ok && type != TERN_T_ANY)
+		(void)cache_put_rrset(c, owner, type, ttl > 0x7fffffff ? 0 : ttl, count, set, setlen, now);
+	return count > 0;
+}
+
+enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
+                              cache *c, uint64_t now_ms, fwd_result *res)
+{
+	tern_msg_iter it;
+	tern_rr q;
+	if (tern_msg_iter_init(&it, pkt, len) || it.hdr.id != id || !(it.hdr.flags & TERN_F_QR) ||
+	    TERN_OPCODE(it.hdr.flags) != TERN_OP_QUERY || it.hdr.count[TERN_S_QUESTION] != 1)
+		return FWD_IGNORE;
+	if (tern_msg_next(&it, &q) != 1 || q.type != qtype || q.cls != TERN_C_IN || !tern_name_eq(q.owner, name))
+		return FWD_IGNORE;
+	if (it.hdr.flags & TERN_F_TC)
+		return FWD_TRUNC;
+	unsigned rcode = TERN_RCODE(it.hdr.flags);
+	if (rcode != TERN_R_NOERROR && rcode != TERN_R_NXDOMAIN)
+		return FWD_BAD;
+
+	static _Thread_local prr rrs[MAX_RRS];
+	unsigned n = 0;
+	int r;
+	while ((r = tern_msg_next(&it, &rrs[n].rr)) == 1) {
+		rrs[n].section = (uint8_t)rrs[n].rr.section;
+		if (rrs[n].rr.section == TERN_S_ADDITIONAL)
+			continue; /* never used, never cached */
+		if (++n == MAX_RRS)
+			break;
+	}
+	if (r < 0)
+		return FWD_BAD;
+
+	memset(res, 0, offsetof(fwd_result, data));
+	memcpy(res->name, name, tern_name_len(name));
+	res->qtype = qtype;
+	res->rcode = rcode;
+	res->soa_off = 0xffff;
+
+	/* Follow the chain from the question's name (RFC 1034 3.6.2). */
+	uint8_t cur[TERN_NAME_MAX];
+	memcpy(cur, name, tern_name_len(name));
+	bool final = false;
+	for (int step = 0; step < FWD_MAX_CHAIN; step++) {
+		if (take_rrset(pkt, len, rrs, n, cur, qtype, c, now_ms, res)) {
+			final = true;
+			break;
+		}
+		if (qtype == TERN_T_CNAME)
+			break;
+		size_t before = res->len;
+		if (!take_rrset(pkt, len, rrs, n, cur, TERN_T_CNAME, c, now_ms, res))
+			break;
+		/* the target of the (first) CNAME just added */
+		const uint8_t *o = res->data + before;
+		size_t ol = tern_name_len(o);
+		const uint8_t *target = o + ol + 8;
+		memcpy(cur, target, tern_name_len(target));
+	}
+	if (final) {
+		res->rcode = TERN_R_NOERROR;
+		return FWD_OK;
+	}
+	/* A negative answer for the last name of the chain: the SOA from the
+	 * authority section whose zone contains it (RFC 2308 2.1, 2.2). */
+	for (unsigned i = 0; i < n; i++) {
+		const tern_rr *rr = &rrs[i].rr;
+		if (rrs[i].section != TERN_S_AUTHORITY || rr->type != TERN_T_SOA || !tern_name_is_sub(cur, rr->owner))
+			continue;
+		uint8_t rd[1024];
+		size_t rdlen;
+		tern_rd rdr;
+		tern_rd_init(&rdr, pkt, len);
+		rdr.pos = rr->rdata_off;
+		if (tern_rdata_unpack(&rdr, TERN_T_SOA, rr->rdlen, rd, sizeof rd, &rdlen) || rdlen < 20)
+			break;
+		uint32_t minimum = tern_get_u32(rd + rdlen - 4);
+		/* RFC 2308 5: the negative TTL is min(SOA TTL, SOA MINIMUM),
+		 * whatever TTL the upstream put on the SOA. */
+		uint32_t neg = rr->ttl < minimum ? rr->ttl : minimum;
+		res->soa_off = (uint16_t)res->len;
+		if (!result_add(res, rr->owner, TERN_T_SOA, neg, rd, rdlen)) {
+			res->soa_off = 0xffff;
+			break;
+		}
+		res->soa_ttl = neg;
+		(void)cache_put_negative(c, cur, rcode == TERN_R_NXDOMAIN ? CACHE_NXDOMAIN : qtype, neg, rr->owner, rd,
+		                         (uint16_t)rdlen, now_ms);
+		break;
+	}
+	return FWD_OK;
+}

@@ -1,0 +1,130 @@
+/* forward.h: forwarding to upstream resolvers.
+ *
+ *  - upstreams: addresses with a smoothed RTT; the fastest healthy one not
+ *    yet tried for a query is picked (fwd_pick);
+ *  - the in-flight table, shared by all workers and striped: identical
+ *    questions (name, type) asked while one is outstanding join it as
+ *    waiters, and one upstream answer completes every one of them;
+ *  - the sanitizer (fwd_sanitize): checks that an upstream answer matches
+ *    the question, keeps only the records of the question's name and the
+ *    CNAME chain from it, puts them in the cache, and returns them as a
+ *    fwd_result for the waiting clients.
+ *
+ * Sockets, timers and the clients themselves belong to the workers
+ * (src/server/worker.c); this module knows nothing of them but the opaque
+ * waiter records it keeps. */
+#ifndef TERN_RESOLVE_FORWARD_H
+#define TERN_RESOLVE_FORWARD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "resolve/cache.h"
+#include "tern/msg.h"
+
+#define FWD_MAX_UPSTREAMS 16
+#define FWD_MAX_CHAIN 16
+#define FWD_RESULT_MAX 8192 /* sanitized data kept for one answer */
+
+typedef struct upstream {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	char text[64];
+	_Atomic uint32_t srtt_us;  /* smoothed round-trip time */
+	_Atomic uint32_t timeouts; /* consecutive */
+} upstream;
+
+typedef struct upstream_set {
+	uint8_t zone[TERN_NAME_MAX]; /* "." for the default set */
+	upstream ups[FWD_MAX_UPSTREAMS];
+	unsigned n;
+} upstream_set;
+
+/* What an upstream said, sanitized: the chain from the question's name, or
+ * a negative answer, or a failure. Records are in uncompressed form. */
+typedef struct fwd_result {
+	uint8_t name[TERN_NAME_MAX]; /* the question it answers */
+	uint16_t qtype;
+	unsigned rcode;              /* NOERROR, NXDOMAIN, or SERVFAIL (failed) */
+	bool failed;                 /* no usable answer: serve stale or SERVFAIL */
+	uint16_t nrr;                /* answer records */
+	uint16_t soa_off;            /* offset of the SOA record in data, or 0xffff */
+	uint32_t soa_ttl;
+	size_t len;
+	/* records: owner (wire), u16 type, u32 ttl, u16 rdlen, rdata */
+	uint8_t data[FWD_RESULT_MAX];
+} fwd_result;
+
+/* Appends a result's records to m (answer, then the SOA in authority),
+ * with the answer's first owner written as `owner` (the client's case).
+ * Returns 0 or TERN_ESPACE (m then marked truncated). */
+int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner);
+
+/* ---- the in-flight table ---- */
+
+typedef struct fwd_waiter {
+	struct fwd_waiter *next;
+	unsigned worker;        /* who received the query */
+	int tcp_slot;           /* -1 for UDP */
+	uint32_t tcp_gen;       /* the connection's generation, to spot reuse */
+	unsigned listener;      /* which listen address it came to (UDP) */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	uint16_t len;
+	uint8_t pkt[];          /* the client's query, to answer it again */
+} fwd_waiter;
+
+typedef struct fwd_pending fwd_pending;
+
+typedef struct fwd_table fwd_table;
+
+fwd_table *fwd_table_new(unsigned max_pending);
+void fwd_table_free(fwd_table *t);
+
+/* Joins the question (name, qtype), adding w to its waiters. Returns the
+ * pending entry: *created tells whether the caller made it (and must now
+ * send the upstream query and later complete it). Returns NULL when the
+ * table is full (answer SERVFAIL). w may be NULL (a prefetch: no client). */
+fwd_pending *fwd_join(fwd_table *t, const uint8_t *name, uint16_t qtype, unsigned worker, fwd_waiter *w,
+                      bool *created);
+/* Removes the entry and hands over its waiters (the caller frees them). */
+fwd_waiter *fwd_complete(fwd_table *t, fwd_pending *p);
+/* Name and type of a pending question. */
+const uint8_t *fwd_pending_name(const fwd_pending *p);
+uint16_t fwd_pending_type(const fwd_pending *p);
+unsigned fwd_inflight(const fwd_table *t);
+
+/* ---- upstreams ---- */
+
+/* The upstream set for a name: the most specific forward-zone, else the
+ * default set (sets[0]). */
+const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const uint8_t *name);
+/* The fastest upstream of s not in tried (a bit per index); -1 if none. */
+int fwd_pick(const upstream_set *s, uint32_t tried);
+void fwd_rtt_sample(upstream *u, uint32_t rtt_us);
+void fwd_rtt_timeout(upstream *u);
+
+/* ---- messages ---- */
+
+/* Writes the query to send upstream: id, RD=1, EDNS 1232 (RFC 6891). */
+int fwd_make_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *name, uint16_t qtype);
+
+enum fwd_verdict {
+	FWD_IGNORE,   /* not an answer to our question (forged or garbage): keep waiting */
+	FWD_TRUNC,    /* TC=1: ask again over TCP */
+	FWD_BAD,      /* an error rcode or an unusable answer: try another upstream */
+	FWD_OK,       /* res holds the sanitized answer, and the cache has it */
+};
+
+/* Checks an upstream answer against (id, name, qtype), sanitizes it into
+ * res and stores what may be cached. now_ms is the cache's clock. */
+enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
+                              cache *c, uint64_t now_ms, fwd_result *res);
+
+/* Random bytes from the kernel's cryptographic generator (getrandom). */
+void fwd_random(void *buf, size_t n);
+
+#endif
