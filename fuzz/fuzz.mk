@@ -70,6 +70,6 @@ $(REPLAY_DIR)/replay-%: $(REPLAY_DIR)/replay-%.o $(BUILD)/obj/fuzz/fuzz_%.o $(BU
 	$(patsubst %,$(FUZZ_DIR)/obj/fuzz/fuzz_%.o,$(FUZZ_HARNESSES))
 
 fuzz-replay: $(REPLAY_BINS)
-	@set -e; for h in $(FUZZ_HARNESSES); do $(REPLAY_DIR)/replay-$$h fuzz/corpus/$$h; done
+	@rc=0; for h in $(FUZZ_HARNESSES); do $(REPLAY_DIR)/replay-$$h fuzz/corpus/$$h || rc=1; done; exit $$rc
 
 -include $(shell find $(FUZZ_DIR)/obj $(REPLAY_DIR) -name '*.d' 2>/dev/null)
