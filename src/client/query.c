@@ -316,6 +316,7 @@ int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
 	rc = exchange_udp(c, q, msgs);
 	if (rc != 0 || q->o.ignore_tc || !(tern_get_u16(c->reply.pkt + 2) & TERN_F_TC))
 		return rc;
-	fprintf(msgs, ";; Truncated, retrying in TCP mode.\n");
+	if (!q->o.short_out && !q->o.json && (q->o.show & CLI_SHOW_COMMENTS))
+		fprintf(msgs, ";; Truncated, retrying in TCP mode.\n"); /* a comment to dig */
 	return exchange_tcp(c, q, msgs);
 }

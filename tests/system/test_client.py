@@ -536,6 +536,12 @@ def test_truncation_from_knot(knot):
     assert r.returncode == 0
     assert "Truncated, retrying in TCP mode." in r.stdout and "(TCP)" in r.stdout
     assert len(sections(r.stdout)["ANSWER"]) == 40
+    for quiet in (["+short"], ["+noall", "+answer"], ["+json"]):
+        r = run(at(knot) + ["big.example.com", "TXT"] + quiet)
+        d = subprocess.run(["dig"] + at(knot) + ["big.example.com", "TXT"] + quiet, capture_output=True, text=True)
+        assert "Truncated" not in r.stdout + r.stderr and r.returncode == 0, quiet
+        if quiet != ["+json"]:
+            assert r.stdout == d.stdout
     r = run(at(knot) + ["big.example.com", "TXT", "+ignore"])
     assert "Truncated" not in r.stdout and re.search(r"^;; flags: qr aa tc rd;", r.stdout, re.M)
     assert len(sections(r.stdout).get("ANSWER", ())) < 40 and "(UDP)" in r.stdout
