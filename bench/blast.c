@@ -59,7 +59,7 @@ static struct {
     bool rd;
 } opt = {
     .duration = 10, .threads = 1, .sockets = 4, .window = 0, .batch = 32,
-    .timeout_ms = 500, .edns = true, .rd = true,
+    .timeout_ms = 0, .edns = true, .rd = true,
 };
 
 /* ---- the query set: every query prebuilt in wire form ---- */
@@ -638,9 +638,9 @@ static void usage(FILE *f)
         "  -r QPS       offered rate, all threads together (default 0: as fast as answered)\n"
         "  -T THREADS   sender threads, each with its own sockets (default 1)\n"
         "  -c SOCKETS   sockets (UDP) or connections (TCP) per thread (default 4)\n"
-        "  -w WINDOW    queries outstanding per socket (default 64; with -r 4096)\n"
+        "  -w WINDOW    queries outstanding per socket (default 32; with -r 4096)\n"
         "  -b BATCH     datagrams per sendmmsg/recvmmsg (default 32, max %d)\n"
-        "  -t MS        a query unanswered after MS ms is lost (default 500)\n"
+        "  -t MS        a query unanswered after MS ms is lost (default 100; with -r 500)\n"
         "  --tcp        TCP, connections kept open, queries pipelined\n"
         "  --no-edns    no OPT record (default: EDNS0, 1232 bytes)\n"
         "  --no-rd      RD=0 (default RD=1)\n"
@@ -686,12 +686,17 @@ int main(int argc, char **argv)
     }
     if (!opt.file || port <= 0 || port > 65535 || opt.duration <= 0 || opt.threads < 1 ||
         opt.threads > 64 || opt.sockets < 1 || opt.sockets > MAXSOCK || opt.batch < 1 ||
-        opt.batch > BATCH_MAX || opt.timeout_ms < 1 || opt.rate < 0) {
+        opt.batch > BATCH_MAX || opt.timeout_ms < 0 || opt.rate < 0) {
         usage(stderr);
         return 2;
     }
+    /* closed loop: 4 x 32 outstanding keeps a server's 64-datagram batches
+     * full without overflowing its default socket buffer (about 200
+     * datagrams); a lost query holds its slot only briefly */
     if (opt.window == 0)
-        opt.window = opt.rate > 0 ? 4096 : 64;
+        opt.window = opt.rate > 0 ? 4096 : 32;
+    if (opt.timeout_ms == 0)
+        opt.timeout_ms = opt.rate > 0 ? 500 : 100;
     if (opt.window < 1 || opt.window > 32768) {
         fprintf(stderr, "blast: window must be 1..32768\n");
         return 2;
