@@ -93,7 +93,7 @@ static int plus_option(struct cli_opts *o, const char *arg)
 {
 	const char *s = arg + 1;
 	bool on = true;
-	if (strncmp(s, "no", 2) == 0 && strcmp(s, "nsid") != 0) {
+	if (strncmp(s, "no", 2) == 0) {
 		on = false;
 		s += 2;
 	}

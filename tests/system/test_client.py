@@ -867,6 +867,12 @@ def test_interactive_loop_default_type_and_quit(knot):
     assert "Unknown record type 'BOGUS'" in r.stdout and r.returncode == 0
     r = run(at(knot), input="")
     assert r.returncode == 0 and r.stdout == "Enter hostname: \n"
+    # the type (and class) may follow the name on one line: no second prompt
+    r = run(at(knot) + ["+short"], input="example.com MX\ntxt.example.com\nTXT IN\nexample.com  aaaa in\n")
+    assert r.stdout.count("Record type: ") == 1 and r.returncode == 0
+    assert "10 mail.example.com." in r.stdout and '"hello world"' in r.stdout and "2001:db8::1" in r.stdout
+    r = run(at(knot), input="example.com NOSUCH\n")
+    assert "Unknown record type 'NOSUCH'" in r.stdout
 
 
 def _read_until(fd, pattern, timeout=10):
