@@ -425,8 +425,9 @@ def burst(srv, names, qtype="A", timeout=6.0, source=LOOPBACK):
 
 
 def flood(srv, names, qtype="A", window=100, timeout=1.0):
-    """Asks every name once over one UDP socket, keeping `window` queries
-    outstanding. Returns {rcode: count} (None for unanswered)."""
+    """Asks every name once over one UDP socket (EDNS, 1232 bytes), keeping
+    `window` queries outstanding. Returns {rcode: count} (None for
+    unanswered; "tc" counts truncated answers besides)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     s.setblocking(False)
@@ -449,7 +450,7 @@ def flood(srv, names, qtype="A", window=100, timeout=1.0):
                     break
                 qid = ids[nexti % 65536]
                 nexti += 1
-                q = dns.message.make_query(name, qtype, id=qid)
+                q = dns.message.make_query(name, qtype, id=qid, use_edns=0, payload=1232)
                 s.sendto(q.to_wire(), (srv.host, srv.port))
                 outstanding[qid] = time.monotonic()
             if not outstanding:
@@ -472,6 +473,8 @@ def flood(srv, names, qtype="A", window=100, timeout=1.0):
                     del outstanding[qid]
                     rc = wire[3] & 0xF
                     out[rc] = out.get(rc, 0) + 1
+                    if wire[2] & 0x02:
+                        out["tc"] = out.get("tc", 0) + 1
         return out
     finally:
         sel.close()

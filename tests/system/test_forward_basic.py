@@ -12,7 +12,7 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
-from fwd_helpers import (NOERROR, NXDOMAIN, REFUSED, UP_ZONE, Records, chain, fwd, is_aa, is_ra,  # noqa: F401
+from fwd_helpers import (NOERROR, NXDOMAIN, REFUSED, UP_RECORDS, UP_ZONE, Records, chain, fwd, is_aa, is_ra,  # noqa: F401
                          query, rdatas, ttls)
 from conftest import raw_udp, zone_text
 
@@ -156,7 +156,7 @@ def test_unrelated_answer_records_dropped_and_not_cached(fwd):  # noqa: F811
 
 def test_served_zone_answered_not_forwarded(fwd):  # noqa: F811
     """Served zones come before the cache and the upstreams."""
-    up = fwd.upstream(Records("www.example.com. 300 IN A 6.6.6.6\nnx.example.com. 300 IN A 6.6.6.6"))
+    up = fwd.upstream(Records(UP_RECORDS + "www.example.com. 300 IN A 6.6.6.6\nnx.example.com. 300 IN A 6.6.6.6"))
     srv = fwd.ternd([up], zones={"example.com": zone_text("example.com")})
     r = query(srv, "www.example.com")
     assert r.rcode() == NOERROR and is_aa(r) and rdatas(r) == ["192.0.2.80"]

@@ -7,6 +7,8 @@ zones included), and the forwarding-loop check.
 Time bounds are generous: the issue promises SERVFAIL within 3 s
 (forward-timeout 2500 ms); a failover is allowed up to 2 s (a first
 per-try timeout of 400 ms)."""
+import os
+
 import dns.flags
 import dns.message
 import dns.rcode
@@ -83,6 +85,37 @@ def test_servfail_within_3s_when_all_fail(fwd, kinds):  # noqa: F811
     # still serving local data at once
     r, dt = timed(query, srv, "printer.lan")
     assert rdatas(r) == ["192.0.2.9"] and dt < 0.5
+
+
+def _cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _udp_noports():
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(dict(zip(rows[0][1:], rows[1][1:]))["NoPorts"])
+
+
+@pytest.mark.xfail(strict=True, reason="bug: every ECONNREFUSED is retried at once (worker.c upq_event -> "
+                   "upq_try starts over when all were tried): one client query sends ~100,000 datagrams "
+                   "to a dead upstream in 2.5 s and burns ~1 s of CPU")
+def test_dead_upstream_not_hammered(fwd):  # noqa: F811
+    """One question, the only upstream dead (ECONNREFUSED): ternd must not
+    resend to it in a tight loop until forward-timeout. Measured: ternd's
+    own CPU time over the query (per process, so other work on the machine
+    does not count) must stay under 0.3 s; a retry per per-try timeout
+    (>= 100 ms) costs next to nothing. The machine-wide count of UDP
+    datagrams to closed ports (/proc/net/snmp NoPorts) is reported too
+    (seen: ~100,000 for this one query)."""
+    srv = fwd.ternd([dead_addr()], threads=1)
+    c0, n0 = _cpu_seconds(srv.pid), _udp_noports()
+    r, dt = timed(query, srv, "www.up.test", timeout=8)
+    cpu, noports = _cpu_seconds(srv.pid) - c0, _udp_noports() - n0
+    assert r.rcode() == SERVFAIL and dt < 3.0
+    assert cpu < 0.3, f"ternd used {cpu:.2f} s of CPU in {dt:.2f} s; {noports} datagrams hit closed ports"
 
 
 def test_forward_timeout_configurable(fwd):  # noqa: F811
