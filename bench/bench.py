@@ -643,7 +643,8 @@ def table(results):
         for r in sorted(rs, key=lambda r: (r["layout"], order.get(r["server"], 9))):
             of_bare = f"{r['of_bare'] * 100:.0f} %" if "of_bare" in r else "-"
             ratio = f"{r['ternd_over_best_anchor']:.2f}" if "ternd_over_best_anchor" in r else ""
-            lines.append(f"| {r['layout']} | {r['server']} | {fmt_k(r['qps_median'])} | "
+            bound = " (gen-bound)" if r["gen_cpu_max"] >= 0.9 else ""
+            lines.append(f"| {r['layout']} | {r['server']} | {fmt_k(r['qps_median'])}{bound} | "
                          f"{fmt_k(r['qps_min'])}-{fmt_k(r['qps_max'])} | {of_bare} | {ratio} | "
                          f"{r['server_cpu_median']:.2f} | {r['gen_cpu_max']:.2f} | "
                          f"{r['lost_total']} of {r['answered_total'] + r['lost_total']} |")
@@ -757,7 +758,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--duration", type=float, default=10)
     ap.add_argument("--servers", default="bare,ternd,nsd,knot")
-    ap.add_argument("--layouts", default="pinned,unpinned-1,unpinned-2")
+    ap.add_argument("--layouts", default="pinned,unpinned-1,unpinned-2",
+                    help="pinned, unpinned-1, unpinned-2 (comma list; none: skip the throughput part)")
     ap.add_argument("--query", default="mixed", help="query file kind for the main figures")
     ap.add_argument("--load-sizes", default=None, help="comma list of zone sizes for load/memory "
                     "(default: --names and 1000000)")
@@ -787,7 +789,7 @@ def main():
             results["notes"].append(f"{s} skipped: {NEEDS[s]} not installed")
             continue
         servers.append(s)
-    layouts = a.layouts.split(",")
+    layouts = [x for x in a.layouts.split(",") if x and x != "none"]
     sizes = [int(x) for x in a.load_sizes.split(",")] if a.load_sizes else sorted({a.names, 1000000})
     try:
         cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
@@ -843,6 +845,11 @@ def main():
     with open(os.path.join(cfg.out, "table.md"), "w") as f:
         f.write(head + text)
     with open(os.path.join(cfg.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    hist = os.path.join(cfg.out, "history")      # every run kept, by date
+    os.makedirs(hist, exist_ok=True)
+    stamp = results["meta"]["date"].replace(":", "").replace("+0000", "Z")
+    with open(os.path.join(hist, f"{stamp}-{a.mode}.json"), "w") as f:
         json.dump(results, f, indent=1)
     print(head + text)
     print(f"raw results: {os.path.relpath(os.path.join(cfg.out, 'results.json'))}")
