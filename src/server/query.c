@@ -79,8 +79,7 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 			*rcode = TERN_R_NOERROR;
 			return CHAIN_DONE;
 		}
-		cache_get(c, name, CACHE_NXDOMAIN, ctx->now_ms, stale, m, owner, &h);
-		if (h.kind == CACHE_NXDOMAIN_HIT) {
+		if (h.kind == CACHE_NXDOMAIN_HIT) { /* the lookup also finds the name's NXDOMAIN */
 			*rcode = TERN_R_NXDOMAIN;
 			return CHAIN_DONE;
 		}

@@ -32,6 +32,16 @@ static int open_socket(const cfg_listen *l, int type)
 		goto fail;
 	if (l->addr.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one))
 		goto fail;
+	if (type == SOCK_DGRAM) {
+		/* Room for bursts: the kernel default (~200 KB) drops queries
+		 * and answers when a burst meets a busy worker. FORCE passes the
+		 * sysctl cap when we may (root); else the capped size is used. */
+		int size = 4 << 20;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size))
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size))
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+	}
 	if (bind(fd, (const struct sockaddr *)&l->addr, l->len))
 		goto fail;
 	if (type == SOCK_STREAM && listen(fd, 1024))
