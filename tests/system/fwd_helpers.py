@@ -176,7 +176,7 @@ class Upstream:
       tc_udp   over UDP reply TC=1 with empty sections; TCP gets the answer
     Every query is recorded in .log as dict(name, type, id, transport, peer)."""
 
-    def __init__(self, records=None, answer=None, delay=0.0, silent=False, tc_udp=False, port=None):
+    def __init__(self, records=None, answer=None, delay=0.0, silent=False, tc_udp=False, port=None, host=LOOPBACK):
         self.records = records if records is not None else Records()
         self.answer = answer
         self.delay = delay
@@ -184,9 +184,9 @@ class Upstream:
         self.tc_udp = tc_udp
         self.log = []
         self._lock = threading.Lock()
-        self.server = ScriptedServer(self._handle, port=port)
+        self.server = ScriptedServer(self._handle, host=host, port=port)
         self.host, self.port = self.server.host, self.server.port
-        self.addr = f"{self.host}:{self.port}"
+        self.addr = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
         self.stopped = False
 
     def _handle(self, wire, transport, peer, sock):
@@ -212,7 +212,8 @@ class Upstream:
             out = self.answer(q, transport, peer, sock)
         else:
             out = [self.records.respond(q)]
-        return [m if isinstance(m, bytes) else m.to_wire() for m in out or []]
+        size = 65535 if transport == "tcp" else 0  # 0: the query's EDNS size
+        return [m if isinstance(m, bytes) else m.to_wire(max_size=size) for m in out or []]
 
     def count(self, name=None, qtype=None, transport=None):
         """Queries seen (for name, of qtype, over transport, each if given)."""
