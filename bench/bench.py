@@ -226,7 +226,7 @@ def start_ternd(cfg, wd, pin, threads, zone):
 
 def start_nsd(cfg, wd, pin, threads, zone):
     port = free_port()
-    wd = os.path.join(wd, "nsd")
+    wd = os.path.abspath(os.path.join(wd, "nsd"))
     os.makedirs(wd, exist_ok=True)
     conf = [
         "server:",
@@ -260,7 +260,7 @@ def start_nsd(cfg, wd, pin, threads, zone):
 
 def start_knot(cfg, wd, pin, threads, zone):
     port = free_port()
-    wd = os.path.join(wd, "knot")
+    wd = os.path.abspath(os.path.join(wd, "knot"))
     shutil.rmtree(wd, ignore_errors=True)
     os.makedirs(wd, exist_ok=True)
     conf = [
@@ -301,7 +301,7 @@ def start_ternd_fwd(cfg, wd, pin, threads, upstream, ready_timeout=120):
 
 def start_unbound(cfg, wd, pin, threads, upstream, ready_timeout=120):
     port = free_port()
-    wd = os.path.join(wd, "unbound")
+    wd = os.path.abspath(os.path.join(wd, "unbound"))
     os.makedirs(wd, exist_ok=True)
     conf = [
         "server:",
