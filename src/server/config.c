@@ -172,6 +172,8 @@ void config_free(config *c)
 	free(c->forward);
 	free(c->acl);
 	free(c->resolv_conf);
+	free(c->user);
+	free(c->chroot);
 	free_strs(c->local_data, c->nlocal_data);
 	free_strs(c->local_files, c->nlocal_files);
 	free_strs(c->hosts_files, c->nhosts_files);
@@ -482,6 +484,12 @@ int config_load(config *c, const char *path)
 					if (config_add_forward(c, val, eq + 1, where))
 						errors++;
 				}
+			} else if (!strcmp(key, "user")) {
+				free(c->user);
+				c->user = strdup(val);
+			} else if (!strcmp(key, "chroot")) {
+				free(c->chroot);
+				c->chroot = strdup(val);
 			} else if (!strcmp(key, "resolv-conf")) {
 				char *p2 = resolve_path(path, val);
 				free(c->resolv_conf);

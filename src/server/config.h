@@ -61,6 +61,8 @@ typedef struct config {
 	size_t nforward;
 	bool no_forward;         /* forward: none */
 	char *resolv_conf;       /* where to find upstreams when none are given */
+	char *user;              /* drop to this user after binding (least privilege) */
+	char *chroot;            /* chroot here after binding; files must lie inside */
 	cfg_acl *acl;            /* who may use forwarding and the cache */
 	size_t nacl;
 	char **local_data;       /* zone-file lines: local records */

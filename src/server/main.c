@@ -4,6 +4,10 @@
  * old one keeps serving), SIGINT and SIGTERM stop. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +44,9 @@ typedef struct args {
 	const char **local;
 	size_t nlocal;
 	const char *resolv_conf;
+	const char *user;
+	const char *chroot;
+	const char *jail; /* set once chrooted: the prefix to strip from paths */
 	unsigned threads;
 	int check;
 	int verbose;
@@ -69,6 +76,8 @@ static void usage(FILE *f)
 	        "  --local 'RR'         a local record, e.g. 'printer.lan. A 192.168.1.9' (repeatable)\n"
 	        "  --resolv-conf FILE   where to find upstreams when none are given (/etc/resolv.conf)\n"
 	        "  --threads N          worker threads (default: one per CPU)\n"
+	        "  --user NAME          drop to this user after binding the sockets\n"
+	        "  --chroot DIR         chroot to DIR after binding (files must lie inside it)\n"
 	        "  --check              check the configuration and zones, print every error, exit\n"
 	        "  -v, --verbose        log more (repeat for debug)\n"
 	        "\n"
@@ -96,6 +105,102 @@ static void zone_diag(void *user, bool error, const char *file, unsigned line, c
 		log_msg(error ? LOG_ERR : LOG_WARN, "%s:%u: %s", file, line, msg);
 	else
 		log_msg(error ? LOG_ERR : LOG_WARN, "%s: %s", file, msg);
+}
+
+/* After chroot, the path /jail/x given before it is /x. Paths that do not
+ * start with the jail are already relative to it (those from a config file
+ * inside the jail); after chroot() no path can leave the jail anyway. */
+static int jail_path(const args *a, char **path)
+{
+	if (!a->jail || !*path)
+		return 0;
+	size_t n = strlen(a->jail);
+	if (!strncmp(*path, a->jail, n) && (*path)[n] == '/')
+		memmove(*path, *path + n, strlen(*path + n) + 1);
+	return 0;
+}
+
+static int jail_paths(const args *a, config *c)
+{
+	int errors = 0;
+	for (size_t i = 0; i < c->nzones; i++)
+		errors -= jail_path(a, &c->zones[i].file);
+	for (size_t i = 0; i < c->nlocal_files; i++)
+		errors -= jail_path(a, &c->local_files[i]);
+	for (size_t i = 0; i < c->nhosts_files; i++)
+		errors -= jail_path(a, &c->hosts_files[i]);
+	return errors;
+}
+
+/* Least privilege: chroot and drop to an unprivileged user once the
+ * sockets are bound (port 53 needs root or CAP_NET_BIND_SERVICE only to
+ * bind). Reloads then run as that user, inside the chroot. */
+static int drop_privileges(args *a, const config *c)
+{
+	const char *user = a->user ? a->user : c->user;
+	const char *dir = a->chroot ? a->chroot : c->chroot;
+	struct passwd *pw = NULL;
+	if (user && !(pw = getpwnam(user))) {
+		log_err("--user: no such user '%s'", user);
+		return -1;
+	}
+	uid_t uid = pw ? pw->pw_uid : 0;
+	gid_t gid = pw ? pw->pw_gid : 0;
+	if (dir) {
+		char *real = realpath(dir, NULL);
+		if (!real || chroot(real) || chdir("/")) {
+			log_err("--chroot %s: %s", dir, strerror(errno));
+			free(real);
+			return -1;
+		}
+		a->jail = real; /* freed at exit */
+		if (a->config) {
+			static char cfgpath[4096];
+			snprintf(cfgpath, sizeof cfgpath, "%s", a->config);
+			char *p = cfgpath;
+			if (jail_path(a, &p))
+				return -1;
+			a->config = cfgpath;
+		}
+		log_info("chroot %s", real);
+	}
+	if (pw) {
+		if (setgroups(0, NULL) || setgid(gid) || setuid(uid)) {
+			log_err("cannot drop privileges to %s: %s", user, strerror(errno));
+			return -1;
+		}
+		if (uid != 0 && setuid(0) == 0) {
+			log_err("privileges could be regained after dropping them; stopping");
+			return -1;
+		}
+		log_info("running as user %s (uid %u, gid %u)", user, (unsigned)uid, (unsigned)gid);
+	} else if (geteuid() == 0) {
+		log_warn("running as root: use --user NAME (or 'user:' in the config) to drop privileges after binding");
+	}
+	return 0;
+}
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET, so the
+ * unit can be Type=notify. */
+static void notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return;
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	size_t len = strlen(path);
+	memcpy(sa.sun_path, path, len);
+	if (path[0] == '@')
+		sa.sun_path[0] = 0; /* abstract namespace */
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	ssize_t r = sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
+	                   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	(void)r;
+	close(fd);
 }
 
 /* Builds a complete version from the arguments (and the config file they
@@ -166,6 +271,7 @@ static version *version_build(const args *a)
 		free(v->cfg.resolv_conf);
 		v->cfg.resolv_conf = strdup(a->resolv_conf);
 	}
+	errors += jail_paths(a, &v->cfg);
 	if (local_build(&v->cfg, &v->local))
 		errors++;
 	db_zone **zones = calloc(v->cfg.nzones ? v->cfg.nzones : 1, sizeof *zones);
@@ -346,6 +452,7 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},      {"verbose", no_argument, NULL, 'v'},
 		{"forward", required_argument, NULL, 'f'}, {"forward-zone", required_argument, NULL, 'F'},
 		{"local", required_argument, NULL, 'L'},  {"resolv-conf", required_argument, NULL, 'R'},
+		{"user", required_argument, NULL, 'u'},   {"chroot", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	args a = {0};
@@ -384,6 +491,8 @@ int main(int argc, char **argv)
 				{ rc = 1; goto done; }
 			break;
 		case 'R': a.resolv_conf = optarg; break;
+		case 'u': a.user = optarg; break;
+		case 'C': a.chroot = optarg; break;
 		case 'k': a.check = 1; break;
 		case 'v': a.verbose++; break;
 		case 'h': usage(stdout); rc = 0; goto done;
@@ -396,6 +505,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		{ rc = 2; goto done; }
 	}
+	static char config_abs[4096];
+	if (a.chroot && a.config && realpath(a.config, config_abs))
+		a.config = config_abs; /* relative paths do not survive the chroot */
 	if (!a.config && !a.nlisten && !a.nzones && !a.nlocal) {
 		if (access(TERN_DEFAULT_CONFIG, R_OK) == 0)
 			a.config = TERN_DEFAULT_CONFIG;
@@ -439,6 +551,12 @@ int main(int argc, char **argv)
 		args_free(&a);
 		return 1;
 	}
+	if (drop_privileges(&a, &v->cfg)) {
+		version_free(v);
+		resolver_free(res);
+		args_free(&a);
+		return 1;
+	}
 	if (server_start(&s, v)) {
 		log_err("cannot start workers: %s", strerror(errno));
 		return 1;
@@ -446,6 +564,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < v->cfg.nlisten; i++)
 		log_info("listening on %s (UDP, TCP)", v->cfg.listen[i].text);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
+	notify("READY=1");
 
 	for (;;) {
 		int sig;
@@ -455,11 +574,13 @@ int main(int argc, char **argv)
 			struct timespec t0, t1;
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			log_info("SIGHUP: reloading");
+			notify("RELOADING=1");
 			version *nv = version_build(&a);
 			if (nv)
 				nv->res = res;
 			if (!nv) {
 				log_err("reload failed; the previous configuration and zones keep serving");
+				notify("READY=1");
 				continue;
 			}
 			const version *cur = atomic_load(&s.current);
@@ -469,13 +590,16 @@ int main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,
 			         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+			notify("READY=1");
 			continue;
 		}
 		log_info("signal %d: stopping", sig);
+		notify("STOPPING=1");
 		break;
 	}
 	server_stop(&s);
 	resolver_free(res);
+	free((char *)a.jail);
 	args_free(&a);
 	return 0;
 done:
