@@ -224,12 +224,26 @@ int fwd_make_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *name, u
 	return tern_msgw_finish(&m, 0);
 }
 
+/* A record of the upstream answer, compactly: the owner stays in the
+ * packet (decompressed when compared), so even a 64 KB answer fits. */
 typedef struct prr {
-	tern_rr rr;
+	uint32_t owner_off, rdata_off;
+	uint32_t ttl;
+	uint16_t type, cls, rdlen;
 	uint8_t section;
 } prr;
 
-#define MAX_RRS 256
+#define MAX_RRS 8192 /* more than a 64 KB message can hold */
+
+static bool owner_is(const uint8_t *pkt, size_t len, const prr *p, const uint8_t *name)
+{
+	tern_rd r;
+	uint8_t owner[TERN_NAME_MAX];
+	size_t olen;
+	tern_rd_init(&r, pkt, len);
+	r.pos = p->owner_off;
+	return tern_rd_name(&r, owner, &olen) == 0 && tern_name_eq(owner, name);
+}
 
 static bool result_add(fwd_result *res, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rd,
                        size_t rdlen)
@@ -274,46 +288,43 @@ int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner)
 	return 0;
 }
 
-/* Caches the records of rrs[] that are (owner, type) as one RRset, with
- * the smallest TTL of them, and adds them to the result. */
-static bool take_rrset(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n, const uint8_t *owner,
-                       uint16_t type, cache *c, uint64_t now, fwd_result *res)
+/* Adds the records of rrs[] that are (owner, type) in the answer section to
+ * the result, and caches them as one RRset with the smallest of their TTLs.
+ * Returns the number found, or -1 if the result has no room (the answer
+ * is then unusable: an RRset goes whole or not at all, RFC 2181 5). */
+static int take_rrset(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n, const uint8_t *owner,
+                      uint16_t type, cache *c, uint64_t now, fwd_result *res)
 {
-	uint8_t set[16384];
+	static _Thread_local uint8_t set[TERN_MSG_MAX];
 	size_t setlen = 0;
 	uint16_t count = 0;
 	uint32_t ttl = UINT32_MAX;
-	bool ok = true;
 	for (unsigned i = 0; i < n; i++) {
-		const tern_rr *rr = &rrs[i].rr;
-		if (rrs[i].section != TERN_S_ANSWER || rr->type != type || rr->cls != TERN_C_IN ||
-		    !tern_name_eq(rr->owner, owner))
+		const prr *p = &rrs[i];
+		if (p->section != TERN_S_ANSWER || p->type != type || p->cls != TERN_C_IN ||
+		    !owner_is(pkt, len, p, owner))
 			continue;
 		uint8_t rd[TERN_MSG_MAX];
 		size_t rdlen;
 		tern_rd r;
 		tern_rd_init(&r, pkt, len);
-		r.pos = rr->rdata_off;
-		if (tern_rdata_unpack(&r, rr->type, rr->rdlen, rd, sizeof rd, &rdlen))
+		r.pos = p->rdata_off;
+		if (tern_rdata_unpack(&r, p->type, p->rdlen, rd, sizeof rd, &rdlen))
 			continue; /* a record that does not parse as its type: dropped */
-		if (!result_add(res, owner, type, rr->ttl, rd, rdlen))
-			return false;
+		if (!result_add(res, owner, type, p->ttl, rd, rdlen) || setlen + 2 + rdlen > sizeof set)
+			return -1;
 		res->nrr++;
-		if (rr->ttl < ttl)
-			ttl = rr->ttl;
-		if (setlen + 2 + rdlen <= sizeof set) {
-			uint16_t l = (uint16_t)rdlen;
-			memcpy(set + setlen, &l, 2);
-			memcpy(set + setlen + 2, rd, rdlen);
-			setlen += 2 + rdlen;
-			count++;
-		} else {
-			ok = false; /* too big to cache; still answered */
-		}
+		if (p->ttl < ttl)
+			ttl = p->ttl;
+		uint16_t l = (uint16_t)rdlen;
+		memcpy(set + setlen, &l, 2);
+		memcpy(set + setlen + 2, rd, rdlen);
+		setlen += 2 + rdlen;
+		count++;
 	}
-	if (count && ok && type != TERN_T_ANY)
+	if (count && type != TERN_T_ANY)
 		(void)cache_put_rrset(c, owner, type, ttl > 0x7fffffff ? 0 : ttl, count, set, setlen, now);
-	return count > 0;
+	return count;
 }
 
 enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
@@ -335,12 +346,18 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 	static _Thread_local prr rrs[MAX_RRS];
 	unsigned n = 0;
 	int r;
-	while ((r = tern_msg_next(&it, &rrs[n].rr)) == 1) {
-		rrs[n].section = (uint8_t)rrs[n].rr.section;
-		if (rrs[n].rr.section == TERN_S_ADDITIONAL)
-			continue; /* never used, never cached */
-		if (++n == MAX_RRS)
+	tern_rr rr;
+	for (;;) {
+		size_t owner_off = it.r.pos;
+		if ((r = tern_msg_next(&it, &rr)) != 1)
 			break;
+		if (rr.section == TERN_S_ADDITIONAL)
+			continue; /* never used, never cached */
+		if (n == MAX_RRS)
+			return FWD_BAD;
+		rrs[n] = (prr){.owner_off = (uint32_t)owner_off, .rdata_off = (uint32_t)rr.rdata_off, .ttl = rr.ttl,
+		               .type = rr.type, .cls = rr.cls, .rdlen = rr.rdlen, .section = (uint8_t)rr.section};
+		n++;
 	}
 	if (r < 0)
 		return FWD_BAD;
@@ -356,14 +373,20 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 	memcpy(cur, name, tern_name_len(name));
 	bool final = false;
 	for (int step = 0; step < FWD_MAX_CHAIN; step++) {
-		if (take_rrset(pkt, len, rrs, n, cur, qtype, c, now_ms, res)) {
+		int got = take_rrset(pkt, len, rrs, n, cur, qtype, c, now_ms, res);
+		if (got < 0)
+			return FWD_BAD;
+		if (got) {
 			final = true;
 			break;
 		}
 		if (qtype == TERN_T_CNAME)
 			break;
 		size_t before = res->len;
-		if (!take_rrset(pkt, len, rrs, n, cur, TERN_T_CNAME, c, now_ms, res))
+		got = take_rrset(pkt, len, rrs, n, cur, TERN_T_CNAME, c, now_ms, res);
+		if (got < 0)
+			return FWD_BAD;
+		if (!got)
 			break;
 		/* the target of the (first) CNAME just added */
 		const uint8_t *o = res->data + before;
@@ -378,27 +401,31 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 	/* A negative answer for the last name of the chain: the SOA from the
 	 * authority section whose zone contains it (RFC 2308 2.1, 2.2). */
 	for (unsigned i = 0; i < n; i++) {
-		const tern_rr *rr = &rrs[i].rr;
-		if (rrs[i].section != TERN_S_AUTHORITY || rr->type != TERN_T_SOA || !tern_name_is_sub(cur, rr->owner))
+		const prr *p = &rrs[i];
+		uint8_t owner[TERN_NAME_MAX];
+		size_t olen;
+		tern_rd rdr;
+		tern_rd_init(&rdr, pkt, len);
+		rdr.pos = p->owner_off;
+		if (p->section != TERN_S_AUTHORITY || p->type != TERN_T_SOA || tern_rd_name(&rdr, owner, &olen) ||
+		    !tern_name_is_sub(cur, owner))
 			continue;
 		uint8_t rd[1024];
 		size_t rdlen;
-		tern_rd rdr;
-		tern_rd_init(&rdr, pkt, len);
-		rdr.pos = rr->rdata_off;
-		if (tern_rdata_unpack(&rdr, TERN_T_SOA, rr->rdlen, rd, sizeof rd, &rdlen) || rdlen < 20)
+		rdr.pos = p->rdata_off;
+		if (tern_rdata_unpack(&rdr, TERN_T_SOA, p->rdlen, rd, sizeof rd, &rdlen) || rdlen < 20)
 			break;
 		uint32_t minimum = tern_get_u32(rd + rdlen - 4);
 		/* RFC 2308 5: the negative TTL is min(SOA TTL, SOA MINIMUM),
 		 * whatever TTL the upstream put on the SOA. */
-		uint32_t neg = rr->ttl < minimum ? rr->ttl : minimum;
+		uint32_t neg = p->ttl < minimum ? p->ttl : minimum;
 		res->soa_off = (uint16_t)res->len;
-		if (!result_add(res, rr->owner, TERN_T_SOA, neg, rd, rdlen)) {
+		if (!result_add(res, owner, TERN_T_SOA, neg, rd, rdlen)) {
 			res->soa_off = 0xffff;
 			break;
 		}
 		res->soa_ttl = neg;
-		(void)cache_put_negative(c, cur, rcode == TERN_R_NXDOMAIN ? CACHE_NXDOMAIN : qtype, neg, rr->owner, rd,
+		(void)cache_put_negative(c, cur, rcode == TERN_R_NXDOMAIN ? CACHE_NXDOMAIN : qtype, neg, owner, rd,
 		                         (uint16_t)rdlen, now_ms);
 		break;
 	}

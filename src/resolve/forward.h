@@ -27,7 +27,7 @@
 
 #define FWD_MAX_UPSTREAMS 16
 #define FWD_MAX_CHAIN 16
-#define FWD_RESULT_MAX 8192 /* sanitized data kept for one answer */
+#define FWD_RESULT_MAX 65536 /* sanitized data kept for one answer: a whole TCP message */
 
 typedef struct upstream {
 	struct sockaddr_storage addr;
@@ -73,6 +73,7 @@ typedef struct fwd_waiter {
 	unsigned listener;      /* which listen address it came to (UDP) */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	uint8_t rounds;         /* upstream questions asked for it (a chain may need several) */
 	uint16_t len;
 	uint8_t pkt[];          /* the client's query, to answer it again */
 } fwd_waiter;

@@ -273,33 +273,50 @@ static void sweep(worker *w, const config *cfg, uint64_t now)
 
 /* ---- forwarding ---- */
 
-static void deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_result *fr, uint64_t now)
+static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now);
+
+#define MAX_ROUNDS 8 /* upstream questions for one client query (its chain) */
+
+/* Answers a waiter with what is known now. Returns true if the waiter was
+ * parked again instead (the answer's chain goes on to a name nobody has
+ * asked yet: RFC 1034 5.3.3, change SNAME and go on); false when done with
+ * it (the caller frees it). */
+static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_result *fr, uint64_t now)
 {
 	bool tcp = wt->tcp_slot >= 0;
 	uint8_t *out = w->tcp_out + 2;
 	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr};
 	size_t len = query_respond(v, wt->pkt, wt->len, out, sizeof w->tcp_out - 2, &ctx);
-	if (ctx.forward) /* the chain moved on to another missing name: give up */
+	if (ctx.forward && ++wt->rounds < MAX_ROUNDS) {
+		bool created;
+		fwd_pending *p = fwd_join(v->res->table, ctx.name, ctx.type, w->id, wt, &created);
+		if (p) {
+			if (created)
+				upq_start(w, v, p, now);
+			return true;
+		}
+	}
+	if (ctx.forward) /* too many rounds, or the table is full */
 		len = query_error(wt->pkt, wt->len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, tcp);
 	if (!len)
-		return;
+		return false;
 	if (!tcp) {
 		ssize_t r = sendto(w->udp_fds[wt->listener], out, len, MSG_DONTWAIT, (const struct sockaddr *)&wt->addr,
 		                   wt->addrlen);
 		(void)r;
-		return;
+		return false;
 	}
 	tern_put_u16(w->tcp_out, (uint16_t)len);
 	if (wt->worker == w->id) {
 		tcp_conn *c = &w->conns[wt->tcp_slot];
 		if (c->fd >= 0 && c->gen == wt->tcp_gen)
 			conn_send(w, (unsigned)wt->tcp_slot, w->tcp_out, len + 2);
-		return;
+		return false;
 	}
 	worker *to = &w->srv->workers[wt->worker];
 	mail *m = malloc(sizeof *m + len + 2);
 	if (!m)
-		return;
+		return false;
 	m->next = NULL;
 	m->slot = (unsigned)wt->tcp_slot;
 	m->gen = wt->tcp_gen;
@@ -310,6 +327,7 @@ static void deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 	to->mail_tail = &m->next;
 	pthread_mutex_unlock(&to->mail_lock);
 	worker_wake(to);
+	return false;
 }
 
 static void read_mail(worker *w)
@@ -343,9 +361,10 @@ static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr
 	w->nupqs--;
 	while (wt) {
 		fwd_waiter *next = wt->next;
-		deliver(w, v, wt, fr, now);
-		free(wt);
-		atomic_fetch_sub(&res->waiters, 1);
+		if (!deliver(w, v, wt, fr, now)) {
+			free(wt);
+			atomic_fetch_sub(&res->waiters, 1);
+		}
 		wt = next;
 	}
 }
@@ -408,7 +427,18 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 		return;
 	}
 	int up = fwd_pick(set, u->tried);
-	if (up < 0) { /* all tried once: start over with the fastest */
+	if (up < 0 && !u->waiting) {
+		/* Every upstream failed this round (refused, error rcode, or
+		 * silent). Start over only when the per-try time is up, never in
+		 * a tight loop against a dead or failing upstream. */
+		u->waiting = true;
+		u->tried = 0;
+		uint64_t t = now + 200;
+		u->try_deadline = t < u->deadline ? t : u->deadline;
+		return;
+	}
+	u->waiting = false;
+	if (up < 0) {
 		u->tried = 0;
 		up = fwd_pick(set, 0);
 	}
@@ -458,9 +488,11 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now)
 		fwd_waiter *wt = fwd_complete(v->res->table, p);
 		while (wt) {
 			fwd_waiter *next = wt->next;
-			deliver(w, v, wt, fr, now);
-			free(wt);
-			atomic_fetch_sub(&v->res->waiters, 1);
+			wt->rounds = MAX_ROUNDS; /* no second chance: this worker is full */
+			if (!deliver(w, v, wt, fr, now)) {
+				free(wt);
+				atomic_fetch_sub(&v->res->waiters, 1);
+			}
 			wt = next;
 		}
 		return;
@@ -489,6 +521,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 		wt->tcp_slot = slot;
 		wt->tcp_gen = slot >= 0 ? w->conns[slot].gen : 0;
 		wt->listener = listener;
+		wt->rounds = 0;
 		memcpy(&wt->addr, addr, addrlen);
 		wt->addrlen = addrlen;
 		wt->len = (uint16_t)len;
@@ -571,8 +604,10 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 	if (!u->p || u->fd < 0)
 		return;
 	if (u->state == UPQ_UDP) {
-		for (int k = 0; k < 16 && u->p && u->state == UPQ_UDP; k++) {
-			ssize_t r = recv(u->fd, w->ubuf, sizeof w->ubuf, MSG_DONTWAIT);
+		int fd = u->fd;
+		/* until the answer ends this try (socket closed or replaced) */
+		for (int k = 0; k < 16 && u->p && u->state == UPQ_UDP && u->fd == fd; k++) {
+			ssize_t r = recv(fd, w->ubuf, sizeof w->ubuf, MSG_DONTWAIT);
 			if (r < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 					return;
@@ -624,7 +659,8 @@ static void upq_timers(worker *w, const version *v, uint64_t now)
 		upq *u = &w->upqs[i];
 		if (!u->p || now < u->try_deadline)
 			continue;
-		fwd_rtt_timeout(&v->res->sets[u->set].ups[u->up]);
+		if (!u->waiting) /* silence: a timeout for that upstream */
+			fwd_rtt_timeout(&v->res->sets[u->set].ups[u->up]);
 		upq_try(w, v, u, now);
 	}
 }

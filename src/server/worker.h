@@ -33,6 +33,7 @@ typedef struct upq {
 	unsigned set;         /* index in resolver->sets */
 	int up;               /* upstream in the set */
 	uint32_t tried;       /* upstreams tried (bits) */
+	bool waiting;         /* every upstream failed at once: wait for try_deadline */
 	uint16_t id;
 	uint16_t qtype;
 	uint64_t sent_ms, try_deadline, deadline;
