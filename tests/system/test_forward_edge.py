@@ -91,9 +91,6 @@ def test_cname_to_nxdomain_and_nodata_cached(fwd):  # noqa: F811
     assert up.count("cn.up.test") == 1 and up.count("cd.up.test") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a CNAME-only upstream answer (the target elsewhere) gives SERVFAIL "
-                   "at once (worker.c deliver: 'the chain moved on to another missing name: give up') instead "
-                   "of resolving the target (RFC 1034 5.3.3)")
 def test_partial_chain_from_upstream_completed(fwd):  # noqa: F811
     """An authoritative upstream (typical behind a forward-zone) answers
     ext.up.test with only its CNAME to www.other.test; a resolver goes on
@@ -115,8 +112,6 @@ def test_partial_chain_from_upstream_completed(fwd):  # noqa: F811
     assert rdatas(r, "www.other.test") == ["192.0.2.200"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an RRset of more than 256 records (forward.c MAX_RRS) is cut to its "
-                   "first 256 and given as NOERROR without TC (an RRset must be whole or absent, RFC 2181 5)")
 def test_large_rrset_over_tcp_whole_or_not_at_all(fwd):  # noqa: F811
     """300 A records (~8 KB), truncated over UDP and fetched over TCP by
     ternd: the client (over TCP) must get all 300, or SERVFAIL, never a
@@ -130,9 +125,6 @@ def test_large_rrset_over_tcp_whole_or_not_at_all(fwd):  # noqa: F811
         assert len(rdatas(r)) == 300, f"{len(rdatas(r))} of 300 records"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an error rcode from the only upstream is retried at once, again and "
-                   "again until forward-timeout (worker.c upq_try starts over when all were tried): ~2,500 "
-                   "upstream queries for one client query")
 def test_servfail_upstream_not_hammered(fwd):  # noqa: F811
     """The only upstream answers SERVFAIL to everything. The client gets
     SERVFAIL within 3 s; the upstream must not see a flood: one try per

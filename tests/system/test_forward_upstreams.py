@@ -99,9 +99,6 @@ def _udp_noports():
     return int(dict(zip(rows[0][1:], rows[1][1:]))["NoPorts"])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: every ECONNREFUSED is retried at once (worker.c upq_event -> "
-                   "upq_try starts over when all were tried): one client query sends ~100,000 datagrams "
-                   "to a dead upstream in 2.5 s and burns ~1 s of CPU")
 def test_dead_upstream_not_hammered(fwd):  # noqa: F811
     """One question, the only upstream dead (ECONNREFUSED): ternd must not
     resend to it in a tight loop until forward-timeout. Measured: ternd's
