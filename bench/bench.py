@@ -811,6 +811,7 @@ def main():
         "git": subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
                               capture_output=True, text=True).stdout.strip(),
     }
+    interrupted = False
     try:
         d = data_dir(cfg, a.names)
         results["meta"]["zone"] = json.load(open(os.path.join(d, "manifest.json")))
@@ -830,6 +831,7 @@ def main():
     except KeyboardInterrupt:
         log("interrupted: stopping servers")
         results["notes"].append("interrupted: partial results")
+        interrupted = True
     finally:
         for s in list(STARTED):
             s.stop()
@@ -837,6 +839,14 @@ def main():
     results["generator_checks"] = [x for x in results["runs"] if x.get("test") == "generator-check"]
     thr, ld = summarise(results)
     results["summary"] = {"throughput": thr, "load": ld}
+    if interrupted:
+        # keep the last complete run's table, JSON and plot; the partial one goes aside
+        part = os.path.join(cfg.out, "results-interrupted.json")
+        with open(part, "w") as f:
+            json.dump(results, f, indent=1)
+        print(table(results))
+        print(f"interrupted: partial results in {os.path.relpath(part)}")
+        sys.exit(130)
     png = plot(cfg, results)
     text = table(results)
     head = (f"tern benchmark ({a.mode}): {a.names} names, {a.rounds} rounds x {a.duration} s, "
