@@ -246,7 +246,7 @@ def test_per_client_address_bound(started):
                     survivors += 1
             except (OSError, dns.exception.DNSException):
                 pass
-        fresh = tcp_query(srv, "www.example.com", timeout=2.0, source=("127.0.0.3", 0))
+        fresh = tcp_query(srv, "www.example.com", timeout=2.0, source="127.0.0.3")
         print(f"\n[per-client] legitimate connections surviving a 1,200-connection flood "
               f"from one address: {survivors}/10")
         assert fresh is not None and fresh.answer
