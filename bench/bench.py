@@ -753,17 +753,17 @@ def phase(results, fn, *args):
 
 def main():
     ap = argparse.ArgumentParser(description="tern benchmark (use bench/run.sh)")
-    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
-    ap.add_argument("--names", type=int, default=100000)
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--duration", type=float, default=10)
-    ap.add_argument("--servers", default="bare,ternd,nsd,knot")
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), help="output directory")
+    ap.add_argument("--names", type=int, default=100000, help="zone entries (default 100000)")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    ap.add_argument("--duration", type=float, default=10, help="seconds per measurement (default 10)")
+    ap.add_argument("--servers", default="bare,ternd,nsd,knot", help="authoritative servers (comma list)")
     ap.add_argument("--layouts", default="pinned,unpinned-1,unpinned-2",
                     help="pinned, unpinned-1, unpinned-2 (comma list; none: skip the throughput part)")
     ap.add_argument("--query", default="mixed", help="query file kind for the main figures")
     ap.add_argument("--load-sizes", default=None, help="comma list of zone sizes for load/memory "
                     "(default: --names and 1000000)")
-    ap.add_argument("--gen-threads", type=int, default=1)
+    ap.add_argument("--gen-threads", type=int, default=1, help="blast threads for the UDP figures")
     ap.add_argument("--rate", type=int, default=0, help="offered load for latency (default: half "
                     "the slowest server's pinned median)")
     ap.add_argument("--no-tcp", dest="tcp", action="store_false")
@@ -773,7 +773,7 @@ def main():
     ap.add_argument("--no-cache", dest="cache", action="store_false")
     ap.add_argument("--no-dnsperf", dest="dnsperf", action="store_false")
     ap.add_argument("--caches", default="ternd,unbound,dnsmasq", help="servers of the cache benchmark")
-    ap.add_argument("--mode", default="full")
+    ap.add_argument("--mode", default="full", help="a label for the run (run.sh --quick sets quick)")
     a = ap.parse_args()
     cfg = Config(a)
     os.makedirs(cfg.out, exist_ok=True)

@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=(--mode quick --rounds 2 --duration 2 --names 100000 --load-sizes 100000 --no-per-kind) ;;
         --no-install) install=0 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) args+=("$1") ;;
     esac
     shift
