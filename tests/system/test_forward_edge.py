@@ -14,7 +14,6 @@ import dns.flags
 import dns.message
 import dns.query
 import dns.rcode
-import pytest
 
 from fwd_helpers import (NOERROR, NXDOMAIN, REFUSED, SERVFAIL, UP_RECORDS, Records, burst, chain, fwd,  # noqa: F401
                          query, rdatas, timed)
