@@ -784,13 +784,23 @@ int main(int argc, char **argv)
     double cpu_sys = (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
                      (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
     double elapsed = (double)(t_stop - t_start) / 1e9;
-    printf("{\"generator\":\"blast\",\"mode\":\"%s\",\"server\":\"%s:%d\",\"file\":\"%s\","
+    printf("{\"generator\":\"blast\",\"mode\":\"%s\",\"server\":\"%s:%d\",\"file\":\"",
+           opt.tcp ? "tcp" : "udp", host, port);
+    for (const char *ch = opt.file; *ch; ch++) {    /* the path as a JSON string */
+        if (*ch == '"' || *ch == '\\')
+            printf("\\%c", *ch);
+        else if ((unsigned char)*ch < 0x20)
+            printf("\\u%04x", (unsigned char)*ch);
+        else
+            putchar(*ch);
+    }
+    printf("\","
            "\"queries_in_file\":%zu,\"threads\":%d,\"sockets\":%d,\"window\":%d,"
            "\"rate_offered\":%.0f,\"duration_s\":%.3f,"
            "\"sent\":%llu,\"answered\":%llu,\"lost\":%llu,\"late\":%llu,\"not_sent\":%llu,"
            "\"recv_errors\":%llu,\"bad\":%llu,\"tc\":%llu,\"reconnects\":%llu,"
            "\"qps\":%.1f,\"rcodes\":{",
-           opt.tcp ? "tcp" : "udp", host, port, opt.file, nq, opt.threads, opt.sockets,
+           nq, opt.threads, opt.sockets,
            opt.window, opt.rate, wall,
            (unsigned long long)tot->sent, (unsigned long long)tot->answered,
            (unsigned long long)tot->lost, (unsigned long long)tot->late,
