@@ -35,6 +35,7 @@ typedef struct build {
 	unsigned first_line;    /* errors about what no line holds */
 	uint32_t seq;
 	int oom;
+	db_node *last_node; /* the node of the previous record */
 } build;
 
 void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, const char *fmt, ...)
@@ -135,7 +136,8 @@ static int on_rr(const tern_zrr *rr, void *user)
 		if (!b->last_file)
 			goto oom;
 	}
-	if (!tern_name_is_sub(rr->owner, z->origin)) {
+	bool same_owner = b->last_node && tern_name_eq(b->last_node->name, rr->owner);
+	if (!same_owner && !tern_name_is_sub(rr->owner, z->origin)) {
 		name_text(rr->owner, owner, sizeof owner);
 		db_diag_report(b->diag, false, rr->file, rr->line, "out-of-zone record '%s' ignored", owner);
 		return 0;
@@ -149,7 +151,9 @@ static int on_rr(const tern_zrr *rr, void *user)
 		db_diag_report(b->diag, true, rr->file, rr->line, "type %s cannot be zone data", type);
 		return 0;
 	}
-	db_node *n = node_get(z, rr->owner);
+	/* zone files group records by owner: reuse the last node found */
+	db_node *n = same_owner ? b->last_node : node_get(z, rr->owner);
+	b->last_node = n;
 	brec *r = arena_alloc(&b->tmp, sizeof *r);
 	if (!n || !r)
 		goto oom;
@@ -246,8 +250,10 @@ static int build_rrsets(build *b, db_node *n)
 	for (brec *r = n->build; r; r = r->next)
 		v[i++] = r;
 	qsort(v, cnt, sizeof *v, cmp_brec);
-	char owner[TERN_NAME_TEXT_MAX], type[24];
-	name_text(n->name, owner, sizeof owner);
+	/* the owner as text, made only when a message needs it */
+	char owner_buf[TERN_NAME_TEXT_MAX], type[24];
+	owner_buf[0] = 0;
+#define OWNER() (owner_buf[0] ? owner_buf : (name_text(n->name, owner_buf, sizeof owner_buf), owner_buf))
 
 	/* drop what may not stay here, then duplicates (RFC 2181 5: an RRset
 	 * has no duplicate records); v is sorted, so duplicates are adjacent */
@@ -259,7 +265,7 @@ static int build_rrsets(build *b, db_node *n)
 		const db_node *at = (n->flags & DB_UNDER_DNAME) ? n->dname : (n->cut ? n->cut : n);
 		char where[TERN_NAME_TEXT_MAX];
 		name_text(at->name, where, sizeof where);
-		db_diag_report(b->diag, false, v[i]->file, v[i]->line, "%s %s ignored: %s %s", owner, type,
+		db_diag_report(b->diag, false, v[i]->file, v[i]->line, "%s %s ignored: %s %s", OWNER(), type,
 		               (n->flags & DB_UNDER_DNAME) ? "below the DNAME at" : "occluded by the delegation at",
 		               where);
 		v[i] = NULL;
@@ -308,7 +314,7 @@ static int build_rrsets(build *b, db_node *n)
 		}
 		if (count > 65535) {
 			tern_type_to_text(v[i]->type, type, sizeof type);
-			db_diag_report(b->diag, true, v[i]->file, v[i]->line, "%s %s: too many records", owner, type);
+			db_diag_report(b->diag, true, v[i]->file, v[i]->line, "%s %s: too many records", OWNER(), type);
 			i = j;
 			continue;
 		}
@@ -329,7 +335,7 @@ static int build_rrsets(build *b, db_node *n)
 				/* RFC 2181 5.2: TTLs of an RRset must agree */
 				tern_type_to_text(s->type, type, sizeof type);
 				db_diag_report(b->diag, false, v[k]->file, v[k]->line,
-				               "%s %s: TTL %u differs from the RRset's TTL %u; using %u", owner, type,
+				               "%s %s: TTL %u differs from the RRset's TTL %u; using %u", OWNER(), type,
 				               v[k]->ttl, s->ttl, s->ttl);
 			}
 			uint16_t l = v[k]->rdlen;
@@ -347,13 +353,13 @@ static int build_rrsets(build *b, db_node *n)
 			if (r->type == TERN_T_CNAME)
 				at = r;
 		if (cname->count > 1)
-			db_diag_report(b->diag, true, at->file, at->line, "%s has more than one CNAME", owner);
+			db_diag_report(b->diag, true, at->file, at->line, "%s has more than one CNAME", OWNER());
 		for (unsigned k = 0; k < n->nrrsets; k++) {
 			uint16_t t = n->rrsets[k].type;
 			if (t != TERN_T_CNAME && t != TERN_T_RRSIG && t != TERN_T_NSEC) {
 				tern_type_to_text(t, type, sizeof type);
 				db_diag_report(b->diag, true, at->file, at->line, "CNAME and other data (%s) at %s", type,
-				               owner);
+				               OWNER());
 				break;
 			}
 		}
@@ -361,19 +367,21 @@ static int build_rrsets(build *b, db_node *n)
 	const db_rrset *dname = node_rrset(n, TERN_T_DNAME);
 	if (dname && dname->count > 1) {
 		const brec *at = n->build;
-		db_diag_report(b->diag, true, at->file, at->line, "%s has more than one DNAME", owner);
+		db_diag_report(b->diag, true, at->file, at->line, "%s has more than one DNAME", OWNER());
 	}
 	const db_rrset *soa = node_rrset(n, TERN_T_SOA);
 	if (soa && n != z->apex) {
 		for (brec *r = n->build; r; r = r->next)
 			if (r->type == TERN_T_SOA) {
-				db_diag_report(b->diag, true, r->file, r->line, "SOA record not at the zone apex (%s)", owner);
+				db_diag_report(b->diag, true, r->file, r->line, "SOA record not at the zone apex (%s)", OWNER());
 				break;
 			}
 	}
 	free(v);
 	return 0;
 }
+#undef OWNER
+
 
 static int finish(build *b)
 {
