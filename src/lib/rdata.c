@@ -8,14 +8,15 @@
  * wire to text, and wire to wire (copy: unpack from a message, pack into
  * one, or just validate). Types without a descriptor use the RFC 3597
  * generic form. Nothing here allocates; wire input is untrusted and every
- * read goes through a bounded tern_rd. */
+ * read goes through a bounded tern_rd.
+ *
+ * The text helpers are in rdtext.c, SvcParams in svcb.c and LOC in loc.c;
+ * rdata_impl.h is what they share with this file. */
 #include <arpa/inet.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "lib/encoding.h"
-#include "tern/rr.h"
+#include "lib/rdata_impl.h"
 
 enum kind {
 	F_U8,
@@ -135,156 +136,7 @@ static const struct rdesc *find_desc(uint16_t type)
 	return NULL;
 }
 
-/* ---- text output buffer: like tern_wr, always leaves room for a NUL ---- */
-
-typedef struct tbuf {
-	char *p;
-	size_t cap, pos;
-	int err;
-} tbuf;
-
-static char *tb_take(tbuf *t, size_t n)
-{
-	if (t->err || t->cap - t->pos <= n) {
-		t->err = TERN_ESPACE;
-		return NULL;
-	}
-	char *q = t->p + t->pos;
-	t->pos += n;
-	return q;
-}
-
-static void tb_put(tbuf *t, const char *s, size_t n)
-{
-	char *q = tb_take(t, n);
-	if (q && n)
-		memcpy(q, s, n);
-}
-
-static void tb_puts(tbuf *t, const char *s)
-{
-	tb_put(t, s, strlen(s));
-}
-
-static void tb_putc(tbuf *t, char c)
-{
-	tb_put(t, &c, 1);
-}
-
-__attribute__((format(printf, 2, 3))) static void tb_printf(tbuf *t, const char *fmt, ...)
-{
-	if (t->err)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(t->p + t->pos, t->cap - t->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= t->cap - t->pos)
-		t->err = TERN_ESPACE;
-	else
-		t->pos += (size_t)n;
-}
-
-/* Takes back the separator the walker wrote before a field that printed
- * nothing (an empty bitmap, key or SvcParams). */
-static void tb_unsep(tbuf *t)
-{
-	if (!t->err && t->pos && t->p[t->pos - 1] == ' ')
-		t->pos--;
-}
-
-/* A <character-string> the way dig prints it: quoted, '"' and '\' escaped,
- * bytes outside 0x20..0x7e as \DDD. */
-static void tb_quoted(tbuf *t, const uint8_t *s, size_t n)
-{
-	tb_putc(t, '"');
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = s[i];
-		if (c == '"' || c == '\\') {
-			char e[2] = {'\\', (char)c};
-			tb_put(t, e, 2);
-		} else if (c < 0x20 || c > 0x7e) {
-			tb_printf(t, "\\%03u", c);
-		} else {
-			tb_putc(t, (char)c);
-		}
-	}
-	tb_putc(t, '"');
-}
-
-/* dig splits long hex and base64 fields into words of 56 characters
- * (its default +split), separated by single spaces on one line. */
-#define SPLIT 56
-
-static void tb_hex(tbuf *t, const uint8_t *s, size_t n, bool split)
-{
-	size_t step = split ? SPLIT / 2 : n;
-	for (size_t i = 0; i < n; i += step) {
-		size_t c = n - i < step ? n - i : step;
-		char *q = tb_take(t, 2 * c + (i ? 1 : 0));
-		if (!q)
-			return;
-		if (i)
-			*q++ = ' ';
-		tern_hex_encode(s + i, c, q);
-	}
-}
-
-static void tb_base64(tbuf *t, const uint8_t *s, size_t n, bool split)
-{
-	size_t step = split ? SPLIT / 4 * 3 : n;
-	for (size_t i = 0; i < n; i += step) {
-		size_t c = n - i < step ? n - i : step;
-		char *q = tb_take(t, (c + 2) / 3 * 4 + (i ? 1 : 0));
-		if (!q)
-			return;
-		if (i)
-			*q++ = ' ';
-		tern_b64_encode(s + i, c, q);
-	}
-}
-
-static void tb_name(tbuf *t, const uint8_t *name)
-{
-	if (t->err)
-		return;
-	int n = tern_name_to_text(name, t->p + t->pos, t->cap - t->pos);
-	if (n < 0 || (size_t)n >= t->cap - t->pos)
-		t->err = TERN_ESPACE;
-	else
-		t->pos += (size_t)n;
-}
-
-static void tb_type(tbuf *t, uint16_t type)
-{
-	char b[16];
-	(void)tern_type_to_text(type, b, sizeof b);
-	tb_puts(t, b);
-}
-
-/* ---- the walker's state ---- */
-
-enum op { OP_FROM_TEXT, OP_TO_TEXT, OP_COPY };
-
-struct walk {
-	enum op op;
-	const struct rdesc *d;
-	const struct field *f; /* the field being handled */
-	/* text input (OP_FROM_TEXT) */
-	const tern_token *tok;
-	size_t ntok, ti;
-	const uint8_t *origin;
-	char *err;
-	size_t errcap;
-	/* wire input (OP_TO_TEXT, OP_COPY) */
-	tern_rd in;
-	bool decompress; /* names may contain pointers */
-	/* wire output (OP_FROM_TEXT, OP_COPY); NULL in OP_COPY: only check */
-	tern_wr *out;
-	tern_ctab *ct; /* compress names against this (OP_COPY) */
-	/* text output (OP_TO_TEXT) */
-	tbuf tb;
-};
+/* ---- walker helpers ---- */
 
 static const char *type_text(uint16_t type, char b[16])
 {
@@ -292,92 +144,10 @@ static const char *type_text(uint16_t type, char b[16])
 	return b;
 }
 
-/* Writes a one-line reason into k->err and returns rc. */
-__attribute__((format(printf, 3, 4))) static int fail(struct walk *k, int rc, const char *fmt, ...)
-{
-	if (k->err && k->errcap) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(k->err, k->errcap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-/* Token text for messages: at most 40 characters of it. */
-#define TOKF "'%.*s%s'"
-#define TOKA(t) (int)((t)->len > 40 ? 40 : (t)->len), (t)->p, (t)->len > 40 ? "..." : ""
-
 static void put(struct walk *k, const void *p, size_t n)
 {
 	if (k->out)
 		tern_wr_bytes(k->out, p, n);
-}
-
-/* ---- numbers and text decoding ---- */
-
-/* Strict unsigned decimal: digits only, at least one, value <= max.
- * Returns 0, TERN_ESYNTAX or TERN_ERANGE. */
-static int parse_uint(const char *s, size_t len, uint64_t max, uint64_t *v)
-{
-	uint64_t n = 0;
-	bool over = false;
-	if (len == 0)
-		return TERN_ESYNTAX;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return TERN_ESYNTAX;
-		if (!over) {
-			n = n * 10 + (uint64_t)(s[i] - '0');
-			over = n > max;
-		}
-	}
-	if (over)
-		return TERN_ERANGE;
-	*v = n;
-	return 0;
-}
-
-/* Interprets the RFC 1035 5.1 escapes of a raw token (\DDD with DDD <= 255,
- * and \X for any other X) into at most max bytes written to w. Returns the
- * decoded length, TERN_ESYNTAX for a bad escape or TERN_ERANGE if longer
- * than max. */
-static long unescape(const char *s, size_t len, tern_wr *w, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned c = (unsigned char)s[i];
-		if (c == '\\') {
-			if (++i == len)
-				return TERN_ESYNTAX;
-			if (s[i] >= '0' && s[i] <= '9') {
-				if (len - i < 3 || s[i + 1] < '0' || s[i + 1] > '9' || s[i + 2] < '0' || s[i + 2] > '9')
-					return TERN_ESYNTAX;
-				c = (unsigned)(s[i] - '0') * 100 + (unsigned)(s[i + 1] - '0') * 10 + (unsigned)(s[i + 2] - '0');
-				if (c > 255)
-					return TERN_ESYNTAX;
-				i += 2;
-			} else {
-				c = (unsigned char)s[i];
-			}
-		}
-		if (n == max)
-			return TERN_ERANGE;
-		if (w)
-			tern_wr_u8(w, (uint8_t)c);
-		n++;
-	}
-	return (long)n;
-}
-
-/* A token as a NUL-terminated string for inet_pton and friends. */
-static bool token_cstr(const char *s, size_t len, char *buf, size_t cap)
-{
-	if (len >= cap)
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return true;
 }
 
 /* ---- RRSIG times (RFC 4034 3.2): seconds since 1970 as an unsigned 32-bit
@@ -410,7 +180,7 @@ static int time_from_text(const char *s, size_t len, uint32_t *t)
 {
 	uint64_t v = 0;
 	if (len != 14) {
-		int rc = parse_uint(s, len, UINT32_MAX, &v);
+		int rc = tern_parse_uint(s, len, UINT32_MAX, &v);
 		if (!rc)
 			*t = (uint32_t)v;
 		return rc;
@@ -418,7 +188,7 @@ static int time_from_text(const char *s, size_t len, uint32_t *t)
 	unsigned f[6];
 	static const uint8_t width[6] = {4, 2, 2, 2, 2, 2};
 	for (unsigned i = 0, o = 0; i < 6; o += width[i], i++) {
-		if (parse_uint(s + o, width[i], 9999, &v))
+		if (tern_parse_uint(s + o, width[i], 9999, &v))
 			return TERN_ESYNTAX;
 		f[i] = (unsigned)v;
 	}
@@ -439,559 +209,7 @@ static void tb_time(tbuf *t, uint32_t secs)
 	unsigned y, m, d;
 	civil_from_days(secs / 86400, &y, &m, &d);
 	unsigned s = secs % 86400;
-	tb_printf(t, "%04u%02u%02u%02u%02u%02u", y, m, d, s / 3600, s / 60 % 60, s % 60);
-}
-
-/* ---- SvcParams (RFC 9460 2.2, 7; presentation in appendix A) ---- */
-
-enum { SVC_MANDATORY, SVC_ALPN, SVC_NODEFAULTALPN, SVC_PORT, SVC_IPV4HINT, SVC_ECH, SVC_IPV6HINT, SVC_DOHPATH };
-
-static const char *const svc_names[] = {
-	"mandatory", "alpn", "no-default-alpn", "port", "ipv4hint", "ech", "ipv6hint", "dohpath",
-};
-#define SVC_NNAMES (sizeof svc_names / sizeof svc_names[0])
-
-/* "alpn", or "keyNNNNN" (no leading zeros; key65535 is reserved). */
-static int svc_key_from_text(const char *s, size_t len, uint16_t *key)
-{
-	for (unsigned i = 0; i < SVC_NNAMES; i++) {
-		if (strlen(svc_names[i]) == len && memcmp(svc_names[i], s, len) == 0) {
-			*key = (uint16_t)i;
-			return 0;
-		}
-	}
-	uint64_t v = 0;
-	if (len < 4 || memcmp(s, "key", 3) != 0 || (s[3] == '0' && len > 4) ||
-	    parse_uint(s + 3, len - 3, 65534, &v))
-		return TERN_ESYNTAX;
-	*key = (uint16_t)v;
-	return 0;
-}
-
-static void tb_svc_key(tbuf *t, uint16_t key)
-{
-	if (key < SVC_NNAMES)
-		tb_puts(t, svc_names[key]);
-	else
-		tb_printf(t, "key%u", key);
-}
-
-/* Checks SvcParams in wire form: complete, keys strictly ascending, values
- * of the known keys well formed, mandatory keys present (RFC 9460 8), and
- * no-default-alpn only with alpn (7.1.1). Returns 0 or TERN_EMALFORMED with
- * *why set. */
-static int svc_check(const uint8_t *p, size_t n, const char **why)
-{
-	size_t i = 0, manoff = 0, manlen = 0;
-	long last = -1;
-	bool alpn = false, nodef = false;
-	while (i < n) {
-		if (n - i < 4) {
-			*why = "truncated SvcParam";
-			return TERN_EMALFORMED;
-		}
-		uint16_t key = tern_get_u16(p + i), len = tern_get_u16(p + i + 2);
-		i += 4;
-		if (n - i < len) {
-			*why = "SvcParam value runs past the end";
-			return TERN_EMALFORMED;
-		}
-		if ((long)key <= last) {
-			*why = "SvcParam keys not in strictly ascending order";
-			return TERN_EMALFORMED;
-		}
-		last = key;
-		const uint8_t *v = p + i;
-		bool ok = true;
-		switch (key) {
-		case SVC_MANDATORY:
-			ok = len >= 2 && len % 2 == 0;
-			for (size_t j = 0; ok && j < len; j += 2) {
-				uint16_t mk = tern_get_u16(v + j);
-				ok = mk != SVC_MANDATORY && (j == 0 || mk > tern_get_u16(v + j - 2));
-			}
-			manoff = i;
-			manlen = len;
-			break;
-		case SVC_ALPN:
-			ok = len > 0;
-			for (size_t j = 0; ok && j < len; j += 1 + (size_t)v[j])
-				ok = v[j] > 0 && v[j] < len - j;
-			alpn = true;
-			break;
-		case SVC_NODEFAULTALPN: ok = len == 0; nodef = true; break;
-		case SVC_PORT: ok = len == 2; break;
-		case SVC_IPV4HINT: ok = len > 0 && len % 4 == 0; break;
-		case SVC_IPV6HINT: ok = len > 0 && len % 16 == 0; break;
-		case 65535: ok = false; break;
-		}
-		if (!ok) {
-			*why = "malformed SvcParam value";
-			return TERN_EMALFORMED;
-		}
-		i += len;
-	}
-	if (nodef && !alpn) {
-		*why = "no-default-alpn without alpn";
-		return TERN_EMALFORMED;
-	}
-	for (size_t j = 0; j < manlen; j += 2) {
-		uint16_t mk = tern_get_u16(p + manoff + j);
-		bool found = false;
-		for (i = 0; i < n && !found; i += 4 + (size_t)tern_get_u16(p + i + 2))
-			found = tern_get_u16(p + i) == mk;
-		if (!found) {
-			*why = "a mandatory SvcParam key is missing";
-			return TERN_EMALFORMED;
-		}
-	}
-	return 0;
-}
-
-static void tb_svc_value(tbuf *t, uint16_t key, const uint8_t *v, size_t len)
-{
-	char b[INET6_ADDRSTRLEN];
-	switch (key) {
-	case SVC_MANDATORY:
-		for (size_t j = 0; j < len; j += 2) {
-			if (j)
-				tb_putc(t, ',');
-			tb_svc_key(t, tern_get_u16(v + j));
-		}
-		break;
-	case SVC_ALPN:
-		/* a value-list (A.1): ',' and '\' inside an id are escaped with
-		 * '\' and the result is escaped again as a character-string */
-		tb_putc(t, '"');
-		for (size_t j = 0; j < len; j += 1 + (size_t)v[j]) {
-			if (j)
-				tb_putc(t, ',');
-			for (size_t c = 1; c <= v[j]; c++) {
-				uint8_t ch = v[j + c];
-				if (ch == ',')
-					tb_puts(t, "\\\\,");
-				else if (ch == '\\')
-					tb_puts(t, "\\\\\\\\");
-				else if (ch == '"')
-					tb_puts(t, "\\\"");
-				else if (ch < 0x20 || ch > 0x7e)
-					tb_printf(t, "\\%03u", ch);
-				else
-					tb_putc(t, (char)ch);
-			}
-		}
-		tb_putc(t, '"');
-		break;
-	case SVC_PORT: tb_printf(t, "%u", tern_get_u16(v)); break;
-	case SVC_IPV4HINT:
-	case SVC_IPV6HINT: {
-		size_t w = key == SVC_IPV4HINT ? 4 : 16;
-		for (size_t j = 0; j < len; j += w) {
-			if (j)
-				tb_putc(t, ',');
-			inet_ntop(w == 4 ? AF_INET : AF_INET6, v + j, b, sizeof b);
-			tb_puts(t, b);
-		}
-		break;
-	}
-	case SVC_ECH: tb_base64(t, v, len, false); break;
-	default: tb_quoted(t, v, len); break;
-	}
-}
-
-static void svc_to_text(struct walk *k)
-{
-	tbuf *t = &k->tb;
-	size_t n = tern_rd_left(&k->in);
-	const uint8_t *p = tern_rd_take(&k->in, n);
-	const char *why;
-	if (!p || svc_check(p, n, &why)) {
-		tern_rd_fail(&k->in, TERN_EMALFORMED);
-		return;
-	}
-	if (n == 0)
-		tb_unsep(t);
-	for (size_t i = 0; i < n;) {
-		uint16_t key = tern_get_u16(p + i), len = tern_get_u16(p + i + 2);
-		if (i)
-			tb_putc(t, ' ');
-		tb_svc_key(t, key);
-		if (len) { /* BIND prints an empty value as the bare key */
-			tb_putc(t, '=');
-			tb_svc_value(t, key, p + i + 4, len);
-		}
-		i += 4 + (size_t)len;
-	}
-}
-
-static void reverse(uint8_t *a, size_t n)
-{
-	for (size_t i = 0; i < n / 2; i++) {
-		uint8_t c = a[i];
-		a[i] = a[n - 1 - i];
-		a[n - 1 - i] = c;
-	}
-}
-
-/* Sorts the SvcParams in p[0..n) by key in place: a selection sort that
- * rotates the smallest remaining parameter to the front (RFC 9460 2.2:
- * keys in ascending order on the wire, whatever order the text had). */
-static void svc_sort(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i += 4 + (size_t)tern_get_u16(p + i + 2)) {
-		/* invariant: p[0..i) holds the smallest parameters, in order */
-		size_t min = i;
-		for (size_t j = i; j < n; j += 4 + (size_t)tern_get_u16(p + j + 2))
-			if (tern_get_u16(p + j) < tern_get_u16(p + min))
-				min = j;
-		if (min != i) {
-			size_t end = min + 4 + tern_get_u16(p + min + 2);
-			reverse(p + i, min - i);
-			reverse(p + min, end - min);
-			reverse(p + i, end - i);
-		}
-	}
-}
-
-/* Splits the first-level-decoded value s at commas. With escapes (alpn,
- * A.1 value-list) '\' takes the next byte literally; items are written to
- * buf, NUL-free. Returns the next position after the item. */
-static size_t svc_next_item(const uint8_t *s, size_t len, size_t i, bool escapes, uint8_t *buf, size_t cap,
-                            size_t *n, bool *overflow)
-{
-	*n = 0;
-	*overflow = false;
-	for (; i < len && s[i] != ','; i++) {
-		uint8_t c = s[i];
-		if (escapes && c == '\\' && i + 1 < len)
-			c = s[++i];
-		if (*n < cap)
-			buf[(*n)++] = c;
-		else
-			*overflow = true;
-	}
-	return i;
-}
-
-/* Encodes the value of one key (already character-string decoded into
- * s[0..len)) into k->out. Returns 0 or fails with a message. */
-static int svc_value_from_text(struct walk *k, uint16_t key, const uint8_t *s, size_t len, const tern_token *t)
-{
-	char kb[16];
-	if (key < SVC_NNAMES)
-		snprintf(kb, sizeof kb, "%s", svc_names[key]);
-	else
-		snprintf(kb, sizeof kb, "key%u", key);
-	uint8_t item[256];
-	size_t n;
-	bool over;
-	switch (key) {
-	case SVC_MANDATORY: {
-		uint16_t keys[64];
-		size_t nk = 0;
-		for (size_t i = 0; i <= len; i++) {
-			i = svc_next_item(s, len, i, false, item, sizeof item, &n, &over);
-			uint16_t mk;
-			if (over || svc_key_from_text((const char *)item, n, &mk))
-				return fail(k, TERN_ESYNTAX, "bad key in SvcParam mandatory=%.*s", (int)len, (const char *)s);
-			if (mk == SVC_MANDATORY)
-				return fail(k, TERN_ESYNTAX, "SvcParam mandatory may not list itself");
-			if (nk == sizeof keys / sizeof keys[0])
-				return fail(k, TERN_ESYNTAX, "too many keys in SvcParam mandatory");
-			size_t j = nk++;
-			for (; j > 0 && keys[j - 1] > mk; j--) /* insertion sort */
-				keys[j] = keys[j - 1];
-			keys[j] = mk;
-			if (j > 0 && keys[j - 1] == mk)
-				return fail(k, TERN_ESYNTAX, "duplicate key in SvcParam mandatory");
-		}
-		for (size_t j = 0; j < nk; j++)
-			tern_wr_u16(k->out, keys[j]);
-		return 0;
-	}
-	case SVC_ALPN:
-		for (size_t i = 0; i <= len; i++) {
-			i = svc_next_item(s, len, i, true, item, 255, &n, &over);
-			if (over || n == 0)
-				return fail(k, TERN_ESYNTAX, "bad SvcParam alpn value " TOKF, TOKA(t));
-			tern_wr_u8(k->out, (uint8_t)n);
-			tern_wr_bytes(k->out, item, n);
-		}
-		return 0;
-	case SVC_NODEFAULTALPN:
-		if (len)
-			return fail(k, TERN_ESYNTAX, "SvcParam no-default-alpn takes no value");
-		return 0;
-	case SVC_PORT: {
-		uint64_t v = 0;
-		if (parse_uint((const char *)s, len, 65535, &v))
-			return fail(k, TERN_ESYNTAX, "bad SvcParam port " TOKF, TOKA(t));
-		tern_wr_u16(k->out, (uint16_t)v);
-		return 0;
-	}
-	case SVC_IPV4HINT:
-	case SVC_IPV6HINT: {
-		int af = key == SVC_IPV4HINT ? AF_INET : AF_INET6;
-		for (size_t i = 0; i <= len; i++) {
-			i = svc_next_item(s, len, i, false, item, 64, &n, &over);
-			char a[65];
-			uint8_t bin[16];
-			if (over || !token_cstr((const char *)item, n, a, sizeof a) || inet_pton(af, a, bin) != 1)
-				return fail(k, TERN_ESYNTAX, "bad address in SvcParam %s " TOKF, kb, TOKA(t));
-			tern_wr_bytes(k->out, bin, af == AF_INET ? 4 : 16);
-		}
-		return 0;
-	}
-	case SVC_ECH: {
-		tern_b64dec d;
-		tern_b64dec_init(&d);
-		if (tern_b64dec_feed(&d, (const char *)s, len, k->out) == TERN_ESYNTAX || tern_b64dec_finish(&d))
-			return fail(k, TERN_ESYNTAX, "bad base64 in SvcParam ech");
-		return 0;
-	}
-	default: tern_wr_bytes(k->out, s, len); return 0;
-	}
-}
-
-static int svc_from_text(struct walk *k)
-{
-	tern_wr *w = k->out;
-	size_t start = w->pos;
-	/* One scratch for a decoded value; parameters larger than this are
-	 * refused (RFC 9460 values are small in practice). */
-	uint8_t sc[4096];
-	while (k->ti < k->ntok) {
-		const tern_token *t = &k->tok[k->ti++];
-		const char *eq = memchr(t->p, '=', t->len);
-		size_t klen = eq ? (size_t)(eq - t->p) : t->len;
-		const char *v = eq ? eq + 1 : NULL;
-		size_t vlen = eq ? t->len - klen - 1 : 0;
-		const tern_token *vt = t;
-		/* key="a b": the lexer hands over 'key=' and then the quoted value */
-		if (eq && vlen == 0 && k->ti < k->ntok && k->tok[k->ti].quoted) {
-			vt = &k->tok[k->ti++];
-			v = vt->p;
-			vlen = vt->len;
-		} else if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
-			v++;
-			vlen -= 2;
-		}
-		uint16_t key;
-		if (svc_key_from_text(t->p, klen, &key))
-			return fail(k, TERN_ESYNTAX, "unknown SvcParam key '%.*s'", (int)(klen > 40 ? 40 : klen), t->p);
-		if (!eq && key != SVC_NODEFAULTALPN && key < SVC_NNAMES)
-			return fail(k, TERN_ESYNTAX, "SvcParam %s needs a value", svc_names[key]);
-		tern_wr sw;
-		tern_wr_init(&sw, sc, sizeof sc);
-		long n = v ? unescape(v, vlen, &sw, sizeof sc) : 0;
-		if (n < 0)
-			return fail(k, TERN_ESYNTAX, "bad SvcParam value " TOKF, TOKA(vt));
-		tern_wr_u16(w, key);
-		size_t lenpos = w->pos;
-		tern_wr_u16(w, 0);
-		int rc = svc_value_from_text(k, key, sc, (size_t)n, vt);
-		if (rc)
-			return rc;
-		if (w->err)
-			return w->err;
-		if (w->pos - lenpos - 2 > 65535)
-			return fail(k, TERN_ERANGE, "SvcParam value too long");
-		tern_put_u16(w->p + lenpos, (uint16_t)(w->pos - lenpos - 2));
-	}
-	uint8_t *p = w->p + start;
-	size_t n = w->pos - start;
-	svc_sort(p, n);
-	for (size_t i = 0; i < n;) {
-		size_t next = i + 4 + tern_get_u16(p + i + 2);
-		if (next < n && tern_get_u16(p + next) == tern_get_u16(p + i)) {
-			char kb[16];
-			tbuf t = {kb, sizeof kb, 0, 0};
-			tb_svc_key(&t, tern_get_u16(p + i));
-			kb[t.pos] = '\0';
-			return fail(k, TERN_ESYNTAX, "duplicate SvcParam key '%s'", kb);
-		}
-		i = next;
-	}
-	const char *why;
-	if (svc_check(p, n, &why))
-		return fail(k, TERN_ESYNTAX, "%s", why);
-	return 0;
-}
-
-/* ---- LOC (RFC 1876) ---- */
-
-#define LOC_EQUATOR 2147483648u /* 2^31: latitude/longitude 0 */
-#define LOC_ALT_BASE 10000000u  /* altitude 0 m is 100000.00 m above the base */
-
-/* "123", "123.4", "123.45" with an optional 'm' (when unit), optionally
- * negative; the value in units of 10^-frac. */
-static bool loc_decimal(const tern_token *t, unsigned frac, bool neg_ok, bool unit, int64_t *v)
-{
-	const char *s = t->p;
-	size_t len = t->len, i = 0;
-	bool neg = false;
-	if (unit && len && (s[len - 1] == 'm' || s[len - 1] == 'M'))
-		len--;
-	if (neg_ok && len && s[0] == '-') {
-		neg = true;
-		i++;
-	}
-	int64_t n = 0;
-	size_t digits = 0;
-	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
-		if (n > 100000000000)
-			return false;
-		n = n * 10 + (s[i] - '0');
-	}
-	if (!digits)
-		return false;
-	unsigned f = 0;
-	if (i < len && s[i] == '.') {
-		for (i++; i < len && s[i] >= '0' && s[i] <= '9' && f < frac; i++, f++)
-			n = n * 10 + (s[i] - '0');
-	}
-	if (i != len)
-		return false;
-	for (; f < frac; f++)
-		n *= 10;
-	*v = neg ? -n : n;
-	return true;
-}
-
-static bool loc_prec(int64_t cm, uint8_t *out)
-{
-	unsigned e = 0;
-	if (cm > 9000000000) /* 9e9 cm: the largest mantissa and exponent */
-		return false;
-	while (cm >= 10 && e < 9) {
-		cm /= 10;
-		e++;
-	}
-	if (cm > 9)
-		return false;
-	*out = (uint8_t)(cm << 4 | e);
-	return true;
-}
-
-static bool loc_prec_ok(uint8_t p)
-{
-	return (p >> 4) <= 9 && (p & 15) <= 9;
-}
-
-/* d [m [s]] then hemisphere; returns thousandths of arc-seconds from the
- * equator / prime meridian, signed. */
-static int loc_angle(struct walk *k, unsigned maxdeg, char pos, char neg, int64_t *out)
-{
-	int64_t part[3] = {0, 0, 0};
-	static const unsigned frac[3] = {0, 0, 3};
-	static const int64_t max[3] = {0, 59, 59999};
-	unsigned n = 0;
-	while (k->ti < k->ntok) {
-		const tern_token *t = &k->tok[k->ti++];
-		if (t->len == 1 && (t->p[0] | 0x20) == (pos | 0x20)) {
-			if (!n)
-				break;
-			*out = ((part[0] * 60 + part[1]) * 60) * 1000 + part[2];
-			if (*out > (int64_t)maxdeg * 3600000)
-				return fail(k, TERN_ERANGE, "LOC angle out of range");
-			return 0;
-		}
-		if (t->len == 1 && (t->p[0] | 0x20) == (neg | 0x20)) {
-			if (!n)
-				break;
-			*out = -(((part[0] * 60 + part[1]) * 60) * 1000 + part[2]);
-			if (-*out > (int64_t)maxdeg * 3600000)
-				return fail(k, TERN_ERANGE, "LOC angle out of range");
-			return 0;
-		}
-		if (n == 3 || !loc_decimal(t, frac[n], false, false, &part[n]) || (n && part[n] > max[n]))
-			return fail(k, TERN_ESYNTAX, "bad LOC coordinate " TOKF, TOKA(t));
-		n++;
-	}
-	return fail(k, TERN_ESYNTAX, "LOC coordinate without '%c' or '%c'", pos, neg);
-}
-
-static int loc_from_text(struct walk *k)
-{
-	int64_t lat = 0, lon = 0, alt = 0;
-	int rc = loc_angle(k, 90, 'N', 'S', &lat);
-	if (!rc)
-		rc = loc_angle(k, 180, 'E', 'W', &lon);
-	if (rc)
-		return rc;
-	if (k->ti == k->ntok)
-		return fail(k, TERN_ESYNTAX, "missing RDATA field 'altitude'");
-	const tern_token *t = &k->tok[k->ti++];
-	if (!loc_decimal(t, 2, true, true, &alt) || alt < -(int64_t)LOC_ALT_BASE ||
-	    alt > (int64_t)UINT32_MAX - LOC_ALT_BASE)
-		return fail(k, TERN_ERANGE, "bad LOC altitude " TOKF, TOKA(t));
-	/* defaults (RFC 1876 3): size 1 m, horizontal 10000 m, vertical 10 m */
-	uint8_t prec[3] = {0x12, 0x16, 0x13};
-	static const char *const what[3] = {"size", "horizontal precision", "vertical precision"};
-	for (unsigned i = 0; i < 3 && k->ti < k->ntok; i++) {
-		int64_t v;
-		t = &k->tok[k->ti++];
-		if (!loc_decimal(t, 2, false, true, &v) || !loc_prec(v, &prec[i]))
-			return fail(k, TERN_ERANGE, "bad LOC %s " TOKF, what[i], TOKA(t));
-	}
-	tern_wr_u8(k->out, 0); /* version */
-	tern_wr_bytes(k->out, prec, 3);
-	tern_wr_u32(k->out, (uint32_t)(LOC_EQUATOR + lat));
-	tern_wr_u32(k->out, (uint32_t)(LOC_EQUATOR + lon));
-	tern_wr_u32(k->out, (uint32_t)(alt + LOC_ALT_BASE));
-	return 0;
-}
-
-/* Checks the 16 bytes at the reader and returns them, or NULL. */
-static const uint8_t *loc_take(tern_rd *in)
-{
-	const uint8_t *p = tern_rd_take(in, 16);
-	if (!p)
-		return NULL;
-	uint32_t lat = tern_get_u32(p + 4), lon = tern_get_u32(p + 8);
-	uint32_t dlat = lat > LOC_EQUATOR ? lat - LOC_EQUATOR : LOC_EQUATOR - lat;
-	uint32_t dlon = lon > LOC_EQUATOR ? lon - LOC_EQUATOR : LOC_EQUATOR - lon;
-	if (p[0] != 0 || !loc_prec_ok(p[1]) || !loc_prec_ok(p[2]) || !loc_prec_ok(p[3]) || dlat > 90u * 3600000 ||
-	    dlon > 180u * 3600000) {
-		tern_rd_fail(in, TERN_EMALFORMED);
-		return NULL;
-	}
-	return p;
-}
-
-static void tb_loc_prec(tbuf *t, uint8_t p)
-{
-	/* as BIND: whole metres from an exponent of 2 up, else 0.xx m */
-	unsigned long long v = p >> 4;
-	unsigned e = p & 15;
-	for (unsigned i = e < 2 ? 0 : 2; i < e; i++)
-		v *= 10;
-	if (e >= 2 && v) /* a zero mantissa prints as 0.00m, which reads back */
-		tb_printf(t, "%llum", v);
-	else
-		tb_printf(t, "0.%02llum", v); /* v is in cm */
-}
-
-static void loc_to_text(struct walk *k)
-{
-	tbuf *t = &k->tb;
-	const uint8_t *p = loc_take(&k->in);
-	if (!p)
-		return;
-	for (unsigned i = 0; i < 2; i++) {
-		uint32_t v = tern_get_u32(p + 4 + 4 * i);
-		uint32_t a = v >= LOC_EQUATOR ? v - LOC_EQUATOR : LOC_EQUATOR - v;
-		char hemi = i == 0 ? (v >= LOC_EQUATOR ? 'N' : 'S') : (v >= LOC_EQUATOR ? 'E' : 'W');
-		tb_printf(t, "%u %u %u.%03u %c ", a / 3600000, a / 60000 % 60, a / 1000 % 60, a % 1000, hemi);
-	}
-	int64_t alt = (int64_t)tern_get_u32(p + 12) - LOC_ALT_BASE;
-	int64_t aa = alt < 0 ? -alt : alt;
-	tb_printf(t, "%s%lld.%02lldm ", alt < 0 ? "-" : "", (long long)(aa / 100), (long long)(aa % 100));
-	for (unsigned i = 1; i < 4; i++) {
-		if (i > 1)
-			tb_putc(t, ' ');
-		tb_loc_prec(t, p[i]);
-	}
+	tern_tb_printf(t, "%04u%02u%02u%02u%02u%02u", y, m, d, s / 3600, s / 60 % 60, s % 60);
 }
 
 /* ---- type bitmaps (RFC 4034 4.1.2): windows in ascending order, each 1
@@ -1022,16 +240,16 @@ static void bitmap_to_text(struct walk *k)
 	if (!p)
 		return;
 	if (n == 0)
-		tb_unsep(&k->tb);
+		tern_tb_unsep(&k->tb);
 	bool first = true;
 	for (size_t i = 0; i < n; i += 2 + (size_t)p[i + 1]) {
 		for (unsigned b = 0; b < 8u * p[i + 1]; b++) {
 			if (!(p[i + 2 + b / 8] & (0x80 >> (b % 8))))
 				continue;
 			if (!first)
-				tb_putc(&k->tb, ' ');
+				tern_tb_putc(&k->tb, ' ');
 			first = false;
-			tb_type(&k->tb, (uint16_t)(p[i] << 8 | b));
+			tern_tb_type(&k->tb, (uint16_t)(p[i] << 8 | b));
 		}
 	}
 }
@@ -1044,7 +262,7 @@ static int bitmap_from_text(struct walk *k)
 		const tern_token *t = &k->tok[k->ti];
 		uint16_t type;
 		if (tern_type_from_text(t->p, t->len, &type))
-			return fail(k, TERN_ESYNTAX, "unknown type " TOKF " in type bitmap", TOKA(t));
+			return tern_walk_fail(k, TERN_ESYNTAX, "unknown type " TOKF " in type bitmap", TOKA(t));
 		bits[type >> 3] |= (uint8_t)(0x80 >> (type & 7));
 	}
 	for (unsigned win = 0; win < 256; win++) {
@@ -1109,12 +327,12 @@ static void field_skip(struct walk *k, const struct field *f)
 	case F_STRING:
 	case F_BASE64: tern_rd_skip(in, tern_rd_left(in)); break;
 	case F_BITMAP: (void)bitmap_take(in, &n); break;
-	case F_LOC: (void)loc_take(in); break;
+	case F_LOC: (void)tern_loc_take(in); break;
 	case F_SVCPARAMS: {
 		const char *why;
 		n = tern_rd_left(in);
 		p = tern_rd_take(in, n);
-		if (p && svc_check(p, n, &why))
+		if (p && tern_svc_check(p, n, &why))
 			tern_rd_fail(in, TERN_EMALFORMED);
 		break;
 	}
@@ -1168,7 +386,7 @@ static void field_to_text(struct walk *k, const struct field *f)
 		n = tern_rd_u32(in);
 	number:
 		if (!in->err)
-			tb_printf(t, "%zu", n);
+			tern_tb_printf(t, "%zu", n);
 		break;
 	case F_TIME:
 		n = tern_rd_u32(in);
@@ -1178,13 +396,13 @@ static void field_to_text(struct walk *k, const struct field *f)
 	case F_TYPE:
 		n = tern_rd_u16(in);
 		if (!in->err)
-			tb_type(t, (uint16_t)n);
+			tern_tb_type(t, (uint16_t)n);
 		break;
 	case F_A:
 	case F_AAAA:
 		if ((p = tern_rd_take(in, f->kind == F_A ? 4 : 16))) {
 			inet_ntop(f->kind == F_A ? AF_INET : AF_INET6, p, b, sizeof b);
-			tb_puts(t, b);
+			tern_tb_puts(t, b);
 		}
 		break;
 	case F_EUI48:
@@ -1192,13 +410,13 @@ static void field_to_text(struct walk *k, const struct field *f)
 		n = f->kind == F_EUI48 ? 6 : 8;
 		if ((p = tern_rd_take(in, n)))
 			for (size_t i = 0; i < n; i++)
-				tb_printf(t, i ? "-%02x" : "%02x", p[i]);
+				tern_tb_printf(t, i ? "-%02x" : "%02x", p[i]);
 		break;
 	case F_NAME: {
 		uint8_t name[TERN_NAME_MAX];
 		read_name(k, name, &n);
 		if (!in->err)
-			tb_name(t, name);
+			tern_tb_name(t, name);
 		break;
 	}
 	case F_CHARSTR:
@@ -1207,15 +425,15 @@ static void field_to_text(struct walk *k, const struct field *f)
 			n = tern_rd_u8(in);
 			if ((p = tern_rd_take(in, n))) {
 				if (t->pos && t->p[t->pos - 1] == '"')
-					tb_putc(t, ' ');
-				tb_quoted(t, p, n);
+					tern_tb_putc(t, ' ');
+				tern_tb_quoted(t, p, n);
 			}
 		} while (f->kind == F_CHARSTRS && tern_rd_left(in));
 		break;
 	case F_STRING:
 		n = tern_rd_left(in);
 		if ((p = tern_rd_take(in, n)))
-			tb_quoted(t, p, n);
+			tern_tb_quoted(t, p, n);
 		break;
 	case F_CAA_TAG:
 	case F_HASH:
@@ -1229,28 +447,28 @@ static void field_to_text(struct walk *k, const struct field *f)
 		p = in->p + start;
 		n = in->pos - start;
 		if (f->kind == F_CAA_TAG) {
-			tb_put(t, (const char *)p + 1, n - 1);
+			tern_tb_put(t, (const char *)p + 1, n - 1);
 		} else if (f->kind == F_HASH) {
-			char *q = tb_take(t, (8 * (n - 1) + 4) / 5);
+			char *q = tern_tb_take(t, (8 * (n - 1) + 4) / 5);
 			if (q)
 				tern_b32hex_encode(p + 1, n - 1, q);
 		} else if (f->kind == F_SALT) {
 			if (n == 1)
-				tb_putc(t, '-');
+				tern_tb_putc(t, '-');
 			else
-				tb_hex(t, p + 1, n - 1, false); /* one token */
+				tern_tb_hex(t, p + 1, n - 1, false); /* one token */
 		} else if (f->kind == F_HEX) {
-			tb_hex(t, p, n, true);
+			tern_tb_hex(t, p, n, true);
 		} else {
 			if (n == 0)
-				tb_unsep(t);
-			tb_base64(t, p, n, true);
+				tern_tb_unsep(t);
+			tern_tb_base64(t, p, n, true);
 		}
 		break;
 	}
 	case F_BITMAP: bitmap_to_text(k); break;
-	case F_SVCPARAMS: svc_to_text(k); break;
-	case F_LOC: loc_to_text(k); break;
+	case F_SVCPARAMS: tern_svc_to_text(k); break;
+	case F_LOC: tern_loc_to_text(k); break;
 	}
 }
 
@@ -1258,7 +476,7 @@ static void field_to_text(struct walk *k, const struct field *f)
 static int need_token(struct walk *k, const tern_token **t)
 {
 	if (k->ti == k->ntok)
-		return fail(k, TERN_ESYNTAX, "missing RDATA field '%s'", k->f->name);
+		return tern_walk_fail(k, TERN_ESYNTAX, "missing RDATA field '%s'", k->f->name);
 	*t = &k->tok[k->ti++];
 	return 0;
 }
@@ -1266,11 +484,11 @@ static int need_token(struct walk *k, const tern_token **t)
 static int number_from_text(struct walk *k, const tern_token *t, uint64_t max, uint64_t *v)
 {
 	char tb[16];
-	int rc = parse_uint(t->p, t->len, max, v);
+	int rc = tern_parse_uint(t->p, t->len, max, v);
 	if (rc == TERN_ERANGE)
-		return fail(k, rc, "%s %s " TOKF " out of range", type_text(k->d->type, tb), k->f->name, TOKA(t));
+		return tern_walk_fail(k, rc, "%s %s " TOKF " out of range", type_text(k->d->type, tb), k->f->name, TOKA(t));
 	if (rc)
-		return fail(k, rc, "%s %s " TOKF " is not a number", type_text(k->d->type, tb), k->f->name, TOKA(t));
+		return tern_walk_fail(k, rc, "%s %s " TOKF " is not a number", type_text(k->d->type, tb), k->f->name, TOKA(t));
 	return 0;
 }
 
@@ -1284,21 +502,21 @@ static int rest_from_text(struct walk *k, bool hex)
 	size_t start = k->out->pos;
 	char tb[16];
 	if (hex && k->ti == k->ntok)
-		return fail(k, TERN_ESYNTAX, "missing RDATA field '%s'", k->f->name);
+		return tern_walk_fail(k, TERN_ESYNTAX, "missing RDATA field '%s'", k->f->name);
 	for (; k->ti < k->ntok; k->ti++) {
 		const tern_token *t = &k->tok[k->ti];
 		int rc = hex ? tern_hexdec_feed(&hd, t->p, t->len, k->out) : tern_b64dec_feed(&bd, t->p, t->len, k->out);
 		if (rc == TERN_ESYNTAX)
-			return fail(k, rc, "bad %s in %s %s " TOKF, hex ? "hex" : "base64", type_text(k->d->type, tb),
+			return tern_walk_fail(k, rc, "bad %s in %s %s " TOKF, hex ? "hex" : "base64", type_text(k->d->type, tb),
 			            k->f->name, TOKA(t));
 		if (rc)
 			return rc;
 	}
 	if (hex ? tern_hexdec_finish(&hd) : tern_b64dec_finish(&bd))
-		return fail(k, TERN_ESYNTAX, "%s %s %s is incomplete", type_text(k->d->type, tb), k->f->name,
+		return tern_walk_fail(k, TERN_ESYNTAX, "%s %s %s is incomplete", type_text(k->d->type, tb), k->f->name,
 		            hex ? "hex" : "base64");
 	if (hex && k->out->pos == start)
-		return fail(k, TERN_ESYNTAX, "missing RDATA field '%s'", k->f->name);
+		return tern_walk_fail(k, TERN_ESYNTAX, "missing RDATA field '%s'", k->f->name);
 	return 0;
 }
 
@@ -1308,11 +526,11 @@ static int charstr_from_text(struct walk *k, const tern_token *t)
 	tern_wr *w = k->out;
 	size_t lenpos = w->pos;
 	tern_wr_u8(w, 0);
-	long n = unescape(t->p, t->len, w, 255);
+	long n = tern_unescape(t->p, t->len, w, 255);
 	if (n == TERN_ERANGE)
-		return fail(k, TERN_ERANGE, "character-string longer than 255 bytes");
+		return tern_walk_fail(k, TERN_ERANGE, "character-string longer than 255 bytes");
 	if (n < 0)
-		return fail(k, TERN_ESYNTAX, "bad escape in " TOKF, TOKA(t));
+		return tern_walk_fail(k, TERN_ESYNTAX, "bad escape in " TOKF, TOKA(t));
 	if (!w->err)
 		w->p[lenpos] = (uint8_t)n;
 	return 0;
@@ -1353,24 +571,24 @@ static int field_from_text(struct walk *k, const struct field *f)
 	case F_TTL: {
 		uint32_t ttl;
 		/* plain seconds may use all 32 bits (SOA timers); units up to 2^31-1 */
-		if (parse_uint(t->p, t->len, 0xffffffff, &v) == 0)
+		if (tern_parse_uint(t->p, t->len, 0xffffffff, &v) == 0)
 			ttl = (uint32_t)v;
 		else if ((rc = tern_ttl_from_text(t->p, t->len, &ttl)))
-			return fail(k, rc, "%s %s " TOKF " is not a valid TTL", type_text(k->d->type, tb), f->name, TOKA(t));
+			return tern_walk_fail(k, rc, "%s %s " TOKF " is not a valid TTL", type_text(k->d->type, tb), f->name, TOKA(t));
 		tern_wr_u32(w, ttl);
 		return 0;
 	}
 	case F_TIME: {
 		uint32_t tm;
 		if ((rc = time_from_text(t->p, t->len, &tm)))
-			return fail(k, rc, "%s %s " TOKF " is not a valid time", type_text(k->d->type, tb), f->name, TOKA(t));
+			return tern_walk_fail(k, rc, "%s %s " TOKF " is not a valid time", type_text(k->d->type, tb), f->name, TOKA(t));
 		tern_wr_u32(w, tm);
 		return 0;
 	}
 	case F_TYPE: {
 		uint16_t type;
 		if (tern_type_from_text(t->p, t->len, &type))
-			return fail(k, TERN_ESYNTAX, "unknown type " TOKF, TOKA(t));
+			return tern_walk_fail(k, TERN_ESYNTAX, "unknown type " TOKF, TOKA(t));
 		tern_wr_u16(w, type);
 		return 0;
 	}
@@ -1379,8 +597,8 @@ static int field_from_text(struct walk *k, const struct field *f)
 		char s[INET6_ADDRSTRLEN + 1];
 		uint8_t a[16];
 		int af = f->kind == F_A ? AF_INET : AF_INET6;
-		if (!token_cstr(t->p, t->len, s, sizeof s) || inet_pton(af, s, a) != 1)
-			return fail(k, TERN_ESYNTAX, "bad %s address " TOKF, af == AF_INET ? "IPv4" : "IPv6", TOKA(t));
+		if (!tern_token_cstr(t->p, t->len, s, sizeof s) || inet_pton(af, s, a) != 1)
+			return tern_walk_fail(k, TERN_ESYNTAX, "bad %s address " TOKF, af == AF_INET ? "IPv4" : "IPv6", TOKA(t));
 		tern_wr_bytes(w, a, af == AF_INET ? 4 : 16);
 		return 0;
 	}
@@ -1395,30 +613,30 @@ static int field_from_text(struct walk *k, const struct field *f)
 				tern_wr_u8(w, (uint8_t)(hi << 4 | lo));
 		}
 		if (!ok)
-			return fail(k, TERN_ESYNTAX, "bad %s address " TOKF, f->kind == F_EUI48 ? "EUI48" : "EUI64", TOKA(t));
+			return tern_walk_fail(k, TERN_ESYNTAX, "bad %s address " TOKF, f->kind == F_EUI48 ? "EUI48" : "EUI64", TOKA(t));
 		return 0;
 	}
 	case F_NAME: {
 		uint8_t name[TERN_NAME_MAX];
 		size_t len;
 		if ((rc = tern_name_from_text(t->p, t->len, k->origin, name, &len)))
-			return fail(k, rc, "bad %s %s " TOKF "%s", type_text(k->d->type, tb), f->name, TOKA(t),
+			return tern_walk_fail(k, rc, "bad %s %s " TOKF "%s", type_text(k->d->type, tb), f->name, TOKA(t),
 			            k->origin ? "" : " (relative names need an origin)");
 		tern_wr_bytes(w, name, len);
 		return 0;
 	}
 	case F_CHARSTRS:
 		if (k->ti == k->ntok)
-			return fail(k, TERN_ESYNTAX, "missing RDATA field '%s'", f->name);
+			return tern_walk_fail(k, TERN_ESYNTAX, "missing RDATA field '%s'", f->name);
 		for (; k->ti < k->ntok; k->ti++)
 			if ((rc = charstr_from_text(k, &k->tok[k->ti])))
 				return rc;
 		return 0;
 	case F_CHARSTR: return charstr_from_text(k, t);
 	case F_STRING: {
-		long n = unescape(t->p, t->len, w, 65535);
+		long n = tern_unescape(t->p, t->len, w, 65535);
 		if (n < 0)
-			return fail(k, TERN_ESYNTAX, "bad escape in " TOKF, TOKA(t));
+			return tern_walk_fail(k, TERN_ESYNTAX, "bad escape in " TOKF, TOKA(t));
 		return 0;
 	}
 	case F_CAA_TAG: {
@@ -1426,7 +644,7 @@ static int field_from_text(struct walk *k, const struct field *f)
 		for (size_t i = 0; ok && i < t->len; i++)
 			ok = is_alnum((uint8_t)t->p[i]);
 		if (!ok)
-			return fail(k, TERN_ESYNTAX, "bad CAA tag " TOKF " (letters and digits only)", TOKA(t));
+			return tern_walk_fail(k, TERN_ESYNTAX, "bad CAA tag " TOKF " (letters and digits only)", TOKA(t));
 		tern_wr_u8(w, (uint8_t)t->len);
 		tern_wr_bytes(w, t->p, t->len);
 		return 0;
@@ -1441,7 +659,7 @@ static int field_from_text(struct walk *k, const struct field *f)
 		tern_hexdec hd;
 		tern_hexdec_init(&hd);
 		if (t->len > 510 || tern_hexdec_feed(&hd, t->p, t->len, w) == TERN_ESYNTAX || tern_hexdec_finish(&hd))
-			return fail(k, TERN_ESYNTAX, "bad %s salt " TOKF, type_text(k->d->type, tb), TOKA(t));
+			return tern_walk_fail(k, TERN_ESYNTAX, "bad %s salt " TOKF, type_text(k->d->type, tb), TOKA(t));
 		if (!w->err)
 			w->p[lenpos] = (uint8_t)(t->len / 2);
 		return 0;
@@ -1450,15 +668,15 @@ static int field_from_text(struct walk *k, const struct field *f)
 		uint8_t h[255];
 		size_t n;
 		if (tern_b32hex_decode(t->p, t->len, h, sizeof h, &n) || n == 0)
-			return fail(k, TERN_ESYNTAX, "bad base32hex in %s %s " TOKF, type_text(k->d->type, tb), f->name,
+			return tern_walk_fail(k, TERN_ESYNTAX, "bad base32hex in %s %s " TOKF, type_text(k->d->type, tb), f->name,
 			            TOKA(t));
 		tern_wr_u8(w, (uint8_t)n);
 		tern_wr_bytes(w, h, n);
 		return 0;
 	}
 	case F_BITMAP: return bitmap_from_text(k);
-	case F_SVCPARAMS: return svc_from_text(k);
-	case F_LOC: return loc_from_text(k);
+	case F_SVCPARAMS: return tern_svc_from_text(k);
+	case F_LOC: return tern_loc_from_text(k);
 	}
 	return 0;
 }
@@ -1483,7 +701,7 @@ static int walk(struct walk *k, enum op op)
 		}
 		case OP_TO_TEXT:
 			if (f != k->d->f)
-				tb_putc(&k->tb, ' ');
+				tern_tb_putc(&k->tb, ' ');
 			field_to_text(k, f);
 			if (k->tb.err)
 				return k->tb.err;
@@ -1499,7 +717,7 @@ static int walk(struct walk *k, enum op op)
 	}
 	if (op == OP_FROM_TEXT) {
 		if (k->ti < k->ntok)
-			return fail(k, TERN_ESYNTAX, "extra token " TOKF " after RDATA", TOKA(&k->tok[k->ti]));
+			return tern_walk_fail(k, TERN_ESYNTAX, "extra token " TOKF " after RDATA", TOKA(&k->tok[k->ti]));
 	} else if (tern_rd_left(&k->in)) {
 		tern_rd_fail(&k->in, TERN_EMALFORMED);
 		return k->in.err;
@@ -1514,24 +732,24 @@ static int generic_from_text(struct walk *k, tern_wr *w)
 {
 	uint64_t len = 0;
 	if (k->ntok < 2)
-		return fail(k, TERN_ESYNTAX, "generic RDATA '\\#' without a length");
+		return tern_walk_fail(k, TERN_ESYNTAX, "generic RDATA '\\#' without a length");
 	const tern_token *t = &k->tok[1];
-	if (parse_uint(t->p, t->len, 65535, &len))
-		return fail(k, TERN_ESYNTAX, "bad generic RDATA length " TOKF, TOKA(t));
+	if (tern_parse_uint(t->p, t->len, 65535, &len))
+		return tern_walk_fail(k, TERN_ESYNTAX, "bad generic RDATA length " TOKF, TOKA(t));
 	tern_hexdec hd;
 	tern_hexdec_init(&hd);
 	for (size_t i = 2; i < k->ntok; i++) {
 		t = &k->tok[i];
 		int rc = tern_hexdec_feed(&hd, t->p, t->len, w);
 		if (rc == TERN_ESYNTAX)
-			return fail(k, rc, "bad hex in generic RDATA " TOKF, TOKA(t));
+			return tern_walk_fail(k, rc, "bad hex in generic RDATA " TOKF, TOKA(t));
 		if (rc)
-			return fail(k, rc, "RDATA does not fit");
+			return tern_walk_fail(k, rc, "RDATA does not fit");
 	}
 	if (tern_hexdec_finish(&hd))
-		return fail(k, TERN_ESYNTAX, "odd number of hex digits in generic RDATA");
+		return tern_walk_fail(k, TERN_ESYNTAX, "odd number of hex digits in generic RDATA");
 	if (w->pos != len)
-		return fail(k, TERN_ESYNTAX, "generic RDATA length %u does not match %zu bytes of hex", (unsigned)len,
+		return tern_walk_fail(k, TERN_ESYNTAX, "generic RDATA length %u does not match %zu bytes of hex", (unsigned)len,
 		            w->pos);
 	/* a known type must decode as that type (no name compression here) */
 	if (k->d) {
@@ -1540,7 +758,7 @@ static int generic_from_text(struct walk *k, tern_wr *w)
 		k->decompress = false;
 		char tb[16];
 		if (walk(k, OP_COPY))
-			return fail(k, TERN_ESYNTAX, "generic RDATA is not valid %s RDATA", type_text(k->d->type, tb));
+			return tern_walk_fail(k, TERN_ESYNTAX, "generic RDATA is not valid %s RDATA", type_text(k->d->type, tb));
 	}
 	return 0;
 }
@@ -1561,12 +779,12 @@ int tern_rdata_from_text(uint16_t type, const tern_token *tok, size_t ntok, cons
 	if (ntok && !tok[0].quoted && tok[0].len == 2 && tok[0].p[0] == '\\' && tok[0].p[1] == '#')
 		rc = generic_from_text(&k, &w);
 	else if (!k.d)
-		rc = fail(&k, TERN_ESYNTAX, "type %s has no text form here; use '\\# <length> <hex>'",
+		rc = tern_walk_fail(&k, TERN_ESYNTAX, "type %s has no text form here; use '\\# <length> <hex>'",
 		          type_text(type, tb));
 	else
 		rc = walk(&k, OP_FROM_TEXT);
 	if (rc == TERN_ESPACE && err && errcap && !err[0])
-		fail(&k, rc, clamped ? "RDATA longer than 65535 bytes" : "RDATA does not fit in the buffer");
+		tern_walk_fail(&k, rc, clamped ? "RDATA longer than 65535 bytes" : "RDATA does not fit in the buffer");
 	if (rc)
 		return rc;
 	*outlen = w.pos;
@@ -1575,10 +793,10 @@ int tern_rdata_from_text(uint16_t type, const tern_token *tok, size_t ntok, cons
 
 static void generic_to_text(tbuf *t, const uint8_t *rd, size_t rdlen)
 {
-	tb_printf(t, "\\# %zu", rdlen);
+	tern_tb_printf(t, "\\# %zu", rdlen);
 	if (rdlen) {
-		tb_putc(t, ' ');
-		tb_hex(t, rd, rdlen, true);
+		tern_tb_putc(t, ' ');
+		tern_tb_hex(t, rd, rdlen, true);
 	}
 }
 
