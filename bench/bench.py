@@ -117,6 +117,16 @@ def proc_tree(pid):
     return out
 
 
+def start_time(pid):
+    """The start time of pid (clock ticks since boot), None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            st = f.read()
+        return int(st[st.rindex(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def cpu_seconds(pids):
     tck = os.sysconf("SC_CLK_TCK")
     total = 0.0
@@ -198,6 +208,9 @@ class Server:
         return memory_kib(self.pid)
 
     def stop(self):
+        # the processes this server forked (NSD's servers, ...), each with its
+        # start time, so that only they are signalled if they outlive the parent
+        forked = [(p, start_time(p)) for p in proc_tree(self.pid) if p != self.pid]
         if self.proc.poll() is None:
             try:
                 os.kill(self.pid, signal.SIGTERM)
@@ -207,6 +220,12 @@ class Server:
                 self.proc.wait()
             except ProcessLookupError:
                 pass
+        for p, st in forked:
+            if st is not None and start_time(p) == st:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         if self in STARTED:
             STARTED.remove(self)
         self.logf.close()
