@@ -4,7 +4,8 @@
  *  - tern_query_parse: the server's strict parse of an incoming query;
  *  - tern_msgw: composes a message (question, RRs with compression, OPT),
  *    with marks to roll back an RRset that did not fit (truncation);
- *  - tern_msg_iter: walks every record of any message (client, forwarder). */
+ *  - tern_msg_iter: walks every record of any message (client, forwarder);
+ *    tern_msg_edns reads the EDNS of any message on top of it. */
 #ifndef TERN_MSG_H
 #define TERN_MSG_H
 
@@ -153,6 +154,46 @@ TERN_WUR int tern_msg_iter_init(tern_msg_iter *it, const uint8_t *pkt, size_t le
 /* Next question entry or RR, in packet order. Returns 1 with rr filled, 0 at
  * the end, or a negative error. */
 TERN_WUR int tern_msg_next(tern_msg_iter *it, tern_rr *rr);
+
+/* ---- EDNS of any message (RFC 6891 6.1.2, 6.1.3) ---- */
+
+/* The OPT record's fields: payload size in its CLASS; extended rcode,
+ * version and flags in its TTL; options in its RDATA. */
+typedef struct tern_edns {
+	bool present;          /* the message has an OPT record */
+	uint16_t payload;      /* the sender's UDP payload size, as sent */
+	uint8_t ext_rcode;     /* upper 8 bits of the 12-bit rcode */
+	uint8_t version;
+	bool do_bit;           /* DNSSEC OK (RFC 3225) */
+	uint16_t flags;        /* all 16 flag bits: DO is 0x8000, the rest MBZ */
+	const uint8_t *opts;   /* the options, (code, length, data)..., in the packet */
+	uint16_t opts_len;
+} tern_edns;
+
+/* One EDNS option; data points into the packet. */
+typedef struct tern_edns_opt {
+	uint16_t code, len;
+	const uint8_t *data;
+} tern_edns_opt;
+
+/* Reads the EDNS of any message: the first OPT record of the additional
+ * section (others, and where OPT is owned, are not checked: this is the
+ * lenient reader for replies; tern_query_parse is the strict one). The
+ * whole message must walk as for tern_msg_iter. Returns 0 with out filled
+ * (out->present false without OPT; out->opts then NULL) or a negative
+ * error. out->opts points into pkt and lives as long as it. */
+TERN_WUR int tern_msg_edns(const uint8_t *pkt, size_t len, tern_edns *out);
+
+/* The 12-bit rcode of a message: the header's 4 bits (from its flags word)
+ * and, with EDNS, the upper 8 bits from OPT. */
+unsigned tern_edns_rcode(const tern_edns *e, uint16_t hdr_flags);
+
+/* Walks the options of e; *pos is 0 before the first call. Returns 1 with
+ * opt filled, 0 after the last one, or TERN_EMALFORMED when what is left is
+ * not a whole option: opt->code and opt->len are then those of the option
+ * header if it was complete (opt->len more than the bytes left, and
+ * opt->data NULL), else all 0. */
+TERN_WUR int tern_edns_next_opt(const tern_edns *e, size_t *pos, tern_edns_opt *opt);
 
 /* One RR as a line of zone-file text, like dig:
  * "owner.\tTTL\tCLASS\tTYPE\tRDATA" (question entries: ";owner.\t\tCLASS\tTYPE").

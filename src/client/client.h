@@ -84,17 +84,6 @@ struct cli_reply {
 	struct timespec when;
 };
 
-/* EDNS fields of a message's OPT record (RFC 6891 6.1.3). Read on top of
- * tern_msg_iter here because libtern has no reader for them yet. */
-struct cli_edns {
-	bool present;
-	uint16_t udp;
-	uint8_t ext_rcode, version;
-	uint16_t flags;      /* DO is 0x8000 */
-	size_t opts_off;     /* options (code, len, data)... in the packet */
-	uint16_t opts_len;
-};
-
 #define CLI_MAX_QUERIES 256
 #define CLI_CMDLINE_MAX 4096
 #define CLI_TEXT_MAX (4 * TERN_MSG_MAX + 1024)
@@ -151,11 +140,6 @@ uint64_t cli_now_ms(void); /* monotonic clock */
  * Returns the exit code. */
 int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra);
 
-/* edns.c: reading the OPT record and the final rcode. */
-TERN_WUR int cli_edns_read(const uint8_t *pkt, size_t len, struct cli_edns *e);
-unsigned cli_rcode(const uint8_t *pkt, size_t len);
-int cli_exit_for_rcode(unsigned rcode);
-
 /* print.c: dig-style and +short output. */
 void cli_print_cmd(const struct cli *c, const char *extra, FILE *out);
 void cli_print_noreply(const struct cli *c, FILE *out);
@@ -165,6 +149,9 @@ void cli_print_query(struct cli *c, const struct cli_query *q, FILE *out);
 int cli_print_short(struct cli *c, FILE *out);
 const char *cli_opcode_name(unsigned opcode, char *buf, size_t cap);
 const char *cli_rcode_name(unsigned rcode, char *buf, size_t cap);
+/* The 12-bit rcode of a reply (EDNS included) and the exit code for it. */
+unsigned cli_rcode(const uint8_t *pkt, size_t len);
+int cli_exit_for_rcode(unsigned rcode);
 void cli_print_when(FILE *out, const struct timespec *ts); /* ";; WHEN: ..." */
 /* One line of tern_rr_to_text laid out as dig does. */
 void cli_print_rr_line(FILE *out, const char *line, bool question);

@@ -29,6 +29,26 @@ const char *cli_rcode_name(unsigned rcode, char *buf, size_t cap)
 	return buf;
 }
 
+/* The 12-bit rcode of a reply: header bits plus the OPT extension, if any
+ * (the header's alone if the message does not walk). */
+unsigned cli_rcode(const uint8_t *pkt, size_t len)
+{
+	tern_edns e;
+	uint16_t flags = len >= TERN_HDR_LEN ? tern_get_u16(pkt + 2) : 0;
+	if (tern_msg_edns(pkt, len, &e) != 0)
+		e.present = false;
+	return tern_edns_rcode(&e, flags);
+}
+
+int cli_exit_for_rcode(unsigned rcode)
+{
+	if (rcode == TERN_R_NOERROR)
+		return CLI_EXIT_OK;
+	if (rcode == TERN_R_NXDOMAIN)
+		return CLI_EXIT_NXDOMAIN;
+	return CLI_EXIT_RCODE;
+}
+
 /* "; <<>> tern VERSION <<>> ARGS [extra]" as dig opens each lookup. */
 void cli_print_cmd(const struct cli *c, const char *extra, FILE *out)
 {
@@ -127,25 +147,19 @@ static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t le
 	fputc('\n', out);
 }
 
-static void print_opt(FILE *out, const struct cli *c, const struct cli_edns *e)
+static void print_opt(FILE *out, const tern_edns *e)
 {
-	fprintf(out, ";; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:%s;", e->version,
-	        (e->flags & 0x8000u) ? " do" : "");
+	fprintf(out, ";; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:%s;", e->version, e->do_bit ? " do" : "");
 	if (e->flags & 0x7fffu)
 		fprintf(out, " MBZ: 0x%04x,", (unsigned)(e->flags & 0x7fffu));
-	fprintf(out, " udp: %u\n", (unsigned)e->udp);
-	tern_rd r;
-	tern_rd_init(&r, c->reply.pkt, e->opts_off + e->opts_len);
-	r.pos = e->opts_off;
-	while (tern_rd_left(&r) >= 4) {
-		uint16_t code = tern_rd_u16(&r), len = tern_rd_u16(&r);
-		const uint8_t *d = tern_rd_take(&r, len);
-		if (!d) {
-			fprintf(out, "; (malformed option %u)\n", (unsigned)code);
-			break;
-		}
-		print_option(out, code, d, len);
-	}
+	fprintf(out, " udp: %u\n", (unsigned)e->payload);
+	tern_edns_opt o;
+	size_t pos = 0;
+	int rc;
+	while ((rc = tern_edns_next_opt(e, &pos, &o)) == 1)
+		print_option(out, o.code, o.data, o.len);
+	if (rc < 0 && o.len) /* a whole option header, not its data */
+		fprintf(out, "; (malformed option %u)\n", (unsigned)o.code);
 }
 
 void cli_print_when(FILE *out, const struct timespec *ts)
@@ -163,19 +177,19 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 {
 	tern_msg_iter it;
 	tern_rr rr;
-	struct cli_edns e;
+	tern_edns e;
 	const struct cli_reply *r = &c->reply;
 	unsigned show = q->o.show;
 	bool comments = show & CLI_SHOW_COMMENTS;
 	int rc = tern_msg_iter_init(&it, r->pkt, r->len);
 	if (rc == 0)
-		rc = cli_edns_read(r->pkt, r->len, &e);
+		rc = tern_msg_edns(r->pkt, r->len, &e);
 	if (rc != 0) {
 		fprintf(out, ";; Got bad packet: %s\n", tern_strerror(rc));
 		return CLI_EXIT_RCODE;
 	}
 	unsigned f = it.hdr.flags;
-	unsigned rcode = TERN_RCODE(f) | (e.present ? (unsigned)e.ext_rcode << 4 : 0);
+	unsigned rcode = tern_edns_rcode(&e, (uint16_t)f);
 	if (comments) {
 		char b1[24], b2[24];
 		fprintf(out, sending ? ";; Sending:\n" : ";; Got answer:\n");
@@ -191,7 +205,7 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 			fprintf(out, ";; WARNING: recursion requested but not available\n");
 		fputc('\n', out);
 		if (e.present)
-			print_opt(out, c, &e);
+			print_opt(out, &e);
 	}
 
 	/* invariant: `open` is the shown section whose records are being printed */

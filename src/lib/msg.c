@@ -1,6 +1,7 @@
 /* msg.c: DNS messages: the server's strict query parser (RFC 1035 4.1,
  * EDNS per RFC 6891, cookies per RFC 7873), the message composer with
- * compression and roll-back marks, and an iterator over any message. */
+ * compression and roll-back marks, and an iterator over any message with
+ * a reader of its EDNS. */
 #include <stdio.h>
 #include <string.h>
 
@@ -258,6 +259,53 @@ int tern_msg_next(tern_msg_iter *it, tern_rr *rr)
 	if (it->r.err)
 		return it->r.err;
 	it->left--;
+	return 1;
+}
+
+int tern_msg_edns(const uint8_t *pkt, size_t len, tern_edns *out)
+{
+	tern_msg_iter it;
+	tern_rr rr;
+	*out = (tern_edns){0};
+	int rc = tern_msg_iter_init(&it, pkt, len);
+	if (rc)
+		return rc;
+	while ((rc = tern_msg_next(&it, &rr)) == 1) {
+		if (rr.section != TERN_S_ADDITIONAL || rr.type != TERN_T_OPT || out->present)
+			continue;
+		out->present = true;
+		out->payload = rr.cls;
+		out->ext_rcode = (uint8_t)(rr.ttl >> 24);
+		out->version = (uint8_t)(rr.ttl >> 16);
+		out->flags = (uint16_t)rr.ttl;
+		out->do_bit = (rr.ttl & 0x8000u) != 0;
+		out->opts = pkt + rr.rdata_off;
+		out->opts_len = rr.rdlen;
+	}
+	return rc;
+}
+
+unsigned tern_edns_rcode(const tern_edns *e, uint16_t hdr_flags)
+{
+	return TERN_RCODE(hdr_flags) | (e->present ? (unsigned)e->ext_rcode << 4 : 0);
+}
+
+int tern_edns_next_opt(const tern_edns *e, size_t *pos, tern_edns_opt *opt)
+{
+	*opt = (tern_edns_opt){0};
+	if (!e->present || *pos >= e->opts_len)
+		return 0;
+	tern_rd r;
+	tern_rd_init(&r, e->opts, e->opts_len);
+	r.pos = *pos;
+	if (tern_rd_left(&r) < 4)
+		return TERN_EMALFORMED;
+	opt->code = tern_rd_u16(&r);
+	opt->len = tern_rd_u16(&r);
+	opt->data = tern_rd_take(&r, opt->len);
+	if (!opt->data)
+		return TERN_EMALFORMED;
+	*pos = r.pos;
 	return 1;
 }
 
