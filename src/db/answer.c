@@ -100,6 +100,7 @@ static void referral(ctx *c, const db_zone *z, const db_node *cut)
 	 * AA stands (RFC 1035 4.1.1). */
 	if (!c->m->count[TERN_S_ANSWER])
 		c->res->aa = false;
+	c->res->referral = true;
 	put_rrset(c, TERN_S_AUTHORITY, cut->name, ns, ns->ttl);
 	const uint8_t *p = ns->rdata;
 	for (unsigned i = 0; i < ns->count; i++) {
@@ -290,6 +291,8 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	res->aa = false;
 	res->no_zone = false;
 	res->has_next = false;
+	res->referral = res->wildcard = false;
+	res->apex = NULL;
 	const db_zone *z = db_set_find(set, q->qname);
 	/* A server for both sides of a cut answers DS from the parent. */
 	if (z && q->qtype == TERN_T_DS && q->qname[0] && tern_name_eq(z->origin, q->qname)) {
@@ -303,6 +306,7 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 		return;
 	}
 	res->aa = true;
+	res->apex = z->origin;
 	ctx c = {.set = set, .m = m, .q = q, .tcp = tcp, .res = res};
 	const uint8_t *name = q->qname;
 	for (unsigned step = 0; step <= DB_MAX_CHAIN; step++) {

@@ -14,6 +14,9 @@ typedef struct db_result {
 	unsigned rcode;
 	bool aa;
 	bool no_zone; /* no served zone contains the name: REFUSED, or forward */
+	bool referral; /* the answer is a delegation */
+	bool wildcard; /* synthesized from a wildcard */
+	const uint8_t *apex; /* the zone that answered (for rate limiting) */
 	bool has_next; /* a CNAME/DNAME chain left the served data at next */
 	uint8_t next[TERN_NAME_MAX];
 } db_result;

@@ -15,6 +15,11 @@ void config_init(config *c)
 	c->udp_max = 1232;
 	c->tcp_idle_ms = 10000;
 	c->tcp_max = 1000;
+	c->tcp_max_per_client = 100;
+	c->rrl_slip = 2;
+	c->rrl_v4_prefix = 24;
+	c->rrl_v6_prefix = 56;
+	c->cookies = true;
 	c->log_level = LOG_INFO;
 	c->cache_bytes = 64u << 20;
 	c->cache_max_ttl = 86400;
@@ -460,6 +465,24 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "tcp-max-connections")) {
 				if (parse_uint(val, 1, 1000000, &c->tcp_max))
 					ERR("tcp-max-connections must be 1..1000000, got '%s'", val);
+			} else if (!strcmp(key, "rrl-limit")) {
+				if (parse_uint(val, 0, 1000000, &c->rrl_limit))
+					ERR("rrl-limit must be 0..1000000 responses per second, got '%s'", val);
+			} else if (!strcmp(key, "rrl-slip")) {
+				if (parse_uint(val, 0, 100, &c->rrl_slip))
+					ERR("rrl-slip must be 0..100, got '%s'", val);
+			} else if (!strcmp(key, "rrl-ipv4-prefix")) {
+				if (parse_uint(val, 8, 32, &c->rrl_v4_prefix))
+					ERR("rrl-ipv4-prefix must be 8..32, got '%s'", val);
+			} else if (!strcmp(key, "rrl-ipv6-prefix")) {
+				if (parse_uint(val, 16, 128, &c->rrl_v6_prefix))
+					ERR("rrl-ipv6-prefix must be 16..128, got '%s'", val);
+			} else if (!strcmp(key, "cookies")) {
+				if (parse_bool(val, &c->cookies))
+					ERR("cookies must be yes or no, got '%s'", val);
+			} else if (!strcmp(key, "tcp-max-per-client")) {
+				if (parse_uint(val, 1, 1000000, &c->tcp_max_per_client))
+					ERR("tcp-max-per-client must be 1..1000000, got '%s'", val);
 			} else if (!strcmp(key, "log-level")) {
 				static const char *const lv[] = {"error", "warning", "info", "debug"};
 				int found = -1;

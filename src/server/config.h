@@ -55,6 +55,7 @@ typedef struct config {
 	unsigned udp_max;        /* largest UDP answer with EDNS (default 1232) */
 	unsigned tcp_idle_ms;    /* close a TCP connection idle this long */
 	unsigned tcp_max;        /* TCP connections in all */
+	unsigned tcp_max_per_client; /* TCP connections from one address, per worker */
 	int log_level;
 	/* forwarding (see docs/configuration.md) */
 	cfg_forward *forward;    /* upstreams, per zone ("." = all other names) */
@@ -76,6 +77,10 @@ typedef struct config {
 	unsigned serve_stale;    /* seconds past expiry; 0: off */
 	unsigned forward_timeout_ms; /* give up (SERVFAIL) after this long */
 	unsigned max_inflight;   /* distinct questions outstanding upstream */
+	unsigned rrl_limit;      /* responses/s per client prefix and kind; 0: off */
+	unsigned rrl_slip;       /* every Nth limited response goes out truncated */
+	unsigned rrl_v4_prefix, rrl_v6_prefix;
+	bool cookies;            /* answer DNS cookies (RFC 7873, 9018); default on */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

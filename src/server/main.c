@@ -46,6 +46,7 @@ typedef struct args {
 	const char *resolv_conf;
 	const char *user;
 	const char *chroot;
+	long rrl_limit; /* -1: as configured */
 	const char *jail; /* set once chrooted: the prefix to strip from paths */
 	unsigned threads;
 	int check;
@@ -76,6 +77,7 @@ static void usage(FILE *f)
 	        "  --local 'RR'         a local record, e.g. 'printer.lan. A 192.168.1.9' (repeatable)\n"
 	        "  --resolv-conf FILE   where to find upstreams when none are given (/etc/resolv.conf)\n"
 	        "  --threads N          worker threads (default: one per CPU)\n"
+	        "  --rrl-limit N        response rate limit per client prefix, responses/s (0: off)\n"
 	        "  --user NAME          drop to this user after binding the sockets\n"
 	        "  --chroot DIR         chroot to DIR after binding (files must lie inside it)\n"
 	        "  --check              check the configuration and zones, print every error, exit\n"
@@ -238,6 +240,8 @@ static version *version_build(const args *a)
 	}
 	if (a->threads)
 		v->cfg.threads = a->threads;
+	if (a->rrl_limit >= 0)
+		v->cfg.rrl_limit = (unsigned)a->rrl_limit;
 	for (size_t i = 0; i < a->nforward; i++) {
 		if (!strcmp(a->forward[i], "none"))
 			v->cfg.no_forward = true;
@@ -453,9 +457,11 @@ int main(int argc, char **argv)
 		{"forward", required_argument, NULL, 'f'}, {"forward-zone", required_argument, NULL, 'F'},
 		{"local", required_argument, NULL, 'L'},  {"resolv-conf", required_argument, NULL, 'R'},
 		{"user", required_argument, NULL, 'u'},   {"chroot", required_argument, NULL, 'C'},
+		{"rrl-limit", required_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
 	args a = {0};
+	a.rrl_limit = -1;
 	int ch, rc;
 	while ((ch = getopt_long(argc, argv, "c:l:z:t:hVv", opts, NULL)) != -1) {
 		switch (ch) {
@@ -492,6 +498,17 @@ int main(int argc, char **argv)
 			break;
 		case 'R': a.resolv_conf = optarg; break;
 		case 'u': a.user = optarg; break;
+		case 'r': {
+			char *e;
+			long n = strtol(optarg, &e, 10);
+			if (*e || n < 0 || n > 1000000) {
+				fprintf(stderr, "ternd: --rrl-limit wants 0..1000000, got '%s'\n", optarg);
+				rc = 2;
+				goto done;
+			}
+			a.rrl_limit = n;
+			break;
+		}
 		case 'C': a.chroot = optarg; break;
 		case 'k': a.check = 1; break;
 		case 'v': a.verbose++; break;
@@ -532,6 +549,22 @@ int main(int argc, char **argv)
 	unsigned nworkers = v->cfg.threads ? v->cfg.threads : cpu_count();
 	resolver *res = resolver_build(&v->cfg);
 	v->res = res;
+	/* Rate limiting and cookies are shared by all versions (set at start). */
+	rrl *rl = NULL;
+	if (v->cfg.rrl_limit) {
+		rrl_opts ro = rrl_opts_default();
+		ro.rate = v->cfg.rrl_limit;
+		ro.slip = v->cfg.rrl_slip;
+		ro.v4_prefix = v->cfg.rrl_v4_prefix;
+		ro.v6_prefix = v->cfg.rrl_v6_prefix;
+		rl = rrl_new(&ro);
+		log_info("response rate limiting: %u/s per prefix, slip %u", ro.rate, ro.slip);
+	}
+	static cookie_secret secret;
+	bool have_secret = cookie_secret_init(&secret) == 0;
+	const cookie_secret *cookie = have_secret ? &secret : NULL;
+	v->rrl = rl;
+	v->cookie = cookie;
 
 	/* Signals are handled by this thread only (sigwait); workers inherit
 	 * the blocked mask. */
@@ -576,8 +609,11 @@ int main(int argc, char **argv)
 			log_info("SIGHUP: reloading");
 			notify("RELOADING=1");
 			version *nv = version_build(&a);
-			if (nv)
+			if (nv) {
 				nv->res = res;
+				nv->rrl = rl;
+				nv->cookie = cookie; /* not v's: v is freed by the first reload */
+			}
 			if (!nv) {
 				log_err("reload failed; the previous configuration and zones keep serving");
 				notify("READY=1");
@@ -599,6 +635,7 @@ int main(int argc, char **argv)
 	}
 	server_stop(&s);
 	resolver_free(res);
+	rrl_free(rl);
 	free((char *)a.jail);
 	args_free(&a);
 	return 0;

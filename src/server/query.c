@@ -6,6 +6,7 @@
  *      class CH -> version.bind/id.server if configured;
  *   4. OPT in the response whenever the query had one (RFC 6891 7). */
 #include <string.h>
+#include <time.h>
 
 #include "db/answer.h"
 #include "server/query.h"
@@ -151,6 +152,9 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 		db_answer(v->zones, &tq, m, ctx->tcp, &r);
 		if (!r.no_zone) {
 			*aa = *aa || r.aa;
+			ctx->referral = r.referral;
+			ctx->wildcard = r.wildcard;
+			ctx->apex = r.apex;
 			if (!r.has_next || m->truncated)
 				return r.rcode;
 			memcpy(name, r.next, tern_name_len(r.next));
@@ -223,7 +227,7 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	if (pr == TERN_Q_DROP)
 		return 0;
 
-	uint8_t opts[4 + 255];
+	uint8_t opts[4 + 255 + 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
 	size_t optlen = 0;
 	if (q.edns && q.nsid && v->cfg.nsid && v->cfg.identity) {
 		size_t n = strlen(v->cfg.identity);
@@ -234,6 +238,23 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		memcpy(opts + 4, v->cfg.identity, n);
 		optlen = 4 + n;
 	}
+	/* RFC 7873 5.2: answer a client cookie with a fresh server cookie
+	 * (RFC 9018); a valid one proves the client's address (no RRL). */
+	ctx->cookie_ok = false;
+	if (q.edns && q.cookie_len && v->cookie && v->cfg.cookies && ctx->client) {
+		uint32_t now_s = (uint32_t)time(NULL);
+		ctx->cookie_ok = cookie_check(v->cookie, q.cookie, q.cookie_len, ctx->client, now_s) == COOKIE_VALID;
+		uint8_t *o = opts + optlen;
+		tern_put_u16(o, TERN_OPT_COOKIE);
+		tern_put_u16(o + 2, COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN);
+		memcpy(o + 4, q.cookie, COOKIE_CLIENT_LEN);
+		cookie_make(v->cookie, q.cookie, ctx->client, now_s, o + 4 + COOKIE_CLIENT_LEN);
+		optlen += 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN;
+	}
+	ctx->referral = ctx->wildcard = false;
+	ctx->apex = NULL;
+	ctx->qtype = q.qtype;
+	ctx->question_end = q.question_end ? q.question_end : TERN_HDR_LEN;
 	tern_msgw m;
 	begin(&q, q.question_end != 0, &m, out, cap, ctx->tcp, v->cfg.udp_max, optlen);
 
@@ -274,6 +295,27 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	if (q.edns && (pr == TERN_Q_OK || pr == TERN_Q_BADVERS || pr == TERN_Q_FORMERR)) {
 		if (tern_msgw_opt(&m, (uint16_t)v->cfg.udp_max, rcode, q.edns_do, optlen ? opts : NULL, optlen))
 			return 0;
+	}
+	/* what kind of response this is, for rate limiting (NSD/Knot keys) */
+	if (rcode == TERN_R_NXDOMAIN) {
+		ctx->rrl_kind = RRL_NXDOMAIN;
+		ctx->rrl_name = ctx->apex ? ctx->apex : q.qname;
+	} else if (rcode != TERN_R_NOERROR) {
+		ctx->rrl_kind = RRL_ERROR;
+		ctx->rrl_name = NULL;
+	} else if (ctx->referral) {
+		ctx->rrl_kind = RRL_REFERRAL;
+		ctx->rrl_name = ctx->apex;
+	} else if (m.count[TERN_S_ANSWER]) {
+		ctx->rrl_kind = ctx->wildcard ? RRL_WILDCARD : RRL_ANSWER;
+		ctx->rrl_name = ctx->wildcard && ctx->apex ? ctx->apex : NULL;
+	} else {
+		ctx->rrl_kind = RRL_NODATA;
+		ctx->rrl_name = NULL;
+	}
+	if (!ctx->rrl_name && ctx->rrl_kind != RRL_ERROR) {
+		memcpy(ctx->name, q.qname, q.qname_len); /* q is gone on return */
+		ctx->rrl_name = ctx->name;
 	}
 	int n = tern_msgw_finish(&m, rcode & 0xf);
 	return n < 0 ? 0 : (size_t)n;

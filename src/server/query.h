@@ -18,6 +18,8 @@
 #include "resolve/cache.h"
 #include "resolve/forward.h"
 #include "server/config.h"
+#include "server/cookie.h"
+#include "server/rrl.h"
 
 /* Forwarding state shared by all versions and workers; made at start-up
  * (upstreams change only on restart). */
@@ -36,6 +38,8 @@ typedef struct version {
 	db_set *zones;
 	db_zone *local; /* local records, or NULL */
 	resolver *res;  /* NULL: no forwarding at all */
+	rrl *rrl;       /* response rate limiting (shared), or NULL */
+	const cookie_secret *cookie; /* server cookie secret, or NULL */
 	uint64_t generation;
 } version;
 
@@ -45,11 +49,20 @@ typedef struct qctx {
 	bool allowed;            /* the ACL lets this client use forwarding */
 	uint64_t now_ms;         /* the cache's clock */
 	const fwd_result *fr;    /* re-answering a waiter: the upstream's answer */
+	const struct sockaddr *client; /* for cookies (may be NULL) */
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
 	bool prefetch;           /* answered, but refresh (name, type) upstream */
 	uint8_t name[TERN_NAME_MAX];
 	uint16_t type;
+	/* for response rate limiting (UDP) */
+	bool cookie_ok;          /* the client proved its address with our cookie */
+	enum rrl_kind rrl_kind;
+	const uint8_t *rrl_name; /* points into ctx or the zone data */
+	uint16_t qtype;
+	size_t question_end;     /* where a truncated (slipped) answer ends */
+	bool referral, wildcard;
+	const uint8_t *apex;
 } qctx;
 
 /* Writes the response to pkt into out (cap bytes, at least 65535 for TCP)

@@ -72,8 +72,9 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		for (int i = 0; i < n; i++) {
 			if (w->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue; /* larger than any query we accept */
-			qctx ctx = {.tcp = false, .now_ms = now};
-			ctx.allowed = v->res && config_allowed(&v->cfg, (const struct sockaddr *)&w->addrs[i]);
+			const struct sockaddr *client = (const struct sockaddr *)&w->addrs[i];
+			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
+			ctx.allowed = v->res && config_allowed(&v->cfg, client);
 			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
 			if (ctx.forward)
 				park(w, v, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
@@ -82,6 +83,21 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 				prefetch(w, v, &ctx, now);
 			if (!len)
 				continue;
+			if (v->rrl && !ctx.cookie_ok) {
+				/* RRL on UDP only: a client that proved its address
+				 * (cookie) or uses TCP is never limited */
+				enum rrl_action act = rrl_check(v->rrl, client, ctx.rrl_kind, ctx.rrl_name, ctx.qtype, now);
+				if (act == RRL_DROP)
+					continue;
+				if (act == RRL_SLIP) {
+					/* header and question only, TC=1: a real client
+					 * retries over TCP; nothing to amplify */
+					uint8_t *o = w->out[k];
+					o[2] |= TERN_F_TC >> 8;
+					memset(o + 6, 0, 6);
+					len = ctx.question_end <= len ? ctx.question_end : len;
+				}
+			}
 			w->oiov[k].iov_base = w->out[k];
 			w->oiov[k].iov_len = len;
 			memset(&w->omsgs[k].msg_hdr, 0, sizeof w->omsgs[k].msg_hdr);
@@ -166,11 +182,7 @@ static int conn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 {
 	tcp_conn *c = &w->conns[i];
-	struct sockaddr_storage peer;
-	socklen_t peerlen = sizeof peer;
-	bool allowed = false;
-	if (v->res && getpeername(c->fd, (struct sockaddr *)&peer, &peerlen) == 0)
-		allowed = config_allowed(&v->cfg, (const struct sockaddr *)&peer);
+	bool allowed = v->res && config_allowed(&v->cfg, (const struct sockaddr *)&c->peer);
 	for (int budget = 0; budget < 64 && c->fd >= 0 && c->wlen == c->woff; budget++) {
 		size_t need = c->rlen < 2 ? 2 : 2 + (size_t)tern_get_u16(c->rbuf);
 		if (c->rcap < need) {
@@ -199,10 +211,10 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		}
 		if (c->rlen < 2 + flen)
 			continue;
-		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now};
+		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
 		if (ctx.forward)
-			park(w, v, &ctx, c->rbuf + 2, flen, 0, &peer, peerlen, (int)i, now);
+			park(w, v, &ctx, c->rbuf + 2, flen, 0, &c->peer, c->peerlen, (int)i, now);
 		if (ctx.prefetch)
 			prefetch(w, v, &ctx, now);
 		c->rlen = 0;
@@ -233,19 +245,54 @@ static void conn_write(worker *w, const version *v, unsigned i, uint64_t now)
 	conn_read(w, v, i, now);
 }
 
-static void tcp_accept(worker *w, int lfd, uint64_t now)
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
+}
+
+/* The connection idle the longest, among all (peer NULL) or one client's. */
+static int oldest_conn(const worker *w, const struct sockaddr_storage *peer)
+{
+	int oldest = -1;
+	for (unsigned i = 0; i < w->maxconns; i++) {
+		const tcp_conn *c = &w->conns[i];
+		if (c->fd < 0 || (peer && !same_host(&c->peer, peer)))
+			continue;
+		if (oldest < 0 || c->last_ms < w->conns[oldest].last_ms)
+			oldest = (int)i;
+	}
+	return oldest;
+}
+
+static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 {
 	for (int k = 0; k < 64; k++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage peer;
+		socklen_t peerlen = sizeof peer;
+		int fd = accept4(lfd, (struct sockaddr *)&peer, &peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
+		/* One client may not hold more than its share: its own
+		 * connection idle the longest makes room (slowloris from one
+		 * address cannot starve the others). */
+		unsigned mine = 0;
+		for (unsigned i = 0; i < w->maxconns; i++)
+			if (w->conns[i].fd >= 0 && same_host(&w->conns[i].peer, &peer))
+				mine++;
+		if (mine >= v->cfg.tcp_max_per_client) {
+			int old = oldest_conn(w, &peer);
+			if (old >= 0)
+				conn_close(w, (unsigned)old);
+		}
 		if (w->nconns >= w->maxconns) {
 			/* full: the connection idle the longest makes room */
-			unsigned oldest = 0;
-			for (unsigned i = 1; i < w->maxconns; i++)
-				if (w->conns[i].last_ms < w->conns[oldest].last_ms)
-					oldest = i;
-			conn_close(w, oldest);
+			int old = oldest_conn(w, NULL);
+			if (old >= 0)
+				conn_close(w, (unsigned)old);
 		}
 		unsigned slot = 0;
 		while (w->conns[slot].fd >= 0)
@@ -254,6 +301,8 @@ static void tcp_accept(worker *w, int lfd, uint64_t now)
 		c->fd = fd;
 		c->last_ms = now;
 		c->gen = ++w->next_gen;
+		c->peer = peer;
+		c->peerlen = peerlen;
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CONN, slot)};
 		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 			close(fd);
@@ -285,7 +334,7 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 {
 	bool tcp = wt->tcp_slot >= 0;
 	uint8_t *out = w->tcp_out + 2;
-	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr};
+	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr, .client = (const struct sockaddr *)&wt->addr};
 	size_t len = query_respond(v, wt->pkt, wt->len, out, sizeof w->tcp_out - 2, &ctx);
 	if (ctx.forward && ++wt->rounds < MAX_ROUNDS) {
 		bool created;
@@ -696,7 +745,7 @@ void *worker_main(void *arg)
 				udp_ready(w, v, idx, now);
 				break;
 			case EV_TCP_LISTEN:
-				tcp_accept(w, w->tcp_fds[idx], now);
+				tcp_accept(w, v, w->tcp_fds[idx], now);
 				break;
 			case EV_CONN:
 				if (w->conns[idx].fd < 0)

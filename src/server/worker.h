@@ -21,6 +21,8 @@ typedef struct tcp_conn {
 	size_t wlen, woff, wcap;
 	uint64_t last_ms; /* last complete query or accept */
 	uint32_t gen;     /* changes each time the slot is reused */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
 } tcp_conn;
 
 /* One question this worker asked upstream (it created the pending entry and
