@@ -95,7 +95,8 @@ class HostilePool:
     background thread. Slow connections send the 2-byte length of a
     512-byte query, then one byte a second: the query never completes
     within the test. Closed connections are opened again after
-    reconnect_delay seconds (None: never).
+    reconnect_delay seconds (None: never). source: one address or a list
+    of them (connections are spread over the list round-robin).
 
     Counters: .opened (connections established), .closed_by_server (EOF or
     reset seen), .open_now(), .connect_errors."""
@@ -104,7 +105,8 @@ class HostilePool:
         self.srv = srv
         self.n_idle, self.n_slow = n_idle, n_slow
         self.reconnect_delay = reconnect_delay
-        self.source = source
+        self.sources = [source] if isinstance(source, str) else list(source)
+        self._next_source = 0
         self.slow_interval = slow_interval
         self.sel = selectors.DefaultSelector()
         self.conns = {}  # sock -> dict(kind, next_byte)
@@ -117,8 +119,10 @@ class HostilePool:
 
     def _connect(self, kind):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        source = self.sources[self._next_source % len(self.sources)]
+        self._next_source += 1
         try:
-            s.bind((self.source, 0))
+            s.bind((source, 0))
             s.settimeout(2.0)
             s.connect((self.srv.host, self.srv.port))
             s.setblocking(False)

@@ -1,13 +1,14 @@
 """Hostile TCP clients (issue 6, "Hostile traffic"): idle and slow
 connections do not stop UDP service or new TCP clients; idle timeouts, the
-connection bound and its eviction order; the bound per client address; and
+connection bound and its eviction order; the bound per client address (tcp-max-per-client per worker); and
 malformed frames pipelined between good queries on one connection.
 
 ternd's rules (architecture.md "Lifetimes", worker.c): a connection closes
 after tcp-idle-timeout without a complete query (so a client dribbling one
 byte a second is closed too); each worker holds tcp-max-connections /
 threads connections and, when full, closes the one idle the longest to make
-room for a new one. On one connection: a frame shorter than a DNS header
+room for a new one; one address may hold tcp-max-per-client connections per
+worker, beyond which its own connection idle the longest is closed. On one connection: a frame shorter than a DNS header
 (length 0..11) closes the connection; a frame of 12 bytes or more that does
 not parse gets FORMERR (or silence for QR=1) and the connection stays open,
 answers in order."""
@@ -89,20 +90,30 @@ def measure(srv, n_udp=200, n_tcp=100, spread=6.0):
     return udp_ok, tcp_ok, worst
 
 
-@pytest.mark.parametrize("bound", [1000, 2000], ids=["bound-1000-evicting", "bound-2000-holding"])
-def test_idle_and_slow_clients_do_not_stop_service(started, bound):
+# 60 attacker addresses: 20 connections each, under the per-client bound
+MANY = [f"127.0.1.{i}" for i in range(1, 61)]
+ONE = ["127.0.2.1"]
+
+
+@pytest.mark.parametrize("bound,sources", [(1000, MANY), (2000, MANY), (1000, ONE)],
+                         ids=["60-addresses-bound-1000-evicting", "60-addresses-bound-2000-holding",
+                              "one-address-per-client-bound"])
+def test_idle_and_slow_clients_do_not_stop_service(started, bound, sources):
     """1,000 idle and 200 one-byte-a-second TCP connections held open (each
     one the server closes is opened again after 0.5 s, as an attacker
     would): >= 99 % of 200 UDP queries and of 100 queries on new TCP
-    connections are answered correctly. With the default bound (1000 in all,
-    500 per worker) the 1,200 cannot all be open: the server keeps evicting
-    the oldest idle ones. With a bound of 2000 all are held until the idle
-    timeout (4 s) closes them, the slow ones included."""
+    connections (from 127.0.0.1) are answered correctly.
+
+    From 60 addresses with the default bound (1000 in all, 500 per worker)
+    the 1,200 cannot all be open: the server keeps evicting the oldest idle
+    ones. With a bound of 2000 all are held until the idle timeout (4 s)
+    closes them, the slow ones included. From one address the per-client
+    bound (tcp-max-per-client, 100 per worker) holds them to 200."""
     raise_fd_limit(2 * (1200 + 400) + 200)
-    srv = started(["tcp-idle-timeout: 4", f"tcp-max-connections: {bound}"], threads=2)
+    srv = started(["tcp-idle-timeout: 4", f"tcp-max-connections: {bound}", "tcp-max-per-client: 100"], threads=2)
     learn(srv)
     fds_quiet = open_fds(srv.pid)
-    with HostilePool(srv, n_idle=1000, n_slow=200, reconnect_delay=0.5) as pool:
+    with HostilePool(srv, n_idle=1000, n_slow=200, reconnect_delay=0.5, source=sources) as pool:
         time.sleep(1.0)
         held = pool.open_now()
         fds_busy = open_fds(srv.pid)
@@ -111,15 +122,19 @@ def test_idle_and_slow_clients_do_not_stop_service(started, bound):
         took = time.monotonic() - t0
         fds_end = open_fds(srv.pid)
         closed, opened = pool.closed_by_server, pool.opened
-    print(f"\n[hostile-tcp bound={bound}] UDP {udp_ok}/200, new TCP {tcp_ok}/100 answered "
-          f"(worst TCP {worst * 1000:.0f} ms, {took:.1f} s); pool held {held} open at start, "
-          f"opened {opened}, closed by server {closed}; ternd fds quiet {fds_quiet} busy {fds_busy} "
+    print(f"\n[hostile-tcp bound={bound} from {len(sources)} address(es)] UDP {udp_ok}/200, new TCP "
+          f"{tcp_ok}/100 answered (worst TCP {worst * 1000:.0f} ms, {took:.1f} s); pool held {held} open "
+          f"1 s in, opened {opened}, closed by server {closed}; ternd fds quiet {fds_quiet} busy {fds_busy} "
           f"end {fds_end}")
     assert udp_ok >= 198, f"UDP answered {udp_ok}/200"
     assert tcp_ok >= 99, f"new TCP answered {tcp_ok}/100"
     # the bound holds: never more connections than tcp-max-connections
     assert fds_busy - fds_quiet <= bound and fds_end - fds_quiet <= bound
-    if bound == 1000:
+    if len(sources) == 1:
+        assert fds_busy - fds_quiet <= 200 and fds_end - fds_quiet <= 200 + 2
+        assert closed >= 1000
+    elif bound == 1000:
+        assert fds_busy - fds_quiet >= 900
         assert closed >= 200, "the oldest idle connections were not closed to make room"
     else:
         # all 1,200 fit; the idle timeout (4 s) closed them, the slow ones
@@ -215,18 +230,17 @@ def test_oldest_idle_connection_closed_first(started):
         s.close()
 
 
-@pytest.mark.xfail(strict=True, reason="ternd has no per-client-address TCP connection bound (only "
-                   "tcp-max-connections in all): one address opening more connections than the bound "
-                   "evicts every other client's connections")
 def test_per_client_address_bound(started):
     """Issue 6: 'a bound on connections in total and per client address'.
     A legitimate client (127.0.0.3) holds 10 connections, each having
     completed a query; one address (127.0.0.2) then opens 1,200 connections
     (more than the total bound of 1000). The legitimate client's
-    connections must survive (the flooding address should hit its own bound
-    and lose its own connections first), and it can open new ones."""
+    connections survive (the flooding address hits its own bound,
+    tcp-max-per-client per worker, and loses its own connections first),
+    it can open new ones, and the flooder holds at most its bound."""
     raise_fd_limit(4000)
-    srv = started(["tcp-max-connections: 1000", "tcp-idle-timeout: 60"], threads=2)
+    srv = started(["tcp-max-connections: 1000", "tcp-idle-timeout: 60", "tcp-max-per-client: 50"], threads=2)
+    fds_quiet = open_fds(srv.pid)
     legit = []
     for _ in range(10):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -239,6 +253,7 @@ def test_per_client_address_bound(started):
     pool.open_all()
     try:
         time.sleep(0.5)
+        held = open_fds(srv.pid) - fds_quiet
         survivors = 0
         for s in legit:
             try:
@@ -251,6 +266,7 @@ def test_per_client_address_bound(started):
               f"from one address: {survivors}/10")
         assert fresh is not None and fresh.answer
         assert survivors == 10, f"only {survivors}/10 of the other client's connections survived"
+        assert held <= 2 * 50 + 10 + 1, f"{held} connections open"
     finally:
         pool.stop()
         for s in legit:
