@@ -57,9 +57,13 @@ static bool loc_prec(int64_t cm, uint8_t *out)
 	return true;
 }
 
+/* RFC 1876 2: mantissa and power-of-ten exponent, each 0..9. A zero
+ * mantissa with a non-zero exponent is zero written another way, which no
+ * text form can give back: only 0x00 is accepted for zero (found by the
+ * rdata fuzzer, fuzz/corpus/rdata/crash-loc-zero-mantissa). */
 static bool loc_prec_ok(uint8_t p)
 {
-	return (p >> 4) <= 9 && (p & 15) <= 9;
+	return (p >> 4) <= 9 && (p & 15) <= 9 && ((p >> 4) != 0 || (p & 15) == 0);
 }
 
 /* d [m [s]] then hemisphere; returns thousandths of arc-seconds from the

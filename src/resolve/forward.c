@@ -310,7 +310,8 @@ static int take_rrset(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n
 		tern_rd_init(&r, pkt, len);
 		r.pos = p->rdata_off;
 		if (tern_rdata_unpack(&r, p->type, p->rdlen, rd, sizeof rd, &rdlen))
-			continue; /* a record that does not parse as its type: dropped */
+			return -1; /* malformed: the whole answer is unusable (as Unbound and BIND
+			              treat it: FORMERR), never a false NODATA */
 		if (!result_add(res, owner, type, p->ttl, rd, rdlen) || setlen + 2 + rdlen > sizeof set)
 			return -1;
 		res->nrr++;
