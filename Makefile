@@ -4,6 +4,8 @@
 #   make test       install test dependencies (as root), build, run every test
 #   make SAN=1      the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #                   (into build/san unless BUILD is given)
+#   make fuzz       run each libFuzzer harness (fuzz/README.md)
+#   make bench      the side-by-side benchmark (docs/performance.md)
 CC      ?= cc
 SAN     ?= 0
 ifeq ($(SAN),1)
@@ -37,7 +39,7 @@ SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_OBJ))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test unit check-deps clean bench fuzz
+.PHONY: all run test unit check-deps clean bench
 all: $(BUILD)/ternd $(BUILD)/tern
 
 $(BUILD)/obj/%.o: %.c
@@ -66,16 +68,20 @@ run: all
 # The one command that runs every test: unit tests (cmocka), system tests
 # (pytest against the real binaries on loopback), then the whole suite again
 # under ASan+UBSan. Ends with the line "N passed, N failed".
+# FUZZ_SECONDS=N (CI sets 30) also runs each libFuzzer harness that long.
+FUZZ_SECONDS ?= 0
 test:
 	@tests/deps.sh
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory SAN=1 all unit
-	@/usr/bin/python3 tests/run.py --build build --san-build build/san
+	@/usr/bin/python3 tests/run.py --build build --san-build build/san --fuzz-seconds $(FUZZ_SECONDS)
 
 bench: all
 	bench/run.sh
 
 clean:
 	rm -rf build
+
+include fuzz/fuzz.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -57,6 +57,41 @@ def run_unit(build):
             print(tail)
 
 
+def run_replay(build, san):
+    """Every committed fuzz corpus through its harness with the plain
+    replay driver (fuzz/fuzz.mk), one test per harness."""
+    cmd = ["make", "--no-print-directory", "-s", "fuzz-replay"] + (["SAN=1"] if san else [])
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    out = p.stdout + p.stderr
+    seen = re.findall(r"^fuzz-replay (\S+): (\d+) inputs ok", out, re.M)
+    for name, n in seen:
+        print(f"fuzz-replay {build}: {name}: {n} inputs ok")
+        note(True, f"fuzz-replay {name}")
+    if p.returncode != 0 or not seen:
+        print(out[-4000:])
+        note(False, f"fuzz-replay ({build})")
+
+
+def run_fuzz(seconds):
+    """Each libFuzzer harness for `seconds` (CI); a finding fails it."""
+    p = subprocess.run(["make", "--no-print-directory", "-s", "fuzz-build"], cwd=ROOT, capture_output=True,
+                       text=True)
+    if p.returncode != 0:
+        print(p.stdout[-3000:], p.stderr[-3000:])
+        note(False, "fuzz-build")
+        return
+    harnesses = sorted(os.path.basename(f)[len("fuzz_"):-2] for f in glob.glob(os.path.join(ROOT, "fuzz", "fuzz_*.c")))
+    for h in harnesses:
+        r = subprocess.run(["make", "--no-print-directory", "-s", "fuzz", f"FUZZ_SECONDS={seconds}", f"FUZZ_ONLY={h}"],
+                           cwd=ROOT, capture_output=True, text=True)
+        execs = re.findall(r"number_of_executed_units:\s*(\d+)", r.stdout + r.stderr)
+        ok = r.returncode == 0
+        print(f"fuzz {h}: {seconds} s, {execs[-1] if execs else '?'} executions, {'no finding' if ok else 'FINDING'}")
+        if not ok:
+            print((r.stdout + r.stderr)[-4000:])
+        note(ok, f"fuzz {h}")
+
+
 def run_pytest(build, label):
     global passed, failed, skipped
     xml = os.path.join(ROOT, build, f"pytest-{label}.xml")
@@ -85,6 +120,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--san-build", default="build/san")
     ap.add_argument("--quick", action="store_true", help="skip the clang and sanitizer runs")
+    ap.add_argument("--fuzz-seconds", type=int, default=0, help="run each libFuzzer harness this long")
     a = ap.parse_args()
     if not a.quick:
         r = subprocess.run(["make", "--no-print-directory", "-s", "CC=clang", "BUILD=build/clang", "all", "unit"],
@@ -94,8 +130,12 @@ def main():
             print(r.stdout[-4000:], r.stderr[-4000:])
         note(r.returncode == 0, "clang build")
     run_unit(a.build)
+    run_replay(a.build, san=False)
     if not a.quick:
         run_unit(a.san_build)
+        run_replay(a.san_build, san=True)
+    if a.fuzz_seconds > 0:
+        run_fuzz(a.fuzz_seconds)
     run_pytest(a.build, "plain")
     if not a.quick:
         run_pytest(a.san_build, "asan+ubsan")
