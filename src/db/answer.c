@@ -276,6 +276,7 @@ static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t *name, con
 			if (w) {
 				if (seen(c, name))
 					return DONE;
+				c->res->wildcard = true;
 				return at_node(c, z, w, name, next);
 			}
 		}

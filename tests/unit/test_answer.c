@@ -435,6 +435,8 @@ static void test_wildcard(void **state)
 	assert_true(R.aa);
 	expect_counts(&R, 1, 0, 0);
 	expect_at(&R, AN, 0, "anything.wild.example.com. 3600 IN A 192.0.2.200"); /* owner: the query name */
+	assert_true(R.res.wildcard); /* rate limiting keys wildcard answers by zone */
+	assert_false(R.res.referral);
 	ask(f->set, "more.labels.wild.example.com.", TERN_T_TXT, false, 512, &R);
 	expect_counts(&R, 1, 0, 0);
 	expect_at(&R, AN, 0, "more.labels.wild.example.com. 3600 IN TXT \"wild\"");
@@ -446,6 +448,7 @@ static void test_wildcard(void **state)
 	/* the wildcard's own name is an ordinary match */
 	ask(f->set, "*.wild.example.com.", TERN_T_A, false, 512, &R);
 	expect_at(&R, AN, 0, "*.wild.example.com. 3600 IN A 192.0.2.200");
+	assert_false(R.res.wildcard);
 	/* the parent of the wildcard exists (an ENT): NODATA, not synthesis */
 	ask(f->set, "wild.example.com.", TERN_T_A, false, 512, &R);
 	assert_int_equal(R.rcode, TERN_R_NOERROR);
