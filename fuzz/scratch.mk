@@ -1,4 +1,0 @@
-# scratch.mk: tries fuzz.mk before the top Makefile includes it:
-#   make -f fuzz/scratch.mk fuzz-replay
-include Makefile
-include fuzz/fuzz.mk
