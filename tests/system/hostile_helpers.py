@@ -23,7 +23,6 @@ import dns.exception
 import dns.message
 import dns.query
 
-from conftest import core_zones, recv_exact  # noqa: F401
 from ternd import start_ternd
 
 
