@@ -17,6 +17,8 @@
 FUZZ_HARNESSES := msg name rdata zonefile config server $(if $(wildcard src/resolve/forward.c),upstream)
 FUZZ_ONLY      ?= $(FUZZ_HARNESSES)
 FUZZ_SECONDS   ?= 60
+# libFuzzer takes -max_total_time=0 as "forever": 0 or empty means 60 here
+FUZZ_TIME       = $(if $(filter-out 0,$(FUZZ_SECONDS)),$(FUZZ_SECONDS),60)
 FUZZ_CC        ?= clang
 FUZZ_DIR       := build/fuzz
 FUZZ_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -48,8 +50,8 @@ fuzz: fuzz-build
 	@mkdir -p $(FUZZ_DIR)/crashes
 	@set -e; for h in $(FUZZ_ONLY); do \
 		mkdir -p $(FUZZ_DIR)/corpus/$$h; \
-		echo "fuzz $$h: $(FUZZ_SECONDS) s"; \
-		$(FUZZ_DIR)/fuzz-$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+		echo "fuzz $$h: $(FUZZ_TIME) s"; \
+		$(FUZZ_DIR)/fuzz-$$h -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_DIR)/crashes/$$h- $(FUZZ_ARGS) \
 			$(FUZZ_DIR)/corpus/$$h fuzz/corpus/$$h 2>$(FUZZ_DIR)/$$h.log \
 		|| { tail -n 60 $(FUZZ_DIR)/$$h.log; echo "fuzz $$h: FINDING (see $(FUZZ_DIR)/crashes/)"; exit 1; }; \
