@@ -13,6 +13,7 @@ need knot-dnsutils   # kdig
 need bind9-dnsutils  # dig, to compare the client's output
 need nsd
 need clang           # the -Werror build check with a second compiler
+need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "tests/deps.sh: installing$pkgs"

@@ -507,7 +507,10 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 	arena_init(&b.tmp);
 	tern_zparse zp = {
 		.origin = origin,
-		.allow_include = 1,
+		/* files may $INCLUDE (relative to themselves); text from memory
+		 * may not, except the local records, whose only includes are the
+		 * local-file lines local_build writes itself */
+		.allow_include = !text || local,
 		.on_rr = on_rr,
 		.on_error = on_parse_error,
 		.user = &b,

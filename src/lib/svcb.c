@@ -344,7 +344,10 @@ int tern_svc_from_text(struct walk *k)
 		uint16_t key;
 		if (svc_key_from_text(t->p, klen, &key))
 			return tern_walk_fail(k, TERN_ESYNTAX, "unknown SvcParam key '%.*s'", (int)(klen > 40 ? 40 : klen), t->p);
-		if (!eq && key != SVC_NODEFAULTALPN && key < SVC_NNAMES)
+		/* ech and dohpath may be empty on the wire, which prints as the
+		 * bare key (as BIND does): accept that back (fuzz finding,
+		 * fuzz/corpus/rdata/crash-svcb-empty-ech) */
+		if (!eq && key != SVC_NODEFAULTALPN && key != SVC_ECH && key != SVC_DOHPATH && key < SVC_NNAMES)
 			return tern_walk_fail(k, TERN_ESYNTAX, "SvcParam %s needs a value", svc_names[key]);
 		tern_wr sw;
 		tern_wr_init(&sw, sc, sizeof sc);

@@ -84,8 +84,8 @@ int config_add_acl(config *c, const char *spec, const char *where)
 		char *e;
 		*slash = 0;
 		bits = strtol(slash + 1, &e, 10);
-		if (*e || bits < 0)
-			bits = 999;
+		if (*e || e == slash + 1 || bits < 0 || bits > 128)
+			bits = 999; /* rejected below (also keeps the cast to unsigned exact) */
 	}
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&a.addr;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a.addr;

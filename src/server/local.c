@@ -98,9 +98,20 @@ int local_build(const config *c, db_zone **out)
 	sbuf b = {0};
 	unsigned errors = 0;
 	puts_(&b, "$TTL 3600\n");
-	for (size_t i = 0; i < c->nlocal_data; i++)
+	for (size_t i = 0; i < c->nlocal_data; i++) {
+		/* one record each: a directive ($INCLUDE of any file, $ORIGIN...)
+		 * is not a record, and would reach outside the configured paths */
+		const char *l = c->local_data[i];
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (*l == '$' || strchr(l, '\n')) {
+			log_err("local-data: one record per line, no directives: '%s'", c->local_data[i]);
+			errors++;
+			continue;
+		}
 		if (puts_(&b, c->local_data[i]) || puts_(&b, "\n"))
 			errors++;
+	}
 	for (size_t i = 0; i < c->nlocal_files; i++)
 		if (puts_(&b, "$INCLUDE \"") || puts_(&b, c->local_files[i]) || puts_(&b, "\"\n"))
 			errors++;

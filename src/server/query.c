@@ -288,7 +288,9 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		}
 		break;
 	}
-	if (aa)
+	/* AA speaks for the answer; a SERVFAIL after a chain left our zones
+	 * is not authoritative data (fuzz finding regress-servfail-aa-after-dname) */
+	if (aa && rcode != TERN_R_SERVFAIL)
 		out[2] |= TERN_F_AA >> 8;
 	if (ra)
 		out[3] |= TERN_F_RA;

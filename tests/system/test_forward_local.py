@@ -163,3 +163,17 @@ def test_reload_rereads_local_records_and_keeps_cache(fwd):  # noqa: F811
     assert rdatas(query(srv, "printer.lan")) == ["192.0.2.19"]
     assert rdatas(query(srv, "www.up.test")) == WWW
     assert up.count() == 1, "the cache survived the reload"
+
+
+def test_local_data_refuses_directives(tmp_path):
+    """A local-data line is one record: '$INCLUDE any-file' would read
+    outside the configured paths (issue 6), so it is refused, naming it."""
+    import subprocess
+    from ternd import binary
+    for line in ["$INCLUDE /etc/hostname", "  $ORIGIN example.", "a.lan. A 192.0.2.1\nb.lan. A 192.0.2.2"]:
+        r = subprocess.run([binary(), "--check", "--forward", "none", "--local", line],
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode != 0 and "no directives" in r.stderr, (line, r.stderr)
+    r = subprocess.run([binary(), "--check", "--forward", "none", "--local", "a.lan. A 192.0.2.1"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
