@@ -103,7 +103,9 @@ static db_node *node_get(db_zone *z, const uint8_t *name)
 		return n;
 	db_node *parent = NULL;
 	if (tern_name_labels(name) > z->origin_labels) {
-		parent = node_get(z, tern_name_parent(name));
+		/* most owners sit right below the apex: no hash for that */
+		const uint8_t *pn = tern_name_parent(name);
+		parent = z->apex && tern_name_labels(pn) == z->origin_labels ? z->apex : node_get(z, pn);
 		if (!parent)
 			return NULL;
 	}
@@ -122,6 +124,8 @@ static db_node *node_get(db_zone *z, const uint8_t *name)
 		return NULL;
 	if (name[0] == 1 && name[1] == '*' && parent)
 		parent->flags |= DB_HAS_WILD;
+	if (!parent)
+		z->apex = n; /* the origin's node (finish() checks it again) */
 	return n;
 }
 
