@@ -47,7 +47,10 @@ def test_failover_from_silent_upstream(fwd):  # noqa: F811
     for i in range(8):
         r, dt = timed(query, srv, f"n{i}.up.test")
         assert r.rcode() == NXDOMAIN, r.to_text()
-        slow += dt > 0.3
+        # a try at the silent upstream costs at least 400 ms (the first
+        # per-try timeout, then 4 x its penalized RTT); slower than that is
+        # a wait for it, anything less is load on this machine
+        slow += dt > 0.39
     assert slow <= 2, f"{slow} of 8 queries waited for the silent upstream"
 
 
