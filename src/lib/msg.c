@@ -42,6 +42,10 @@ static enum tern_qparse parse_opt(tern_rd *r, uint16_t cls, uint32_t ttl, uint16
 	if (rdlen > tern_rd_left(r))
 		return TERN_Q_FORMERR;
 	while (r->pos < end) {
+		/* the 4-byte option header must fit in the RDATA too, or the
+		 * length would be read from past it (and end - pos underflow) */
+		if (end - r->pos < 4)
+			return TERN_Q_FORMERR;
 		uint16_t code = tern_rd_u16(r);
 		uint16_t olen = tern_rd_u16(r);
 		if (r->err || olen > end - r->pos)

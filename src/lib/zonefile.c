@@ -110,6 +110,11 @@ __attribute__((format(printf, 4, 5))) static void report(struct parser *p, const
 		vsnprintf(msg, sizeof msg, fmt, ap);
 		va_end(ap);
 	}
+	/* one line: a quoted token may span lines inside parentheses and
+	 * carry control bytes into the text (fuzz finding) */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	if (p->zp->on_error)
 		p->zp->on_error(file, line, msg, p->zp->user);
 }

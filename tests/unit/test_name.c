@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -243,6 +244,20 @@ static void test_query_parse(void **st)
 	static const uint8_t opt_cookie[] = {0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 9, 0, 10, 0, 5, 1, 2, 3, 4, 5};
 	memcpy(p + n, opt_cookie, sizeof opt_cookie);
 	assert_int_equal(tern_query_parse(p, n + sizeof opt_cookie, &q), TERN_Q_FORMERR);
+	/* an OPT RDATA shorter than one option header: the option length must
+	 * not be read from past the RDATA (fuzz finding: the length check
+	 * underflowed and a cookie was copied from beyond the packet) */
+	{
+		static const uint8_t opt_short[] = {0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 2, 0, 10};
+		static const uint8_t after[] = {0, 40};
+		uint8_t *pkt = malloc(64);
+		n = mkq(pkt, 0, 1, 0, 1);
+		memcpy(pkt + n, opt_short, sizeof opt_short);
+		memcpy(pkt + n + sizeof opt_short, after, sizeof after);
+		assert_int_equal(tern_query_parse(pkt, n + sizeof opt_short + sizeof after, &q), TERN_Q_FORMERR);
+		assert_int_equal(q.cookie_len, 0);
+		free(pkt);
+	}
 	/* option length past the RDATA */
 	static const uint8_t opt_bad[] = {0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 9};
 	memcpy(p + n, opt_bad, sizeof opt_bad);
