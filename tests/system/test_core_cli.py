@@ -190,3 +190,11 @@ def test_signal_stops_cleanly_within_a_second(tmp_path, sig):
     finally:
         stop_clean(srv)
     assert elapsed < 1.0, elapsed
+
+
+def test_public_example_configuration_checks(tmp_path):
+    """etc/ternd-public.conf (RRL on, forwarding off, --user) loads cleanly;
+    --check binds nothing, so port 53 and the user need not exist here."""
+    from ternd import ROOT
+    r = ternd_run(["--check", "--config", os.path.join(ROOT, "etc", "ternd-public.conf")], tmp_path)
+    assert r.returncode == 0, r.stderr
