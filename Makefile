@@ -62,6 +62,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUIL
 
 unit: $(UNIT_BIN)
 
+# test objects are not intermediates to delete (they would be rebuilt every time)
+.SECONDARY: $(patsubst tests/unit/%.c,$(BUILD)/obj/tests/unit/%.o,$(UNIT_SRC))
+
 run: all
 	./$(BUILD)/ternd
 
