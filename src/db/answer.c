@@ -193,6 +193,10 @@ static enum step at_node(ctx *c, const db_zone *z, const db_node *n, const uint8
 static enum step dname_synth(ctx *c, const db_node *d, const uint8_t *name, const uint8_t **next)
 {
 	const db_rrset *ds = node_rrset(d, TERN_T_DNAME);
+	if (!ds) { /* cannot happen since zone.c's pass 1b; never crash on it */
+		c->res->rcode = TERN_R_SERVFAIL;
+		return DONE;
+	}
 	uint16_t tlen;
 	const uint8_t *target = rrset_rdata(ds->rdata, &tlen);
 	size_t plen = tern_name_len(name) - tern_name_len(d->name);

@@ -419,7 +419,18 @@ static int finish(build *b)
 		for (db_node *n = z->table[i]; n; n = n->hnext) {
 			if (n != z->apex && has_type(n, TERN_T_NS))
 				n->flags |= DB_CUT;
-			if (has_type(n, TERN_T_DNAME))
+		}
+	/* pass 1b: DNAMEs that count: one at or below a delegation point is
+	 * occluded like any data there (RFC 1034 4.2.1), and must not make the
+	 * names below it "below a DNAME" */
+	for (uint32_t i = 0; i <= z->mask; i++)
+		for (db_node *n = z->table[i]; n; n = n->hnext) {
+			if (!has_type(n, TERN_T_DNAME) || (n->flags & DB_CUT))
+				continue;
+			bool occluded = false;
+			for (const db_node *p = n->parent; p && !occluded; p = p->parent)
+				occluded = (p->flags & DB_CUT) != 0;
+			if (!occluded)
 				n->flags |= DB_DNAME;
 		}
 	/* pass 2: what lies below them (the topmost one wins) */

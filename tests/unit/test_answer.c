@@ -715,6 +715,48 @@ static void test_diag_occluded(void **state)
 	db_set_free(s);
 }
 
+
+/* A DNAME at or below a delegation is occluded: the cut wins (RFC 6672 2.3
+ * and RFC 1034 4.2.1). Found by review: the node was marked "below a
+ * DNAME" from the raw records, then the DNAME was dropped as occluded, and
+ * the synthesis met no DNAME RRset (NULL dereference). */
+static void test_dname_at_and_below_cut(void **state)
+{
+	(void)state;
+	static const char *const o[] = {"example.com."};
+	static const char *const t[] = {"$ORIGIN example.com.\n$TTL 3600\n"
+	                                "@ SOA ns host 1 7200 3600 1209600 300\n@ NS ns\nns A 192.0.2.53\n"
+	                                "sub NS ns.sub\nsub DNAME example.net.\nns.sub A 192.0.2.9\n"
+	                                "deep NS ns.deep\nx.deep DNAME example.net.\ny.x.deep A 192.0.2.10\n"
+	                                "ns.deep A 192.0.2.11\n"};
+	/* three warnings expected (the occluded DNAMEs and y.x.deep's A) */
+	uint8_t on[TERN_NAME_MAX];
+	size_t olen;
+	assert_int_equal(tern_name_from_text(o[0], strlen(o[0]), NULL, on, &olen), 0);
+	db_diag d = {0};
+	db_zone **zones = calloc(1, sizeof *zones);
+	assert_non_null(zones);
+	zones[0] = zone_load_string(on, o[0], t[0], &d);
+	assert_non_null(zones[0]);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.warnings, 3);
+	db_set *set = db_set_new(zones, 1);
+	assert_non_null(set);
+	ask(set, "ns.sub.example.com.", TERN_T_A, false, 512, &R);
+	assert_int_equal(R.rcode, TERN_R_NOERROR);
+	assert_true(R.res.referral);
+	expect_has(&R, NS, "sub.example.com. 3600 IN NS ns.sub.example.com.");
+	expect_has(&R, AR, "ns.sub.example.com. 3600 IN A 192.0.2.9"); /* glue kept */
+	ask(set, "a.b.sub.example.com.", TERN_T_TXT, false, 512, &R);
+	assert_true(R.res.referral);
+	ask(set, "y.x.deep.example.com.", TERN_T_A, false, 512, &R);
+	assert_true(R.res.referral);
+	expect_has(&R, NS, "deep.example.com. 3600 IN NS ns.deep.example.com.");
+	ask(set, "z.x.deep.example.com.", TERN_T_A, false, 512, &R);
+	assert_true(R.res.referral);
+	db_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_diag_cname_and_other),
 		cmocka_unit_test(test_diag_missing_soa_ns),
 		cmocka_unit_test(test_diag_occluded),
+		cmocka_unit_test(test_dname_at_and_below_cut),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
