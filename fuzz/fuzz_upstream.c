@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cache *c = cache_new(&o);
 	if (!c)
 		return 0;
-	enum fwd_verdict v = fwd_sanitize(data, size, id, qname, qtype, c, 1000, &res);
+	enum fwd_verdict v = fwd_sanitize(data, size, id, qname, qtype, NULL, c, 1000, &res);
 	FUZZ_CHECK(v == FWD_IGNORE || v == FWD_TRUNC || v == FWD_BAD || v == FWD_OK);
 	if (v == FWD_OK) {
 		check_result(&res, qname, qtype);

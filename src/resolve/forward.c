@@ -301,7 +301,7 @@ static int take_rrset(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n
 	uint32_t ttl = UINT32_MAX;
 	for (unsigned i = 0; i < n; i++) {
 		const prr *p = &rrs[i];
-		if (p->section != TERN_S_ANSWER || p->type != type || p->cls != TERN_C_IN ||
+		if (p->section != TERN_S_ANSWER || (p->type != type && type != TERN_T_ANY) || p->cls != TERN_C_IN ||
 		    !owner_is(pkt, len, p, owner))
 			continue;
 		uint8_t rd[TERN_MSG_MAX];
@@ -329,8 +329,10 @@ static int take_rrset(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n
 }
 
 enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
-                              cache *c, uint64_t now_ms, fwd_result *res)
+                              const uint8_t *zone, cache *c, uint64_t now_ms, fwd_result *res)
 {
+	if (!zone)
+		zone = (const uint8_t *)"";
 	tern_msg_iter it;
 	tern_rr q;
 	if (tern_msg_iter_init(&it, pkt, len) || it.hdr.id != id || !(it.hdr.flags & TERN_F_QR) ||
@@ -374,6 +376,12 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 	memcpy(cur, name, tern_name_len(name));
 	bool final = false;
 	for (int step = 0; step < FWD_MAX_CHAIN; step++) {
+		if (!tern_name_is_sub(cur, zone)) {
+			/* the chain left this upstream's zone: keep what we have;
+			 * the target is asked of its own upstreams */
+			res->rcode = TERN_R_NOERROR;
+			return FWD_OK;
+		}
 		int got = take_rrset(pkt, len, rrs, n, cur, qtype, c, now_ms, res);
 		if (got < 0)
 			return FWD_BAD;
@@ -409,7 +417,7 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 		tern_rd_init(&rdr, pkt, len);
 		rdr.pos = p->owner_off;
 		if (p->section != TERN_S_AUTHORITY || p->type != TERN_T_SOA || tern_rd_name(&rdr, owner, &olen) ||
-		    !tern_name_is_sub(cur, owner))
+		    !tern_name_is_sub(cur, owner) || !tern_name_is_sub(owner, zone))
 			continue;
 		uint8_t rd[1024];
 		size_t rdlen;

@@ -121,9 +121,13 @@ enum fwd_verdict {
 };
 
 /* Checks an upstream answer against (id, name, qtype), sanitizes it into
- * res and stores what may be cached. now_ms is the cache's clock. */
+ * res and stores what may be cached. zone: what this upstream is asked
+ * about (a forward-zone; NULL or the root for the default upstreams):
+ * nothing outside it is kept, so one zone's upstream cannot fill the cache
+ * for names of another (a chain leaving the zone stops there, and the rest
+ * is asked of the upstreams for the target). now_ms is the cache's clock. */
 enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
-                              cache *c, uint64_t now_ms, fwd_result *res);
+                              const uint8_t *zone, cache *c, uint64_t now_ms, fwd_result *res);
 
 /* Random bytes from the kernel's cryptographic generator (getrandom). */
 void fwd_random(void *buf, size_t n);

@@ -316,8 +316,8 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		ctx->rrl_name = NULL;
 	}
 	if (!ctx->rrl_name && ctx->rrl_kind != RRL_ERROR) {
-		memcpy(ctx->name, q.qname, q.qname_len); /* q is gone on return */
-		ctx->rrl_name = ctx->name;
+		memcpy(ctx->rrl_qname, q.qname, q.qname_len); /* q is gone on return */
+		ctx->rrl_name = ctx->rrl_qname;
 	}
 	int n = tern_msgw_finish(&m, rcode & 0xf);
 	return n < 0 ? 0 : (size_t)n;

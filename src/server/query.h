@@ -58,7 +58,8 @@ typedef struct qctx {
 	/* for response rate limiting (UDP) */
 	bool cookie_ok;          /* the client proved its address with our cookie */
 	enum rrl_kind rrl_kind;
-	const uint8_t *rrl_name; /* points into ctx or the zone data */
+	const uint8_t *rrl_name; /* points into rrl_qname or the zone data */
+	uint8_t rrl_qname[TERN_NAME_MAX]; /* not name[]: that is the prefetch's */
 	uint16_t qtype;
 	size_t question_end;     /* where a truncated (slipped) answer ends */
 	bool referral, wildcard;

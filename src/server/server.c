@@ -150,8 +150,11 @@ void server_stop(server *s)
 	atomic_store(&s->stop, true);
 	for (unsigned i = 0; i < s->nworkers; i++)
 		worker_wake(&s->workers[i]);
-	for (unsigned i = 0; i < s->nworkers; i++) {
+	/* all joined first: a running worker may still post to another's
+	 * mailbox */
+	for (unsigned i = 0; i < s->nworkers; i++)
 		pthread_join(s->workers[i].thread, NULL);
+	for (unsigned i = 0; i < s->nworkers; i++) {
 		close(s->workers[i].epfd);
 		close(s->workers[i].wakefd);
 		worker_cleanup(&s->workers[i]);

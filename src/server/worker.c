@@ -52,6 +52,26 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
                  const struct sockaddr_storage *addr, socklen_t addrlen, int slot, uint64_t now);
 static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now);
 
+/* RRL on UDP only: a client that proved its address (cookie) or uses TCP
+ * is never limited. Returns the length to send: 0 to drop, or a slipped
+ * answer (header and question only, TC=1: a real client retries over TCP;
+ * nothing to amplify). */
+static size_t rate_limit(const version *v, const qctx *ctx, const struct sockaddr *client, uint8_t *out, size_t len,
+                         uint64_t now)
+{
+	if (!v->rrl || ctx->cookie_ok)
+		return len;
+	enum rrl_action act = rrl_check(v->rrl, client, ctx->rrl_kind, ctx->rrl_name, ctx->qtype, now);
+	if (act == RRL_DROP)
+		return 0;
+	if (act == RRL_SLIP) {
+		out[2] |= TERN_F_TC >> 8;
+		memset(out + 6, 0, 6);
+		return ctx->question_end <= len ? ctx->question_end : len;
+	}
+	return len;
+}
+
 static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t now)
 {
 	int fd = w->udp_fds[listener];
@@ -83,21 +103,9 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 				prefetch(w, v, &ctx, now);
 			if (!len)
 				continue;
-			if (v->rrl && !ctx.cookie_ok) {
-				/* RRL on UDP only: a client that proved its address
-				 * (cookie) or uses TCP is never limited */
-				enum rrl_action act = rrl_check(v->rrl, client, ctx.rrl_kind, ctx.rrl_name, ctx.qtype, now);
-				if (act == RRL_DROP)
-					continue;
-				if (act == RRL_SLIP) {
-					/* header and question only, TC=1: a real client
-					 * retries over TCP; nothing to amplify */
-					uint8_t *o = w->out[k];
-					o[2] |= TERN_F_TC >> 8;
-					memset(o + 6, 0, 6);
-					len = ctx.question_end <= len ? ctx.question_end : len;
-				}
-			}
+			len = rate_limit(v, &ctx, client, w->out[k], len, now);
+			if (!len)
+				continue;
 			w->oiov[k].iov_base = w->out[k];
 			w->oiov[k].iov_len = len;
 			memset(&w->omsgs[k].msg_hdr, 0, sizeof w->omsgs[k].msg_hdr);
@@ -213,17 +221,21 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 			continue;
 		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
-		if (ctx.forward)
-			park(w, v, &ctx, c->rbuf + 2, flen, 0, &c->peer, c->peerlen, (int)i, now);
-		if (ctx.prefetch)
-			prefetch(w, v, &ctx, now);
 		c->rlen = 0;
 		c->last_ms = now;
+		/* send before park/prefetch: they may answer other waiters
+		 * through the same tcp_out buffer */
 		if (olen) {
 			tern_put_u16(w->tcp_out, (uint16_t)olen);
 			if (conn_send(w, i, w->tcp_out, olen + 2))
 				return;
 		}
+		if (ctx.forward)
+			park(w, v, &ctx, c->rbuf + 2, flen, 0, &c->peer, c->peerlen, (int)i, now);
+		if (ctx.prefetch)
+			prefetch(w, v, &ctx, now);
+		if (c->fd < 0)
+			return;
 	}
 }
 
@@ -350,6 +362,9 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 	if (!len)
 		return false;
 	if (!tcp) {
+		len = rate_limit(v, &ctx, (const struct sockaddr *)&wt->addr, out, len, now);
+		if (!len)
+			return false;
 		ssize_t r = sendto(w->udp_fds[wt->listener], out, len, MSG_DONTWAIT, (const struct sockaddr *)&wt->addr,
 		                   wt->addrlen);
 		(void)r;
@@ -612,7 +627,8 @@ static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
 static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	upstream *us = &v->res->sets[u->set].ups[u->up];
-	enum fwd_verdict verdict = fwd_sanitize(pkt, len, u->id, u->name, u->qtype, v->res->cache, now, &w->fr);
+	enum fwd_verdict verdict =
+		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, v->res->sets[u->set].zone, v->res->cache, now, &w->fr);
 	switch (verdict) {
 	case FWD_IGNORE: /* forged or stray: the real answer may still come */
 		if (u->state == UPQ_UDP)
@@ -639,6 +655,10 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 			return;
 		}
 		u->state = UPQ_TCP_CONNECT;
+		/* a new try: its own time (connect + query over TCP), not
+		 * what was left of the UDP one */
+		u->sent_ms = now;
+		u->try_deadline = now + 1000 < u->deadline ? now + 1000 : u->deadline;
 		return;
 	}
 	case FWD_OK:

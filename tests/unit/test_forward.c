@@ -55,19 +55,19 @@ static void test_sanitize_checks(void **st)
 	static fwd_result res;
 	uint8_t buf[1232];
 	size_t n = answer(buf, 7, www, 0, TERN_R_NOERROR);
-	assert_int_equal(fwd_sanitize(buf, n, 8, www, TERN_T_A, c, 0, &res), FWD_IGNORE); /* wrong ID */
-	assert_int_equal(fwd_sanitize(buf, n, 7, other, TERN_T_A, c, 0, &res), FWD_IGNORE); /* wrong question */
-	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_AAAA, c, 0, &res), FWD_IGNORE);
-	assert_int_equal(fwd_sanitize(buf, 11, 7, www, TERN_T_A, c, 0, &res), FWD_IGNORE); /* runt */
+	assert_int_equal(fwd_sanitize(buf, n, 8, www, TERN_T_A, NULL, c, 0, &res), FWD_IGNORE); /* wrong ID */
+	assert_int_equal(fwd_sanitize(buf, n, 7, other, TERN_T_A, NULL, c, 0, &res), FWD_IGNORE); /* wrong question */
+	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_AAAA, NULL, c, 0, &res), FWD_IGNORE);
+	assert_int_equal(fwd_sanitize(buf, 11, 7, www, TERN_T_A, NULL, c, 0, &res), FWD_IGNORE); /* runt */
 	buf[2] &= (uint8_t)~0x80; /* QR=0: a query, not an answer */
-	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_A, c, 0, &res), FWD_IGNORE);
+	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_A, NULL, c, 0, &res), FWD_IGNORE);
 	n = answer(buf, 7, www, TERN_F_TC, TERN_R_NOERROR);
-	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_A, c, 0, &res), FWD_TRUNC);
+	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_A, NULL, c, 0, &res), FWD_TRUNC);
 	n = answer(buf, 7, www, 0, TERN_R_SERVFAIL);
-	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_A, c, 0, &res), FWD_BAD);
+	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_A, NULL, c, 0, &res), FWD_BAD);
 	/* the question's case does not matter (the upstream may change it) */
 	n = answer(buf, 7, (const uint8_t *)"\3WWW\7EXAMPLE\3com", 0, TERN_R_NOERROR);
-	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_A, c, 0, &res), FWD_OK);
+	assert_int_equal(fwd_sanitize(buf, n, 7, www, TERN_T_A, NULL, c, 0, &res), FWD_OK);
 	cache_free(c);
 }
 
@@ -78,7 +78,7 @@ static void test_sanitize_keeps_chain_only(void **st)
 	static fwd_result res;
 	uint8_t buf[1232];
 	size_t n = answer(buf, 9, www, 0, TERN_R_NOERROR);
-	assert_int_equal(fwd_sanitize(buf, n, 9, www, TERN_T_A, c, 1000, &res), FWD_OK);
+	assert_int_equal(fwd_sanitize(buf, n, 9, www, TERN_T_A, NULL, c, 1000, &res), FWD_OK);
 	assert_int_equal(res.rcode, TERN_R_NOERROR);
 	assert_int_equal(res.nrr, 2); /* CNAME + A; not the unrelated record */
 	/* the cache has the chain, per RRset, and nothing else */
@@ -112,7 +112,7 @@ static void test_sanitize_negative(void **st)
 	static fwd_result res;
 	uint8_t buf[1232];
 	size_t n = answer(buf, 3, web, 0, TERN_R_NXDOMAIN);
-	assert_int_equal(fwd_sanitize(buf, n, 3, web, TERN_T_A, c, 0, &res), FWD_OK);
+	assert_int_equal(fwd_sanitize(buf, n, 3, web, TERN_T_A, NULL, c, 0, &res), FWD_OK);
 	assert_int_equal(res.rcode, TERN_R_NXDOMAIN);
 	assert_int_equal(res.soa_ttl, 2); /* RFC 2308 5: min(SOA TTL 100, MINIMUM 2) */
 	cache_hit h;
@@ -171,11 +171,33 @@ static void test_pick(void **st)
 	assert_ptr_equal(fwd_set_for(sets, 2, www), &sets[0]);
 }
 
+
+/* An upstream asked about one zone (a forward-zone) cannot fill the cache
+ * for names of another: the chain stops where it leaves the zone (review
+ * finding: x.corp CNAME www.bank + www.bank A would have been cached). */
+static void test_sanitize_stays_in_zone(void **st)
+{
+	(void)st;
+	cache *c = cache_new(NULL);
+	static fwd_result res;
+	uint8_t buf[1232];
+	size_t n = answer(buf, 5, www, 0, TERN_R_NOERROR); /* www.example.com CNAME web.example.net, web A */
+	const uint8_t *zone = (const uint8_t *)"\7example\3com";
+	assert_int_equal(fwd_sanitize(buf, n, 5, www, TERN_T_A, zone, c, 0, &res), FWD_OK);
+	assert_int_equal(res.nrr, 1); /* the CNAME only */
+	cache_hit h;
+	assert_int_equal(cache_get(c, www, TERN_T_CNAME, 0, false, NULL, www, &h), 0);
+	assert_int_equal(h.kind, CACHE_RRSET);
+	assert_int_equal(cache_get(c, web, TERN_T_A, 0, false, NULL, web, &h), 0);
+	assert_int_equal(h.kind, CACHE_MISS); /* not this upstream's to say */
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sanitize_checks), cmocka_unit_test(test_sanitize_keeps_chain_only),
-		cmocka_unit_test(test_sanitize_negative), cmocka_unit_test(test_inflight), cmocka_unit_test(test_pick),
+		cmocka_unit_test(test_sanitize_negative), cmocka_unit_test(test_sanitize_stays_in_zone), cmocka_unit_test(test_inflight), cmocka_unit_test(test_pick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
