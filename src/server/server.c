@@ -115,12 +115,13 @@ int server_start(server *s, version *v)
 		for (unsigned c = 0; c < maxconns; c++)
 			w->conns[c].fd = -1;
 		for (size_t l = 0; l < s->nlisten; l++) {
-			struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)1 << 32 | l};
+			/* kinds as in worker.c: 1 UDP, 2 TCP listener, 4 wake (bits 56..63) */
+			struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)1 << 56 | l};
 			epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->udp_fds[l], &ev);
-			ev.data.u64 = (uint64_t)2 << 32 | l;
+			ev.data.u64 = (uint64_t)2 << 56 | l;
 			epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tcp_fds[l], &ev);
 		}
-		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)4 << 32};
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)4 << 56};
 		epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev);
 	}
 	for (unsigned i = 0; i < s->nworkers; i++)

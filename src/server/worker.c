@@ -32,7 +32,11 @@
 #include "tern/wire.h"
 
 enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5 };
-#define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
+/* epoll data: kind (8 bits) | a connection's generation (24 bits) | index.
+ * The generation makes an event queued for an evicted connection harmless
+ * to the new connection in the same slot. */
+#define EV(kind, idx) ((uint64_t)(kind) << 56 | (uint32_t)(idx))
+#define EV_CONN_OF(w, i) (EV(EV_CONN, i) | (uint64_t)((w)->conns[i].gen & 0xffffff) << 32)
 
 static uint64_t now_ms(void)
 {
@@ -148,7 +152,7 @@ static void conn_close(worker *w, unsigned i)
 
 static void conn_events(worker *w, unsigned i, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.u64 = EV(EV_CONN, i)};
+	struct epoll_event ev = {.events = events, .data.u64 = EV_CONN_OF(w, i)};
 	epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->conns[i].fd, &ev);
 }
 
@@ -315,7 +319,7 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 		c->gen = ++w->next_gen;
 		c->peer = peer;
 		c->peerlen = peerlen;
-		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_CONN, slot)};
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_CONN_OF(w, slot)};
 		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 			close(fd);
 			c->fd = -1;
@@ -759,7 +763,8 @@ void *worker_main(void *arg)
 		const version *v = atomic_load(&s->current);
 		uint64_t now = now_ms();
 		for (int k = 0; k < n; k++) {
-			uint32_t kind = (uint32_t)(evs[k].data.u64 >> 32), idx = (uint32_t)evs[k].data.u64;
+			uint32_t kind = (uint32_t)(evs[k].data.u64 >> 56), idx = (uint32_t)evs[k].data.u64;
+			uint32_t gen = (uint32_t)(evs[k].data.u64 >> 32) & 0xffffff;
 			switch (kind) {
 			case EV_UDP:
 				udp_ready(w, v, idx, now);
@@ -768,8 +773,8 @@ void *worker_main(void *arg)
 				tcp_accept(w, v, w->tcp_fds[idx], now);
 				break;
 			case EV_CONN:
-				if (w->conns[idx].fd < 0)
-					break;
+				if (w->conns[idx].fd < 0 || (w->conns[idx].gen & 0xffffff) != gen)
+					break; /* closed, or the slot already holds another connection */
 				if (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))
 					conn_close(w, idx);
 				else if (evs[k].events & EPOLLOUT)
