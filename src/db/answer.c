@@ -34,24 +34,29 @@ typedef struct ctx {
 
 /* Adds a whole RRset or nothing. A section that would overflow marks the
  * message truncated (RFC 2181 9) and stops all further additions. */
-static bool put_rrset(ctx *c, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
+bool db_put_rrset(tern_msgw *m, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
 {
-	if (c->m->truncated)
+	if (m->truncated)
 		return false;
-	tern_msgw_mark mk = tern_msgw_get_mark(c->m);
+	tern_msgw_mark mk = tern_msgw_get_mark(m);
 	const uint8_t *p = s->rdata;
 	for (unsigned i = 0; i < s->count; i++) {
 		uint16_t len;
 		const uint8_t *rd = rrset_rdata(p, &len);
-		if (tern_msgw_rr(c->m, sec, owner, s->type, TERN_C_IN, ttl, rd, len)) {
-			tern_msgw_rollback(c->m, &mk);
+		if (tern_msgw_rr(m, sec, owner, s->type, TERN_C_IN, ttl, rd, len)) {
+			tern_msgw_rollback(m, &mk);
 			if (sec != TERN_S_ADDITIONAL)
-				c->m->truncated = true;
+				m->truncated = true;
 			return false;
 		}
 		p = rd + len;
 	}
 	return true;
+}
+
+static bool put_rrset(ctx *c, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
+{
+	return db_put_rrset(c->m, sec, owner, s, ttl);
 }
 
 static void want_addl(ctx *c, const uint8_t *name, const db_zone *glue_zone, bool required)

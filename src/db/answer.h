@@ -27,4 +27,10 @@ typedef struct db_result {
  * one RRset over UDP, all of them over TCP. Thread-safe: reads only. */
 void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, db_result *res);
 
+/* Adds a whole RRset with the given owner and TTL, or nothing: one that does
+ * not fit marks the message truncated (RFC 2181 9), except in the
+ * additional section. Nothing is added once the message is truncated.
+ * Returns true if the RRset went in. */
+bool db_put_rrset(tern_msgw *m, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl);
+
 #endif

@@ -43,22 +43,6 @@ static unsigned chaos(const version *v, const tern_query *q, tern_msgw *m, bool 
 	return TERN_R_NOERROR;
 }
 
-static void put_rrset(tern_msgw *m, const uint8_t *owner, const db_rrset *s)
-{
-	tern_msgw_mark mk = tern_msgw_get_mark(m);
-	const uint8_t *p = s->rdata;
-	for (unsigned i = 0; i < s->count; i++) {
-		uint16_t len;
-		const uint8_t *rd = rrset_rdata(p, &len);
-		if (tern_msgw_rr(m, TERN_S_ANSWER, owner, s->type, TERN_C_IN, s->ttl, rd, len)) {
-			tern_msgw_rollback(m, &mk);
-			m->truncated = true;
-			return;
-		}
-		p = rd + len;
-	}
-}
-
 enum chain { CHAIN_DONE, CHAIN_MISS };
 
 /* Follows name through the cache: the RRset, a negative entry, or a CNAME
@@ -126,13 +110,13 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 		*aa = *aa || !started;
 		const db_rrset *s = q->qtype == TERN_T_ANY ? &n->rrsets[0] : node_rrset(n, q->qtype);
 		if (s) {
-			put_rrset(m, owner, s);
+			db_put_rrset(m, TERN_S_ANSWER, owner, s, s->ttl);
 			return TERN_R_NOERROR;
 		}
 		const db_rrset *cn = node_rrset(n, TERN_T_CNAME);
 		if (!cn)
 			return TERN_R_NOERROR; /* NODATA */
-		put_rrset(m, owner, cn);
+		db_put_rrset(m, TERN_S_ANSWER, owner, cn, cn->ttl);
 		uint16_t len;
 		const uint8_t *target = rrset_rdata(cn->rdata, &len);
 		memcpy(name, target, len);

@@ -36,12 +36,7 @@ def ternd_with_config(workdir, zones, lines, threads=2, **kw):
     return start_ternd(workdir, zones, args=args, threads=threads, **kw)
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+from fwd_helpers import rss_kb  # noqa: E402,F401  (one VmRSS reader for all tests)
 
 
 def open_fds(pid):
