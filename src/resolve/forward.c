@@ -167,7 +167,7 @@ const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const 
 	return best;
 }
 
-int fwd_pick(const upstream_set *s, uint32_t tried)
+int fwd_pick(const upstream_set *s, uint32_t tried, uint8_t coin)
 {
 	int best = -1;
 	uint32_t best_rtt = UINT32_MAX;
@@ -183,15 +183,11 @@ int fwd_pick(const upstream_set *s, uint32_t tried)
 		}
 	}
 	/* Now and then try another one, so a recovered upstream is noticed. */
-	if (untried > 1) {
-		uint8_t r;
-		fwd_random(&r, 1);
-		if (r < 8) {
-			unsigned k = r % untried;
-			for (unsigned i = 0; i < s->n; i++)
-				if (!(tried & (1u << i)) && k-- == 0)
-					return (int)i;
-		}
+	if (untried > 1 && coin < 8) {
+		unsigned k = coin % untried;
+		for (unsigned i = 0; i < s->n; i++)
+			if (!(tried & (1u << i)) && k-- == 0)
+				return (int)i;
 	}
 	return best;
 }

@@ -103,8 +103,10 @@ unsigned fwd_inflight(const fwd_table *t);
 /* The upstream set for a name: the most specific forward-zone, else the
  * default set (sets[0]). */
 const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const uint8_t *name);
-/* The fastest upstream of s not in tried (a bit per index); -1 if none. */
-int fwd_pick(const upstream_set *s, uint32_t tried);
+/* The fastest upstream of s not in tried (a bit per index); -1 if none.
+ * coin: a random byte; below 8 (1 in 32) another untried upstream is
+ * picked instead, so a recovered upstream gets noticed. */
+int fwd_pick(const upstream_set *s, uint32_t tried, uint8_t coin);
 void fwd_rtt_sample(upstream *u, uint32_t rtt_us);
 void fwd_rtt_timeout(upstream *u);
 

@@ -415,6 +415,42 @@ static void read_mail(worker *w)
 	}
 }
 
+/* The failure of (name, qtype), in w->fail. Failures never use w->fr: a
+ * failure can happen while the waiters of an answer in w->fr are being
+ * answered (one of them moves on to a new name and no question slot is
+ * free), and that answer must stay intact for the others. */
+static const fwd_result *failure(worker *w, const uint8_t *name, uint16_t qtype)
+{
+	fwd_result *fr = &w->fail;
+	memset(fr, 0, offsetof(fwd_result, data));
+	memcpy(fr->name, name, tern_name_len(name));
+	fr->qtype = qtype;
+	fr->failed = true;
+	fr->rcode = TERN_R_SERVFAIL;
+	fr->soa_off = 0xffff;
+	return fr;
+}
+
+/* Answers every waiter of p with fr and frees them. no_more_rounds: a
+ * waiter whose chain would go on to another name gets SERVFAIL instead of a
+ * new upstream question (after a failure: so that answering these waiters
+ * can never start another failure that would overwrite w->fail). */
+static void complete(worker *w, const version *v, fwd_pending *p, const fwd_result *fr, bool no_more_rounds,
+                     uint64_t now)
+{
+	fwd_waiter *wt = fwd_complete(v->res->table, p);
+	while (wt) {
+		fwd_waiter *next = wt->next;
+		if (no_more_rounds)
+			wt->rounds = MAX_ROUNDS;
+		if (!deliver(w, v, wt, fr, now)) {
+			free(wt);
+			atomic_fetch_sub(&v->res->waiters, 1);
+		}
+		wt = next;
+	}
+}
+
 /* Completes a pending question: every waiter gets its answer. */
 static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr, uint64_t now)
 {
@@ -423,30 +459,15 @@ static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr
 	u->fd = -1;
 	free(u->tbuf);
 	u->tbuf = NULL;
-	resolver *res = v->res;
-	fwd_waiter *wt = fwd_complete(res->table, u->p);
+	fwd_pending *p = u->p;
 	u->p = NULL;
 	w->nupqs--;
-	while (wt) {
-		fwd_waiter *next = wt->next;
-		if (!deliver(w, v, wt, fr, now)) {
-			free(wt);
-			atomic_fetch_sub(&res->waiters, 1);
-		}
-		wt = next;
-	}
+	complete(w, v, p, fr, fr->failed, now);
 }
 
 static void upq_fail(worker *w, const version *v, upq *u, uint64_t now)
 {
-	fwd_result *fr = &w->fr;
-	memset(fr, 0, offsetof(fwd_result, data));
-	memcpy(fr->name, u->name, tern_name_len(u->name));
-	fr->qtype = u->qtype;
-	fr->failed = true;
-	fr->rcode = TERN_R_SERVFAIL;
-	fr->soa_off = 0xffff;
-	upq_finish(w, v, u, fr, now);
+	upq_finish(w, v, u, failure(w, u->name, u->qtype), now);
 }
 
 static int random_port_socket(int family)
@@ -480,8 +501,30 @@ static int random_port_socket(int family)
 	return fd; /* the kernel picks a (random) port at connect */
 }
 
-/* Sends the question to the next upstream; fails it when none is left or
- * the time is up. */
+/* Connects u's socket to the upstream and sends the question. Returns 0
+ * when sent, 1 when that upstream cannot be reached (try the next), -1 when
+ * no socket could be made (give up). */
+static int upq_send(worker *w, upq *u, const upstream *us)
+{
+	fwd_random(&u->id, sizeof u->id);
+	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype);
+	u->fd = qlen > 0 ? random_port_socket(us->addr.ss_family) : -1;
+	if (u->fd < 0)
+		return -1;
+	u->qlen = (uint16_t)qlen;
+	u->state = UPQ_UDP;
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_UPQ, u - w->upqs)};
+	if (connect(u->fd, (const struct sockaddr *)&us->addr, us->len) ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, u->fd, &ev) || send(u->fd, u->q, u->qlen, MSG_DONTWAIT) < 0) {
+		close(u->fd);
+		u->fd = -1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The current try of u is over: asks the next upstream, or waits, or fails
+ * the question, as the policy (attempt.c) says. */
 static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 {
 	if (u->fd >= 0)
@@ -489,54 +532,30 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 	u->fd = -1;
 	free(u->tbuf);
 	u->tbuf = NULL;
-	const upstream_set *set = &v->res->sets[u->set];
-	if (now >= u->deadline || !set->n) {
-		upq_fail(w, v, u, now);
-		return;
+	upstream_set *set = &v->res->sets[u->set];
+	for (;;) { /* ends: each unreachable upstream is marked tried */
+		uint8_t coin;
+		fwd_random(&coin, 1);
+		switch (fwd_attempt_next(&u->a, set, now, coin)) {
+		case FWD_STEP_GIVE_UP:
+			upq_fail(w, v, u, now);
+			return;
+		case FWD_STEP_WAIT:
+			return;
+		case FWD_STEP_ASK:
+			break;
+		}
+		int rc = upq_send(w, u, &set->ups[u->a.up]);
+		if (rc == 0) {
+			fwd_attempt_sent(&u->a, set, now);
+			return;
+		}
+		if (rc < 0) {
+			upq_fail(w, v, u, now);
+			return;
+		}
+		fwd_attempt_failed(&u->a, set); /* e.g. unreachable: as a timeout */
 	}
-	int up = fwd_pick(set, u->tried);
-	if (up < 0 && !u->waiting) {
-		/* Every upstream failed this round (refused, error rcode, or
-		 * silent). Start over only when the per-try time is up, never in
-		 * a tight loop against a dead or failing upstream. */
-		u->waiting = true;
-		u->tried = 0;
-		uint64_t t = now + 200;
-		u->try_deadline = t < u->deadline ? t : u->deadline;
-		return;
-	}
-	u->waiting = false;
-	if (up < 0) {
-		u->tried = 0;
-		up = fwd_pick(set, 0);
-	}
-	u->up = up;
-	u->tried |= 1u << up;
-	fwd_random(&u->id, sizeof u->id);
-	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype);
-	const upstream *us = &set->ups[up];
-	u->fd = qlen > 0 ? random_port_socket(us->addr.ss_family) : -1;
-	if (u->fd < 0) {
-		upq_fail(w, v, u, now);
-		return;
-	}
-	u->qlen = (uint16_t)qlen;
-	u->state = UPQ_UDP;
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_UPQ, u - w->upqs)};
-	if (connect(u->fd, (const struct sockaddr *)&us->addr, us->len) ||
-	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, u->fd, &ev) || send(u->fd, u->q, u->qlen, MSG_DONTWAIT) < 0) {
-		/* e.g. unreachable: count it as a timeout and go on */
-		fwd_rtt_timeout((upstream *)us);
-		if (now + 1 >= u->deadline)
-			u->deadline = now;
-		upq_try(w, v, u, now);
-		return;
-	}
-	u->sent_ms = now;
-	uint32_t srtt_ms = atomic_load(&us->srtt_us) / 1000;
-	uint64_t t = srtt_ms ? 4 * (uint64_t)srtt_ms : 400;
-	t = t < 100 ? 100 : (t > 1000 ? 1000 : t);
-	u->try_deadline = now + t < u->deadline ? now + t : u->deadline;
 }
 
 static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now)
@@ -547,22 +566,8 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now)
 			u = &w->upqs[i];
 			break;
 		}
-	fwd_result *fr = &w->fr;
 	if (!u) { /* this worker has too many questions out: SERVFAIL */
-		memset(fr, 0, offsetof(fwd_result, data));
-		memcpy(fr->name, fwd_pending_name(p), tern_name_len(fwd_pending_name(p)));
-		fr->qtype = fwd_pending_type(p);
-		fr->failed = true;
-		fwd_waiter *wt = fwd_complete(v->res->table, p);
-		while (wt) {
-			fwd_waiter *next = wt->next;
-			wt->rounds = MAX_ROUNDS; /* no second chance: this worker is full */
-			if (!deliver(w, v, wt, fr, now)) {
-				free(wt);
-				atomic_fetch_sub(&v->res->waiters, 1);
-			}
-			wt = next;
-		}
+		complete(w, v, p, failure(w, fwd_pending_name(p), fwd_pending_type(p)), true, now);
 		return;
 	}
 	memset(u, 0, offsetof(upq, q));
@@ -572,7 +577,7 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now)
 	u->qtype = fwd_pending_type(p);
 	const upstream_set *set = fwd_set_for(v->res->sets, v->res->nsets, u->name);
 	u->set = (unsigned)(set - v->res->sets);
-	u->deadline = now + v->cfg.forward_timeout_ms;
+	fwd_attempt_init(&u->a, now, v->cfg.forward_timeout_ms);
 	w->nupqs++;
 	upq_try(w, v, u, now);
 }
@@ -630,7 +635,8 @@ static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
 
 static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now)
 {
-	upstream *us = &v->res->sets[u->set].ups[u->up];
+	upstream_set *set = &v->res->sets[u->set];
+	const upstream *us = &set->ups[u->a.up];
 	enum fwd_verdict verdict =
 		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, v->res->sets[u->set].zone, v->res->cache, now, &w->fr);
 	switch (verdict) {
@@ -640,7 +646,7 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		/* over TCP there is no other answer coming */
 		__attribute__((fallthrough));
 	case FWD_BAD:
-		fwd_rtt_sample(us, (uint32_t)((now - u->sent_ms) * 1000));
+		fwd_attempt_answered(&u->a, set, now);
 		upq_try(w, v, u, now);
 		return;
 	case FWD_TRUNC: {
@@ -659,14 +665,11 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 			return;
 		}
 		u->state = UPQ_TCP_CONNECT;
-		/* a new try: its own time (connect + query over TCP), not
-		 * what was left of the UDP one */
-		u->sent_ms = now;
-		u->try_deadline = now + 1000 < u->deadline ? now + 1000 : u->deadline;
+		fwd_attempt_tcp(&u->a, now);
 		return;
 	}
 	case FWD_OK:
-		fwd_rtt_sample(us, (uint32_t)((now - u->sent_ms) * 1000));
+		fwd_attempt_answered(&u->a, set, now);
 		upq_finish(w, v, u, &w->fr, now);
 		return;
 	}
@@ -685,7 +688,7 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 					return;
 				/* ECONNREFUSED: nobody listens there */
-				fwd_rtt_timeout(&v->res->sets[u->set].ups[u->up]);
+				fwd_attempt_failed(&u->a, &v->res->sets[u->set]);
 				upq_try(w, v, u, now);
 				return;
 			}
@@ -730,10 +733,9 @@ static void upq_timers(worker *w, const version *v, uint64_t now)
 {
 	for (unsigned i = 0; i < UPQ_MAX && w->nupqs; i++) {
 		upq *u = &w->upqs[i];
-		if (!u->p || now < u->try_deadline)
+		if (!u->p || !fwd_attempt_due(&u->a, now))
 			continue;
-		if (!u->waiting) /* silence: a timeout for that upstream */
-			fwd_rtt_timeout(&v->res->sets[u->set].ups[u->up]);
+		fwd_attempt_failed(&u->a, &v->res->sets[u->set]); /* silence */
 		upq_try(w, v, u, now);
 	}
 }

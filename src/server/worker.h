@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "resolve/attempt.h"
 #include "server/server.h"
 
 #define UDP_BATCH 64
@@ -33,12 +34,9 @@ typedef struct upq {
 	int fd;
 	int state;
 	unsigned set;         /* index in resolver->sets */
-	int up;               /* upstream in the set */
-	uint32_t tried;       /* upstreams tried (bits) */
-	bool waiting;         /* every upstream failed at once: wait for try_deadline */
+	fwd_attempt a;        /* which upstream, and until when (the policy) */
 	uint16_t id;
 	uint16_t qtype;
-	uint64_t sent_ms, try_deadline, deadline;
 	uint8_t name[TERN_NAME_MAX];
 	uint16_t qlen;
 	uint8_t q[300];       /* the query: name <= 255 + header, question, OPT */
@@ -74,7 +72,8 @@ struct worker {
 	uint64_t last_upq_scan_ms;
 	pthread_mutex_t mail_lock;
 	mail *mail_head, **mail_tail;
-	fwd_result fr;
+	fwd_result fr;   /* an upstream's sanitized answer, while its waiters are answered */
+	fwd_result fail; /* a failed question (see failure() in worker.c) */
 	uint8_t ubuf[65536]; /* an upstream datagram */
 	/* UDP batch */
 	struct mmsghdr msgs[UDP_BATCH];

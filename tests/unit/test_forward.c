@@ -157,11 +157,13 @@ static void test_pick(void **st)
 	atomic_store(&s.ups[1].srtt_us, 1000);
 	atomic_store(&s.ups[2].srtt_us, 5000);
 	for (int i = 0; i < 200; i++) {
-		int k = fwd_pick(&s, 1u << 1);
+		int k = fwd_pick(&s, 1u << 1, (uint8_t)i);
 		assert_true(k == 0 || k == 2); /* never one already tried */
 	}
-	assert_int_equal(fwd_pick(&s, 7), -1);
-	assert_int_equal(fwd_pick(&s, 3), 2);
+	assert_int_equal(fwd_pick(&s, 7, 255), -1);
+	assert_int_equal(fwd_pick(&s, 3, 0), 2);
+	assert_int_equal(fwd_pick(&s, 0, 255), 1); /* the fastest */
+	assert_int_equal(fwd_pick(&s, 0, 2), 2);   /* the coin says: another one */
 	fwd_rtt_timeout(&s.ups[1]);
 	assert_true(atomic_load(&s.ups[1].srtt_us) > 1000);
 	upstream_set sets[2];
