@@ -30,6 +30,11 @@ typedef struct ctx {
 	unsigned nvisited;
 	uint8_t synth[DB_MAX_CHAIN][TERN_NAME_MAX]; /* DNAME-synthesized names */
 	unsigned nsynth;
+	/* The name being resolved with the hash of each of its suffixes,
+	 * computed once (db_qname_init) and shared by the zone set's and the
+	 * zone's lookups; redone for each new name of a chain. */
+	db_qname qn;
+	unsigned zat; /* qn's suffix index of the zone's origin */
 } ctx;
 
 /* Adds a whole RRset or nothing. A section that would overflow marks the
@@ -127,8 +132,9 @@ static void put_addl(ctx *c)
 		if (c->addl[i].glue_zone) {
 			n = zone_find(c->addl[i].glue_zone, name);
 		} else {
-			const db_zone *z = db_set_find(c->set, name);
-			n = z ? zone_find(z, name) : NULL;
+			db_qname_init(&c->qn, name);
+			const db_zone *z = db_set_find_q(c->set, &c->qn, 0, NULL);
+			n = z ? zone_find_q(z, &c->qn, 0) : NULL;
 			if (n && (n->flags & (DB_OCCLUDED | DB_UNDER_DNAME)))
 				n = NULL; /* not authoritative data */
 		}
@@ -230,11 +236,13 @@ static enum step dname_synth(ctx *c, const db_node *d, const uint8_t *name, cons
 	return FOLLOW;
 }
 
-/* One name of the chain in zone z. */
-static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t *name, const uint8_t **next)
+/* One name of the chain (c->qn) in zone z. */
+static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t **next)
 {
 	uint16_t qtype = c->q->qtype;
-	const db_node *n = zone_find(z, name);
+	const db_qname *qn = &c->qn;
+	const uint8_t *name = qn->name;
+	const db_node *n = zone_find_q(z, qn, 0);
 	if (n) {
 		if (n->flags & DB_UNDER_DNAME)
 			return dname_synth(c, n->dname, name, next);
@@ -251,14 +259,13 @@ static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t *name, con
 			return DONE; /* a CNAME loop: stop here */
 		return at_node(c, z, n, name, next);
 	}
-	/* The closest encloser: the nearest existing ancestor (the apex at
-	 * the latest, since name is in z). */
-	const uint8_t *p = name;
+	/* The closest encloser: the nearest existing ancestor (the apex, suffix
+	 * c->zat, at the latest, since name is in z). */
 	const db_node *ce = NULL;
-	while (!ce && p[0]) {
-		p = tern_name_parent(p);
-		ce = zone_find(z, p);
-	}
+	unsigned cei = 1;
+	for (; cei <= c->zat; cei++)
+		if ((ce = zone_find_q(z, qn, cei)))
+			break;
 	if (!ce) { /* cannot happen: the apex exists */
 		c->res->rcode = TERN_R_SERVFAIL;
 		return DONE;
@@ -281,7 +288,8 @@ static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t *name, con
 		size_t wlen;
 		static const uint8_t star[2] = {1, '*'};
 		if (!tern_name_concat(star, 2, ce->name, wild, &wlen)) {
-			const db_node *w = zone_find(z, wild);
+			/* the hash of *.<ce> is ce's hash with one more label */
+			const db_node *w = zone_find_h(z, wild, wlen, db_hash_label(qn->hash[cei], star));
 			if (w) {
 				if (seen(c, name))
 					return DONE;
@@ -303,12 +311,23 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	res->has_next = false;
 	res->referral = res->wildcard = false;
 	res->apex = NULL;
-	const db_zone *z = db_set_find(set, q->qname);
+	ctx c;
+	c.set = set;
+	c.m = m;
+	c.q = q;
+	c.tcp = tcp;
+	c.res = res;
+	c.naddl = c.nvisited = c.nsynth = 0;
+	db_qname_init(&c.qn, q->qname);
+	const db_zone *z = db_set_find_q(set, &c.qn, 0, &c.zat);
 	/* A server for both sides of a cut answers DS from the parent. */
-	if (z && q->qtype == TERN_T_DS && q->qname[0] && tern_name_eq(z->origin, q->qname)) {
-		const db_zone *pz = db_set_find(set, tern_name_parent(q->qname));
-		if (pz)
+	if (z && q->qtype == TERN_T_DS && c.qn.labels && c.zat == 0) {
+		unsigned pat;
+		const db_zone *pz = db_set_find_q(set, &c.qn, 1, &pat);
+		if (pz) {
 			z = pz;
+			c.zat = pat;
+		}
 	}
 	if (!z) {
 		res->rcode = TERN_R_REFUSED;
@@ -317,20 +336,18 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	}
 	res->aa = true;
 	res->apex = z->origin;
-	ctx c = {.set = set, .m = m, .q = q, .tcp = tcp, .res = res};
-	const uint8_t *name = q->qname;
 	for (unsigned step = 0; step <= DB_MAX_CHAIN; step++) {
 		const uint8_t *next = NULL;
-		if (resolve_name(&c, z, name, &next) == DONE || !next)
+		if (resolve_name(&c, z, &next) == DONE || !next)
 			break;
-		z = db_set_find(set, next);
+		db_qname_init(&c.qn, next);
+		z = db_set_find_q(set, &c.qn, 0, &c.zat);
 		if (!z) {
 			/* the chain leaves our data: a forwarder may go on */
 			res->has_next = true;
 			memcpy(res->next, next, tern_name_len(next));
 			break;
 		}
-		name = next;
 	}
 	put_addl(&c);
 }

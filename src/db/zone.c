@@ -80,25 +80,79 @@ static int grow_table(db_zone *z)
 	return 0;
 }
 
-static db_node *lookup(const db_zone *z, const uint8_t *name, uint32_t h)
+uint32_t db_name_hash(const uint8_t *name)
+{
+	const uint8_t *lab[DB_LABELS_MAX];
+	unsigned n = 0;
+	for (const uint8_t *p = name; *p; p += 1 + *p)
+		lab[n++] = p;
+	uint32_t h = DB_HASH_SEED;
+	while (n)
+		h = db_hash_label(h, lab[--n]);
+	return h;
+}
+
+void db_qname_init(db_qname *qn, const uint8_t *name)
+{
+	unsigned n = 0;
+	unsigned off = 0;
+	/* a valid name has at most 127 labels and 255 bytes: both fit */
+	while (name[off]) {
+		qn->off[n++] = (uint8_t)off;
+		off += 1u + name[off];
+	}
+	qn->off[n] = (uint8_t)off;
+	qn->name = name;
+	qn->labels = n;
+	uint32_t h = DB_HASH_SEED;
+	qn->hash[n] = h;
+	while (n) {
+		n--;
+		h = db_hash_label(h, name + qn->off[n]);
+		qn->hash[n] = h;
+	}
+}
+
+/* Case-insensitive equality of two names of the same wire length len. A flat
+ * byte loop is enough: while the bytes so far match, the label lengths (all
+ * below 'A', so never folded) sit at the same places in both. */
+bool db_name_eq_len(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	if (!memcmp(a, b, len))
+		return true; /* the usual case: same case */
+	for (size_t i = 0; i < len; i++) {
+		uint8_t x = a[i], y = b[i];
+		if (x != y && ((x | 0x20) != (y | 0x20) || (unsigned)((x | 0x20) - 'a') >= 26u))
+			return false;
+	}
+	return true;
+}
+
+static db_node *lookup(const db_zone *z, const uint8_t *name, size_t len, uint32_t h)
 {
 	for (db_node *n = z->table[h & z->mask]; n; n = n->hnext)
-		if (n->hash == h && tern_name_eq(n->name, name))
+		if (n->hash == h && n->name_len == len && db_name_eq_len(n->name, name, len))
 			return n;
 	return NULL;
 }
 
 const db_node *zone_find(const db_zone *z, const uint8_t *name)
 {
-	return lookup(z, name, tern_name_hash(name));
+	return lookup(z, name, tern_name_len(name), db_name_hash(name));
+}
+
+const db_node *zone_find_h(const db_zone *z, const uint8_t *name, size_t len, uint32_t hash)
+{
+	return lookup(z, name, len, hash);
 }
 
 /* Finds or creates the node for name (which must be at or below the
  * origin), creating its missing ancestors too. */
 static db_node *node_get(db_zone *z, const uint8_t *name)
 {
-	uint32_t h = tern_name_hash(name);
-	db_node *n = lookup(z, name, h);
+	uint32_t h = db_name_hash(name);
+	size_t len = tern_name_len(name);
+	db_node *n = lookup(z, name, len, h);
 	if (n)
 		return n;
 	db_node *parent = NULL;
@@ -113,10 +167,11 @@ static db_node *node_get(db_zone *z, const uint8_t *name)
 	if (!n)
 		return NULL;
 	memset(n, 0, sizeof *n);
-	n->name = arena_dup(&z->mem, name, tern_name_len(name));
+	n->name = arena_dup(&z->mem, name, len);
 	if (!n->name)
 		return NULL;
 	n->hash = h;
+	n->name_len = (uint8_t)len;
 	n->parent = parent;
 	n->hnext = z->table[h & z->mask];
 	z->table[h & z->mask] = n;
@@ -504,6 +559,8 @@ static db_zone *zone_new(const uint8_t *origin, const char *name)
 		return NULL;
 	}
 	z->origin_labels = tern_name_labels(origin);
+	z->origin_len = tern_name_len(origin);
+	z->origin_hash = db_name_hash(origin);
 	return z;
 }
 

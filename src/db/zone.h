@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "db/arena.h"
 #include "tern/name.h"
@@ -41,8 +42,9 @@ typedef struct db_node {
 	struct db_node *parent;     /* NULL at the apex */
 	const struct db_node *cut;  /* DB_OCCLUDED: the topmost cut above */
 	const struct db_node *dname;/* DB_UNDER_DNAME: the topmost DNAME above */
-	uint32_t hash;
-	uint16_t flags;
+	uint32_t hash;              /* db_name_hash(name) */
+	uint8_t flags;
+	uint8_t name_len;           /* tern_name_len(name) */
 	uint16_t nrrsets;
 	db_rrset *rrsets;           /* sorted by type */
 	void *build;                /* records while loading; NULL after */
@@ -51,6 +53,8 @@ typedef struct db_node {
 typedef struct db_zone {
 	const uint8_t *origin;
 	unsigned origin_labels;
+	size_t origin_len;     /* tern_name_len(origin) */
+	uint32_t origin_hash;  /* db_name_hash(origin) */
 	db_node *apex;
 	db_node **table;
 	uint32_t mask;
@@ -84,8 +88,101 @@ db_zone *zone_load_string(const uint8_t *origin, const char *name, const char *t
 db_zone *zone_load_local(const char *name, const char *text, db_diag *diag);
 void zone_free(db_zone *z);
 
+/* ---- names as the index sees them ----
+ *
+ * The index hashes a name label by label from the root: the hash of a name
+ * is its first label folded into the hash of its parent. So one right-to-left
+ * pass over a name yields the hash of every suffix at once (db_qname), which
+ * the zone set and the node index then share: a query's name is hashed once,
+ * not once per ancestor tried. Case-insensitive (RFC 4343), like
+ * tern_name_eq. Node hashes (db_node.hash) and the zone set's table use this
+ * hash, not tern_name_hash. */
+#define DB_HASH_SEED 2166136261u
+#define DB_LABELS_MAX 128 /* labels of a 255-byte name, plus the root */
+
+/* Lower-cases the ASCII letters among 8 bytes at once (bytes >= 0x80 stay). */
+static inline uint64_t db_fold8(uint64_t x)
+{
+	const uint64_t hi = 0x8080808080808080ull;
+	uint64_t low7 = x & ~hi;
+	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full; /* top bit: byte >= 'A' */
+	uint64_t gt_z = low7 + 0x2525252525252525ull; /* top bit: byte > 'Z' */
+	uint64_t upper = ge_a & ~gt_z & ~x & hi;
+	return x | upper >> 2;
+}
+
+static inline uint64_t db_load8(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint32_t db_load4(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* Folds one label (length byte, then its bytes, read only within the label)
+ * into h. Every byte counts: 8-byte words, the last one overlapping the one
+ * before; two overlapping 4-byte words for 4..8 bytes; 1..3 bytes as
+ * first/middle/last. With the length mixed in, that covers the label
+ * exactly. */
+static inline uint32_t db_hash_label(uint32_t h, const uint8_t *label)
+{
+	const uint64_t k = 0x9e3779b97f4a7c15ull;
+	unsigned len = label[0];
+	const uint8_t *p = label + 1;
+	uint64_t a = h ^ (uint64_t)len << 32;
+	if (len > 8) {
+		for (unsigned i = 0; i + 8 < len; i += 8)
+			a = (a ^ db_fold8(db_load8(p + i))) * k;
+		a = (a ^ db_fold8(db_load8(p + len - 8))) * k;
+	} else if (len >= 4) {
+		a = (a ^ db_fold8(db_load4(p) | (uint64_t)db_load4(p + len - 4) << 32)) * k;
+	} else if (len) {
+		a = (a ^ db_fold8(p[0] | (uint64_t)p[len / 2] << 8 | (uint64_t)p[len - 1] << 16)) * k;
+	} else {
+		a *= k;
+	}
+	return (uint32_t)(a >> 32);
+}
+
+uint32_t db_name_hash(const uint8_t *name);
+
+/* A name with the offset and hash of each of its suffixes: suffix i is the
+ * name without its first i labels (i = labels is the root). Filled by
+ * db_qname_init in one pass; valid as long as name is. */
+typedef struct db_qname {
+	const uint8_t *name;
+	unsigned labels; /* not counting the root */
+	uint8_t off[DB_LABELS_MAX];
+	uint32_t hash[DB_LABELS_MAX]; /* hash[i] == db_name_hash(name + off[i]) */
+} db_qname;
+
+void db_qname_init(db_qname *qn, const uint8_t *name);
+static inline const uint8_t *db_qname_suffix(const db_qname *qn, unsigned i)
+{
+	return qn->name + qn->off[i];
+}
+static inline size_t db_qname_len(const db_qname *qn, unsigned i)
+{
+	return (size_t)qn->off[qn->labels] + 1 - qn->off[i];
+}
+
 /* The node with exactly this name, or NULL. */
 const db_node *zone_find(const db_zone *z, const uint8_t *name);
+/* The same for a name whose wire length and db_name_hash are known. */
+const db_node *zone_find_h(const db_zone *z, const uint8_t *name, size_t len, uint32_t hash);
+/* Case-insensitive equality of two names of wire length len. */
+bool db_name_eq_len(const uint8_t *a, const uint8_t *b, size_t len);
+/* The node for suffix i of qn, or NULL. */
+static inline const db_node *zone_find_q(const db_zone *z, const db_qname *qn, unsigned i)
+{
+	return zone_find_h(z, db_qname_suffix(qn, i), db_qname_len(qn, i), qn->hash[i]);
+}
 const db_rrset *node_rrset(const db_node *n, uint16_t type);
 
 /* Iterates RDATA of an RRset: for (rdata_iter it = ...). */
@@ -102,12 +199,17 @@ typedef struct db_set {
 	size_t nzones;
 	db_zone **table; /* by origin, open addressing */
 	uint32_t mask;
+	unsigned max_labels; /* of the deepest origin: no zone holds a longer suffix */
 } db_set;
 
 db_set *db_set_new(db_zone **zones, size_t n); /* takes ownership */
 void db_set_free(db_set *s);
 /* The most specific zone containing name, or NULL. */
 const db_zone *db_set_find(const db_set *s, const uint8_t *name);
+/* The most specific zone containing suffix `from` of qn (0: the whole
+ * name), or NULL; *at receives the suffix index of the zone's origin. No
+ * hashing: the suffix hashes are qn's. */
+const db_zone *db_set_find_q(const db_set *s, const db_qname *qn, unsigned from, unsigned *at);
 /* The zone whose origin is exactly name, or NULL. */
 const db_zone *db_set_get(const db_set *s, const uint8_t *name);
 

@@ -1,6 +1,7 @@
 /* zoneset.c: the zones of one server version, indexed by origin; finds the
  * most specific zone that contains a name by trying the name and then each
- * of its ancestors. */
+ * of its ancestors (no longer than the deepest origin), with the suffix
+ * hashes of one db_qname. */
 #include <stdlib.h>
 
 #include "db/zone.h"
@@ -22,7 +23,9 @@ db_set *db_set_new(db_zone **zones, size_t n)
 	s->zones = zones;
 	s->nzones = n;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t h = tern_name_hash(zones[i]->origin) & s->mask;
+		if (zones[i]->origin_labels > s->max_labels)
+			s->max_labels = zones[i]->origin_labels;
+		uint32_t h = zones[i]->origin_hash & s->mask;
 		while (s->table[h])
 			h = (h + 1) & s->mask;
 		s->table[h] = zones[i];
@@ -41,13 +44,39 @@ void db_set_free(db_set *s)
 	free(s);
 }
 
+static const db_zone *get_h(const db_set *s, const uint8_t *name, size_t len, uint32_t hash)
+{
+	for (uint32_t h = hash & s->mask; s->table[h]; h = (h + 1) & s->mask) {
+		const db_zone *z = s->table[h];
+		if (z->origin_hash == hash && z->origin_len == len && db_name_eq_len(z->origin, name, len))
+			return z;
+	}
+	return NULL;
+}
+
 const db_zone *db_set_get(const db_set *s, const uint8_t *name)
 {
 	if (!s || !s->nzones)
 		return NULL;
-	for (uint32_t h = tern_name_hash(name) & s->mask; s->table[h]; h = (h + 1) & s->mask)
-		if (tern_name_eq(s->table[h]->origin, name))
-			return s->table[h];
+	return get_h(s, name, tern_name_len(name), db_name_hash(name));
+}
+
+const db_zone *db_set_find_q(const db_set *s, const db_qname *qn, unsigned from, unsigned *at)
+{
+	if (!s || !s->nzones || from > qn->labels)
+		return NULL;
+	/* no origin has more than max_labels labels: skip the longer suffixes */
+	unsigned i = from;
+	if (qn->labels - i > s->max_labels)
+		i = qn->labels - s->max_labels;
+	for (; i <= qn->labels; i++) {
+		const db_zone *z = get_h(s, db_qname_suffix(qn, i), db_qname_len(qn, i), qn->hash[i]);
+		if (z) {
+			if (at)
+				*at = i;
+			return z;
+		}
+	}
 	return NULL;
 }
 
@@ -55,11 +84,7 @@ const db_zone *db_set_find(const db_set *s, const uint8_t *name)
 {
 	if (!s || !s->nzones)
 		return NULL;
-	for (const uint8_t *p = name;; p = tern_name_parent(p)) {
-		const db_zone *z = db_set_get(s, p);
-		if (z)
-			return z;
-		if (!p[0])
-			return NULL;
-	}
+	db_qname qn;
+	db_qname_init(&qn, name);
+	return db_set_find_q(s, &qn, 0, NULL);
 }
