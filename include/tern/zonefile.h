@@ -24,6 +24,10 @@ typedef struct tern_zrr {
 	uint16_t rdlen;
 	const char *file;     /* where it was read */
 	unsigned line;
+	/* 1 if owner is byte for byte the owner of the previous record this
+	 * parse handed over (the same token again, or an omitted owner), so a
+	 * consumer may reuse what it found for that one; 0 if unknown. */
+	int same_owner;
 } tern_zrr;
 
 /* Return 0 to go on, non-zero to stop parsing (that value is returned). */

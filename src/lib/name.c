@@ -96,69 +96,86 @@ bool tern_name_eq(const uint8_t *a, const uint8_t *b)
 	}
 }
 
-/* Compares one name in our own message (which may be compressed; it was
- * written by us, so it is trusted) with an uncompressed name. */
-static bool msg_name_eq(const uint8_t *msg, size_t off, const uint8_t *name)
+/* Case-insensitive equality of two labels' bytes (n bytes each). */
+static inline bool label_eq(const uint8_t *a, const uint8_t *b, unsigned n)
 {
-	for (;;) {
-		uint8_t c = msg[off];
-		if ((c & 0xc0) == 0xc0) {
-			off = (size_t)(c & 0x3f) << 8 | msg[off + 1];
-			continue;
-		}
-		if (c != *name)
+	for (unsigned i = 0; i < n; i++)
+		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
 			return false;
-		if (c == 0)
-			return true;
-		for (uint8_t i = 1; i <= c; i++)
-			if (lower(msg[off + i]) != lower(name[i]))
-				return false;
-		off += 1 + (size_t)c;
-		name += 1 + c;
-	}
+	return true;
 }
 
+/* The compression table is a tree of the labels written so far: entry k is
+ * the label at off[k] followed by the name of entry parent[k] (or by the
+ * root, TERN_CTAB_ROOT). Every suffix the message holds in full is one
+ * entry, so the longest suffix of a name already present is found by
+ * matching the name's labels from the right, one tree level per label,
+ * without following pointers in the message. A (parent, label) pair is
+ * never entered twice (it would have been matched), so the match is the
+ * same pointer the flat search over every earlier name would pick. */
 int tern_wr_name(tern_wr *w, tern_ctab *ct, const uint8_t *name)
 {
 	if (w->err)
 		return w->err;
-	size_t len = tern_name_len(name);
-	size_t prefix = len - 1; /* bytes to write before the pointer or root */
-	int ptr = -1;
+	uint8_t lab[TERN_NAME_MAX / 2 + 1]; /* label offsets: at most 127 labels */
+	unsigned nl = 0;
+	size_t i = 0;
+	while (name[i]) {
+		lab[nl++] = (uint8_t)i;
+		i += 1 + (size_t)name[i];
+	}
+	size_t len = i + 1;
+	unsigned keep = nl; /* labels written literally: [0, keep) */
+	unsigned e = TERN_CTAB_ROOT; /* the entry for the suffix from label keep */
 	if (ct) {
-		/* Longest suffix already in the message wins: try suffixes from
-		 * the whole name down to the last label. */
-		for (size_t i = 0; name[i] && ptr < 0; i += 1 + name[i]) {
-			for (unsigned k = 0; k < ct->n; k++) {
-				if (msg_name_eq(w->p, ct->off[k], name + i)) {
-					ptr = ct->off[k];
-					prefix = i;
+		while (keep > 0) {
+			const uint8_t *l = name + lab[keep - 1];
+			unsigned k = 0;
+			for (; k < ct->n; k++) {
+				if (ct->parent[k] != e)
+					continue;
+				const uint8_t *m = w->p + ct->off[k];
+				if (m[0] == l[0] && label_eq(m + 1, l + 1, l[0]))
 					break;
-				}
 			}
+			if (k == ct->n)
+				break;
+			e = k;
+			keep--;
 		}
 	}
-	size_t need = prefix + (ptr >= 0 ? 2 : 1);
+	size_t prefix = keep < nl ? lab[keep] : len - 1; /* bytes before the pointer or root */
+	size_t need = prefix + (e != TERN_CTAB_ROOT ? 2 : 1);
 	uint8_t *q = tern_wr_take(w, need);
 	if (!q)
 		return w->err;
 	size_t start = (size_t)(q - w->p);
 	memcpy(q, name, prefix);
-	if (ptr >= 0)
-		tern_put_u16(q + prefix, (uint16_t)(0xc000 | ptr));
+	if (e != TERN_CTAB_ROOT)
+		tern_put_u16(q + prefix, (uint16_t)(0xc000 | ct->off[e]));
 	else
 		q[prefix] = 0;
 	if (ct) {
-		for (size_t i = 0; i < prefix; i += 1 + name[i]) {
-			if (ct->n >= TERN_CTAB_MAX || start + i >= 0x4000)
+		/* the new labels, rightmost first, so a parent is always entered
+		 * before its child */
+		while (keep > 0) {
+			size_t off = start + lab[--keep];
+			if (ct->n >= TERN_CTAB_MAX || off >= 0x4000)
 				break;
-			ct->off[ct->n++] = (uint16_t)(start + i);
+			ct->off[ct->n] = (uint16_t)off;
+			ct->parent[ct->n] = (uint8_t)e;
+			e = ct->n++;
 		}
 	}
 	return 0;
 }
 
-/* RFC 1035 5.1: \X is X, \DDD is the byte with decimal value DDD. */
+/* Bytes that end a run of plain label bytes in presentation text. */
+static const uint8_t name_special[256] = {['.'] = 1, ['\\'] = 1};
+
+/* RFC 1035 5.1: \X is X, \DDD is the byte with decimal value DDD. Writes
+ * the wire form in one pass: runs of plain bytes are copied, and a label's
+ * length byte is filled in when the label ends. */
 int tern_name_from_text(const char *s, size_t len, const uint8_t *origin, uint8_t out[TERN_NAME_MAX],
                         size_t *outlen)
 {
@@ -176,27 +193,23 @@ int tern_name_from_text(const char *s, size_t len, const uint8_t *origin, uint8_
 		*outlen = 1;
 		return 0;
 	}
-	size_t n = 0;       /* bytes written */
-	size_t lab = 0;     /* offset of the current label's length byte */
+	size_t n = 1;   /* bytes written */
+	size_t lab = 0; /* offset of the current label's length byte */
+	size_t i = 0;
 	int absolute = 0;
-	out[0] = 0;
-	n = 1;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = (uint8_t)s[i];
-		if (c == '.') {
-			if (n - lab - 1 == 0) /* empty label */
-				return TERN_ENAME;
-			if (i == len - 1) {
-				absolute = 1;
+	for (;;) {
+		/* a byte may be written while n < lim: 63 per label, and the
+		 * name keeps room for the root label (254 bytes before it) */
+		size_t lim = lab + 1 + TERN_LABEL_MAX < TERN_NAME_MAX - 1 ? lab + 1 + TERN_LABEL_MAX : TERN_NAME_MAX - 1;
+		for (;;) {
+			size_t stop = len - i < lim - n ? len : i + (lim - n);
+			while (i < stop && !name_special[(uint8_t)s[i]])
+				out[n++] = (uint8_t)s[i++];
+			if (i == len || s[i] == '.')
 				break;
-			}
-			if (n >= TERN_NAME_MAX)
-				return TERN_ENAME;
-			lab = n;
-			out[n++] = 0;
-			continue;
-		}
-		if (c == '\\') {
+			if (s[i] != '\\')
+				return TERN_ENAME; /* a plain byte with no room left */
+			uint8_t c;
 			if (i + 1 >= len)
 				return TERN_ESYNTAX;
 			if (s[i + 1] >= '0' && s[i + 1] <= '9') {
@@ -212,15 +225,30 @@ int tern_name_from_text(const char *s, size_t len, const uint8_t *origin, uint8_
 				if (v > 255)
 					return TERN_ESYNTAX;
 				c = (uint8_t)v;
-				i += 3;
+				i += 4;
 			} else {
-				c = (uint8_t)s[++i];
+				c = (uint8_t)s[i + 1];
+				i += 2;
 			}
+			if (n >= lim)
+				return TERN_ENAME;
+			out[n++] = c;
 		}
-		if (n - lab - 1 >= TERN_LABEL_MAX || n >= TERN_NAME_MAX - 1)
+		out[lab] = (uint8_t)(n - lab - 1);
+		if (i == len)
+			break;
+		/* s[i] == '.' */
+		if (n - lab - 1 == 0) /* empty label */
 			return TERN_ENAME;
-		out[n++] = c;
-		out[lab]++;
+		if (i == len - 1) {
+			absolute = 1;
+			break;
+		}
+		if (n >= TERN_NAME_MAX)
+			return TERN_ENAME;
+		lab = n;
+		out[n++] = 0;
+		i++;
 	}
 	/* n bytes hold the labels; terminate */
 	if (absolute || !origin) {

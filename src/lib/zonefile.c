@@ -37,6 +37,9 @@ struct parser {
 	unsigned max_depth, max_errors, nerr;
 	int stop; /* stop at once: a callback said so, or too many errors */
 	int ret;  /* the callback's value, or a fatal -errno */
+	/* owner generations: each owner a source parses gets a new number;
+	 * last_gen is the one of the record handed over last (0: none) */
+	uint64_t gen_next, last_gen;
 	/* TTL state is global across $INCLUDE, as in BIND. */
 	uint32_t dollar_ttl, last_ttl;
 	int have_dollar_ttl, have_last_ttl;
@@ -60,6 +63,10 @@ struct source {
 	int have_origin, have_owner, owner_bad;
 	uint8_t origin[TERN_NAME_MAX];
 	uint8_t owner[TERN_NAME_MAX];
+	/* the token owner was parsed from (.p NULL: none, or $ORIGIN changed
+	 * since): the same text again is the same name, not parsed again */
+	tern_token owner_tok;
+	uint64_t owner_gen; /* owner's generation */
 };
 
 /* The fields between owner and RDATA: [TTL] [class] type, in either order. */
@@ -179,6 +186,69 @@ static int parse_ttl(struct parser *p, const struct source *src, const tern_toke
 	return 0;
 }
 
+/* The common class and type mnemonics, without the table walk of
+ * tern_class_from_text / tern_type_from_text: 'I' for IN, 'T' for a type
+ * in *type, 0 for anything else (then those functions decide). Only
+ * all-letter words that are not also class names, so the answer is the
+ * one the tables give. */
+static int common_mnemonic(const tern_token *t, uint16_t *type)
+{
+	if (t->len == 0 || t->len > 5)
+		return 0;
+	uint64_t w = 0;
+	for (size_t i = 0; i < t->len; i++) {
+		uint8_t c = (uint8_t)t->p[i] | 0x20; /* exact for letters; others miss below */
+		w |= (uint64_t)c << (8 * i);
+	}
+#define W2(a, b) ((uint64_t)(a) | (uint64_t)(b) << 8)
+#define W3(a, b, c) (W2(a, b) | (uint64_t)(c) << 16)
+#define W4(a, b, c, d) (W3(a, b, c) | (uint64_t)(d) << 24)
+#define W5(a, b, c, d, e) (W4(a, b, c, d) | (uint64_t)(e) << 32)
+	switch (t->len) {
+	case 1:
+		if (w == 'a')
+			return *type = TERN_T_A, 'T';
+		break;
+	case 2:
+		if (w == W2('i', 'n'))
+			return 'I';
+		if (w == W2('n', 's'))
+			return *type = TERN_T_NS, 'T';
+		if (w == W2('m', 'x'))
+			return *type = TERN_T_MX, 'T';
+		if (w == W2('d', 's'))
+			return *type = TERN_T_DS, 'T';
+		break;
+	case 3:
+		if (w == W3('t', 'x', 't'))
+			return *type = TERN_T_TXT, 'T';
+		if (w == W3('s', 'o', 'a'))
+			return *type = TERN_T_SOA, 'T';
+		if (w == W3('p', 't', 'r'))
+			return *type = TERN_T_PTR, 'T';
+		if (w == W3('s', 'r', 'v'))
+			return *type = TERN_T_SRV, 'T';
+		if (w == W3('c', 'a', 'a'))
+			return *type = TERN_T_CAA, 'T';
+		break;
+	case 4:
+		if (w == W4('a', 'a', 'a', 'a'))
+			return *type = TERN_T_AAAA, 'T';
+		break;
+	case 5:
+		if (w == W5('c', 'n', 'a', 'm', 'e'))
+			return *type = TERN_T_CNAME, 'T';
+		if (w == W5('d', 'n', 'a', 'm', 'e'))
+			return *type = TERN_T_DNAME, 'T';
+		break;
+	}
+#undef W2
+#undef W3
+#undef W4
+#undef W5
+	return 0;
+}
+
 /* Parses [TTL] [class] type (RFC 1035 5.1: TTL and class may come in
  * either order, and either may be left out) starting at tok[*i]; leaves
  * *i at the first RDATA token. A token starting with a digit is a TTL
@@ -198,6 +268,15 @@ static int rr_head(struct parser *p, const struct source *src, const tern_token 
 				return -1;
 			h->have_ttl = 1;
 			continue;
+		}
+		int m = common_mnemonic(t, &h->type);
+		if (m == 'I' && !have_cls && p->cls == TERN_C_IN) {
+			have_cls = 1;
+			continue;
+		}
+		if (m == 'T') {
+			(*i)++;
+			return 0;
 		}
 		if (!have_cls && tern_class_from_text(t->p, t->len, &c) == 0) {
 			if (c != p->cls) {
@@ -229,11 +308,14 @@ static int rr_head(struct parser *p, const struct source *src, const tern_token 
 /* Converts the RDATA, settles the TTL and hands the record over. Returns
  * 0, or -1 after an error (reported) or when the callback stopped us. */
 static int rr_finish(struct parser *p, const struct source *src, const uint8_t *owner,
-                     const struct rrhead *h, const tern_token *rdtok, size_t nrd, unsigned line)
+                     uint64_t gen, const struct rrhead *h, const tern_token *rdtok, size_t nrd,
+                     unsigned line)
 {
 	const tern_zparse *zp = p->zp;
-	char err[256] = "";
+	char err[256];
 	size_t rdlen = 0;
+
+	err[0] = '\0';
 	uint32_t ttl;
 
 	int r = tern_rdata_from_text(h->type, rdtok, nrd, origin_of(src), p->rd, RDATA_MAX, &rdlen,
@@ -280,7 +362,9 @@ static int rr_finish(struct parser *p, const struct source *src, const uint8_t *
 		tern_zrr rr = {
 			.owner = owner, .type = h->type, .cls = p->cls, .ttl = ttl,
 			.rdata = p->rd, .rdlen = (uint16_t)rdlen, .file = src->name, .line = line,
+			.same_owner = gen != 0 && gen == p->last_gen,
 		};
+		p->last_gen = gen;
 		int c = zp->on_rr(&rr, zp->user);
 		if (c != 0) {
 			p->stop = 1;
@@ -305,14 +389,23 @@ static void do_record(struct parser *p, struct source *src, const tern_zentry *e
 			return;
 		}
 	} else {
-		if (parse_name(p, src, &e->tok[0], e->tokline[0], "owner name", src->owner) < 0) {
-			src->have_owner = 0;
-			src->owner_bad = 1;
-			return;
-		}
-		src->have_owner = 1;
-		src->owner_bad = 0;
+		const tern_token *t = &e->tok[0];
 		i = 1;
+		/* zone files group records by owner: the same token as the
+		 * previous owner's is the same name (the origin is unchanged) */
+		if (!(src->have_owner && src->owner_tok.p && t->len == src->owner_tok.len &&
+		      t->quoted == src->owner_tok.quoted && memcmp(t->p, src->owner_tok.p, t->len) == 0)) {
+			src->owner_tok.p = NULL;
+			if (parse_name(p, src, t, e->tokline[0], "owner name", src->owner) < 0) {
+				src->have_owner = 0;
+				src->owner_bad = 1;
+				return;
+			}
+			src->have_owner = 1;
+			src->owner_bad = 0;
+			src->owner_tok = *t;
+			src->owner_gen = ++p->gen_next;
+		}
 	}
 	if (i >= e->ntok) {
 		report(p, src->name, e->line, "missing RR type");
@@ -320,7 +413,7 @@ static void do_record(struct parser *p, struct source *src, const tern_zentry *e
 	}
 	if (rr_head(p, src, e->tok, e->tokline, e->ntok, &i, &h) < 0)
 		return;
-	(void)rr_finish(p, src, src->owner, &h, e->tok + i, e->ntok - i, e->line);
+	(void)rr_finish(p, src, src->owner, src->owner_gen, &h, e->tok + i, e->ntok - i, e->line);
 }
 
 /* ---- reading files ---- */
@@ -671,7 +764,7 @@ static void do_generate(struct parser *p, struct source *src, const tern_zentry 
 		}
 		for (size_t k = 0; k < ge.ntok; k++)
 			ge.tokline[k] = e->line;
-		if (rr_finish(p, src, owner, &h, ge.tok, ge.ntok, e->line) < 0)
+		if (rr_finish(p, src, owner, 0, &h, ge.tok, ge.ntok, e->line) < 0)
 			return;
 	}
 }
@@ -694,6 +787,7 @@ static void do_directive(struct parser *p, struct source *src, const tern_zentry
 			return;
 		memcpy(src->origin, o, sizeof o);
 		src->have_origin = 1;
+		src->owner_tok.p = NULL; /* relative owners mean something else now */
 	} else if (tok_is(d, "$TTL")) {
 		uint32_t ttl;
 		if (e->ntok != 2) {
@@ -748,6 +842,7 @@ static struct parser *parser_new(const tern_zparse *zp)
 	p->nerr = 0;
 	p->stop = 0;
 	p->ret = 0;
+	p->gen_next = p->last_gen = 0;
 	p->have_dollar_ttl = p->have_last_ttl = 0;
 	p->dollar_ttl = p->last_ttl = 0;
 	return p;
