@@ -76,19 +76,30 @@ static size_t rate_limit(const version *v, const qctx *ctx, const struct sockadd
 	return len;
 }
 
+/* The batch headers point at the worker's buffers once and for all; the
+ * kernel writes only msg_len, msg_namelen and msg_flags, and udp_ready
+ * restores msg_namelen of the entries a batch used. */
+static void batch_init(worker *w)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		w->iov[i].iov_base = w->in[i];
+		w->iov[i].iov_len = UDP_BUF;
+		memset(&w->msgs[i].msg_hdr, 0, sizeof w->msgs[i].msg_hdr);
+		w->msgs[i].msg_hdr.msg_iov = &w->iov[i];
+		w->msgs[i].msg_hdr.msg_iovlen = 1;
+		w->msgs[i].msg_hdr.msg_name = &w->addrs[i];
+		w->msgs[i].msg_hdr.msg_namelen = sizeof w->addrs[i];
+		w->oiov[i].iov_base = w->out[i];
+		memset(&w->omsgs[i].msg_hdr, 0, sizeof w->omsgs[i].msg_hdr);
+		w->omsgs[i].msg_hdr.msg_iov = &w->oiov[i];
+		w->omsgs[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
 static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t now)
 {
 	int fd = w->udp_fds[listener];
 	for (int round = 0; round < 8; round++) {
-		for (int i = 0; i < UDP_BATCH; i++) {
-			w->iov[i].iov_base = w->in[i];
-			w->iov[i].iov_len = UDP_BUF;
-			memset(&w->msgs[i].msg_hdr, 0, sizeof w->msgs[i].msg_hdr);
-			w->msgs[i].msg_hdr.msg_iov = &w->iov[i];
-			w->msgs[i].msg_hdr.msg_iovlen = 1;
-			w->msgs[i].msg_hdr.msg_name = &w->addrs[i];
-			w->msgs[i].msg_hdr.msg_namelen = sizeof w->addrs[i];
-		}
 		int n = recvmmsg(fd, w->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
@@ -110,15 +121,13 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			len = rate_limit(v, &ctx, client, w->out[k], len, now);
 			if (!len)
 				continue;
-			w->oiov[k].iov_base = w->out[k];
 			w->oiov[k].iov_len = len;
-			memset(&w->omsgs[k].msg_hdr, 0, sizeof w->omsgs[k].msg_hdr);
-			w->omsgs[k].msg_hdr.msg_iov = &w->oiov[k];
-			w->omsgs[k].msg_hdr.msg_iovlen = 1;
 			w->omsgs[k].msg_hdr.msg_name = &w->addrs[i];
 			w->omsgs[k].msg_hdr.msg_namelen = w->msgs[i].msg_hdr.msg_namelen;
 			k++;
 		}
+		for (int i = 0; i < n; i++)
+			w->msgs[i].msg_hdr.msg_namelen = sizeof w->addrs[i];
 		for (int sent = 0; sent < k;) {
 			int r = sendmmsg(fd, w->omsgs + sent, (unsigned)(k - sent), MSG_DONTWAIT);
 			if (r <= 0) {
@@ -731,9 +740,13 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 
 static void upq_timers(worker *w, const version *v, uint64_t now)
 {
-	for (unsigned i = 0; i < UPQ_MAX && w->nupqs; i++) {
+	/* slots are taken lowest first: stop after the last one in use */
+	for (unsigned i = 0, seen = 0; i < UPQ_MAX && seen < w->nupqs; i++) {
 		upq *u = &w->upqs[i];
-		if (!u->p || !fwd_attempt_due(&u->a, now))
+		if (!u->p)
+			continue;
+		seen++;
+		if (!fwd_attempt_due(&u->a, now))
 			continue;
 		fwd_attempt_failed(&u->a, &v->res->sets[u->set]); /* silence */
 		upq_try(w, v, u, now);
@@ -758,6 +771,7 @@ void *worker_main(void *arg)
 	worker *w = arg;
 	server *s = w->srv;
 	struct epoll_event evs[64];
+	batch_init(w);
 	while (!atomic_load(&s->stop)) {
 		atomic_store(&w->quiescent, 0);
 		int n = epoll_wait(w->epfd, evs, 64, w->nupqs ? 10 : 1000);
