@@ -104,6 +104,31 @@ static uint32_t key_hash(uint32_t name_hash, uint16_t type)
 	return mix32(name_hash ^ (uint32_t)type * 0x9e3779b1u);
 }
 
+/* The key of a name: dst = name in lower case, *len its length, and its
+ * hash (FNV-1a over the lower-cased wire form, as tern_name_hash), in one
+ * pass. name is a well-formed wire name (checked by the caller). */
+static uint32_t name_key(uint8_t *dst, const uint8_t *name, size_t *len)
+{
+	uint32_t h = 2166136261u;
+	size_t i = 0;
+	for (;;) {
+		uint8_t l = name[i];
+		dst[i] = l;
+		h = (h ^ l) * 16777619u;
+		i++;
+		if (!l)
+			break;
+		for (size_t end = i + l; i < end; i++) {
+			uint8_t c = name[i];
+			c = (uint8_t)((unsigned)(c - 'A') < 26u ? c + 32 : c);
+			dst[i] = c;
+			h = (h ^ c) * 16777619u;
+		}
+	}
+	*len = i;
+	return h;
+}
+
 static stripe *stripe_of(cache *c, uint32_t name_hash)
 {
 	return &c->s[mix32(name_hash) & c->smask];
@@ -360,9 +385,8 @@ int cache_put_rrset(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl,
 		return TERN_EMALFORMED;
 
 	uint8_t lname[TERN_NAME_MAX];
-	tern_name_lower(lname, owner);
-	size_t name_len = tern_name_len(lname);
-	uint32_t nh = tern_name_hash(lname);
+	size_t name_len;
+	uint32_t nh = name_key(lname, owner, &name_len);
 	centry *e = NULL;
 	int rc = entry_new(c, lname, name_len, type, rdata_bytes, now_ms, &e);
 	if (!rc) {
@@ -382,10 +406,9 @@ int cache_put_negative(cache *c, const uint8_t *name, uint16_t type, uint32_t tt
                        const uint8_t *soa_rdata, uint16_t soa_rdlen, uint64_t now_ms)
 {
 	uint8_t lname[TERN_NAME_MAX];
-	tern_name_lower(lname, name);
-	size_t name_len = tern_name_len(lname);
+	size_t name_len;
+	uint32_t nh = name_key(lname, name, &name_len);
 	size_t soa_len = tern_name_len(soa_owner);
-	uint32_t nh = tern_name_hash(lname);
 	centry *e = NULL;
 	int rc = entry_new(c, lname, name_len, type, soa_len + soa_rdlen, now_ms, &e);
 	if (!rc) {
@@ -500,9 +523,8 @@ int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, boo
               const uint8_t *owner, cache_hit *hit)
 {
 	uint8_t lname[TERN_NAME_MAX];
-	tern_name_lower(lname, name);
-	size_t name_len = tern_name_len(lname);
-	uint32_t nh = tern_name_hash(lname);
+	size_t name_len;
+	uint32_t nh = name_key(lname, name, &name_len);
 	stripe *s = stripe_of(c, nh);
 	int rc = 0;
 	hit->kind = CACHE_MISS;
