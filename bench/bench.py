@@ -239,8 +239,10 @@ def start_bare(cfg, wd, pin, threads, zone):
 
 def start_ternd(cfg, wd, pin, threads, zone):
     port = free_port()
+    # authoritative only, as NSD and Knot are: no forwarding to the
+    # machine's resolv.conf (nothing may leave loopback)
     return Server("ternd", [cfg.ternd, "--listen", f"{HOST}:{port}", "--zone", f"{ORIGIN}={zone}",
-                            "--threads", str(threads)], wd, port, pin, threads)
+                            "--forward", "none", "--threads", str(threads)], wd, port, pin, threads)
 
 
 def start_nsd(cfg, wd, pin, threads, zone):
