@@ -27,13 +27,17 @@
  * returns it. *outlen receives the wire length (>= 1). */
 TERN_WUR int tern_rd_name(tern_rd *r, uint8_t out[TERN_NAME_MAX], size_t *outlen);
 
-/* Name compression state for one message being written: the offsets of the
- * names (and their suffixes) already in it. Offsets >= 0x4000 cannot be
- * pointed to and are not recorded. */
+/* Name compression state for one message being written: the labels written
+ * literally, as a tree: entry k is the label at offset off[k] followed by the
+ * name of entry parent[k] (TERN_CTAB_ROOT: by the root). Offsets >= 0x4000
+ * cannot be pointed to and are not recorded. Zero-initialised it is empty;
+ * entries are only appended, so setting n back drops the newest ones. */
 #define TERN_CTAB_MAX 96
+#define TERN_CTAB_ROOT 0xff
 typedef struct tern_ctab {
 	unsigned n;
 	uint16_t off[TERN_CTAB_MAX];
+	uint8_t parent[TERN_CTAB_MAX];
 } tern_ctab;
 
 /* Writes name, compressed against ct when ct is not NULL (and adds the new

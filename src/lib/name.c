@@ -96,13 +96,55 @@ bool tern_name_eq(const uint8_t *a, const uint8_t *b)
 	}
 }
 
-/* Case-insensitive equality of two labels' bytes (n bytes each). */
+/* Lower-cases the ASCII letters among 8 bytes at once (bytes >= 0x80 stay). */
+static inline uint64_t fold8(uint64_t x)
+{
+	const uint64_t hi = 0x8080808080808080ull;
+	uint64_t low7 = x & ~hi;
+	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full; /* top bit: byte >= 'A' */
+	uint64_t gt_z = low7 + 0x2525252525252525ull; /* top bit: byte > 'Z' */
+	return x | (ge_a & ~gt_z & ~x & hi) >> 2;
+}
+
+static inline uint64_t load8(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t load4x2(const uint8_t *p, unsigned n) /* 4 <= n <= 8 */
+{
+	uint32_t a, b;
+	memcpy(&a, p, 4);
+	memcpy(&b, p + n - 4, 4);
+	return a | (uint64_t)b << 32;
+}
+
+/* Case-insensitive equality of two labels' bytes (n bytes each), a word at
+ * a time; the words overlap rather than read past the labels. */
 static inline bool label_eq(const uint8_t *a, const uint8_t *b, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
-			return false;
-	return true;
+	uint64_t x, y;
+	if (n > 8) {
+		for (unsigned i = 0; i + 8 < n; i += 8) {
+			x = load8(a + i);
+			y = load8(b + i);
+			if (x != y && fold8(x) != fold8(y))
+				return false;
+		}
+		x = load8(a + n - 8);
+		y = load8(b + n - 8);
+	} else if (n >= 4) {
+		x = load4x2(a, n);
+		y = load4x2(b, n);
+	} else if (n) {
+		x = a[0] | (uint64_t)a[n / 2] << 8 | (uint64_t)a[n - 1] << 16;
+		y = b[0] | (uint64_t)b[n / 2] << 8 | (uint64_t)b[n - 1] << 16;
+	} else {
+		return true;
+	}
+	return x == y || fold8(x) == fold8(y);
 }
 
 /* The compression table is a tree of the labels written so far: entry k is
