@@ -101,6 +101,9 @@ typedef struct tern_msgw {
 	uint16_t count[4];
 	size_t limit;     /* RRs must end at or before this offset (room for OPT kept aside) */
 	bool truncated;   /* an RRset was left out for lack of room */
+	uint16_t owner_ptr; /* after tern_msgw_rr: where the owner it wrote can be
+	                       pointed to (its literal start, or the pointer it
+	                       became); 0 if it cannot (the root, offset >= 0x4000) */
 } tern_msgw;
 
 typedef struct tern_msgw_mark {
@@ -116,9 +119,18 @@ void tern_msgw_init(tern_msgw *m, uint8_t *buf, size_t cap, size_t limit, uint16
 /* Writes the question; the name's case is kept as given. */
 int tern_msgw_question(tern_msgw *m, const uint8_t *qname, uint16_t qtype, uint16_t qclass);
 /* Appends one RR. Returns 0, or TERN_ESPACE if it would pass the limit (the
- * message is then unchanged: roll back to a mark to drop a partial RRset). */
+ * message is then unchanged: roll back to a mark to drop a partial RRset).
+ * Names in the RDATA of the RFC 1035 types (NS, CNAME, SOA, PTR, MX, ...)
+ * are compressed (RFC 3597 4); other RDATA is copied as it is, and so is
+ * RDATA of those types that is not a valid uncompressed encoding. */
 int tern_msgw_rr(tern_msgw *m, enum tern_section s, const uint8_t *owner, uint16_t type, uint16_t cls,
                  uint32_t ttl, const uint8_t *rdata, size_t rdlen);
+/* The same with the owner given as the offset of a name already in the
+ * message (a compression pointer is written): for the further records of an
+ * RRset (m->owner_ptr after the first) or an owner equal to the question's
+ * name (at TERN_HDR_LEN). */
+int tern_msgw_rr_ptr(tern_msgw *m, enum tern_section s, uint16_t owner_off, uint16_t type, uint16_t cls,
+                     uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 tern_msgw_mark tern_msgw_get_mark(const tern_msgw *m);
 void tern_msgw_rollback(tern_msgw *m, const tern_msgw_mark *mk);
 /* Appends an OPT RR (may use the room above limit). ext_rcode is the full

@@ -134,6 +134,7 @@ void tern_msgw_init(tern_msgw *m, uint8_t *buf, size_t cap, size_t limit, uint16
 	memset(m->count, 0, sizeof m->count);
 	m->limit = limit < cap ? limit : cap;
 	m->truncated = false;
+	m->owner_ptr = 0;
 	tern_wr_u16(&m->w, id);
 	tern_wr_u16(&m->w, flags);
 	tern_wr_u32(&m->w, 0);
@@ -166,6 +167,103 @@ void tern_msgw_rollback(tern_msgw *m, const tern_msgw_mark *mk)
 	m->w.err = 0;
 	m->ct.n = mk->ct_n;
 	memcpy(m->count, mk->count, sizeof m->count);
+	m->owner_ptr = 0;
+}
+
+/* Wire length of the uncompressed name at p, within n bytes, or 0 if there
+ * is no valid one there. */
+static size_t rd_name_len(const uint8_t *p, size_t n)
+{
+	if (n > TERN_NAME_MAX)
+		n = TERN_NAME_MAX;
+	for (size_t i = 0; i < n; i += 1 + (size_t)p[i]) {
+		if (p[i] == 0)
+			return i + 1;
+		if (p[i] > TERN_LABEL_MAX)
+			return 0; /* a pointer or a reserved label type */
+	}
+	return 0;
+}
+
+/* RDATA, with its length, at the writer's position. The types whose names
+ * a sender may compress (RFC 3597 4: those of RFC 1035) are laid out here as
+ * fixed bytes, names, fixed bytes; every other type is copied, with no
+ * table to walk. Byte-identical to tern_rdata_pack for valid RDATA. */
+static void put_rdata(tern_msgw *m, uint16_t type, const uint8_t *rd, size_t rdlen)
+{
+	tern_wr *w = &m->w;
+	unsigned names = 0;
+	size_t head = 0, tail = 0; /* fixed bytes before and after the names */
+	switch (type) {
+	case TERN_T_NS:
+	case TERN_T_MD:
+	case TERN_T_MF:
+	case TERN_T_CNAME:
+	case TERN_T_MB:
+	case TERN_T_MG:
+	case TERN_T_MR:
+	case TERN_T_PTR: names = 1; break;
+	case TERN_T_MINFO: names = 2; break;
+	case TERN_T_MX: head = 2; names = 1; break;
+	case TERN_T_SOA: names = 2; tail = 20; break;
+	default: break;
+	}
+	size_t nlen[2] = {0, 0};
+	if (names) {
+		size_t off = head;
+		for (unsigned i = 0; i < names && off <= rdlen; i++) {
+			nlen[i] = rd_name_len(rd + off, rdlen - off);
+			if (!nlen[i]) {
+				names = 0; /* not a valid encoding: as it is */
+				break;
+			}
+			off += nlen[i];
+		}
+		if (off + tail != rdlen)
+			names = 0;
+	}
+	if (!names) {
+		uint8_t *q = tern_wr_take(w, 2 + rdlen);
+		if (q) {
+			tern_put_u16(q, (uint16_t)rdlen);
+			memcpy(q + 2, rd, rdlen);
+		}
+		return;
+	}
+	size_t start = w->pos;
+	tern_wr_u16(w, 0);
+	tern_wr_bytes(w, rd, head);
+	const uint8_t *p = rd + head;
+	for (unsigned i = 0; i < names; i++) {
+		tern_wr_name(w, &m->ct, p);
+		p += nlen[i];
+	}
+	tern_wr_bytes(w, p, tail);
+	if (!w->err)
+		tern_put_u16(w->p + start, (uint16_t)(w->pos - start - 2));
+}
+
+/* TYPE, CLASS, TTL and the RDATA after an owner; rolls back to mk on error. */
+static int rr_rest(tern_msgw *m, const tern_msgw_mark *mk, enum tern_section s, uint16_t type, uint16_t cls,
+                   uint32_t ttl, const uint8_t *rdata, size_t rdlen)
+{
+	uint8_t *q = tern_wr_take(&m->w, 8);
+	if (q) {
+		tern_put_u16(q, type);
+		tern_put_u16(q + 2, cls);
+		tern_put_u32(q + 4, ttl);
+	}
+	if (rdlen > 65535)
+		m->w.err = TERN_ESPACE;
+	else
+		put_rdata(m, type, rdata, rdlen);
+	if (m->w.err) {
+		int err = m->w.err;
+		tern_msgw_rollback(m, mk);
+		return err;
+	}
+	m->count[s]++;
+	return 0;
 }
 
 int tern_msgw_rr(tern_msgw *m, enum tern_section s, const uint8_t *owner, uint16_t type, uint16_t cls,
@@ -175,18 +273,31 @@ int tern_msgw_rr(tern_msgw *m, enum tern_section s, const uint8_t *owner, uint16
 	size_t cap = m->w.cap;
 	m->w.cap = m->limit; /* RRs stay below the limit */
 	tern_wr_name(&m->w, &m->ct, owner);
-	tern_wr_u16(&m->w, type);
-	tern_wr_u16(&m->w, cls);
-	tern_wr_u32(&m->w, ttl);
-	tern_rdata_pack(&m->w, &m->ct, type, rdata, rdlen);
-	m->w.cap = cap;
-	if (m->w.err) {
-		int err = m->w.err;
-		tern_msgw_rollback(m, &mk);
-		return err;
+	m->owner_ptr = 0;
+	if (!m->w.err && owner[0]) {
+		const uint8_t *o = m->w.p + mk.pos;
+		if ((o[0] & 0xc0) == 0xc0)
+			m->owner_ptr = (uint16_t)((o[0] & 0x3f) << 8 | o[1]);
+		else if (mk.pos < 0x4000)
+			m->owner_ptr = (uint16_t)mk.pos;
 	}
-	m->count[s]++;
-	return 0;
+	uint16_t optr = m->owner_ptr;
+	int rc = rr_rest(m, &mk, s, type, cls, ttl, rdata, rdlen);
+	m->owner_ptr = rc ? 0 : optr;
+	m->w.cap = cap;
+	return rc;
+}
+
+int tern_msgw_rr_ptr(tern_msgw *m, enum tern_section s, uint16_t owner_off, uint16_t type, uint16_t cls,
+                     uint32_t ttl, const uint8_t *rdata, size_t rdlen)
+{
+	tern_msgw_mark mk = tern_msgw_get_mark(m);
+	size_t cap = m->w.cap;
+	m->w.cap = m->limit;
+	tern_wr_u16(&m->w, (uint16_t)(0xc000 | owner_off));
+	int rc = rr_rest(m, &mk, s, type, cls, ttl, rdata, rdlen);
+	m->w.cap = cap;
+	return rc;
 }
 
 int tern_msgw_opt(tern_msgw *m, uint16_t payload, unsigned ext_rcode, bool do_bit, const uint8_t *opts,
