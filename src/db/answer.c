@@ -35,11 +35,15 @@ typedef struct ctx {
 	 * zone's lookups; redone for each new name of a chain. */
 	db_qname qn;
 	unsigned zat; /* qn's suffix index of the zone's origin */
+	uint16_t qptr; /* where the message holds q->qname (the question), or 0 */
 } ctx;
 
 /* Adds a whole RRset or nothing. A section that would overflow marks the
- * message truncated (RFC 2181 9) and stops all further additions. */
-bool db_put_rrset(tern_msgw *m, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
+ * message truncated (RFC 2181 9) and stops all further additions. The owner
+ * is compressed once: optr, if not 0, is the offset of a name equal to it
+ * already in the message; else the first record's owner becomes that. */
+static bool put_rrset_at(tern_msgw *m, enum tern_section sec, const uint8_t *owner, uint16_t optr,
+                         const db_rrset *s, uint32_t ttl)
 {
 	if (m->truncated)
 		return false;
@@ -48,7 +52,14 @@ bool db_put_rrset(tern_msgw *m, enum tern_section sec, const uint8_t *owner, con
 	for (unsigned i = 0; i < s->count; i++) {
 		uint16_t len;
 		const uint8_t *rd = rrset_rdata(p, &len);
-		if (tern_msgw_rr(m, sec, owner, s->type, TERN_C_IN, ttl, rd, len)) {
+		int rc;
+		if (optr) {
+			rc = tern_msgw_rr_ptr(m, sec, optr, s->type, TERN_C_IN, ttl, rd, len);
+		} else {
+			rc = tern_msgw_rr(m, sec, owner, s->type, TERN_C_IN, ttl, rd, len);
+			optr = m->owner_ptr;
+		}
+		if (rc) {
 			tern_msgw_rollback(m, &mk);
 			if (sec != TERN_S_ADDITIONAL)
 				m->truncated = true;
@@ -59,9 +70,15 @@ bool db_put_rrset(tern_msgw *m, enum tern_section sec, const uint8_t *owner, con
 	return true;
 }
 
+bool db_put_rrset(tern_msgw *m, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
+{
+	return put_rrset_at(m, sec, owner, 0, s, ttl);
+}
+
 static bool put_rrset(ctx *c, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
 {
-	return db_put_rrset(c->m, sec, owner, s, ttl);
+	/* the query's own name is the question's: point there */
+	return put_rrset_at(c->m, sec, owner, owner == c->q->qname ? c->qptr : 0, s, ttl);
 }
 
 static void want_addl(ctx *c, const uint8_t *name, const db_zone *glue_zone, bool required)
@@ -318,6 +335,14 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	c.tcp = tcp;
 	c.res = res;
 	c.naddl = c.nvisited = c.nsynth = 0;
+	/* The question, written first, holds the query name literally at
+	 * TERN_HDR_LEN when it is this very name (the caller may have asked
+	 * for another: a chain that began in the local records). Owners that
+	 * are q->qname (by pointer: q is const here) then point there. */
+	c.qptr = 0;
+	if (q->qname_len > 1 && m->count[TERN_S_QUESTION] == 1 && m->w.pos >= TERN_HDR_LEN + q->qname_len &&
+	    !memcmp(m->w.p + TERN_HDR_LEN, q->qname, q->qname_len))
+		c.qptr = TERN_HDR_LEN;
 	db_qname_init(&c.qn, q->qname);
 	const db_zone *z = db_set_find_q(set, &c.qn, 0, &c.zat);
 	/* A server for both sides of a cut answers DS from the parent. */
