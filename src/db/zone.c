@@ -3,9 +3,13 @@
  *
  * Loading happens in two steps. While the parser runs, each record is hung
  * on its owner's node (created on demand with all its ancestors up to the
- * apex, which yields the empty non-terminals). When parsing ends, finish()
- * marks delegations and DNAMEs, decides what is occluded, keeps only needed
- * glue, and turns each node's records into sorted, de-duplicated RRsets. */
+ * apex, which yields the empty non-terminals), found through a load-time
+ * index; the nodes are also kept in creation order, parents first. When
+ * parsing ends, finish() walks them in that order twice: once to mark
+ * delegations and DNAMEs, what they occlude (inherited from the parent) and
+ * the glue they need, once to turn each node's records into sorted,
+ * de-duplicated RRsets. Then the chained table lookups use is built at its
+ * final size. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,15 +19,24 @@
 #include "tern/rr.h"
 #include "tern/zonefile.h"
 
+/* A record while loading, hung on its node (newest first), RDATA inline. */
 typedef struct brec {
 	struct brec *next;
-	const uint8_t *rdata;
 	const char *file;
 	unsigned line;
 	uint32_t ttl;
 	uint32_t seq; /* file order, so the first TTL of an RRset wins */
 	uint16_t type, rdlen;
+	uint8_t rdata[];
 } brec;
+
+/* The load-time index: open addressing over (hash, node number + 1), so
+ * that looking up a name not seen yet (the usual case) reads one slot and
+ * no node. The chained table that lookups use afterwards (z->table) is
+ * built once, at its final size, when loading is done. */
+typedef struct islot {
+	uint32_t hash, idx; /* idx 0: empty */
+} islot;
 
 typedef struct build {
 	db_zone *z;
@@ -35,7 +48,11 @@ typedef struct build {
 	unsigned first_line;    /* errors about what no line holds */
 	uint32_t seq;
 	int oom;
-	db_node *last_node; /* the node of the previous record */
+	db_node *last_node; /* the node of the previous record, or NULL */
+	db_node **nodes;    /* in creation order: every parent before its children */
+	size_t nodes_cap;
+	islot *slots;
+	uint32_t smask;
 } build;
 
 void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, const char *fmt, ...)
@@ -57,27 +74,6 @@ static void name_text(const uint8_t *name, char *buf, size_t cap)
 {
 	if (tern_name_to_text(name, buf, cap) < 0 && cap > 4)
 		strcpy(buf + cap - 4, "...");
-}
-
-static int grow_table(db_zone *z)
-{
-	uint32_t nsize = (z->mask + 1) * 2;
-	db_node **nt = calloc(nsize, sizeof *nt);
-	if (!nt)
-		return -1;
-	for (uint32_t i = 0; i <= z->mask; i++) {
-		db_node *n = z->table[i];
-		while (n) {
-			db_node *next = n->hnext;
-			n->hnext = nt[n->hash & (nsize - 1)];
-			nt[n->hash & (nsize - 1)] = n;
-			n = next;
-		}
-	}
-	free(z->table);
-	z->table = nt;
-	z->mask = nsize - 1;
-	return 0;
 }
 
 uint32_t db_name_hash(const uint8_t *name)
@@ -146,42 +142,171 @@ const db_node *zone_find_h(const db_zone *z, const uint8_t *name, size_t len, ui
 	return lookup(z, name, len, hash);
 }
 
-/* Finds or creates the node for name (which must be at or below the
- * origin), creating its missing ancestors too. */
-static db_node *node_get(db_zone *z, const uint8_t *name)
+/* A name being added: the offset of each label, and the hash of each
+ * suffix down to the origin (the index hashes names label by label from
+ * the root, db_hash_label, so those are one pass over the name). */
+typedef struct lname {
+	const uint8_t *name;
+	size_t len;
+	unsigned top; /* labels above the origin: suffix top is the origin */
+	uint8_t off[DB_LABELS_MAX];
+	uint32_t hash[DB_LABELS_MAX];
+} lname;
+
+/* Fills ln for name; false if name is not at or below the origin. */
+static bool lname_init(lname *ln, const db_zone *z, const uint8_t *name)
 {
-	uint32_t h = db_name_hash(name);
-	size_t len = tern_name_len(name);
-	db_node *n = lookup(z, name, len, h);
+	unsigned n = 0;
+	size_t o = 0;
+	while (name[o]) {
+		ln->off[n++] = (uint8_t)o;
+		o += 1u + name[o];
+	}
+	ln->off[n] = (uint8_t)o;
+	ln->name = name;
+	ln->len = o + 1;
+	if (n < z->origin_labels)
+		return false;
+	unsigned top = n - z->origin_labels;
+	if (ln->len - ln->off[top] != z->origin_len ||
+	    !db_name_eq_len(name + ln->off[top], z->origin, z->origin_len))
+		return false;
+	ln->top = top;
+	uint32_t h = z->origin_hash;
+	ln->hash[top] = h;
+	for (unsigned i = top; i-- > 0;) {
+		h = db_hash_label(h, name + ln->off[i]);
+		ln->hash[i] = h;
+	}
+	return true;
+}
+
+static db_node *index_find(const build *b, const uint8_t *name, size_t len, uint32_t h)
+{
+	if (!b->slots)
+		return NULL;
+	for (uint32_t i = h & b->smask;; i = (i + 1) & b->smask) {
+		islot s = b->slots[i];
+		if (!s.idx)
+			return NULL;
+		if (s.hash == h) {
+			db_node *n = b->nodes[s.idx - 1];
+			if (n->name_len == len && db_name_eq_len(n->name, name, len))
+				return n;
+		}
+	}
+}
+
+static void index_put(islot *slots, uint32_t mask, uint32_t h, uint32_t idx)
+{
+	uint32_t i = h & mask;
+	while (slots[i].idx)
+		i = (i + 1) & mask;
+	slots[i] = (islot){h, idx};
+}
+
+/* Room for one more node: the node array and the index (at most 3/4 full). */
+static int index_reserve(build *b)
+{
+	size_t n = b->z->nnodes;
+	if (n == b->nodes_cap) {
+		size_t cap = b->nodes_cap ? b->nodes_cap * 2 : 1024;
+		db_node **nv = realloc(b->nodes, cap * sizeof *nv);
+		if (!nv)
+			return -1;
+		b->nodes = nv;
+		b->nodes_cap = cap;
+	}
+	if (b->slots && (n + 1) * 4 <= ((size_t)b->smask + 1) * 3)
+		return 0;
+	uint32_t size = b->slots ? (b->smask + 1) * 2 : 4096;
+	if (!size)
+		return -1;
+	islot *ns = calloc(size, sizeof *ns);
+	if (!ns)
+		return -1;
+	if (b->slots)
+		for (uint32_t i = 0; i <= b->smask; i++)
+			if (b->slots[i].idx)
+				index_put(ns, size - 1, b->slots[i].hash, b->slots[i].idx);
+	free(b->slots);
+	b->slots = ns;
+	b->smask = size - 1;
+	return 0;
+}
+
+/* The node of the previous record or its parent, if that is the name:
+ * a new name's parent usually is one of them (no index probe then). */
+static db_node *recent(const build *b, const uint8_t *name, size_t len, uint32_t h)
+{
+	for (db_node *n = b->last_node; n; n = n == b->last_node ? n->parent : NULL)
+		if (n->hash == h && n->name_len == len && db_name_eq_len(n->name, name, len))
+			return n;
+	return NULL;
+}
+
+/* Finds or creates the node of suffix i of ln, creating its missing
+ * ancestors too (so every parent is created before its children). */
+static db_node *node_get(build *b, const lname *ln, unsigned i)
+{
+	db_zone *z = b->z;
+	const uint8_t *name = ln->name + ln->off[i];
+	size_t len = ln->len - ln->off[i];
+	uint32_t h = ln->hash[i];
+	db_node *n = index_find(b, name, len, h);
 	if (n)
 		return n;
 	db_node *parent = NULL;
-	if (tern_name_labels(name) > z->origin_labels) {
-		/* most owners sit right below the apex: no hash for that */
-		const uint8_t *pn = tern_name_parent(name);
-		parent = z->apex && tern_name_labels(pn) == z->origin_labels ? z->apex : node_get(z, pn);
+	if (i < ln->top) {
+		/* most owners sit right below the apex or the previous owner */
+		parent = i + 1 == ln->top && z->apex ? z->apex
+		                                     : recent(b, name + 1 + name[0], len - 1 - name[0], ln->hash[i + 1]);
+		if (!parent)
+			parent = node_get(b, ln, i + 1);
 		if (!parent)
 			return NULL;
 	}
-	n = arena_alloc(&z->mem, sizeof *n);
+	if (index_reserve(b))
+		return NULL;
+	n = arena_alloc(&z->mem, sizeof *n + len);
 	if (!n)
 		return NULL;
 	memset(n, 0, sizeof *n);
-	n->name = arena_dup(&z->mem, name, len);
-	if (!n->name)
-		return NULL;
+	uint8_t *nm = (uint8_t *)(n + 1);
+	memcpy(nm, name, len);
+	n->name = nm;
 	n->hash = h;
 	n->name_len = (uint8_t)len;
 	n->parent = parent;
-	n->hnext = z->table[h & z->mask];
-	z->table[h & z->mask] = n;
-	if (++z->nnodes > z->mask + 1 && grow_table(z))
-		return NULL;
+	b->nodes[z->nnodes++] = n;
+	index_put(b->slots, b->smask, h, (uint32_t)z->nnodes);
 	if (name[0] == 1 && name[1] == '*' && parent)
 		parent->flags |= DB_HAS_WILD;
 	if (!parent)
-		z->apex = n; /* the origin's node (finish() checks it again) */
+		z->apex = n; /* the origin's node */
 	return n;
+}
+
+/* The chained table of z, from the nodes in creation order: as many
+ * buckets as nodes (a power of two, at least 1024). */
+static int table_build(build *b)
+{
+	db_zone *z = b->z;
+	uint32_t size = 1024;
+	while (size < z->nnodes)
+		size *= 2;
+	db_node **t = calloc(size, sizeof *t);
+	if (!t)
+		return -1;
+	for (size_t i = 0; i < z->nnodes; i++) {
+		db_node *n = b->nodes[i];
+		n->hnext = t[n->hash & (size - 1)];
+		t[n->hash & (size - 1)] = n;
+	}
+	free(z->table);
+	z->table = t;
+	z->mask = size - 1;
+	return 0;
 }
 
 static int on_rr(const tern_zrr *rr, void *user)
@@ -189,14 +314,18 @@ static int on_rr(const tern_zrr *rr, void *user)
 	build *b = user;
 	db_zone *z = b->z;
 	char owner[TERN_NAME_TEXT_MAX], type[24];
+	db_node *prev = b->last_node;
+	b->last_node = NULL; /* until this record is hung on a node */
 	if (b->last_file_src != rr->file || !b->last_file || strcmp(b->last_file, rr->file)) {
 		b->last_file = arena_dup(&b->tmp, rr->file, strlen(rr->file) + 1);
 		b->last_file_src = rr->file;
 		if (!b->last_file)
 			goto oom;
 	}
-	bool same_owner = b->last_node && tern_name_eq(b->last_node->name, rr->owner);
-	if (!same_owner && !tern_name_is_sub(rr->owner, z->origin)) {
+	/* zone files group records by owner: reuse the last node found */
+	bool same_owner = prev && rr->same_owner;
+	lname ln;
+	if (!same_owner && !lname_init(&ln, z, rr->owner)) {
 		name_text(rr->owner, owner, sizeof owner);
 		db_diag_report(b->diag, false, rr->file, rr->line, "out-of-zone record '%s' ignored", owner);
 		return 0;
@@ -210,15 +339,14 @@ static int on_rr(const tern_zrr *rr, void *user)
 		db_diag_report(b->diag, true, rr->file, rr->line, "type %s cannot be zone data", type);
 		return 0;
 	}
-	/* zone files group records by owner: reuse the last node found */
-	db_node *n = same_owner ? b->last_node : node_get(z, rr->owner);
+	if (!same_owner)
+		b->last_node = prev; /* for recent() */
+	db_node *n = same_owner ? prev : node_get(b, &ln, 0);
 	b->last_node = n;
-	brec *r = arena_alloc(&b->tmp, sizeof *r);
+	brec *r = arena_alloc(&b->tmp, sizeof *r + rr->rdlen);
 	if (!n || !r)
 		goto oom;
-	r->rdata = arena_dup(&b->tmp, rr->rdata, rr->rdlen);
-	if (!r->rdata)
-		goto oom;
+	memcpy(r->rdata, rr->rdata, rr->rdlen);
 	r->file = b->last_file;
 	r->line = rr->line;
 	r->ttl = rr->ttl;
@@ -234,6 +362,7 @@ static int on_rr(const tern_zrr *rr, void *user)
 	z->nrecords++;
 	return 0;
 oom:
+	b->last_node = NULL;
 	b->oom = 1;
 	db_diag_report(b->diag, true, rr->file, rr->line, "out of memory");
 	return TERN_ELIMIT;
@@ -264,9 +393,8 @@ static const brec *next_of_type(const db_node *n, uint16_t type, bool first, uin
 	return best;
 }
 
-static int cmp_brec(const void *a, const void *b)
+static int cmp_brec(const brec *x, const brec *y)
 {
-	const brec *x = *(const brec *const *)a, *y = *(const brec *const *)b;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
 	if (x->rdlen != y->rdlen)
@@ -275,6 +403,11 @@ static int cmp_brec(const void *a, const void *b)
 	if (c)
 		return c;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_brec_q(const void *a, const void *b)
+{
+	return cmp_brec(*(const brec *const *)a, *(const brec *const *)b);
 }
 
 /* What may stay at or below a delegation point (RFC 1034 4.2.1): at the
@@ -293,7 +426,10 @@ static int kept_at(const db_node *n, uint16_t type)
 	return type == TERN_T_NS || type == TERN_T_DS || type == TERN_T_NSEC || type == TERN_T_RRSIG;
 }
 
-/* Turns a node's records into RRsets, checking and reporting as it goes. */
+#define SMALL_NODE 16 /* records sorted on the stack, by insertion */
+
+/* Turns a node's records into RRsets, checking and reporting as it goes.
+ * The RRsets and their RDATA are one block of the zone's arena. */
 static int build_rrsets(build *b, db_node *n)
 {
 	db_zone *z = b->z;
@@ -302,13 +438,24 @@ static int build_rrsets(build *b, db_node *n)
 		cnt++;
 	if (!cnt)
 		return 0;
-	brec **v = malloc(cnt * sizeof *v);
+	brec *small[SMALL_NODE];
+	brec **v = cnt <= SMALL_NODE ? small : malloc(cnt * sizeof *v);
 	if (!v)
 		return -1;
 	size_t i = 0;
 	for (brec *r = n->build; r; r = r->next)
 		v[i++] = r;
-	qsort(v, cnt, sizeof *v, cmp_brec);
+	if (cnt <= SMALL_NODE) {
+		for (i = 1; i < cnt; i++) {
+			brec *x = v[i];
+			size_t j = i;
+			for (; j > 0 && cmp_brec(v[j - 1], x) > 0; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	} else {
+		qsort(v, cnt, sizeof *v, cmp_brec_q);
+	}
 	/* the owner as text, made only when a message needs it */
 	char owner_buf[TERN_NAME_TEXT_MAX], type[24];
 	owner_buf[0] = 0;
@@ -316,20 +463,23 @@ static int build_rrsets(build *b, db_node *n)
 
 	/* drop what may not stay here, then duplicates (RFC 2181 5: an RRset
 	 * has no duplicate records); v is sorted, so duplicates are adjacent */
-	size_t nsets = 0;
-	for (i = 0; i < cnt; i++) {
-		if (kept_at(n, v[i]->type))
-			continue;
-		tern_type_to_text(v[i]->type, type, sizeof type);
-		const db_node *at = (n->flags & DB_UNDER_DNAME) ? n->dname : (n->cut ? n->cut : n);
-		char where[TERN_NAME_TEXT_MAX];
-		name_text(at->name, where, sizeof where);
-		db_diag_report(b->diag, false, v[i]->file, v[i]->line, "%s %s ignored: %s %s", OWNER(), type,
-		               (n->flags & DB_UNDER_DNAME) ? "below the DNAME at" : "occluded by the delegation at",
-		               where);
-		v[i] = NULL;
+	int rc = -1;
+	if (n->flags & (DB_CUT | DB_OCCLUDED | DB_UNDER_DNAME)) {
+		for (i = 0; i < cnt; i++) {
+			if (kept_at(n, v[i]->type))
+				continue;
+			tern_type_to_text(v[i]->type, type, sizeof type);
+			const db_node *at = (n->flags & DB_UNDER_DNAME) ? n->dname : (n->cut ? n->cut : n);
+			char where[TERN_NAME_TEXT_MAX];
+			name_text(at->name, where, sizeof where);
+			db_diag_report(b->diag, false, v[i]->file, v[i]->line, "%s %s ignored: %s %s", OWNER(), type,
+			               (n->flags & DB_UNDER_DNAME) ? "below the DNAME at" : "occluded by the delegation at",
+			               where);
+			v[i] = NULL;
+		}
 	}
 	const brec *last = NULL;
+	size_t nsets = 0, bytes = 0;
 	for (i = 0; i < cnt; i++) {
 		if (!v[i])
 			continue;
@@ -338,35 +488,26 @@ static int build_rrsets(build *b, db_node *n)
 			v[i] = NULL;
 			continue;
 		}
+		if (!last || v[i]->type != last->type)
+			nsets++;
+		bytes += 2u + v[i]->rdlen;
 		last = v[i];
 	}
-	uint16_t prev = 0;
-	int first = 1;
-	for (i = 0; i < cnt; i++) {
-		if (!v[i])
-			continue;
-		if (first || v[i]->type != prev)
-			nsets++;
-		prev = v[i]->type;
-		first = 0;
-	}
-	n->rrsets = arena_alloc(&z->mem, (nsets ? nsets : 1) * sizeof *n->rrsets);
-	if (!n->rrsets) {
-		free(v);
-		return -1;
-	}
+	n->rrsets = arena_alloc(&z->mem, (nsets ? nsets : 1) * sizeof *n->rrsets + bytes);
+	if (!n->rrsets)
+		goto out;
+	uint8_t *p = (uint8_t *)(n->rrsets + (nsets ? nsets : 1));
 	n->nrrsets = 0;
 	for (i = 0; i < cnt;) {
 		if (!v[i]) {
 			i++;
 			continue;
 		}
-		size_t j = i, bytes = 0, count = 0;
+		size_t j = i, count = 0;
 		const brec *firstrec = v[i];
 		for (; j < cnt && (!v[j] || v[j]->type == v[i]->type); j++) {
 			if (!v[j])
 				continue;
-			bytes += 2u + v[j]->rdlen;
 			count++;
 			if (v[j]->seq < firstrec->seq)
 				firstrec = v[j];
@@ -381,11 +522,6 @@ static int build_rrsets(build *b, db_node *n)
 		s->type = v[i]->type;
 		s->count = (uint16_t)count;
 		s->ttl = firstrec->ttl;
-		uint8_t *p = arena_alloc(&z->mem, bytes);
-		if (!p) {
-			free(v);
-			return -1;
-		}
 		s->rdata = p;
 		for (size_t k = i; k < j; k++) {
 			if (!v[k])
@@ -436,27 +572,39 @@ static int build_rrsets(build *b, db_node *n)
 				break;
 			}
 	}
-	free(v);
-	return 0;
+	rc = 0;
+out:
+	if (v != small)
+		free(v);
+	return rc;
 }
 #undef OWNER
 
+/* Marks the glue a delegation at n needs: the nodes its NS records name. */
+static void mark_glue(build *b, const db_node *n)
+{
+	for (const brec *r = n->build; r; r = r->next) {
+		if (r->type != TERN_T_NS)
+			continue;
+		db_node *t = index_find(b, r->rdata, tern_name_len(r->rdata), db_name_hash(r->rdata));
+		if (t)
+			t->flags |= DB_GLUE;
+	}
+}
 
 static int finish(build *b)
 {
 	db_zone *z = b->z;
 	char owner[TERN_NAME_TEXT_MAX];
 	name_text(z->origin, owner, sizeof owner);
-	z->apex = (db_node *)zone_find(z, z->origin);
+	/* z->apex: the node without a parent, which node_get made first */
 	if (z->local) {
 		/* local records: every name stands alone; NS are plain data */
-		for (uint32_t i = 0; i <= z->mask; i++)
-			for (db_node *n = z->table[i]; n; n = n->hnext)
-				if (build_rrsets(b, n))
-					return -1;
-		for (uint32_t i = 0; i <= z->mask; i++)
-			for (db_node *n = z->table[i]; n; n = n->hnext)
-				n->build = NULL;
+		for (size_t i = 0; i < z->nnodes; i++)
+			if (build_rrsets(b, b->nodes[i]))
+				return -1;
+		for (size_t i = 0; i < z->nnodes; i++)
+			b->nodes[i]->build = NULL;
 		return 0;
 	}
 	if (!z->apex || !has_type(z->apex, TERN_T_SOA)) {
@@ -469,56 +617,41 @@ static int finish(build *b)
 	const brec *soa1 = next_of_type(z->apex, TERN_T_SOA, true, 0);
 	if (!has_type(z->apex, TERN_T_NS)) /* RFC 1034 4.2.1: NS at the apex */
 		db_diag_report(b->diag, true, soa1->file, soa1->line, "zone %s has no NS records at its apex", owner);
-	/* pass 1: delegation points and DNAMEs */
-	for (uint32_t i = 0; i <= z->mask; i++)
-		for (db_node *n = z->table[i]; n; n = n->hnext) {
-			if (n != z->apex && has_type(n, TERN_T_NS))
-				n->flags |= DB_CUT;
+	/* pass 1, in creation order (a parent before its children), so what
+	 * lies above a node is known when it is reached:
+	 * - below a delegation point or a DNAME: the topmost one wins;
+	 * - a delegation point: NS below the apex; its glue is marked;
+	 * - a DNAME that counts: one at or below a delegation point is
+	 *   occluded like any data there (RFC 1034 4.2.1), and must not make
+	 *   the names below it "below a DNAME". */
+	for (size_t i = 0; i < z->nnodes; i++) {
+		db_node *n = b->nodes[i];
+		const db_node *p = n->parent;
+		if (p && (p->flags & (DB_CUT | DB_OCCLUDED))) {
+			n->flags |= DB_OCCLUDED;
+			n->cut = (p->flags & DB_OCCLUDED) ? p->cut : p;
 		}
-	/* pass 1b: DNAMEs that count: one at or below a delegation point is
-	 * occluded like any data there (RFC 1034 4.2.1), and must not make the
-	 * names below it "below a DNAME" */
-	for (uint32_t i = 0; i <= z->mask; i++)
-		for (db_node *n = z->table[i]; n; n = n->hnext) {
-			if (!has_type(n, TERN_T_DNAME) || (n->flags & DB_CUT))
-				continue;
-			bool occluded = false;
-			for (const db_node *p = n->parent; p && !occluded; p = p->parent)
-				occluded = (p->flags & DB_CUT) != 0;
-			if (!occluded)
-				n->flags |= DB_DNAME;
+		if (p && (p->flags & (DB_DNAME | DB_UNDER_DNAME))) {
+			n->flags |= DB_UNDER_DNAME;
+			n->dname = (p->flags & DB_UNDER_DNAME) ? p->dname : p;
 		}
-	/* pass 2: what lies below them (the topmost one wins) */
-	for (uint32_t i = 0; i <= z->mask; i++)
-		for (db_node *n = z->table[i]; n; n = n->hnext)
-			for (db_node *p = n->parent; p; p = p->parent) {
-				if (p->flags & DB_CUT) {
-					n->flags |= DB_OCCLUDED;
-					n->cut = p;
-				}
-				if (p->flags & DB_DNAME) {
-					n->flags |= DB_UNDER_DNAME;
-					n->dname = p;
-				}
-			}
-	/* pass 3: glue, the addresses that delegations need */
-	for (uint32_t i = 0; i <= z->mask; i++)
-		for (db_node *n = z->table[i]; n; n = n->hnext) {
-			if (!(n->flags & DB_CUT) || (n->flags & DB_OCCLUDED))
-				continue;
-			for (const brec *r = n->build; r; r = r->next) {
-				if (r->type != TERN_T_NS)
-					continue;
-				db_node *t = (db_node *)zone_find(z, r->rdata);
-				if (t)
-					t->flags |= DB_GLUE;
-			}
+		bool ns = false, dname = false;
+		for (const brec *r = n->build; r; r = r->next) {
+			ns |= r->type == TERN_T_NS;
+			dname |= r->type == TERN_T_DNAME;
 		}
-	/* pass 4: RRsets */
-	for (uint32_t i = 0; i <= z->mask; i++)
-		for (db_node *n = z->table[i]; n; n = n->hnext)
-			if (build_rrsets(b, n))
-				return -1;
+		if (ns && n != z->apex) {
+			n->flags |= DB_CUT;
+			if (!(n->flags & DB_OCCLUDED))
+				mark_glue(b, n);
+		}
+		if (dname && !(n->flags & (DB_CUT | DB_OCCLUDED)))
+			n->flags |= DB_DNAME;
+	}
+	/* pass 2: RRsets */
+	for (size_t i = 0; i < z->nnodes; i++)
+		if (build_rrsets(b, b->nodes[i]))
+			return -1;
 	const db_rrset *soa = node_rrset(z->apex, TERN_T_SOA);
 	if (soa && soa->count != 1) {
 		/* RFC 1035 5.2: exactly one SOA; name the second one's line */
@@ -538,9 +671,8 @@ static int finish(build *b)
 		}
 	}
 	z->soa = soa;
-	for (uint32_t i = 0; i <= z->mask; i++)
-		for (db_node *n = z->table[i]; n; n = n->hnext)
-			n->build = NULL;
+	for (size_t i = 0; i < z->nnodes; i++)
+		b->nodes[i]->build = NULL;
 	return 0;
 }
 
@@ -550,11 +682,10 @@ static db_zone *zone_new(const uint8_t *origin, const char *name)
 	if (!z)
 		return NULL;
 	arena_init(&z->mem);
-	z->mask = 1023;
-	z->table = calloc(z->mask + 1, sizeof *z->table);
+	/* z->table is made when loading is done (table_build) */
 	z->origin = arena_dup(&z->mem, origin, tern_name_len(origin));
 	z->file = arena_dup(&z->mem, name, strlen(name) + 1);
-	if (!z->table || !z->origin || !z->file) {
+	if (!z->origin || !z->file) {
 		zone_free(z);
 		return NULL;
 	}
@@ -599,7 +730,11 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 	if (rc && diag->errors == errors_before) {
 		db_diag_report(diag, true, name, 0, "cannot load zone: %s", tern_strerror(rc));
 	}
+	if (diag->errors == errors_before && table_build(&b))
+		db_diag_report(diag, true, name, 0, "out of memory");
 	arena_free(&b.tmp);
+	free(b.nodes);
+	free(b.slots);
 	if (diag->errors != errors_before) {
 		zone_free(b.z);
 		return NULL;
