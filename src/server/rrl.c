@@ -12,10 +12,25 @@
  *    Here: (family, masked address, kind, name, and QTYPE for RRL_ANSWER
  *    only), the caller choosing the name as rrl.h says.
  *  - Rate. Knot: a token bucket refilled at `rate` per second holding at
- *    most one second's worth; NSD: a per-second counter with a smoothed
- *    rate (r = r/2 + count); BIND: a balance over a `window` of seconds.
- *    We do Knot's, with millisecond refill in integer milli-tokens, so the
- *    count let through is exact: rate * elapsed + burst, never more.
+ *    most one second's worth, which lets `rate` responses a second through
+ *    however hard the flood (issue 6: 15 % of a 2,000 q/s flood against a
+ *    limit of 200/s got full answers). NSD: a per-second counter and a
+ *    smoothed rate (r = r/2 + count), a flow being limited while that
+ *    rate is over the limit. BIND: a balance credited `rate` a second and
+ *    debited by every response, limited or not, down to -rate * `window`,
+ *    so a flow stays limited as long as it keeps going over its limit.
+ *    Ours is BIND's balance with a window of one second, refilled every
+ *    millisecond in integer milli-tokens (so the counts are exact): a
+ *    response passes when the balance holds a whole token; every response
+ *    costs one, passed or not, down to DEBT_MS of refill below zero. A
+ *    flow over its limit therefore sinks to the floor and stays there:
+ *    after the burst it gets nothing until it slows down (a flood at ten
+ *    times the limit gets the burst and about a tenth of it again, then
+ *    nothing); once it stops, its first answer comes about DEBT_MS later,
+ *    its whole burst BURST_MS after that. The burst is half a second's
+ *    worth (rate / 2, rounded up): a flood of 2 s at ten times the limit
+ *    gets under 3 % full answers. A flow at or under its limit is never
+ *    limited (it never goes below zero).
  *  - Slip. BIND counts (every slip-th limited response slips); NSD and
  *    Knot roll a random number (on average 1 in slip). We count per
  *    bucket, so the ratio is exact and a test can check it.
@@ -35,8 +50,8 @@
  *    flows: nil in practice) would share one bucket, i.e. one limit;
  *  - flows that only share a set compete for its WAYS buckets; the one not
  *    used for longest is replaced, and if it comes back it starts again
- *    with a full bucket: at most one extra burst (`rate` responses) per
- *    eviction. A bucket idle for a second or more is full anyway, so
+ *    with a full bucket and no debt: at most one extra burst (rate / 2
+ *    responses) per eviction. A bucket idle for 2.5 s is full anyway, so
  *    evicting it costs nothing. A flood keeps its own bucket most recently
  *    used, so evicting it takes WAYS other flows landing in its set
  *    between two of its packets: with the default table (8192 sets) some
@@ -65,12 +80,19 @@
 #define MAX_BUCKETS (1u << 24)
 #define DEFAULT_BUCKETS 65536u
 #define MILLI 1000u           /* tokens are counted in thousandths */
+#define BURST_MS 500u         /* a full bucket: this long's refill (rounded up to whole tokens) */
+#define DEBT_MS 1000u         /* the floor: this long's refill below zero */
+
+/* The balance of a bucket lies in [-rate * DEBT_MS, ceil(rate * BURST_MS / 1000) * MILLI]
+ * milli-tokens, i.e. tokens * MILLI; both ends must fit an int32_t. */
+_Static_assert((uint64_t)RRL_RATE_MAX * DEBT_MS <= INT32_MAX, "the debt floor overflows the balance");
+_Static_assert(((uint64_t)RRL_RATE_MAX * BURST_MS / MILLI + 1) * MILLI <= INT32_MAX, "the burst overflows the balance");
 
 typedef struct bucket {
 	uint64_t fp;     /* keyed hash of the flow's key; 0 = empty */
 	uint64_t stamp;  /* ms of the last refill */
 	uint64_t used;   /* the stripe's tick at the last use: LRU order */
-	uint32_t tokens; /* in thousandths of a response, <= rate * MILLI */
+	int32_t tokens;  /* the balance, in thousandths of a response: burst >= tokens >= floor */
 	uint32_t slipn;  /* limited responses since the last slip, < slip */
 } bucket;
 
@@ -82,6 +104,8 @@ typedef struct stripe {
 
 struct rrl {
 	uint32_t rate, slip;
+	int32_t burst; /* the most a bucket holds (milli-tokens, at least one token) */
+	int32_t floor; /* the deepest debt (milli-tokens, <= 0) */
 	unsigned v4_prefix, v6_prefix;
 	uint64_t seed[2];
 	size_t nsets;    /* power of two */
@@ -116,6 +140,9 @@ rrl *rrl_new(const rrl_opts *o)
 		return NULL;
 	r->rate = o->rate > RRL_RATE_MAX ? RRL_RATE_MAX : o->rate;
 	r->slip = o->slip;
+	uint64_t whole = ((uint64_t)r->rate * BURST_MS + MILLI - 1) / MILLI; /* rate / 2, rounded up */
+	r->burst = (int32_t)((whole ? whole : 1) * MILLI);
+	r->floor = -(int32_t)((uint64_t)r->rate * DEBT_MS);
 	r->v4_prefix = o->v4_prefix == 0 ? 24 : o->v4_prefix > 32 ? 32 : o->v4_prefix;
 	r->v6_prefix = o->v6_prefix == 0 ? 56 : o->v6_prefix > 128 ? 128 : o->v6_prefix;
 	size_t want = o->buckets ? o->buckets : DEFAULT_BUCKETS;
@@ -272,19 +299,21 @@ static bucket *find_bucket(rrl *r, bucket *set, uint64_t fp, uint64_t now_ms, st
 	victim->used = s->tick;
 	victim->fp = fp;
 	victim->stamp = now_ms;
-	victim->tokens = r->rate * MILLI;
+	victim->tokens = r->burst;
 	victim->slipn = 0;
 	return victim;
 }
 
+/* rate milli-tokens a millisecond, up to the burst. From the floor to a
+ * full bucket takes DEBT_MS + BURST_MS plus a rounding up of less than a
+ * token: a longer gap fills the bucket without the multiplication. */
 static void refill(const rrl *r, bucket *b, uint64_t now_ms)
 {
 	if (now_ms <= b->stamp)
 		return; /* same millisecond, or another thread's clock is behind */
-	uint64_t cap = (uint64_t)r->rate * MILLI;
 	uint64_t dt = now_ms - b->stamp;
-	uint64_t t = dt >= MILLI ? cap : b->tokens + dt * r->rate;
-	b->tokens = (uint32_t)(t > cap ? cap : t);
+	int64_t t = dt > DEBT_MS + BURST_MS + MILLI ? r->burst : b->tokens + (int64_t)(dt * r->rate);
+	b->tokens = (int32_t)(t > r->burst ? r->burst : t);
 	b->stamp = now_ms;
 }
 
@@ -306,8 +335,11 @@ enum rrl_action rrl_check(rrl *r, const struct sockaddr *client, enum rrl_kind k
 	pthread_mutex_lock(&s->lock);
 	bucket *b = find_bucket(r, &r->b[set * WAYS], fp, now_ms, s);
 	refill(r, b, now_ms);
-	if (b->tokens >= MILLI) {
-		b->tokens -= MILLI;
+	/* every response costs a token, a limited one too (down to the floor):
+	 * a flow stays limited while it keeps going over its limit */
+	bool pass = b->tokens >= (int32_t)MILLI;
+	b->tokens = b->tokens - (int32_t)MILLI < r->floor ? r->floor : b->tokens - (int32_t)MILLI;
+	if (pass) {
 		act = RRL_PASS;
 		s->st.passed++;
 	} else if (r->slip != 0 && ++b->slipn >= r->slip) {

@@ -4,9 +4,16 @@
  * name, and for positive answers the query type): the key BIND, NSD and
  * Knot use, so that a spoofed flood aimed at one victim network is cut
  * down while other networks and other names are answered normally.
- * Each bucket holds at most `rate` tokens (a one-second burst, as Knot) and
- * is refilled at `rate` tokens per second; a response takes one token. A
- * response finding its bucket empty is limited: every `slip`-th limited
+ * Each bucket is refilled at `rate` tokens per second and holds at most
+ * half a second's worth (rate / 2 rounded up, at least 1: the burst). A
+ * response passes if its bucket holds a whole token; every response costs
+ * one token, a limited one too, so the balance goes into debt, down to one
+ * second's refill below zero (BIND's balance with a one-second window). A
+ * flow that keeps going over its limit therefore stays limited for as
+ * long as it does (a flood gets its burst, then nothing; a plain token
+ * bucket would let `rate` a second through); one that stops is answered
+ * again after about a second, and has its whole burst back 1.5 s later. A
+ * flow at or under its rate is never limited. Every `slip`-th limited
  * response of a bucket is RRL_SLIP (the caller sends it truncated, TC=1
  * with no records, so a real client retries over TCP, which RRL never
  * limits), the others RRL_DROP.
@@ -30,7 +37,7 @@ typedef struct rrl rrl;
 #define RRL_RATE_MAX 1000000u /* larger rates are clamped */
 
 typedef struct rrl_opts {
-	unsigned rate;      /* responses per second per bucket (and the burst); 0 = off */
+	unsigned rate;      /* responses per second per bucket (half of it the burst); 0 = off */
 	unsigned slip;      /* every Nth limited response is sent truncated (TC=1);
 	                       0 = never (drop all), 1 = always. NB: 0 is a real
 	                       value here, not the default (2): start from
