@@ -67,7 +67,8 @@ def flood(srv, source, n, rate, name="www.example.com", wait=0.5):
 
 
 def stub(srv, source, name="www.example.com", tries=3, timeout=0.3):
-    """A stub resolver: UDP with retries, TCP after TC. True if answered."""
+    """A stub resolver: UDP with retries, TCP after TC. Says how it got its
+    answer: "udp", "tcp", or "" (no answer)."""
     q = dns.message.make_query(name, "A")
     for _ in range(tries):
         try:
@@ -76,8 +77,9 @@ def stub(srv, source, name="www.example.com", tries=3, timeout=0.3):
             continue
         if r.flags & dns.flags.TC:
             r = dns.query.tcp(q, srv.host, port=srv.port, timeout=2, source=source)
-        return bool(r.answer)
-    return False
+            return "tcp" if r.answer else ""
+        return "udp" if r.answer else ""
+    return ""
 
 
 @pytest.fixture
@@ -91,22 +93,33 @@ def rrl_server(tmp_path):
 
 
 def test_flood_limited_other_prefix_answered(rrl_server):
-    """2,000 q/s for 2 s from 127.0.0.1 with a limit of 200/s: about 10 %
-    (the refill) plus one burst get full answers; 127.0.1.1 (another /24)
-    is not affected. Measured figures are printed for the closing note."""
-    full, slipped, dropped = flood(rrl_server, "127.0.0.1", 4000, 2000)
-    print(f"flood 4000 at 2000/s, limit 200/s, slip 1: full {full}, slipped {slipped}, dropped {dropped}")
-    assert full <= 4000 * 0.20, (full, slipped, dropped)
-    assert full >= 200
+    """2,000 q/s for 2 s from 127.0.0.1 with a limit of 200/s (issue 6: the
+    plain token bucket let 15 % through as full answers, NSD 4 %, Knot
+    14 %). A prefix that keeps going over its limit stays limited: the
+    flood gets the burst (half a second's worth) and what refills while it
+    drains, then only truncated replies, under 4 % in all. 127.0.1.1
+    (another /24) is not affected, and once the flood stops 127.0.0.1 is
+    answered again within two seconds. Figures are printed for the notes."""
+    n = 4000
+    full, slipped, dropped = flood(rrl_server, "127.0.0.1", n, 2000)
+    print(f"flood {n} at 2000/s, limit 200/s, slip 1: full {full} ({100 * full / n:.1f} %), "
+          f"slipped {slipped}, dropped {dropped}")
+    assert 0 < full <= n * 0.04, (full, slipped, dropped)
     assert slipped > 0
+    end = time.monotonic()
     other = [stub(rrl_server, "127.0.1.1", tries=1) for _ in range(50)]
     assert all(other)
+    time.sleep(max(0.0, end + 2.5 - time.monotonic()))
+    q = dns.message.make_query("www.example.com", "A")
+    r = dns.query.udp(q, rrl_server.host, port=rrl_server.port, timeout=2, source="127.0.0.1")
+    assert r.answer and not (r.flags & dns.flags.TC)
 
 
 def test_real_client_in_flooded_prefix_gets_answer_over_tcp(rrl_server):
     """With slip 1 every limited answer is TC=1 (no larger than the query,
-    nothing to amplify): a stub in the flooded /24 gets its answer over TCP
-    every time (Knot: every time; NSD: 63 %)."""
+    nothing to amplify): a stub in the flooded /24 asking the flooded name
+    shares the flood's bucket, which stays limited while the flood lasts,
+    and gets its answer over TCP every time (Knot: every time; NSD: 63 %)."""
     import threading
     stop = threading.Event()
 
@@ -122,7 +135,9 @@ def test_real_client_in_flooded_prefix_gets_answer_over_tcp(rrl_server):
     finally:
         stop.set()
         t.join()
-    assert sum(ok) == 30, f"{sum(ok)} of 30"
+    print(f"stub in the flooded /24: {ok.count('tcp')} answered over TCP after TC, "
+          f"{ok.count('udp')} over UDP, {ok.count('')} not answered, of 30")
+    assert all(ok), ok
 
 
 def cookie_query(name, cookie):
