@@ -16,7 +16,7 @@ void config_init(config *c)
 	c->tcp_idle_ms = 10000;
 	c->tcp_max = 1000;
 	c->tcp_max_per_client = 100;
-	c->rrl_slip = 2;
+	c->rrl_slip = 1; /* Knot's default: a real client sharing a flooded prefix always gets TC */
 	c->rrl_v4_prefix = 24;
 	c->rrl_v6_prefix = 56;
 	c->cookies = true;

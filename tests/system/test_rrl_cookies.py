@@ -85,7 +85,7 @@ def stub(srv, source, name="www.example.com", tries=3, timeout=0.3):
 @pytest.fixture
 def rrl_server(tmp_path):
     conf = tmp_path / "rrl.conf"
-    conf.write_text("server:\n    rrl-limit: 200\n    rrl-slip: 1\n")
+    conf.write_text("server:\n    rrl-limit: 200\n")  # rrl-slip: the default, 1
     srv = start_ternd(tmp_path, {"example.com": ZONE}, args=["--config", str(conf)])
     yield srv
     srv.stop()
