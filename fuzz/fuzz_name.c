@@ -7,13 +7,21 @@
  *   wire -> text -> wire (tern_name_to_text, tern_name_from_text),
  *   wire -> compressed in a message -> wire (tern_wr_name, tern_rd_name),
  * and the name helpers must agree with each other (case folding, order,
- * parent, hash). */
+ * parent, hash).
+ *
+ * The checks depend on the name's bytes alone, and the offsets of one
+ * input decode the same name again and again (every 0 byte is the root,
+ * pointers share their targets, about half of all decodes in a grown
+ * corpus are repeats), so each distinct name is checked once per input;
+ * every offset is still decoded and its reader state checked. */
 #include <string.h>
 
 #include "fuzz.h"
 #include "tern/name.h"
 
-static void check_name(const uint8_t *name, size_t len)
+/* noinline: it keeps its coverage instrumentation when called from
+ * check_once (which has none) */
+__attribute__((noinline)) static void check_name(const uint8_t *name, size_t len)
 {
 	/* the rules tern_rd_name promises */
 	FUZZ_CHECK(len >= 1 && len <= TERN_NAME_MAX);
@@ -73,6 +81,42 @@ static void check_name(const uint8_t *name, size_t len)
 	}
 }
 
+/* The distinct names of the current input (emptied before returning):
+ * an open-addressing set over the exact bytes (case matters: the text
+ * form keeps it). At most 4096 offsets + the text form. */
+#define SEEN_MAX 4097
+#define SEEN_SLOTS 8192 /* a power of two, about twice SEEN_MAX */
+static uint8_t seen_name[SEEN_MAX][TERN_NAME_MAX];
+static uint16_t seen_len[SEEN_MAX];
+static uint16_t seen_slot[SEEN_SLOTS]; /* 0: empty, else index + 1 */
+static uint16_t seen_used[SEEN_MAX];   /* the slots to empty */
+static unsigned nseen;
+
+/* Not instrumented for coverage: the set's own branches (probes,
+ * collisions) are no coverage of tern and must not grow the corpus. */
+#if defined(__clang__)
+__attribute__((no_sanitize("coverage")))
+#endif
+static void check_once(const uint8_t *name, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: not tern_name_hash, which is under test */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ name[i]) * 16777619u;
+	size_t slot = h & (SEEN_SLOTS - 1);
+	while (seen_slot[slot]) {
+		unsigned k = seen_slot[slot] - 1u;
+		if (seen_len[k] == len && memcmp(seen_name[k], name, len) == 0)
+			return; /* checked already */
+		slot = (slot + 1) & (SEEN_SLOTS - 1);
+	}
+	check_name(name, len);
+	FUZZ_CHECK(nseen < SEEN_MAX);
+	memcpy(seen_name[nseen], name, len);
+	seen_len[nseen] = (uint16_t)len;
+	seen_used[nseen] = (uint16_t)slot;
+	seen_slot[slot] = (uint16_t)++nseen;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t last = size < 4096 ? size : 4096;
@@ -84,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = 0;
 		if (tern_rd_name(&r, name, &len) == 0) {
 			FUZZ_CHECK(r.err == 0 && r.pos > start && r.pos <= size);
-			check_name(name, len);
+			check_once(name, len);
 		} else {
 			FUZZ_CHECK(r.err != 0);
 		}
@@ -95,6 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t name[TERN_NAME_MAX];
 	size_t len = 0;
 	if (size < 4096 && tern_name_from_text((const char *)data, size, origin, name, &len) == 0)
-		check_name(name, len);
+		check_once(name, len);
+
+	for (unsigned i = 0; i < nseen; i++)
+		seen_slot[seen_used[i]] = 0;
+	nseen = 0;
 	return 0;
 }
