@@ -131,6 +131,37 @@ int tern_msgw_rr(tern_msgw *m, enum tern_section s, const uint8_t *owner, uint16
  * name (at TERN_HDR_LEN). */
 int tern_msgw_rr_ptr(tern_msgw *m, enum tern_section s, uint16_t owner_off, uint16_t type, uint16_t cls,
                      uint32_t ttl, const uint8_t *rdata, size_t rdlen);
+/* n bytes of records to write by hand below the limit, or NULL if they do
+ * not fit (the message is then unchanged). The caller counts the records. */
+static inline uint8_t *tern_msgw_take(tern_msgw *m, size_t n)
+{
+	if (m->w.err || m->w.pos > m->limit || m->limit - m->w.pos < n)
+		return NULL;
+	uint8_t *q = m->w.p + m->w.pos;
+	m->w.pos += n;
+	return q;
+}
+
+/* True for the types whose RDATA holds names a sender compresses (RFC 3597
+ * 4: those of RFC 1035); any other RDATA goes into a message as it is. */
+static inline bool tern_rdata_compressible(uint16_t type)
+{
+	switch (type) {
+	case TERN_T_NS:
+	case TERN_T_MD:
+	case TERN_T_MF:
+	case TERN_T_CNAME:
+	case TERN_T_SOA:
+	case TERN_T_MB:
+	case TERN_T_MG:
+	case TERN_T_MR:
+	case TERN_T_PTR:
+	case TERN_T_MINFO:
+	case TERN_T_MX: return true;
+	default: return false;
+	}
+}
+
 tern_msgw_mark tern_msgw_get_mark(const tern_msgw *m);
 void tern_msgw_rollback(tern_msgw *m, const tern_msgw_mark *mk);
 /* Appends an OPT RR (may use the room above limit). ext_rcode is the full

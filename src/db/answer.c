@@ -22,7 +22,8 @@ typedef struct ctx {
 	db_result *res;
 	struct {
 		const uint8_t *name;
-		const db_zone *glue_zone; /* non-NULL: glue from this zone */
+		bool glue;                /* glue: node (may be NULL) is decided */
+		const db_node *node;      /* glue: the node in the delegating zone */
 		bool required;            /* in-domain glue: TC if it does not fit */
 	} addl[MAX_ADDL];
 	unsigned naddl;
@@ -40,58 +41,109 @@ typedef struct ctx {
 
 /* Adds a whole RRset or nothing. A section that would overflow marks the
  * message truncated (RFC 2181 9) and stops all further additions. The owner
- * is compressed once: optr, if not 0, is the offset of a name equal to it
- * already in the message; else the first record's owner becomes that. */
-static bool put_rrset_at(tern_msgw *m, enum tern_section sec, const uint8_t *owner, uint16_t optr,
+ * is compressed once: *optr, if not 0, is the offset of a name equal to it
+ * already in the message; else the first record's owner becomes that (and
+ * is left in *optr for another RRset of the same owner). Records without
+ * names to compress after that are written in one piece. */
+static bool put_rrset_at(tern_msgw *m, enum tern_section sec, const uint8_t *owner, uint16_t *optr,
                          const db_rrset *s, uint32_t ttl)
 {
 	if (m->truncated)
 		return false;
 	tern_msgw_mark mk = tern_msgw_get_mark(m);
+	uint16_t optr_in = *optr;
 	const uint8_t *p = s->rdata;
-	for (unsigned i = 0; i < s->count; i++) {
-		uint16_t len;
-		const uint8_t *rd = rrset_rdata(p, &len);
-		int rc;
-		if (optr) {
-			rc = tern_msgw_rr_ptr(m, sec, optr, s->type, TERN_C_IN, ttl, rd, len);
-		} else {
-			rc = tern_msgw_rr(m, sec, owner, s->type, TERN_C_IN, ttl, rd, len);
-			optr = m->owner_ptr;
+	unsigned i = 0;
+	uint16_t len;
+	const uint8_t *rd;
+	if (!*optr && s->count) {
+		rd = rrset_rdata(p, &len);
+		if (tern_msgw_rr(m, sec, owner, s->type, TERN_C_IN, ttl, rd, len))
+			goto full;
+		*optr = m->owner_ptr;
+		p = rd + len;
+		i = 1;
+	}
+	if (*optr && !tern_rdata_compressible(s->type)) {
+		/* each record: owner pointer, TYPE, CLASS, TTL, RDLENGTH, RDATA */
+		size_t need = 0;
+		const uint8_t *e = p;
+		for (unsigned k = i; k < s->count; k++) {
+			rd = rrset_rdata(e, &len);
+			need += 12 + (size_t)len;
+			e = rd + len;
 		}
-		if (rc) {
-			tern_msgw_rollback(m, &mk);
-			if (sec != TERN_S_ADDITIONAL)
-				m->truncated = true;
-			return false;
+		uint8_t *q = tern_msgw_take(m, need);
+		if (!q)
+			goto full;
+		for (; i < s->count; i++) {
+			rd = rrset_rdata(p, &len);
+			tern_put_u16(q, (uint16_t)(0xc000 | *optr));
+			tern_put_u16(q + 2, s->type);
+			tern_put_u16(q + 4, TERN_C_IN);
+			tern_put_u32(q + 6, ttl);
+			tern_put_u16(q + 10, len);
+			memcpy(q + 12, rd, len);
+			q += 12 + (size_t)len;
+			p = rd + len;
+			m->count[sec]++;
 		}
+		return true;
+	}
+	for (; i < s->count; i++) {
+		rd = rrset_rdata(p, &len);
+		int rc = *optr ? tern_msgw_rr_ptr(m, sec, *optr, s->type, TERN_C_IN, ttl, rd, len)
+		               : tern_msgw_rr(m, sec, owner, s->type, TERN_C_IN, ttl, rd, len);
+		if (rc)
+			goto full;
 		p = rd + len;
 	}
 	return true;
+full:
+	tern_msgw_rollback(m, &mk);
+	*optr = optr_in; /* an owner written here went with the roll-back */
+	if (sec != TERN_S_ADDITIONAL)
+		m->truncated = true;
+	return false;
 }
 
 bool db_put_rrset(tern_msgw *m, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
 {
-	return put_rrset_at(m, sec, owner, 0, s, ttl);
+	uint16_t optr = 0;
+	return put_rrset_at(m, sec, owner, &optr, s, ttl);
 }
 
 static bool put_rrset(ctx *c, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
 {
 	/* the query's own name is the question's: point there */
-	return put_rrset_at(c->m, sec, owner, owner == c->q->qname ? c->qptr : 0, s, ttl);
+	uint16_t optr = owner == c->q->qname ? c->qptr : 0;
+	return put_rrset_at(c->m, sec, owner, &optr, s, ttl);
 }
 
-static void want_addl(ctx *c, const uint8_t *name, const db_zone *glue_zone, bool required)
+static void want_addl(ctx *c, const uint8_t *name, bool glue, const db_node *node, bool required)
 {
 	for (unsigned i = 0; i < c->naddl; i++)
 		if (tern_name_eq(c->addl[i].name, name))
 			return;
 	if (c->naddl < MAX_ADDL) {
 		c->addl[c->naddl].name = name;
-		c->addl[c->naddl].glue_zone = glue_zone;
+		c->addl[c->naddl].glue = glue;
+		c->addl[c->naddl].node = node;
 		c->addl[c->naddl].required = required;
 		c->naddl++;
 	}
+}
+
+/* True if name (of wire length len and db_name_hash h) is qn or one of its
+ * ancestors. */
+static bool qn_under(const db_qname *qn, const uint8_t *name, size_t len, uint32_t h)
+{
+	for (unsigned i = 0; i <= qn->labels; i++) {
+		size_t l = db_qname_len(qn, i);
+		if (l <= len)
+			return l == len && qn->hash[i] == h && db_name_eq_len(db_qname_suffix(qn, i), name, len);
+	}
+	return false;
 }
 
 /* Queues the names that the additional section should give addresses for
@@ -106,7 +158,7 @@ static void addl_targets(ctx *c, const db_rrset *s)
 		const uint8_t *rd = rrset_rdata(p, &len);
 		const uint8_t *t = tern_rdata_target(s->type, rd, len);
 		if (t && t[0])
-			want_addl(c, t, NULL, false);
+			want_addl(c, t, false, NULL, false);
 		p = rd + len;
 	}
 }
@@ -130,12 +182,15 @@ static void referral(ctx *c, const db_zone *z, const db_node *cut)
 	c->res->referral = true;
 	put_rrset(c, TERN_S_AUTHORITY, cut->name, ns, ns->ttl);
 	const uint8_t *p = ns->rdata;
+	db_qname tq; /* the suffix hashes of each target, for three uses */
 	for (unsigned i = 0; i < ns->count; i++) {
 		uint16_t len;
 		const uint8_t *t = rrset_rdata(p, &len);
-		/* RFC 9471: glue for names inside the delegated zone is required */
-		if (tern_name_is_sub(t, z->origin))
-			want_addl(c, t, z, tern_name_is_sub(t, cut->name));
+		db_qname_init(&tq, t);
+		/* glue: addresses in this zone; RFC 9471: those for names inside
+		 * the delegated zone are required */
+		if (qn_under(&tq, z->origin, z->origin_len, z->origin_hash))
+			want_addl(c, t, true, zone_find_q(z, &tq, 0), qn_under(&tq, cut->name, cut->name_len, cut->hash));
 		p = t + len;
 	}
 }
@@ -146,8 +201,8 @@ static void put_addl(ctx *c)
 	for (unsigned i = 0; i < c->naddl && !c->m->truncated; i++) {
 		const uint8_t *name = c->addl[i].name;
 		const db_node *n;
-		if (c->addl[i].glue_zone) {
-			n = zone_find(c->addl[i].glue_zone, name);
+		if (c->addl[i].glue) {
+			n = c->addl[i].node;
 		} else {
 			db_qname_init(&c->qn, name);
 			const db_zone *z = db_set_find_q(c->set, &c->qn, 0, NULL);
@@ -157,9 +212,11 @@ static void put_addl(ctx *c)
 		}
 		if (!n)
 			continue;
+		uint16_t optr = 0; /* the A's owner serves the AAAA too */
 		for (int k = 0; k < 2; k++) {
 			const db_rrset *s = node_rrset(n, types[k]);
-			if (s && !put_rrset(c, TERN_S_ADDITIONAL, n->name, s, s->ttl) && c->addl[i].required)
+			if (s && !put_rrset_at(c->m, TERN_S_ADDITIONAL, n->name, &optr, s, s->ttl) &&
+			    c->addl[i].required)
 				c->m->truncated = true;
 		}
 	}
