@@ -32,7 +32,9 @@ typedef struct brec {
 
 /* The load-time index: open addressing over (hash, node number + 1), so
  * that looking up a name not seen yet (the usual case) reads one slot and
- * no node. The chained table that lookups use afterwards (z->table) is
+ * no node. The first slot tried comes from the top bits of the hash times
+ * 2^32/phi (Fibonacci hashing): names that differ only in their last
+ * characters can differ little in the hash's low bits. The chained table that lookups use afterwards (z->table) is
  * built once, at its final size, when loading is done. */
 typedef struct islot {
 	uint32_t hash, idx; /* idx 0: empty */
@@ -52,7 +54,8 @@ typedef struct build {
 	db_node **nodes;    /* in creation order: every parent before its children */
 	size_t nodes_cap;
 	islot *slots;
-	uint32_t smask;
+	uint32_t smask;  /* slots - 1 */
+	unsigned sshift; /* 32 - log2(slots) */
 } build;
 
 void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, const char *fmt, ...)
@@ -181,11 +184,16 @@ static bool lname_init(lname *ln, const db_zone *z, const uint8_t *name)
 	return true;
 }
 
+static inline uint32_t slot_of(uint32_t h, unsigned shift)
+{
+	return (uint32_t)(h * 2654435769u) >> shift;
+}
+
 static db_node *index_find(const build *b, const uint8_t *name, size_t len, uint32_t h)
 {
 	if (!b->slots)
 		return NULL;
-	for (uint32_t i = h & b->smask;; i = (i + 1) & b->smask) {
+	for (uint32_t i = slot_of(h, b->sshift);; i = (i + 1) & b->smask) {
 		islot s = b->slots[i];
 		if (!s.idx)
 			return NULL;
@@ -197,9 +205,9 @@ static db_node *index_find(const build *b, const uint8_t *name, size_t len, uint
 	}
 }
 
-static void index_put(islot *slots, uint32_t mask, uint32_t h, uint32_t idx)
+static void index_put(islot *slots, uint32_t mask, unsigned shift, uint32_t h, uint32_t idx)
 {
-	uint32_t i = h & mask;
+	uint32_t i = slot_of(h, shift);
 	while (slots[i].idx)
 		i = (i + 1) & mask;
 	slots[i] = (islot){h, idx};
@@ -219,19 +227,21 @@ static int index_reserve(build *b)
 	}
 	if (b->slots && (n + 1) * 4 <= ((size_t)b->smask + 1) * 3)
 		return 0;
-	uint32_t size = b->slots ? (b->smask + 1) * 2 : 4096;
-	if (!size)
+	unsigned shift = b->slots ? b->sshift - 1 : 32 - 12;
+	if (shift < 8)
 		return -1;
+	uint32_t size = (uint32_t)1 << (32 - shift);
 	islot *ns = calloc(size, sizeof *ns);
 	if (!ns)
 		return -1;
 	if (b->slots)
 		for (uint32_t i = 0; i <= b->smask; i++)
 			if (b->slots[i].idx)
-				index_put(ns, size - 1, b->slots[i].hash, b->slots[i].idx);
+				index_put(ns, size - 1, shift, b->slots[i].hash, b->slots[i].idx);
 	free(b->slots);
 	b->slots = ns;
 	b->smask = size - 1;
+	b->sshift = shift;
 	return 0;
 }
 
@@ -279,7 +289,7 @@ static db_node *node_get(build *b, const lname *ln, unsigned i)
 	n->name_len = (uint8_t)len;
 	n->parent = parent;
 	b->nodes[z->nnodes++] = n;
-	index_put(b->slots, b->smask, h, (uint32_t)z->nnodes);
+	index_put(b->slots, b->smask, b->sshift, h, (uint32_t)z->nnodes);
 	if (name[0] == 1 && name[1] == '*' && parent)
 		parent->flags |= DB_HAS_WILD;
 	if (!parent)
