@@ -1,18 +1,25 @@
-/* arena.c: see arena.h. Chunks of at least 1 MiB; larger requests get a
- * chunk of their own. */
+/* arena.c: see arena.h. Chunks come straight from mmap, so freeing an
+ * arena gives its memory back to the system at once (through malloc, the
+ * chunks of a big zone's temporary arena could stay in the process, wedged
+ * between the zone's own). A new chunk is twice the size of the previous
+ * one, from 1 MiB to 32 MiB; a request of more than a quarter of that gets
+ * a chunk of its own. Pages of a chunk cost memory only once touched. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "db/arena.h"
 
 struct arena_chunk {
 	arena_chunk *next;
-	size_t size;
+	size_t size; /* of the whole mapping */
 	_Alignas(16) char data[];
 };
 
-#define CHUNK (1u << 20)
+#define CHUNK_MIN ((size_t)1 << 20)
+#define CHUNK_MAX ((size_t)32 << 20)
 
 void arena_init(arena *a)
 {
@@ -21,17 +28,32 @@ void arena_init(arena *a)
 	a->total = 0;
 }
 
+static arena_chunk *chunk_new(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	arena_chunk *c = p;
+	c->size = size;
+	return c;
+}
+
 void *arena_alloc(arena *a, size_t n)
 {
 	n = (n + 7) & ~(size_t)7;
 	if ((size_t)(a->end - a->cur) < n || !a->cur) {
-		size_t size = n > CHUNK / 4 ? n : CHUNK;
-		arena_chunk *c = malloc(sizeof *c + size);
+		size_t next = a->head ? a->head->size * 2 : CHUNK_MIN;
+		if (next > CHUNK_MAX)
+			next = CHUNK_MAX;
+		bool own = n > (next - sizeof(arena_chunk)) / 4;
+		size_t size = own ? (sizeof(arena_chunk) + n + 4095) & ~(size_t)4095 : next;
+		if (size < n) /* overflow */
+			return NULL;
+		arena_chunk *c = chunk_new(size);
 		if (!c)
 			return NULL;
-		c->size = size;
 		a->total += size;
-		if (size != CHUNK && a->head) {
+		if (own && a->head) {
 			/* a big block: keep the current chunk for small requests */
 			c->next = a->head->next;
 			a->head->next = c;
@@ -40,7 +62,7 @@ void *arena_alloc(arena *a, size_t n)
 		c->next = a->head;
 		a->head = c;
 		a->cur = c->data;
-		a->end = c->data + size;
+		a->end = (char *)c + size;
 	}
 	void *p = a->cur;
 	a->cur += n;
@@ -60,7 +82,7 @@ void arena_free(arena *a)
 	arena_chunk *c = a->head;
 	while (c) {
 		arena_chunk *next = c->next;
-		free(c);
+		munmap(c, c->size);
 		c = next;
 	}
 	arena_init(a);
