@@ -10,6 +10,7 @@
  * the glue they need, once to turn each node's records into sorted,
  * de-duplicated RRsets. Then the chained table lookups use is built at its
  * final size. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,10 @@ typedef struct build {
 	unsigned first_line;    /* errors about what no line holds */
 	uint32_t seq;
 	int oom;
-	db_node *last_node; /* the node of the previous record, or NULL */
+	db_node *last_node; /* the node of the record hung last, or NULL */
+	bool pushed_last;   /* the parser's previous record is pending */
+	struct pend *pend;  /* PENDING records, from phead on, plen of them */
+	unsigned phead, plen;
 	db_node **nodes;    /* in creation order: every parent before its children */
 	size_t nodes_cap;
 	islot *slots;
@@ -145,6 +149,10 @@ const db_node *zone_find_h(const db_zone *z, const uint8_t *name, size_t len, ui
 	return lookup(z, name, len, hash);
 }
 
+/* Records wait this many places before they are hung on their nodes, so
+ * that the index slot a new owner needs can be prefetched: at a million
+ * names the index is far bigger than the cache. */
+#define PENDING 16
 /* A name being added: the offset of each label, and the hash of each
  * suffix down to the origin (the index hashes names label by label from
  * the root, db_hash_label, so those are one pass over the name). */
@@ -155,6 +163,13 @@ typedef struct lname {
 	uint8_t off[DB_LABELS_MAX];
 	uint32_t hash[DB_LABELS_MAX];
 } lname;
+
+typedef struct pend {
+	brec *r;
+	bool same; /* same owner as the record before: same node */
+	lname ln;
+	uint8_t owner[TERN_NAME_MAX];
+} pend;
 
 /* Fills ln for name; false if name is not at or below the origin. */
 static bool lname_init(lname *ln, const db_zone *z, const uint8_t *name)
@@ -319,26 +334,59 @@ static int table_build(build *b)
 	return 0;
 }
 
+/* Hangs the oldest pending record on its node (found or made now). */
+static int drain_one(build *b)
+{
+	pend *q = &b->pend[b->phead];
+	db_node *n = q->same ? b->last_node : node_get(b, &q->ln, 0);
+	b->last_node = n;
+	if (!n) {
+		b->oom = 1;
+		db_diag_report(b->diag, true, q->r->file, q->r->line, "out of memory");
+		return -1;
+	}
+	q->r->next = n->build;
+	n->build = q->r;
+	b->phead = (b->phead + 1) % PENDING;
+	b->plen--;
+	return 0;
+}
+
+static int drain(build *b)
+{
+	while (b->plen)
+		if (drain_one(b))
+			return -1;
+	return 0;
+}
+
+/* A record from the parser: checked and stored now, hung on its node a few
+ * records later (drain_one), once the index slot its owner needs has had
+ * time to arrive in the cache. */
 static int on_rr(const tern_zrr *rr, void *user)
 {
 	build *b = user;
 	db_zone *z = b->z;
 	char owner[TERN_NAME_TEXT_MAX], type[24];
-	db_node *prev = b->last_node;
-	b->last_node = NULL; /* until this record is hung on a node */
+	/* zone files group records by owner: then the node is the last one */
+	bool same = rr->same_owner && b->pushed_last;
+	b->pushed_last = false;
 	if (b->last_file_src != rr->file || !b->last_file || strcmp(b->last_file, rr->file)) {
 		b->last_file = arena_dup(&b->tmp, rr->file, strlen(rr->file) + 1);
 		b->last_file_src = rr->file;
 		if (!b->last_file)
 			goto oom;
 	}
-	/* zone files group records by owner: reuse the last node found */
-	bool same_owner = prev && rr->same_owner;
-	lname ln;
-	if (!same_owner && !lname_init(&ln, z, rr->owner)) {
-		name_text(rr->owner, owner, sizeof owner);
-		db_diag_report(b->diag, false, rr->file, rr->line, "out-of-zone record '%s' ignored", owner);
-		return 0;
+	if (b->plen == PENDING && drain_one(b))
+		return TERN_ELIMIT;
+	pend *q = &b->pend[(b->phead + b->plen) % PENDING];
+	if (!same) {
+		memcpy(q->owner, rr->owner, tern_name_len(rr->owner));
+		if (!lname_init(&q->ln, z, q->owner)) {
+			name_text(rr->owner, owner, sizeof owner);
+			db_diag_report(b->diag, false, rr->file, rr->line, "out-of-zone record '%s' ignored", owner);
+			return 0;
+		}
 	}
 	if (rr->cls != TERN_C_IN) {
 		db_diag_report(b->diag, true, rr->file, rr->line, "class %u not supported (only IN)", rr->cls);
@@ -349,12 +397,8 @@ static int on_rr(const tern_zrr *rr, void *user)
 		db_diag_report(b->diag, true, rr->file, rr->line, "type %s cannot be zone data", type);
 		return 0;
 	}
-	if (!same_owner)
-		b->last_node = prev; /* for recent() */
-	db_node *n = same_owner ? prev : node_get(b, &ln, 0);
-	b->last_node = n;
 	brec *r = arena_alloc(&b->tmp, sizeof *r + rr->rdlen);
-	if (!n || !r)
+	if (!r)
 		goto oom;
 	memcpy(r->rdata, rr->rdata, rr->rdlen);
 	r->file = b->last_file;
@@ -367,12 +411,15 @@ static int on_rr(const tern_zrr *rr, void *user)
 	}
 	r->type = rr->type;
 	r->rdlen = rr->rdlen;
-	r->next = n->build;
-	n->build = r;
+	q->r = r;
+	q->same = same;
+	if (!same && b->slots)
+		__builtin_prefetch(&b->slots[slot_of(q->ln.hash[0], b->sshift)]);
+	b->plen++;
+	b->pushed_last = true;
 	z->nrecords++;
 	return 0;
 oom:
-	b->last_node = NULL;
 	b->oom = 1;
 	db_diag_report(b->diag, true, rr->file, rr->line, "out of memory");
 	return TERN_ELIMIT;
@@ -728,7 +775,12 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 		.on_error = on_parse_error,
 		.user = &b,
 	};
-	int rc = text ? tern_zone_parse_string(&zp, name, text, len) : tern_zone_parse_file(&zp, name);
+	b.pend = malloc(PENDING * sizeof *b.pend);
+	int rc = !b.pend ? -ENOMEM : text ? tern_zone_parse_string(&zp, name, text, len) : tern_zone_parse_file(&zp, name);
+	if (!b.pend)
+		db_diag_report(diag, true, name, 0, "out of memory");
+	else if (!b.oom)
+		(void)drain(&b);
 	/* The semantic checks run after syntax errors too, so that one
 	 * --check reports every error; a file that gave no record at all
 	 * (it could not be read) is not checked further. */
@@ -745,6 +797,7 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 	arena_free(&b.tmp);
 	free(b.nodes);
 	free(b.slots);
+	free(b.pend);
 	if (diag->errors != errors_before) {
 		zone_free(b.z);
 		return NULL;
