@@ -104,6 +104,9 @@ typedef struct tern_msgw {
 	uint16_t owner_ptr; /* after tern_msgw_rr: where the owner it wrote can be
 	                       pointed to (its literal start, or the pointer it
 	                       became); 0 if it cannot (the root, offset >= 0x4000) */
+	uint16_t rdata_ptr; /* after tern_msgw_rr(_ptr): the same for the last name
+	                       in the RDATA of the types tern_rdata_compressible
+	                       names; else 0 */
 } tern_msgw;
 
 typedef struct tern_msgw_mark {

@@ -22,6 +22,7 @@ typedef struct ctx {
 	db_result *res;
 	struct {
 		const uint8_t *name;
+		uint16_t ptr;             /* where the message holds it (RDATA), or 0 */
 		bool glue;                /* glue: node (may be NULL) is decided */
 		const db_node *node;      /* glue: the node in the delegating zone */
 		bool required;            /* in-domain glue: TC if it does not fit */
@@ -36,7 +37,15 @@ typedef struct ctx {
 	 * zone's lookups; redone for each new name of a chain. */
 	db_qname qn;
 	unsigned zat; /* qn's suffix index of the zone's origin */
-	uint16_t qptr; /* where the message holds q->qname (the question), or 0 */
+	/* Names the message already holds, so that owners equal to them are
+	 * written as a pointer, with no search of the compression table:
+	 * qptr: where the question holds q->qname, or 0;
+	 * nptr: where qn's name is (the question, or the RDATA of the CNAME
+	 * that led to it), or 0; nlit: it is written there in full, without
+	 * a pointer (the question), so its suffix i is at nptr + qn.off[i];
+	 * next_ptr: where the RDATA just written holds the name to follow. */
+	uint16_t qptr, nptr, next_ptr;
+	bool nlit;
 } ctx;
 
 /* Adds a whole RRset or nothing. A section that would overflow marks the
@@ -44,10 +53,14 @@ typedef struct ctx {
  * is compressed once: *optr, if not 0, is the offset of a name equal to it
  * already in the message; else the first record's owner becomes that (and
  * is left in *optr for another RRset of the same owner). Records without
- * names to compress after that are written in one piece. */
+ * names to compress after that are written in one piece. rptr, if not
+ * NULL, receives for the first nrptr records where the message holds the
+ * (last) name of their RDATA, or 0. */
 static bool put_rrset_at(tern_msgw *m, enum tern_section sec, const uint8_t *owner, uint16_t *optr,
-                         const db_rrset *s, uint32_t ttl)
+                         const db_rrset *s, uint32_t ttl, uint16_t *rptr, unsigned nrptr)
 {
+	for (unsigned k = 0; k < nrptr && k < s->count; k++)
+		rptr[k] = 0;
 	if (m->truncated)
 		return false;
 	tern_msgw_mark mk = tern_msgw_get_mark(m);
@@ -61,6 +74,8 @@ static bool put_rrset_at(tern_msgw *m, enum tern_section sec, const uint8_t *own
 		if (tern_msgw_rr(m, sec, owner, s->type, TERN_C_IN, ttl, rd, len))
 			goto full;
 		*optr = m->owner_ptr;
+		if (nrptr)
+			rptr[0] = m->rdata_ptr;
 		p = rd + len;
 		i = 1;
 	}
@@ -96,12 +111,16 @@ static bool put_rrset_at(tern_msgw *m, enum tern_section sec, const uint8_t *own
 		               : tern_msgw_rr(m, sec, owner, s->type, TERN_C_IN, ttl, rd, len);
 		if (rc)
 			goto full;
+		if (i < nrptr)
+			rptr[i] = m->rdata_ptr;
 		p = rd + len;
 	}
 	return true;
 full:
 	tern_msgw_rollback(m, &mk);
 	*optr = optr_in; /* an owner written here went with the roll-back */
+	for (unsigned k = 0; k < nrptr && k < s->count; k++)
+		rptr[k] = 0;
 	if (sec != TERN_S_ADDITIONAL)
 		m->truncated = true;
 	return false;
@@ -110,23 +129,47 @@ full:
 bool db_put_rrset(tern_msgw *m, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
 {
 	uint16_t optr = 0;
-	return put_rrset_at(m, sec, owner, &optr, s, ttl);
+	return put_rrset_at(m, sec, owner, &optr, s, ttl, NULL, 0);
+}
+
+/* Where the message holds owner, if it is the name being resolved or the
+ * query's (compared by pointer: those are the names owners come from). */
+static uint16_t known_ptr(const ctx *c, const uint8_t *owner)
+{
+	if (owner == c->qn.name && c->nptr)
+		return c->nptr;
+	return owner == c->q->qname ? c->qptr : 0;
+}
+
+/* Where the message holds the ancestor (or self) of qn's name that is len
+ * bytes long, or 0: only when qn's name is written in full. Never the root
+ * (one byte; a pointer would be two). */
+static uint16_t suffix_ptr(const ctx *c, size_t len)
+{
+	if (!c->nlit)
+		return 0;
+	for (unsigned i = 0; i < c->qn.labels; i++) {
+		size_t l = db_qname_len(&c->qn, i);
+		if (l <= len)
+			return l == len ? (uint16_t)(c->nptr + c->qn.off[i]) : 0;
+	}
+	return 0;
 }
 
 static bool put_rrset(ctx *c, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl)
 {
-	/* the query's own name is the question's: point there */
-	uint16_t optr = owner == c->q->qname ? c->qptr : 0;
-	return put_rrset_at(c->m, sec, owner, &optr, s, ttl);
+	uint16_t optr = known_ptr(c, owner);
+	return put_rrset_at(c->m, sec, owner, &optr, s, ttl, NULL, 0);
 }
 
-static void want_addl(ctx *c, const uint8_t *name, bool glue, const db_node *node, bool required)
+static void want_addl(ctx *c, const uint8_t *name, uint16_t ptr, bool glue, const db_node *node, bool required)
 {
 	for (unsigned i = 0; i < c->naddl; i++)
 		if (tern_name_eq(c->addl[i].name, name))
 			return;
 	if (c->naddl < MAX_ADDL) {
 		c->addl[c->naddl].name = name;
+		c->addl[c->naddl].ptr = ptr;
 		c->addl[c->naddl].glue = glue;
 		c->addl[c->naddl].node = node;
 		c->addl[c->naddl].required = required;
@@ -146,27 +189,41 @@ static bool qn_under(const db_qname *qn, const uint8_t *name, size_t len, uint32
 	return false;
 }
 
-/* Queues the names that the additional section should give addresses for
- * (RFC 1035 3.3.9 MX, 3.3.11 NS; RFC 2782 SRV). */
-static void addl_targets(ctx *c, const db_rrset *s)
+static bool wants_addl(uint16_t type)
 {
-	if (s->type != TERN_T_NS && s->type != TERN_T_MX && s->type != TERN_T_SRV)
+	return type == TERN_T_NS || type == TERN_T_MX || type == TERN_T_SRV;
+}
+
+/* Puts an RRset in the answer section and queues the names that the
+ * additional section should give addresses for (RFC 1035 3.3.9 MX, 3.3.11
+ * NS; RFC 2782 SRV), with where the RDATA put them. */
+static void put_answer(ctx *c, const uint8_t *owner, const db_rrset *s)
+{
+	uint16_t optr = known_ptr(c, owner);
+	if (!wants_addl(s->type)) {
+		put_rrset_at(c->m, TERN_S_ANSWER, owner, &optr, s, s->ttl, NULL, 0);
 		return;
+	}
+	uint16_t rp[MAX_ADDL];
+	put_rrset_at(c->m, TERN_S_ANSWER, owner, &optr, s, s->ttl, rp, MAX_ADDL);
 	const uint8_t *p = s->rdata;
 	for (unsigned i = 0; i < s->count; i++) {
 		uint16_t len;
 		const uint8_t *rd = rrset_rdata(p, &len);
 		const uint8_t *t = tern_rdata_target(s->type, rd, len);
 		if (t && t[0])
-			want_addl(c, t, false, NULL, false);
+			want_addl(c, t, i < MAX_ADDL ? rp[i] : 0, false, NULL, false);
 		p = rd + len;
 	}
 }
 
+/* The SOA of qn's zone z, whose origin the question may hold already. */
 static void put_soa(ctx *c, const db_zone *z)
 {
-	if (z->soa)
-		put_rrset(c, TERN_S_AUTHORITY, z->origin, z->soa, z->neg_ttl);
+	if (!z->soa)
+		return;
+	uint16_t optr = suffix_ptr(c, z->origin_len);
+	put_rrset_at(c->m, TERN_S_AUTHORITY, z->origin, &optr, z->soa, z->neg_ttl, NULL, 0);
 }
 
 static void referral(ctx *c, const db_zone *z, const db_node *cut)
@@ -180,7 +237,9 @@ static void referral(ctx *c, const db_zone *z, const db_node *cut)
 	if (!c->m->count[TERN_S_ANSWER])
 		c->res->aa = false;
 	c->res->referral = true;
-	put_rrset(c, TERN_S_AUTHORITY, cut->name, ns, ns->ttl);
+	uint16_t optr = suffix_ptr(c, cut->name_len); /* the cut is qn or above */
+	uint16_t rp[MAX_ADDL];
+	put_rrset_at(c->m, TERN_S_AUTHORITY, cut->name, &optr, ns, ns->ttl, rp, MAX_ADDL);
 	const uint8_t *p = ns->rdata;
 	db_qname tq; /* the suffix hashes of each target, for three uses */
 	for (unsigned i = 0; i < ns->count; i++) {
@@ -190,7 +249,8 @@ static void referral(ctx *c, const db_zone *z, const db_node *cut)
 		/* glue: addresses in this zone; RFC 9471: those for names inside
 		 * the delegated zone are required */
 		if (qn_under(&tq, z->origin, z->origin_len, z->origin_hash))
-			want_addl(c, t, true, zone_find_q(z, &tq, 0), qn_under(&tq, cut->name, cut->name_len, cut->hash));
+			want_addl(c, t, i < MAX_ADDL ? rp[i] : 0, true, zone_find_q(z, &tq, 0),
+			          qn_under(&tq, cut->name, cut->name_len, cut->hash));
 		p = t + len;
 	}
 }
@@ -204,6 +264,8 @@ static void put_addl(ctx *c)
 		if (c->addl[i].glue) {
 			n = c->addl[i].node;
 		} else {
+			c->nptr = 0; /* qn is no longer the name resolved */
+			c->nlit = false;
 			db_qname_init(&c->qn, name);
 			const db_zone *z = db_set_find_q(c->set, &c->qn, 0, NULL);
 			n = z ? zone_find_q(z, &c->qn, 0) : NULL;
@@ -212,10 +274,10 @@ static void put_addl(ctx *c)
 		}
 		if (!n)
 			continue;
-		uint16_t optr = 0; /* the A's owner serves the AAAA too */
+		uint16_t optr = c->addl[i].ptr; /* the A's owner serves the AAAA too */
 		for (int k = 0; k < 2; k++) {
 			const db_rrset *s = node_rrset(n, types[k]);
-			if (s && !put_rrset_at(c->m, TERN_S_ADDITIONAL, n->name, &optr, s, s->ttl) &&
+			if (s && !put_rrset_at(c->m, TERN_S_ADDITIONAL, n->name, &optr, s, s->ttl, NULL, 0) &&
 			    c->addl[i].required)
 				c->m->truncated = true;
 		}
@@ -250,21 +312,19 @@ static enum step at_node(ctx *c, const db_zone *z, const db_node *n, const uint8
 		/* RFC 8482 4.1: over UDP one RRset (the lowest type number);
 		 * over TCP, where size is no amplification risk, all of them. */
 		unsigned count = c->tcp ? n->nrrsets : 1;
-		for (unsigned i = 0; i < count; i++) {
-			put_rrset(c, TERN_S_ANSWER, owner, &n->rrsets[i], n->rrsets[i].ttl);
-			addl_targets(c, &n->rrsets[i]);
-		}
+		for (unsigned i = 0; i < count; i++)
+			put_answer(c, owner, &n->rrsets[i]);
 		return DONE;
 	}
 	const db_rrset *s = node_rrset(n, qtype);
 	if (s) {
-		put_rrset(c, TERN_S_ANSWER, owner, s, s->ttl);
-		addl_targets(c, s);
+		put_answer(c, owner, s);
 		return DONE;
 	}
 	const db_rrset *cname = node_rrset(n, TERN_T_CNAME);
 	if (cname) {
-		put_rrset(c, TERN_S_ANSWER, owner, cname, cname->ttl);
+		if (put_rrset(c, TERN_S_ANSWER, owner, cname, cname->ttl) && cname->count == 1)
+			c->next_ptr = c->m->rdata_ptr; /* the target, for its owner */
 		uint16_t len;
 		*next = rrset_rdata(cname->rdata, &len);
 		return FOLLOW;
@@ -285,7 +345,8 @@ static enum step dname_synth(ctx *c, const db_node *d, const uint8_t *name, cons
 	uint16_t tlen;
 	const uint8_t *target = rrset_rdata(ds->rdata, &tlen);
 	size_t plen = tern_name_len(name) - tern_name_len(d->name);
-	if (!put_rrset(c, TERN_S_ANSWER, d->name, ds, ds->ttl))
+	uint16_t optr = suffix_ptr(c, d->name_len); /* the DNAME is above qn */
+	if (!put_rrset_at(c->m, TERN_S_ANSWER, d->name, &optr, ds, ds->ttl, NULL, 0))
 		return DONE;
 	if (c->nsynth >= DB_MAX_CHAIN)
 		return DONE;
@@ -304,6 +365,7 @@ static enum step dname_synth(ctx *c, const db_node *d, const uint8_t *name, cons
 	cn.rdata = buf;
 	if (!put_rrset(c, TERN_S_ANSWER, name, &cn, cn.ttl))
 		return DONE;
+	c->next_ptr = c->m->rdata_ptr;
 	if (c->q->qtype == TERN_T_CNAME)
 		return DONE;
 	*next = out;
@@ -400,6 +462,8 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	if (q->qname_len > 1 && m->count[TERN_S_QUESTION] == 1 && m->w.pos >= TERN_HDR_LEN + q->qname_len &&
 	    !memcmp(m->w.p + TERN_HDR_LEN, q->qname, q->qname_len))
 		c.qptr = TERN_HDR_LEN;
+	c.nptr = c.qptr;
+	c.nlit = c.qptr != 0;
 	db_qname_init(&c.qn, q->qname);
 	const db_zone *z = db_set_find_q(set, &c.qn, 0, &c.zat);
 	/* A server for both sides of a cut answers DS from the parent. */
@@ -420,9 +484,12 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	res->apex = z->origin;
 	for (unsigned step = 0; step <= DB_MAX_CHAIN; step++) {
 		const uint8_t *next = NULL;
+		c.next_ptr = 0;
 		if (resolve_name(&c, z, &next) == DONE || !next)
 			break;
 		db_qname_init(&c.qn, next);
+		c.nptr = c.next_ptr;
+		c.nlit = false;
 		z = db_set_find_q(set, &c.qn, 0, &c.zat);
 		if (!z) {
 			/* the chain leaves our data: a forwarder may go on */

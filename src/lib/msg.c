@@ -134,7 +134,7 @@ void tern_msgw_init(tern_msgw *m, uint8_t *buf, size_t cap, size_t limit, uint16
 	memset(m->count, 0, sizeof m->count);
 	m->limit = limit < cap ? limit : cap;
 	m->truncated = false;
-	m->owner_ptr = 0;
+	m->owner_ptr = m->rdata_ptr = 0;
 	tern_wr_u16(&m->w, id);
 	tern_wr_u16(&m->w, flags);
 	tern_wr_u32(&m->w, 0);
@@ -167,7 +167,19 @@ void tern_msgw_rollback(tern_msgw *m, const tern_msgw_mark *mk)
 	m->w.err = 0;
 	m->ct.n = mk->ct_n;
 	memcpy(m->count, mk->count, sizeof m->count);
-	m->owner_ptr = 0;
+	m->owner_ptr = m->rdata_ptr = 0;
+}
+
+/* Where name, just written at offset at, can be pointed to: there, or where
+ * the pointer it became points; 0 for the root or past 0x3fff. */
+static uint16_t ptr_to(const tern_wr *w, size_t at, const uint8_t *name)
+{
+	if (w->err || !name[0])
+		return 0;
+	const uint8_t *o = w->p + at;
+	if ((o[0] & 0xc0) == 0xc0)
+		return (uint16_t)((o[0] & 0x3f) << 8 | o[1]);
+	return at < 0x4000 ? (uint16_t)at : 0;
 }
 
 /* Wire length of the uncompressed name at p, within n bytes, or 0 if there
@@ -193,6 +205,7 @@ static void put_rdata(tern_msgw *m, uint16_t type, const uint8_t *rd, size_t rdl
 {
 	tern_wr *w = &m->w;
 	unsigned names = 0;
+	m->rdata_ptr = 0;
 	size_t head = 0, tail = 0; /* fixed bytes before and after the names */
 	switch (type) {
 	case TERN_T_NS:
@@ -235,7 +248,9 @@ static void put_rdata(tern_msgw *m, uint16_t type, const uint8_t *rd, size_t rdl
 	tern_wr_bytes(w, rd, head);
 	const uint8_t *p = rd + head;
 	for (unsigned i = 0; i < names; i++) {
+		size_t at = w->pos;
 		tern_wr_name(w, &m->ct, p);
+		m->rdata_ptr = ptr_to(w, at, p);
 		p += nlen[i];
 	}
 	tern_wr_bytes(w, p, tail);
@@ -273,15 +288,7 @@ int tern_msgw_rr(tern_msgw *m, enum tern_section s, const uint8_t *owner, uint16
 	size_t cap = m->w.cap;
 	m->w.cap = m->limit; /* RRs stay below the limit */
 	tern_wr_name(&m->w, &m->ct, owner);
-	m->owner_ptr = 0;
-	if (!m->w.err && owner[0]) {
-		const uint8_t *o = m->w.p + mk.pos;
-		if ((o[0] & 0xc0) == 0xc0)
-			m->owner_ptr = (uint16_t)((o[0] & 0x3f) << 8 | o[1]);
-		else if (mk.pos < 0x4000)
-			m->owner_ptr = (uint16_t)mk.pos;
-	}
-	uint16_t optr = m->owner_ptr;
+	uint16_t optr = ptr_to(&m->w, mk.pos, owner);
 	int rc = rr_rest(m, &mk, s, type, cls, ttl, rdata, rdlen);
 	m->owner_ptr = rc ? 0 : optr;
 	m->w.cap = cap;
