@@ -1,6 +1,15 @@
 /* zlex.c: the table-driven master-file lexer (RFC 1035 section 5.1) that
- * zonefile.c runs over a whole file held in memory. See zlex.h. */
+ * zonefile.c runs over a whole file held in memory. See zlex.h.
+ *
+ * Most lines of a big zone are simple: a few tokens separated by blanks,
+ * then a newline. Such a line is split from bit masks (simple_entry, one
+ * SSE2 pass over up to 64 bytes); anything else (quotes, parentheses, a
+ * comment, an escape, a control byte, a long line, the end of the text)
+ * goes through the general loop, which decides and reports. */
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "lib/zlex.h"
 
@@ -44,6 +53,61 @@ static void add(tern_zentry *e, const char *p, size_t len, int quoted, unsigned 
 	e->ntok++;
 }
 
+#if defined(__SSE2__)
+/* A simple entry at s: up to 64 bytes of blanks (' ', '\t', '\r') and
+ * token bytes, up to a '\n'. Fills e and returns the length with the
+ * newline, or 0 if the entry is not that simple (e is left alone). Reads
+ * only whole 16-byte blocks before end. */
+static size_t simple_entry(const uint8_t *s, const uint8_t *end, unsigned line, tern_zentry *e)
+{
+	uint64_t blank = 0, special = 0;
+	size_t avail = (size_t)(end - s);
+	for (unsigned k = 0; k < 4 && avail >= 16 * (k + 1); k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + 16 * k));
+		__m128i bl = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+		                          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+		                                       _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+		/* bytes below 0x20 (newline, NUL, control bytes) and the
+		 * delimiters; blanks are taken out again below */
+		__m128i sp = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+		sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
+		sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+		sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, _mm_set1_epi8('(')));
+		sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, _mm_set1_epi8(')')));
+		sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+		sp = _mm_andnot_si128(bl, sp);
+		blank |= (uint64_t)(unsigned)_mm_movemask_epi8(bl) << (16 * k);
+		special |= (uint64_t)(unsigned)_mm_movemask_epi8(sp) << (16 * k);
+		if (special)
+			break;
+	}
+	if (!special)
+		return 0; /* no end of line in sight */
+	unsigned nl = (unsigned)__builtin_ctzll(special);
+	if (s[nl] != '\n')
+		return 0;
+	uint64_t tok = ~blank & ((1ull << nl) - 1); /* bit nl is clear, nl < 64 */
+	tern_token *tv = e->tok;
+	unsigned *tl = e->tokline;
+	size_t nt = 0;
+	while (tok) {
+		unsigned a = (unsigned)__builtin_ctzll(tok);
+		unsigned b = (unsigned)__builtin_ctzll(~tok & (~0ull << a));
+		if (nt == e->cap)
+			return 0; /* too many tokens: let the general loop say so */
+		tv[nt].p = (const char *)s + a;
+		tv[nt].len = b - a;
+		tv[nt].quoted = 0;
+		tl[nt] = line;
+		nt++;
+		tok &= ~0ull << b;
+	}
+	e->ntok = nt;
+	e->blank = (int)(blank & 1);
+	return nl + 1;
+}
+#endif
+
 int tern_zlex_entry(tern_zlex *lx, tern_zentry *e)
 {
 	const uint8_t *s = (const uint8_t *)lx->p;
@@ -57,6 +121,14 @@ int tern_zlex_entry(tern_zlex *lx, tern_zentry *e)
 	e->line = line;
 	if (s >= end)
 		return 0;
+#if defined(__SSE2__)
+	size_t n = simple_entry(s, end, line, e);
+	if (n) {
+		lx->p = (const char *)s + n;
+		lx->line = line + 1;
+		return 1;
+	}
+#endif
 	/* RFC 1035 5.1: an entry starting with a blank has no owner field. */
 	e->blank = cls[*s] == C_BLANK;
 
