@@ -92,8 +92,7 @@ static bool can_forward(const version *v, const qctx *ctx)
 /* Class IN: local records, zones, then cache and upstream. */
 static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, qctx *ctx, bool *aa, bool *ra)
 {
-	uint8_t name[TERN_NAME_MAX];
-	memcpy(name, q->qname, q->qname_len);
+	uint8_t name[TERN_NAME_MAX]; /* where the chain is, once started */
 	bool started = false; /* the answer already holds the start of a chain */
 
 	/* RA: this client may use recursion here, whatever answers this one. */
@@ -103,7 +102,7 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	 * "transparent": a name held here is answered here (NODATA for a type
 	 * it lacks), any other goes on; a CNAME may lead to another. */
 	for (int step = 0; v->local && step < DB_MAX_CHAIN; step++) {
-		const db_node *n = zone_find(v->local, name);
+		const db_node *n = zone_find(v->local, started ? name : q->qname);
 		if (!n || !n->nrrsets)
 			break;
 		const uint8_t *owner = started ? n->name : q->qname;
@@ -127,13 +126,16 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 
 	/* 2. Served zones. */
 	if (!started || db_set_find(v->zones, name)) {
-		tern_query tq = *q;
-		if (started) {
+		const tern_query *zq = q;
+		tern_query tq;
+		if (started) { /* the zones go on from where the local records left */
+			tq = *q;
 			memcpy(tq.qname, name, tern_name_len(name));
 			tq.qname_len = tern_name_len(name);
+			zq = &tq;
 		}
 		db_result r;
-		db_answer(v->zones, &tq, m, ctx->tcp, &r);
+		db_answer(v->zones, zq, m, ctx->tcp, &r);
 		if (!r.no_zone) {
 			*aa = *aa || r.aa;
 			ctx->referral = r.referral;
@@ -147,6 +149,8 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	}
 
 	/* 3. The cache and the upstreams. */
+	if (!started)
+		memcpy(name, q->qname, q->qname_len);
 	if (!*ra)
 		return started ? TERN_R_NOERROR : TERN_R_REFUSED;
 	unsigned rcode = TERN_R_NOERROR;
