@@ -78,7 +78,11 @@ enum tern_qparse tern_query_parse(const uint8_t *pkt, size_t len, tern_query *q)
 	if (len < TERN_HDR_LEN)
 		return TERN_Q_DROP;
 	tern_rd_init(&r, pkt, len);
-	read_hdr(&r, &q->hdr);
+	q->hdr.id = tern_get_u16(pkt); /* the header is there: no checks */
+	q->hdr.flags = tern_get_u16(pkt + 2);
+	for (int i = 0; i < 4; i++)
+		q->hdr.count[i] = tern_get_u16(pkt + 4 + 2 * i);
+	r.pos = TERN_HDR_LEN;
 	if (q->hdr.flags & TERN_F_QR)
 		return TERN_Q_DROP;
 	/* Parse the question first even for other opcodes, so the error
