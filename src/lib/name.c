@@ -18,40 +18,45 @@ int tern_rd_name(tern_rd *r, uint8_t out[TERN_NAME_MAX], size_t *outlen)
 {
 	if (r->err)
 		return r->err;
+	const uint8_t *p = r->p;
 	size_t pos = r->pos, n = 0, resume = 0, limit = r->pos;
 	int jumped = 0;
 	for (;;) {
-		if (pos >= r->len)
-			goto malformed;
-		uint8_t c = r->p[pos];
-		if ((c & 0xc0) == 0xc0) {
-			if (pos + 1 >= r->len)
+		/* a run of plain labels, checked, then copied in one piece */
+		size_t start = pos, n0 = n;
+		uint8_t c;
+		for (;;) {
+			if (pos >= r->len)
 				goto malformed;
-			size_t target = (size_t)(c & 0x3f) << 8 | r->p[pos + 1];
-			if (target >= limit)
+			c = p[pos];
+			if (c == 0 || (c & 0xc0))
+				break;
+			if (n + 1 + c > TERN_NAME_MAX)
 				goto bad_name;
-			if (!jumped)
-				resume = pos + 2;
-			jumped = 1;
-			limit = target;
-			pos = target;
-			continue;
+			if (pos + 1 + c > r->len)
+				goto malformed;
+			n += 1 + (size_t)c;
+			pos += 1 + (size_t)c;
+			if (n >= TERN_NAME_MAX) /* no room left for the root label */
+				goto bad_name;
 		}
-		if (c & 0xc0) /* 0x40 and 0x80: extended/reserved label types */
-			goto bad_name;
-		if (n + 1 + c > TERN_NAME_MAX)
-			goto bad_name;
+		memcpy(out + n0, p + start, pos - start);
 		if (c == 0) {
 			out[n++] = 0;
 			break;
 		}
-		if (pos + 1 + c > r->len)
-			goto malformed;
-		memcpy(out + n, r->p + pos, 1 + (size_t)c);
-		n += 1 + (size_t)c;
-		pos += 1 + (size_t)c;
-		if (n >= TERN_NAME_MAX) /* no room left for the root label */
+		if ((c & 0xc0) != 0xc0) /* 0x40 and 0x80: extended/reserved label types */
 			goto bad_name;
+		if (pos + 1 >= r->len)
+			goto malformed;
+		size_t target = (size_t)(c & 0x3f) << 8 | p[pos + 1];
+		if (target >= limit)
+			goto bad_name;
+		if (!jumped)
+			resume = pos + 2;
+		jumped = 1;
+		limit = target;
+		pos = target;
 	}
 	r->pos = jumped ? resume : pos + 1;
 	*outlen = n;
