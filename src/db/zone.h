@@ -130,7 +130,7 @@ static inline uint32_t db_load4(const uint8_t *p)
  * before; two overlapping 4-byte words for 4..8 bytes; 1..3 bytes as
  * first/middle/last. With the length mixed in, that covers the label
  * exactly. */
-static inline uint32_t db_hash_label(uint32_t h, const uint8_t *label)
+static inline __attribute__((always_inline)) uint32_t db_hash_label(uint32_t h, const uint8_t *label)
 {
 	const uint64_t k = 0x9e3779b97f4a7c15ull;
 	unsigned len = label[0];
