@@ -23,6 +23,9 @@ typedef struct tern_zrr {
 	const uint8_t *rdata; /* uncompressed wire */
 	uint16_t rdlen;
 	const char *file;     /* where it was read */
+	unsigned file_id;     /* the same for all records of one reading of a
+	                       * file, different for the next one ($INCLUDE):
+	                       * file only needs looking at when it changes */
 	unsigned line;
 	/* 1 if owner is byte for byte the owner of the previous record this
 	 * parse handed over (the same token again, or an omitted owner), so a

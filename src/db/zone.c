@@ -46,7 +46,7 @@ typedef struct build {
 	db_diag *diag;
 	arena tmp;
 	const char *last_file; /* interned copy of the parser's file name */
-	const char *last_file_src;
+	unsigned last_file_id;
 	const char *first_file; /* where the zone's first record is, for */
 	unsigned first_line;    /* errors about what no line holds */
 	uint32_t seq;
@@ -371,11 +371,13 @@ static int on_rr(const tern_zrr *rr, void *user)
 	/* zone files group records by owner: then the node is the last one */
 	bool same = rr->same_owner && b->pushed_last;
 	b->pushed_last = false;
-	if (b->last_file_src != rr->file || !b->last_file || strcmp(b->last_file, rr->file)) {
-		b->last_file = arena_dup(&b->tmp, rr->file, strlen(rr->file) + 1);
-		b->last_file_src = rr->file;
-		if (!b->last_file)
-			goto oom;
+	if (!b->last_file || rr->file_id != b->last_file_id) {
+		if (!b->last_file || strcmp(b->last_file, rr->file)) {
+			b->last_file = arena_dup(&b->tmp, rr->file, strlen(rr->file) + 1);
+			if (!b->last_file)
+				goto oom;
+		}
+		b->last_file_id = rr->file_id;
 	}
 	if (b->plen == PENDING && drain_one(b))
 		return TERN_ELIMIT;
@@ -495,6 +497,20 @@ static int build_rrsets(build *b, db_node *n)
 		cnt++;
 	if (!cnt)
 		return 0;
+	brec *one = n->build;
+	if (cnt == 1 && !(n->flags & (DB_CUT | DB_OCCLUDED | DB_UNDER_DNAME)) && one->type != TERN_T_SOA) {
+		/* the usual node: one record, nothing to drop or check */
+		n->rrsets = arena_alloc(&z->mem, sizeof *n->rrsets + 2u + one->rdlen);
+		if (!n->rrsets)
+			return -1;
+		uint8_t *p = (uint8_t *)(n->rrsets + 1);
+		uint16_t l = one->rdlen;
+		memcpy(p, &l, 2);
+		memcpy(p + 2, one->rdata, l);
+		n->rrsets[0] = (db_rrset){.type = one->type, .count = 1, .ttl = one->ttl, .rdata = p};
+		n->nrrsets = 1;
+		return 0;
+	}
 	brec *small[SMALL_NODE];
 	brec **v = cnt <= SMALL_NODE ? small : malloc(cnt * sizeof *v);
 	if (!v)

@@ -736,22 +736,25 @@ static int walk(struct walk *k, enum op op)
  * to three digits, no leading zero, each at most 255. */
 static bool fast_ipv4(const char *s, size_t len, uint8_t a[4])
 {
-	size_t i = 0;
-	for (int k = 0; k < 4; k++) {
-		if (k) {
-			if (i >= len || s[i] != '.')
-				return false;
-			i++;
-		}
-		size_t st = i;
-		unsigned v = 0;
-		while (i < len && i - st < 3 && (unsigned)(s[i] - '0') <= 9)
-			v = v * 10 + (unsigned)(s[i++] - '0');
-		if (i == st || v > 255 || (s[st] == '0' && i - st > 1))
+	unsigned v = 0, nd = 0, k = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (d <= 9) {
+			if (nd == 3 || (nd == 1 && v == 0))
+				return false; /* a fourth digit, or a leading zero */
+			v = v * 10 + d;
+			nd++;
+		} else if (s[i] == '.' && nd && k < 3 && v <= 255) {
+			a[k++] = (uint8_t)v;
+			v = nd = 0;
+		} else {
 			return false;
-		a[k] = (uint8_t)v;
+		}
 	}
-	return i == len;
+	if (k != 3 || !nd || v > 255)
+		return false;
+	a[3] = (uint8_t)v;
+	return true;
 }
 
 static int hexval(char c)

@@ -40,6 +40,7 @@ struct parser {
 	/* owner generations: each owner a source parses gets a new number;
 	 * last_gen is the one of the record handed over last (0: none) */
 	uint64_t gen_next, last_gen;
+	unsigned next_id; /* of the next source */
 	/* TTL state is global across $INCLUDE, as in BIND. */
 	uint32_t dollar_ttl, last_ttl;
 	int have_dollar_ttl, have_last_ttl;
@@ -58,6 +59,7 @@ struct parser {
  * changes does not leak back (RFC 1035 5.1, as BIND does). */
 struct source {
 	const char *name; /* for messages; a file's directory bases $INCLUDE */
+	unsigned id;      /* tern_zrr.file_id */
 	int is_file;
 	unsigned depth;
 	int have_origin, have_owner, owner_bad;
@@ -361,7 +363,8 @@ static int rr_finish(struct parser *p, const struct source *src, const uint8_t *
 	if (zp->on_rr) {
 		tern_zrr rr = {
 			.owner = owner, .type = h->type, .cls = p->cls, .ttl = ttl,
-			.rdata = p->rd, .rdlen = (uint16_t)rdlen, .file = src->name, .line = line,
+			.rdata = p->rd, .rdlen = (uint16_t)rdlen, .file = src->name, .file_id = src->id,
+			.line = line,
 			.same_owner = gen != 0 && gen == p->last_gen,
 		};
 		p->last_gen = gen;
@@ -537,6 +540,7 @@ static void do_include(struct parser *p, struct source *src, const tern_zentry *
 	path[dir + f->len] = '\0';
 
 	inc->name = path;
+	inc->id = ++p->next_id;
 	inc->is_file = 1;
 	inc->depth = src->depth + 1;
 	if (e->ntok == 3) {
@@ -843,6 +847,7 @@ static struct parser *parser_new(const tern_zparse *zp)
 	p->stop = 0;
 	p->ret = 0;
 	p->gen_next = p->last_gen = 0;
+	p->next_id = 0;
 	p->have_dollar_ttl = p->have_last_ttl = 0;
 	p->dollar_ttl = p->last_ttl = 0;
 	return p;
@@ -870,6 +875,7 @@ static int parse_run(const tern_zparse *zp, const char *name, int is_file, const
 		return -ENOMEM;
 	}
 	source_init(&src, zp, name, is_file);
+	src.id = ++p->next_id;
 	parse_text(p, &src, text, len);
 	int ret = p->ret ? p->ret : p->nerr ? TERN_ESYNTAX : 0;
 	free(p);
