@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "db/zone.h"
 #include "tern/rr.h"
@@ -60,6 +61,7 @@ typedef struct build {
 	islot *slots;
 	uint32_t smask;  /* slots - 1 */
 	unsigned sshift; /* 32 - log2(slots) */
+	unsigned first_shift; /* of the first index: sized from the text's length */
 } build;
 
 void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, const char *fmt, ...)
@@ -242,7 +244,7 @@ static int index_reserve(build *b)
 	}
 	if (b->slots && (n + 1) * 4 <= ((size_t)b->smask + 1) * 3)
 		return 0;
-	unsigned shift = b->slots ? b->sshift - 1 : 32 - 12;
+	unsigned shift = b->slots ? b->sshift - 1 : b->first_shift;
 	if (shift < 8)
 		return -1;
 	uint32_t size = (uint32_t)1 << (32 - shift);
@@ -312,22 +314,16 @@ static db_node *node_get(build *b, const lname *ln, unsigned i)
 	return n;
 }
 
-/* The chained table of z, from the nodes in creation order: as many
- * buckets as nodes (a power of two, at least 1024). */
-static int table_build(build *b)
+/* The chained table lookups use, empty: as many buckets as nodes (a power
+ * of two, at least 1024). Filled by finish_nodes. */
+static int table_alloc(db_zone *z)
 {
-	db_zone *z = b->z;
 	uint32_t size = 1024;
 	while (size < z->nnodes)
 		size *= 2;
 	db_node **t = calloc(size, sizeof *t);
 	if (!t)
 		return -1;
-	for (size_t i = 0; i < z->nnodes; i++) {
-		db_node *n = b->nodes[i];
-		n->hnext = t[n->hash & (size - 1)];
-		t[n->hash & (size - 1)] = n;
-	}
 	free(z->table);
 	z->table = t;
 	z->mask = size - 1;
@@ -665,21 +661,36 @@ static void mark_glue(build *b, const db_node *n)
 	}
 }
 
+/* Pass 2 (the only one for local records): each node's RRsets, its place
+ * in the chained table lookups use, and its records let go (the apex's
+ * stay for the SOA checks that follow). */
+static int finish_nodes(build *b)
+{
+	db_zone *z = b->z;
+	if (table_alloc(z))
+		return -1;
+	for (size_t i = 0; i < z->nnodes; i++) {
+		if (i + 8 < z->nnodes) /* the bucket a few nodes on: a cache miss each */
+			__builtin_prefetch(&z->table[b->nodes[i + 8]->hash & z->mask], 1);
+		db_node *n = b->nodes[i];
+		if (build_rrsets(b, n))
+			return -1;
+		n->hnext = z->table[n->hash & z->mask];
+		z->table[n->hash & z->mask] = n;
+		if (n != z->apex)
+			n->build = NULL;
+	}
+	return 0;
+}
+
 static int finish(build *b)
 {
 	db_zone *z = b->z;
 	char owner[TERN_NAME_TEXT_MAX];
 	name_text(z->origin, owner, sizeof owner);
 	/* z->apex: the node without a parent, which node_get made first */
-	if (z->local) {
-		/* local records: every name stands alone; NS are plain data */
-		for (size_t i = 0; i < z->nnodes; i++)
-			if (build_rrsets(b, b->nodes[i]))
-				return -1;
-		for (size_t i = 0; i < z->nnodes; i++)
-			b->nodes[i]->build = NULL;
-		return 0;
-	}
+	if (z->local) /* local records: every name stands alone; NS are plain data */
+		return finish_nodes(b);
 	if (!z->apex || !has_type(z->apex, TERN_T_SOA)) {
 		/* no line holds what is missing: name where the zone starts */
 		db_diag_report(b->diag, true, b->first_file ? b->first_file : z->file, b->first_line,
@@ -721,10 +732,8 @@ static int finish(build *b)
 		if (dname && !(n->flags & (DB_CUT | DB_OCCLUDED)))
 			n->flags |= DB_DNAME;
 	}
-	/* pass 2: RRsets */
-	for (size_t i = 0; i < z->nnodes; i++)
-		if (build_rrsets(b, b->nodes[i]))
-			return -1;
+	if (finish_nodes(b))
+		return -1;
 	const db_rrset *soa = node_rrset(z->apex, TERN_T_SOA);
 	if (soa && soa->count != 1) {
 		/* RFC 1035 5.2: exactly one SOA; name the second one's line */
@@ -744,8 +753,7 @@ static int finish(build *b)
 		}
 	}
 	z->soa = soa;
-	for (size_t i = 0; i < z->nnodes; i++)
-		b->nodes[i]->build = NULL;
+	z->apex->build = NULL;
 	return 0;
 }
 
@@ -755,7 +763,7 @@ static db_zone *zone_new(const uint8_t *origin, const char *name)
 	if (!z)
 		return NULL;
 	arena_init(&z->mem);
-	/* z->table is made when loading is done (table_build) */
+	/* z->table is made when loading is done (finish_nodes) */
 	z->origin = arena_dup(&z->mem, origin, tern_name_len(origin));
 	z->file = arena_dup(&z->mem, name, strlen(name) + 1);
 	if (!z->origin || !z->file) {
@@ -781,6 +789,15 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 		return NULL;
 	}
 	arena_init(&b.tmp);
+	/* The first index holds a name per 48 bytes of text (the bench zone
+	 * has one per 40) at 3/4 full, from 2^12 to 2^21 slots: a typical
+	 * zone never grows it, a signed one (fewer names per byte) grows it
+	 * rather than keep many empty slots. */
+	struct stat st;
+	size_t bytes = text ? len : stat(name, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
+	b.first_shift = 32 - 12;
+	while (b.first_shift > 32 - 21 && ((size_t)1 << (32 - b.first_shift)) * 3 / 4 < bytes / 48)
+		b.first_shift--;
 	tern_zparse zp = {
 		.origin = origin,
 		/* files may $INCLUDE (relative to themselves); text from memory
@@ -808,8 +825,8 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 	if (rc && diag->errors == errors_before) {
 		db_diag_report(diag, true, name, 0, "cannot load zone: %s", tern_strerror(rc));
 	}
-	if (diag->errors == errors_before && table_build(&b))
-		db_diag_report(diag, true, name, 0, "out of memory");
+	if (diag->errors == errors_before && !b.z->table) /* finish() always makes it */
+		db_diag_report(diag, true, name, 0, "internal error: no node table");
 	arena_free(&b.tmp);
 	free(b.nodes);
 	free(b.slots);
