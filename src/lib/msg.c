@@ -316,18 +316,19 @@ int tern_msgw_opt(tern_msgw *m, uint16_t payload, unsigned ext_rcode, bool do_bi
 {
 	if (optlen > 0xffff)
 		return TERN_ERANGE;
-	tern_msgw_mark mk = tern_msgw_get_mark(m);
-	tern_wr_u8(&m->w, 0); /* root owner */
-	tern_wr_u16(&m->w, TERN_T_OPT);
-	tern_wr_u16(&m->w, payload);
-	tern_wr_u32(&m->w, (uint32_t)((ext_rcode >> 4) & 0xff) << 24 | (do_bit ? 0x8000u : 0));
-	tern_wr_u16(&m->w, (uint16_t)optlen);
-	tern_wr_bytes(&m->w, opts, optlen);
-	if (m->w.err) {
+	uint8_t *q = tern_wr_take(&m->w, 11 + optlen); /* all or nothing */
+	if (!q) {
 		int err = m->w.err;
-		tern_msgw_rollback(m, &mk);
+		m->w.err = 0; /* the message is unchanged */
 		return err;
 	}
+	q[0] = 0; /* root owner */
+	tern_put_u16(q + 1, TERN_T_OPT);
+	tern_put_u16(q + 3, payload);
+	tern_put_u32(q + 5, (uint32_t)((ext_rcode >> 4) & 0xff) << 24 | (do_bit ? 0x8000u : 0));
+	tern_put_u16(q + 9, (uint16_t)optlen);
+	if (optlen)
+		memcpy(q + 11, opts, optlen);
 	m->count[TERN_S_ADDITIONAL]++;
 	return 0;
 }
