@@ -20,6 +20,12 @@ int tern_rd_name(tern_rd *r, uint8_t out[TERN_NAME_MAX], size_t *outlen)
 		return r->err;
 	const uint8_t *p = r->p;
 	size_t pos = r->pos, n = 0, resume = 0, limit = r->pos;
+	if (pos < r->len && p[pos] == 0) { /* the root (an OPT's owner) */
+		out[0] = 0;
+		*outlen = 1;
+		r->pos = pos + 1;
+		return 0;
+	}
 	int jumped = 0;
 	for (;;) {
 		/* a run of plain labels, checked, then copied in one piece */
@@ -40,7 +46,8 @@ int tern_rd_name(tern_rd *r, uint8_t out[TERN_NAME_MAX], size_t *outlen)
 			if (n >= TERN_NAME_MAX) /* no room left for the root label */
 				goto bad_name;
 		}
-		memcpy(out + n0, p + start, pos - start);
+		if (pos > start)
+			memcpy(out + n0, p + start, pos - start);
 		if (c == 0) {
 			out[n++] = 0;
 			break;
