@@ -3,7 +3,8 @@
  * chunks of a big zone's temporary arena could stay in the process, wedged
  * between the zone's own). A new chunk is twice the size of the previous
  * one, from 1 MiB to 32 MiB; a request of more than a quarter of that gets
- * a chunk of its own. Pages of a chunk cost memory only once touched. */
+ * a chunk of its own. Pages of a chunk cost memory only once touched;
+ * they are populated a step ahead of use. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,9 +15,12 @@
 
 struct arena_chunk {
 	arena_chunk *next;
-	size_t size; /* of the whole mapping */
+	size_t size;  /* of the whole mapping */
+	char *filled; /* pages before this are populated */
 	_Alignas(16) char data[];
 };
+
+#define FILL_STEP ((size_t)1 << 20)
 
 #define CHUNK_MIN ((size_t)1 << 20)
 #define CHUNK_MAX ((size_t)32 << 20)
@@ -35,6 +39,7 @@ static arena_chunk *chunk_new(size_t size)
 		return NULL;
 	arena_chunk *c = p;
 	c->size = size;
+	c->filled = (char *)p + 4096;
 	return c;
 }
 
@@ -66,6 +71,22 @@ void *arena_alloc(arena *a, size_t n)
 	}
 	void *p = a->cur;
 	a->cur += n;
+#ifdef MADV_POPULATE_WRITE
+	/* Fault the pages in ahead, 1 MiB at a time: one system call instead of
+	 * a page fault per 4 KiB page (a 1M-name zone touches some 70k pages
+	 * here). Without kernel support (before Linux 5.14) it fails and the
+	 * pages fault in as usual. */
+	arena_chunk *c = a->head;
+	if (a->cur > c->filled && a->end == (char *)c + c->size) {
+		char *to = c->filled + FILL_STEP;
+		while (to < a->cur)
+			to += FILL_STEP;
+		if (to > a->end)
+			to = a->end;
+		(void)madvise(c->filled, (size_t)(to - c->filled), MADV_POPULATE_WRITE);
+		c->filled = to;
+	}
+#endif
 	return p;
 }
 
