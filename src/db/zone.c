@@ -4,12 +4,13 @@
  * Loading happens in two steps. While the parser runs, each record is hung
  * on its owner's node (created on demand with all its ancestors up to the
  * apex, which yields the empty non-terminals), found through a load-time
- * index; the nodes are also kept in creation order, parents first. When
- * parsing ends, finish() walks them in that order twice: once to mark
- * delegations and DNAMEs, what they occlude (inherited from the parent) and
- * the glue they need, once to turn each node's records into sorted,
- * de-duplicated RRsets. Then the chained table lookups use is built at its
- * final size. */
+ * index; records wait a few places first, so that the index slot a new
+ * owner needs is prefetched. The nodes are also kept in creation order,
+ * parents first. When parsing ends, finish() walks them in that order
+ * twice: once to mark delegations and DNAMEs, what they occlude (inherited
+ * from the parent) and the glue they need; once to turn each node's records
+ * into sorted, de-duplicated RRsets and to put the node in the chained
+ * table lookups use, made once at its final size. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,8 +37,7 @@ typedef struct brec {
  * that looking up a name not seen yet (the usual case) reads one slot and
  * no node. The first slot tried comes from the top bits of the hash times
  * 2^32/phi (Fibonacci hashing): names that differ only in their last
- * characters can differ little in the hash's low bits. The chained table that lookups use afterwards (z->table) is
- * built once, at its final size, when loading is done. */
+ * characters can differ little in the hash's low bits. */
 typedef struct islot {
 	uint32_t hash, idx; /* idx 0: empty */
 } islot;
@@ -245,8 +245,8 @@ static int index_reserve(build *b)
 	if (b->slots && (n + 1) * 4 <= ((size_t)b->smask + 1) * 3)
 		return 0;
 	unsigned shift = b->slots ? b->sshift - 1 : b->first_shift;
-	if (shift < 8)
-		return -1;
+	if (shift < 2)
+		return -1; /* 2^30 slots: no zone file of at most 1 GiB gets here */
 	uint32_t size = (uint32_t)1 << (32 - shift);
 	islot *ns = calloc(size, sizeof *ns);
 	if (!ns)
@@ -319,7 +319,7 @@ static db_node *node_get(build *b, const lname *ln, unsigned i)
 static int table_alloc(db_zone *z)
 {
 	uint32_t size = 1024;
-	while (size < z->nnodes)
+	while (size < z->nnodes && size < ((uint32_t)1 << 31))
 		size *= 2;
 	db_node **t = calloc(size, sizeof *t);
 	if (!t)
