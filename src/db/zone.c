@@ -135,7 +135,7 @@ bool db_name_eq_len(const uint8_t *a, const uint8_t *b, size_t len)
 
 static db_node *lookup(const db_zone *z, const uint8_t *name, size_t len, uint32_t h)
 {
-	for (db_node *n = z->table[h & z->mask]; n; n = n->hnext)
+	for (db_node *n = z->table[db_bucket(z->shift, h)]; n; n = n->hnext)
 		if (n->hash == h && n->name_len == len && db_name_eq_len(n->name, name, len))
 			return n;
 	return NULL;
@@ -319,14 +319,17 @@ static db_node *node_get(build *b, const lname *ln, unsigned i)
 static int table_alloc(db_zone *z)
 {
 	uint32_t size = 1024;
-	while (size < z->nnodes && size < ((uint32_t)1 << 31))
+	unsigned shift = 22;
+	while (size < z->nnodes && size < ((uint32_t)1 << 31)) {
 		size *= 2;
+		shift--;
+	}
 	db_node **t = calloc(size, sizeof *t);
 	if (!t)
 		return -1;
 	free(z->table);
 	z->table = t;
-	z->mask = size - 1;
+	z->shift = shift;
 	return 0;
 }
 
@@ -671,12 +674,13 @@ static int finish_nodes(build *b)
 		return -1;
 	for (size_t i = 0; i < z->nnodes; i++) {
 		if (i + 8 < z->nnodes) /* the bucket a few nodes on: a cache miss each */
-			__builtin_prefetch(&z->table[b->nodes[i + 8]->hash & z->mask], 1);
+			__builtin_prefetch(&z->table[db_bucket(z->shift, b->nodes[i + 8]->hash)], 1);
 		db_node *n = b->nodes[i];
 		if (build_rrsets(b, n))
 			return -1;
-		n->hnext = z->table[n->hash & z->mask];
-		z->table[n->hash & z->mask] = n;
+		uint32_t k = db_bucket(z->shift, n->hash);
+		n->hnext = z->table[k];
+		z->table[k] = n;
 		if (n != z->apex)
 			n->build = NULL;
 	}

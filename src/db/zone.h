@@ -56,8 +56,8 @@ typedef struct db_zone {
 	size_t origin_len;     /* tern_name_len(origin) */
 	uint32_t origin_hash;  /* db_name_hash(origin) */
 	db_node *apex;
-	db_node **table;
-	uint32_t mask;
+	db_node **table;       /* chains by db_bucket: 2^(32 - shift) of them */
+	unsigned shift;
 	size_t nnodes, nrecords;
 	const db_rrset *soa;
 	uint32_t neg_ttl;  /* RFC 2308 5: min(SOA TTL, SOA MINIMUM) */
@@ -123,6 +123,16 @@ static inline uint32_t db_load4(const uint8_t *p)
 	uint32_t v;
 	memcpy(&v, p, 4);
 	return v;
+}
+
+/* The chain of z->table for hash h. From the top bits of h times the
+ * golden ratio (Fibonacci hashing): db_hash_label's low bits depend little
+ * on a label's last bytes (a multiply carries only upwards), so "h & mask"
+ * put host1..host99999 in few chains: 3.5 nodes examined per found name on
+ * the 100k-name bench zone, 1.3 this way. */
+static inline uint32_t db_bucket(unsigned shift, uint32_t h)
+{
+	return (uint32_t)(h * 2654435769u) >> shift;
 }
 
 /* Folds one label (length byte, then its bytes, read only within the label)
