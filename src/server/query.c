@@ -46,13 +46,15 @@ static unsigned chaos(const version *v, const tern_query *q, tern_msgw *m, bool 
 enum chain { CHAIN_DONE, CHAIN_MISS };
 
 /* Follows name through the cache: the RRset, a negative entry, or a CNAME
- * to go on with. On CHAIN_MISS, name holds where the data ran out. */
-static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m, uint8_t *name, bool stale,
-                             qctx *ctx, unsigned *rcode)
+ * to go on with. On CHAIN_MISS, name holds where the data ran out.
+ * at_qname: name is the query name (nothing answered yet), whose records
+ * are written with the query's spelling. */
+static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m, uint8_t *name, bool at_qname,
+                             bool stale, qctx *ctx, unsigned *rcode)
 {
 	cache *c = v->res->cache;
-	for (int step = 0; step < DB_MAX_CHAIN; step++) {
-		const uint8_t *owner = tern_name_eq(name, q->qname) ? q->qname : name;
+	for (int step = 0; step < DB_MAX_CHAIN; step++, at_qname = false) {
+		const uint8_t *owner = at_qname ? q->qname : name;
 		cache_hit h;
 		cache_get(c, name, q->qtype, ctx->now_ms, stale, m, owner, &h);
 		if (h.prefetch && !stale) {
@@ -154,7 +156,7 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	if (!*ra)
 		return started ? TERN_R_NOERROR : TERN_R_REFUSED;
 	unsigned rcode = TERN_R_NOERROR;
-	if (from_cache(v, q, m, name, false, ctx, &rcode) == CHAIN_DONE)
+	if (from_cache(v, q, m, name, !started, false, ctx, &rcode) == CHAIN_DONE)
 		return rcode;
 	const fwd_result *fr = ctx->fr;
 	if (fr && fr->qtype == q->qtype && tern_name_eq(fr->name, name)) {
@@ -163,7 +165,10 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 			return fr->rcode;
 		}
 		/* RFC 8767: every upstream failed; stale data beats none */
-		if (v->cfg.serve_stale && from_cache(v, q, m, name, true, ctx, &rcode) == CHAIN_DONE)
+		/* (the first pass may have followed cached CNAMEs: name is where
+		 * it stopped) */
+		if (v->cfg.serve_stale &&
+		    from_cache(v, q, m, name, tern_name_eq(name, q->qname), true, ctx, &rcode) == CHAIN_DONE)
 			return rcode;
 		return TERN_R_SERVFAIL;
 	}
