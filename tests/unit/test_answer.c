@@ -15,6 +15,7 @@
 
 #include "db/answer.h"
 #include "db/zone.h"
+#include "msgcheck.h"
 #include "tern/msg.h"
 
 /* ---- zones ---- */
@@ -146,6 +147,7 @@ struct reply {
 	unsigned rcode;
 	bool aa, tc;
 	unsigned n[4];              /* records per section */
+	size_t len;                 /* of the response */
 	char rr[4][MAXRR][512];     /* "owner TTL IN TYPE RDATA", single spaces */
 };
 
@@ -176,6 +178,13 @@ static void ask(const db_set *set, const char *name, uint16_t qtype, bool tcp, s
 	n = tern_msgw_finish(&m, r->res.rcode);
 	assert_true(n > 0);
 	assert_true((size_t)n <= size);
+
+	/* every compression pointer goes back to a label written earlier,
+	 * below 0x4000 (msgcheck.h) */
+	mc_msg mm;
+	mc_walk(buf, (size_t)n, &mm);
+	free(mm.rr);
+	r->len = (size_t)n;
 
 	tern_msg_iter it;
 	tern_rr rr;
@@ -606,6 +615,244 @@ static void test_truncation(void **state)
 	expect_counts(&R, 1, 0, 0);
 }
 
+
+/* ---- the query path's hashes and names ---- */
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)((rng >> 11) % n);
+}
+
+/* Bytes around the letters' edges ('@' '[' '`' '{'), letters of both cases,
+ * bytes >= 0x80 (0xc1 and 0xe1 differ only in bit 5 and are no letters). */
+static uint8_t rand_byte(void)
+{
+	static const uint8_t edge[] = {'@', 'A', 'Z', '[', '`', 'a', 'z', '{', 0xc1, 0xe1, 0xda, 0xfa, '0', '-', 0};
+	return rnd(3) ? edge[rnd(sizeof edge)] : (uint8_t)rnd(256);
+}
+
+/* A random valid name: 0..127 labels of 1..63 bytes, at most 255 bytes;
+ * often exactly 255. */
+static size_t rand_wire_name(uint8_t *out)
+{
+	size_t n = 0;
+	unsigned shape = rnd(4);
+	for (;;) {
+		size_t room = TERN_NAME_MAX - 1 - n; /* bytes left before the root */
+		if (room < 2 || (shape == 0 && rnd(4) == 0))
+			break;
+		size_t l = shape == 1 ? 63 : shape == 2 ? 1 : 1 + rnd(63);
+		if (l + 1 > room)
+			l = room - 1; /* fill to exactly 255 */
+		out[n++] = (uint8_t)l;
+		for (size_t i = 0; i < l; i++)
+			out[n++] = rand_byte();
+	}
+	out[n++] = 0;
+	return n;
+}
+
+static void flip_case(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	memcpy(dst, src, len);
+	for (size_t i = 0; i < len;) {
+		uint8_t l = dst[i++];
+		for (size_t e = i + l; i < e; i++) {
+			uint8_t c = dst[i];
+			if (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && rnd(2))
+				dst[i] = c ^ 0x20;
+		}
+	}
+}
+
+/* db_qname's suffix hashes are db_name_hash of each suffix (the hash the
+ * zones and the zone set were built with), whatever the case; lengths and
+ * offsets match the name. */
+static void test_qname_hashes(void **state)
+{
+	(void)state;
+	unsigned full = 0, many = 0;
+	for (unsigned iter = 0; iter < 20000; iter++) {
+		uint8_t name[TERN_NAME_MAX], other[TERN_NAME_MAX], low[TERN_NAME_MAX];
+		size_t len = rand_wire_name(name);
+		assert_int_equal(tern_name_len(name), len);
+		full += len == TERN_NAME_MAX;
+		db_qname qn;
+		db_qname_init(&qn, name);
+		assert_ptr_equal(qn.name, name);
+		assert_int_equal(qn.labels, tern_name_labels(name));
+		many += qn.labels > 100;
+		const uint8_t *p = name;
+		for (unsigned i = 0; i <= qn.labels; i++) {
+			assert_ptr_equal(db_qname_suffix(&qn, i), p);
+			assert_int_equal(db_qname_len(&qn, i), tern_name_len(p));
+			if (qn.hash[i] != db_name_hash(p))
+				fail_msg("name %u suffix %u: qname hash %08x, db_name_hash %08x", iter, i, qn.hash[i],
+				         db_name_hash(p));
+			p = tern_name_parent(p);
+		}
+		assert_int_equal(qn.hash[qn.labels], DB_HASH_SEED);
+		/* names equal but for case hash alike, suffix by suffix */
+		flip_case(other, name, len);
+		assert_true(tern_name_eq(name, other));
+		db_qname qo;
+		db_qname_init(&qo, other);
+		assert_memory_equal(qo.hash, qn.hash, (qn.labels + 1) * sizeof qn.hash[0]);
+		assert_true(db_name_eq_len(name, other, len));
+		tern_name_lower(low, name);
+		assert_int_equal(db_name_hash(low), qn.hash[0]);
+		/* one byte changed (not a letter's case): another name */
+		if (len > 1) {
+			size_t at = 1 + rnd((uint32_t)len - 1);
+			memcpy(other, name, len);
+			bool is_len = false;
+			for (size_t i = 0; i < len; i += 1 + name[i])
+				is_len |= i == at;
+			if (!is_len && name[at] != 0xc1 - 0x20) {
+				uint8_t c = name[at];
+				other[at] = (uint8_t)(c == 'q' ? 'r' : c == 'Q' ? 'r' : 'q');
+				if (!tern_name_eq(name, other))
+					assert_false(db_name_eq_len(name, other, len));
+			}
+		}
+	}
+	assert_true(full > 1000);
+	assert_true(many > 100);
+}
+
+/* Owners in any case, 63-byte labels and 255-byte names are found by
+ * queries in any other case, through the zone set (an origin in mixed
+ * case), wildcards and delegations. */
+static void test_mixed_case_lookup(void **state)
+{
+	(void)state;
+	static char zone[8192];
+	char l63[64], l61[62];
+	memset(l63, 'L', 63);
+	l63[63] = 0;
+	memset(l61, 'm', 61);
+	l61[61] = 0;
+	/* example.COM. is 13 bytes: 3 x 64 + 36 + 13 + 1 = 242 + 13 = 255 */
+	char l35[36];
+	memset(l35, 'n', 35);
+	l35[35] = 0;
+	snprintf(zone, sizeof zone,
+	         "$ORIGIN Example.COM.\n$TTL 60\n"
+	         "@ SOA NS1 HostMaster 1 2 3 4 5\n@ NS NS1\nNS1 A 192.0.2.1\n"
+	         "%s A 192.0.2.63\n"
+	         "%s.%s.%s.%s A 192.0.2.255\n"
+	         "*.Wild.Card A 192.0.2.42\n"
+	         "Deleg NS Ns.Deleg\nNs.Deleg A 192.0.2.53\n"
+	         "MiXeD.CaSe CNAME Target.Example.Com.\nTARGET A 192.0.2.7\n",
+	         l63, l63, l63, l63, l35);
+	static const char *const o[] = {"Example.COM."}, *const t[] = {zone};
+	db_set *set = make_set(o, t, 1);
+	char q[600];
+	/* the 63-byte label, asked in lower case */
+	memset(q, 'l', 63);
+	strcpy(q + 63, ".eXample.com.");
+	ask(set, q, TERN_T_A, false, 512, &R);
+	assert_int_equal(R.rcode, TERN_R_NOERROR);
+	expect_counts(&R, 1, 0, 0);
+	/* the 255-byte name in another case */
+	size_t n = 0;
+	for (int k = 0; k < 3; k++) {
+		memset(q + n, 'l', 63);
+		n += 63;
+		q[n++] = '.';
+	}
+	memset(q + n, 'N', 35);
+	n += 35;
+	strcpy(q + n, ".EXAMPLE.com.");
+	ask(set, q, TERN_T_A, true, 0, &R);
+	assert_int_equal(R.rcode, TERN_R_NOERROR);
+	expect_counts(&R, 1, 0, 0);
+	/* below it: a name of 256 bytes cannot be asked; one label above: NXDOMAIN */
+	ask(set, q + 64, TERN_T_A, false, 512, &R);
+	assert_int_equal(R.rcode, TERN_R_NOERROR); /* an empty non-terminal */
+	expect_counts(&R, 0, 1, 0);
+	ask(set, "X.wILD.cARD.example.com.", TERN_T_A, false, 512, &R);
+	assert_int_equal(R.rcode, TERN_R_NOERROR);
+	assert_true(R.res.wildcard);
+	/* the owner is the query's name as asked (the question's spelling, as
+	 * before the owners became pointers) */
+	expect_at(&R, AN, 0, "X.wILD.cARD.example.com. 60 IN A 192.0.2.42");
+	ask(set, "a.b.DELEG.example.COM.", TERN_T_A, false, 512, &R);
+	assert_true(R.res.referral);
+	expect_counts(&R, 0, 1, 1);
+	ask(set, "mixed.case.EXAMPLE.com.", TERN_T_A, false, 512, &R);
+	expect_counts(&R, 2, 0, 0);
+	/* Compression matches names case-insensitively (as before the
+	 * rewrite, and as BIND by default): the target's suffix points at the
+	 * question's spelling of example.com, its own label keeps the zone's. */
+	expect_at(&R, AN, 0, "mixed.case.EXAMPLE.com. 60 IN CNAME Target.EXAMPLE.com.");
+	expect_at(&R, AN, 1, "Target.EXAMPLE.com. 60 IN A 192.0.2.7");
+	ask(set, "nx.EXAMPLE.COM.", TERN_T_A, false, 512, &R);
+	assert_int_equal(R.rcode, TERN_R_NXDOMAIN);
+	expect_counts(&R, 0, 1, 0);
+	db_set_free(set);
+}
+
+/* A TCP answer far past 16 KB: hundreds of distinct NS targets with glue,
+ * MX targets with addresses. ask() checks every pointer (msgcheck.h); here,
+ * that each RRset is whole and each address has its own owner. */
+static void test_large_tcp_answer(void **state)
+{
+	(void)state;
+	size_t cap = 200000, n = 0;
+	char *zone = malloc(cap);
+	assert_non_null(zone);
+	n += (size_t)snprintf(zone + n, cap - n,
+	                      "$ORIGIN example.com.\n$TTL 60\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n");
+	for (unsigned i = 0; i < 1000; i++)
+		n += (size_t)snprintf(zone + n, cap - n, "Big MX %u Host%03u.Lab%u.example.com.\nhost%03u.LAB%u A 192.0.%u.%u\n",
+		                      i, i, i % 7, i, i % 7, i / 250, i % 250);
+	for (unsigned i = 0; i < 400; i++)
+		n += (size_t)snprintf(zone + n, cap - n, "BigMx MX %u M%03u.Other%u.example.com.\nm%03u.other%u AAAA 2001:db8::%x\n", i, i,
+		                      i % 5, i, i % 5, i + 1);
+	n += (size_t)snprintf(zone + n, cap - n, "cut NS ");
+	for (unsigned i = 0; i < 300; i++)
+		n += (size_t)snprintf(zone + n, cap - n, "%sns%u.cut\n", i ? "cut NS " : "", i);
+	for (unsigned i = 0; i < 300; i++)
+		n += (size_t)snprintf(zone + n, cap - n, "NS%u.CUT A 198.51.100.%u\n", i, i % 250);
+	static const char *const o[] = {"example.com."};
+	const char *t[] = {zone};
+	db_set *set = make_set(o, t, 1);
+
+	static struct reply big; /* MAXRR lines per section are kept */
+	ask(set, "BIG.example.com.", TERN_T_MX, true, 0, &big);
+	assert_false(big.tc);
+	assert_true(big.len > 20000);
+	assert_int_equal(big.n[AN], 1000);
+	assert_int_equal(big.n[AR], 32); /* answer.c looks up at most 32 targets */
+	for (unsigned i = 0; i < MAXRR; i++) {
+		char want[200];
+		snprintf(want, sizeof want, "BIG.example.com. 60 IN MX %u Host%03u.Lab%u.example.com.", i, i, i % 7);
+		expect_at(&big, AN, i, want);
+		snprintf(want, sizeof want, "Host%03u.Lab%u.example.com. 60 IN A 192.0.%u.%u", i, i % 7, i / 250, i % 250);
+		if (i < 32)
+			expect_at(&big, AR, i, want);
+	}
+	ask(set, "bigmx.example.com.", TERN_T_MX, true, 0, &big);
+	assert_int_equal(big.n[AN], 400);
+	assert_int_equal(big.n[AR], 32);
+	/* a referral with 300 servers and their (required) glue */
+	ask(set, "www.cut.example.com.", TERN_T_A, true, 0, &big);
+	assert_true(big.res.referral);
+	assert_int_equal(big.n[NS], 300);
+	assert_int_equal(big.n[AR], 32);
+	/* over UDP the same do not fit: whole RRsets or TC */
+	ask(set, "big.example.com.", TERN_T_MX, false, 1232, &big);
+	assert_true(big.tc);
+	assert_int_equal(big.n[AN], 0);
+	db_set_free(set);
+	free(zone);
+}
+
 /* ---- zone-load diagnostics ---- */
 
 struct diags {
@@ -774,6 +1021,9 @@ int main(void)
 		cmocka_unit_test(test_chain_leaves),
 		cmocka_unit_test(test_any),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_qname_hashes),
+		cmocka_unit_test(test_mixed_case_lookup),
+		cmocka_unit_test(test_large_tcp_answer),
 		cmocka_unit_test(test_diag_cname_and_other),
 		cmocka_unit_test(test_diag_missing_soa_ns),
 		cmocka_unit_test(test_diag_occluded),

@@ -298,6 +298,200 @@ static void test_msgw_truncation(void **st)
 	assert_int_equal(count, 5);
 }
 
+
+/* Compression compares labels a word at a time (overlapping words, first/
+ * middle/last byte under 4): for every label length, a label that differs
+ * in any one byte is not matched, one that differs only in case is. */
+static void test_compress_label_bytes(void **st)
+{
+	(void)st;
+	static uint8_t buf[4096];
+	for (unsigned l = 1; l <= TERN_LABEL_MAX; l++) {
+		uint8_t a[TERN_NAME_MAX], b[TERN_NAME_MAX];
+		a[0] = (uint8_t)l;
+		for (unsigned i = 0; i < l; i++)
+			a[1 + i] = (uint8_t)("aBcDeFgHiJ"[(i * 7 + l) % 10]);
+		memcpy(a + 1 + l, "\3com", 5);
+		size_t alen = tern_name_len(a);
+		for (unsigned at = 0; at < l; at++) {
+			tern_wr w;
+			tern_ctab ct = {0};
+			tern_wr_init(&w, buf, sizeof buf);
+			w.pos = 12;
+			assert_int_equal(tern_wr_name(&w, &ct, a), 0);
+			/* one byte changed: only "com" is shared */
+			memcpy(b, a, alen);
+			b[1 + at] = (uint8_t)(b[1 + at] == 'x' ? 'y' : 'x');
+			size_t p = w.pos;
+			assert_int_equal(tern_wr_name(&w, &ct, b), 0);
+			assert_int_equal(w.pos - p, 1 + l + 2);
+			assert_int_equal(buf[p + 1 + l], 0xc0);
+			assert_int_equal(buf[p + 2 + l], 12 + 1 + l);
+			/* only the case of that byte changed: the whole name is shared */
+			memcpy(b, a, alen);
+			b[1 + at] ^= 0x20;
+			p = w.pos;
+			assert_int_equal(tern_wr_name(&w, &ct, b), 0);
+			assert_int_equal(w.pos - p, 2);
+			assert_int_equal(buf[p + 1], 12);
+			/* '@' and '`', '[' and '{' differ in bit 5 too, and are not letters */
+			memcpy(b, a, alen);
+			b[1 + at] = '@';
+			uint8_t c[TERN_NAME_MAX];
+			memcpy(c, b, alen);
+			c[1 + at] = '`';
+			p = w.pos;
+			assert_int_equal(tern_wr_name(&w, &ct, b), 0);
+			assert_int_equal(w.pos - p, 1 + l + 2);
+			p = w.pos;
+			assert_int_equal(tern_wr_name(&w, &ct, c), 0);
+			assert_int_equal(w.pos - p, 1 + l + 2);
+		}
+	}
+}
+
+/* The table holds 96 labels and offsets below 0x4000: past either, names are
+ * written in full or against what the table holds, and still read back. */
+static void test_compress_limits(void **st)
+{
+	(void)st;
+	static uint8_t buf[0x5000];
+	tern_wr w;
+	tern_ctab ct = {0};
+	tern_wr_init(&w, buf, sizeof buf);
+	w.pos = 12;
+	/* 200 distinct two-label names: the table fills */
+	size_t at[200];
+	uint8_t names[200][16];
+	for (int i = 0; i < 200; i++) {
+		names[i][0] = 3;
+		names[i][1] = (uint8_t)('a' + i % 26);
+		names[i][2] = (uint8_t)('a' + i / 26);
+		names[i][3] = 'x';
+		memcpy(names[i] + 4, "\3org", 5);
+		at[i] = w.pos;
+		assert_int_equal(tern_wr_name(&w, &ct, names[i]), 0);
+		assert_true(ct.n <= TERN_CTAB_MAX);
+	}
+	assert_int_equal(ct.n, TERN_CTAB_MAX);
+	for (unsigned k = 0; k < ct.n; k++) {
+		assert_true(ct.off[k] < 0x4000);
+		assert_true(ct.parent[k] == TERN_CTAB_ROOT || ct.parent[k] < k);
+	}
+	for (int i = 0; i < 200; i++) {
+		uint8_t out[TERN_NAME_MAX];
+		size_t len, end;
+		assert_int_equal(rd_name(buf, w.pos, at[i], out, &len, &end), 0);
+		assert_int_equal(len, 9);
+		assert_memory_equal(out, names[i], 9);
+	}
+	/* a name straddling 0x4000, written twice: either in full again or as
+	 * a pointer to its start (below 0x4000); never a pointer past 0x3fff */
+	tern_ctab ct2 = {0};
+	tern_wr_init(&w, buf, sizeof buf);
+	memset(buf, 0xff, sizeof buf);
+	w.pos = 0x3ff8;
+	const uint8_t *s = (const uint8_t *)"\5first\6second\3org"; /* labels at 0x3ff8, 0x3ffe, 0x4005 */
+	assert_int_equal(tern_wr_name(&w, &ct2, s), 0);
+	size_t p = w.pos;
+	assert_int_equal(tern_wr_name(&w, &ct2, s), 0);
+	assert_true(w.pos - p == tern_name_len(s) || (w.pos - p == 2 && buf[p] == 0xff && buf[p + 1] == 0xf8));
+	p = w.pos;
+	assert_int_equal(tern_wr_name(&w, &ct2, (const uint8_t *)"\3org"), 0);
+	assert_true(w.pos - p == 5); /* "org" at 0x4005 cannot be pointed to */
+	for (unsigned k = 0; k < ct2.n; k++)
+		assert_true(ct2.off[k] < 0x4000);
+	uint8_t out[TERN_NAME_MAX];
+	size_t len, end;
+	assert_int_equal(rd_name(buf, w.pos, 0x3ff8, out, &len, &end), 0);
+	assert_memory_equal(out, s, len);
+}
+
+/* tern_rd_name copies runs of labels in one piece: runs broken by pointers
+ * at every place, 63-byte labels, the root alone at the end of a buffer. */
+static void test_decompress_runs(void **st)
+{
+	(void)st;
+	uint8_t pkt[600];
+	size_t n = 0;
+	/* 12: a.<63 x L>.com */
+	memset(pkt, 0, 12);
+	n = 12;
+	pkt[n++] = 1;
+	pkt[n++] = 'a';
+	pkt[n++] = 63;
+	memset(pkt + n, 'L', 63);
+	n += 63;
+	memcpy(pkt + n, "\3com", 5);
+	n += 5;
+	size_t second = n; /* b + pointer to the 63-byte label (12 + 2) */
+	pkt[n++] = 1;
+	pkt[n++] = 'b';
+	pkt[n++] = 0xc0;
+	pkt[n++] = 14;
+	size_t third = n; /* x.y + pointer to the second name */
+	memcpy(pkt + n, "\1x\1y\xc0", 5);
+	n += 5;
+	pkt[n++] = (uint8_t)second;
+	size_t root = n;
+	pkt[n++] = 0;
+	uint8_t out[TERN_NAME_MAX];
+	size_t len;
+	tern_rd r;
+	tern_rd_init(&r, pkt, n);
+	r.pos = third;
+	assert_int_equal(tern_rd_name(&r, out, &len), 0);
+	assert_int_equal(len, 4 + 2 + 64 + 5);
+	assert_memory_equal(out, "\1x\1y\1b\77", 7);
+	assert_memory_equal(out + 7 + 63, "\3com", 5);
+	assert_int_equal(r.pos, third + 6);
+	/* the root, last byte of the buffer */
+	r.pos = root;
+	assert_int_equal(tern_rd_name(&r, out, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(r.pos, root + 1);
+	/* at the very end: nothing to read */
+	assert_int_equal(tern_rd_name(&r, out, &len), TERN_EMALFORMED);
+	/* a run cut short by the end of the buffer, in a heap copy of exactly
+	 * that size (ASan: no read past it) */
+	for (size_t cut = 13; cut < second; cut++) {
+		uint8_t *h = malloc(cut);
+		assert_non_null(h);
+		memcpy(h, pkt, cut);
+		tern_rd_init(&r, h, cut);
+		r.pos = 12;
+		assert_int_equal(tern_rd_name(&r, out, &len), TERN_EMALFORMED);
+		free(h);
+	}
+	/* a 255-byte name of runs and pointers is fine, 256 is not */
+	uint8_t big[600];
+	n = 0;
+	for (int k = 0; k < 3; k++) {
+		big[n++] = 63;
+		memset(big + n, 'q', 63);
+		n += 63;
+	}
+	big[n++] = 61;
+	memset(big + n, 'r', 61);
+	n += 61;
+	big[n++] = 0; /* 255 bytes at 0 */
+	size_t ptr = n;  /* "\1z" + pointer to the second 63-byte label: 2 + 191 */
+	big[n++] = 1;
+	big[n++] = 'z';
+	big[n++] = 0xc0;
+	big[n++] = 64;
+	tern_rd_init(&r, big, n);
+	assert_int_equal(tern_rd_name(&r, out, &len), 0);
+	assert_int_equal(len, 255);
+	r.pos = ptr;
+	assert_int_equal(tern_rd_name(&r, out, &len), 0);
+	assert_int_equal(len, 2 + 191);
+	big[ptr + 3] = 0; /* pointer to the whole 255 bytes: 257 */
+	r.pos = ptr;
+	r.err = 0;
+	assert_int_equal(tern_rd_name(&r, out, &len), TERN_ENAME);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +499,9 @@ int main(void)
 		cmocka_unit_test(test_compress),      cmocka_unit_test(test_text),
 		cmocka_unit_test(test_compare),       cmocka_unit_test(test_query_parse),
 		cmocka_unit_test(test_msgw_truncation),
+		cmocka_unit_test(test_compress_label_bytes),
+		cmocka_unit_test(test_compress_limits),
+		cmocka_unit_test(test_decompress_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
