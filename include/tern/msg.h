@@ -107,6 +107,8 @@ typedef struct tern_msgw {
 	uint16_t rdata_ptr; /* after tern_msgw_rr(_ptr): the same for the last name
 	                       in the RDATA of the types tern_rdata_compressible
 	                       names; else 0 */
+	const uint8_t *qname; /* the buffer tern_msgw_question wrote from (compared
+	                         by address only, never read) */
 } tern_msgw;
 
 typedef struct tern_msgw_mark {
@@ -119,7 +121,10 @@ typedef struct tern_msgw_mark {
  * limit bytes in all (limit <= cap; the rest is for the OPT record). The
  * header's counts are written by tern_msgw_finish. */
 void tern_msgw_init(tern_msgw *m, uint8_t *buf, size_t cap, size_t limit, uint16_t id, uint16_t flags);
-/* Writes the question; the name's case is kept as given. */
+/* Writes the question; the name's case is kept as given. An RR whose owner
+ * is later given as this same buffer (same address) is written with a
+ * pointer to the question, without a search: the buffer must keep the name
+ * while m is written. */
 int tern_msgw_question(tern_msgw *m, const uint8_t *qname, uint16_t qtype, uint16_t qclass);
 /* Appends one RR. Returns 0, or TERN_ESPACE if it would pass the limit (the
  * message is then unchanged: roll back to a mark to drop a partial RRset).

@@ -139,6 +139,7 @@ void tern_msgw_init(tern_msgw *m, uint8_t *buf, size_t cap, size_t limit, uint16
 	m->limit = limit < cap ? limit : cap;
 	m->truncated = false;
 	m->owner_ptr = m->rdata_ptr = 0;
+	m->qname = NULL;
 	tern_wr_u16(&m->w, id);
 	tern_wr_u16(&m->w, flags);
 	tern_wr_u32(&m->w, 0);
@@ -152,6 +153,8 @@ int tern_msgw_question(tern_msgw *m, const uint8_t *qname, uint16_t qtype, uint1
 	tern_wr_u16(&m->w, qclass);
 	if (m->w.err)
 		return m->w.err;
+	if (!m->count[TERN_S_QUESTION] && qname[0])
+		m->qname = qname; /* at TERN_HDR_LEN */
 	m->count[TERN_S_QUESTION]++;
 	return 0;
 }
@@ -291,8 +294,14 @@ int tern_msgw_rr(tern_msgw *m, enum tern_section s, const uint8_t *owner, uint16
 	tern_msgw_mark mk = tern_msgw_get_mark(m);
 	size_t cap = m->w.cap;
 	m->w.cap = m->limit; /* RRs stay below the limit */
-	tern_wr_name(&m->w, &m->ct, owner);
-	uint16_t optr = ptr_to(&m->w, mk.pos, owner);
+	uint16_t optr;
+	if (owner == m->qname) {
+		tern_wr_u16(&m->w, 0xc000 | TERN_HDR_LEN);
+		optr = TERN_HDR_LEN;
+	} else {
+		tern_wr_name(&m->w, &m->ct, owner);
+		optr = ptr_to(&m->w, mk.pos, owner);
+	}
 	int rc = rr_rest(m, &mk, s, type, cls, ttl, rdata, rdlen);
 	m->owner_ptr = rc ? 0 : optr;
 	m->w.cap = cap;

@@ -449,11 +449,16 @@ static int write_entry(const centry *e, tern_msgw *m, const uint8_t *owner, uint
 	const uint8_t *d = e->data + e->name_len;
 	int rc = 0;
 	if (e->kind == CACHE_RRSET) {
+		uint16_t optr = 0; /* the owner is written once, then pointed to */
 		for (unsigned i = 0; i < e->count && !rc; i++) {
 			uint16_t len;
 			memcpy(&len, d, 2);
-			rc = tern_msgw_rr(m, TERN_S_ANSWER, owner ? owner : e->data, e->type, TERN_C_IN, ttl, d + 2,
-			                  len);
+			if (optr)
+				rc = tern_msgw_rr_ptr(m, TERN_S_ANSWER, optr, e->type, TERN_C_IN, ttl, d + 2, len);
+			else
+				rc = tern_msgw_rr(m, TERN_S_ANSWER, owner ? owner : e->data, e->type, TERN_C_IN, ttl,
+				                  d + 2, len);
+			optr = m->owner_ptr;
 			d += 2 + (size_t)len;
 		}
 	} else {

@@ -541,6 +541,45 @@ static void test_truncation_leaves_message_unchanged(void **st)
 	cache_free(c);
 }
 
+/* An RRset is written with its owner once: as a pointer to the question
+ * when the owner is the question's own buffer, else in full (compressed)
+ * for the first record and a pointer to it for the others. Either way the
+ * names read back in the client's spelling. */
+static void test_owner_written_once(void **st)
+{
+	(void)st;
+	cache *c = cache_new(NULL);
+	uint8_t n[TERN_NAME_MAX], asked[TERN_NAME_MAX], rd[64];
+	size_t off = 0;
+	nm("o.example.", n);
+	nm("O.Example.", asked);
+	for (uint8_t i = 1; i <= 3; i++)
+		add_rd(rd, &off, (uint8_t[]){192, 0, 2, i}, 4);
+	assert_int_equal(cache_put_rrset(c, n, TERN_T_A, 60, 3, rd, off, T0), 0);
+	cache_hit hit;
+	for (int at_question = 0; at_question < 2; at_question++) {
+		msgbuf b;
+		mb_init(&b, sizeof b.buf);
+		uint8_t other[TERN_NAME_MAX];
+		memcpy(other, asked, sizeof other); /* same name, another buffer */
+		assert_int_equal(tern_msgw_question(&b.m, asked, TERN_T_A, TERN_C_IN), 0);
+		size_t pos = b.m.w.pos; /* 12 + 11 + 4 */
+		assert_int_equal(cache_get(c, n, TERN_T_A, T0, false, &b.m, at_question ? asked : other, &hit), 0);
+		/* each record: a 2-byte owner pointer to the question (offset 12),
+		 * type, class, TTL, length, 4 bytes */
+		assert_int_equal(b.m.w.pos, pos + 3 * (2 + 10 + 4));
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(b.buf[pos + (size_t)i * 16], 0xc0);
+			assert_int_equal(b.buf[pos + (size_t)i * 16 + 1], TERN_HDR_LEN);
+		}
+		mb_parse(&b);
+		assert_int_equal(b.nrr, 4); /* the question, then the RRset */
+		for (int i = 1; i <= 3; i++)
+			assert_memory_equal(b.rr[i].owner, asked, tern_name_len(asked));
+	}
+	cache_free(c);
+}
+
 static void test_lru_eviction_order(void **st)
 {
 	(void)st;
@@ -788,7 +827,7 @@ int main(void)
 	    cmocka_unit_test(test_serve_stale),
 	    cmocka_unit_test(test_prefetch_once),
 	    cmocka_unit_test(test_truncation_leaves_message_unchanged),
-	    cmocka_unit_test(test_lru_eviction_order),
+	    cmocka_unit_test(test_owner_written_once), cmocka_unit_test(test_lru_eviction_order),
 	    cmocka_unit_test(test_byte_bound_under_flood),
 	    cmocka_unit_test(test_oversized_entry_refused),
 	    cmocka_unit_test(test_bad_input),
