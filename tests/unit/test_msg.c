@@ -467,7 +467,11 @@ static void test_compose_random(void **st)
 				type = TERN_T_TXT; /* get past 16 KB sooner */
 			uint8_t owner[TERN_NAME_MAX];
 			uint16_t optr = 0;
-			if (nk && rnd(3) == 0) { /* an owner the message holds */
+			const uint8_t *own = owner;
+			if (rnd(10) == 0) { /* the question's own buffer (query.c passes q->qname) */
+				memcpy(owner, q, tern_name_len(q));
+				own = q;
+			} else if (nk && rnd(3) == 0) { /* an owner the message holds */
 				const known *k = &kn[rnd((uint32_t)nk)];
 				memcpy(owner, k->name, tern_name_len(k->name));
 				optr = k->ptr;
@@ -486,7 +490,7 @@ static void test_compose_random(void **st)
 				if (optr) {
 					rc = tern_msgw_rr_ptr(&m, sec, optr, type, TERN_C_IN, 300 + i, rd, rdlen);
 				} else {
-					rc = tern_msgw_rr(&m, sec, owner, type, TERN_C_IN, 300 + i, rd, rdlen);
+					rc = tern_msgw_rr(&m, sec, own, type, TERN_C_IN, 300 + i, rd, rdlen);
 					if (!rc) {
 						optr = m.owner_ptr;
 						if (optr && nk < sizeof kn / sizeof kn[0]) {
