@@ -853,6 +853,46 @@ static void test_large_tcp_answer(void **state)
 	free(zone);
 }
 
+
+/* The root zone beside a deeper one: the zone set's shortcut by the
+ * deepest origin, owners that are the root (never a pointer), referrals
+ * from the root with glue, in any case. */
+static void test_root_zone(void **state)
+{
+	(void)state;
+	static const char root[] =
+		"$ORIGIN .\n$TTL 86400\n"
+		". SOA A.Root-Servers.NET. nstld.verisign-grs.com. 1 1800 900 604800 86400\n"
+		". NS a.root-servers.net.\n"
+		"a.root-servers.net. A 198.41.0.4\n"
+		"COM. NS A.GTLD-Servers.com.\n"
+		"a.gtld-servers.com. A 192.5.6.30\n"
+		"org. NS a0.org.afilias-nst.info.\n";
+	static const char *const o[] = {".", "example.com."}, *const t[] = {root, zone_com};
+	db_set *set = make_set(o, t, 2);
+	ask(set, "www.EXAMPLE.com.", TERN_T_A, false, 512, &R);
+	assert_true(R.aa);
+	expect_counts(&R, 1, 0, 0);
+	expect_at(&R, AN, 0, "www.EXAMPLE.com. 3600 IN A 192.0.2.1");
+	ask(set, "No.Such.TLD.", TERN_T_A, false, 512, &R);
+	assert_int_equal(R.rcode, TERN_R_NXDOMAIN);
+	expect_counts(&R, 0, 1, 0);
+	expect_at(&R, NS, 0, ". 86400 IN SOA A.Root-Servers.NET. nstld.verisign-grs.com. 1 1800 900 604800 86400");
+	ask(set, "x.Y.Com.", TERN_T_A, false, 512, &R);
+	assert_true(R.res.referral);
+	expect_counts(&R, 0, 1, 1);
+	/* the cut's owner points into the question: its spelling */
+	expect_at(&R, NS, 0, "Com. 86400 IN NS A.GTLD-Servers.Com.");
+	expect_at(&R, AR, 0, "A.GTLD-Servers.Com. 86400 IN A 192.5.6.30");
+	ask(set, ".", TERN_T_NS, false, 512, &R);
+	assert_true(R.aa);
+	expect_counts(&R, 1, 0, 1);
+	expect_at(&R, AN, 0, ". 86400 IN NS a.root-servers.net.");
+	ask(set, ".", TERN_T_DS, false, 512, &R);
+	expect_counts(&R, 0, 1, 0); /* NODATA, the SOA of the root */
+	db_set_free(set);
+}
+
 /* ---- zone-load diagnostics ---- */
 
 struct diags {
@@ -1024,6 +1064,7 @@ int main(void)
 		cmocka_unit_test(test_qname_hashes),
 		cmocka_unit_test(test_mixed_case_lookup),
 		cmocka_unit_test(test_large_tcp_answer),
+		cmocka_unit_test(test_root_zone),
 		cmocka_unit_test(test_diag_cname_and_other),
 		cmocka_unit_test(test_diag_missing_soa_ns),
 		cmocka_unit_test(test_diag_occluded),
