@@ -893,6 +893,47 @@ static void test_root_zone(void **state)
 	db_set_free(set);
 }
 
+
+/* Every UDP size from the question alone up to past the whole answer: the
+ * response always walks (msgcheck.h: no pointer into a rolled-back
+ * RRset), the answer section is all or nothing with TC, and the other
+ * sections only ever hold whole RRsets. */
+static void test_every_size(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *name;
+		uint16_t type;
+	} qs[] = {
+		{"www.example.com.", TERN_T_ANY},  {"Mail.Example.COM.", TERN_T_MX}, {"example.com.", TERN_T_NS},
+		{"CHAIN1.example.com.", TERN_T_A}, {"x.sub.example.com.", TERN_T_A}, {"a.b.dn.example.com.", TERN_T_A},
+		{"nx.example.com.", TERN_T_A},     {"a.wild.example.com.", TERN_T_TXT}, {"tobig.example.com.", TERN_T_TXT},
+		{"out.example.com.", TERN_T_A},    {"big.example.com.", TERN_T_TXT},
+	};
+	static struct reply full, r;
+	for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+		ask(f->set, qs[k].name, qs[k].type, false, 65535, &full); /* UDP: ANY gives one RRset */
+		size_t first = TERN_HDR_LEN + strlen(qs[k].name) + 1 + 4;
+		for (size_t size = first; size <= full.len + 40; size++) {
+			ask(f->set, qs[k].name, qs[k].type, false, size, &r);
+			assert_true(r.len <= size);
+			if (!r.tc && r.rcode != full.rcode) /* (a chain cut short by TC may stop early) */
+				fail_msg("%s size %zu: rcode %u, %u without limit", qs[k].name, size, r.rcode, full.rcode);
+			if (!r.tc) {
+				if (size >= full.len)
+					assert_int_equal(r.n[AN], full.n[AN]);
+			} else {
+				assert_true(r.n[AN] <= full.n[AN]);
+			}
+			for (unsigned s = 1; s < 4; s++)
+				for (unsigned i = 0; i < r.n[s] && i < MAXRR; i++)
+					expect_has(&full, s, r.rr[s][i]);
+			if (size >= full.len)
+				assert_false(r.tc);
+		}
+	}
+}
+
 /* ---- zone-load diagnostics ---- */
 
 struct diags {
@@ -1065,6 +1106,7 @@ int main(void)
 		cmocka_unit_test(test_mixed_case_lookup),
 		cmocka_unit_test(test_large_tcp_answer),
 		cmocka_unit_test(test_root_zone),
+		cmocka_unit_test(test_every_size),
 		cmocka_unit_test(test_diag_cname_and_other),
 		cmocka_unit_test(test_diag_missing_soa_ns),
 		cmocka_unit_test(test_diag_occluded),
