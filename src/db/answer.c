@@ -447,6 +447,11 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	res->has_next = false;
 	res->referral = res->wildcard = false;
 	res->apex = NULL;
+	if (!set || !set->nzones) { /* a forwarder without zones: nothing to hash */
+		res->rcode = TERN_R_REFUSED;
+		res->no_zone = true;
+		return;
+	}
 	ctx c;
 	c.set = set;
 	c.m = m;

@@ -104,29 +104,45 @@ static uint32_t key_hash(uint32_t name_hash, uint16_t type)
 	return mix32(name_hash ^ (uint32_t)type * 0x9e3779b1u);
 }
 
-/* The key of a name: dst = name in lower case, *len its length, and its
- * hash (FNV-1a over the lower-cased wire form, as tern_name_hash), in one
- * pass. name is a well-formed wire name (checked by the caller). */
+/* Lower-cases the ASCII letters among 8 bytes at once (other bytes stay). */
+static inline uint64_t fold8(uint64_t x)
+{
+	const uint64_t hi = 0x8080808080808080ull;
+	uint64_t low7 = x & ~hi;
+	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full; /* top bit: byte >= 'A' */
+	uint64_t gt_z = low7 + 0x2525252525252525ull; /* top bit: byte > 'Z' */
+	return x | (ge_a & ~gt_z & ~x & hi) >> 2;
+}
+
+/* The key of a name: dst = the name in lower case, *len its length, and a
+ * hash of that, 8 bytes at a time. name is a well-formed wire name
+ * (checked by the caller). Length bytes (0..63) are never letters, so the
+ * whole wire form is folded alike. dst has room for TERN_NAME_MAX + 7
+ * bytes: the last word is written whole, zero-padded past the name (the
+ * key is the first *len bytes; the hash sees the same zeros each time). */
 static uint32_t name_key(uint8_t *dst, const uint8_t *name, size_t *len)
 {
-	uint32_t h = 2166136261u;
+	size_t n = tern_name_len(name);
+	*len = n;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
 	size_t i = 0;
-	for (;;) {
-		uint8_t l = name[i];
-		dst[i] = l;
-		h = (h ^ l) * 16777619u;
-		i++;
-		if (!l)
-			break;
-		for (size_t end = i + l; i < end; i++) {
-			uint8_t c = name[i];
-			c = (uint8_t)((unsigned)(c - 'A') < 26u ? c + 32 : c);
-			dst[i] = c;
-			h = (h ^ c) * 16777619u;
-		}
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, name + i, 8);
+		w = fold8(w);
+		memcpy(dst + i, &w, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
-	*len = i;
-	return h;
+	if (i < n) {
+		uint64_t w = 0;
+		memcpy(&w, name + i, n - i);
+		w = fold8(w);
+		memcpy(dst + i, &w, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return (uint32_t)h;
 }
 
 static stripe *stripe_of(cache *c, uint32_t name_hash)
@@ -384,7 +400,7 @@ int cache_put_rrset(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl,
 	if (off != rdata_bytes)
 		return TERN_EMALFORMED;
 
-	uint8_t lname[TERN_NAME_MAX];
+	uint8_t lname[TERN_NAME_MAX + 7];
 	size_t name_len;
 	uint32_t nh = name_key(lname, owner, &name_len);
 	centry *e = NULL;
@@ -405,7 +421,7 @@ int cache_put_rrset(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl,
 int cache_put_negative(cache *c, const uint8_t *name, uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
                        const uint8_t *soa_rdata, uint16_t soa_rdlen, uint64_t now_ms)
 {
-	uint8_t lname[TERN_NAME_MAX];
+	uint8_t lname[TERN_NAME_MAX + 7];
 	size_t name_len;
 	uint32_t nh = name_key(lname, name, &name_len);
 	size_t soa_len = tern_name_len(soa_owner);
@@ -527,7 +543,7 @@ static int serve(cache *c, stripe *s, centry *e, uint64_t now_ms, tern_msgw *m, 
 int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, bool allow_stale, tern_msgw *m,
               const uint8_t *owner, cache_hit *hit)
 {
-	uint8_t lname[TERN_NAME_MAX];
+	uint8_t lname[TERN_NAME_MAX + 7];
 	size_t name_len;
 	uint32_t nh = name_key(lname, name, &name_len);
 	stripe *s = stripe_of(c, nh);
