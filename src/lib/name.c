@@ -256,7 +256,8 @@ int tern_name_from_text(const char *s, size_t len, const uint8_t *origin, uint8_
 		 * name keeps room for the root label (254 bytes before it) */
 		size_t lim = lab + 1 + TERN_LABEL_MAX < TERN_NAME_MAX - 1 ? lab + 1 + TERN_LABEL_MAX : TERN_NAME_MAX - 1;
 		for (;;) {
-			size_t stop = len - i < lim - n ? len : i + (lim - n);
+			size_t room = lim > n ? lim - n : 0;
+			size_t stop = len - i < room ? len : i + room;
 			while (i < stop && !name_special[(uint8_t)s[i]])
 				out[n++] = (uint8_t)s[i++];
 			if (i == len || s[i] == '.')
@@ -298,7 +299,10 @@ int tern_name_from_text(const char *s, size_t len, const uint8_t *origin, uint8_
 			absolute = 1;
 			break;
 		}
-		if (n >= TERN_NAME_MAX)
+		/* a new label needs its length byte, a byte, and the root after
+		 * it: it cannot start past byte 252 (at 254 the room left for its
+		 * bytes, lim - n, would be negative) */
+		if (n + 2 >= TERN_NAME_MAX)
 			return TERN_ENAME;
 		lab = n;
 		out[n++] = 0;

@@ -157,6 +157,65 @@ static void test_text(void **st)
 	assert_int_equal(tern_name_to_text((const uint8_t *)"\7example", txt, 5), TERN_ESPACE);
 }
 
+/* Names at the 255-byte limit from text: every split of labels around the
+ * last bytes, absolute and relative, is either exactly right or refused,
+ * and nothing is written past out[] (the fuzz finding: a label starting at
+ * byte 254 was copied without bound). out sits in a larger buffer with a
+ * guard pattern after its 255 bytes; ASan catches the rest. */
+static void test_text_at_the_limit(void **st)
+{
+	(void)st;
+	const uint8_t org[] = "\3org";
+	char text[600];
+	for (int last = 1; last <= 70; last++) {
+		for (int rel = 0; rel < 2; rel++) {
+			/* 63a.63a.63a.<last>a[.] then maybe more labels */
+			for (int more = 0; more < 3; more++) {
+				size_t n = 0;
+				for (int k = 0; k < 3; k++) {
+					memset(text + n, 'a', 63);
+					n += 63;
+					text[n++] = '.';
+				}
+				memset(text + n, 'a', (size_t)last);
+				n += (size_t)last;
+				for (int m = 0; m < more; m++) {
+					text[n++] = '.';
+					text[n++] = 'b';
+				}
+				if (!rel)
+					text[n++] = '.';
+				struct {
+					uint8_t out[TERN_NAME_MAX];
+					uint8_t guard[64];
+				} buf;
+				memset(buf.guard, 0x5a, sizeof buf.guard);
+				size_t len = 0;
+				int rc = tern_name_from_text(text, n, rel ? org : NULL, buf.out, &len);
+				/* wire length: 3 x 64 + 1 + last + 2 x more + root (+ 4 for org) */
+				size_t want = 3 * 64 + 1 + (size_t)last + 2 * (size_t)more + 1 + (rel ? 4 : 0);
+				if (last > 63 || want > TERN_NAME_MAX) {
+					assert_int_equal(rc, TERN_ENAME);
+				} else {
+					assert_int_equal(rc, 0);
+					assert_int_equal(len, want);
+					assert_int_equal(tern_name_len(buf.out), want);
+				}
+				for (size_t g = 0; g < sizeof buf.guard; g++)
+					assert_int_equal(buf.guard[g], 0x5a);
+			}
+		}
+	}
+	/* the fuzzer's reproducer */
+	const char *r = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b";
+	uint8_t out[TERN_NAME_MAX];
+	size_t len;
+	assert_int_equal(tern_name_from_text(r, strlen(r), org, out, &len), TERN_ENAME);
+}
+
 static void test_compare(void **st)
 {
 	(void)st;
@@ -497,6 +556,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decompress_ok), cmocka_unit_test(test_decompress_rejects),
 		cmocka_unit_test(test_compress),      cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_at_the_limit),
 		cmocka_unit_test(test_compare),       cmocka_unit_test(test_query_parse),
 		cmocka_unit_test(test_msgw_truncation),
 		cmocka_unit_test(test_compress_label_bytes),
