@@ -13,6 +13,25 @@
 
 #include "db/arena.h"
 
+/* Under AddressSanitizer the part of a chunk not handed out yet (and the
+ * padding after each block) is poisoned, so an overflow past a block is
+ * reported as it would be with malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 struct arena_chunk {
 	arena_chunk *next;
 	size_t size;  /* of the whole mapping */
@@ -40,12 +59,16 @@ static arena_chunk *chunk_new(size_t size)
 	arena_chunk *c = p;
 	c->size = size;
 	c->filled = (char *)p + 4096;
+	POISON(c->data, size - offsetof(arena_chunk, data));
 	return c;
 }
 
 void *arena_alloc(arena *a, size_t n)
 {
+	size_t want = n;
 	n = (n + 7) & ~(size_t)7;
+	if (n < want) /* overflow */
+		return NULL;
 	if ((size_t)(a->end - a->cur) < n || !a->cur) {
 		size_t next = a->head ? a->head->size * 2 : CHUNK_MIN;
 		if (next > CHUNK_MAX)
@@ -62,6 +85,7 @@ void *arena_alloc(arena *a, size_t n)
 			/* a big block: keep the current chunk for small requests */
 			c->next = a->head->next;
 			a->head->next = c;
+			UNPOISON(c->data, want);
 			return c->data;
 		}
 		c->next = a->head;
@@ -71,6 +95,7 @@ void *arena_alloc(arena *a, size_t n)
 	}
 	void *p = a->cur;
 	a->cur += n;
+	UNPOISON(p, want);
 #ifdef MADV_POPULATE_WRITE
 	/* Fault the pages in ahead, 1 MiB at a time: one system call instead of
 	 * a page fault per 4 KiB page (a 1M-name zone touches some 70k pages
@@ -103,6 +128,7 @@ void arena_free(arena *a)
 	arena_chunk *c = a->head;
 	while (c) {
 		arena_chunk *next = c->next;
+		UNPOISON(c, c->size); /* the next mapping there starts clean */
 		munmap(c, c->size);
 		c = next;
 	}
