@@ -16,6 +16,17 @@
 #include "tern/error.h"
 #include "tern/wire.h"
 
+/* Lower-cases the ASCII letters among 8 bytes at once (other bytes stay):
+ * for comparing and hashing names a word at a time. */
+static inline uint64_t tern_fold8(uint64_t x)
+{
+	const uint64_t hi = 0x8080808080808080ull;
+	uint64_t low7 = x & ~hi;
+	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full; /* top bit: byte >= 'A' */
+	uint64_t gt_z = low7 + 0x2525252525252525ull; /* top bit: byte > 'Z' */
+	return x | (ge_a & ~gt_z & ~x & hi) >> 2;
+}
+
 #define TERN_NAME_MAX 255
 #define TERN_LABEL_MAX 63
 #define TERN_NAME_TEXT_MAX 1024 /* worst case text: 255 bytes as \DDD */

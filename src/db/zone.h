@@ -100,16 +100,6 @@ void zone_free(db_zone *z);
 #define DB_HASH_SEED 2166136261u
 #define DB_LABELS_MAX 128 /* labels of a 255-byte name, plus the root */
 
-/* Lower-cases the ASCII letters among 8 bytes at once (bytes >= 0x80 stay). */
-static inline uint64_t db_fold8(uint64_t x)
-{
-	const uint64_t hi = 0x8080808080808080ull;
-	uint64_t low7 = x & ~hi;
-	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full; /* top bit: byte >= 'A' */
-	uint64_t gt_z = low7 + 0x2525252525252525ull; /* top bit: byte > 'Z' */
-	uint64_t upper = ge_a & ~gt_z & ~x & hi;
-	return x | upper >> 2;
-}
 
 static inline uint64_t db_load8(const uint8_t *p)
 {
@@ -148,12 +138,12 @@ static inline __attribute__((always_inline)) uint32_t db_hash_label(uint32_t h, 
 	uint64_t a = h ^ (uint64_t)len << 32;
 	if (len > 8) {
 		for (unsigned i = 0; i + 8 < len; i += 8)
-			a = (a ^ db_fold8(db_load8(p + i))) * k;
-		a = (a ^ db_fold8(db_load8(p + len - 8))) * k;
+			a = (a ^ tern_fold8(db_load8(p + i))) * k;
+		a = (a ^ tern_fold8(db_load8(p + len - 8))) * k;
 	} else if (len >= 4) {
-		a = (a ^ db_fold8(db_load4(p) | (uint64_t)db_load4(p + len - 4) << 32)) * k;
+		a = (a ^ tern_fold8(db_load4(p) | (uint64_t)db_load4(p + len - 4) << 32)) * k;
 	} else if (len) {
-		a = (a ^ db_fold8(p[0] | (uint64_t)p[len / 2] << 8 | (uint64_t)p[len - 1] << 16)) * k;
+		a = (a ^ tern_fold8(p[0] | (uint64_t)p[len / 2] << 8 | (uint64_t)p[len - 1] << 16)) * k;
 	} else {
 		a *= k;
 	}

@@ -108,15 +108,6 @@ bool tern_name_eq(const uint8_t *a, const uint8_t *b)
 	}
 }
 
-/* Lower-cases the ASCII letters among 8 bytes at once (bytes >= 0x80 stay). */
-static inline uint64_t fold8(uint64_t x)
-{
-	const uint64_t hi = 0x8080808080808080ull;
-	uint64_t low7 = x & ~hi;
-	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full; /* top bit: byte >= 'A' */
-	uint64_t gt_z = low7 + 0x2525252525252525ull; /* top bit: byte > 'Z' */
-	return x | (ge_a & ~gt_z & ~x & hi) >> 2;
-}
 
 static inline uint64_t load8(const uint8_t *p)
 {
@@ -142,7 +133,7 @@ static inline bool label_eq(const uint8_t *a, const uint8_t *b, unsigned n)
 		for (unsigned i = 0; i + 8 < n; i += 8) {
 			x = load8(a + i);
 			y = load8(b + i);
-			if (x != y && fold8(x) != fold8(y))
+			if (x != y && tern_fold8(x) != tern_fold8(y))
 				return false;
 		}
 		x = load8(a + n - 8);
@@ -156,7 +147,7 @@ static inline bool label_eq(const uint8_t *a, const uint8_t *b, unsigned n)
 	} else {
 		return true;
 	}
-	return x == y || fold8(x) == fold8(y);
+	return x == y || tern_fold8(x) == tern_fold8(y);
 }
 
 /* The compression table is a tree of the labels written so far: entry k is

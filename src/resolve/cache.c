@@ -104,15 +104,6 @@ static uint32_t key_hash(uint32_t name_hash, uint16_t type)
 	return mix32(name_hash ^ (uint32_t)type * 0x9e3779b1u);
 }
 
-/* Lower-cases the ASCII letters among 8 bytes at once (other bytes stay). */
-static inline uint64_t fold8(uint64_t x)
-{
-	const uint64_t hi = 0x8080808080808080ull;
-	uint64_t low7 = x & ~hi;
-	uint64_t ge_a = low7 + 0x3f3f3f3f3f3f3f3full; /* top bit: byte >= 'A' */
-	uint64_t gt_z = low7 + 0x2525252525252525ull; /* top bit: byte > 'Z' */
-	return x | (ge_a & ~gt_z & ~x & hi) >> 2;
-}
 
 /* The key of a name: dst = the name in lower case, *len its length, and a
  * hash of that, 8 bytes at a time. name is a well-formed wire name
@@ -129,7 +120,7 @@ static uint32_t name_key(uint8_t *dst, const uint8_t *name, size_t *len)
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 		memcpy(&w, name + i, 8);
-		w = fold8(w);
+		w = tern_fold8(w);
 		memcpy(dst + i, &w, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
@@ -137,7 +128,7 @@ static uint32_t name_key(uint8_t *dst, const uint8_t *name, size_t *len)
 	if (i < n) {
 		uint64_t w = 0;
 		memcpy(&w, name + i, n - i);
-		w = fold8(w);
+		w = tern_fold8(w);
 		memcpy(dst + i, &w, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
