@@ -485,6 +485,10 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 		res->no_zone = true;
 		return;
 	}
+	if (!zone_has_data(z)) { /* configured, never loaded */
+		res->rcode = TERN_R_SERVFAIL;
+		return;
+	}
 	res->aa = true;
 	res->apex = z->origin;
 	for (unsigned step = 0; step <= DB_MAX_CHAIN; step++) {
@@ -500,6 +504,10 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 			/* the chain leaves our data: a forwarder may go on */
 			res->has_next = true;
 			memcpy(res->next, next, tern_name_len(next));
+			break;
+		}
+		if (!zone_has_data(z)) {
+			res->rcode = TERN_R_SERVFAIL;
 			break;
 		}
 	}

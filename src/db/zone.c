@@ -777,7 +777,13 @@ static db_zone *zone_new(const uint8_t *origin, const char *name)
 	z->origin_labels = tern_name_labels(origin);
 	z->origin_len = tern_name_len(origin);
 	z->origin_hash = db_name_hash(origin);
+	atomic_init(&z->refs, 1);
 	return z;
+}
+
+db_zone *zone_new_empty(const uint8_t *origin, const char *file)
+{
+	return zone_new(origin, file);
 }
 
 static db_zone *load(const uint8_t *origin, const char *name, const char *text, size_t len, db_diag *diag,
@@ -855,6 +861,12 @@ db_zone *zone_load_local(const char *name, const char *text, db_diag *diag)
 db_zone *zone_load_string(const uint8_t *origin, const char *name, const char *text, db_diag *diag)
 {
 	return load(origin, name, text, strlen(text), diag, false);
+}
+
+void zone_unref(db_zone *z)
+{
+	if (z && atomic_fetch_sub_explicit(&z->refs, 1, memory_order_acq_rel) == 1)
+		zone_free(z);
 }
 
 void zone_free(db_zone *z)

@@ -11,6 +11,7 @@
 #ifndef TERN_DB_ZONE_H
 #define TERN_DB_ZONE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,10 @@ typedef struct db_zone {
 	uint32_t serial;
 	const char *file;
 	bool local; /* local records: no SOA/NS needed, no delegations */
+	/* Zone sets that hold this version (docs/architecture.md, "Zones that
+	 * change at run time"): taken and dropped when server versions are
+	 * built and freed, never per query. 1 when made. */
+	atomic_uint refs;
 	arena mem;
 } db_zone;
 
@@ -87,6 +92,21 @@ db_zone *zone_load_string(const uint8_t *origin, const char *name, const char *t
  * answered for exactly their names, with no SOA, NS or delegations. */
 db_zone *zone_load_local(const char *name, const char *text, db_diag *diag);
 void zone_free(db_zone *z);
+/* A configured zone that has no data (it never loaded): apex and table are
+ * NULL, and db_answer answers SERVFAIL for every name in it. */
+db_zone *zone_new_empty(const uint8_t *origin, const char *file);
+static inline bool zone_has_data(const db_zone *z)
+{
+	return z->apex != NULL;
+}
+/* One more zone set holds z. */
+static inline db_zone *zone_ref(db_zone *z)
+{
+	atomic_fetch_add_explicit(&z->refs, 1, memory_order_relaxed);
+	return z;
+}
+/* A zone set lets z go; the last one frees it. NULL is fine. */
+void zone_unref(db_zone *z);
 
 /* ---- names as the index sees them ----
  *
@@ -202,7 +222,7 @@ typedef struct db_set {
 	unsigned max_labels; /* of the deepest origin: no zone holds a longer suffix */
 } db_set;
 
-db_set *db_set_new(db_zone **zones, size_t n); /* takes ownership */
+db_set *db_set_new(db_zone **zones, size_t n); /* takes the array and one reference per zone */
 void db_set_free(db_set *s);
 /* The most specific zone containing name, or NULL. */
 const db_zone *db_set_find(const db_set *s, const uint8_t *name);

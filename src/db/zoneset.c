@@ -38,7 +38,7 @@ void db_set_free(db_set *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nzones; i++)
-		zone_free(s->zones[i]);
+		zone_unref(s->zones[i]);
 	free(s->zones);
 	free(s->table);
 	free(s);

@@ -21,6 +21,7 @@
 #include "server/local.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/zones.h"
 
 #ifndef TERN_VERSION
 #define TERN_VERSION "0.1.0"
@@ -206,8 +207,11 @@ static void notify(const char *msg)
 }
 
 /* Builds a complete version from the arguments (and the config file they
- * name). Returns NULL after logging every error. */
-static version *version_build(const args *a)
+ * name), sharing the zones of old (the version serving now, or NULL) that
+ * fail to load. Returns NULL after logging every error of the
+ * configuration (or, with --check, of any zone); a zone that does not load
+ * is logged and served as zones.h says. */
+static version *version_build(const args *a, const version *old)
 {
 	version *v = calloc(1, sizeof *v);
 	if (!v)
@@ -278,40 +282,25 @@ static version *version_build(const args *a)
 	errors += jail_paths(a, &v->cfg);
 	if (local_build(&v->cfg, &v->local))
 		errors++;
-	db_zone **zones = calloc(v->cfg.nzones ? v->cfg.nzones : 1, sizeof *zones);
-	db_diag diag = {.fn = zone_diag};
-	size_t nz = 0;
-	for (size_t i = 0; zones && i < v->cfg.nzones; i++) {
-		const cfg_zone *cz = &v->cfg.zones[i];
-		db_zone *z = zone_load(cz->origin, cz->file, &diag);
-		if (z) {
-			char name[TERN_NAME_TEXT_MAX];
-			tern_name_to_text(z->origin, name, sizeof name);
-			log_info("zone %s: %zu records, %zu names, serial %u, from %s", name, z->nrecords, z->nnodes,
-			         z->serial, cz->file);
-			zones[nz++] = z;
-		}
-	}
-	if (!zones || diag.errors || errors) {
-		for (size_t i = 0; zones && i < nz; i++)
-			zone_free(zones[i]);
-		free(zones);
+	if (errors && !a->check) { /* the configuration itself is wrong: nothing changes */
 		zone_free(v->local);
 		config_free(&v->cfg);
 		free(v);
+		log_err("%d error(s) found", errors);
+		return NULL;
+	}
+	/* --check goes on to the zones, so that one run reports every error */
+	db_diag diag = {.fn = zone_diag};
+	unsigned failed = 0;
+	v->zones = zones_load(&v->cfg, old ? old->zones : NULL, &diag, &failed);
+	if (!v->zones || (a->check && diag.errors + (unsigned)errors)) {
 		if (diag.errors + (unsigned)errors)
 			log_err("%u error(s) found", diag.errors + (unsigned)errors);
+		version_free(v);
 		return NULL;
 	}
-	v->zones = db_set_new(zones, nz);
-	if (!v->zones) {
-		for (size_t i = 0; i < nz; i++)
-			zone_free(zones[i]);
-		free(zones);
-		config_free(&v->cfg);
-		free(v);
-		return NULL;
-	}
+	if (failed)
+		log_warn("%u of %zu zone(s) did not load; the errors are above", failed, v->cfg.nzones);
 	return v;
 }
 
@@ -533,7 +522,7 @@ int main(int argc, char **argv)
 	}
 	log_set_level((enum log_level)(LOG_INFO + a.verbose > LOG_DEBUG ? LOG_DEBUG : LOG_INFO + a.verbose));
 
-	version *v = version_build(&a);
+	version *v = version_build(&a, NULL);
 	if (!v) {
 		args_free(&a);
 		return 1;
@@ -608,7 +597,7 @@ int main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			log_info("SIGHUP: reloading");
 			notify("RELOADING=1");
-			version *nv = version_build(&a);
+			version *nv = version_build(&a, atomic_load(&s.current));
 			if (nv) {
 				nv->res = res;
 				nv->rrl = rl;

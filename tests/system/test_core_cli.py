@@ -124,10 +124,12 @@ def test_check_config_errors(tmp_path):
     assert "nosuch.zone" in p.stderr
 
 
-def test_zone_with_errors_is_not_served(tmp_path):
+def test_zone_with_errors_fails_check(tmp_path):
+    # A running ternd serves the zones that load and answers SERVFAIL for
+    # this one (test_zone_partial.py); --check fails on it.
     (tmp_path / "t.zone").write_text(GOOD_HEAD + "a FOO 1\n")
     port = free_port()
-    p = ternd_run(["--listen", f"127.0.0.1:{port}", "--zone", "t=t.zone"], tmp_path)
+    p = ternd_run(["--check", "--listen", f"127.0.0.1:{port}", "--zone", "t=t.zone"], tmp_path)
     assert p.returncode != 0
     assert re.search(r"t\.zone:6:", p.stderr), p.stderr
 

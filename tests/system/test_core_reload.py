@@ -69,7 +69,9 @@ def test_broken_zone_on_reload_keeps_old_data(run_ternd):
     path = os.path.join(srv.workdir, "r.test.zone")
     write(path, zone(2, "192.0.2.20", "bad FOO 1\n"))
     srv.reload()
-    assert wait_for(lambda: "reload failed" in srv.log_text())
+    # the zone that fails keeps its old version; the reload itself goes on
+    # (tests/system/test_zone_partial.py: the other zones update)
+    assert wait_for(lambda: "keeps serving" in srv.log_text())
     log = srv.log_text()
     assert re.search(r"r\.test\.zone:7: .*FOO", log), log
     for tcp in (False, True):
@@ -78,7 +80,7 @@ def test_broken_zone_on_reload_keeps_old_data(run_ternd):
     # a missing file is an error too
     os.unlink(path)
     srv.reload()
-    assert wait_for(lambda: srv.log_text().count("reload failed") == 2)
+    assert wait_for(lambda: srv.log_text().count("keeps serving") == 2)
     assert answer_of(srv) == ["192.0.2.10"]
     # once fixed, the next reload serves the new data
     write(path, zone(3, "192.0.2.30"))
