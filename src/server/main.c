@@ -214,8 +214,11 @@ static void notify(const char *msg)
 static version *version_build(const args *a, const version *old)
 {
 	version *v = calloc(1, sizeof *v);
-	if (!v)
+	if (!v || !(v->cfg_refs = malloc(sizeof *v->cfg_refs))) {
+		free(v);
 		return NULL;
+	}
+	atomic_init(v->cfg_refs, 1);
 	config_init(&v->cfg);
 	int errors = 0;
 	if (a->config)
@@ -283,9 +286,7 @@ static version *version_build(const args *a, const version *old)
 	if (local_build(&v->cfg, &v->local))
 		errors++;
 	if (errors && !a->check) { /* the configuration itself is wrong: nothing changes */
-		zone_free(v->local);
-		config_free(&v->cfg);
-		free(v);
+		version_free(v);
 		log_err("%d error(s) found", errors);
 		return NULL;
 	}
@@ -567,6 +568,7 @@ int main(int argc, char **argv)
 
 	server s;
 	memset(&s, 0, sizeof s);
+	pthread_mutex_init(&s.change_lock, NULL);
 	if (server_bind(&s, &v->cfg, nworkers)) {
 		version_free(v);
 		resolver_free(res);
@@ -597,6 +599,7 @@ int main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			log_info("SIGHUP: reloading");
 			notify("RELOADING=1");
+			pthread_mutex_lock(&s.change_lock);
 			version *nv = version_build(&a, atomic_load(&s.current));
 			if (nv) {
 				nv->res = res;
@@ -604,6 +607,7 @@ int main(int argc, char **argv)
 				nv->cookie = cookie; /* not v's: v is freed by the first reload */
 			}
 			if (!nv) {
+				pthread_mutex_unlock(&s.change_lock);
 				log_err("reload failed; the previous configuration and zones keep serving");
 				notify("READY=1");
 				continue;
@@ -612,6 +616,7 @@ int main(int argc, char **argv)
 			if (nv->cfg.nlisten != cur->cfg.nlisten || nv->cfg.threads != cur->cfg.threads)
 				log_warn("listen addresses and threads change only on restart");
 			server_publish(&s, nv);
+			pthread_mutex_unlock(&s.change_lock);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,
 			         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));

@@ -41,6 +41,9 @@ typedef struct version {
 	rrl *rrl;       /* response rate limiting (shared), or NULL */
 	const cookie_secret *cookie; /* server cookie secret, or NULL */
 	uint64_t generation;
+	/* Versions made by version_derive share cfg's storage (a shallow copy)
+	 * and count here who holds it; the last one frees it. */
+	atomic_uint *cfg_refs;
 } version;
 
 typedef struct qctx {

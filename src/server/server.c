@@ -16,9 +16,66 @@ void version_free(version *v)
 	if (!v)
 		return;
 	db_set_free(v->zones);
-	zone_free(v->local);
-	config_free(&v->cfg);
+	zone_unref(v->local);
+	if (!v->cfg_refs || atomic_fetch_sub(v->cfg_refs, 1) == 1) {
+		config_free(&v->cfg);
+		free(v->cfg_refs);
+	}
 	free(v);
+}
+
+version *version_derive(const version *cur)
+{
+	version *v = malloc(sizeof *v);
+	if (!v)
+		return NULL;
+	*v = *cur;
+	v->zones = NULL;
+	if (v->local)
+		zone_ref(v->local);
+	atomic_fetch_add(cur->cfg_refs, 1);
+	return v;
+}
+
+int server_replace_zone(server *s, db_zone *z)
+{
+	pthread_mutex_lock(&s->change_lock);
+	const version *cur = atomic_load(&s->current);
+	const db_set *old = cur->zones;
+	size_t n = old ? old->nzones : 0;
+	db_zone **zones = calloc(n + 1, sizeof *zones);
+	version *nv = zones ? version_derive(cur) : NULL;
+	if (!nv) {
+		free(zones);
+		zone_unref(z);
+		pthread_mutex_unlock(&s->change_lock);
+		return -1;
+	}
+	size_t k = 0;
+	bool placed = false;
+	for (size_t i = 0; i < n; i++) {
+		db_zone *o = old->zones[i];
+		if (!placed && o->origin_len == z->origin_len && db_name_eq_len(o->origin, z->origin, z->origin_len)) {
+			zones[k++] = z;
+			placed = true;
+		} else {
+			zones[k++] = zone_ref(o);
+		}
+	}
+	if (!placed)
+		zones[k++] = z;
+	nv->zones = db_set_new(zones, k);
+	if (!nv->zones) {
+		while (k)
+			zone_unref(zones[--k]);
+		free(zones);
+		version_free(nv);
+		pthread_mutex_unlock(&s->change_lock);
+		return -1;
+	}
+	server_publish(s, nv);
+	pthread_mutex_unlock(&s->change_lock);
+	return 0;
 }
 
 static int open_socket(const cfg_listen *l, int type)

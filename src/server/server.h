@@ -26,6 +26,10 @@ typedef struct server {
 	int *tcp_fds;
 	worker *workers;
 	unsigned nworkers;
+	/* Held by whoever builds the next version from the current one (a
+	 * reload, a zone change): one writer at a time. Never taken by
+	 * workers. */
+	pthread_mutex_t change_lock;
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT). Logs and returns -1
@@ -36,6 +40,16 @@ int server_start(server *s, version *v);
 void server_publish(server *s, version *v);
 void server_stop(server *s);
 
+/* A version that shares everything of cur (configuration, local records,
+ * forwarding, rate limiting, cookies) except the zone set, which is left
+ * NULL for the caller to fill. NULL when out of memory. */
+version *version_derive(const version *cur);
 void version_free(version *v);
+
+/* Publishes a version in which z replaces the zone of the same origin (or
+ * is added). Takes the caller's reference to z. Serialized with reloads
+ * and other zone changes by change_lock; returns -1 (z released) when out
+ * of memory. Any thread but a worker. */
+int server_replace_zone(server *s, db_zone *z);
 
 #endif
