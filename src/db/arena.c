@@ -49,6 +49,13 @@ void arena_init(arena *a)
 	a->head = NULL;
 	a->cur = a->end = NULL;
 	a->total = 0;
+	a->first = 0;
+}
+
+void arena_init_small(arena *a)
+{
+	arena_init(a);
+	a->first = 4096;
 }
 
 static arena_chunk *chunk_new(size_t size)
@@ -70,7 +77,7 @@ void *arena_alloc(arena *a, size_t n)
 	if (n < want) /* overflow */
 		return NULL;
 	if ((size_t)(a->end - a->cur) < n || !a->cur) {
-		size_t next = a->head ? a->head->size * 2 : CHUNK_MIN;
+		size_t next = a->head ? a->head->size * 2 : a->first ? a->first : CHUNK_MIN;
 		if (next > CHUNK_MAX)
 			next = CHUNK_MAX;
 		bool own = n > (next - sizeof(arena_chunk)) / 4;

@@ -10,9 +10,12 @@ typedef struct arena {
 	arena_chunk *head;
 	char *cur, *end;
 	size_t total; /* bytes obtained from malloc */
+	size_t first; /* size of the first chunk; 0: the default (1 MiB) */
 } arena;
 
 void arena_init(arena *a);
+/* An arena for a few KiB (a zone change): its first chunk is one page. */
+void arena_init_small(arena *a);
 /* Returns 8-byte aligned memory, or NULL when out of memory. */
 void *arena_alloc(arena *a, size_t n);
 void *arena_dup(arena *a, const void *p, size_t n);

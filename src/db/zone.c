@@ -305,6 +305,8 @@ static db_node *node_get(build *b, const lname *ln, unsigned i)
 	n->hash = h;
 	n->name_len = (uint8_t)len;
 	n->parent = parent;
+	if (parent)
+		parent->nchildren++;
 	b->nodes[z->nnodes++] = n;
 	index_put(b->slots, b->smask, b->sshift, h, (uint32_t)z->nnodes);
 	if (name[0] == 1 && name[1] == '*' && parent)
@@ -778,6 +780,7 @@ static db_zone *zone_new(const uint8_t *origin, const char *name)
 	z->origin_len = tern_name_len(origin);
 	z->origin_hash = db_name_hash(origin);
 	atomic_init(&z->refs, 1);
+	atomic_init(&z->mem_refs, 1);
 	return z;
 }
 
@@ -863,6 +866,18 @@ db_zone *zone_load_string(const uint8_t *origin, const char *name, const char *t
 	return load(origin, name, text, strlen(text), diag, false);
 }
 
+/* The arena goes when no version shares its nodes any more. */
+static void zone_mem_unref(db_zone *z)
+{
+	if (atomic_fetch_sub_explicit(&z->mem_refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (unsigned i = 0; i < z->nbases; i++)
+		zone_mem_unref(z->bases[i]);
+	free(z->bases);
+	arena_free(&z->mem);
+	free(z);
+}
+
 void zone_unref(db_zone *z)
 {
 	if (z && atomic_fetch_sub_explicit(&z->refs, 1, memory_order_acq_rel) == 1)
@@ -874,8 +889,8 @@ void zone_free(db_zone *z)
 	if (!z)
 		return;
 	free(z->table);
-	arena_free(&z->mem);
-	free(z);
+	z->table = NULL;
+	zone_mem_unref(z);
 }
 
 const db_rrset *node_rrset(const db_node *n, uint16_t type)

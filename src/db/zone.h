@@ -49,6 +49,8 @@ typedef struct db_node {
 	uint16_t nrrsets;
 	db_rrset *rrsets;           /* sorted by type */
 	void *build;                /* records while loading; NULL after */
+	uint32_t nchildren;         /* nodes whose parent this is (zone_apply
+	                             * removes a name only when it has none) */
 } db_node;
 
 typedef struct db_zone {
@@ -69,6 +71,13 @@ typedef struct db_zone {
 	 * change at run time"): taken and dropped when server versions are
 	 * built and freed, never per query. 1 when made. */
 	atomic_uint refs;
+	/* Who needs this version's arena: the version itself while refs > 0,
+	 * and each later version made by zone_apply that shares its nodes. */
+	atomic_uint mem_refs;
+	struct db_zone **bases; /* versions whose arenas hold nodes of this one */
+	unsigned nbases;
+	size_t stale; /* nodes superseded since the last full build (kept
+	               * alive in the bases' arenas) */
 	arena mem;
 } db_zone;
 

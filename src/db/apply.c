@@ -1,0 +1,730 @@
+/* apply.c: see apply.h.
+ *
+ * The edits are first gathered per owner name ("work nodes": the records a
+ * name will have, starting from what the old version has there), checked,
+ * and only then turned into a new version:
+ * - fast path: the new version copies the old one's bucket array and
+ *   shares every node it does not change. A changed node is copied into the
+ *   new version's own small arena (copy-on-write), together with the nodes
+ *   before it in its hash chain, whose `hnext` must change; a new name is
+ *   added with any empty non-terminals above it; a name left without
+ *   records goes (or stays as an empty non-terminal while it has children).
+ *   The new version keeps a reference on the arena of every version whose
+ *   nodes it shares (db_zone.bases);
+ * - rebuild: everything else (the structure moves, or too many superseded
+ *   nodes are kept alive) writes the zone out as text with the edits
+ *   applied and loads it again, which runs every check of a load. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/apply.h"
+#include "tern/rr.h"
+
+#define MAX_BASES 64 /* arenas a version may share nodes from */
+
+typedef struct wrr {
+	uint16_t type, rdlen;
+	uint32_t ttl;
+	const uint8_t *rdata; /* the edit's or the old version's: both outlive the apply */
+} wrr;
+
+typedef struct wnode {
+	const uint8_t *owner;
+	size_t len;
+	uint32_t hash;
+	unsigned labels;
+	const db_node *old; /* in the old version, or NULL */
+	wrr *rr;
+	size_t n, cap;
+	size_t old_count; /* records the old version had here */
+} wnode;
+
+typedef struct work {
+	const db_zone *old;
+	wnode *w;
+	size_t n, cap;
+	uint32_t *slots; /* index + 1 into w, by hash; 0 empty */
+	uint32_t mask;
+	bool rebuild;
+	unsigned flags;
+	const char *what;
+	db_diag *diag;
+} work;
+
+static void name_text(const uint8_t *name, char *buf, size_t cap)
+{
+	if (tern_name_to_text(name, buf, cap) < 0)
+		snprintf(buf, cap, "(name)");
+}
+
+static int wnode_push(wnode *w, wrr r)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 8;
+		wrr *v = realloc(w->rr, cap * sizeof *v);
+		if (!v)
+			return -1;
+		w->rr = v;
+		w->cap = cap;
+	}
+	w->rr[w->n++] = r;
+	return 0;
+}
+
+/* Structure that the fast path does not move: below or at a cut or a
+ * DNAME, wildcards, DNSSEC data. */
+static bool structural_type(const work *k, const uint8_t *owner, uint16_t type)
+{
+	switch (type) {
+	case TERN_T_NS:
+		return !tern_name_eq(owner, k->old->origin);
+	case TERN_T_DNAME:
+	case TERN_T_DS:
+	case TERN_T_RRSIG:
+	case TERN_T_NSEC:
+	case TERN_T_NSEC3:
+	case TERN_T_NSEC3PARAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const uint8_t STRUCT_FLAGS = DB_CUT | DB_OCCLUDED | DB_DNAME | DB_UNDER_DNAME;
+
+/* The work node of owner, made (with the old version's records) on first
+ * use. NULL when out of memory. */
+static wnode *wnode_get(work *k, const uint8_t *owner)
+{
+	size_t len = tern_name_len(owner);
+	uint32_t h = db_name_hash(owner);
+	uint32_t i = h & k->mask;
+	for (; k->slots[i]; i = (i + 1) & k->mask) {
+		wnode *w = &k->w[k->slots[i] - 1];
+		if (w->hash == h && w->len == len && db_name_eq_len(w->owner, owner, len))
+			return w;
+	}
+	if (k->n == k->cap)
+		return NULL; /* cannot happen: one slot per edit */
+	wnode *w = &k->w[k->n];
+	memset(w, 0, sizeof *w);
+	w->owner = owner;
+	w->len = len;
+	w->hash = h;
+	w->labels = tern_name_labels(owner);
+	w->old = zone_find_h(k->old, owner, len, h);
+	if (w->owner[0] == 1 && w->owner[1] == '*')
+		k->rebuild = true; /* a wildcard: its parent's DB_HAS_WILD */
+	if (w->old) {
+		if (w->old->flags & STRUCT_FLAGS)
+			k->rebuild = true;
+		for (unsigned s = 0; s < w->old->nrrsets; s++) {
+			const db_rrset *rs = &w->old->rrsets[s];
+			if (structural_type(k, owner, rs->type))
+				k->rebuild = true;
+			const uint8_t *p = rs->rdata;
+			for (unsigned j = 0; j < rs->count; j++) {
+				uint16_t l;
+				const uint8_t *rd = rrset_rdata(p, &l);
+				if (wnode_push(w, (wrr){.type = rs->type, .rdlen = l, .ttl = rs->ttl, .rdata = rd}))
+					return NULL;
+				p = rd + l;
+			}
+		}
+		w->old_count = w->n;
+	} else {
+		/* a new name: what is the closest existing ancestor? */
+		const uint8_t *p = owner;
+		while (p[0] && tern_name_len(p) > k->old->origin_len) {
+			p += 1 + p[0];
+			const db_node *a = zone_find(k->old, p);
+			if (a) {
+				if (a->flags & STRUCT_FLAGS)
+					k->rebuild = true;
+				break;
+			}
+		}
+	}
+	k->slots[i] = (uint32_t)++k->n;
+	return w;
+}
+
+static bool has_other_than_cname(const wnode *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->rr[i].type != TERN_T_CNAME && w->rr[i].type != TERN_T_RRSIG && w->rr[i].type != TERN_T_NSEC)
+			return true;
+	return false;
+}
+
+static bool has_type(const wnode *w, uint16_t type)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->rr[i].type == type)
+			return true;
+	return false;
+}
+
+static void drop_type(wnode *w, uint16_t type)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->rr[i].type != type)
+			w->rr[j++] = w->rr[i];
+	w->n = j;
+}
+
+static void report(work *k, const wnode *w, uint16_t type, const char *msg)
+{
+	char owner[TERN_NAME_TEXT_MAX], t[24];
+	name_text(w->owner, owner, sizeof owner);
+	tern_type_to_text(type, t, sizeof t);
+	db_diag_report(k->diag, true, k->what, 0, "%s %s: %s", owner, t, msg);
+}
+
+/* One edit on its work node. Returns -1 on an error (reported), else 0. */
+static int edit_one(work *k, const db_edit *e)
+{
+	if (!tern_name_is_sub(e->owner, k->old->origin)) {
+		char owner[TERN_NAME_TEXT_MAX];
+		name_text(e->owner, owner, sizeof owner);
+		db_diag_report(k->diag, true, k->what, 0, "%s is not in the zone", owner);
+		return -1;
+	}
+	wnode *w = wnode_get(k, e->owner);
+	if (!w) {
+		db_diag_report(k->diag, true, k->what, 0, "out of memory");
+		return -1;
+	}
+	bool apex = w->len == k->old->origin_len;
+	bool strict = k->flags & DB_APPLY_STRICT;
+	if (e->op != DB_DEL_NAME && structural_type(k, e->owner, e->type))
+		k->rebuild = true;
+	switch (e->op) {
+	case DB_ADD_RR: {
+		if (e->type == TERN_T_SOA && !apex) {
+			report(k, w, e->type, "SOA record not at the zone apex");
+			return -1;
+		}
+		/* RFC 1034 3.6.2 / RFC 2136 3.4.2.2: a CNAME stands alone */
+		bool meta = e->type == TERN_T_RRSIG || e->type == TERN_T_NSEC;
+		if ((e->type == TERN_T_CNAME && has_other_than_cname(w)) ||
+		    (e->type != TERN_T_CNAME && !meta && has_type(w, TERN_T_CNAME))) {
+			if (strict) {
+				report(k, w, e->type, "CNAME and other data at one name");
+				return -1;
+			}
+			return 0;
+		}
+		if (e->type == TERN_T_SOA || e->type == TERN_T_CNAME)
+			drop_type(w, e->type); /* one of each: the new one replaces */
+		bool dup = false;
+		for (size_t i = 0; i < w->n; i++) {
+			if (w->rr[i].type != e->type)
+				continue;
+			w->rr[i].ttl = e->ttl; /* RFC 2181 5.2: one TTL per RRset */
+			dup |= w->rr[i].rdlen == e->rdlen && !memcmp(w->rr[i].rdata, e->rdata, e->rdlen);
+		}
+		if (!dup && wnode_push(w, (wrr){.type = e->type, .rdlen = e->rdlen, .ttl = e->ttl, .rdata = e->rdata})) {
+			db_diag_report(k->diag, true, k->what, 0, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	case DB_DEL_RR:
+		for (size_t i = 0; i < w->n; i++) {
+			if (w->rr[i].type == e->type && w->rr[i].rdlen == e->rdlen &&
+			    !memcmp(w->rr[i].rdata, e->rdata, e->rdlen)) {
+				w->rr[i] = w->rr[--w->n];
+				return 0;
+			}
+		}
+		if (strict) {
+			report(k, w, e->type, "deleted, but the zone has no such record");
+			return -1;
+		}
+		return 0;
+	case DB_DEL_RRSET:
+		drop_type(w, e->type);
+		return 0;
+	case DB_DEL_NAME:
+		for (size_t i = 0; i < w->n; i++)
+			if (structural_type(k, e->owner, w->rr[i].type))
+				k->rebuild = true;
+		w->n = 0;
+		return 0;
+	}
+	return -1;
+}
+
+/* What every version must be (RFC 1035 5.2, RFC 1034 4.2.1). */
+static int check(work *k)
+{
+	int rc = 0;
+	for (size_t i = 0; i < k->n; i++) {
+		wnode *w = &k->w[i];
+		size_t soa = 0, ns = 0, cname = 0;
+		for (size_t j = 0; j < w->n; j++) {
+			soa += w->rr[j].type == TERN_T_SOA;
+			ns += w->rr[j].type == TERN_T_NS;
+			cname += w->rr[j].type == TERN_T_CNAME;
+		}
+		if (w->len == k->old->origin_len) {
+			if (soa != 1) {
+				report(k, w, TERN_T_SOA, "the apex must keep exactly one SOA record");
+				rc = -1;
+			}
+			if (!ns) {
+				report(k, w, TERN_T_NS, "the apex must keep its NS records");
+				rc = -1;
+			}
+			if (cname) {
+				report(k, w, TERN_T_CNAME, "no CNAME at the zone apex");
+				rc = -1;
+			}
+		}
+		if (cname && has_other_than_cname(w)) {
+			report(k, w, TERN_T_CNAME, "CNAME and other data at one name");
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* ---- the fast path ---- */
+
+typedef struct cow {
+	db_zone *z;
+	const db_node **fresh; /* nodes made in this apply: no second copy */
+	size_t nfresh, capfresh;
+	size_t copied; /* shared nodes superseded */
+} cow;
+
+static bool is_fresh(const cow *c, const db_node *n)
+{
+	for (size_t i = c->nfresh; i-- > 0;)
+		if (c->fresh[i] == n)
+			return true;
+	return false;
+}
+
+static db_node *node_alloc(cow *c, const db_node *from)
+{
+	if (c->nfresh == c->capfresh) {
+		size_t cap = c->capfresh ? 2 * c->capfresh : 64;
+		const db_node **v = realloc(c->fresh, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		c->fresh = v;
+		c->capfresh = cap;
+	}
+	db_node *n = arena_alloc(&c->z->mem, sizeof *n);
+	if (!n)
+		return NULL;
+	if (from) {
+		*n = *from;
+		c->copied++;
+	} else {
+		memset(n, 0, sizeof *n);
+	}
+	c->fresh[c->nfresh++] = n;
+	return n;
+}
+
+/* A private copy of n (in the new version's chain), or n if it is one. */
+static db_node *node_cow(cow *c, const db_node *n)
+{
+	if (is_fresh(c, n))
+		return (db_node *)n;
+	db_zone *z = c->z;
+	db_node **link = &z->table[db_bucket(z->shift, n->hash)];
+	while (*link != n) {
+		if (!*link)
+			return NULL; /* not in this version: cannot happen */
+		if (!is_fresh(c, *link)) {
+			db_node *cp = node_alloc(c, *link);
+			if (!cp)
+				return NULL;
+			*link = cp;
+		}
+		link = &(*link)->hnext;
+	}
+	db_node *cp = node_alloc(c, n);
+	if (!cp)
+		return NULL;
+	*link = cp;
+	if (z->apex == n)
+		z->apex = cp;
+	return cp;
+}
+
+/* Takes n out of its chain (its predecessors copied as needed). */
+static int node_unlink(cow *c, const db_node *n)
+{
+	db_zone *z = c->z;
+	db_node **link = &z->table[db_bucket(z->shift, n->hash)];
+	while (*link != n) {
+		if (!*link)
+			return -1;
+		if (!is_fresh(c, *link)) {
+			db_node *cp = node_alloc(c, *link);
+			if (!cp)
+				return -1;
+			*link = cp;
+		}
+		link = &(*link)->hnext;
+	}
+	*link = n->hnext;
+	if (!is_fresh(c, n))
+		c->copied++;
+	z->nnodes--;
+	return 0;
+}
+
+static int cmp_wrr(const void *a, const void *b)
+{
+	const wrr *x = a, *y = b;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	if (x->rdlen != y->rdlen)
+		return x->rdlen < y->rdlen ? -1 : 1;
+	return memcmp(x->rdata, y->rdata, x->rdlen);
+}
+
+/* The RRsets of w as one block of the new version's arena, in the order
+ * a load makes them (by type, then RDATA length and bytes). */
+static int set_rrsets(cow *c, db_node *n, wnode *w)
+{
+	qsort(w->rr, w->n, sizeof *w->rr, cmp_wrr);
+	size_t nsets = 0, bytes = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		nsets += !i || w->rr[i].type != w->rr[i - 1].type;
+		bytes += 2u + w->rr[i].rdlen;
+	}
+	if (!nsets) {
+		n->rrsets = NULL;
+		n->nrrsets = 0;
+		return 0;
+	}
+	db_rrset *sets = arena_alloc(&c->z->mem, nsets * sizeof *sets + bytes);
+	if (!sets)
+		return -1;
+	uint8_t *p = (uint8_t *)(sets + nsets);
+	size_t k = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		if (!i || w->rr[i].type != w->rr[i - 1].type) {
+			sets[k++] = (db_rrset){.type = w->rr[i].type, .count = 0, .ttl = w->rr[i].ttl, .rdata = p};
+		}
+		sets[k - 1].count++;
+		uint16_t l = w->rr[i].rdlen;
+		memcpy(p, &l, 2);
+		memcpy(p + 2, w->rr[i].rdata, l);
+		p += 2u + l;
+	}
+	n->rrsets = sets;
+	n->nrrsets = (uint16_t)nsets;
+	return 0;
+}
+
+/* The node of name in the new version, made (as an empty non-terminal,
+ * with its own missing ancestors) when there is none; its parent counts it
+ * as a child. */
+static db_node *node_make(cow *c, const uint8_t *name)
+{
+	db_zone *z = c->z;
+	size_t len = tern_name_len(name);
+	const db_node *have = zone_find_h(z, name, len, db_name_hash(name));
+	if (have)
+		return node_cow(c, have);
+	const uint8_t *up = name + 1 + name[0];
+	db_node *parent = node_make(c, up);
+	if (!parent)
+		return NULL;
+	parent->nchildren++;
+	db_node *n = node_alloc(c, NULL);
+	uint8_t *nm = arena_dup(&z->mem, name, len);
+	if (!n || !nm)
+		return NULL;
+	n->name = nm;
+	n->name_len = (uint8_t)len;
+	n->hash = db_name_hash(name);
+	n->parent = parent;
+	uint32_t k = db_bucket(z->shift, n->hash);
+	n->hnext = z->table[k];
+	z->table[k] = n;
+	z->nnodes++;
+	return n;
+}
+
+/* name lost its records: it goes, and so do empty non-terminals above it
+ * that are left without children; with children it stays, empty. */
+static int node_drop(cow *c, const uint8_t *name)
+{
+	db_zone *z = c->z;
+	const db_node *n = zone_find(z, name);
+	if (!n)
+		return 0;
+	if (n->nchildren || n == z->apex) {
+		db_node *cp = node_cow(c, n);
+		if (!cp)
+			return -1;
+		cp->rrsets = NULL;
+		cp->nrrsets = 0;
+		return 0;
+	}
+	if (node_unlink(c, n))
+		return -1;
+	const uint8_t *up = name + 1 + name[0];
+	const db_node *p = zone_find(z, up);
+	if (!p)
+		return 0;
+	db_node *pc = node_cow(c, p);
+	if (!pc)
+		return -1;
+	pc->nchildren--;
+	if (!pc->nchildren && !pc->nrrsets && pc != z->apex)
+		return node_drop(c, up);
+	return 0;
+}
+
+static int cmp_labels_up(const void *a, const void *b)
+{
+	const wnode *x = a, *y = b;
+	return x->labels < y->labels ? -1 : x->labels > y->labels;
+}
+
+static db_zone *fast_path(work *k, db_apply_stats *stats)
+{
+	const db_zone *old = k->old;
+	db_zone *z = calloc(1, sizeof *z);
+	size_t slots = (size_t)1 << (32 - old->shift);
+	if (!z)
+		return NULL;
+	*z = *old;
+	atomic_init(&z->refs, 1);
+	atomic_init(&z->mem_refs, 1);
+	arena_init_small(&z->mem);
+	z->table = malloc(slots * sizeof *z->table);
+	z->bases = malloc((old->nbases + 1) * sizeof *z->bases);
+	z->nbases = 0;
+	if (!z->table || !z->bases) {
+		free(z->table);
+		free(z->bases);
+		free(z);
+		return NULL;
+	}
+	memcpy(z->table, old->table, slots * sizeof *z->table);
+	/* this version's nodes live in old's arena and in old's bases' */
+	for (unsigned i = 0; i < old->nbases; i++) {
+		atomic_fetch_add(&old->bases[i]->mem_refs, 1);
+		z->bases[z->nbases++] = old->bases[i];
+	}
+	db_zone *o = (db_zone *)old; /* only its reference count changes */
+	atomic_fetch_add(&o->mem_refs, 1);
+	z->bases[z->nbases++] = o;
+
+	cow c = {.z = z};
+	int rc = 0;
+	/* parents before children: new names find their ancestors made */
+	qsort(k->w, k->n, sizeof *k->w, cmp_labels_up);
+	long records = (long)z->nrecords;
+	for (size_t i = 0; i < k->n && !rc; i++) {
+		wnode *w = &k->w[i];
+		records += (long)w->n - (long)w->old_count;
+		if (!w->n)
+			continue;
+		db_node *n = node_make(&c, w->owner);
+		rc = !n || set_rrsets(&c, n, w) ? -1 : 0;
+	}
+	/* children before parents: a parent left empty goes after them */
+	for (size_t i = k->n; i-- > 0 && !rc;)
+		if (!k->w[i].n)
+			rc = node_drop(&c, k->w[i].owner);
+	free(c.fresh);
+	if (rc) {
+		zone_free(z);
+		return NULL;
+	}
+	z->nrecords = (size_t)records;
+	z->stale = old->stale + c.copied;
+	z->soa = node_rrset(z->apex, TERN_T_SOA);
+	uint16_t len;
+	const uint8_t *rd = rrset_rdata(z->soa->rdata, &len);
+	if (len >= 20) {
+		uint32_t minimum = tern_get_u32(rd + len - 4);
+		z->serial = tern_get_u32(rd + len - 20);
+		z->neg_ttl = z->soa->ttl < minimum ? z->soa->ttl : minimum;
+	}
+	if (stats)
+		stats->nodes_new = c.nfresh;
+	return z;
+}
+
+/* ---- the rebuild ---- */
+
+int zone_walk(const db_zone *z,
+              int (*fn)(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                        uint16_t rdlen),
+              void *user)
+{
+	if (!z->apex)
+		return 0;
+	const db_rrset *soa = node_rrset(z->apex, TERN_T_SOA);
+	for (int pass = 0; pass < 2; pass++) {
+		size_t slots = (size_t)1 << (32 - z->shift);
+		for (size_t b = 0; b < slots; b++)
+			for (const db_node *n = z->table[b]; n; n = n->hnext) {
+				if ((n == z->apex) != (pass == 0))
+					continue;
+				for (unsigned s = 0; s < n->nrrsets; s++) {
+					const db_rrset *rs = &n->rrsets[s];
+					if (pass == 0 && s == 0 && soa) { /* the SOA first */
+						uint16_t l;
+						const uint8_t *rd = rrset_rdata(soa->rdata, &l);
+						int rc = fn(user, n->name, TERN_T_SOA, soa->ttl, rd, l);
+						if (rc)
+							return rc;
+					}
+					if (rs == soa)
+						continue;
+					const uint8_t *p = rs->rdata;
+					for (unsigned j = 0; j < rs->count; j++) {
+						uint16_t l;
+						const uint8_t *rd = rrset_rdata(p, &l);
+						int rc = fn(user, n->name, rs->type, rs->ttl, rd, l);
+						if (rc)
+							return rc;
+						p = rd + l;
+					}
+				}
+			}
+	}
+	return 0;
+}
+
+typedef struct text {
+	char *p;
+	size_t len, cap;
+	char *rd; /* one RDATA's text */
+	const work *k;
+} text;
+
+#define RD_TEXT_MAX (256u << 10)
+
+static int text_rr(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                   uint16_t rdlen)
+{
+	text *t = user;
+	char name[TERN_NAME_TEXT_MAX], ty[24];
+	name_text(owner, name, sizeof name);
+	tern_type_to_text(type, ty, sizeof ty);
+	if (tern_rdata_to_text(type, rdata, rdlen, t->rd, RD_TEXT_MAX) < 0)
+		return -1;
+	size_t need = strlen(name) + strlen(ty) + strlen(t->rd) + 40;
+	if (t->len + need > t->cap) {
+		size_t cap = t->cap ? t->cap : 1 << 16;
+		while (cap < t->len + need)
+			cap *= 2;
+		char *p = realloc(t->p, cap);
+		if (!p)
+			return -1;
+		t->p = p;
+		t->cap = cap;
+	}
+	t->len += (size_t)snprintf(t->p + t->len, t->cap - t->len, "%s %u IN %s %s\n", name, ttl, ty, t->rd);
+	return 0;
+}
+
+/* Old records at names no edit touched. */
+static int text_untouched(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                          uint16_t rdlen)
+{
+	text *t = user;
+	const work *k = t->k;
+	size_t len = tern_name_len(owner);
+	uint32_t h = db_name_hash(owner);
+	for (uint32_t i = h & k->mask; k->slots[i]; i = (i + 1) & k->mask) {
+		const wnode *w = &k->w[k->slots[i] - 1];
+		if (w->hash == h && w->len == len && db_name_eq_len(w->owner, owner, len))
+			return 0;
+	}
+	return text_rr(user, owner, type, ttl, rdata, rdlen);
+}
+
+static db_zone *rebuild(work *k)
+{
+	text t = {.k = k, .rd = malloc(RD_TEXT_MAX)};
+	int rc = t.rd ? 0 : -1;
+	/* the apex's work node first, when there is one: the SOA leads */
+	for (int apex_pass = 1; apex_pass >= 0 && !rc; apex_pass--)
+		for (size_t i = 0; i < k->n && !rc; i++) {
+			const wnode *w = &k->w[i];
+			if ((w->len == k->old->origin_len) != apex_pass)
+				continue;
+			for (size_t j = 0; j < w->n && !rc; j++)
+				rc = text_rr(&t, w->owner, w->rr[j].type, w->rr[j].ttl, w->rr[j].rdata, w->rr[j].rdlen);
+		}
+	if (!rc)
+		rc = zone_walk(k->old, text_untouched, &t);
+	db_zone *z = NULL;
+	if (rc)
+		db_diag_report(k->diag, true, k->what, 0, "out of memory");
+	else
+		z = zone_load_string(k->old->origin, k->what, t.p ? t.p : "", k->diag);
+	const char *file = z ? arena_dup(&z->mem, k->old->file, strlen(k->old->file) + 1) : NULL;
+	if (file) /* the zone still comes from its file, for reloads and status */
+		z->file = file;
+	free(t.p);
+	free(t.rd);
+	return z;
+}
+
+db_zone *zone_apply(const db_zone *old, const db_edit *edits, size_t n, unsigned flags, const char *what,
+                    db_diag *diag, db_apply_stats *stats)
+{
+	if (stats)
+		*stats = (db_apply_stats){0};
+	if (!zone_has_data(old) || old->local) {
+		db_diag_report(diag, true, what, 0, "the zone has no data to change");
+		return NULL;
+	}
+	work k = {.old = old, .flags = flags, .what = what, .diag = diag};
+	uint32_t size = 16;
+	while (size < 2 * n + 2)
+		size *= 2;
+	k.mask = size - 1;
+	k.slots = calloc(size, sizeof *k.slots);
+	k.w = calloc(n ? n : 1, sizeof *k.w);
+	k.cap = n ? n : 1;
+	db_zone *z = NULL;
+	if (!k.slots || !k.w) {
+		db_diag_report(diag, true, what, 0, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (edit_one(&k, &edits[i]))
+			goto out;
+	if (check(&k))
+		goto out;
+	/* compaction: superseded nodes kept alive must stay a small part */
+	size_t slots = (size_t)1 << (32 - old->shift);
+	if (old->nbases + 1 >= MAX_BASES || old->stale + 4 * k.n > old->nnodes / 4 + 64 ||
+	    old->nnodes + 2 * k.n > 2 * slots)
+		k.rebuild = true;
+	if (k.rebuild) {
+		z = rebuild(&k);
+		if (stats)
+			stats->rebuilt = true;
+	} else {
+		z = fast_path(&k, stats);
+		if (!z)
+			db_diag_report(diag, true, what, 0, "out of memory");
+	}
+out:
+	for (size_t i = 0; i < k.n; i++)
+		free(k.w[i].rr);
+	free(k.w);
+	free(k.slots);
+	return z;
+}

@@ -1,0 +1,62 @@
+/* apply.h: a new version of a zone from the version serving now and a list
+ * of edits: what an IXFR, a dynamic UPDATE or re-signing change. The old
+ * version is not touched (readers go on using it); the new one shares every
+ * node that does not change (docs/architecture.md, "Zones that change at
+ * run time"). */
+#ifndef TERN_DB_APPLY_H
+#define TERN_DB_APPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/zone.h"
+
+typedef enum db_edit_op {
+	DB_ADD_RR,    /* add one record (a duplicate is ignored) */
+	DB_DEL_RR,    /* delete one record (owner, type, RDATA) */
+	DB_DEL_RRSET, /* delete every record of a type at the owner */
+	DB_DEL_NAME,  /* delete every record at the owner */
+} db_edit_op;
+
+typedef struct db_edit {
+	db_edit_op op;
+	const uint8_t *owner; /* wire form, absolute, at or below the origin */
+	uint16_t type;        /* not for DB_DEL_NAME */
+	uint16_t rdlen;       /* DB_ADD_RR, DB_DEL_RR */
+	uint32_t ttl;         /* DB_ADD_RR: the RRset takes this TTL */
+	const uint8_t *rdata; /* DB_ADD_RR, DB_DEL_RR: uncompressed wire RDATA */
+} db_edit;
+
+enum {
+	/* An IXFR's rules: deleting a record that is not there, or adding a
+	 * CNAME beside other data (or the reverse), is an error. Without it
+	 * (UPDATE, RFC 2136 3.4.2), such edits are silently ignored. */
+	DB_APPLY_STRICT = 1 << 0,
+};
+
+typedef struct db_apply_stats {
+	bool rebuilt;       /* the whole zone was built again */
+	size_t nodes_new;   /* nodes made (changed, added, and chain copies) */
+} db_apply_stats;
+
+/* Applies edits, in order, to old and returns the new version (one
+ * reference, as zone_load gives), or NULL with the reason reported to diag
+ * as an error naming `what` (e.g. "IXFR from 192.0.2.1"). The result must
+ * still be a zone: one SOA and NS at the apex, a CNAME alone at its name.
+ * Changes that move the zone's structure (delegations, DNAME, wildcards,
+ * DNSSEC records, data below a cut) rebuild the zone from its records;
+ * so does the change after which superseded nodes would pass a quarter of
+ * the zone. stats may be NULL. Control thread; old is only read. */
+db_zone *zone_apply(const db_zone *old, const db_edit *edits, size_t n, unsigned flags, const char *what,
+                    db_diag *diag, db_apply_stats *stats);
+
+/* Calls fn for every record of z: the apex first (SOA first of all), then
+ * every other node, RRsets in type order. Returns the first non-zero value
+ * fn returns, or 0. */
+int zone_walk(const db_zone *z,
+              int (*fn)(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                        uint16_t rdlen),
+              void *user);
+
+#endif
