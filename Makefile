@@ -62,6 +62,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUIL
 
 unit: $(UNIT_BIN)
 
+# bench/zone_change.c: the cost of a small change to a zone (make bench)
+$(BUILD)/bench/zone_change: $(BUILD)/obj/bench/zone_change.o $(DB_OBJ) $(BUILD)/libtern.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
 # test objects are not intermediates to delete (they would be rebuilt every time)
 .SECONDARY: $(patsubst tests/unit/%.c,$(BUILD)/obj/tests/unit/%.o,$(UNIT_SRC))
 

@@ -88,6 +88,8 @@ for tool in blast bare; do
     fi
 done
 
+make -s build/bench/zone_change
+
 # ---- run (in the background so that a signal reaches the trap at once)
 "$PY" bench/bench.py --out "$OUT" ${quick[@]+"${quick[@]}"} ${args[@]+"${args[@]}"} &
 child=$!
@@ -95,4 +97,15 @@ set +e
 wait "$child"
 rc=$?
 child=
+
+# ---- what a small change to a zone costs (the Replication issue, item 8):
+# 10-record changes applied to a small zone and to the 1M-name zone
+if [ $rc = 0 ]; then
+    for names in 1000 1000000; do
+        d="$OUT/data-$names"
+        [ -f "$d/zone.db" ] || "$PY" bench/gen_zone.py --out "$d" --names "$names" >/dev/null
+        echo "zone change, $names entries:" | tee -a "$OUT/zone_change.txt"
+        build/bench/zone_change "$d/zone.db" bench.test 10 20 | tail -1 | tee -a "$OUT/zone_change.txt"
+    done
+fi
 exit $rc
