@@ -26,13 +26,14 @@ LDLIBS   = -pthread
 LIB_SRC    := $(wildcard src/lib/*.c)
 DB_SRC     := $(wildcard src/db/*.c)
 RESOLVE_SRC:= $(wildcard src/resolve/*.c)
+XFR_SRC    := $(wildcard src/xfr/*.c)
 SERVER_SRC := $(wildcard src/server/*.c)
 CLIENT_SRC := $(wildcard src/client/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ    := $(call obj,$(LIB_SRC))
-DB_OBJ     := $(call obj,$(DB_SRC) $(RESOLVE_SRC))
+DB_OBJ     := $(call obj,$(DB_SRC) $(RESOLVE_SRC) $(XFR_SRC))
 SERVER_OBJ := $(call obj,$(SERVER_SRC))
 # everything of the server except main(), so unit tests can link it
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_OBJ))
