@@ -1,0 +1,30 @@
+/* catalog.h: catalog zones (RFC 9432, schema version 2): the zone a
+ * producer publishes to list its member zones, and what a consumer reads
+ * from one. No I/O. */
+#ifndef TERN_XFR_CATALOG_H
+#define TERN_XFR_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/zone.h"
+
+/* Builds the catalog zone `origin` whose members are the n names in
+ * members: an SOA and "NS invalid." at the apex, "version TXT 2", and one
+ * "<id>.zones PTR member" per member (RFC 9432 4.1-4.2), the id a stable
+ * hash of the member's name, so a consumer sees the same id across
+ * restarts. prev (may be NULL) is the catalog serving now: when its
+ * members are the same, it is returned with a reference taken; otherwise
+ * the new version's serial is prev's + 1, or the time when that is larger
+ * (RFC 1982). Returns NULL with the problem reported to diag. */
+db_zone *catalog_produce(const uint8_t *origin, const uint8_t *const *members, size_t n, const db_zone *prev,
+                         uint32_t now, db_diag *diag);
+
+/* The member zones a catalog version lists (the PTR targets under
+ * zones.<origin>), in z's order, as wire names pointing into z: valid as
+ * long as z is. A catalog without "version TXT 2" lists nothing (RFC 9432
+ * 5.1: a consumer must not process an unknown schema). Returns the count
+ * (at most cap are stored in out), or -1 for a bad version. */
+long catalog_members(const db_zone *z, const uint8_t **out, size_t cap);
+
+#endif
