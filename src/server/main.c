@@ -66,7 +66,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: ternd [--config FILE] [--listen ADDR:PORT]... [--zone ORIGIN=FILE]...\n"
-	        "             [--threads N] [--check] [-v] [--help] [--version]\n"
+	        "             [--forward ADDR:PORT|none]... [--forward-zone ZONE=ADDR:PORT]...\n"
+	        "             [--local 'RR']... [--resolv-conf FILE] [--rrl-limit N] [--user NAME]\n"
+	        "             [--chroot DIR] [--threads N] [--check] [-v] [--help] [--version]\n"
 	        "\n"
 	        "  --config FILE        read the configuration file (see docs/configuration.md)\n"
 	        "  --listen ADDR:PORT   listen on UDP and TCP: 127.0.0.1:5353 or [::1]:5353 (repeatable)\n"
@@ -82,6 +84,8 @@ static void usage(FILE *f)
 	        "  --chroot DIR         chroot to DIR after binding (files must lie inside it)\n"
 	        "  --check              check the configuration and zones, print every error, exit\n"
 	        "  -v, --verbose        log more (repeat for debug)\n"
+	        "  --help               print this text and exit\n"
+	        "  --version            print the version and exit\n"
 	        "\n"
 	        "With no --config, --listen or --zone, ternd reads %s.\n"
 	        "Any --listen replaces the configured addresses; --zone adds to the configured zones.\n"
