@@ -85,8 +85,8 @@ static bool can_forward(const version *v, const qctx *ctx)
 {
 	if (!v->res || !ctx->allowed)
 		return false;
-	for (unsigned i = 0; i < v->res->nsets; i++)
-		if (v->res->sets[i].n)
+	for (unsigned i = 0; v->ups && i < v->ups->nsets; i++)
+		if (v->ups->sets[i].n)
 			return true;
 	return false;
 }
