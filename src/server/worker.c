@@ -383,6 +383,7 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 		len = query_error(wt->pkt, wt->len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, tcp);
 	if (!len)
 		return false;
+	WORKER_COUNT(w, responses, 1);
 	if (!tcp) {
 		len = rate_limit(v, &ctx, (const struct sockaddr *)&wt->addr, out, len, now);
 		if (!len)

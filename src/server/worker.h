@@ -61,7 +61,7 @@ typedef struct mail {
 typedef struct worker_stats {
 	_Atomic uint64_t udp_queries;  /* datagrams read */
 	_Atomic uint64_t tcp_queries;  /* messages read over TCP */
-	_Atomic uint64_t responses;    /* sent at once (not counting answers after an upstream question) */
+	_Atomic uint64_t responses;    /* made (at once, or when an upstream answered or failed) */
 	_Atomic uint64_t forwarded;    /* queries that waited for an upstream */
 	_Atomic uint64_t rate_limited; /* responses dropped or slipped by RRL */
 	_Atomic uint64_t tcp_accepted; /* TCP connections */

@@ -307,6 +307,24 @@ def test_sighup_replaces_the_upstreams(conf):
         up2.stop()
 
 
+def test_sighup_replaces_a_forward_zone_upstream(conf):
+    up1 = Upstream(Records())
+    up2 = Upstream(Records())
+    try:
+        port = free_port()
+        c = conf([f"listen: {LOOPBACK}:{port}", f"forward-zone: up.test={up1.addr}"])
+        wait_answering(LOOPBACK, port, "ops.test", proc=c.srv.proc)
+        r = dns.query.udp(dns.message.make_query("www.up.test", "A"), LOOPBACK, port=port, timeout=3)
+        assert r.rcode() == dns.rcode.NOERROR and up1.count("www.up.test") == 1
+        c.reload([f"listen: {LOOPBACK}:{port}", f"forward-zone: up.test={up2.addr}"])
+        r = dns.query.udp(dns.message.make_query("mail.up.test", "A"), LOOPBACK, port=port, timeout=3)
+        assert r.rcode() == dns.rcode.NOERROR
+        assert up2.count("mail.up.test") == 1 and up1.count("mail.up.test") == 0
+    finally:
+        up1.stop()
+        up2.stop()
+
+
 def test_sighup_warns_for_each_setting_that_needs_a_restart(conf):
     port = free_port()
     base = [f"listen: {LOOPBACK}:{port}", "forward: none"]
