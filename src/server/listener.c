@@ -50,7 +50,7 @@ fail:;
  * without SO_REUSEADDR (with it, it could share with sockets that set it);
  * a TCP probe sets it, so that connections of an earlier run still in
  * TIME_WAIT do not count (a listening socket still does). */
-static int probe(const cfg_listen *l, int type)
+static int probe_bind(const cfg_listen *l, int type)
 {
 	int fd = socket(l->addr.ss_family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -152,7 +152,7 @@ static void close_all(int *fds, unsigned n)
 	}
 }
 
-int listener_open(const cfg_listen *l, unsigned n, int *udp, int *tcp)
+int listener_open(const cfg_listen *l, unsigned n, int *udp, int *tcp, bool probe)
 {
 	for (unsigned i = 0; i < n; i++)
 		udp[i] = tcp[i] = -1;
@@ -160,8 +160,8 @@ int listener_open(const cfg_listen *l, unsigned n, int *udp, int *tcp)
 		int type;
 		const char *name;
 	} kinds[] = {{SOCK_DGRAM, "UDP"}, {SOCK_STREAM, "TCP"}};
-	for (int k = 0; k < 2; k++)
-		if (probe(l, kinds[k].type)) {
+	for (int k = 0; k < 2 && probe; k++)
+		if (probe_bind(l, kinds[k].type)) {
 			if (errno == EADDRINUSE)
 				log_err("cannot listen on %s (%s): address already in use by another process", l->text,
 				        kinds[k].name);

@@ -23,9 +23,13 @@
 #include "server/config.h"
 
 /* Opens n UDP and n TCP sockets on l (udp[i], tcp[i], non-blocking,
- * close-on-exec) after the probe and the verification above. Returns 0, or
- * -1 after logging why, naming the address; nothing stays open then. */
-int listener_open(const cfg_listen *l, unsigned n, int *udp, int *tcp);
+ * close-on-exec) after the probe and the verification above. probe false
+ * skips step 1 (when this process itself listens on l's port at another
+ * address, e.g. 127.0.0.1:53 while a reload adds 0.0.0.0:53: the probe
+ * would meet our own sockets; step 3 compares exact addresses and still
+ * holds). Returns 0, or -1 after logging why, naming the address; nothing
+ * stays open then. */
+int listener_open(const cfg_listen *l, unsigned n, int *udp, int *tcp, bool probe);
 
 /* Step 3: how many sockets bound to l (UDP, type SOCK_DGRAM) or listening
  * on it (TCP, SOCK_STREAM) are not among mine[0..n-1] (compared by inode)?

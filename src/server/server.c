@@ -58,6 +58,21 @@ static int *fd_at(int *fds, unsigned wk, unsigned slot)
 	return &fds[(size_t)wk * SERVER_LISTEN_MAX + slot];
 }
 
+static uint16_t port_of(const cfg_listen *l)
+{
+	return l->addr.ss_family == AF_INET ? ((const struct sockaddr_in *)&l->addr)->sin_port
+	                                    : ((const struct sockaddr_in6 *)&l->addr)->sin6_port;
+}
+
+/* Does this process listen on l's port (and family) already? */
+static bool own_port(const server *s, const cfg_listen *l)
+{
+	for (unsigned k = 0; k < SERVER_LISTEN_MAX; k++)
+		if (s->used[k] && s->addr[k].addr.ss_family == l->addr.ss_family && port_of(&s->addr[k]) == port_of(l))
+			return true;
+	return false;
+}
+
 /* Binds cfg's addresses that have no slot yet into free slots of the
  * tables udp/tcp (copies of s's). Returns 0, or -1 (what it opened is
  * closed again). */
@@ -85,7 +100,7 @@ static int bind_new(server *s, const config *cfg, int *udp, int *tcp, bool *used
 			rc = -1;
 			break;
 		}
-		if (listener_open(l, s->nworkers, ufd, tfd)) {
+		if (listener_open(l, s->nworkers, ufd, tfd, !own_port(s, l))) {
 			rc = -1;
 			break;
 		}
