@@ -260,13 +260,16 @@ static version *the_version(void)
 	v.cfg.serve_stale = 3600;
 	static resolver res;
 	static upstream_set sets[1];
+	static upstreams ups;
 	sets[0].n = 1; /* zone "." (all zeros), one upstream; never contacted */
 	res.table = fwd_table_new(100);
 	FUZZ_CHECK(res.table != NULL);
-	res.sets = sets;
-	res.nsets = 1;
+	ups.sets = sets;
+	ups.nsets = 1;
+	atomic_init(&ups.refs, 1);
 	res.max_waiters = 100;
 	v.res = &res;
+	v.ups = &ups;
 	v.generation = 1;
 	ready = true;
 	return &v;

@@ -1,7 +1,9 @@
 /* main.c: ternd's command line, start-up, and the main thread's life:
  * it waits for signals while the workers serve. SIGHUP reloads (a new
  * version is built and checked completely, then published; on any error the
- * old one keeps serving), SIGINT and SIGTERM stop. */
+ * old one keeps serving; then the listen addresses and upstreams follow
+ * it), SIGUSR1 logs counters, SIGINT, SIGTERM and SIGQUIT stop, and the
+ * other signals whose default would kill are logged and ignored. */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -20,6 +22,7 @@
 #include "server/config.h"
 #include "server/local.h"
 #include "server/log.h"
+#include "server/reload.h"
 #include "server/server.h"
 #include "server/zones.h"
 
@@ -67,7 +70,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: ternd [--config FILE] [--listen ADDR:PORT]... [--zone ORIGIN=FILE]...\n"
-	        "             [--threads N] [--check] [-v] [--help] [--version]\n"
+	        "             [--forward ADDR:PORT|none]... [--forward-zone ZONE=ADDR:PORT]...\n"
+	        "             [--local 'RR']... [--resolv-conf FILE] [--rrl-limit N] [--user NAME]\n"
+	        "             [--chroot DIR] [--threads N] [--check] [-v] [--help] [--version]\n"
 	        "\n"
 	        "  --config FILE        read the configuration file (see docs/configuration.md)\n"
 	        "  --listen ADDR:PORT   listen on UDP and TCP: 127.0.0.1:5353 or [::1]:5353 (repeatable)\n"
@@ -83,11 +88,14 @@ static void usage(FILE *f)
 	        "  --chroot DIR         chroot to DIR after binding (files must lie inside it)\n"
 	        "  --check              check the configuration and zones, print every error, exit\n"
 	        "  -v, --verbose        log more (repeat for debug)\n"
+	        "  --help               print this text and exit\n"
+	        "  --version            print the version and exit\n"
 	        "\n"
 	        "With no --config, --listen or --zone, ternd reads %s.\n"
 	        "Any --listen replaces the configured addresses; --zone adds to the configured zones.\n"
 	        "Default listen addresses: 127.0.0.1:5353 and [::1]:5353.\n"
-	        "Signals: SIGHUP reloads configuration and zones; SIGINT/SIGTERM stop.\n",
+	        "Signals: SIGHUP reloads configuration and zones; SIGUSR1 logs counters;\n"
+	        "SIGINT/SIGTERM/SIGQUIT stop.\n",
 	        TERN_DEFAULT_CONFIG);
 }
 
@@ -181,6 +189,40 @@ static int drop_privileges(args *a, const config *c)
 		log_warn("running as root: use --user NAME (or 'user:' in the config) to drop privileges after binding");
 	}
 	return 0;
+}
+
+static void check_one(const args *a, const char *path, const char *what, const char *user)
+{
+	if (!path)
+		return;
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	char *p = buf;
+	if (jail_path(a, &p) == 0)
+		reload_check_readable(p, path, what, user);
+}
+
+/* Issue 10 item 7: once privileges are dropped, every file a reload will
+ * read must still be readable, or the reload fails long after start-up;
+ * say so now, naming each file. (a->config is already inside the jail.) */
+static void check_reload_files(const args *a, const config *c)
+{
+	const char *user = a->user ? a->user : c->user;
+	if (!user)
+		return;
+	if (a->config)
+		reload_check_readable(a->config, a->config, "configuration", user);
+	for (size_t i = 0; i < c->nzones; i++)
+		check_one(a, c->zones[i].file, "zone file", user);
+	for (size_t i = 0; i < c->nlocal_files; i++)
+		check_one(a, c->local_files[i], "local-file", user);
+	for (size_t i = 0; i < c->nhosts_files; i++)
+		check_one(a, c->hosts_files[i], "hosts-file", user);
+	bool any_default = false;
+	for (size_t i = 0; i < c->nforward; i++)
+		any_default |= c->forward[i].zone[0] == 0;
+	if (!c->no_forward && !any_default)
+		check_one(a, c->resolv_conf ? c->resolv_conf : "/etc/resolv.conf", "resolv-conf", user);
 }
 
 /* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET, so the
@@ -317,7 +359,7 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 	return x->sin6_port == y->sin6_port && !memcmp(&x->sin6_addr, &y->sin6_addr, 16);
 }
 
-static int add_upstream(resolver *r, const config *c, const uint8_t *zone, const cfg_listen *addr)
+static int add_upstream(upstreams *r, const config *c, const uint8_t *zone, const cfg_listen *addr)
 {
 	/* An upstream that is this server would forward to itself forever. */
 	for (size_t i = 0; i < c->nlisten; i++)
@@ -351,23 +393,46 @@ static int add_upstream(resolver *r, const config *c, const uint8_t *zone, const
 	return 0;
 }
 
-/* The upstreams (from the configuration, else the nameserver lines of
- * resolv.conf), the cache and the in-flight table. NULL: no forwarding. */
-static resolver *resolver_build(const config *c)
+static unsigned upstreams_total(const upstreams *u)
 {
-	if (c->no_forward) {
-		log_info("forwarding off: names outside local data get REFUSED");
-		return NULL;
-	}
-	resolver *r = calloc(1, sizeof *r);
+	unsigned total = 0;
+	for (unsigned i = 0; u && i < u->nsets; i++)
+		total += u->sets[i].n;
+	return total;
+}
+
+/* A reload keeps what is known of an upstream that stays (same zone, same
+ * address): its round-trip time and its run of timeouts. */
+static void keep_health(upstreams *u, const upstreams *prev)
+{
+	for (unsigned i = 0; prev && i < u->nsets; i++)
+		for (unsigned j = 0; j < prev->nsets; j++) {
+			if (!tern_name_eq(u->sets[i].zone, prev->sets[j].zone))
+				continue;
+			for (unsigned k = 0; k < u->sets[i].n; k++)
+				for (unsigned l = 0; l < prev->sets[j].n; l++) {
+					upstream *x = &u->sets[i].ups[k];
+					const upstream *y = &prev->sets[j].ups[l];
+					if (x->len == y->len && !memcmp(&x->addr, &y->addr, x->len)) {
+						atomic_store(&x->srtt_us, atomic_load(&y->srtt_us));
+						atomic_store(&x->timeouts, atomic_load(&y->timeouts));
+					}
+				}
+		}
+}
+
+/* The upstreams (from the configuration, else the nameserver lines of
+ * resolv.conf); sets[0] is the default set, maybe empty. NULL: out of
+ * memory. */
+static upstreams *upstreams_build(const config *c, const upstreams *prev)
+{
+	upstreams *r = upstreams_new(1); /* sets[0]: the default, zone "." */
 	if (!r)
 		return NULL;
-	r->sets = calloc(1, sizeof *r->sets); /* sets[0]: the default, zone "." */
-	if (!r->sets) {
-		free(r);
-		return NULL;
+	if (c->no_forward) {
+		log_info("forwarding off: names outside local data get REFUSED");
+		return r;
 	}
-	r->nsets = 1;
 	for (size_t i = 0; i < c->nforward; i++)
 		add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr);
 	bool any_default = false;
@@ -393,14 +458,18 @@ static resolver *resolver_build(const config *c)
 			log_warn("no upstream resolvers (none configured, none in %s): names outside local data get "
 			         "REFUSED", path);
 	}
-	unsigned total = 0;
-	for (unsigned i = 0; i < r->nsets; i++)
-		total += r->sets[i].n;
-	if (!total) {
-		free(r->sets);
-		free(r);
+	keep_health(r, prev);
+	return r;
+}
+
+/* The cache and the in-flight table. NULL: no upstreams, no forwarding. */
+static resolver *resolver_build(const config *c, const upstreams *ups)
+{
+	if (!upstreams_total(ups))
 		return NULL;
-	}
+	resolver *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
 	cache_opts co = {
 		.max_bytes = c->cache_bytes,
 		.min_ttl = c->cache_min_ttl,
@@ -414,7 +483,6 @@ static resolver *resolver_build(const config *c)
 	if (!r->cache || !r->table) {
 		cache_free(r->cache);
 		fwd_table_free(r->table);
-		free(r->sets);
 		free(r);
 		return NULL;
 	}
@@ -427,8 +495,54 @@ static void resolver_free(resolver *r)
 		return;
 	cache_free(r->cache);
 	fwd_table_free(r->table);
-	free(r->sets);
 	free(r);
+}
+
+/* SIGHUP: build and check a complete new version; on success apply the
+ * listen addresses (new ones bound before old ones close) and publish it
+ * with its new upstreams, warning for each setting that needs a restart. On
+ * any error the old version keeps serving. */
+static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secret *cookie)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	log_info("SIGHUP: reloading");
+	notify("RELOADING=1");
+	/* one writer at a time: zone changes from elsewhere wait (server.h) */
+	pthread_mutex_lock(&s->change_lock);
+	const version *cur = atomic_load(&s->current);
+	version *nv = version_build(a, cur);
+	if (!nv) {
+		pthread_mutex_unlock(&s->change_lock);
+		log_err("reload failed; the previous configuration and zones keep serving");
+		notify("READY=1");
+		return;
+	}
+	nv->rrl = rl;
+	nv->cookie = cookie; /* not cur's: the first version is freed by the first reload */
+	nv->res = res;
+	nv->ups = upstreams_build(&nv->cfg, cur->ups);
+	if (!nv->ups) {
+		log_err("reload failed (out of memory); the previous configuration and zones keep serving");
+		version_free(nv);
+		pthread_mutex_unlock(&s->change_lock);
+		notify("READY=1");
+		return;
+	}
+	if (!res && upstreams_total(nv->ups))
+		log_warn("reload: 'forward' changed, but forwarding was off at start: it takes effect only on "
+		         "restart");
+	reload_warn_restart(&cur->cfg, &nv->cfg, a->user != NULL, a->chroot != NULL);
+	if (!a->verbose)
+		log_set_level((enum log_level)nv->cfg.log_level);
+	if (server_relisten(s, &nv->cfg))
+		log_err("reload: the listen addresses stay as they were");
+	server_publish(s, nv);
+	pthread_mutex_unlock(&s->change_lock);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,
+	         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	notify("READY=1");
 }
 
 static unsigned cpu_count(void)
@@ -537,7 +651,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	unsigned nworkers = v->cfg.threads ? v->cfg.threads : cpu_count();
-	resolver *res = resolver_build(&v->cfg);
+	v->ups = upstreams_build(&v->cfg, NULL);
+	resolver *res = resolver_build(&v->cfg, v->ups);
 	v->res = res;
 	/* Rate limiting and cookies are shared by all versions (set at start). */
 	rrl *rl = NULL;
@@ -557,14 +672,18 @@ int main(int argc, char **argv)
 	v->cookie = cookie;
 
 	/* Signals are handled by this thread only (sigwait); workers inherit
-	 * the blocked mask. */
+	 * the blocked mask. Every signal a user may send by habit, or whose
+	 * default action would end the process without a word, is either
+	 * handled or logged and ignored. */
+	static const int waited[] = {SIGINT,  SIGTERM,   SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2,
+	                             SIGALRM, SIGVTALRM, SIGPROF, SIGIO,  SIGPWR,  SIGSTKFLT};
 	sigset_t set;
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	for (size_t i = 0; i < sizeof waited / sizeof waited[0]; i++)
+		sigaddset(&set, waited[i]);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN); /* a closed connection is an error return */
+	signal(SIGXFSZ, SIG_IGN); /* a log file at its size limit: the write fails */
 
 	server s;
 	memset(&s, 0, sizeof s);
@@ -581,6 +700,7 @@ int main(int argc, char **argv)
 		args_free(&a);
 		return 1;
 	}
+	check_reload_files(&a, &v->cfg);
 	if (server_start(&s, v)) {
 		log_err("cannot start workers: %s", strerror(errno));
 		return 1;
@@ -590,40 +710,29 @@ int main(int argc, char **argv)
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	notify("READY=1");
 
+	struct timespec started;
+	clock_gettime(CLOCK_MONOTONIC, &started);
 	for (;;) {
 		int sig;
 		if (sigwait(&set, &sig))
 			continue;
 		if (sig == SIGHUP) {
-			struct timespec t0, t1;
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-			log_info("SIGHUP: reloading");
-			notify("RELOADING=1");
-			pthread_mutex_lock(&s.change_lock);
-			version *nv = version_build(&a, atomic_load(&s.current));
-			if (nv) {
-				nv->res = res;
-				nv->rrl = rl;
-				nv->cookie = cookie; /* not v's: v is freed by the first reload */
-			}
-			if (!nv) {
-				pthread_mutex_unlock(&s.change_lock);
-				log_err("reload failed; the previous configuration and zones keep serving");
-				notify("READY=1");
-				continue;
-			}
-			const version *cur = atomic_load(&s.current);
-			if (nv->cfg.nlisten != cur->cfg.nlisten || nv->cfg.threads != cur->cfg.threads)
-				log_warn("listen addresses and threads change only on restart");
-			server_publish(&s, nv);
-			pthread_mutex_unlock(&s.change_lock);
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,
-			         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
-			notify("READY=1");
+			reload(&a, &s, res, rl, cookie);
 			continue;
 		}
-		log_info("signal %d: stopping", sig);
+		if (sig == SIGUSR1) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			server_log_stats(&s, (double)(now.tv_sec - started.tv_sec) +
+			                         (double)(now.tv_nsec - started.tv_nsec) / 1e9);
+			continue;
+		}
+		if (sig != SIGINT && sig != SIGTERM && sig != SIGQUIT) {
+			log_info("%s ignored (SIGHUP reloads, SIGUSR1 logs statistics, SIGTERM stops)",
+			         reload_signal_name(sig));
+			continue;
+		}
+		log_info("%s: stopping", reload_signal_name(sig));
 		notify("STOPPING=1");
 		break;
 	}

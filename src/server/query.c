@@ -85,8 +85,8 @@ static bool can_forward(const version *v, const qctx *ctx)
 {
 	if (!v->res || !ctx->allowed)
 		return false;
-	for (unsigned i = 0; i < v->res->nsets; i++)
-		if (v->res->sets[i].n)
+	for (unsigned i = 0; v->ups && i < v->ups->nsets; i++)
+		if (v->ups->sets[i].n)
 			return true;
 	return false;
 }
@@ -192,7 +192,11 @@ static size_t begin(const tern_query *q, bool parsed_question, tern_msgw *m, uin
 	if (size > cap)
 		size = cap;
 	size_t reserve = q->edns ? 11 + optlen : 0;
-	uint16_t flags = (uint16_t)(TERN_F_QR | (q->hdr.flags & (0x7800u | TERN_F_RD | TERN_F_CD)));
+	/* The opcode is echoed; RD (RFC 1035 4.1.1) and CD (RFC 4035 3.2.2)
+	 * only for QUERY, the one opcode that defines them. Every other bit
+	 * (AA, TC, RA, Z, AD) is the responder's own. */
+	uint16_t copy = TERN_OPCODE(q->hdr.flags) == TERN_OP_QUERY ? 0x7800u | TERN_F_RD | TERN_F_CD : 0x7800u;
+	uint16_t flags = (uint16_t)(TERN_F_QR | (q->hdr.flags & copy));
 	tern_msgw_init(m, out, size, size - reserve, q->hdr.id, flags);
 	if (parsed_question)
 		(void)tern_msgw_question(m, q->qname, q->qtype, q->qclass);

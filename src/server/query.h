@@ -21,16 +21,21 @@
 #include "server/cookie.h"
 #include "server/rrl.h"
 
-/* Forwarding state shared by all versions and workers; made at start-up
- * (upstreams change only on restart). */
+/* Forwarding state shared by all versions and workers; made at start-up.
+ * The upstreams are per version (a reload replaces them). */
 typedef struct resolver {
 	cache *cache;
 	fwd_table *table;
-	upstream_set *sets; /* sets[0]: the default upstreams (may be empty) */
-	unsigned nsets;
 	atomic_uint waiters; /* clients waiting on upstream answers, in all */
 	unsigned max_waiters;
 } resolver;
+
+/* One version's upstream sets (server.h: upstreams_new, _hold, _release). */
+typedef struct upstreams {
+	atomic_uint refs;
+	unsigned nsets;
+	upstream_set *sets; /* sets[0]: the default upstreams (may be empty) */
+} upstreams;
 
 /* What a worker sees of one published server version. */
 typedef struct version {
@@ -38,6 +43,7 @@ typedef struct version {
 	db_set *zones;
 	db_zone *local; /* local records, or NULL */
 	resolver *res;  /* NULL: no forwarding at all */
+	upstreams *ups; /* with res: the upstreams (held by the version) */
 	rrl *rrl;       /* response rate limiting (shared), or NULL */
 	const cookie_secret *cookie; /* server cookie secret, or NULL */
 	uint64_t generation;

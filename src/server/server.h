@@ -17,13 +17,21 @@
 
 typedef struct worker worker;
 
+/* Listen addresses live in slots: a slot keeps its address for as long as
+ * the address is configured, so a query parked upstream is answered from
+ * the socket it came in on (its slot), whatever reloads happen meanwhile. */
+#define SERVER_LISTEN_MAX 64
+
 typedef struct server {
 	_Atomic(version *) current;
 	_Atomic uint64_t epoch;
 	atomic_bool stop;
-	size_t nlisten;
-	int *udp_fds;   /* [worker * nlisten + i] */
+	cfg_listen addr[SERVER_LISTEN_MAX]; /* the address of each slot in use */
+	bool used[SERVER_LISTEN_MAX];       /* the slot has sockets */
+	bool ever[SERVER_LISTEN_MAX];       /* the slot was ever used (reused last) */
+	int *udp_fds;   /* [worker * SERVER_LISTEN_MAX + slot], -1: none */
 	int *tcp_fds;
+	_Atomic uint64_t listen_gen; /* workers take udp_fds/tcp_fds when it changes */
 	worker *workers;
 	unsigned nworkers;
 	/* Held by whoever builds the next version from the current one (a
@@ -32,10 +40,20 @@ typedef struct server {
 	pthread_mutex_t change_lock;
 } server;
 
-/* Opens every listener once per worker (SO_REUSEPORT). Logs and returns -1
- * if an address cannot be bound. */
+/* Opens every listener once per worker (SO_REUSEPORT, refusing addresses
+ * another process holds: listener.h). Logs and returns -1 if an address
+ * cannot be bound. */
 int server_bind(server *s, const config *cfg, unsigned nworkers);
 int server_start(server *s, version *v);
+/* Makes the listen addresses those of cfg, on reload: new addresses are
+ * bound first (all of them, or none and -1 after logging why: the old ones
+ * keep serving), then every worker takes the new sockets, then the
+ * sockets of addresses no longer configured are closed. Connections
+ * already accepted stay open. Called by the main thread only. */
+int server_relisten(server *s, const config *cfg);
+/* Logs one line of counters (every worker's summed, the cache's, the
+ * zones'): for SIGUSR1. Called by the main thread. */
+void server_log_stats(server *s, double uptime_s);
 /* Publishes v and frees the previous version when no worker can see it. */
 void server_publish(server *s, version *v);
 void server_stop(server *s);
@@ -44,6 +62,13 @@ void server_stop(server *s);
  * forwarding, rate limiting, cookies) except the zone set, which is left
  * NULL for the caller to fill. NULL when out of memory. */
 version *version_derive(const version *cur);
+/* The upstream sets of a version, shared with the upstream questions
+ * started under it (a question keeps its set across reloads): a reference
+ * count, atomic because the last holder may be any worker. */
+upstreams *upstreams_new(unsigned nsets);
+void upstreams_hold(upstreams *u);
+void upstreams_release(upstreams *u);
+
 void version_free(version *v);
 
 /* Publishes a version in which z replaces the zone of the same origin (or

@@ -103,7 +103,8 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		int n = recvmmsg(fd, w->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		int k = 0;
+		WORKER_COUNT(w, udp_queries, n);
+		int k = 0, limited = 0;
 		for (int i = 0; i < n; i++) {
 			if (w->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue; /* larger than any query we accept */
@@ -118,7 +119,9 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 				prefetch(w, v, &ctx, now);
 			if (!len)
 				continue;
+			size_t full = len;
 			len = rate_limit(v, &ctx, client, w->out[k], len, now);
+			limited += len != full;
 			if (!len)
 				continue;
 			w->oiov[k].iov_len = len;
@@ -128,6 +131,9 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		}
 		for (int i = 0; i < n; i++)
 			w->msgs[i].msg_hdr.msg_namelen = sizeof w->addrs[i];
+		WORKER_COUNT(w, responses, k);
+		if (limited)
+			WORKER_COUNT(w, rate_limited, limited);
 		for (int sent = 0; sent < k;) {
 			int r = sendmmsg(fd, w->omsgs + sent, (unsigned)(k - sent), MSG_DONTWAIT);
 			if (r <= 0) {
@@ -234,6 +240,8 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 			continue;
 		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
+		WORKER_COUNT(w, tcp_queries, 1);
+		WORKER_COUNT(w, responses, olen != 0);
 		c->rlen = 0;
 		c->last_ms = now;
 		/* send before park/prefetch: they may answer other waiters
@@ -335,6 +343,7 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 			continue;
 		}
 		w->nconns++;
+		WORKER_COUNT(w, tcp_accepted, 1);
 	}
 }
 
@@ -374,12 +383,13 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 		len = query_error(wt->pkt, wt->len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, tcp);
 	if (!len)
 		return false;
+	WORKER_COUNT(w, responses, 1);
 	if (!tcp) {
 		len = rate_limit(v, &ctx, (const struct sockaddr *)&wt->addr, out, len, now);
 		if (!len)
 			return false;
-		ssize_t r = sendto(w->udp_fds[wt->listener], out, len, MSG_DONTWAIT, (const struct sockaddr *)&wt->addr,
-		                   wt->addrlen);
+		int fd = w->udp_fds[wt->listener]; /* -1: a reload closed that address */
+		ssize_t r = fd < 0 ? 0 : sendto(fd, out, len, MSG_DONTWAIT, (const struct sockaddr *)&wt->addr, wt->addrlen);
 		(void)r;
 		return false;
 	}
@@ -470,6 +480,8 @@ static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr
 	u->tbuf = NULL;
 	fwd_pending *p = u->p;
 	u->p = NULL;
+	upstreams_release(u->ups);
+	u->ups = NULL;
 	w->nupqs--;
 	complete(w, v, p, fr, fr->failed, now);
 }
@@ -541,7 +553,7 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 	u->fd = -1;
 	free(u->tbuf);
 	u->tbuf = NULL;
-	upstream_set *set = &v->res->sets[u->set];
+	upstream_set *set = &u->ups->sets[u->set];
 	for (;;) { /* ends: each unreachable upstream is marked tried */
 		uint8_t coin;
 		fwd_random(&coin, 1);
@@ -584,8 +596,10 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now)
 	u->p = p;
 	memcpy(u->name, fwd_pending_name(p), tern_name_len(fwd_pending_name(p)));
 	u->qtype = fwd_pending_type(p);
-	const upstream_set *set = fwd_set_for(v->res->sets, v->res->nsets, u->name);
-	u->set = (unsigned)(set - v->res->sets);
+	u->ups = v->ups;
+	upstreams_hold(u->ups);
+	const upstream_set *set = fwd_set_for(u->ups->sets, u->ups->nsets, u->name);
+	u->set = (unsigned)(set - u->ups->sets);
 	fwd_attempt_init(&u->a, now, v->cfg.forward_timeout_ms);
 	w->nupqs++;
 	upq_try(w, v, u, now);
@@ -596,6 +610,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 {
 	resolver *res = v->res;
 	fwd_waiter *wt = NULL;
+	WORKER_COUNT(w, forwarded, 1);
 	if (atomic_fetch_add(&res->waiters, 1) < res->max_waiters)
 		wt = malloc(sizeof *wt + len);
 	if (wt) {
@@ -644,10 +659,10 @@ static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
 
 static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now)
 {
-	upstream_set *set = &v->res->sets[u->set];
+	upstream_set *set = &u->ups->sets[u->set];
 	const upstream *us = &set->ups[u->a.up];
 	enum fwd_verdict verdict =
-		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, v->res->sets[u->set].zone, v->res->cache, now, &w->fr);
+		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, u->ups->sets[u->set].zone, v->res->cache, now, &w->fr);
 	switch (verdict) {
 	case FWD_IGNORE: /* forged or stray: the real answer may still come */
 		if (u->state == UPQ_UDP)
@@ -697,7 +712,7 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 					return;
 				/* ECONNREFUSED: nobody listens there */
-				fwd_attempt_failed(&u->a, &v->res->sets[u->set]);
+				fwd_attempt_failed(&u->a, &u->ups->sets[u->set]);
 				upq_try(w, v, u, now);
 				return;
 			}
@@ -748,7 +763,7 @@ static void upq_timers(worker *w, const version *v, uint64_t now)
 		seen++;
 		if (!fwd_attempt_due(&u->a, now))
 			continue;
-		fwd_attempt_failed(&u->a, &v->res->sets[u->set]); /* silence */
+		fwd_attempt_failed(&u->a, &u->ups->sets[u->set]); /* silence */
 		upq_try(w, v, u, now);
 	}
 }
@@ -759,11 +774,40 @@ void worker_cleanup(worker *w)
 		upq *u = &w->upqs[i];
 		if (u->fd >= 0 && u->p)
 			close(u->fd);
+		if (u->p)
+			upstreams_release(u->ups);
 		free(u->tbuf);
 	}
 	free(w->upqs);
 	read_mail(w); /* frees what is left (connections are closed) */
 	pthread_mutex_destroy(&w->mail_lock);
+}
+
+void worker_take_listeners(worker *w)
+{
+	server *s = w->srv;
+	uint64_t gen = atomic_load(&s->listen_gen);
+	const int *udp = s->udp_fds + (size_t)w->id * SERVER_LISTEN_MAX;
+	const int *tcp = s->tcp_fds + (size_t)w->id * SERVER_LISTEN_MAX;
+	for (unsigned k = 0; k < SERVER_LISTEN_MAX; k++) {
+		if (udp[k] != w->udp_fds[k]) {
+			if (w->udp_fds[k] >= 0)
+				epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->udp_fds[k], NULL);
+			struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_UDP, k)};
+			if (udp[k] >= 0)
+				epoll_ctl(w->epfd, EPOLL_CTL_ADD, udp[k], &ev);
+			w->udp_fds[k] = udp[k];
+		}
+		if (tcp[k] != w->tcp_fds[k]) {
+			if (w->tcp_fds[k] >= 0)
+				epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->tcp_fds[k], NULL);
+			struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_TCP_LISTEN, k)};
+			if (tcp[k] >= 0)
+				epoll_ctl(w->epfd, EPOLL_CTL_ADD, tcp[k], &ev);
+			w->tcp_fds[k] = tcp[k];
+		}
+	}
+	atomic_store(&w->listen_seen, gen);
 }
 
 void *worker_main(void *arg)
@@ -773,6 +817,8 @@ void *worker_main(void *arg)
 	struct epoll_event evs[64];
 	batch_init(w);
 	while (!atomic_load(&s->stop)) {
+		if (atomic_load(&s->listen_gen) != atomic_load_explicit(&w->listen_seen, memory_order_relaxed))
+			worker_take_listeners(w); /* a reload changed the listen addresses */
 		atomic_store(&w->quiescent, 0);
 		int n = epoll_wait(w->epfd, evs, 64, w->nupqs ? 10 : 1000);
 		atomic_store(&w->quiescent, atomic_load(&s->epoch));

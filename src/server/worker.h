@@ -33,7 +33,8 @@ typedef struct upq {
 	fwd_pending *p;       /* NULL: the slot is free */
 	int fd;
 	int state;
-	unsigned set;         /* index in resolver->sets */
+	upstreams *ups;       /* the version's upstreams when it started (held) */
+	unsigned set;         /* index in ups->sets */
 	fwd_attempt a;        /* which upstream, and until when (the policy) */
 	uint16_t id;
 	uint16_t qtype;
@@ -55,6 +56,22 @@ typedef struct mail {
 
 #define UPQ_MAX 1024 /* upstream questions per worker */
 
+/* A worker's counters: written by the worker alone (a relaxed load and
+ * store, no locked instruction), read by the main thread for SIGUSR1. */
+typedef struct worker_stats {
+	_Atomic uint64_t udp_queries;  /* datagrams read */
+	_Atomic uint64_t tcp_queries;  /* messages read over TCP */
+	_Atomic uint64_t responses;    /* made (at once, or when an upstream answered or failed) */
+	_Atomic uint64_t forwarded;    /* queries that waited for an upstream */
+	_Atomic uint64_t rate_limited; /* responses dropped or slipped by RRL */
+	_Atomic uint64_t tcp_accepted; /* TCP connections */
+} worker_stats;
+
+#define WORKER_COUNT(w, field, n)                                                                              \
+	atomic_store_explicit(&(w)->stats.field,                                                               \
+	                      atomic_load_explicit(&(w)->stats.field, memory_order_relaxed) + (uint64_t)(n),    \
+	                      memory_order_relaxed)
+
 struct worker {
 	server *srv;
 	unsigned id;
@@ -62,7 +79,9 @@ struct worker {
 	int epfd;
 	int wakefd;
 	_Atomic uint64_t quiescent; /* epoch seen, or 0 while asleep */
-	const int *udp_fds, *tcp_fds;
+	worker_stats stats;
+	int udp_fds[SERVER_LISTEN_MAX], tcp_fds[SERVER_LISTEN_MAX]; /* by slot; -1: none */
+	_Atomic uint64_t listen_seen; /* the server's listen_gen these are from */
 	tcp_conn *conns;
 	unsigned nconns, maxconns;
 	uint64_t last_sweep_ms;
@@ -88,6 +107,9 @@ struct worker {
 
 void *worker_main(void *arg);
 void worker_wake(worker *w);
+/* Takes the server's listener table for this worker (its own thread, or
+ * before the thread starts): epoll follows the sockets that changed. */
+void worker_take_listeners(worker *w);
 /* Frees what a stopped worker still holds (upstream questions, mail). */
 void worker_cleanup(worker *w);
 

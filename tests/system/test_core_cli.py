@@ -170,6 +170,44 @@ def test_help_and_version(tmp_path):
     assert p.returncode == 0 and re.match(r"ternd \d+\.\d+", p.stdout)
 
 
+def _options(text):
+    """The long options (and -v) named in text; --verbose is -v."""
+    found = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-v)\b", text))
+    return {"-v" if o == "--verbose" else o for o in found}
+
+
+def _usage_block(text):
+    """From 'usage:' to the first empty line."""
+    start = text.index("usage:")
+    end = text.find("\n\n", start)
+    return text[start:end if end >= 0 else len(text)]
+
+
+def test_usage_line_lists_every_option(tmp_path):
+    """Issue 10 item 11: the usage line of --help names every option that
+    --help describes, and the man page's SYNOPSIS and the README's name the
+    same set; each is accepted by the binary."""
+    p = ternd_run(["--help"], tmp_path)
+    assert p.returncode == 0
+    described = _options(p.stdout[p.stdout.index("\n\n"):].split("\n\nWith ")[0])
+    usage = _options(_usage_block(p.stdout))
+    assert len(described) >= 15, described
+    assert usage == described, (described - usage, usage - described)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    man = open(os.path.join(root, "docs", "ternd.8")).read()
+    synopsis = man[man.index(".SH SYNOPSIS"):man.index(".SH DESCRIPTION")].replace("\\-", "-")
+    assert _options(synopsis) == described, (described - _options(synopsis), _options(synopsis) - described)
+    options = man[man.index(".SH OPTIONS"):man.index(".SH", man.index(".SH OPTIONS") + 4)].replace("\\-", "-")
+    assert described <= _options(options), described - _options(options)
+    readme = open(os.path.join(root, "README.md")).read()
+    block = readme[readme.index("    ternd [--config"):]
+    block = block[:block.index("\n\n")]
+    assert _options(block) == described, (described - _options(block), _options(block) - described)
+    for opt in sorted(described - {"--help", "--version", "--check", "-v"}):
+        p = ternd_run([opt], tmp_path)
+        assert "unrecognized" not in p.stderr and "requires an argument" in p.stderr, (opt, p.stderr)
+
+
 def test_bad_option(tmp_path):
     p = ternd_run(["--bogus"], tmp_path)
     assert p.returncode != 0 and "usage" in p.stderr

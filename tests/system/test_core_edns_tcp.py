@@ -44,6 +44,29 @@ def test_notimp_for_other_opcodes(core, tcp, opcode):
     assert an == 0
 
 
+@pytest.mark.parametrize("opcode", [dns.opcode.IQUERY, dns.opcode.STATUS, dns.opcode.NOTIFY, dns.opcode.UPDATE, 3, 15])
+def test_notimp_clears_query_only_flags(core, tcp, opcode):
+    """Issue 10 item 20 (genreport opcodeflg): RD and CD are defined only for
+    QUERY (RFC 1035 4.1.1, RFC 4035 3.2.2), so the NOTIMP answer to another
+    opcode does not copy them; of the header only ID, opcode and QR are set."""
+    m = dns.message.make_query("www.example.com", "A")
+    m.set_opcode(opcode)
+    # every flag bit a client can set: AA TC RD RA Z AD CD
+    m.flags |= dns.flags.AA | dns.flags.TC | dns.flags.RD | dns.flags.RA | 0x0040 | dns.flags.AD | dns.flags.CD
+    reply = (raw_tcp if tcp else raw_udp)(core, m.to_wire())
+    assert reply is not None
+    rid, flags, qd, an, ns, ar = struct.unpack("!6H", reply[:12])
+    assert rid == m.id
+    assert flags == 0x8000 | opcode << 11 | NOTIMP, hex(flags)
+
+
+def test_query_keeps_rd_and_cd(core):
+    m = dns.message.make_query("www.example.com", "A")
+    m.flags |= dns.flags.RD | dns.flags.CD
+    r = dns.message.from_wire(raw_udp(core, m.to_wire()))
+    assert r.flags & dns.flags.RD and r.flags & dns.flags.CD
+
+
 def test_no_answer_to_responses(core):
     m = dns.message.make_query("www.example.com", "A")
     m.flags |= dns.flags.QR
