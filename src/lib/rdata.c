@@ -14,12 +14,14 @@
  * rdata_impl.h is what they share with this file. */
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/encoding.h"
 #include "lib/rdata_impl.h"
 
 enum kind {
 	F_U8,
+	F_ALG,      /* u8 DNSSEC algorithm; text also takes the mnemonic (RFC 4034 A.1) */
 	F_U16,
 	F_U32,
 	F_TTL,      /* u32; text also takes TTL units (SOA timers, RRSIG TTL) */
@@ -61,11 +63,11 @@ struct rdesc {
 };
 
 #define SIGFIELDS                                                                                  \
-	{ {F_TYPE, "type covered"}, {F_U8, "algorithm"}, {F_U8, "labels"}, {F_TTL, "original TTL"},  \
+	{ {F_TYPE, "type covered"}, {F_ALG, "algorithm"}, {F_U8, "labels"}, {F_TTL, "original TTL"},  \
 	  {F_TIME, "expiration"}, {F_TIME, "inception"}, {F_U16, "key tag"}, {F_NAME, "signer"},     \
 	  {F_BASE64, "signature"} }
-#define KEYFIELDS { {F_U16, "flags"}, {F_U8, "protocol"}, {F_U8, "algorithm"}, {F_BASE64, "public key"} }
-#define DSFIELDS { {F_U16, "key tag"}, {F_U8, "algorithm"}, {F_U8, "digest type"}, {F_HEX, "digest"} }
+#define KEYFIELDS { {F_U16, "flags"}, {F_U8, "protocol"}, {F_ALG, "algorithm"}, {F_BASE64, "public key"} }
+#define DSFIELDS { {F_U16, "key tag"}, {F_ALG, "algorithm"}, {F_U8, "digest type"}, {F_HEX, "digest"} }
 #define CERTUSAGE { {F_U8, "usage"}, {F_U8, "selector"}, {F_U8, "matching type"}, {F_HEX, "data"} }
 
 static const struct rdesc descs[] = {
@@ -150,8 +152,9 @@ static void put(struct walk *k, const void *p, size_t n)
 		tern_wr_bytes(k->out, p, n);
 }
 
-/* ---- RRSIG times (RFC 4034 3.2): seconds since 1970 as an unsigned 32-bit
- * number; this module reads and writes the range 1970..2106 directly ---- */
+/* ---- RRSIG times (RFC 4034 3.2): seconds since 1970 modulo 2^32. Text
+ * input takes any date from 1970 to 9999 and keeps it modulo 2^32; output
+ * (which has no clock to pick the nearest epoch from) writes 1970..2106 ---- */
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -198,8 +201,10 @@ static int time_from_text(const char *s, size_t len, uint32_t *t)
 	    f[3] > 23 || f[4] > 59 || f[5] > 59)
 		return TERN_ESYNTAX;
 	int64_t secs = days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
-	if (secs < 0 || secs > UINT32_MAX)
+	if (secs < 0)
 		return TERN_ERANGE;
+	/* RFC 4034 3.1.5: the field is the time modulo 2^32, compared with
+	 * serial arithmetic (RFC 1982); 2106-02-07T06:28:16 wraps to 0. */
 	*t = (uint32_t)secs;
 	return 0;
 }
@@ -293,7 +298,8 @@ static void field_skip(struct walk *k, const struct field *f)
 	size_t n;
 	const uint8_t *p;
 	switch (f->kind) {
-	case F_U8: tern_rd_skip(in, 1); break;
+	case F_U8:
+	case F_ALG: tern_rd_skip(in, 1); break;
 	case F_U16:
 	case F_TYPE: tern_rd_skip(in, 2); break;
 	case F_U32:
@@ -379,7 +385,8 @@ static void field_to_text(struct walk *k, const struct field *f)
 	size_t n;
 	char b[INET6_ADDRSTRLEN];
 	switch (f->kind) {
-	case F_U8: n = tern_rd_u8(in); goto number;
+	case F_U8:
+	case F_ALG: n = tern_rd_u8(in); goto number;
 	case F_U16: n = tern_rd_u16(in); goto number;
 	case F_U32:
 	case F_TTL:
@@ -536,6 +543,29 @@ static int charstr_from_text(struct walk *k, const tern_token *t)
 	return 0;
 }
 
+/* RFC 4034 A.1 and the IANA "DNS Security Algorithm Numbers" registry:
+ * the mnemonics zone files may use for an algorithm number (written back
+ * as numbers, as BIND, Knot and NSD do). */
+static bool alg_from_text(const tern_token *t, uint64_t *v)
+{
+	static const struct {
+		uint8_t value;
+		const char *name;
+	} algs[] = {
+		{1, "RSAMD5"},         {2, "DH"},          {3, "DSA"},          {5, "RSASHA1"},
+		{6, "DSA-NSEC3-SHA1"}, {7, "RSASHA1-NSEC3-SHA1"},                {8, "RSASHA256"},
+		{10, "RSASHA512"},     {12, "ECC-GOST"},   {13, "ECDSAP256SHA256"}, {14, "ECDSAP384SHA384"},
+		{15, "ED25519"},       {16, "ED448"},      {252, "INDIRECT"},   {253, "PRIVATEDNS"},
+		{254, "PRIVATEOID"},
+	};
+	for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
+		if (strlen(algs[i].name) == t->len && !strncasecmp(algs[i].name, t->p, t->len)) {
+			*v = algs[i].value;
+			return true;
+		}
+	return false;
+}
+
 static int field_from_text(struct walk *k, const struct field *f)
 {
 	const tern_token *t = NULL;
@@ -567,6 +597,11 @@ static int field_from_text(struct walk *k, const struct field *f)
 			tern_wr_u16(w, (uint16_t)v);
 		else
 			tern_wr_u32(w, (uint32_t)v);
+		return 0;
+	case F_ALG:
+		if (!alg_from_text(t, &v) && (rc = number_from_text(k, t, 0xff, &v)))
+			return rc;
+		tern_wr_u8(w, (uint8_t)v);
 		return 0;
 	case F_TTL: {
 		uint32_t ttl;

@@ -449,7 +449,8 @@ static void test_errors(void **state)
 	             "expiration '20241301000000'");
 	expect_error("RRSIG", "A 8 2 3600 20240230000000 20240101000000 1 example. AQ==", TERN_ESYNTAX, "time");
 	expect_error("RRSIG", "FOO 8 2 3600 1 2 1 example. AQ==", TERN_ESYNTAX, "unknown type 'FOO'");
-	expect_error("RRSIG", "A 8 2 3600 21060207062816 2 1 example. AQ==", TERN_ERANGE, "expiration");
+	expect_error("RRSIG", "A 8 2 3600 19691231235959 2 1 example. AQ==", TERN_ERANGE, "expiration");
+	expect_error("RRSIG", "A RSASHA2 2 3600 1 2 1 example. AQ==", TERN_ESYNTAX, "RRSIG algorithm 'RSASHA2' is not a number");
 	expect_error("EUI48", "00-00-5e-00-53", TERN_ESYNTAX, "EUI48");
 	expect_error("EUI48", "00:00:5e:00:53:2a", TERN_ESYNTAX, "EUI48");
 	/* a bad hex digit must not reach the shift (UBSan: shift of a negative value) */
@@ -591,6 +592,63 @@ static void test_to_text_edges(void **state)
 	static const uint8_t caa[] = {0, 5, 'i', 's', 's', 'u', 'e', '"', 0xc3, ';'};
 	tern_rdata_to_text(TERN_T_CAA, caa, sizeof caa, buf, sizeof buf);
 	assert_string_equal(buf, "0 issue \"\\\"\\195;\"");
+}
+
+/* RFC 4034 A.1: algorithm mnemonics in DNSKEY, RRSIG, DS (and their
+ * kin), written back as numbers; issue 10 item 12. */
+static void test_algorithm_mnemonics(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *type, *in, *text;
+	} c[] = {
+		{"DNSKEY", "256 3 RSASHA1 AQID", "256 3 5 AQID"},
+		{"DNSKEY", "256 3 rsasha1-nsec3-sha1 AQID", "256 3 7 AQID"},
+		{"CDNSKEY", "257 3 ECDSAP256SHA256 AQID", "257 3 13 AQID"},
+		{"KEY", "256 3 DSA AQID", "256 3 3 AQID"},
+		{"DS", "1 ED25519 2 AABB", "1 15 2 AABB"},
+		{"CDS", "1 ED448 2 AABB", "1 16 2 AABB"},
+		{"DLV", "1 DSA-NSEC3-SHA1 1 AABB", "1 6 1 AABB"},
+		{"RRSIG", "NSEC RSASHA1 2 300 20240101000000 20231201000000 1 example. AQID",
+		 "NSEC 5 2 300 20240101000000 20231201000000 1 example. AQID"},
+		{"RRSIG", "A RSAMD5 2 300 1 2 1 example. AQID", "A 1 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A DH 2 300 1 2 1 example. AQID", "A 2 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A RSASHA256 2 300 1 2 1 example. AQID", "A 8 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A RSASHA512 2 300 1 2 1 example. AQID", "A 10 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A ECC-GOST 2 300 1 2 1 example. AQID", "A 12 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A ECDSAP384SHA384 2 300 1 2 1 example. AQID", "A 14 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A INDIRECT 2 300 1 2 1 example. AQID", "A 252 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A PRIVATEDNS 2 300 1 2 1 example. AQID", "A 253 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A PRIVATEOID 2 300 1 2 1 example. AQID", "A 254 2 300 19700101000001 19700101000002 1 example. AQID"},
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		uint8_t out[512];
+		size_t len;
+		char err[256], text[1024];
+		uint16_t type = type_of(c[i].type);
+		if (parse(type, c[i].in, out, sizeof out, &len, err, sizeof err))
+			fail_msg("%s %s: %s", c[i].type, c[i].in, err);
+		assert_true(tern_rdata_to_text(type, out, len, text, sizeof text) > 0);
+		if (strcmp(text, c[i].text))
+			fail_msg("%s %s: got '%s', want '%s'", c[i].type, c[i].in, text, c[i].text);
+	}
+}
+
+/* RFC 4034 3.1.5: RRSIG times are modulo 2^32 (serial arithmetic), so a
+ * date after 2106 is valid; issue 10 item 15. */
+static void test_rrsig_time_after_2106(void **state)
+{
+	(void)state;
+	uint8_t out[512];
+	size_t len;
+	char err[256], text[1024];
+	assert_int_equal(parse(TERN_T_RRSIG, "A 8 2 300 21220222132804 21060207062816 1 example. AQID", out,
+	                       sizeof out, &len, err, sizeof err), 0);
+	/* 2122-02-22T13:28:04Z is 4801210084 s, modulo 2^32 0x1e2ca6e4; 2106-02-07T06:28:16Z wraps to 0 */
+	static const uint8_t want[] = {0x1e, 0x2c, 0xa6, 0xe4, 0, 0, 0, 0};
+	assert_memory_equal(out + 8, want, sizeof want);
+	assert_true(tern_rdata_to_text(TERN_T_RRSIG, out, len, text, sizeof text) > 0);
+	assert_string_equal(text, "A 8 2 300 19860116065948 19700101000000 1 example. AQID");
 }
 
 /* ---- types, classes and TTLs ---- */
@@ -829,6 +887,8 @@ int main(void)
 		cmocka_unit_test(test_pack_compresses_mx_not_srv),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_to_text_edges),
+		cmocka_unit_test(test_algorithm_mnemonics),
+		cmocka_unit_test(test_rrsig_time_after_2106),
 		cmocka_unit_test(test_types_classes),
 		cmocka_unit_test(test_ttl),
 		cmocka_unit_test(test_rdata_target),
