@@ -88,3 +88,19 @@ const db_zone *db_set_find(const db_set *s, const uint8_t *name)
 	db_qname_init(&qn, name);
 	return db_set_find_q(s, &qn, 0, NULL);
 }
+
+void db_set_check_reload(const db_set *old, const db_set *s, db_diag *diag)
+{
+	for (size_t i = 0; old && s && i < s->nzones; i++) {
+		const db_zone *z = s->zones[i];
+		const db_zone *was = db_set_get(old, z->origin);
+		if (!was || z->local || was->serial != z->serial || was->digest == z->digest)
+			continue;
+		char name[TERN_NAME_TEXT_MAX];
+		if (tern_name_to_text(z->origin, name, sizeof name) < 0)
+			name[0] = '\0';
+		db_diag_report(diag, false, z->file, z->soa_line,
+		               "zone %s changed but its SOA serial (%u) did not: secondaries will not see the change",
+		               name, z->serial);
+	}
+}

@@ -361,8 +361,10 @@ static void field_copy(struct walk *k, const struct field *f)
 {
 	if (f->kind == F_NAME) {
 		uint8_t name[TERN_NAME_MAX];
-		size_t len;
+		size_t len, at = k->in.pos;
 		read_name(k, name, &len);
+		if (!k->in.err && k->names && k->nnames < k->maxnames)
+			k->names[k->nnames++] = (uint16_t)at;
 		if (k->in.err || !k->out)
 			return;
 		if (k->ct)
@@ -1115,4 +1117,16 @@ const uint8_t *tern_rdata_target(uint16_t type, const uint8_t *rd, size_t rdlen)
 			return NULL;
 	}
 	return NULL;
+}
+
+size_t tern_rdata_names(uint16_t type, const uint8_t *rd, size_t rdlen, uint16_t *off, size_t max)
+{
+	const struct rdesc *d = find_desc(type);
+	if (!d || rdlen > 65535)
+		return 0;
+	struct walk k = {.d = d, .names = off, .maxnames = max};
+	tern_rd_init(&k.in, rd, rdlen);
+	if (walk(&k, OP_COPY))
+		return 0;
+	return k.nnames;
 }

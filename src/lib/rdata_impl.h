@@ -76,6 +76,9 @@ struct walk {
 	tern_ctab *ct; /* compress names against this (OP_COPY) */
 	/* text output (OP_TO_TEXT) */
 	tbuf tb;
+	/* OP_COPY: the offset of each name read, when names is not NULL */
+	uint16_t *names;
+	size_t nnames, maxnames;
 };
 
 /* Writes a one-line reason into k->err (if any) and returns rc. */

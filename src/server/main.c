@@ -620,6 +620,8 @@ int main(int argc, char **argv)
 				continue;
 			}
 			const version *cur = atomic_load(&s.current);
+			db_diag rdiag = {.fn = zone_diag};
+			db_set_check_reload(cur->zones, nv->zones, &rdiag);
 			if (nv->cfg.nlisten != cur->cfg.nlisten || nv->cfg.threads != cur->cfg.threads)
 				log_warn("listen addresses and threads change only on restart");
 			server_publish(&s, nv);
