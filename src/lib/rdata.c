@@ -43,6 +43,9 @@ enum kind {
 	F_BITMAP,   /* type bitmap to the end (RFC 4034 4.1.2) */
 	F_SVCPARAMS, /* SvcParams to the end (RFC 9460 2.2) */
 	F_LOC,      /* the whole LOC RDATA (RFC 1876) */
+	F_GATEWAY,  /* IPSECKEY gateway, as its gateway type says (RFC 4025) */
+	F_APL,      /* APL items to the end, possibly none (RFC 3123) */
+	F_ILNP64,   /* 8 bytes as x:x:x:x (RFC 6742 NID, L64) */
 };
 
 struct field {
@@ -102,8 +105,12 @@ static const struct rdesc descs[] = {
 	  {F_CHARSTR, "regexp"}, {F_NAME, "replacement"}}},
 	{TERN_T_KX, 0, {{F_U16, "preference"}, {F_NAME, "exchanger"}}},
 	{TERN_T_DNAME, 0, {{F_NAME, "target"}}},
+	{42 /* APL */, 0, {{F_APL, "items"}}},
 	{TERN_T_DS, 0, DSFIELDS},
 	{TERN_T_SSHFP, 0, {{F_U8, "algorithm"}, {F_U8, "fingerprint type"}, {F_HEX, "fingerprint"}}},
+	{TERN_T_IPSECKEY, 0,
+	 {{F_U8, "precedence"}, {F_U8, "gateway type"}, {F_U8, "algorithm"}, {F_GATEWAY, "gateway"},
+	  {F_BASE64, "public key"}}},
 	{TERN_T_RRSIG, 0, SIGFIELDS},
 	{TERN_T_NSEC, 0, {{F_NAME, "next domain"}, {F_BITMAP, "type bitmap"}}},
 	{TERN_T_DNSKEY, 0, KEYFIELDS},
@@ -122,6 +129,10 @@ static const struct rdesc descs[] = {
 	{TERN_T_SVCB, 0, {{F_U16, "priority"}, {F_NAME, "target"}, {F_SVCPARAMS, "params"}}},
 	{TERN_T_HTTPS, 0, {{F_U16, "priority"}, {F_NAME, "target"}, {F_SVCPARAMS, "params"}}},
 	{TERN_T_SPF, 0, {{F_CHARSTRS, "text"}}},
+	{104 /* NID */, 0, {{F_U16, "preference"}, {F_ILNP64, "node ID"}}},
+	{105 /* L32 */, 0, {{F_U16, "preference"}, {F_A, "locator"}}},
+	{106 /* L64 */, 0, {{F_U16, "preference"}, {F_ILNP64, "locator"}}},
+	{107 /* LP */, 0, {{F_U16, "preference"}, {F_NAME, "FQDN"}}},
 	{TERN_T_EUI48, 0, {{F_EUI48, "address"}}},
 	{TERN_T_EUI64, 0, {{F_EUI64, "address"}}},
 	{TERN_T_URI, 0, {{F_U16, "priority"}, {F_U16, "weight"}, {F_STRING, "target"}}},
@@ -308,7 +319,10 @@ static void field_skip(struct walk *k, const struct field *f)
 	case F_A: tern_rd_skip(in, 4); break;
 	case F_AAAA: tern_rd_skip(in, 16); break;
 	case F_EUI48: tern_rd_skip(in, 6); break;
-	case F_EUI64: tern_rd_skip(in, 8); break;
+	case F_EUI64:
+	case F_ILNP64: tern_rd_skip(in, 8); break;
+	case F_GATEWAY: tern_gateway_skip(k); break;
+	case F_APL: tern_apl_skip(k); break;
 	case F_CHARSTR:
 	case F_SALT: tern_rd_skip(in, tern_rd_u8(in)); break;
 	case F_CHARSTRS:
@@ -478,6 +492,9 @@ static void field_to_text(struct walk *k, const struct field *f)
 	case F_BITMAP: bitmap_to_text(k); break;
 	case F_SVCPARAMS: tern_svc_to_text(k); break;
 	case F_LOC: tern_loc_to_text(k); break;
+	case F_GATEWAY: tern_gateway_to_text(k); break;
+	case F_APL: tern_apl_to_text(k); break;
+	case F_ILNP64: tern_ilnp64_to_text(k); break;
 	}
 }
 
@@ -581,6 +598,7 @@ static int field_from_text(struct walk *k, const struct field *f)
 	case F_HEX:
 	case F_BITMAP:
 	case F_SVCPARAMS:
+	case F_APL:
 	case F_LOC: break; /* these take the remaining tokens themselves */
 	default:
 		if ((rc = need_token(k, &t)))
@@ -714,6 +732,9 @@ static int field_from_text(struct walk *k, const struct field *f)
 	case F_BITMAP: return bitmap_from_text(k);
 	case F_SVCPARAMS: return tern_svc_from_text(k);
 	case F_LOC: return tern_loc_from_text(k);
+	case F_GATEWAY: return tern_gateway_from_text(k, t);
+	case F_APL: return tern_apl_from_text(k);
+	case F_ILNP64: return tern_ilnp64_from_text(k, t);
 	}
 	return 0;
 }

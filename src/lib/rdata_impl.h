@@ -99,6 +99,21 @@ void tern_svc_to_text(struct walk *k);
  * Returns 0 or an error with a message in k->err. */
 int tern_svc_from_text(struct walk *k);
 
+/* ---- network address fields (rdnet.c) ---- */
+
+/* The IPSECKEY gateway (RFC 4025 2.5), whose form the gateway type two
+ * bytes before it decides (in k->in, or in k->out from text). */
+void tern_gateway_skip(struct walk *k);
+void tern_gateway_to_text(struct walk *k);
+int tern_gateway_from_text(struct walk *k, const tern_token *t);
+/* APL items to the end, possibly none (RFC 3123 4). */
+void tern_apl_skip(struct walk *k);
+void tern_apl_to_text(struct walk *k);
+int tern_apl_from_text(struct walk *k); /* takes the remaining tokens */
+/* 8 bytes as x:x:x:x (NID, L64: RFC 6742 2.1, 2.3); skipped as 8 bytes. */
+void tern_ilnp64_to_text(struct walk *k);
+int tern_ilnp64_from_text(struct walk *k, const tern_token *t);
+
 /* ---- LOC (loc.c), a whole LOC RDATA ---- */
 
 /* Takes the 16 bytes at in if they are a valid version 0 LOC, else fails
