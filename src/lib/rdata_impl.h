@@ -88,6 +88,15 @@ __attribute__((format(printf, 3, 4))) int tern_walk_fail(struct walk *k, int rc,
 #define TOKF "'%.*s%s'"
 #define TOKA(t) (int)((t)->len > 40 ? 40 : (t)->len), (t)->p, (t)->len > 40 ? "..." : ""
 
+/* ---- fast paths (rdfast.c) ---- */
+
+/* Parses the common spellings of the commonest types straight into out:
+ * true with *outlen set, or false to leave the record to the walker (a
+ * rare spelling, an error, too little room), which then decides and words
+ * the error. A fast path may decline, never differ. */
+bool tern_rdata_fast_from_text(uint16_t type, const tern_token *tok, size_t ntok, const uint8_t *origin,
+                               uint8_t *out, size_t cap, size_t *outlen);
+
 /* ---- SvcParams (svcb.c), the rest of an SVCB/HTTPS RDATA ---- */
 
 /* Checks SvcParams in wire form (RFC 9460 2.2, 7, 8). Returns 0 or
