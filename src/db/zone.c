@@ -182,6 +182,17 @@ db_node *zb_index_find(const build *b, const uint8_t *name, size_t len, uint32_t
 	}
 }
 
+void zb_index_prefetch(const build *b, uint32_t h, int stage)
+{
+	if (!b->slots)
+		return;
+	const islot *s = &b->slots[slot_of(h, b->sshift)];
+	if (stage == 0)
+		__builtin_prefetch(s);
+	else if (s->idx && s->hash == h) /* the first slot only: the usual case */
+		__builtin_prefetch(stage == 1 ? (const void *)&b->nodes[s->idx - 1] : (const void *)b->nodes[s->idx - 1]);
+}
+
 static void index_put(islot *slots, uint32_t mask, unsigned shift, uint32_t h, uint32_t idx)
 {
 	uint32_t i = slot_of(h, shift);
@@ -359,7 +370,6 @@ static int on_rr(const tern_zrr *rr, void *user)
 		return 0;
 	}
 	zb_check_origin_repeat(b, rr);
-	zb_digest_rr(b, rr);
 	brec *r = arena_alloc(&b->tmp, sizeof *r + rr->rdlen);
 	if (!r)
 		goto oom;
@@ -641,6 +651,8 @@ static void mark_glue(build *b, const db_node *n)
 		db_node *t = zb_index_find(b, r->rdata, tern_name_len(r->rdata), db_name_hash(r->rdata));
 		if (t)
 			t->flags |= DB_GLUE;
+		if (!(n->flags & DB_UNDER_DNAME))
+			zb_check_glue(b, n, r, t);
 	}
 }
 
@@ -826,7 +838,6 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 	}
 	if (diag->errors == errors_before && !b.z->table) /* finish() always makes it */
 		db_diag_report(diag, true, name, 0, "internal error: no node table");
-	b.z->digest = b.digest;
 	arena_free(&b.tmp);
 	free(b.checks);
 	free(b.nodes);

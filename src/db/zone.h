@@ -68,7 +68,6 @@ typedef struct db_zone {
 	uint32_t neg_ttl;  /* RFC 2308 5: min(SOA TTL, SOA MINIMUM) */
 	uint32_t serial;
 	unsigned soa_line;  /* where the SOA is, in file (for reload warnings) */
-	uint64_t digest;    /* of the records as loaded, in any order */
 	const char *file;
 	bool local; /* local records: no SOA/NS needed, no delegations */
 	arena mem;
@@ -225,7 +224,8 @@ const db_zone *db_set_get(const db_set *s, const uint8_t *name);
 /* On reload: warns (file:line of the SOA) for each zone of s whose
  * content differs from the same zone in old while its SOA serial does not
  * (RFC 1996 / RFC 1034 4.3.5: secondaries only transfer a higher serial).
- * Compares the digests made at load; either set may be NULL. */
+ * Hashes the two zones' records then (a pass over each, for the zones
+ * whose serial is the same only). Either set may be NULL. */
 void db_set_check_reload(const db_set *old, const db_set *s, db_diag *diag);
 
 #endif

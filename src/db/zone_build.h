@@ -50,11 +50,14 @@ typedef struct build {
 	unsigned first_shift; /* of the first index: sized from the text's length */
 	db_node **checks;   /* nodes with NS or MX records, for zb_check_targets */
 	size_t nchecks, checks_cap;
-	uint64_t digest;    /* zb_digest_rr of every record, summed */
 } build;
 
 /* The node with exactly this name in the load-time index, or NULL. */
 db_node *zb_index_find(const build *b, const uint8_t *name, size_t len, uint32_t h);
+/* Brings into the cache, for the name of hash h in the load-time index:
+ * stage 0 its slot; 1 (the slot cached) the entry of b->nodes the slot
+ * names; 2 (that cached too) the node and its name. */
+void zb_index_prefetch(const build *b, uint32_t h, int stage);
 /* Whether n has a record of type (while loading: n->build). */
 int zb_has_type(const db_node *n, uint16_t type);
 /* name as text, cut with "..." if it does not fit. */
@@ -66,12 +69,14 @@ void zb_name_text(const uint8_t *name, char *buf, size_t cap);
  * zone's origin twice ("ns1.test.lan" written in zone test.lan: a relative
  * name that lacked its trailing dot). */
 void zb_check_origin_repeat(build *b, const tern_zrr *rr);
-/* Adds rr to the zone's content digest (order-independent). */
-void zb_digest_rr(build *b, const tern_zrr *rr);
-/* After pass 1 (flags known), before the records become RRsets: NS
- * targets below a DNAME are errors (RFC 6672 2.3); NS and MX targets in
- * the zone without addresses, and delegations without their in-bailiwick
- * glue, are warnings. */
+/* A delegation's NS record r at cut whose target node is t (NULL: none),
+ * while pass 1 marks glue: an in-bailiwick target without an address is
+ * a warning (RFC 9471 2.1: that glue is required). */
+void zb_check_glue(build *b, const db_node *cut, const brec *r, const db_node *t);
+/* After pass 1 (flags known), before the records become RRsets, for the
+ * NS and MX targets zb_check_glue left: a name server below a DNAME is an
+ * error (RFC 6672 2.3); a target in the zone without addresses is a
+ * warning. */
 void zb_check_targets(build *b);
 /* Two DNAMEs at n (compared canonically), whatever else is there (RFC
  * 6672 2.4: a DNAME RRset has one record): an error naming the second. */

@@ -8,8 +8,7 @@
  *   - an NS or MX target inside the zone with no address records, a
  *     delegation whose in-bailiwick name server has no glue, a name that
  *     ends with the origin twice (a relative name missing its dot):
- *     warnings.
- * Also the zone's content digest, which a reload compares (zoneset.c). */
+ *     warnings. */
 #include <string.h>
 
 #include "db/zone_build.h"
@@ -51,7 +50,12 @@ void zb_check_origin_repeat(build *b, const tern_zrr *rr)
 	if (rr->rdlen < 2 * z->origin_len - 1)
 		return; /* too short to hold a name with the origin twice */
 	uint16_t off[8];
-	size_t n = tern_rdata_names(rr->type, rr->rdata, rr->rdlen, off, 8);
+	/* the commonest types hold one name, which tern_rdata_target finds
+	 * without walking the type's fields */
+	const uint8_t *one = tern_rdata_target(rr->type, rr->rdata, rr->rdlen);
+	size_t n = one ? 1 : tern_rdata_names(rr->type, rr->rdata, rr->rdlen, off, 8);
+	if (one)
+		off[0] = (uint16_t)(one - rr->rdata);
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *name = rr->rdata + off[i];
 		size_t len = tern_name_len(name);
@@ -60,38 +64,6 @@ void zb_check_origin_repeat(build *b, const tern_zrr *rr)
 		    db_name_eq_len(name + len - z->origin_len, z->origin, z->origin_len) && repeats_origin(z, name))
 			origin_warning(b, rr, "name", name);
 	}
-}
-
-/* A 64-bit mix of bytes (words of 8, the tail padded with zeros). */
-static uint64_t mix(uint64_t h, const uint8_t *p, size_t n)
-{
-	const uint64_t k = 0x9e3779b97f4a7c15ull;
-	for (; n >= 8; p += 8, n -= 8) {
-		uint64_t w;
-		memcpy(&w, p, 8);
-		h = (h ^ w) * k;
-		h ^= h >> 29;
-	}
-	if (n) {
-		uint64_t w = 0;
-		memcpy(&w, p, n);
-		h = (h ^ w ^ (uint64_t)n << 56) * k;
-		h ^= h >> 29;
-	}
-	return h;
-}
-
-void zb_digest_rr(build *b, const tern_zrr *rr)
-{
-	uint8_t head[8];
-	tern_put_u16(head, rr->type);
-	tern_put_u16(head + 2, rr->rdlen);
-	tern_put_u32(head + 4, rr->ttl);
-	uint64_t h = mix(0x243f6a8885a308d3ull, head, sizeof head);
-	h = mix(h, rr->owner, tern_name_len(rr->owner));
-	h = mix(h, rr->rdata, rr->rdlen);
-	/* a sum: the order of the records in the file does not count */
-	b->digest += h ^ (h >> 31);
 }
 
 /* True if name is at or below the name of node n. */
@@ -108,11 +80,11 @@ static bool under(const uint8_t *name, const db_node *n)
 
 /* The node of name, or else of its closest ancestor in the zone (name is
  * at or below the origin, so the apex ends the search). */
-static const db_node *closest(const build *b, const uint8_t *name, bool *exact)
+static const db_node *closest(const build *b, const uint8_t *name, uint32_t hash, bool *exact)
 {
 	*exact = true;
 	for (const uint8_t *p = name;; p += 1u + *p) {
-		const db_node *n = zb_index_find(b, p, tern_name_len(p), db_name_hash(p));
+		const db_node *n = zb_index_find(b, p, tern_name_len(p), p == name ? hash : db_name_hash(p));
 		if (n || !*p)
 			return n;
 		*exact = false;
@@ -124,17 +96,33 @@ static bool has_address(const db_node *n)
 	return n && (zb_has_type(n, TERN_T_A) || zb_has_type(n, TERN_T_AAAA));
 }
 
-static void check_target(build *b, const db_node *n, const brec *r, const uint8_t *target)
+/* The target checks of records that zb_check_glue did not cover. The
+ * index is far bigger than the cache in a big zone, so each target goes
+ * through a pipeline of TQ_AHEAD: its index slot is prefetched when it
+ * enters, the entry of b->nodes a third of the way along, the node (and
+ * its name, which follows it) two thirds of the way. */
+typedef struct tq {
+	const db_node *n;
+	const brec *r;
+	const uint8_t *target;
+	uint32_t hash;
+} tq;
+
+#define TQ_AHEAD 24
+
+static void check_target(build *b, const tq *q)
 {
-	const db_zone *z = b->z;
+	const db_node *n = q->n;
+	const brec *r = q->r;
+	const uint8_t *target = q->target;
 	bool ns = r->type == TERN_T_NS;
-	if (!target || !target[0] || !under(target, z->apex))
-		return; /* outside the zone, or a null MX (RFC 7505) */
 	bool exact;
-	const db_node *t = closest(b, target, &exact);
+	const db_node *t = closest(b, target, q->hash, &exact);
 	if (!t)
 		return;
 	char owner[TERN_NAME_TEXT_MAX], tt[TERN_NAME_TEXT_MAX], at[TERN_NAME_TEXT_MAX];
+	/* the target, or its closest ancestor strictly above it, below or at
+	 * a DNAME: no resolver reaches it (RFC 6672 2.3) */
 	uint8_t below = exact ? DB_UNDER_DNAME : DB_UNDER_DNAME | DB_DNAME;
 	if (t->flags & below) {
 		if (!ns)
@@ -146,39 +134,72 @@ static void check_target(build *b, const db_node *n, const brec *r, const uint8_
 		               owner, tt, at);
 		return;
 	}
-	if (has_address(exact ? t : NULL))
-		return;
-	/* at or below a delegation point: an address there is glue */
-	bool glue = (t->flags & (DB_OCCLUDED | DB_CUT)) != 0;
-	/* Below a delegation, the address is glue: required only for a
-	 * name server below its own delegation (in-domain, RFC 9471 2.1);
-	 * sibling glue and MX targets there are the child zone's data. */
-	if (glue && !(ns && (n->flags & DB_CUT) && under(target, n)))
+	/* at or below a delegation point: another zone's data, whose glue is
+	 * optional here (sibling glue) */
+	if ((t->flags & (DB_OCCLUDED | DB_CUT)) || (exact && has_address(t)))
 		return;
 	zb_name_text(n->name, owner, sizeof owner);
 	zb_name_text(target, tt, sizeof tt);
-	if (glue)
-		db_diag_report(b->diag, false, r->file, r->line,
-		               "delegation %s: in-bailiwick name server %s has no glue (A or AAAA)", owner, tt);
+	db_diag_report(b->diag, false, r->file, r->line,
+	               "%s %s %s: the target has no address records (A or AAAA) in the zone", owner, ns ? "NS" : "MX", tt);
+}
+
+void zb_check_glue(build *b, const db_node *cut, const brec *r, const db_node *t)
+{
+	if (!under(r->rdata, cut) || has_address(t))
+		return;
+	char owner[TERN_NAME_TEXT_MAX], tt[TERN_NAME_TEXT_MAX];
+	zb_name_text(cut->name, owner, sizeof owner);
+	zb_name_text(r->rdata, tt, sizeof tt);
+	db_diag_report(b->diag, false, r->file, r->line,
+	               "delegation %s: in-bailiwick name server %s has no glue (A or AAAA)", owner, tt);
+}
+
+/* The target of r at n that check_target is to look at, or NULL. */
+static const uint8_t *target_of(const build *b, const db_node *n, const brec *r)
+{
+	const uint8_t *t;
+	if (r->type == TERN_T_NS && n == b->z->apex)
+		t = r->rdata;
+	else if (r->type == TERN_T_NS && (n->flags & DB_CUT) && !under(r->rdata, n)) /* else: zb_check_glue */
+		t = r->rdata;
+	else if (r->type == TERN_T_MX && !(n->flags & DB_CUT))
+		t = tern_rdata_target(TERN_T_MX, r->rdata, r->rdlen);
 	else
-		db_diag_report(b->diag, false, r->file, r->line,
-		               "%s %s %s: the target has no address records (A or AAAA) in the zone", owner,
-		               ns ? "NS" : "MX", tt);
+		return NULL;
+	/* outside the zone, or a null MX (RFC 7505) */
+	return t && t[0] && under(t, b->z->apex) ? t : NULL;
 }
 
 void zb_check_targets(build *b)
 {
+	tq ring[TQ_AHEAD];
+	size_t head = 0, len = 0; /* ring[head] is the oldest of len in flight */
 	for (size_t i = 0; i < b->nchecks; i++) {
 		const db_node *n = b->checks[i];
 		if (n->flags & (DB_OCCLUDED | DB_UNDER_DNAME))
 			continue; /* its data is ignored (with a warning) */
 		for (const brec *r = n->build; r; r = r->next) {
-			if (r->type == TERN_T_NS && (n == b->z->apex || (n->flags & DB_CUT)))
-				check_target(b, n, r, r->rdata);
-			else if (r->type == TERN_T_MX && !(n->flags & DB_CUT))
-				check_target(b, n, r, tern_rdata_target(TERN_T_MX, r->rdata, r->rdlen));
+			const uint8_t *t = target_of(b, n, r);
+			if (!t)
+				continue;
+			if (len == TQ_AHEAD) {
+				check_target(b, &ring[head]);
+				head = (head + 1) % TQ_AHEAD;
+				len--;
+			}
+			uint32_t h = db_name_hash(t);
+			zb_index_prefetch(b, h, 0);
+			ring[(head + len++) % TQ_AHEAD] = (tq){n, r, t, h};
+			/* the ones a third and two thirds of the way along */
+			if (len > TQ_AHEAD / 3)
+				zb_index_prefetch(b, ring[(head + len - 1 - TQ_AHEAD / 3) % TQ_AHEAD].hash, 1);
+			if (len > 2 * TQ_AHEAD / 3)
+				zb_index_prefetch(b, ring[(head + len - 1 - 2 * TQ_AHEAD / 3) % TQ_AHEAD].hash, 2);
 		}
 	}
+	for (; len; len--, head = (head + 1) % TQ_AHEAD)
+		check_target(b, &ring[head]);
 }
 
 void zb_check_dnames(build *b, const db_node *n)

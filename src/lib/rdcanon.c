@@ -60,14 +60,20 @@ static inline uint8_t lower(uint8_t c)
 
 int tern_rdata_compare(uint16_t type, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	size_t n = alen < blen ? alen : blen;
-	int c = memcmp(a, b, n);
-	if (c == 0 || !tern_rdata_names_fold(type))
-		return c ? c : alen < blen ? -1 : alen > blen;
+	size_t n = alen < blen ? alen : blen, d = 0;
+	while (d < n && a[d] == b[d])
+		d++;
+	if (d == n)
+		return alen < blen ? -1 : alen > blen;
+	/* The prefixes before d are equal, so are their canonical forms. If
+	 * neither byte at d is an upper-case letter, folding leaves both as
+	 * they are wherever they lie, and they decide (the usual case). */
+	if (!tern_rdata_names_fold(type) || ((unsigned)(a[d] - 'A') > 25u && (unsigned)(b[d] - 'A') > 25u))
+		return a[d] < b[d] ? -1 : 1;
 	uint16_t af[NAMES_MAX], at[NAMES_MAX], bf[NAMES_MAX], bt[NAMES_MAX];
 	size_t na = name_spans(type, a, alen, af, at), nb = name_spans(type, b, blen, bf, bt);
 	size_t ia = 0, ib = 0; /* the first span not yet passed on each side */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = d; i < n; i++) {
 		while (ia < na && i > at[ia])
 			ia++;
 		while (ib < nb && i > bt[ib])

@@ -139,6 +139,53 @@ static void test_case_folding_only_in_names(void **state)
 	assert_int_equal(tern_rdata_names(TERN_T_SOA, soa, sizeof soa - 1, off, 4), 0); /* does not decode */
 }
 
+/* The reference: lower-case the names, then compare the bytes. */
+static int canon_ref(uint16_t type, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	uint8_t x[2][64];
+	const uint8_t *in[2] = {a, b};
+	size_t len[2] = {alen, blen};
+	for (int k = 0; k < 2; k++) {
+		memcpy(x[k], in[k], len[k]);
+		uint16_t off[8];
+		size_t n = tern_rdata_names(type, x[k], len[k], off, 8);
+		for (size_t i = 0; i < n; i++)
+			for (size_t o = off[i]; x[k][o]; o += 1u + x[k][o])
+				for (size_t j = 1; j <= x[k][o]; j++)
+					if (x[k][o + j] >= 'A' && x[k][o + j] <= 'Z')
+						x[k][o + j] |= 0x20;
+	}
+	size_t n = alen < blen ? alen : blen;
+	int c = memcmp(x[0], x[1], n);
+	return c < 0 ? -1 : c > 0 ? 1 : alen < blen ? -1 : alen > blen;
+}
+
+/* tern_rdata_compare is the canonical order (RFC 4034 6.3), its fast path
+ * included: MX RDATA of every mix of preference bytes and name case. */
+static void test_canonical_order(void **state)
+{
+	(void)state;
+	static const uint8_t pref[] = {0, 'A', 'a', 'Z', '[', 0x7f};
+	static const char *const names[] = {"\1a\1B", "\1A\1b", "\1a\1b", "\1b\1A", "\2aB", "\1[", "\1a"};
+	uint8_t rd[6 * 7][16];
+	size_t len[6 * 7], n = 0;
+	for (size_t p = 0; p < sizeof pref; p++)
+		for (size_t k = 0; k < 7; k++, n++) {
+			rd[n][0] = 0;
+			rd[n][1] = pref[p];
+			size_t l = strlen(names[k]) + 1;
+			memcpy(rd[n] + 2, names[k], l);
+			len[n] = 2 + l;
+		}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			int got = tern_rdata_compare(TERN_T_MX, rd[i], len[i], rd[j], len[j]);
+			got = got < 0 ? -1 : got > 0;
+			if (got != canon_ref(TERN_T_MX, rd[i], len[i], rd[j], len[j]))
+				fail_msg("MX %zu vs %zu: got %d", i, j, got);
+		}
+}
+
 /* ---- item 16: refused as NSD, Knot and BIND refuse ---- */
 
 static void test_dname_errors(void **state)
@@ -320,6 +367,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_case_variants_are_one_rr),
 		cmocka_unit_test(test_case_folding_only_in_names),
+		cmocka_unit_test(test_canonical_order),
 		cmocka_unit_test(test_dname_errors),
 		cmocka_unit_test(test_target_warnings),
 		cmocka_unit_test(test_origin_twice),
