@@ -75,7 +75,7 @@ void zb_check_origin_repeat(build *b, const tern_zrr *rr);
 void zb_check_glue(build *b, const db_node *cut, const brec *r, const db_node *t);
 /* After pass 1 (flags known), before the records become RRsets, for the
  * NS and MX targets zb_check_glue left: a name server below a DNAME is an
- * error (RFC 6672 2.3); a target in the zone without addresses is a
+ * error (RFC 6672 2.4); a target in the zone without addresses is a
  * warning. */
 void zb_check_targets(build *b);
 /* Two DNAMEs at n (compared canonically), whatever else is there (RFC

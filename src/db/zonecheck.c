@@ -3,8 +3,8 @@
  * what the two share). Errors make the zone fail to load; warnings name
  * file:line and change nothing. What they catch, as named-checkzone,
  * kzonecheck and nsd-checkzone do:
- *   - two different DNAMEs at one name (RFC 6672 2.4), an NS target below
- *     a DNAME (RFC 6672 2.3: it could never be reached): errors;
+ *   - two different DNAMEs at one name, an NS target below a DNAME (RFC
+ *     6672 2.4: no data below a DNAME; no resolver could reach it): errors;
  *   - an NS or MX target inside the zone with no address records, a
  *     delegation whose in-bailiwick name server has no glue, a name that
  *     ends with the origin twice (a relative name missing its dot):
@@ -122,7 +122,7 @@ static void check_target(build *b, const tq *q)
 		return;
 	char owner[TERN_NAME_TEXT_MAX], tt[TERN_NAME_TEXT_MAX], at[TERN_NAME_TEXT_MAX];
 	/* the target, or its closest ancestor strictly above it, below or at
-	 * a DNAME: no resolver reaches it (RFC 6672 2.3) */
+	 * a DNAME: no resolver reaches it (RFC 6672 2.4) */
 	uint8_t below = exact ? DB_UNDER_DNAME : DB_UNDER_DNAME | DB_DNAME;
 	if (t->flags & below) {
 		if (!ns)
@@ -130,7 +130,7 @@ static void check_target(build *b, const tq *q)
 		zb_name_text(n->name, owner, sizeof owner);
 		zb_name_text(target, tt, sizeof tt);
 		zb_name_text((t->flags & DB_UNDER_DNAME) ? t->dname->name : t->name, at, sizeof at);
-		db_diag_report(b->diag, true, r->file, r->line, "%s NS %s: the target is below the DNAME at %s (RFC 6672 2.3)",
+		db_diag_report(b->diag, true, r->file, r->line, "%s NS %s: the target is below the DNAME at %s (RFC 6672 2.4)",
 		               owner, tt, at);
 		return;
 	}

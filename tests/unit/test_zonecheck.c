@@ -210,12 +210,12 @@ static void test_dname_errors(void **state)
 	              &d, &dg);
 	assert_null(z);
 	expect_diag(&d, true,
-	            "t.zone:4: example.com. NS ns1.example.com.: the target is below the DNAME at example.com. (RFC 6672 2.3)");
+	            "t.zone:4: example.com. NS ns1.example.com.: the target is below the DNAME at example.com. (RFC 6672 2.4)");
 	/* a delegation's name server below a DNAME elsewhere */
 	z = load_diag(HEAD "dn DNAME example.net.\nsub NS ns.dn\n", &d, &dg);
 	assert_null(z);
 	expect_diag(&d, true,
-	            "t.zone:7: sub.example.com. NS ns.dn.example.com.: the target is below the DNAME at dn.example.com. (RFC 6672 2.3)");
+	            "t.zone:7: sub.example.com. NS ns.dn.example.com.: the target is below the DNAME at dn.example.com. (RFC 6672 2.4)");
 }
 
 /* ---- item 17: warnings the references give ---- */
