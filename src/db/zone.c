@@ -10,7 +10,10 @@
  * twice: once to mark delegations and DNAMEs, what they occlude (inherited
  * from the parent) and the glue they need; once to turn each node's records
  * into sorted, de-duplicated RRsets and to put the node in the chained
- * table lookups use, made once at its final size. */
+ * table lookups use, made once at its final size. Between the two, the
+ * checks that need the whole zone run (zonecheck.c: DNAME rules, NS and
+ * MX targets, glue). Records equal but for the case of the names in their
+ * RDATA are one RR; RRSIGs form one RRset per type covered (zone.h). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -592,9 +595,10 @@ static int build_rrsets(build *b, db_node *n)
 				/* RFC 2181 5.2: TTLs of an RRset must agree */
 				tern_type_to_text(s->type, type, sizeof type);
 				if (covered(v[k])) {
+					char cov[16];
 					size_t tl = strlen(type);
-					snprintf(type + tl, sizeof type - tl, " %s", "covering ");
-					tern_type_to_text(covered(v[k]), type + tl + 10, sizeof type - tl - 10);
+					tern_type_to_text(covered(v[k]), cov, sizeof cov);
+					snprintf(type + tl, sizeof type - tl, " covering %s", cov);
 				}
 				db_diag_report(b->diag, false, v[k]->file, v[k]->line,
 				               "%s %s: TTL %u differs from the RRset's TTL %u; using %u", OWNER(), type,
