@@ -192,6 +192,9 @@ def gen_rdata():
         ("EUI48", "00-00-5e-00-53-2a"), ("EUI64", "00-00-5e-ef-10-00-00-2a"),
         ("URI", '10 1 "https://www.example.com/"'), ("CAA", '0 issue "ca.example.net; account=1"'),
         ("IPSECKEY", "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ=="),
+        ("APL", "1:192.168.32.0/21 !1:192.168.38.0/28 2:ff00::/8"),
+        ("NID", "10 0014:4fff:ff20:ee64"), ("L32", "10 10.1.2.0"), ("L64", "10 2001:0DB8:1140:1000"),
+        ("LP", "10 l64-subnet1.example.com."),
         ("CERT", "1 12345 8 MIIBIjAN"), ("WKS", "192.0.2.1 6 25 80"), ("OPENPGPKEY", "mQINBFit2jsBEADrbl5v"),
     ]
     for t, text in samples:
@@ -210,6 +213,11 @@ def gen_rdata():
     out("rdata", "txt-empty-string", struct.pack("!H", 16) + b"\x00")
     out("rdata", "nsec-bitmap-bad", struct.pack("!H", 47) + b"\x00" + b"\x00\x21" + b"\xff" * 33)
     out("rdata", "a-too-long", struct.pack("!H", 1) + b"\x01\x02\x03\x04\x05")
+    out("rdata", "apl-empty", struct.pack("!H", 42))
+    out("rdata", "apl-trailing-zero", struct.pack("!H", 42) + b"\x00\x01\x08\x02\x0a\x00")
+    out("rdata", "ipseckey-name-gateway-no-key", struct.pack("!H", 45) + b"\x0a\x03\x00" + wname("gw.example."))
+    out("rdata", "ipseckey-v6-gateway", struct.pack("!H", 45) + b"\x0a\x02\x02" + bytes(range(16)) + b"\x01\x02")
+    out("rdata", "ipseckey-bad-gateway-type", struct.pack("!H", 45) + b"\x0a\x09\x02\x01")
 
 
 ZONE_HEAD = "$ORIGIN example.\n$TTL 3600\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n  IN NS ns1\nns1 IN A 192.0.2.53\n"
@@ -249,6 +257,18 @@ def gen_zonefile():
         "classes": ZONE_HEAD + "c1 CH TXT x\nc2 CLASS3 TXT y\nc3 3600 IN A 192.0.2.1\nc4 IN 3600 A 192.0.2.1\n",
         "local-data": "www.example.org. 60 A 192.0.2.1\nwww.example.org. AAAA 2001:db8::1\n",
         "nul-byte": ZONE_HEAD + "x A 192.0.2.1\x00\n",
+        "new-types": ZONE_HEAD + "ipk IPSECKEY 10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==\n"
+                     "ipk IPSECKEY 10 3 0 gw\nipk IPSECKEY 10 0 2 . AQID\nipk IPSECKEY 1 2 2 2001:db8::1 AQID\n"
+                     "apl APL 1:192.168.32.0/21 !1:192.168.38.0/28 2:FF00::/8\napl2 APL\n"
+                     "nid NID 10 0014:4fff:ff20:ee64\nl32 L32 10 10.1.2.0\nl64 L64 10 2001:db8:1140:1000\n"
+                     "lp LP 10 l64-subnet1\n",
+        "signed-mnemonics": ZONE_HEAD + "@ DNSKEY 256 3 RSASHA1 AQID\n@ DNSKEY 257 3 ECDSAP256SHA256 AQID\n"
+                            "@ 300 RRSIG NS RSASHA1 1 3600 21220222132804 20240101000000 1 example. AQID\n"
+                            "@ 3600 RRSIG SOA ED25519 1 3600 20250101000000 20240101000000 1 example. AQID\n"
+                            "sub NS ns.sub\nsub DS 1 RSASHA256 2 AABB\nsub RRSIG DS 8 2 3600 1 2 1 example. AQID\n",
+        "checks": ZONE_HEAD + "@ NS ns2\n@ MX 10 mail\ndeleg NS ns.deleg\nwww CNAME www.example\n"
+                  "c CNAME a.x.\nC CNAME A.X.\ndn DNAME a.\ndn DNAME b.\n"
+                  "$GENERATE 1-2 g${2147483647} A 192.0.2.1\n",
     }
     for k, v in z.items():
         out("zonefile", k, v)

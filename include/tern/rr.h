@@ -139,4 +139,21 @@ int tern_rdata_pack(tern_wr *w, tern_ctab *ct, uint16_t type, const uint8_t *rd,
  * (exchange), SRV (target), or NULL for other types. */
 const uint8_t *tern_rdata_target(uint16_t type, const uint8_t *rd, size_t rdlen);
 
+/* The offsets of the domain names embedded in uncompressed RDATA of type
+ * (every name field of its text form: NS, MX exchange, SOA mname and
+ * rname, RRSIG signer, SVCB target, ...), at most max of them, in order.
+ * Returns how many; 0 for types without names and for RDATA that does not
+ * decode as its type. */
+size_t tern_rdata_names(uint16_t type, const uint8_t *rd, size_t rdlen, uint16_t *off, size_t max);
+
+/* Whether the canonical form of type lowercases its embedded names (RFC
+ * 4034 6.2 as corrected by RFC 6840 5.1: not NSEC). Two RDATA of such a
+ * type that differ only in the case of those names are the same RR. */
+bool tern_rdata_names_fold(uint16_t type);
+
+/* Orders two uncompressed RDATA of type as their canonical forms compare
+ * (RFC 4034 6.3: left-justified octet strings, names folded to lower case
+ * where tern_rdata_names_fold says so). Returns <0, 0 or >0. */
+int tern_rdata_compare(uint16_t type, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
 #endif

@@ -319,6 +319,10 @@ static enum step at_node(ctx *c, const db_zone *z, const db_node *n, const uint8
 	const db_rrset *s = node_rrset(n, qtype);
 	if (s) {
 		put_answer(c, owner, s);
+		/* RRSIGs are one RRset per type covered, each with its TTL
+		 * (zone.h); a query for RRSIG gets all of them */
+		for (const db_rrset *e = n->rrsets + n->nrrsets; qtype == TERN_T_RRSIG && ++s < e && s->type == qtype;)
+			put_answer(c, owner, s);
 		return DONE;
 	}
 	const db_rrset *cname = node_rrset(n, TERN_T_CNAME);

@@ -10,7 +10,10 @@
  * twice: once to mark delegations and DNAMEs, what they occlude (inherited
  * from the parent) and the glue they need; once to turn each node's records
  * into sorted, de-duplicated RRsets and to put the node in the chained
- * table lookups use, made once at its final size. */
+ * table lookups use, made once at its final size. Between the two, the
+ * checks that need the whole zone run (zonecheck.c: DNAME rules, NS and
+ * MX targets, glue). Records equal but for the case of the names in their
+ * RDATA are one RR; RRSIGs form one RRset per type covered (zone.h). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,50 +22,10 @@
 #include <sys/stat.h>
 
 #include "db/zone.h"
+#include "db/zone_build.h"
 #include "tern/rr.h"
 #include "tern/zonefile.h"
 
-/* A record while loading, hung on its node (newest first), RDATA inline. */
-typedef struct brec {
-	struct brec *next;
-	const char *file;
-	unsigned line;
-	uint32_t ttl;
-	uint32_t seq; /* file order, so the first TTL of an RRset wins */
-	uint16_t type, rdlen;
-	uint8_t rdata[];
-} brec;
-
-/* The load-time index: open addressing over (hash, node number + 1), so
- * that looking up a name not seen yet (the usual case) reads one slot and
- * no node. The first slot tried comes from the top bits of the hash times
- * 2^32/phi (Fibonacci hashing): names that differ only in their last
- * characters can differ little in the hash's low bits. */
-typedef struct islot {
-	uint32_t hash, idx; /* idx 0: empty */
-} islot;
-
-typedef struct build {
-	db_zone *z;
-	db_diag *diag;
-	arena tmp;
-	const char *last_file; /* interned copy of the parser's file name */
-	unsigned last_file_id;
-	const char *first_file; /* where the zone's first record is, for */
-	unsigned first_line;    /* errors about what no line holds */
-	uint32_t seq;
-	int oom;
-	db_node *last_node; /* the node of the record hung last, or NULL */
-	bool pushed_last;   /* the parser's previous record is pending */
-	struct pend *pend;  /* PENDING records, from phead on, plen of them */
-	unsigned phead, plen;
-	db_node **nodes;    /* in creation order: every parent before its children */
-	size_t nodes_cap;
-	islot *slots;
-	uint32_t smask;  /* slots - 1 */
-	unsigned sshift; /* 32 - log2(slots) */
-	unsigned first_shift; /* of the first index: sized from the text's length */
-} build;
 
 void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, const char *fmt, ...)
 {
@@ -79,7 +42,7 @@ void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, con
 		d->fn(d->user, error, file, line, msg);
 }
 
-static void name_text(const uint8_t *name, char *buf, size_t cap)
+void zb_name_text(const uint8_t *name, char *buf, size_t cap)
 {
 	if (tern_name_to_text(name, buf, cap) < 0 && cap > 4)
 		strcpy(buf + cap - 4, "...");
@@ -206,7 +169,7 @@ static inline uint32_t slot_of(uint32_t h, unsigned shift)
 	return (uint32_t)(h * 2654435769u) >> shift;
 }
 
-static db_node *index_find(const build *b, const uint8_t *name, size_t len, uint32_t h)
+db_node *zb_index_find(const build *b, const uint8_t *name, size_t len, uint32_t h)
 {
 	if (!b->slots)
 		return NULL;
@@ -220,6 +183,17 @@ static db_node *index_find(const build *b, const uint8_t *name, size_t len, uint
 				return n;
 		}
 	}
+}
+
+void zb_index_prefetch(const build *b, uint32_t h, int stage)
+{
+	if (!b->slots)
+		return;
+	const islot *s = &b->slots[slot_of(h, b->sshift)];
+	if (stage == 0)
+		__builtin_prefetch(s);
+	else if (s->idx && s->hash == h) /* the first slot only: the usual case */
+		__builtin_prefetch(stage == 1 ? (const void *)&b->nodes[s->idx - 1] : (const void *)b->nodes[s->idx - 1]);
 }
 
 static void index_put(islot *slots, uint32_t mask, unsigned shift, uint32_t h, uint32_t idx)
@@ -280,7 +254,7 @@ static db_node *node_get(build *b, const lname *ln, unsigned i)
 	const uint8_t *name = ln->name + ln->off[i];
 	size_t len = ln->len - ln->off[i];
 	uint32_t h = ln->hash[i];
-	db_node *n = index_find(b, name, len, h);
+	db_node *n = zb_index_find(b, name, len, h);
 	if (n)
 		return n;
 	db_node *parent = NULL;
@@ -386,7 +360,7 @@ static int on_rr(const tern_zrr *rr, void *user)
 	if (!same) {
 		memcpy(q->owner, rr->owner, tern_name_len(rr->owner));
 		if (!lname_init(&q->ln, z, q->owner)) {
-			name_text(rr->owner, owner, sizeof owner);
+			zb_name_text(rr->owner, owner, sizeof owner);
 			db_diag_report(b->diag, false, rr->file, rr->line, "out-of-zone record '%s' ignored", owner);
 			return 0;
 		}
@@ -400,6 +374,7 @@ static int on_rr(const tern_zrr *rr, void *user)
 		db_diag_report(b->diag, true, rr->file, rr->line, "type %s cannot be zone data", type);
 		return 0;
 	}
+	zb_check_origin_repeat(b, rr);
 	brec *r = arena_alloc(&b->tmp, sizeof *r + rr->rdlen);
 	if (!r)
 		goto oom;
@@ -434,7 +409,7 @@ static void on_parse_error(const char *file, unsigned line, const char *msg, voi
 	db_diag_report(b->diag, true, file, line, "%s", msg);
 }
 
-static int has_type(const db_node *n, uint16_t type)
+int zb_has_type(const db_node *n, uint16_t type)
 {
 	for (const brec *r = n->build; r; r = r->next)
 		if (r->type == type)
@@ -453,13 +428,31 @@ static const brec *next_of_type(const db_node *n, uint16_t type, bool first, uin
 	return best;
 }
 
+/* RRSIGs form one RRset per type covered (RFC 4034 3, RFC 4035 2.2: each
+ * belongs with the RRset it signs, and keeps that RRset's TTL), so the type
+ * covered is part of an RRSIG's RRset key; RDATA of a valid RRSIG has it
+ * in its first two bytes. */
+static inline uint16_t covered(const brec *r)
+{
+	return r->type == TERN_T_RRSIG && r->rdlen >= 2 ? tern_get_u16(r->rdata) : 0;
+}
+
+static inline bool same_rrset(const brec *x, const brec *y)
+{
+	return x->type == y->type && covered(x) == covered(y);
+}
+
 static int cmp_brec(const brec *x, const brec *y)
 {
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
+	if (covered(x) != covered(y))
+		return covered(x) < covered(y) ? -1 : 1;
 	if (x->rdlen != y->rdlen)
 		return x->rdlen < y->rdlen ? -1 : 1;
-	int c = memcmp(x->rdata, y->rdata, x->rdlen);
+	/* names that differ only in case are the same RR (RFC 4034 6.2, RFC
+	 * 4343): such records sort next to each other, file order among them */
+	int c = tern_rdata_compare(x->type, x->rdata, x->rdlen, y->rdata, y->rdlen);
 	if (c)
 		return c;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
@@ -531,9 +524,9 @@ static int build_rrsets(build *b, db_node *n)
 		qsort(v, cnt, sizeof *v, cmp_brec_q);
 	}
 	/* the owner as text, made only when a message needs it */
-	char owner_buf[TERN_NAME_TEXT_MAX], type[24];
+	char owner_buf[TERN_NAME_TEXT_MAX], type[48];
 	owner_buf[0] = 0;
-#define OWNER() (owner_buf[0] ? owner_buf : (name_text(n->name, owner_buf, sizeof owner_buf), owner_buf))
+#define OWNER() (owner_buf[0] ? owner_buf : (zb_name_text(n->name, owner_buf, sizeof owner_buf), owner_buf))
 
 	/* drop what may not stay here, then duplicates (RFC 2181 5: an RRset
 	 * has no duplicate records); v is sorted, so duplicates are adjacent */
@@ -545,7 +538,7 @@ static int build_rrsets(build *b, db_node *n)
 			tern_type_to_text(v[i]->type, type, sizeof type);
 			const db_node *at = (n->flags & DB_UNDER_DNAME) ? n->dname : (n->cut ? n->cut : n);
 			char where[TERN_NAME_TEXT_MAX];
-			name_text(at->name, where, sizeof where);
+			zb_name_text(at->name, where, sizeof where);
 			db_diag_report(b->diag, false, v[i]->file, v[i]->line, "%s %s ignored: %s %s", OWNER(), type,
 			               (n->flags & DB_UNDER_DNAME) ? "below the DNAME at" : "occluded by the delegation at",
 			               where);
@@ -558,11 +551,11 @@ static int build_rrsets(build *b, db_node *n)
 		if (!v[i])
 			continue;
 		if (last && v[i]->type == last->type && v[i]->rdlen == last->rdlen &&
-		    !memcmp(v[i]->rdata, last->rdata, v[i]->rdlen)) {
+		    !tern_rdata_compare(v[i]->type, v[i]->rdata, v[i]->rdlen, last->rdata, last->rdlen)) {
 			v[i] = NULL;
 			continue;
 		}
-		if (!last || v[i]->type != last->type)
+		if (!last || !same_rrset(v[i], last))
 			nsets++;
 		bytes += 2u + v[i]->rdlen;
 		last = v[i];
@@ -579,7 +572,7 @@ static int build_rrsets(build *b, db_node *n)
 		}
 		size_t j = i, count = 0;
 		const brec *firstrec = v[i];
-		for (; j < cnt && (!v[j] || v[j]->type == v[i]->type); j++) {
+		for (; j < cnt && (!v[j] || same_rrset(v[j], v[i])); j++) {
 			if (!v[j])
 				continue;
 			count++;
@@ -603,6 +596,12 @@ static int build_rrsets(build *b, db_node *n)
 			if (v[k]->ttl != s->ttl) {
 				/* RFC 2181 5.2: TTLs of an RRset must agree */
 				tern_type_to_text(s->type, type, sizeof type);
+				if (covered(v[k])) {
+					char cov[16];
+					size_t tl = strlen(type);
+					tern_type_to_text(covered(v[k]), cov, sizeof cov);
+					snprintf(type + tl, sizeof type - tl, " covering %s", cov);
+				}
 				db_diag_report(b->diag, false, v[k]->file, v[k]->line,
 				               "%s %s: TTL %u differs from the RRset's TTL %u; using %u", OWNER(), type,
 				               v[k]->ttl, s->ttl, s->ttl);
@@ -633,11 +632,6 @@ static int build_rrsets(build *b, db_node *n)
 			}
 		}
 	}
-	const db_rrset *dname = node_rrset(n, TERN_T_DNAME);
-	if (dname && dname->count > 1) {
-		const brec *at = n->build;
-		db_diag_report(b->diag, true, at->file, at->line, "%s has more than one DNAME", OWNER());
-	}
 	const db_rrset *soa = node_rrset(n, TERN_T_SOA);
 	if (soa && n != z->apex) {
 		for (brec *r = n->build; r; r = r->next)
@@ -660,9 +654,11 @@ static void mark_glue(build *b, const db_node *n)
 	for (const brec *r = n->build; r; r = r->next) {
 		if (r->type != TERN_T_NS)
 			continue;
-		db_node *t = index_find(b, r->rdata, tern_name_len(r->rdata), db_name_hash(r->rdata));
+		db_node *t = zb_index_find(b, r->rdata, tern_name_len(r->rdata), db_name_hash(r->rdata));
 		if (t)
 			t->flags |= DB_GLUE;
+		if (!(n->flags & DB_UNDER_DNAME))
+			zb_check_glue(b, n, r, t);
 	}
 }
 
@@ -693,11 +689,11 @@ static int finish(build *b)
 {
 	db_zone *z = b->z;
 	char owner[TERN_NAME_TEXT_MAX];
-	name_text(z->origin, owner, sizeof owner);
+	zb_name_text(z->origin, owner, sizeof owner);
 	/* z->apex: the node without a parent, which node_get made first */
 	if (z->local) /* local records: every name stands alone; NS are plain data */
 		return finish_nodes(b);
-	if (!z->apex || !has_type(z->apex, TERN_T_SOA)) {
+	if (!z->apex || !zb_has_type(z->apex, TERN_T_SOA)) {
 		/* no line holds what is missing: name where the zone starts */
 		db_diag_report(b->diag, true, b->first_file ? b->first_file : z->file, b->first_line,
 		               "zone %s has no SOA record at its apex", owner);
@@ -705,7 +701,7 @@ static int finish(build *b)
 	}
 	z->apex->flags |= DB_APEX;
 	const brec *soa1 = next_of_type(z->apex, TERN_T_SOA, true, 0);
-	if (!has_type(z->apex, TERN_T_NS)) /* RFC 1034 4.2.1: NS at the apex */
+	if (!zb_has_type(z->apex, TERN_T_NS)) /* RFC 1034 4.2.1: NS at the apex */
 		db_diag_report(b->diag, true, soa1->file, soa1->line, "zone %s has no NS records at its apex", owner);
 	/* pass 1, in creation order (a parent before its children), so what
 	 * lies above a node is known when it is reached:
@@ -725,11 +721,24 @@ static int finish(build *b)
 			n->flags |= DB_UNDER_DNAME;
 			n->dname = (p->flags & DB_UNDER_DNAME) ? p->dname : p;
 		}
-		bool ns = false, dname = false;
+		bool ns = false, dname = false, mx = false;
 		for (const brec *r = n->build; r; r = r->next) {
 			ns |= r->type == TERN_T_NS;
 			dname |= r->type == TERN_T_DNAME;
+			mx |= r->type == TERN_T_MX;
 		}
+		if ((ns || mx) && b->nchecks == b->checks_cap) {
+			size_t cap = b->checks_cap ? 2 * b->checks_cap : 64;
+			db_node **c = realloc(b->checks, cap * sizeof *c);
+			if (!c)
+				return -1;
+			b->checks = c;
+			b->checks_cap = cap;
+		}
+		if (ns || mx)
+			b->checks[b->nchecks++] = n;
+		if (dname)
+			zb_check_dnames(b, n);
 		if (ns && n != z->apex) {
 			n->flags |= DB_CUT;
 			if (!(n->flags & DB_OCCLUDED))
@@ -738,17 +747,19 @@ static int finish(build *b)
 		if (dname && !(n->flags & (DB_CUT | DB_OCCLUDED)))
 			n->flags |= DB_DNAME;
 	}
+	zb_check_targets(b);
 	if (finish_nodes(b))
 		return -1;
 	const db_rrset *soa = node_rrset(z->apex, TERN_T_SOA);
 	if (soa && soa->count != 1) {
 		/* RFC 1035 5.2: exactly one SOA; name the second one's line */
 		const brec *soa2 = next_of_type(z->apex, TERN_T_SOA, false, soa1->seq);
-		while (soa2 && soa2->rdlen == soa1->rdlen && !memcmp(soa2->rdata, soa1->rdata, soa1->rdlen))
+		while (soa2 && !tern_rdata_compare(TERN_T_SOA, soa2->rdata, soa2->rdlen, soa1->rdata, soa1->rdlen))
 			soa2 = next_of_type(z->apex, TERN_T_SOA, false, soa2->seq); /* a duplicate is no second SOA */
 		db_diag_report(b->diag, true, soa2 ? soa2->file : z->file, soa2 ? soa2->line : 0,
 		               "zone %s has %u SOA records; exactly one is allowed", owner, soa->count);
 	}
+	z->soa_line = soa1->line;
 	if (soa) {
 		uint16_t len;
 		const uint8_t *rd = rrset_rdata(soa->rdata, &len);
@@ -841,6 +852,7 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 	if (diag->errors == errors_before && !b.z->table) /* finish() always makes it */
 		db_diag_report(diag, true, name, 0, "internal error: no node table");
 	arena_free(&b.tmp);
+	free(b.checks);
 	free(b.nodes);
 	free(b.slots);
 	free(b.pend);
@@ -898,5 +910,16 @@ const db_rrset *node_rrset(const db_node *n, uint16_t type)
 	for (unsigned i = 0; i < n->nrrsets; i++)
 		if (n->rrsets[i].type == type)
 			return &n->rrsets[i];
+	return NULL;
+}
+
+const db_rrset *node_rrsigs(const db_node *n, uint16_t covered)
+{
+	for (const db_rrset *s = node_rrset(n, TERN_T_RRSIG), *e = n->rrsets + n->nrrsets; s && s < e && s->type == TERN_T_RRSIG; s++) {
+		uint16_t len;
+		const uint8_t *rd = rrset_rdata(s->rdata, &len);
+		if (len >= 2 && tern_get_u16(rd) == covered)
+			return s;
+	}
 	return NULL;
 }

@@ -47,7 +47,12 @@ typedef struct db_node {
 	uint8_t flags;
 	uint8_t name_len;           /* tern_name_len(name) */
 	uint16_t nrrsets;
-	db_rrset *rrsets;           /* sorted by type */
+	/* Sorted by type; one RRset per type, except RRSIG: one RRset per
+	 * type covered (RFC 4034 3, RFC 4035 2.2), consecutive, in order of
+	 * the type covered (the first two bytes of each RDATA), each with its
+	 * own TTL. The signatures of RRset X are the RRSIG RRset whose first
+	 * RDATA covers X.type: node_rrsigs(n, X.type). */
+	db_rrset *rrsets;
 	void *build;                /* records while loading; NULL after */
 	uint32_t nchildren;         /* nodes whose parent this is (zone_apply
 	                             * removes a name only when it has none) */
@@ -65,6 +70,7 @@ typedef struct db_zone {
 	const db_rrset *soa;
 	uint32_t neg_ttl;  /* RFC 2308 5: min(SOA TTL, SOA MINIMUM) */
 	uint32_t serial;
+	unsigned soa_line;  /* where the SOA is, in file (for reload warnings) */
 	const char *file;
 	bool local; /* local records: no SOA/NS needed, no delegations */
 	/* Zone sets that hold this version (docs/architecture.md, "Zones that
@@ -212,7 +218,10 @@ static inline const db_node *zone_find_q(const db_zone *z, const db_qname *qn, u
 {
 	return zone_find_h(z, db_qname_suffix(qn, i), db_qname_len(qn, i), qn->hash[i]);
 }
+/* The RRset of that type at n, or NULL; for RRSIG, the first of them. */
 const db_rrset *node_rrset(const db_node *n, uint16_t type);
+/* The RRSIGs at n that cover type (one RRset), or NULL. */
+const db_rrset *node_rrsigs(const db_node *n, uint16_t covered);
 
 /* Iterates RDATA of an RRset: for (rdata_iter it = ...). */
 static inline const uint8_t *rrset_rdata(const uint8_t *p, uint16_t *len)
@@ -241,5 +250,11 @@ const db_zone *db_set_find(const db_set *s, const uint8_t *name);
 const db_zone *db_set_find_q(const db_set *s, const db_qname *qn, unsigned from, unsigned *at);
 /* The zone whose origin is exactly name, or NULL. */
 const db_zone *db_set_get(const db_set *s, const uint8_t *name);
+/* On reload: warns (file:line of the SOA) for each zone of s whose
+ * content differs from the same zone in old while its SOA serial does not
+ * (RFC 1996 / RFC 1034 4.3.5: secondaries only transfer a higher serial).
+ * Hashes the two zones' records then (a pass over each, for the zones
+ * whose serial is the same only). Either set may be NULL. */
+void db_set_check_reload(const db_set *old, const db_set *s, db_diag *diag);
 
 #endif

@@ -3,6 +3,7 @@
  * of its ancestors (no longer than the deepest origin), with the suffix
  * hashes of one db_qname. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "db/zone.h"
 
@@ -87,4 +88,67 @@ const db_zone *db_set_find(const db_set *s, const uint8_t *name)
 	db_qname qn;
 	db_qname_init(&qn, name);
 	return db_set_find_q(s, &qn, 0, NULL);
+}
+
+/* A 64-bit mix of bytes (words of 8, the tail padded with zeros). */
+static uint64_t mix(uint64_t h, const uint8_t *p, size_t n)
+{
+	const uint64_t k = 0x9e3779b97f4a7c15ull;
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w ^ (uint64_t)n << 56) * k;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/* The zone's content as served: a hash of each record (owner, type, TTL,
+ * RDATA), summed, so the order of the records does not count. Made only
+ * when a reload needs it (a pass over the whole zone). */
+static uint64_t zone_digest(const db_zone *z)
+{
+	uint64_t sum = 0;
+	for (size_t b = 0; b < ((size_t)1 << (32 - z->shift)); b++)
+		for (const db_node *n = z->table[b]; n; n = n->hnext)
+			for (unsigned i = 0; i < n->nrrsets; i++) {
+				const db_rrset *s = &n->rrsets[i];
+				const uint8_t *p = s->rdata;
+				for (unsigned k = 0; k < s->count; k++) {
+					uint16_t len;
+					const uint8_t *rd = rrset_rdata(p, &len);
+					uint8_t head[8];
+					tern_put_u16(head, s->type);
+					tern_put_u16(head + 2, len);
+					tern_put_u32(head + 4, s->ttl);
+					uint64_t h = mix(0x243f6a8885a308d3ull, head, sizeof head);
+					h = mix(h, n->name, n->name_len);
+					h = mix(h, rd, len);
+					sum += h ^ (h >> 31);
+					p = rd + len;
+				}
+			}
+	return sum;
+}
+
+void db_set_check_reload(const db_set *old, const db_set *s, db_diag *diag)
+{
+	for (size_t i = 0; old && s && i < s->nzones; i++) {
+		const db_zone *z = s->zones[i];
+		const db_zone *was = db_set_get(old, z->origin);
+		if (!was || z->local || was->serial != z->serial || zone_digest(was) == zone_digest(z))
+			continue;
+		char name[TERN_NAME_TEXT_MAX];
+		if (tern_name_to_text(z->origin, name, sizeof name) < 0)
+			name[0] = '\0';
+		db_diag_report(diag, false, z->file, z->soa_line,
+		               "zone %s changed but its SOA serial (%u) did not: secondaries will not see the change",
+		               name, z->serial);
+	}
 }

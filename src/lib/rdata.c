@@ -10,16 +10,20 @@
  * generic form. Nothing here allocates; wire input is untrusted and every
  * read goes through a bounded tern_rd.
  *
- * The text helpers are in rdtext.c, SvcParams in svcb.c and LOC in loc.c;
+ * The text helpers are in rdtext.c, SvcParams in svcb.c, LOC in loc.c, the
+ * IPSECKEY gateway, APL and ILNP fields in rdnet.c, the fast paths of the
+ * commonest types in rdfast.c;
  * rdata_impl.h is what they share with this file. */
 #include <arpa/inet.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/encoding.h"
 #include "lib/rdata_impl.h"
 
 enum kind {
 	F_U8,
+	F_ALG,      /* u8 DNSSEC algorithm; text also takes the mnemonic (RFC 4034 A.1) */
 	F_U16,
 	F_U32,
 	F_TTL,      /* u32; text also takes TTL units (SOA timers, RRSIG TTL) */
@@ -41,6 +45,9 @@ enum kind {
 	F_BITMAP,   /* type bitmap to the end (RFC 4034 4.1.2) */
 	F_SVCPARAMS, /* SvcParams to the end (RFC 9460 2.2) */
 	F_LOC,      /* the whole LOC RDATA (RFC 1876) */
+	F_GATEWAY,  /* IPSECKEY gateway, as its gateway type says (RFC 4025) */
+	F_APL,      /* APL items to the end, possibly none (RFC 3123) */
+	F_ILNP64,   /* 8 bytes as x:x:x:x (RFC 6742 NID, L64) */
 };
 
 struct field {
@@ -61,11 +68,11 @@ struct rdesc {
 };
 
 #define SIGFIELDS                                                                                  \
-	{ {F_TYPE, "type covered"}, {F_U8, "algorithm"}, {F_U8, "labels"}, {F_TTL, "original TTL"},  \
+	{ {F_TYPE, "type covered"}, {F_ALG, "algorithm"}, {F_U8, "labels"}, {F_TTL, "original TTL"},  \
 	  {F_TIME, "expiration"}, {F_TIME, "inception"}, {F_U16, "key tag"}, {F_NAME, "signer"},     \
 	  {F_BASE64, "signature"} }
-#define KEYFIELDS { {F_U16, "flags"}, {F_U8, "protocol"}, {F_U8, "algorithm"}, {F_BASE64, "public key"} }
-#define DSFIELDS { {F_U16, "key tag"}, {F_U8, "algorithm"}, {F_U8, "digest type"}, {F_HEX, "digest"} }
+#define KEYFIELDS { {F_U16, "flags"}, {F_U8, "protocol"}, {F_ALG, "algorithm"}, {F_BASE64, "public key"} }
+#define DSFIELDS { {F_U16, "key tag"}, {F_ALG, "algorithm"}, {F_U8, "digest type"}, {F_HEX, "digest"} }
 #define CERTUSAGE { {F_U8, "usage"}, {F_U8, "selector"}, {F_U8, "matching type"}, {F_HEX, "data"} }
 
 static const struct rdesc descs[] = {
@@ -100,8 +107,12 @@ static const struct rdesc descs[] = {
 	  {F_CHARSTR, "regexp"}, {F_NAME, "replacement"}}},
 	{TERN_T_KX, 0, {{F_U16, "preference"}, {F_NAME, "exchanger"}}},
 	{TERN_T_DNAME, 0, {{F_NAME, "target"}}},
+	{42 /* APL */, 0, {{F_APL, "items"}}},
 	{TERN_T_DS, 0, DSFIELDS},
 	{TERN_T_SSHFP, 0, {{F_U8, "algorithm"}, {F_U8, "fingerprint type"}, {F_HEX, "fingerprint"}}},
+	{TERN_T_IPSECKEY, 0,
+	 {{F_U8, "precedence"}, {F_U8, "gateway type"}, {F_U8, "algorithm"}, {F_GATEWAY, "gateway"},
+	  {F_BASE64, "public key"}}},
 	{TERN_T_RRSIG, 0, SIGFIELDS},
 	{TERN_T_NSEC, 0, {{F_NAME, "next domain"}, {F_BITMAP, "type bitmap"}}},
 	{TERN_T_DNSKEY, 0, KEYFIELDS},
@@ -120,6 +131,10 @@ static const struct rdesc descs[] = {
 	{TERN_T_SVCB, 0, {{F_U16, "priority"}, {F_NAME, "target"}, {F_SVCPARAMS, "params"}}},
 	{TERN_T_HTTPS, 0, {{F_U16, "priority"}, {F_NAME, "target"}, {F_SVCPARAMS, "params"}}},
 	{TERN_T_SPF, 0, {{F_CHARSTRS, "text"}}},
+	{104 /* NID */, 0, {{F_U16, "preference"}, {F_ILNP64, "node ID"}}},
+	{105 /* L32 */, 0, {{F_U16, "preference"}, {F_A, "locator"}}},
+	{106 /* L64 */, 0, {{F_U16, "preference"}, {F_ILNP64, "locator"}}},
+	{107 /* LP */, 0, {{F_U16, "preference"}, {F_NAME, "FQDN"}}},
 	{TERN_T_EUI48, 0, {{F_EUI48, "address"}}},
 	{TERN_T_EUI64, 0, {{F_EUI64, "address"}}},
 	{TERN_T_URI, 0, {{F_U16, "priority"}, {F_U16, "weight"}, {F_STRING, "target"}}},
@@ -150,8 +165,9 @@ static void put(struct walk *k, const void *p, size_t n)
 		tern_wr_bytes(k->out, p, n);
 }
 
-/* ---- RRSIG times (RFC 4034 3.2): seconds since 1970 as an unsigned 32-bit
- * number; this module reads and writes the range 1970..2106 directly ---- */
+/* ---- RRSIG times (RFC 4034 3.2): seconds since 1970 modulo 2^32. Text
+ * input takes any date from 1970 to 9999 and keeps it modulo 2^32; output
+ * (which has no clock to pick the nearest epoch from) writes 1970..2106 ---- */
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -198,8 +214,10 @@ static int time_from_text(const char *s, size_t len, uint32_t *t)
 	    f[3] > 23 || f[4] > 59 || f[5] > 59)
 		return TERN_ESYNTAX;
 	int64_t secs = days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
-	if (secs < 0 || secs > UINT32_MAX)
+	if (secs < 0)
 		return TERN_ERANGE;
+	/* RFC 4034 3.1.5: the field is the time modulo 2^32, compared with
+	 * serial arithmetic (RFC 1982); 2106-02-07T06:28:16 wraps to 0. */
 	*t = (uint32_t)secs;
 	return 0;
 }
@@ -293,7 +311,8 @@ static void field_skip(struct walk *k, const struct field *f)
 	size_t n;
 	const uint8_t *p;
 	switch (f->kind) {
-	case F_U8: tern_rd_skip(in, 1); break;
+	case F_U8:
+	case F_ALG: tern_rd_skip(in, 1); break;
 	case F_U16:
 	case F_TYPE: tern_rd_skip(in, 2); break;
 	case F_U32:
@@ -302,7 +321,10 @@ static void field_skip(struct walk *k, const struct field *f)
 	case F_A: tern_rd_skip(in, 4); break;
 	case F_AAAA: tern_rd_skip(in, 16); break;
 	case F_EUI48: tern_rd_skip(in, 6); break;
-	case F_EUI64: tern_rd_skip(in, 8); break;
+	case F_EUI64:
+	case F_ILNP64: tern_rd_skip(in, 8); break;
+	case F_GATEWAY: tern_gateway_skip(k); break;
+	case F_APL: tern_apl_skip(k); break;
 	case F_CHARSTR:
 	case F_SALT: tern_rd_skip(in, tern_rd_u8(in)); break;
 	case F_CHARSTRS:
@@ -355,8 +377,10 @@ static void field_copy(struct walk *k, const struct field *f)
 {
 	if (f->kind == F_NAME) {
 		uint8_t name[TERN_NAME_MAX];
-		size_t len;
+		size_t len, at = k->in.pos;
 		read_name(k, name, &len);
+		if (!k->in.err && k->names && k->nnames < k->maxnames)
+			k->names[k->nnames++] = (uint16_t)at;
 		if (k->in.err || !k->out)
 			return;
 		if (k->ct)
@@ -379,7 +403,8 @@ static void field_to_text(struct walk *k, const struct field *f)
 	size_t n;
 	char b[INET6_ADDRSTRLEN];
 	switch (f->kind) {
-	case F_U8: n = tern_rd_u8(in); goto number;
+	case F_U8:
+	case F_ALG: n = tern_rd_u8(in); goto number;
 	case F_U16: n = tern_rd_u16(in); goto number;
 	case F_U32:
 	case F_TTL:
@@ -469,6 +494,9 @@ static void field_to_text(struct walk *k, const struct field *f)
 	case F_BITMAP: bitmap_to_text(k); break;
 	case F_SVCPARAMS: tern_svc_to_text(k); break;
 	case F_LOC: tern_loc_to_text(k); break;
+	case F_GATEWAY: tern_gateway_to_text(k); break;
+	case F_APL: tern_apl_to_text(k); break;
+	case F_ILNP64: tern_ilnp64_to_text(k); break;
 	}
 }
 
@@ -536,6 +564,29 @@ static int charstr_from_text(struct walk *k, const tern_token *t)
 	return 0;
 }
 
+/* RFC 4034 A.1 and the IANA "DNS Security Algorithm Numbers" registry:
+ * the mnemonics zone files may use for an algorithm number (written back
+ * as numbers, as BIND, Knot and NSD do). */
+static bool alg_from_text(const tern_token *t, uint64_t *v)
+{
+	static const struct {
+		uint8_t value;
+		const char *name;
+	} algs[] = {
+		{1, "RSAMD5"},         {2, "DH"},          {3, "DSA"},          {5, "RSASHA1"},
+		{6, "DSA-NSEC3-SHA1"}, {7, "RSASHA1-NSEC3-SHA1"},                {8, "RSASHA256"},
+		{10, "RSASHA512"},     {12, "ECC-GOST"},   {13, "ECDSAP256SHA256"}, {14, "ECDSAP384SHA384"},
+		{15, "ED25519"},       {16, "ED448"},      {252, "INDIRECT"},   {253, "PRIVATEDNS"},
+		{254, "PRIVATEOID"},
+	};
+	for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
+		if (strlen(algs[i].name) == t->len && !strncasecmp(algs[i].name, t->p, t->len)) {
+			*v = algs[i].value;
+			return true;
+		}
+	return false;
+}
+
 static int field_from_text(struct walk *k, const struct field *f)
 {
 	const tern_token *t = NULL;
@@ -549,6 +600,7 @@ static int field_from_text(struct walk *k, const struct field *f)
 	case F_HEX:
 	case F_BITMAP:
 	case F_SVCPARAMS:
+	case F_APL:
 	case F_LOC: break; /* these take the remaining tokens themselves */
 	default:
 		if ((rc = need_token(k, &t)))
@@ -567,6 +619,11 @@ static int field_from_text(struct walk *k, const struct field *f)
 			tern_wr_u16(w, (uint16_t)v);
 		else
 			tern_wr_u32(w, (uint32_t)v);
+		return 0;
+	case F_ALG:
+		if (!alg_from_text(t, &v) && (rc = number_from_text(k, t, 0xff, &v)))
+			return rc;
+		tern_wr_u8(w, (uint8_t)v);
 		return 0;
 	case F_TTL: {
 		uint32_t ttl;
@@ -677,6 +734,9 @@ static int field_from_text(struct walk *k, const struct field *f)
 	case F_BITMAP: return bitmap_from_text(k);
 	case F_SVCPARAMS: return tern_svc_from_text(k);
 	case F_LOC: return tern_loc_from_text(k);
+	case F_GATEWAY: return tern_gateway_from_text(k, t);
+	case F_APL: return tern_apl_from_text(k);
+	case F_ILNP64: return tern_ilnp64_from_text(k, t);
 	}
 	return 0;
 }
@@ -725,174 +785,6 @@ static int walk(struct walk *k, enum op op)
 	return 0;
 }
 
-/* ---- fast paths for the bulk of zone data ----
- *
- * Zone loading spends most of its RDATA time on a few types. These parse
- * their common spellings directly into the output; anything else (a rare
- * spelling, an error, too little room) is left to the walker, which then
- * decides and words the error: a fast path may decline, never differ. */
-
-/* A dotted quad in the shape inet_pton takes: four decimal parts of one
- * to three digits, no leading zero, each at most 255. */
-static bool fast_ipv4(const char *s, size_t len, uint8_t a[4])
-{
-	unsigned v = 0, nd = 0, k = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-		if (d <= 9) {
-			if (nd == 3 || (nd == 1 && v == 0))
-				return false; /* a fourth digit, or a leading zero */
-			v = v * 10 + d;
-			nd++;
-		} else if (s[i] == '.' && nd && k < 3 && v <= 255) {
-			a[k++] = (uint8_t)v;
-			v = nd = 0;
-		} else {
-			return false;
-		}
-	}
-	if (k != 3 || !nd || v > 255)
-		return false;
-	a[3] = (uint8_t)v;
-	return true;
-}
-
-static int hexval(char c)
-{
-	if ((unsigned)(c - '0') <= 9)
-		return c - '0';
-	c = (char)(c | 0x20);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* IPv6 text (RFC 4291 2.2) without an embedded IPv4 part: groups of one to
- * four hex digits separated by ':', at most one "::" standing for at least
- * one zero group. */
-static bool fast_ipv6(const char *s, size_t len, uint8_t a[16])
-{
-	uint16_t g[8];
-	int ng = 0, gap = -1, d;
-	size_t i = 0;
-	if (len < 2 || len > 39)
-		return false;
-	if (s[0] == ':') {
-		if (s[1] != ':')
-			return false;
-		gap = 0;
-		i = 2;
-	}
-	while (i < len) {
-		size_t st = i;
-		unsigned v = 0;
-		while (i < len && i - st < 4 && (d = hexval(s[i])) >= 0) {
-			v = v << 4 | (unsigned)d;
-			i++;
-		}
-		if (i == st || ng == 8)
-			return false;
-		g[ng++] = (uint16_t)v;
-		if (i == len)
-			break;
-		if (s[i] != ':')
-			return false; /* an IPv4 tail, a fifth digit, ...: inet_pton decides */
-		if (++i == len)
-			return false; /* a trailing single ':' */
-		if (s[i] == ':') {
-			if (gap >= 0)
-				return false;
-			gap = ng;
-			i++;
-		}
-	}
-	if (gap < 0 ? ng != 8 : ng > 7)
-		return false;
-	int zeros = 8 - ng, o = 0;
-	for (int k = 0; k < ng; k++) {
-		if (k == gap)
-			for (int z = 0; z < zeros; z++, o += 2)
-				a[o] = a[o + 1] = 0;
-		a[o++] = (uint8_t)(g[k] >> 8);
-		a[o++] = (uint8_t)g[k];
-	}
-	if (gap == ng)
-		for (int z = 0; z < zeros; z++, o += 2)
-			a[o] = a[o + 1] = 0;
-	return true;
-}
-
-/* 1 to 5 decimal digits, at most 65535. */
-static bool fast_u16(const tern_token *t, uint8_t out[2])
-{
-	unsigned v = 0;
-	if (t->len == 0 || t->len > 5)
-		return false;
-	for (size_t i = 0; i < t->len; i++) {
-		if ((unsigned)(t->p[i] - '0') > 9)
-			return false;
-		v = v * 10 + (unsigned)(t->p[i] - '0');
-	}
-	if (v > 0xffff)
-		return false;
-	tern_put_u16(out, (uint16_t)v);
-	return true;
-}
-
-/* Returns true with *outlen set, or false to leave the record to the walker. */
-static bool fast_from_text(uint16_t type, const tern_token *tok, size_t ntok, const uint8_t *origin,
-                           uint8_t *out, size_t cap, size_t *outlen)
-{
-	switch (type) {
-	case TERN_T_A:
-		if (ntok != 1 || cap < 4 || !fast_ipv4(tok[0].p, tok[0].len, out))
-			return false;
-		*outlen = 4;
-		return true;
-	case TERN_T_AAAA:
-		if (ntok != 1 || cap < 16 || !fast_ipv6(tok[0].p, tok[0].len, out))
-			return false;
-		*outlen = 16;
-		return true;
-	case TERN_T_NS:
-	case TERN_T_MD:
-	case TERN_T_MF:
-	case TERN_T_CNAME:
-	case TERN_T_MB:
-	case TERN_T_MG:
-	case TERN_T_MR:
-	case TERN_T_PTR:
-	case TERN_T_DNAME:
-		return ntok == 1 && cap >= TERN_NAME_MAX &&
-		       tern_name_from_text(tok[0].p, tok[0].len, origin, out, outlen) == 0;
-	case TERN_T_MX: {
-		size_t len;
-		if (ntok != 2 || cap < 2 + TERN_NAME_MAX || !fast_u16(&tok[0], out) ||
-		    tern_name_from_text(tok[1].p, tok[1].len, origin, out + 2, &len) != 0)
-			return false;
-		*outlen = 2 + len;
-		return true;
-	}
-	case TERN_T_TXT:
-	case TERN_T_SPF: {
-		size_t n = 0;
-		if (ntok == 0)
-			return false;
-		for (size_t i = 0; i < ntok; i++) {
-			const tern_token *t = &tok[i];
-			if (t->len > 255 || cap - n < 1 + t->len || memchr(t->p, '\\', t->len))
-				return false;
-			out[n] = (uint8_t)t->len;
-			memcpy(out + n + 1, t->p, t->len);
-			n += 1 + t->len;
-		}
-		*outlen = n;
-		return true;
-	}
-	}
-	return false;
-}
-
 /* ---- the public interface ---- */
 
 /* RFC 3597 5: \# <length> <hex>... ; the hex may be split over tokens. */
@@ -935,7 +827,7 @@ int tern_rdata_from_text(uint16_t type, const tern_token *tok, size_t ntok, cons
                          uint8_t *out, size_t cap, size_t *outlen, char *err, size_t errcap)
 {
 	bool generic = ntok && !tok[0].quoted && tok[0].len == 2 && tok[0].p[0] == '\\' && tok[0].p[1] == '#';
-	if (!generic && fast_from_text(type, tok, ntok, origin, out, cap > 65535 ? 65535 : cap, outlen)) {
+	if (!generic && tern_rdata_fast_from_text(type, tok, ntok, origin, out, cap > 65535 ? 65535 : cap, outlen)) {
 		if (err && errcap)
 			err[0] = '\0';
 		return 0;
@@ -1080,4 +972,16 @@ const uint8_t *tern_rdata_target(uint16_t type, const uint8_t *rd, size_t rdlen)
 			return NULL;
 	}
 	return NULL;
+}
+
+size_t tern_rdata_names(uint16_t type, const uint8_t *rd, size_t rdlen, uint16_t *off, size_t max)
+{
+	const struct rdesc *d = find_desc(type);
+	if (!d || rdlen > 65535)
+		return 0;
+	struct walk k = {.d = d, .names = off, .maxnames = max};
+	tern_rd_init(&k.in, rd, rdlen);
+	if (walk(&k, OP_COPY))
+		return 0;
+	return k.nnames;
 }

@@ -76,6 +76,9 @@ struct walk {
 	tern_ctab *ct; /* compress names against this (OP_COPY) */
 	/* text output (OP_TO_TEXT) */
 	tbuf tb;
+	/* OP_COPY: the offset of each name read, when names is not NULL */
+	uint16_t *names;
+	size_t nnames, maxnames;
 };
 
 /* Writes a one-line reason into k->err (if any) and returns rc. */
@@ -84,6 +87,15 @@ __attribute__((format(printf, 3, 4))) int tern_walk_fail(struct walk *k, int rc,
 /* Token text for messages: at most 40 characters of it. */
 #define TOKF "'%.*s%s'"
 #define TOKA(t) (int)((t)->len > 40 ? 40 : (t)->len), (t)->p, (t)->len > 40 ? "..." : ""
+
+/* ---- fast paths (rdfast.c) ---- */
+
+/* Parses the common spellings of the commonest types straight into out:
+ * true with *outlen set, or false to leave the record to the walker (a
+ * rare spelling, an error, too little room), which then decides and words
+ * the error. A fast path may decline, never differ. */
+bool tern_rdata_fast_from_text(uint16_t type, const tern_token *tok, size_t ntok, const uint8_t *origin,
+                               uint8_t *out, size_t cap, size_t *outlen);
 
 /* ---- SvcParams (svcb.c), the rest of an SVCB/HTTPS RDATA ---- */
 
@@ -95,6 +107,21 @@ void tern_svc_to_text(struct walk *k);
 /* Takes the remaining tokens, writes them to k->out sorted by key.
  * Returns 0 or an error with a message in k->err. */
 int tern_svc_from_text(struct walk *k);
+
+/* ---- network address fields (rdnet.c) ---- */
+
+/* The IPSECKEY gateway (RFC 4025 2.5), whose form the gateway type two
+ * bytes before it decides (in k->in, or in k->out from text). */
+void tern_gateway_skip(struct walk *k);
+void tern_gateway_to_text(struct walk *k);
+int tern_gateway_from_text(struct walk *k, const tern_token *t);
+/* APL items to the end, possibly none (RFC 3123 4). */
+void tern_apl_skip(struct walk *k);
+void tern_apl_to_text(struct walk *k);
+int tern_apl_from_text(struct walk *k); /* takes the remaining tokens */
+/* 8 bytes as x:x:x:x (NID, L64: RFC 6742 2.1, 2.3); skipped as 8 bytes. */
+void tern_ilnp64_to_text(struct walk *k);
+int tern_ilnp64_from_text(struct walk *k, const tern_token *t);
 
 /* ---- LOC (loc.c), a whole LOC RDATA ---- */
 

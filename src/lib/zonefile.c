@@ -676,6 +676,8 @@ static const char *gen_expand(const tern_token *t, long long v, char *out, size_
 		long long x = v + off;
 		if (x < 0)
 			return "$GENERATE value is negative";
+		if (x > INT_MAX) /* BIND: "out of range"; v and off are each below 2^31 */
+			return "$GENERATE value (iterator plus offset) is above 2147483647";
 		char num[2 * GEN_WIDTH_MAX + 40];
 		size_t n;
 		if (base == 'n' || base == 'N') {

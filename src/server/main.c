@@ -518,6 +518,8 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 		notify("READY=1");
 		return;
 	}
+	db_diag rdiag = {.fn = zone_diag};
+	db_set_check_reload(cur->zones, nv->zones, &rdiag);
 	nv->rrl = rl;
 	nv->cookie = cookie; /* not cur's: the first version is freed by the first reload */
 	nv->res = res;

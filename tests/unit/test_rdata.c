@@ -166,6 +166,20 @@ static const struct rcase cases[] = {
 	{"KEY", "256 3 5 AQPSKmynfzW4kyBv015MUG2DeIQ3", "256 3 5 AQPSKmynfzW4kyBv015MUG2DeIQ3", "010003050103d22a6ca77f35b893206fd35e4c506d83788437", 3},
 	{"SIG", "A 1 2 3600 20240101000000 20231201000000 1 example. AQID", "A 1 2 3600 20240101000000 20231201000000 1 example. AQID", "0001010200000e1065920080656922000001076578616d706c6500010203", 17},
 	{"TA", "12345 8 2 AABBCCDD", "12345 8 2 AABBCCDD", "30390802aabbccdd", 3},
+	/* RFC 4025, 3123, 6742: as dig prints them (issue 10 item 13) */
+	{"IPSECKEY", "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "0a0102c0000226010351537986ed35533b6064478eeeb27b5bd74dae149b6e81ba3a0521af82ab7801", 5},
+	{"IPSECKEY", "10 0 2 . AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "10 0 2 . AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "0a0002010351537986ed35533b6064478eeeb27b5bd74dae149b6e81ba3a0521af82ab7801", 2},
+	{"IPSECKEY", "10 2 2 2001:0DB8:0:8002::2000:1 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "10 2 2 2001:db8:0:8002::2000:1 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "0a020220010db8000080020000000020000001010351537986ed35533b6064478eeeb27b5bd74dae149b6e81ba3a0521af82ab7801", 10},
+	{"IPSECKEY", "10 3 2 mygateway.example.com. AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "10 3 2 mygateway.example.com. AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", "0a0302096d7967617465776179076578616d706c6503636f6d00010351537986ed35533b6064478eeeb27b5bd74dae149b6e81ba3a0521af82ab7801", 10},
+	{"IPSECKEY", "10 3 0 gw", "10 3 0 gw.example.", "0a030002677707" "6578616d706c6500", 12}, /* no key (Knot accepts it; RFC 4025 2.6) */
+	{"APL", "1:192.168.32.0/21 !1:192.168.38.0/28", "1:192.168.32.0/21 !1:192.168.38.0/28", "00011503c0a82000011c83c0a826", 6},
+	{"APL", "1:224.0.0.0/4 2:FF00:0:0:0:0:0:0:0/8", "1:224.0.0.0/4 2:ff00::/8", "00010401e000020801ff", 9},
+	{"APL", "1:0.0.0.0/0 2:::/0 1:192.168.1.1/32", "1:0.0.0.0/0 2:::/0 1:192.168.1.1/32", "000100000002000000012004c0a80101", 3},
+	{"NID", "10 0014:4fff:ff20:ee64", "10 14:4fff:ff20:ee64", "000a00144fffff20ee64", 9},
+	{"L32", "10 10.1.2.0", "10 10.1.2.0", "000a0a010200", 5},
+	{"L64", "10 2001:0DB8:1140:1000", "10 2001:db8:1140:1000", "000a20010db811401000", 9},
+	{"LP", "10 l64-subnet1.example.com.", "10 l64-subnet1.example.com.", "000a0b6c36342d7375626e657431076578616d706c6503636f6d00", 26},
+	{"LP", "20 sub", "20 sub.example.", "0014037375620" "76578616d706c6500", 12},
 	{"TYPE65534", "\\# 3 abcdef", "\\# 3 ABCDEF", "abcdef", -1},
 	{"WKS", "\\# 5 c000020106", "\\# 5 C000020106", "c000020106", -1},
 };
@@ -449,7 +463,8 @@ static void test_errors(void **state)
 	             "expiration '20241301000000'");
 	expect_error("RRSIG", "A 8 2 3600 20240230000000 20240101000000 1 example. AQ==", TERN_ESYNTAX, "time");
 	expect_error("RRSIG", "FOO 8 2 3600 1 2 1 example. AQ==", TERN_ESYNTAX, "unknown type 'FOO'");
-	expect_error("RRSIG", "A 8 2 3600 21060207062816 2 1 example. AQ==", TERN_ERANGE, "expiration");
+	expect_error("RRSIG", "A 8 2 3600 19691231235959 2 1 example. AQ==", TERN_ERANGE, "expiration");
+	expect_error("RRSIG", "A RSASHA2 2 3600 1 2 1 example. AQ==", TERN_ESYNTAX, "RRSIG algorithm 'RSASHA2' is not a number");
 	expect_error("EUI48", "00-00-5e-00-53", TERN_ESYNTAX, "EUI48");
 	expect_error("EUI48", "00:00:5e:00:53:2a", TERN_ESYNTAX, "EUI48");
 	/* a bad hex digit must not reach the shift (UBSan: shift of a negative value) */
@@ -591,6 +606,100 @@ static void test_to_text_edges(void **state)
 	static const uint8_t caa[] = {0, 5, 'i', 's', 's', 'u', 'e', '"', 0xc3, ';'};
 	tern_rdata_to_text(TERN_T_CAA, caa, sizeof caa, buf, sizeof buf);
 	assert_string_equal(buf, "0 issue \"\\\"\\195;\"");
+}
+
+/* RFC 4034 A.1: algorithm mnemonics in DNSKEY, RRSIG, DS (and their
+ * kin), written back as numbers; issue 10 item 12. */
+static void test_algorithm_mnemonics(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *type, *in, *text;
+	} c[] = {
+		{"DNSKEY", "256 3 RSASHA1 AQID", "256 3 5 AQID"},
+		{"DNSKEY", "256 3 rsasha1-nsec3-sha1 AQID", "256 3 7 AQID"},
+		{"CDNSKEY", "257 3 ECDSAP256SHA256 AQID", "257 3 13 AQID"},
+		{"KEY", "256 3 DSA AQID", "256 3 3 AQID"},
+		{"DS", "1 ED25519 2 AABB", "1 15 2 AABB"},
+		{"CDS", "1 ED448 2 AABB", "1 16 2 AABB"},
+		{"DLV", "1 DSA-NSEC3-SHA1 1 AABB", "1 6 1 AABB"},
+		{"RRSIG", "NSEC RSASHA1 2 300 20240101000000 20231201000000 1 example. AQID",
+		 "NSEC 5 2 300 20240101000000 20231201000000 1 example. AQID"},
+		{"RRSIG", "A RSAMD5 2 300 1 2 1 example. AQID", "A 1 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A DH 2 300 1 2 1 example. AQID", "A 2 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A RSASHA256 2 300 1 2 1 example. AQID", "A 8 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A RSASHA512 2 300 1 2 1 example. AQID", "A 10 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A ECC-GOST 2 300 1 2 1 example. AQID", "A 12 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A ECDSAP384SHA384 2 300 1 2 1 example. AQID", "A 14 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A INDIRECT 2 300 1 2 1 example. AQID", "A 252 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A PRIVATEDNS 2 300 1 2 1 example. AQID", "A 253 2 300 19700101000001 19700101000002 1 example. AQID"},
+		{"RRSIG", "A PRIVATEOID 2 300 1 2 1 example. AQID", "A 254 2 300 19700101000001 19700101000002 1 example. AQID"},
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		uint8_t out[512];
+		size_t len;
+		char err[256], text[1024];
+		uint16_t type = type_of(c[i].type);
+		if (parse(type, c[i].in, out, sizeof out, &len, err, sizeof err))
+			fail_msg("%s %s: %s", c[i].type, c[i].in, err);
+		assert_true(tern_rdata_to_text(type, out, len, text, sizeof text) > 0);
+		if (strcmp(text, c[i].text))
+			fail_msg("%s %s: got '%s', want '%s'", c[i].type, c[i].in, text, c[i].text);
+	}
+}
+
+/* RFC 4034 3.1.5: RRSIG times are modulo 2^32 (serial arithmetic), so a
+ * date after 2106 is valid; issue 10 item 15. */
+static void test_rrsig_time_after_2106(void **state)
+{
+	(void)state;
+	uint8_t out[512];
+	size_t len;
+	char err[256], text[1024];
+	assert_int_equal(parse(TERN_T_RRSIG, "A 8 2 300 21220222132804 21060207062816 1 example. AQID", out,
+	                       sizeof out, &len, err, sizeof err), 0);
+	/* 2122-02-22T13:28:04Z is 4801210084 s, modulo 2^32 0x1e2ca6e4; 2106-02-07T06:28:16Z wraps to 0 */
+	static const uint8_t want[] = {0x1e, 0x2c, 0xa6, 0xe4, 0, 0, 0, 0};
+	assert_memory_equal(out + 8, want, sizeof want);
+	assert_true(tern_rdata_to_text(TERN_T_RRSIG, out, len, text, sizeof text) > 0);
+	assert_string_equal(text, "A 8 2 300 19860116065948 19700101000000 1 example. AQID");
+}
+
+/* APL with no items is valid (RFC 3123 4: an empty list), text and wire;
+ * malformed APL and IPSECKEY wire falls back to the generic form. */
+static void test_apl_ipseckey_edges(void **state)
+{
+	(void)state;
+	uint8_t out[64];
+	size_t len = 99;
+	char err[256], text[256];
+	assert_int_equal(parse(42, "", out, sizeof out, &len, err, sizeof err), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(tern_rdata_to_text(42, out, 0, text, sizeof text), 0);
+	assert_string_equal(text, "");
+	/* a trailing zero in AFDPART, an unknown family, a prefix too long */
+	static const uint8_t z[] = {0, 1, 8, 2, 10, 0}, f[] = {0, 3, 8, 1, 10}, p[] = {0, 1, 33, 1, 10};
+	assert_int_equal(tern_rdata_to_text(42, z, sizeof z, text, sizeof text), 17);
+	assert_string_equal(text, "\\# 6 000108020A00");
+	assert_true(tern_rdata_to_text(42, f, sizeof f, text, sizeof text) > 0 && text[0] == '\\');
+	assert_true(tern_rdata_to_text(42, p, sizeof p, text, sizeof text) > 0 && text[0] == '\\');
+	/* IPSECKEY: unknown gateway type; a compressed gateway name */
+	static const uint8_t g[] = {10, 4, 2, 1, 2, 3, 4}, c[] = {10, 3, 2, 0xc0, 0};
+	assert_true(tern_rdata_to_text(TERN_T_IPSECKEY, g, sizeof g, text, sizeof text) > 0 && text[0] == '\\');
+	tern_rd r;
+	tern_rd_init(&r, c, sizeof c);
+	assert_int_not_equal(tern_rdata_unpack(&r, TERN_T_IPSECKEY, sizeof c, out, sizeof out, &len), 0);
+	expect_error("IPSECKEY", "10 1 2 2001:db8::1 AQID", TERN_ESYNTAX, "wants an IPv4 address");
+	expect_error("IPSECKEY", "10 0 2 gw.example. AQID", TERN_ESYNTAX, "takes '.'");
+	expect_error("IPSECKEY", "10 7 2 . AQID", TERN_ESYNTAX, "gateway type 7 unknown");
+	expect_error("APL", "1:192.168.0.0/33", TERN_ERANGE, "prefix");
+	expect_error("APL", "3:192.168.0.0/8", TERN_ESYNTAX, "bad APL item");
+	expect_error("APL", "1:192.168.0.0", TERN_ESYNTAX, "bad APL item");
+	expect_error("APL", "2:192.168.0.0/8", TERN_ESYNTAX, "bad APL item");
+	expect_error("NID", "10 1:2:3", TERN_ESYNTAX, "64-bit locator");
+	expect_error("L64", "10 1:2:3:4:5", TERN_ESYNTAX, "64-bit locator");
+	expect_error("L64", "10 12345:2:3:4", TERN_ESYNTAX, "64-bit locator");
+	expect_error("L32", "10 2001:db8::1", TERN_ESYNTAX, "IPv4");
 }
 
 /* ---- types, classes and TTLs ---- */
@@ -829,6 +938,9 @@ int main(void)
 		cmocka_unit_test(test_pack_compresses_mx_not_srv),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_to_text_edges),
+		cmocka_unit_test(test_algorithm_mnemonics),
+		cmocka_unit_test(test_apl_ipseckey_edges),
+		cmocka_unit_test(test_rrsig_time_after_2106),
 		cmocka_unit_test(test_types_classes),
 		cmocka_unit_test(test_ttl),
 		cmocka_unit_test(test_rdata_target),

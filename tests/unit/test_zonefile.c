@@ -979,6 +979,23 @@ static void test_generate_limits(void **state)
 	free(c);
 }
 
+/* BIND refuses an iterator plus offset past 2^31-1 ("out of range"), as
+ * does Knot; issue 10 item 16. */
+static void test_generate_offset_overflow(void **state)
+{
+	struct col *c = col_new();
+	int r = parse(c, "$GENERATE 1-2 host${2147483647} 60 A 192.0.2.1\n"
+	                 "$GENERATE 1-2 h$ 60 TXT ${2147483647}\n"
+	                 "$GENERATE 1-2 g${2147483645} 60 A 192.0.2.1\n"); /* 2147483647 at most: ok */
+	assert_int_equal(r, TERN_ESYNTAX);
+	check_err(c, 0, "test:1: $GENERATE value (iterator plus offset) is above 2147483647");
+	check_err(c, 1, "test:2: $GENERATE value (iterator plus offset) is above 2147483647");
+	assert_int_equal(c->nerr, 2);
+	assert_int_equal(c->n, 2);
+	check_owner(&c->r[1], "g2147483647.example.com.");
+	free(c);
+}
+
 static void test_generate_expansion_bound(void **state)
 {
 	struct col *c = col_new();
@@ -1036,6 +1053,7 @@ int main(void)
 		cmocka_unit_test(test_generate_rhs_fields),
 		cmocka_unit_test(test_generate_limits),
 		cmocka_unit_test(test_generate_expansion_bound),
+		cmocka_unit_test(test_generate_offset_overflow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
