@@ -32,6 +32,7 @@
 #include "resolve/forward.h"
 #include "server/query.h"
 #include "tern/msg.h"
+#include "tern/tsig.h"
 
 #define X100 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define BIG(n) "big IN TXT \"" #n "-" X100 "\"\n"
@@ -345,7 +346,7 @@ static void check_response(const version *v, const uint8_t *pkt, size_t len, con
 
 	tern_rr rr;
 	int r;
-	unsigned nopt = 0;
+	unsigned nopt = 0, ntsig = 0;
 	while ((r = tern_msg_next(&it, &rr)) == 1) {
 		if (rr.section == TERN_S_QUESTION) {
 			FUZZ_CHECK(rr.owner_len == q.qname_len && memcmp(rr.owner, q.qname, q.qname_len) == 0);
@@ -355,6 +356,11 @@ static void check_response(const version *v, const uint8_t *pkt, size_t len, con
 		if (rr.type == TERN_T_OPT) {
 			FUZZ_CHECK(rr.section == TERN_S_ADDITIONAL && rr.owner_len == 1);
 			nopt++;
+			continue;
+		}
+		if (rr.type == TERN_T_TSIG) { /* only in answer to a signed query (RFC 8945) */
+			FUZZ_CHECK(q.tsig_off && rr.section == TERN_S_ADDITIONAL && rr.cls == TERN_C_ANY);
+			ntsig++;
 			continue;
 		}
 		FUZZ_CHECK(rr.cls == q.qclass);
@@ -369,6 +375,8 @@ static void check_response(const version *v, const uint8_t *pkt, size_t len, con
 	FUZZ_CHECK(r == 0 && it.r.pos == n);
 	bool want_opt = q.edns && (pr == TERN_Q_OK || pr == TERN_Q_BADVERS || pr == TERN_Q_FORMERR);
 	FUZZ_CHECK(nopt == (want_opt ? 1u : 0u));
+	tern_tsig_rr t; /* one TSIG at most, the last record */
+	FUZZ_CHECK(tern_tsig_find(out, n, &t) == (ntsig ? 1 : 0));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
