@@ -167,6 +167,8 @@ int tern_tsig_find(const uint8_t *pkt, size_t len, tern_tsig_rr *rr)
 		r = tern_msg_next(&it, &x);
 		if (r <= 0)
 			break;
+		if (x.section == TERN_S_QUESTION)
+			continue; /* a question for type TSIG is no TSIG record */
 		if (found)
 			left++;
 		if (x.type == TERN_T_TSIG) {

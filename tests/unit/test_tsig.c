@@ -536,6 +536,18 @@ static void test_placement(void **state)
 	assert_int_equal(tern_query_parse(x.b, x.n, &pq), TERN_Q_OK);
 	assert_int_equal(pq.tsig_off, 0);
 	assert_int_equal(tern_tsig_find(x.b, x.n, &rr), 0);
+	/* a question for type TSIG is not a TSIG record (fuzz finding) */
+	tern_msgw m;
+	tern_msgw_init(&m, x.b, sizeof x.b, sizeof x.b, 1, 0);
+	assert_int_equal(tern_msgw_question(&m, (const uint8_t *)"\4tkey", TERN_T_TSIG, TERN_C_IN), 0);
+	int qlen = tern_msgw_finish(&m, 0);
+	assert_int_equal(tern_tsig_find(x.b, (size_t)qlen, &rr), 0);
+	tern_tsig_key k0 = key_for("hmac-sha256");
+	tern_tsig_ctx c0;
+	tern_tsig_ctx_init(&c0, &k0);
+	assert_int_equal(tern_tsig_sign(&c0, x.b, (size_t)qlen, sizeof x.b, VEC_TIME, &x.n), 0);
+	assert_int_equal(tern_tsig_find(x.b, x.n, &rr), 1);
+	assert_int_equal(rr.start, (size_t)qlen);
 	/* malformed TSIG records: CLASS not ANY, TTL not 0, RDATA cut short */
 	tern_tsig_ctx s;
 	tern_tsig_key k = key_for("hmac-sha256");
