@@ -436,7 +436,8 @@ def gen_tsig():
                     tsig_error=18, other_data=bytes(6), algorithm=dns.tsig.HMAC_SHA256)
         r2.request_mac = q1.mac
         out("tsig", "r-badtime", r2.to_wire())
-    out("server", "q-tsig-unknown-key", open(os.path.join(HERE, "corpus", "tsig", "q-unknown-key"), "rb").read())
+    for name in ("q-unknown-key", "q-valid-1", "q-wrong-secret", "q-truncated-mac", "bad-not-last"):
+        out("server", "q-tsig-" + name, open(os.path.join(HERE, "corpus", "tsig", name), "rb").read())
     out("config", "keys", "key:\n name: k1.example\n secret: c2VjcmV0\nkey:\n name: k2\n algorithm: hmac-md5\n"
                           " secret: \"c2VjcmV0c2VjcmV0\"  # comment\nkey:\n name: k3\n algorithm: HMAC-SHA512.\n"
                           " secret: c2Vj*\nkey:\n name: k1.example.\n secret: c2VjcmV0\nkey:\n name: nosecret\n")
