@@ -16,6 +16,7 @@ import subprocess
 import time
 from unittest import mock
 
+import dns.flags
 import dns.message
 import dns.name
 import dns.query
@@ -32,7 +33,8 @@ $TTL 300
 @ NS ns
 ns A 192.0.2.53
 www A 192.0.2.80
-"""
+""" + "".join(f'big TXT "{i:02d} {"x" * 60}"\n' for i in range(30)) + "".join(
+    f'mid TXT "{i:02d} {"x" * 60}"\n' for i in range(5))  # 413 bytes: fits 512 without a TSIG, not with one
 SECRET = "dGVybi10c2lnLXN5c3RlbS10ZXN0LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
 OTHER_SECRET = "b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldA=="
 ALGS = {
@@ -154,6 +156,31 @@ def test_signed_query_without_edns_and_refused_name(srv):
     assert r.had_tsig and r.rcode() == dns.rcode.NOERROR and r.opt is None
     r = srv.send(signed_query("hmac-sha256", qname="www.example.net"))  # not served: REFUSED, still signed
     assert r.had_tsig and r.rcode() == dns.rcode.REFUSED
+
+
+@pytest.mark.parametrize("edns", [False, True], ids=["512", "edns1232"])
+def test_signed_truncated_answer_fits(srv, edns):
+    """Room for the TSIG is kept: an answer too big for UDP is truncated
+    (TC) within the size limit, and still signed."""
+    q = signed_query("hmac-sha512", qname="big.example.com", qtype="TXT", use_edns=0 if edns else False)
+    a = exchange(srv, q.to_wire())
+    assert len(a) <= (1232 if edns else 512)
+    r = dns.message.from_wire(a, keyring=keyring("hmac-sha512"), request_mac=q.mac)
+    assert r.flags & dns.flags.TC and r.had_tsig
+    r = srv.send(signed_query("hmac-sha512", qname="big.example.com", qtype="TXT"), tcp=True)
+    assert len(r.answer[0]) == 30 and r.had_tsig
+
+
+def test_signed_answer_room_for_tsig(srv):
+    """An answer that would fit in 512 bytes alone but not with its TSIG
+    is truncated rather than sent unsigned or not at all."""
+    q = signed_query("hmac-sha512", qname="mid.example.com", qtype="TXT", use_edns=False)
+    a = exchange(srv, q.to_wire())
+    assert len(a) <= 512
+    r = dns.message.from_wire(a, keyring=keyring("hmac-sha512"), request_mac=q.mac)
+    assert r.flags & dns.flags.TC and r.had_tsig
+    r = srv.query("mid.example.com", "TXT", use_edns=False)  # unsigned: it fits
+    assert len(r.answer[0]) == 5 and not r.flags & dns.flags.TC
 
 
 def test_unsigned_query_still_answered(srv):
@@ -339,3 +366,23 @@ def test_key_config_errors(tmp_path):
     assert re.search(r"bad\.conf:13: .*colour", err), err
     assert re.search(r"bad\.conf:14: .*twice", err), err
     assert "c2VjcmV0" not in err, "secrets are not logged"
+
+
+def test_forwarded_signed_query(tmp_path):
+    """A signed query answered from upstream (the query is parked, then
+    answered again when the upstream answers) gets a signed answer too."""
+    from fwd_helpers import UP_RECORDS, Fwd, Records
+    f = Fwd(tmp_path)
+    try:
+        up = f.upstream(Records(UP_RECORDS))
+        conf = tmp_path / "keys.conf"
+        conf.write_text(config())
+        srv = f.ternd(forward=[up], args=["--config", str(conf)])
+        for tcp in (False, True):
+            r = srv.send(signed_query("hmac-sha256", qname="www.up.test"), tcp=tcp)
+            assert r.had_tsig and r.rcode() == dns.rcode.NOERROR
+            assert r.answer, r
+        a = exchange(srv, signed_query("hmac-sha256", qname="www.up.test", secret=OTHER_SECRET).to_wire())
+        assert rcode_of(a) == dns.rcode.NOTAUTH and tsig_fields(a)["error"] == BADSIG
+    finally:
+        f.close()
