@@ -408,6 +408,8 @@ static void remember_mac(tern_tsig_ctx *c, const tern_tsig_rr *rr)
 int tern_tsig_verify(tern_tsig_ctx *c, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	tern_tsig_rr rr;
+	if (!c->key)
+		return TERN_TSIG_BADKEY; /* a server's context after BADKEY */
 	int r = tern_tsig_find(pkt, len, &rr);
 	if (r < 0)
 		return TERN_EMALFORMED;

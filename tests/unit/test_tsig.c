@@ -350,6 +350,8 @@ static void test_badkey(void **state)
 	assert_int_equal(tern_tsig_verify_request(&s, NULL, 0, q.b, q.n, tsig_off(&q), VEC_TIME), TERN_TSIG_BADKEY);
 	assert_int_equal(tern_tsig_verify_request(&s, &sha1, 1, q.b, q.n, tsig_off(&q), VEC_TIME), TERN_TSIG_BADKEY);
 	assert_int_equal(s.error, TERN_TSIG_BADKEY);
+	buf r0 = unhex(r_sha256);
+	assert_int_equal(tern_tsig_verify(&s, r0.b, r0.n, VEC_TIME), TERN_TSIG_BADKEY); /* no key: no crash */
 	/* the answer: header and question, then a TSIG without MAC */
 	tern_msgw m;
 	buf a;
