@@ -155,9 +155,9 @@ bool config_allowed(const config *c, const struct sockaddr *sa)
 	}
 	if (best >= 0)
 		return allow;
-	if (c->nacl)
-		return false;
-	/* default: loopback only */
+	/* no rule covers it: the default, loopback only (as Unbound: its
+	 * built-in "127.0.0.0/8 allow" and "::1 allow" stay unless a rule of
+	 * the configuration covers the address) */
 	if (fam == AF_INET)
 		return addr[0] == 127;
 	static const uint8_t lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};

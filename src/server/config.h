@@ -101,8 +101,9 @@ int config_add_zone(config *c, const char *origin, const char *file, const char 
 int config_add_forward(config *c, const char *zone, const char *addr, const char *where);
 /* "192.168.0.0/16 allow" or "10.0.0.0/8 refuse" */
 int config_add_acl(config *c, const char *spec, const char *where);
-/* Does the ACL let this client use forwarding and the cache? With no
- * access-control lines, only loopback may. */
+/* Does the ACL let this client use forwarding and the cache? The most
+ * specific prefix that covers the address decides; an address no rule
+ * covers is allowed only if it is loopback (127.0.0.0/8, ::1). */
 bool config_allowed(const config *c, const struct sockaddr *sa);
 
 #endif

@@ -174,6 +174,9 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	}
 	if (!(q->hdr.flags & TERN_F_RD))
 		return started ? TERN_R_NOERROR : TERN_R_REFUSED; /* cache only */
+	if (!fwd_set_for(v->res->sets, v->res->nsets, name)->n)
+		return started ? TERN_R_NOERROR : TERN_R_REFUSED; /* no upstream for this name
+		                                                     (forward: none, outside every forward-zone) */
 	ctx->forward = true;
 	memcpy(ctx->name, name, tern_name_len(name));
 	ctx->type = q->qtype;
