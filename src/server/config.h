@@ -75,6 +75,7 @@ typedef struct config {
 	size_t cache_bytes;      /* default 64 MiB */
 	unsigned cache_min_ttl, cache_max_ttl, cache_max_neg_ttl;
 	unsigned serve_stale;    /* seconds past expiry; 0: off */
+	unsigned stale_client_ms; /* RFC 8767 client-response timer (default 1800); 0: off */
 	unsigned forward_timeout_ms; /* give up (SERVFAIL) after this long */
 	unsigned max_inflight;   /* distinct questions outstanding upstream */
 	unsigned rrl_limit;      /* responses/s per client prefix and kind; 0: off */

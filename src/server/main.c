@@ -433,10 +433,12 @@ static resolver *resolver_build(const config *c)
 	};
 	r->cache = cache_new(&co);
 	r->table = fwd_table_new(c->max_inflight);
+	r->failures = failcache_new(4096);
 	r->max_waiters = c->max_inflight * 8;
-	if (!r->cache || !r->table) {
+	if (!r->cache || !r->table || !r->failures) {
 		cache_free(r->cache);
 		fwd_table_free(r->table);
+		failcache_free(r->failures);
 		free(r->sets);
 		free(r);
 		return NULL;
@@ -450,6 +452,7 @@ static void resolver_free(resolver *r)
 		return;
 	cache_free(r->cache);
 	fwd_table_free(r->table);
+	failcache_free(r->failures);
 	free(r->sets);
 	free(r);
 }
