@@ -123,12 +123,15 @@ def test_dead_upstream_fast_failure(fwd):  # noqa: F811
     instead of waiting for forward-timeout."""
     srv = fwd.ternd([dead_addr()], threads=1)
     mark_down(srv)
-    worst = 0.0
+    times = []
     for i in range(5):
         r, dt = timed(query, srv, f"fast{i}.up.test", timeout=8)
         assert r.rcode() == SERVFAIL and 22 in ede_codes(r), (r.to_text(), edes(r))
-        worst = max(worst, dt)
-    assert worst < 0.05, f"SERVFAIL after {worst * 1000:.0f} ms with the upstream down"
+        times.append(dt)
+    # well under 100 ms (a loaded machine may delay one now and then; the
+    # forward-timeout is 2.5 s)
+    times.sort()
+    assert times[3] < 0.05 and times[4] < 0.5, [round(t * 1000) for t in times]
     log = srv.log_text()
     assert log.count("down") == 1, log
 
@@ -150,7 +153,7 @@ def test_down_upstream_probed_and_back(fwd):  # noqa: F811
         if r.rcode() != SERVFAIL:
             answered = True
             break
-        assert dt < 0.1, dt
+        assert dt < 0.5, dt  # at once, not after forward-timeout
         time.sleep(0.05)
     assert answered, "the upstream is back but never used again"
     # every query before it came back failed at once; the upstream saw the
@@ -173,7 +176,7 @@ def test_stale_answer_after_client_timeout_carries_ede3(fwd):  # noqa: F811
     up.delay = 1.0  # slow, not dead
     r, dt = timed(query, srv, "one.up.test", timeout=8)
     assert r.rcode() == NOERROR and rdatas(r) == ["192.0.2.11"], r.to_text()
-    assert 0.25 < dt < 0.9, dt
+    assert 0.25 < dt < 1.2, dt
     assert r.answer[0].ttl == 30 and ede_codes(r) == [3], (r.to_text(), edes(r))
     up.delay = 0
     time.sleep(1.2)  # the refresh came back meanwhile
@@ -194,7 +197,7 @@ def test_stale_answer_when_upstream_down(fwd):  # noqa: F811
     assert r.rcode() == NOERROR and rdatas(r) == ["192.0.2.11"] and ede_codes(r) == [3], edes(r)
     mark_down(srv)
     r, dt = timed(query, srv, "one.up.test", timeout=8)
-    assert r.rcode() == NOERROR and ede_codes(r) == [3] and dt < 0.1, (edes(r), dt)
+    assert r.rcode() == NOERROR and ede_codes(r) == [3] and dt < 0.5, (edes(r), dt)
     r = query(srv, "never.up.test")
     assert r.rcode() == SERVFAIL and 22 in ede_codes(r)
 
