@@ -179,8 +179,13 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	/* 3. The cache and the upstreams. */
 	if (!started)
 		memcpy(name, q->qname, q->qname_len);
-	if (!*ra)
-		return started ? TERN_R_NOERROR : TERN_R_REFUSED;
+	if (!*ra) {
+		if (started)
+			return TERN_R_NOERROR;
+		/* RFC 8914 4.19, 4.21: the ACL says no, or nothing here serves it */
+		ctx->ede = v->res && !ctx->allowed ? TERN_EDE_PROHIBITED : TERN_EDE_NOT_AUTHORITATIVE;
+		return TERN_R_REFUSED;
+	}
 	unsigned rcode = TERN_R_NOERROR;
 	if (from_cache(v, q, m, name, !started, false, ctx, &rcode) == CHAIN_DONE)
 		return rcode;
@@ -196,9 +201,12 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	if (!(q->hdr.flags & TERN_F_RD))
 		return started ? TERN_R_NOERROR : TERN_R_REFUSED; /* cache only */
 	const upstream_set *set = fwd_set_for(v->res->sets, v->res->nsets, name);
-	if (!set->n)
-		return started ? TERN_R_NOERROR : TERN_R_REFUSED; /* no upstream for this name
-		                                                     (forward: none, outside every forward-zone) */
+	if (!set->n) { /* no upstream for this name (forward: none, outside every forward-zone) */
+		if (started)
+			return TERN_R_NOERROR;
+		ctx->ede = TERN_EDE_NOT_AUTHORITATIVE;
+		return TERN_R_REFUSED;
+	}
 	/* RFC 9520 3.2: a question that failed lately is not asked again
 	 * until its hold ends */
 	uint16_t ede;
@@ -334,6 +342,7 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	case TERN_Q_OK:
 		if (q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR) {
 			rcode = TERN_R_REFUSED; /* no zone transfers (yet) */
+			ctx->ede = TERN_EDE_NOT_SUPPORTED;
 		} else if (tern_type_is_meta(q.qtype) && q.qtype != TERN_T_ANY) {
 			rcode = TERN_R_FORMERR; /* OPT, TSIG, TKEY are not questions */
 		} else if (q.qclass == TERN_C_IN) {
