@@ -123,6 +123,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	enum fwd_verdict v = fwd_sanitize(data, size, id, qname, qtype, NULL, c, 1000, &res);
 	FUZZ_CHECK(v == FWD_IGNORE || v == FWD_TRUNC || v == FWD_BAD || v == FWD_OK);
+	if (v == FWD_BAD) { /* the upstream's Extended DNS Error: printable text, terminated */
+		size_t n = strnlen(res.ede_text, sizeof res.ede_text);
+		FUZZ_CHECK(n < sizeof res.ede_text);
+		for (size_t i = 0; i < n; i++)
+			FUZZ_CHECK(res.ede_text[i] >= 0x20 && res.ede_text[i] < 0x7f);
+		FUZZ_CHECK(res.ede != FWD_NO_EDE || n == 0);
+	}
 	if (v == FWD_OK) {
 		check_result(&res, qname, qtype);
 		static const size_t caps[] = {sizeof out - 1, TERN_UDP_MIN};

@@ -55,6 +55,20 @@ enum tern_section { TERN_S_QUESTION = 0, TERN_S_ANSWER = 1, TERN_S_AUTHORITY = 2
 /* EDNS option codes */
 #define TERN_OPT_NSID 3
 #define TERN_OPT_COOKIE 10
+#define TERN_OPT_EDE 15 /* Extended DNS Errors (RFC 8914) */
+
+/* Extended DNS Error INFO-CODEs (RFC 8914 4) that tern gives. */
+enum tern_ede {
+	TERN_EDE_OTHER = 0,
+	TERN_EDE_STALE = 3,            /* Stale Answer */
+	TERN_EDE_CACHED_ERROR = 13,    /* the failure was cached (RFC 9520) */
+	TERN_EDE_PROHIBITED = 18,
+	TERN_EDE_STALE_NXDOMAIN = 19,  /* Stale NXDOMAIN Answer */
+	TERN_EDE_NOT_AUTHORITATIVE = 20,
+	TERN_EDE_NOT_SUPPORTED = 21,
+	TERN_EDE_NO_REACHABLE_AUTHORITY = 22,
+	TERN_EDE_NETWORK_ERROR = 23,
+};
 
 typedef struct tern_hdr {
 	uint16_t id, flags;

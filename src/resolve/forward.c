@@ -119,6 +119,17 @@ fwd_pending *fwd_join(fwd_table *t, const uint8_t *name, uint16_t qtype, unsigne
 	return p;
 }
 
+fwd_waiter *fwd_take_waiters(fwd_table *t, fwd_pending *p)
+{
+	stripe *s = &t->s[p->hash % STRIPES];
+	pthread_mutex_lock(&s->lock);
+	fwd_waiter *w = p->waiters;
+	p->waiters = NULL;
+	p->tail = &p->waiters;
+	pthread_mutex_unlock(&s->lock);
+	return w;
+}
+
 fwd_waiter *fwd_complete(fwd_table *t, fwd_pending *p)
 {
 	stripe *s = &t->s[p->hash % STRIPES];
@@ -324,9 +335,40 @@ static int take_rrset(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n
 	return count;
 }
 
+/* The Extended DNS Error (RFC 8914 2: option 15, INFO-CODE, EXTRA-TEXT) of
+ * the OPT record among the rest of the message, into res->ede and
+ * res->ede_text (printable ASCII only, cut to fit). The first one counts. */
+static void upstream_ede(tern_msg_iter *it, const uint8_t *pkt, fwd_result *res)
+{
+	tern_rr rr;
+	while (tern_msg_next(it, &rr) == 1) {
+		if (rr.type != TERN_T_OPT || rr.section != TERN_S_ADDITIONAL)
+			continue;
+		const uint8_t *o = pkt + rr.rdata_off, *end = o + rr.rdlen;
+		while (end - o >= 4) {
+			uint16_t code = tern_get_u16(o), olen = tern_get_u16(o + 2);
+			if (olen > end - o - 4)
+				return;
+			if (code == TERN_OPT_EDE && olen >= 2) {
+				res->ede = tern_get_u16(o + 4);
+				size_t n = 0;
+				for (size_t i = 6; i < 4u + olen && n + 1 < sizeof res->ede_text; i++)
+					res->ede_text[n++] = o[i] >= 0x20 && o[i] < 0x7f ? (char)o[i] : '?';
+				res->ede_text[n] = 0;
+				return;
+			}
+			o += 4 + olen;
+		}
+		return;
+	}
+}
+
 enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
                               const uint8_t *zone, cache *c, uint64_t now_ms, fwd_result *res)
 {
+	res->rcode = TERN_R_NOERROR; /* for FWD_BAD: an unusable answer */
+	res->ede = FWD_NO_EDE;
+	res->ede_text[0] = 0;
 	if (!zone)
 		zone = (const uint8_t *)"";
 	tern_msg_iter it;
@@ -339,8 +381,11 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 	if (it.hdr.flags & TERN_F_TC)
 		return FWD_TRUNC;
 	unsigned rcode = TERN_RCODE(it.hdr.flags);
-	if (rcode != TERN_R_NOERROR && rcode != TERN_R_NXDOMAIN)
+	if (rcode != TERN_R_NOERROR && rcode != TERN_R_NXDOMAIN) {
+		res->rcode = rcode;
+		upstream_ede(&it, pkt, res);
 		return FWD_BAD;
+	}
 
 	static _Thread_local prr rrs[MAX_RRS];
 	unsigned n = 0;
@@ -362,6 +407,7 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 		return FWD_BAD;
 
 	memset(res, 0, offsetof(fwd_result, data));
+	res->ede = FWD_NO_EDE;
 	memcpy(res->name, name, tern_name_len(name));
 	res->qtype = qtype;
 	res->rcode = rcode;

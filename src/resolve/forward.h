@@ -34,22 +34,32 @@ typedef struct upstream {
 	socklen_t len;
 	char text[64];
 	_Atomic uint32_t srtt_us;  /* smoothed round-trip time */
-	_Atomic uint32_t timeouts; /* consecutive */
+	_Atomic uint32_t timeouts; /* failures in a row (silence, unreachable) */
+	_Atomic uint64_t fail_since_ms; /* when the first of them came */
+	_Atomic bool down;         /* see attempt.h */
 } upstream;
 
 typedef struct upstream_set {
 	uint8_t zone[TERN_NAME_MAX]; /* "." for the default set */
 	upstream ups[FWD_MAX_UPSTREAMS];
 	unsigned n;
+	_Atomic uint64_t probe_ms;    /* no probe of a down upstream before this */
+	_Atomic unsigned probe_next;  /* round robin of the probes */
 } upstream_set;
+
+#define FWD_NO_EDE 0xffff /* no Extended DNS Error (RFC 8914) */
 
 /* What an upstream said, sanitized: the chain from the question's name, or
  * a negative answer, or a failure. Records are in uncompressed form. */
 typedef struct fwd_result {
 	uint8_t name[TERN_NAME_MAX]; /* the question it answers */
 	uint16_t qtype;
-	unsigned rcode;              /* NOERROR, NXDOMAIN, or SERVFAIL (failed) */
+	unsigned rcode;              /* NOERROR, NXDOMAIN, or SERVFAIL (failed); the
+	                                upstream's error rcode after FWD_BAD */
 	bool failed;                 /* no usable answer: serve stale or SERVFAIL */
+	uint16_t ede;                /* failed: the Extended DNS Error to give (RFC 8914),
+	                                or FWD_NO_EDE; after FWD_BAD: the upstream's */
+	char ede_text[48];           /* its EXTRA-TEXT ("" for none) */
 	uint16_t nrr;                /* answer records */
 	uint16_t soa_off;            /* offset of the SOA record in data, or 0xffff */
 	uint32_t soa_ttl;
@@ -91,6 +101,9 @@ void fwd_table_free(fwd_table *t);
  * table is full (answer SERVFAIL). w may be NULL (a prefetch: no client). */
 fwd_pending *fwd_join(fwd_table *t, const uint8_t *name, uint16_t qtype, unsigned worker, fwd_waiter *w,
                       bool *created);
+/* Hands over the waiters of p (the caller frees them); p stays in the
+ * table, and later joiners wait on it as before. */
+fwd_waiter *fwd_take_waiters(fwd_table *t, fwd_pending *p);
 /* Removes the entry and hands over its waiters (the caller frees them). */
 fwd_waiter *fwd_complete(fwd_table *t, fwd_pending *p);
 /* Name and type of a pending question. */
@@ -123,7 +136,9 @@ enum fwd_verdict {
 };
 
 /* Checks an upstream answer against (id, name, qtype), sanitizes it into
- * res and stores what may be cached. zone: what this upstream is asked
+ * res and stores what may be cached. On FWD_BAD, res->rcode is the
+ * upstream's rcode (NOERROR when the answer was unusable) and res->ede the
+ * Extended DNS Error it gave (RFC 8914) or FWD_NO_EDE, with its text. zone: what this upstream is asked
  * about (a forward-zone; NULL or the root for the default upstreams):
  * nothing outside it is kept, so one zone's upstream cannot fill the cache
  * for names of another (a chain leaving the zone stops there, and the rest

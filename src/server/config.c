@@ -27,6 +27,7 @@ void config_init(config *c)
 	c->cache_max_ttl = 86400;
 	c->cache_max_neg_ttl = 3600;
 	c->forward_timeout_ms = 2500;
+	c->stale_client_ms = 1800;
 	c->max_inflight = 10000;
 }
 
@@ -157,9 +158,9 @@ bool config_allowed(const config *c, const struct sockaddr *sa)
 	}
 	if (best >= 0)
 		return allow;
-	if (c->nacl)
-		return false;
-	/* default: loopback only */
+	/* no rule covers it: the default, loopback only (as Unbound: its
+	 * built-in "127.0.0.0/8 allow" and "::1 allow" stay unless a rule of
+	 * the configuration covers the address) */
 	if (fam == AF_INET)
 		return addr[0] == 127;
 	static const uint8_t lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
@@ -588,6 +589,9 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "serve-stale")) {
 				if (parse_uint(val, 0, 7 * 86400, &c->serve_stale))
 					ERR("serve-stale must be 0..604800 seconds, got '%s'", val);
+			} else if (!strcmp(key, "stale-answer-client-timeout")) {
+				if (parse_uint(val, 0, 30000, &c->stale_client_ms))
+					ERR("stale-answer-client-timeout must be 0..30000 ms, got '%s'", val);
 			} else if (!strcmp(key, "forward-timeout")) {
 				if (parse_uint(val, 100, 30000, &c->forward_timeout_ms))
 					ERR("forward-timeout must be 100..30000 ms, got '%s'", val);

@@ -76,6 +76,7 @@ typedef struct config {
 	size_t cache_bytes;      /* default 64 MiB */
 	unsigned cache_min_ttl, cache_max_ttl, cache_max_neg_ttl;
 	unsigned serve_stale;    /* seconds past expiry; 0: off */
+	unsigned stale_client_ms; /* RFC 8767 client-response timer (default 1800); 0: off */
 	unsigned forward_timeout_ms; /* give up (SERVFAIL) after this long */
 	unsigned max_inflight;   /* distinct questions outstanding upstream */
 	unsigned rrl_limit;      /* responses/s per client prefix and kind; 0: off */
@@ -107,8 +108,9 @@ int config_add_acl(config *c, const char *spec, const char *where);
 /* A TSIG key: name, algorithm (NULL: hmac-sha256), base64 secret. Logs
  * what is wrong with where (file:line) and returns -1, or 0. */
 int config_add_key(config *c, const char *name, const char *alg, const char *secret, const char *where);
-/* Does the ACL let this client use forwarding and the cache? With no
- * access-control lines, only loopback may. */
+/* Does the ACL let this client use forwarding and the cache? The most
+ * specific prefix that covers the address decides; an address no rule
+ * covers is allowed only if it is loopback (127.0.0.0/8, ::1). */
 bool config_allowed(const config *c, const struct sockaddr *sa);
 
 #endif

@@ -78,7 +78,7 @@ static void usage(FILE *f)
 	        "  --listen ADDR:PORT   listen on UDP and TCP: 127.0.0.1:5353 or [::1]:5353 (repeatable)\n"
 	        "  --zone ORIGIN=FILE   serve the zone ORIGIN from the master file FILE (repeatable)\n"
 	        "  --forward ADDR:PORT  forward other names to this upstream resolver (repeatable);\n"
-	        "                       'none' turns forwarding off\n"
+	        "                       'none': no default upstreams (forward-zones still work)\n"
 	        "  --forward-zone ZONE=ADDR:PORT  forward ZONE and below to this upstream (repeatable)\n"
 	        "  --local 'RR'         a local record, e.g. 'printer.lan. A 192.168.1.9' (repeatable)\n"
 	        "  --resolv-conf FILE   where to find upstreams when none are given (/etc/resolv.conf)\n"
@@ -429,13 +429,19 @@ static upstreams *upstreams_build(const config *c, const upstreams *prev)
 	upstreams *r = upstreams_new(1); /* sets[0]: the default, zone "." */
 	if (!r)
 		return NULL;
-	if (c->no_forward) {
-		log_info("forwarding off: names outside local data get REFUSED");
-		return r;
-	}
-	for (size_t i = 0; i < c->nforward; i++)
+	/* forward: none turns off the default upstreams only: forward-zones
+	 * still work, and every other name gets REFUSED (as Unbound with a
+	 * forward-zone and no default) */
+	for (size_t i = 0; i < c->nforward; i++) {
+		if (c->no_forward && !c->forward[i].zone[0]) {
+			log_warn("upstream %s not used: forward: none", c->forward[i].addr.text);
+			continue;
+		}
 		add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr);
-	bool any_default = false;
+	}
+	if (c->no_forward)
+		log_info("no default upstreams (forward: none): names outside the forward-zones get REFUSED");
+	bool any_default = c->no_forward;
 	for (size_t i = 0; i < c->nforward; i++)
 		any_default |= c->forward[i].zone[0] == 0;
 	if (!any_default) {
@@ -479,10 +485,12 @@ static resolver *resolver_build(const config *c, const upstreams *ups)
 	};
 	r->cache = cache_new(&co);
 	r->table = fwd_table_new(c->max_inflight);
+	r->failures = failcache_new(4096);
 	r->max_waiters = c->max_inflight * 8;
-	if (!r->cache || !r->table) {
+	if (!r->cache || !r->table || !r->failures) {
 		cache_free(r->cache);
 		fwd_table_free(r->table);
+		failcache_free(r->failures);
 		free(r);
 		return NULL;
 	}
@@ -495,6 +503,7 @@ static void resolver_free(resolver *r)
 		return;
 	cache_free(r->cache);
 	fwd_table_free(r->table);
+	failcache_free(r->failures);
 	free(r);
 }
 

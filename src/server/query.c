@@ -61,6 +61,7 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 		const uint8_t *owner = at_qname ? q->qname : name;
 		cache_hit h;
 		cache_get(c, name, q->qtype, ctx->now_ms, stale, m, owner, &h);
+		ctx->stale |= h.stale;
 		if (h.prefetch && !stale) {
 			ctx->prefetch = true;
 			memcpy(ctx->name, name, tern_name_len(name));
@@ -77,12 +78,37 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 		if (q->qtype == TERN_T_CNAME)
 			return CHAIN_MISS;
 		cache_get(c, name, TERN_T_CNAME, ctx->now_ms, stale, m, owner, &h);
+		ctx->stale |= h.stale;
 		if (h.kind != CACHE_RRSET || m->truncated)
 			return m->truncated ? CHAIN_DONE : CHAIN_MISS;
 		memcpy(name, h.target, tern_name_len(h.target));
 	}
 	*rcode = TERN_R_NOERROR; /* chain too long: what we have */
 	return CHAIN_DONE;
+}
+
+/* No answer from upstream for name (the chain's current name): stale data
+ * where serve-stale allows (RFC 8767; EDE 3 Stale Answer, 19 for a stale
+ * NXDOMAIN), else SERVFAIL with the Extended DNS Error ede and its text
+ * (RFC 8914). The first pass may have followed cached CNAMEs: name is where
+ * it stopped. */
+static unsigned failed(const version *v, const tern_query *q, tern_msgw *m, uint8_t *name, qctx *ctx, uint16_t ede,
+                       const char *text)
+{
+	unsigned rcode = TERN_R_NOERROR;
+	ctx->stale = false;
+	if (v->cfg.serve_stale &&
+	    from_cache(v, q, m, name, tern_name_eq(name, q->qname), true, ctx, &rcode) == CHAIN_DONE) {
+		if (ctx->stale) {
+			ctx->ede = rcode == TERN_R_NXDOMAIN ? TERN_EDE_STALE_NXDOMAIN : TERN_EDE_STALE;
+			ctx->ede_cached = false;
+			ctx->ede_text = NULL;
+		}
+		return rcode;
+	}
+	ctx->ede = ede;
+	ctx->ede_text = text;
+	return TERN_R_SERVFAIL;
 }
 
 static bool can_forward(const version *v, const qctx *ctx)
@@ -157,8 +183,13 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	/* 3. The cache and the upstreams. */
 	if (!started)
 		memcpy(name, q->qname, q->qname_len);
-	if (!*ra)
-		return started ? TERN_R_NOERROR : TERN_R_REFUSED;
+	if (!*ra) {
+		if (started)
+			return TERN_R_NOERROR;
+		/* RFC 8914 4.19, 4.21: the ACL says no, or nothing here serves it */
+		ctx->ede = v->res && !ctx->allowed ? TERN_EDE_PROHIBITED : TERN_EDE_NOT_AUTHORITATIVE;
+		return TERN_R_REFUSED;
+	}
 	unsigned rcode = TERN_R_NOERROR;
 	if (from_cache(v, q, m, name, !started, false, ctx, &rcode) == CHAIN_DONE)
 		return rcode;
@@ -169,15 +200,33 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 			return fr->rcode;
 		}
 		/* RFC 8767: every upstream failed; stale data beats none */
-		/* (the first pass may have followed cached CNAMEs: name is where
-		 * it stopped) */
-		if (v->cfg.serve_stale &&
-		    from_cache(v, q, m, name, tern_name_eq(name, q->qname), true, ctx, &rcode) == CHAIN_DONE)
-			return rcode;
-		return TERN_R_SERVFAIL;
+		return failed(v, q, m, name, ctx, fr->ede, fr->ede_text);
 	}
 	if (!(q->hdr.flags & TERN_F_RD))
 		return started ? TERN_R_NOERROR : TERN_R_REFUSED; /* cache only */
+	const upstream_set *set = fwd_set_for(v->ups->sets, v->ups->nsets, name);
+	if (!set->n) { /* no upstream for this name (forward: none, outside every forward-zone) */
+		if (started)
+			return TERN_R_NOERROR;
+		ctx->ede = TERN_EDE_NOT_AUTHORITATIVE;
+		return TERN_R_REFUSED;
+	}
+	/* RFC 9520 3.2: a question that failed lately is not asked again
+	 * until its hold ends */
+	uint16_t ede;
+	if (v->res->failures && failcache_get(v->res->failures, name, q->qtype, ctx->now_ms, &ede)) {
+		ctx->ede_cached = true;
+		return failed(v, q, m, name, ctx, ede == FWD_NO_EDE ? TERN_EDE_NO_REACHABLE_AUTHORITY : ede, NULL);
+	}
+	/* every upstream of the set is down: answer now, and let the worker
+	 * probe one if a probe is due (attempt.h) */
+	if (fwd_set_down(set)) {
+		ctx->probe = true;
+		ctx->prefetch = false; /* ctx->name is the probe's */
+		memcpy(ctx->name, name, tern_name_len(name));
+		ctx->type = q->qtype;
+		return failed(v, q, m, name, ctx, TERN_EDE_NO_REACHABLE_AUTHORITY, "upstreams down");
+	}
 	ctx->forward = true;
 	memcpy(ctx->name, name, tern_name_len(name));
 	ctx->type = q->qtype;
@@ -207,14 +256,37 @@ static size_t begin(const tern_query *q, bool parsed_question, tern_msgw *m, uin
 	return size;
 }
 
-size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint8_t *out, size_t cap, bool tcp)
+/* Appends an EDE option (RFC 8914 2) to opts at *len, room permitting
+ * (EDE_ROOM bytes are kept for it). */
+#define EDE_TEXT_MAX 60
+#define EDE_ROOM (2 * (6 + EDE_TEXT_MAX))
+static void add_ede(uint8_t *opts, size_t *len, uint16_t code, const char *text)
+{
+	size_t n = text ? strlen(text) : 0;
+	if (n > EDE_TEXT_MAX)
+		n = EDE_TEXT_MAX;
+	uint8_t *o = opts + *len;
+	tern_put_u16(o, TERN_OPT_EDE);
+	tern_put_u16(o + 2, (uint16_t)(2 + n));
+	tern_put_u16(o + 4, code);
+	if (n)
+		memcpy(o + 6, text, n);
+	*len += 6 + n;
+}
+
+size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint16_t ede, const char *text, uint8_t *out,
+                   size_t cap, bool tcp)
 {
 	tern_query q;
 	if (tern_query_parse(pkt, len, &q) == TERN_Q_DROP)
 		return 0;
 	tern_msgw m;
 	begin(&q, q.question_end != 0, &m, out, cap, tcp, TERN_EDNS_SIZE, 0);
-	if (q.edns && tern_msgw_opt(&m, TERN_EDNS_SIZE, rcode, q.edns_do, NULL, 0))
+	uint8_t opts[EDE_ROOM];
+	size_t optlen = 0;
+	if (ede != FWD_NO_EDE)
+		add_ede(opts, &optlen, ede, text);
+	if (q.edns && tern_msgw_opt(&m, TERN_EDNS_SIZE, rcode, q.edns_do, optlen ? opts : NULL, optlen))
 		return 0;
 	int n = tern_msgw_finish(&m, rcode & 0xf);
 	return n < 0 ? 0 : (size_t)n;
@@ -237,12 +309,14 @@ static unsigned tsig_check(const version *v, const uint8_t *pkt, size_t len, con
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx)
 {
 	tern_query q;
-	ctx->forward = ctx->prefetch = false;
+	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = false;
+	ctx->ede = FWD_NO_EDE;
+	ctx->ede_text = NULL;
 	enum tern_qparse pr = tern_query_parse(pkt, len, &q);
 	if (pr == TERN_Q_DROP)
 		return 0;
 
-	uint8_t opts[4 + 255 + 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
+	uint8_t opts[4 + 255 + 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN + EDE_ROOM];
 	size_t optlen = 0;
 	if (q.edns && q.nsid && v->cfg.nsid && v->cfg.identity) {
 		size_t n = strlen(v->cfg.identity);
@@ -305,6 +379,7 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	case TERN_Q_OK:
 		if (q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR) {
 			rcode = TERN_R_REFUSED; /* no zone transfers (yet) */
+			ctx->ede = TERN_EDE_NOT_SUPPORTED;
 		} else if (tern_type_is_meta(q.qtype) && q.qtype != TERN_T_ANY) {
 			rcode = TERN_R_FORMERR; /* OPT, TSIG, TKEY are not questions */
 		} else if (q.qclass == TERN_C_IN) {
@@ -325,7 +400,19 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	if (ra)
 		out[3] |= TERN_F_RA;
 	if (q.edns && (pr == TERN_Q_OK || pr == TERN_Q_BADVERS || pr == TERN_Q_FORMERR)) {
-		if (tern_msgw_opt(&m, (uint16_t)v->cfg.udp_max, rcode, q.edns_do, optlen ? opts : NULL, optlen))
+		/* RFC 8914: say why, for every SERVFAIL and stale answer of ours */
+		size_t plain = optlen;
+		if (rcode == TERN_R_SERVFAIL && ctx->ede == FWD_NO_EDE)
+			ctx->ede = TERN_EDE_OTHER;
+		if (ctx->ede != FWD_NO_EDE)
+			add_ede(opts, &optlen, ctx->ede, ctx->ede_text);
+		if (ctx->ede_cached && ctx->ede != TERN_EDE_CACHED_ERROR)
+			add_ede(opts, &optlen, TERN_EDE_CACHED_ERROR, NULL);
+		/* the options of an error came after the answer was sized: a
+		 * stale answer that filled the message goes without them */
+		if (tern_msgw_opt(&m, (uint16_t)v->cfg.udp_max, rcode, q.edns_do, optlen ? opts : NULL, optlen) &&
+		    (optlen == plain ||
+		     tern_msgw_opt(&m, (uint16_t)v->cfg.udp_max, rcode, q.edns_do, plain ? opts : NULL, plain)))
 			return 0;
 	}
 	/* what kind of response this is, for rate limiting (NSD/Knot keys) */

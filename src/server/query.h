@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 #include "db/zone.h"
+#include "resolve/attempt.h"
 #include "resolve/cache.h"
+#include "resolve/failcache.h"
 #include "resolve/forward.h"
 #include "server/config.h"
 #include "server/cookie.h"
@@ -26,6 +28,7 @@
 typedef struct resolver {
 	cache *cache;
 	fwd_table *table;
+	failcache *failures; /* RFC 9520: questions that failed lately */
 	atomic_uint waiters; /* clients waiting on upstream answers, in all */
 	unsigned max_waiters;
 } resolver;
@@ -62,6 +65,12 @@ typedef struct qctx {
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
 	bool prefetch;           /* answered, but refresh (name, type) upstream */
+	bool probe;              /* answered (every upstream of its set is down), but
+	                            probe one with (name, type) if one is due */
+	bool stale;              /* stale data was served (RFC 8767) */
+	uint16_t ede;            /* the Extended DNS Error of this answer, or FWD_NO_EDE */
+	bool ede_cached;         /* a cached failure: also EDE 13 (Cached Error) */
+	const char *ede_text;    /* its EXTRA-TEXT, or NULL */
 	uint8_t name[TERN_NAME_MAX];
 	uint16_t type;
 	/* for response rate limiting (UDP) */
@@ -84,7 +93,10 @@ typedef struct qctx {
  * ctx->forward: the caller parks the query and answers it later). */
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx);
 
-/* An error response (SERVFAIL, REFUSED...) to pkt, echoing its question. */
-size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint8_t *out, size_t cap, bool tcp);
+/* An error response (SERVFAIL, REFUSED...) to pkt, echoing its question,
+ * with the Extended DNS Error ede (RFC 8914; FWD_NO_EDE: none) and its text
+ * (may be NULL) when the query had EDNS. */
+size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint16_t ede, const char *text, uint8_t *out,
+                   size_t cap, bool tcp);
 
 #endif

@@ -20,6 +20,7 @@
  * of other workers through that worker's mailbox. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -55,6 +56,7 @@ void worker_wake(worker *w)
 static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pkt, size_t len, unsigned listener,
                  const struct sockaddr_storage *addr, socklen_t addrlen, int slot, uint64_t now);
 static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now);
+static void probe(worker *w, const version *v, const qctx *ctx, uint64_t now);
 
 /* RRL on UDP only: a client that proved its address (cookie) or uses TCP
  * is never limited. Returns the length to send: 0 to drop, or a slipped
@@ -117,6 +119,8 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 				     w->msgs[i].msg_hdr.msg_namelen, -1, now);
 			if (ctx.prefetch)
 				prefetch(w, v, &ctx, now);
+			if (ctx.probe)
+				probe(w, v, &ctx, now);
 			if (!len)
 				continue;
 			size_t full = len;
@@ -255,6 +259,8 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 			park(w, v, &ctx, c->rbuf + 2, flen, 0, &c->peer, c->peerlen, (int)i, now);
 		if (ctx.prefetch)
 			prefetch(w, v, &ctx, now);
+		if (ctx.probe)
+			probe(w, v, &ctx, now);
 		if (c->fd < 0)
 			return;
 	}
@@ -356,7 +362,7 @@ static void sweep(worker *w, const config *cfg, uint64_t now)
 
 /* ---- forwarding ---- */
 
-static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now);
+static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up, uint64_t now);
 
 #define MAX_ROUNDS 8 /* upstream questions for one client query (its chain) */
 
@@ -375,12 +381,14 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 		fwd_pending *p = fwd_join(v->res->table, ctx.name, ctx.type, w->id, wt, &created);
 		if (p) {
 			if (created)
-				upq_start(w, v, p, now);
+				upq_start(w, v, p, -1, now);
 			return true;
 		}
 	}
 	if (ctx.forward) /* too many rounds, or the table is full */
-		len = query_error(wt->pkt, wt->len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, tcp);
+		len = query_error(wt->pkt, wt->len, TERN_R_SERVFAIL, TERN_EDE_OTHER,
+		                  wt->rounds >= MAX_ROUNDS ? "chain too long" : "too many questions upstream", out,
+		                  sizeof w->tcp_out - 2, tcp);
 	if (!len)
 		return false;
 	WORKER_COUNT(w, responses, 1);
@@ -438,7 +446,7 @@ static void read_mail(worker *w)
  * failure can happen while the waiters of an answer in w->fr are being
  * answered (one of them moves on to a new name and no question slot is
  * free), and that answer must stay intact for the others. */
-static const fwd_result *failure(worker *w, const uint8_t *name, uint16_t qtype)
+static const fwd_result *failure(worker *w, const uint8_t *name, uint16_t qtype, uint16_t ede, const char *text)
 {
 	fwd_result *fr = &w->fail;
 	memset(fr, 0, offsetof(fwd_result, data));
@@ -447,6 +455,8 @@ static const fwd_result *failure(worker *w, const uint8_t *name, uint16_t qtype)
 	fr->failed = true;
 	fr->rcode = TERN_R_SERVFAIL;
 	fr->soa_off = 0xffff;
+	fr->ede = ede;
+	snprintf(fr->ede_text, sizeof fr->ede_text, "%s", text ? text : "");
 	return fr;
 }
 
@@ -486,9 +496,43 @@ static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr
 	complete(w, v, p, fr, fr->failed, now);
 }
 
+/* The question of u failed: remembered (RFC 9520 3.2), and its waiters get
+ * SERVFAIL or stale data, with the upstream's Extended DNS Error if one gave
+ * it, else 22 (No Reachable Authority: RFC 8914 4.23, "could not reach any
+ * ... or they potentially refused to reply"). */
 static void upq_fail(worker *w, const version *v, upq *u, uint64_t now)
 {
-	upq_finish(w, v, u, failure(w, u->name, u->qtype), now);
+	const fwd_attempt *a = &u->a;
+	if (v->res->failures)
+		(void)failcache_put(v->res->failures, u->name, u->qtype, now, a->ede);
+	char why[48];
+	const char *text = why;
+	if (a->ede != FWD_NO_EDE)
+		text = u->ede_text;
+	else if (a->rcode)
+		snprintf(why, sizeof why, "upstream answered %s", tern_rcode_name(a->rcode) ? tern_rcode_name(a->rcode) : "an error");
+	else
+		snprintf(why, sizeof why, "no upstream answered");
+	uint16_t ede = a->ede != FWD_NO_EDE ? a->ede : TERN_EDE_NO_REACHABLE_AUTHORITY;
+	upq_finish(w, v, u, failure(w, u->name, u->qtype, ede, text), now);
+}
+
+/* The health of an upstream changed: said once, not per query. */
+static void up_changed(const upstream *us, bool down)
+{
+	if (down)
+		log_warn("upstream %s down: %d failures in a row; probed every %d ms", us->text, FWD_DOWN_AFTER,
+		         FWD_PROBE_MS);
+	else
+		log_info("upstream %s up again", us->text);
+}
+
+static void upq_failed(worker *w, const version *v, upq *u, uint64_t now)
+{
+	upstream_set *set = &u->ups->sets[u->set];
+	int up = u->a.up;
+	if (fwd_attempt_failed(&u->a, set, now))
+		up_changed(&set->ups[up], true);
 }
 
 static int random_port_socket(int family)
@@ -575,11 +619,13 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 			upq_fail(w, v, u, now);
 			return;
 		}
-		fwd_attempt_failed(&u->a, set); /* e.g. unreachable: as a timeout */
+		upq_failed(w, v, u, now); /* e.g. unreachable: as a timeout */
 	}
 }
 
-static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now)
+/* Starts the question p: asks its upstreams, or (probe_up >= 0) probes
+ * that down upstream with it. */
+static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up, uint64_t now)
 {
 	upq *u = NULL;
 	for (unsigned i = 0; i < UPQ_MAX && w->upqs; i++)
@@ -588,7 +634,9 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now)
 			break;
 		}
 	if (!u) { /* this worker has too many questions out: SERVFAIL */
-		complete(w, v, p, failure(w, fwd_pending_name(p), fwd_pending_type(p)), true, now);
+		complete(w, v, p,
+		         failure(w, fwd_pending_name(p), fwd_pending_type(p), TERN_EDE_OTHER, "too many questions upstream"),
+		         true, now);
 		return;
 	}
 	memset(u, 0, offsetof(upq, q));
@@ -600,7 +648,20 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, uint64_t now)
 	upstreams_hold(u->ups);
 	const upstream_set *set = fwd_set_for(u->ups->sets, u->ups->nsets, u->name);
 	u->set = (unsigned)(set - u->ups->sets);
-	fwd_attempt_init(&u->a, now, v->cfg.forward_timeout_ms);
+	if (probe_up >= 0)
+		fwd_attempt_probe(&u->a, now, v->cfg.forward_timeout_ms, probe_up);
+	else
+		fwd_attempt_init(&u->a, now, v->cfg.forward_timeout_ms);
+	/* RFC 8767 5: with stale data at hand, a client waits at most the
+	 * client-response timer for the refresh */
+	if (probe_up < 0 && v->cfg.serve_stale && v->cfg.stale_client_ms) {
+		cache_hit h;
+		cache_get(v->res->cache, u->name, u->qtype, now, true, NULL, NULL, &h);
+		if (h.kind == CACHE_MISS && u->qtype != TERN_T_CNAME)
+			cache_get(v->res->cache, u->name, TERN_T_CNAME, now, true, NULL, NULL, &h);
+		if (h.kind != CACHE_MISS)
+			u->stale_ms = now + v->cfg.stale_client_ms;
+	}
 	w->nupqs++;
 	upq_try(w, v, u, now);
 }
@@ -627,7 +688,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 		fwd_pending *p = fwd_join(res->table, ctx->name, ctx->type, w->id, wt, &created);
 		if (p) {
 			if (created)
-				upq_start(w, v, p, now);
+				upq_start(w, v, p, -1, now);
 			return;
 		}
 		free(wt);
@@ -635,7 +696,8 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 	/* over the bounds: SERVFAIL rather than growing without limit */
 	atomic_fetch_sub(&res->waiters, 1);
 	uint8_t *out = w->tcp_out + 2;
-	size_t n = query_error(pkt, len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, slot >= 0);
+	size_t n = query_error(pkt, len, TERN_R_SERVFAIL, TERN_EDE_OTHER, "too many clients waiting", out,
+	                       sizeof w->tcp_out - 2, slot >= 0);
 	if (!n)
 		return;
 	if (slot < 0) {
@@ -654,7 +716,22 @@ static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
 	bool created;
 	fwd_pending *p = fwd_join(v->res->table, ctx->name, ctx->type, w->id, NULL, &created);
 	if (p && created)
-		upq_start(w, v, p, now);
+		upq_start(w, v, p, -1, now);
+}
+
+/* Every upstream of the set for ctx->name is down (the client has its
+ * answer): if a probe is due, (name, type) is asked of one of them, with
+ * no client waiting (attempt.h: one probe per set at a time). */
+static void probe(worker *w, const version *v, const qctx *ctx, uint64_t now)
+{
+	upstream_set *set = (upstream_set *)fwd_set_for(v->ups->sets, v->ups->nsets, ctx->name);
+	int up = fwd_probe_claim(set, now);
+	if (up < 0)
+		return;
+	bool created;
+	fwd_pending *p = fwd_join(v->res->table, ctx->name, ctx->type, w->id, NULL, &created);
+	if (p && created)
+		upq_start(w, v, p, up, now);
 }
 
 static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now)
@@ -669,8 +746,12 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 			return;
 		/* over TCP there is no other answer coming */
 		__attribute__((fallthrough));
-	case FWD_BAD:
-		fwd_attempt_answered(&u->a, set, now);
+	case FWD_BAD: /* this upstream is out of the question */
+		if (fwd_attempt_answered(&u->a, set, now))
+			up_changed(us, false);
+		fwd_attempt_error(&u->a, verdict == FWD_BAD ? w->fr.rcode : 0, verdict == FWD_BAD ? w->fr.ede : FWD_NO_EDE);
+		if (verdict == FWD_BAD && w->fr.ede != FWD_NO_EDE)
+			memcpy(u->ede_text, w->fr.ede_text, sizeof u->ede_text);
 		upq_try(w, v, u, now);
 		return;
 	case FWD_TRUNC: {
@@ -693,7 +774,10 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		return;
 	}
 	case FWD_OK:
-		fwd_attempt_answered(&u->a, set, now);
+		if (fwd_attempt_answered(&u->a, set, now))
+			up_changed(us, false);
+		if (v->res->failures)
+			failcache_clear(v->res->failures, u->name, u->qtype);
 		upq_finish(w, v, u, &w->fr, now);
 		return;
 	}
@@ -711,8 +795,9 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 			if (r < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 					return;
-				/* ECONNREFUSED: nobody listens there */
-				fwd_attempt_failed(&u->a, &u->ups->sets[u->set]);
+				/* ECONNREFUSED (ICMP port unreachable): nobody
+				 * listens there; a failure now, not at the try's end */
+				upq_failed(w, v, u, now);
 				upq_try(w, v, u, now);
 				return;
 			}
@@ -753,6 +838,25 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 	(void)events;
 }
 
+/* RFC 8767 5 (client-response timer): the refresh of u has taken
+ * stale-answer-client-timeout; the clients waiting on it get the stale data
+ * now (EDE 3), and the refresh goes on for the cache. Clients that join
+ * later are answered on the next scan. */
+static void answer_stale(worker *w, const version *v, upq *u, uint64_t now)
+{
+	fwd_waiter *wt = fwd_take_waiters(v->res->table, u->p);
+	const fwd_result *fr = wt ? failure(w, u->name, u->qtype, TERN_EDE_NO_REACHABLE_AUTHORITY, "upstream slow") : NULL;
+	while (wt) {
+		fwd_waiter *next = wt->next;
+		wt->rounds = MAX_ROUNDS; /* answered with what is at hand, no new question */
+		if (!deliver(w, v, wt, fr, now)) {
+			free(wt);
+			atomic_fetch_sub(&v->res->waiters, 1);
+		}
+		wt = next;
+	}
+}
+
 static void upq_timers(worker *w, const version *v, uint64_t now)
 {
 	/* slots are taken lowest first: stop after the last one in use */
@@ -761,9 +865,11 @@ static void upq_timers(worker *w, const version *v, uint64_t now)
 		if (!u->p)
 			continue;
 		seen++;
+		if (u->stale_ms && now >= u->stale_ms)
+			answer_stale(w, v, u, now);
 		if (!fwd_attempt_due(&u->a, now))
 			continue;
-		fwd_attempt_failed(&u->a, &u->ups->sets[u->set]); /* silence */
+		upq_failed(w, v, u, now); /* silence */
 		upq_try(w, v, u, now);
 	}
 }

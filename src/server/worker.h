@@ -43,6 +43,9 @@ typedef struct upq {
 	uint8_t q[300];       /* the query: name <= 255 + header, question, OPT */
 	uint8_t *tbuf;        /* TCP: the answer being read */
 	size_t tlen;
+	uint64_t stale_ms;    /* RFC 8767 client-response timer: from then on its
+	                         waiters get the stale data (0: none) */
+	char ede_text[48];    /* the EXTRA-TEXT of an upstream's error (u->a.ede) */
 } upq;
 
 /* A TCP answer for a connection of another worker. */

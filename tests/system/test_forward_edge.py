@@ -282,7 +282,7 @@ def test_local_cname_not_completed_for_refused_client(fwd):  # noqa: F811
     forwarded: it may get the local CNAME, but the target is neither asked
     upstream nor taken from the cache for it."""
     up = fwd.upstream()
-    srv = fwd.ternd([up], config=["access-control: 127.0.0.1/32 allow"],
+    srv = fwd.ternd([up], config=["access-control: 127.0.0.0/8 refuse", "access-control: 127.0.0.1/32 allow"],
                     local=["alias.lan. CNAME www.up.test."])
     r = query(srv, "alias.lan", source="127.0.0.2")
     assert r.rcode() in (NOERROR, REFUSED)

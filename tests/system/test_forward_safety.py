@@ -117,11 +117,13 @@ def test_random_ids_and_source_ports(fwd):  # noqa: F811
 # ---------------------------------------------------------- access control
 
 def test_acl_refuses_other_clients(fwd):  # noqa: F811
-    """access-control: 127.0.0.1/32 allow. A client on 127.0.0.2 gets
-    REFUSED for forwarded names (over UDP and TCP), even cached ones and with
-    RD=0; local records and zone data are still answered to it."""
+    """access-control: 127.0.0.0/8 refuse, 127.0.0.1/32 allow. A client on
+    127.0.0.2 gets REFUSED for forwarded names (over UDP and TCP), even
+    cached ones and with RD=0; local records and zone data are still
+    answered to it."""
     up = fwd.upstream()
-    srv = fwd.ternd([up], config=["access-control: 127.0.0.1/32 allow"], local=["printer.lan. A 192.0.2.9"],
+    srv = fwd.ternd([up], config=["access-control: 127.0.0.0/8 refuse", "access-control: 127.0.0.1/32 allow"],
+                    local=["printer.lan. A 192.0.2.9"],
                     zones={"example.com": zone_text("example.com")})
     for tcp in (False, True):
         r = query(srv, "www.up.test", source="127.0.0.2", tcp=tcp)
@@ -145,6 +147,19 @@ def test_acl_default_allows_loopback(fwd):  # noqa: F811
     srv = fwd.ternd([up])
     r = query(srv, "www.up.test", source="127.0.0.2")
     assert r.rcode() == NOERROR and rdatas(r) == WWW and is_ra(r)
+
+
+def test_acl_rule_for_others_keeps_loopback_allowed(fwd):  # noqa: F811
+    """Issue 10 item 5: one access-control line that does not cover
+    127.0.0.1 leaves the default loopback allow in place for it (Unbound's
+    behaviour); the address the rule names is refused; an address no rule
+    covers and that is not loopback stays refused (only the default allows)."""
+    up = fwd.upstream()
+    srv = fwd.ternd([up], config=["access-control: 127.0.0.2/32 refuse"])
+    r = query(srv, "www.up.test")  # from 127.0.0.1
+    assert r.rcode() == NOERROR and rdatas(r) == WWW and is_ra(r), r.to_text()
+    assert query(srv, "www.up.test", source="127.0.0.3").rcode() == NOERROR
+    assert query(srv, "www.up.test", source="127.0.0.2").rcode() == REFUSED
 
 
 @pytest.mark.parametrize("rules,allowed,refused", [
@@ -213,7 +228,14 @@ def test_max_inflight_exceeded_servfail(fwd):  # noqa: F811
     assert fast >= 15, [round(dt, 2) for _, dt in res]
     assert len(set(up.names())) <= 5, sorted(set(up.names()))
     up.silent = False
-    r = query(srv, "www.up.test")
+    # the upstream, silent for over a second, may be marked down: then a
+    # probe (one a second) finds it back within a few seconds
+    deadline = time.monotonic() + 4
+    while True:
+        r = query(srv, "www.up.test")
+        if r.rcode() == NOERROR or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert r.rcode() == NOERROR and rdatas(r) == WWW
 
 

@@ -8,6 +8,7 @@ Time bounds are generous: the issue promises SERVFAIL within 3 s
 (forward-timeout 2500 ms); a failover is allowed up to 2 s (a first
 per-try timeout of 400 ms)."""
 import os
+import time
 
 import dns.flags
 import dns.message
@@ -131,6 +132,7 @@ def test_upstream_back_after_failure(fwd):  # noqa: F811
     srv = fwd.ternd([up], config=["forward-timeout: 1000"])
     assert query(srv, "www.up.test", timeout=8).rcode() == SERVFAIL
     up.silent = False
+    time.sleep(1.1)  # RFC 9520: the failure is held (not asked again) for 1 s
     r = query(srv, "www.up.test", timeout=8)
     assert r.rcode() == NOERROR and rdatas(r) == WWW
 
@@ -212,6 +214,21 @@ def test_forward_zone_with_dead_upstream_does_not_fall_back_to_default(fwd):  # 
     r, dt = timed(query, srv, "www.corp.test", timeout=8)
     assert r.rcode() == SERVFAIL and dt < 3.0
     assert default.count() == 0
+
+
+def test_forward_zone_works_with_forward_none(fwd):  # noqa: F811
+    """Issue 10 item 4: `--forward none --forward-zone test.lan=ADDR`
+    forwards test.lan (as Unbound's forward-zone works without a default);
+    names outside it get REFUSED and are never sent anywhere."""
+    lan = fwd.upstream(Records("www.test.lan. 300 IN A 10.0.0.80",
+                               soa="test.lan. 100 IN SOA ns.test.lan. h.test.lan. 1 3600 600 86400 2"))
+    srv = fwd.ternd([], forward_zones=[("test.lan", lan)])
+    r = query(srv, "www.test.lan")
+    assert r.rcode() == NOERROR and rdatas(r) == ["10.0.0.80"] and r.flags & dns.flags.RA, r.to_text()
+    assert query(srv, "nx.test.lan").rcode() == NXDOMAIN
+    r, dt = timed(query, srv, "www.up.test")
+    assert r.rcode() == REFUSED and not r.answer and dt < 0.5, (r.to_text(), dt)
+    assert sorted(set(lan.names())) == ["nx.test.lan.", "www.test.lan."]
 
 
 # -------------------------------------------------------------------- loops

@@ -19,9 +19,10 @@
 #include <cmocka.h>
 
 #include "resolve/attempt.h"
+#include "resolve/failcache.h"
 #include "tern/msg.h"
 
-enum behaviour { SILENT, ANSWER, REFUSE, UNREACHABLE, TRUNCATE };
+enum behaviour { SILENT, ANSWER, REFUSE, UNREACHABLE, TRUNCATE, SERVFAIL_EDE };
 
 typedef struct fake_upstream {
 	enum behaviour b;
@@ -39,6 +40,7 @@ typedef struct sim {
 	uint64_t now;
 	cache *c;
 	fwd_result res;
+	fwd_attempt a; /* the last question's state when it ended */
 	unsigned asks;
 	int log[LOG_MAX]; /* which upstream each ask went to */
 	uint64_t at[LOG_MAX]; /* and when */
@@ -72,26 +74,39 @@ static size_t reply(const fake_upstream *f, bool tcp, uint16_t id, uint8_t *buf)
 		uint8_t a[4] = {192, 0, 2, 1};
 		assert_int_equal(tern_msgw_rr(&m, TERN_S_ANSWER, qname, TERN_T_A, TERN_C_IN, f->ttl, a, 4), 0);
 	}
-	int len = tern_msgw_finish(&m, f->b == REFUSE ? TERN_R_REFUSED : TERN_R_NOERROR);
+	if (f->b == SERVFAIL_EDE) { /* RFC 8914: 22 No Reachable Authority, with a text */
+		static const uint8_t ede[] = {0, 15, 0, 6, 0, 22, 'd', 'o', 'w', 'n'};
+		assert_int_equal(tern_msgw_opt(&m, 1232, TERN_R_SERVFAIL, false, ede, sizeof ede), 0);
+	}
+	int len = tern_msgw_finish(&m, f->b == REFUSE        ? TERN_R_REFUSED
+	                               : f->b == SERVFAIL_EDE ? TERN_R_SERVFAIL
+	                                                      : TERN_R_NOERROR);
 	assert_true(len > 0);
 	return (size_t)len;
 }
 
 /* One question, from now, the way the worker drives it. Returns FWD_OK when
  * answered (s->res holds the answer, the cache has it) or -1 when it gave
- * up; s->now is then when. coin: the random byte for every pick. */
-static int ask(sim *s, uint32_t timeout_ms, uint8_t coin)
+ * up; s->now is then when, and s->a what the policy learnt (the upstream's
+ * rcode and EDE). coin: the random byte for every pick. probe >= 0: a
+ * probe of that upstream (fwd_attempt_probe) instead of a question. */
+static int ask_as(sim *s, uint32_t timeout_ms, uint8_t coin, int probe)
 {
-	fwd_attempt a;
-	fwd_attempt_init(&a, s->now, timeout_ms);
-	for (;;) {
+	fwd_attempt *ap = &s->a, a;
+	if (probe >= 0)
+		fwd_attempt_probe(&a, s->now, timeout_ms, probe);
+	else
+		fwd_attempt_init(&a, s->now, timeout_ms);
+	for (;; *ap = a) {
 		enum fwd_step step = fwd_attempt_next(&a, &s->set, s->now, coin);
-		if (step == FWD_STEP_GIVE_UP)
+		if (step == FWD_STEP_GIVE_UP) {
+			*ap = a;
 			return -1;
+		}
 		if (step == FWD_STEP_WAIT) { /* the worker's timer fires at the end */
 			assert_true(a.try_deadline > s->now);
 			s->now = a.try_deadline;
-			fwd_attempt_failed(&a, &s->set); /* a pause: counts nothing */
+			fwd_attempt_failed(&a, &s->set, s->now); /* a pause: counts nothing */
 			continue;
 		}
 		fake_upstream *f = &s->fake[a.up];
@@ -101,8 +116,8 @@ static int ask(sim *s, uint32_t timeout_ms, uint8_t coin)
 			s->at[s->asks] = s->now;
 		}
 		s->asks++;
-		if (f->b == UNREACHABLE) { /* send failed at once */
-			fwd_attempt_failed(&a, &s->set);
+		if (f->b == UNREACHABLE) { /* send failed at once, or ECONNREFUSED */
+			fwd_attempt_failed(&a, &s->set, s->now);
 			continue;
 		}
 		fwd_attempt_sent(&a, &s->set, s->now);
@@ -111,7 +126,7 @@ static int ask(sim *s, uint32_t timeout_ms, uint8_t coin)
 			if (f->b == SILENT || s->now + f->delay_ms >= a.try_deadline) {
 				s->now = a.try_deadline; /* silence until the try's end */
 				assert_true(fwd_attempt_due(&a, s->now));
-				fwd_attempt_failed(&a, &s->set);
+				fwd_attempt_failed(&a, &s->set, s->now);
 				break;
 			}
 			s->now += f->delay_ms;
@@ -126,11 +141,19 @@ static int ask(sim *s, uint32_t timeout_ms, uint8_t coin)
 				continue;
 			}
 			fwd_attempt_answered(&a, &s->set, s->now);
-			if (v == FWD_OK)
+			if (v == FWD_OK) {
+				*ap = a;
 				return FWD_OK;
-			break; /* FWD_BAD: the next upstream */
+			}
+			fwd_attempt_error(&a, s->res.rcode, s->res.ede); /* FWD_BAD */
+			break;
 		}
 	}
+}
+
+static int ask(sim *s, uint32_t timeout_ms, uint8_t coin)
+{
+	return ask_as(s, timeout_ms, coin, -1);
 }
 
 /* Every upstream silent: SERVFAIL at exactly forward-timeout (2.5 s, under
@@ -217,36 +240,219 @@ static void test_fastest_preferred(void **st)
 	cache_free(s->c);
 }
 
-/* Refusals (an error rcode, FWD_BAD) end a try at once; when every upstream
- * refused, a 200 ms pause comes before the next round: a few asks per
- * round, not thousands, and SERVFAIL at the deadline. */
-static void test_refusals_pause_between_rounds(void **st)
+/* Refusals (an error rcode, FWD_BAD) end that upstream's part at once: it
+ * is not asked again for this question (issue 10 item 9: one SERVFAILing
+ * upstream got 13 queries for one question). Every upstream refused: the
+ * question fails at once, one ask each, with the rcode remembered. */
+static void test_refusals_end_the_upstreams_part(void **st)
 {
 	(void)st;
 	sim *s = sim_new(2, NULL);
 	s->fake[0].b = s->fake[1].b = REFUSE;
 	s->fake[0].delay_ms = s->fake[1].delay_ms = 1;
 	assert_int_equal(ask(s, 2500, 255), -1);
-	assert_int_equal(s->now, T0 + 2500);
-	unsigned rounds = 2500 / (FWD_ROUND_PAUSE_MS + 2) + 1;
-	assert_true(s->asks <= 2 * rounds);
-	assert_true(s->asks >= 2 * (rounds - 1));
-	/* two asks, then a pause */
-	assert_int_equal(s->at[2] - s->at[1], 1 + FWD_ROUND_PAUSE_MS);
+	assert_int_equal(s->asks, 2);
+	assert_int_equal(s->fake[0].asked, 1);
+	assert_int_equal(s->now, T0 + 2);
+	assert_int_equal(s->a.rcode, TERN_R_REFUSED);
+	assert_int_equal(s->a.ede, FWD_NO_EDE);
 	/* an answering upstream is not a dead one: its RTT was sampled */
 	assert_int_equal(atomic_load(&s->set.ups[0].timeouts), 0);
+	assert_false(fwd_set_down(&s->set));
 	cache_free(s->c);
 }
 
-/* Unreachable upstreams (the send fails at once) are no tight loop either. */
-static void test_unreachable_pause_between_rounds(void **st)
+/* An upstream's SERVFAIL with an Extended DNS Error (RFC 8914): one ask, the
+ * question fails at once, and the code is kept to be passed on. */
+static void test_servfail_with_ede_passed_on(void **st)
+{
+	(void)st;
+	sim *s = sim_new(1, NULL);
+	s->fake[0].b = SERVFAIL_EDE;
+	assert_int_equal(ask(s, 2500, 255), -1);
+	assert_int_equal(s->asks, 1);
+	assert_int_equal(s->now, T0 + 5);
+	assert_int_equal(s->a.rcode, TERN_R_SERVFAIL);
+	assert_int_equal(s->a.ede, 22);
+	cache_free(s->c);
+}
+
+/* Unreachable upstreams (the send fails at once, or ECONNREFUSED) are no
+ * tight loop: each is asked twice at most, with the round's pause between,
+ * and the question fails when the second round is over, not at the
+ * deadline. */
+static void test_unreachable_twice_each(void **st)
 {
 	(void)st;
 	sim *s = sim_new(3, NULL);
 	s->fake[0].b = s->fake[1].b = s->fake[2].b = UNREACHABLE;
 	assert_int_equal(ask(s, 2500, 255), -1);
-	assert_int_equal(s->now, T0 + 2500);
-	assert_true(s->asks <= 3 * (2500 / FWD_ROUND_PAUSE_MS + 1));
+	assert_int_equal(s->asks, 6);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(s->fake[i].asked, 2);
+	assert_int_equal(s->now, T0 + FWD_ROUND_PAUSE_MS);
+	assert_int_equal(s->a.rcode, 0); /* nobody answered */
+	cache_free(s->c);
+}
+
+/* Each upstream is asked at most twice per question, however long the
+ * forward-timeout (RFC 9520 3.1 allows three); the last try waits until the
+ * deadline, so a slow answer is still taken. */
+static void test_silent_twice_each_last_try_to_deadline(void **st)
+{
+	(void)st;
+	sim *s = sim_new(2, NULL);
+	s->fake[0].b = s->fake[1].b = SILENT;
+	assert_int_equal(ask(s, 10000, 255), -1);
+	assert_int_equal(s->fake[0].asked, 2);
+	assert_int_equal(s->fake[1].asked, 2);
+	assert_int_equal(s->now, T0 + 10000);
+	cache_free(s->c);
+	/* slow, not silent: the answer after 3 s comes within the last try */
+	s = sim_new(1, NULL);
+	s->fake[0].delay_ms = 3000;
+	assert_int_equal(ask(s, 5000, 255), FWD_OK);
+	assert_int_equal(s->fake[0].asked, 2);
+	assert_int_equal(s->now, T0 + 400 + FWD_ROUND_PAUSE_MS + 3000);
+	cache_free(s->c);
+}
+
+/* A dead upstream is marked down after FWD_DOWN_AFTER failures in a row
+ * over at least FWD_DOWN_SPAN_MS; once every upstream of the set is down a
+ * question fails at once, asking nobody; one probe at a time (at most one
+ * per FWD_PROBE_MS) checks whether one is back, and an answer to it brings
+ * the upstream back. */
+static void test_down_then_fast_failure_and_probe(void **st)
+{
+	(void)st;
+	sim *s = sim_new(2, NULL);
+	s->fake[0].b = s->fake[1].b = UNREACHABLE;
+	assert_false(fwd_set_down(&s->set));
+	assert_int_equal(ask(s, 2500, 255), -1); /* two failures each, 200 ms apart */
+	assert_false(fwd_set_down(&s->set));
+	assert_int_equal(ask(s, 2500, 255), -1); /* three in a row, but within 1 s */
+	assert_false(fwd_set_down(&s->set));
+	assert_int_equal(s->asks, 8);
+	s->now = T0 + FWD_DOWN_SPAN_MS;
+	assert_int_equal(ask(s, 2500, 255), -1); /* 1 s of failures: down */
+	assert_true(fwd_set_down(&s->set));
+	assert_int_equal(s->asks, 10);
+	uint64_t down_at = s->now;
+	/* a question now: no upstream asked, failure at once */
+	assert_int_equal(ask(s, 2500, 255), -1);
+	assert_int_equal(s->asks, 10);
+	assert_int_equal(s->now, down_at);
+	/* probes: none before FWD_PROBE_MS, then one, not two at once */
+	assert_int_equal(fwd_probe_claim(&s->set, down_at + FWD_PROBE_MS - 1), -1);
+	s->now = down_at + FWD_PROBE_MS;
+	int up = fwd_probe_claim(&s->set, s->now);
+	assert_true(up == 0 || up == 1);
+	int other = fwd_probe_claim(&s->set, s->now);
+	assert_int_equal(other, -1);
+	/* the probe fails (still dead): one ask, the set stays down */
+	assert_int_equal(ask_as(s, 2500, 255, up), -1);
+	assert_int_equal(s->asks, 11);
+	assert_true(fwd_set_down(&s->set));
+	assert_int_equal(fwd_probe_claim(&s->set, s->now + 10), -1);
+	/* the upstream comes back: the next probe's answer ends the down state */
+	s->fake[up].b = ANSWER;
+	s->now += FWD_PROBE_MS;
+	int again = fwd_probe_claim(&s->set, s->now);
+	assert_true(again >= 0);
+	s->fake[again].b = ANSWER;
+	assert_int_equal(ask_as(s, 2500, 255, again), FWD_OK);
+	assert_false(fwd_set_down(&s->set));
+	/* and a question goes to it again */
+	assert_int_equal(ask(s, 2500, 255), FWD_OK);
+	assert_int_equal(s->log[s->asks - 1], again);
+	cache_free(s->c);
+}
+
+/* A silent upstream goes down too (three timeouts in a row over 1 s), and
+ * while one upstream of the set is up the down one is not asked. A burst of
+ * timeouts at one moment (questions sent together to a slow upstream) does
+ * not make it down. */
+static void test_down_upstream_skipped(void **st)
+{
+	(void)st;
+	sim *s = sim_new(2, NULL);
+	s->fake[0].b = SILENT;
+	for (int i = 0; i < FWD_DOWN_AFTER; i++)
+		fwd_attempt_failed(&(fwd_attempt){.up = 0}, &s->set, s->now + (uint64_t)i * FWD_DOWN_SPAN_MS / 2);
+	assert_true(fwd_up_down(&s->set.ups[0]));
+	assert_false(fwd_set_down(&s->set));
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(ask(s, 2500, (uint8_t)i), FWD_OK); /* coins < 8: would pick another */
+	assert_int_equal(s->fake[0].asked, 0);
+	for (int i = 0; i < 20; i++)
+		fwd_attempt_failed(&(fwd_attempt){.up = 1}, &s->set, s->now);
+	assert_false(fwd_up_down(&s->set.ups[1]));
+	cache_free(s->c);
+}
+
+/* RFC 9520 3.2: a failure is held at least 1 s, the hold doubles for each
+ * failure that follows its expiry, up to 5 minutes; a success forgets it,
+ * and so does a long quiet time. */
+static void test_failure_cache_backoff(void **st)
+{
+	(void)st;
+	assert_int_equal(fwd_failure_hold_ms(0, 0, T0), 1000);
+	uint32_t hold = 0;
+	uint64_t until = 0, t = T0;
+	uint32_t want[] = {1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 300000, 300000};
+	for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
+		hold = fwd_failure_hold_ms(hold, until, t);
+		assert_int_equal(hold, want[i]);
+		until = t + hold;
+		t = until; /* asked again as soon as it expires, and failed again */
+	}
+	/* quiet for longer than the hold after it expired: back to 1 s */
+	assert_int_equal(fwd_failure_hold_ms(4000, T0 + 4000, T0 + 4000 + 4001), 1000);
+	assert_int_equal(fwd_failure_hold_ms(4000, T0 + 4000, T0 + 4000 + 4000), 8000);
+
+	failcache *fc = failcache_new(64);
+	assert_non_null(fc);
+	uint16_t ede;
+	assert_false(failcache_get(fc, qname, TERN_T_A, T0, &ede));
+	assert_int_equal(failcache_put(fc, qname, TERN_T_A, T0, 22), 1000);
+	assert_true(failcache_get(fc, (const uint8_t *)"\3WWW\7example\3com", TERN_T_A, T0 + 999, &ede));
+	assert_int_equal(ede, 22);
+	assert_false(failcache_get(fc, qname, TERN_T_AAAA, T0 + 1, &ede)); /* per type */
+	assert_false(failcache_get(fc, qname, TERN_T_A, T0 + 1000, &ede));
+	assert_int_equal(failcache_put(fc, qname, TERN_T_A, T0 + 1000, FWD_NO_EDE), 2000);
+	assert_true(failcache_get(fc, qname, TERN_T_A, T0 + 2999, &ede));
+	assert_int_equal(ede, FWD_NO_EDE);
+	failcache_clear(fc, qname, TERN_T_A); /* answered: forgotten */
+	assert_false(failcache_get(fc, qname, TERN_T_A, T0 + 1001, &ede));
+	assert_int_equal(failcache_put(fc, qname, TERN_T_A, T0 + 3000, 22), 1000);
+	failcache_free(fc);
+}
+
+/* The whole rule on the fake clock: an upstream that always answers
+ * SERVFAIL is asked once per question, and the failure cache keeps three
+ * client retries within the second from asking it again (the worker asks
+ * the failure cache before it asks the policy). */
+static void test_servfail_upstream_and_retries(void **st)
+{
+	(void)st;
+	sim *s = sim_new(1, NULL);
+	s->fake[0].b = SERVFAIL_EDE;
+	failcache *fc = failcache_new(64);
+	uint16_t ede;
+	uint64_t start = s->now;
+	for (int client = 0; client < 4; client++) {
+		s->now = start + (uint64_t)client * 300;
+		if (failcache_get(fc, qname, TERN_T_A, s->now, &ede)) {
+			assert_int_equal(ede, 22);
+			continue;
+		}
+		assert_int_equal(ask(s, 2500, 255), -1);
+		failcache_put(fc, qname, TERN_T_A, s->now, s->a.ede);
+	}
+	assert_int_equal(s->fake[0].asked, 1);
+	s->now = start + 1005 + 5; /* held 1 s from its failure (at +5 ms) */
+	assert_false(failcache_get(fc, qname, TERN_T_A, s->now, &ede));
+	failcache_free(fc);
 	cache_free(s->c);
 }
 
@@ -331,8 +537,14 @@ int main(void)
 		cmocka_unit_test(test_deadline_caps_the_try),
 		cmocka_unit_test(test_failover_then_preference),
 		cmocka_unit_test(test_fastest_preferred),
-		cmocka_unit_test(test_refusals_pause_between_rounds),
-		cmocka_unit_test(test_unreachable_pause_between_rounds),
+		cmocka_unit_test(test_refusals_end_the_upstreams_part),
+		cmocka_unit_test(test_servfail_with_ede_passed_on),
+		cmocka_unit_test(test_unreachable_twice_each),
+		cmocka_unit_test(test_silent_twice_each_last_try_to_deadline),
+		cmocka_unit_test(test_down_then_fast_failure_and_probe),
+		cmocka_unit_test(test_down_upstream_skipped),
+		cmocka_unit_test(test_failure_cache_backoff),
+		cmocka_unit_test(test_servfail_upstream_and_retries),
 		cmocka_unit_test(test_truncated_goes_to_tcp),
 		cmocka_unit_test(test_recovered_upstream_noticed),
 		cmocka_unit_test(test_expiry_then_stale),

@@ -71,6 +71,60 @@ static void test_sanitize_checks(void **st)
 	cache_free(c);
 }
 
+/* An upstream's error with Extended DNS Errors (RFC 8914): the first EDE
+ * option counts; its text is kept printable and cut to fit; a malformed
+ * option list yields no EDE; without one, FWD_NO_EDE. */
+static void test_sanitize_upstream_ede(void **st)
+{
+	(void)st;
+	cache *c = cache_new(NULL);
+	static fwd_result res;
+	uint8_t buf[1232];
+	uint8_t opts[200];
+	size_t ol = 0;
+	/* an unrelated option first, then EDE 9 with a control byte and a long
+	 * text, then a second EDE */
+	static const uint8_t padding[] = {0, 12, 0, 2, 0, 0};
+	memcpy(opts, padding, sizeof padding);
+	ol = sizeof padding;
+	uint8_t *e = opts + ol;
+	tern_put_u16(e, TERN_OPT_EDE);
+	tern_put_u16(e + 2, 2 + 80);
+	tern_put_u16(e + 4, 9);
+	for (int i = 0; i < 80; i++)
+		e[6 + i] = (uint8_t)(i == 1 ? 0x07 : 'a' + i % 26);
+	ol += 6 + 80;
+	static const uint8_t second[] = {0, 15, 0, 2, 0, 22};
+	memcpy(opts + ol, second, sizeof second);
+	ol += sizeof second;
+	tern_msgw m;
+	tern_msgw_init(&m, buf, sizeof buf, sizeof buf, 7, TERN_F_QR | TERN_F_RD | TERN_F_RA);
+	assert_int_equal(tern_msgw_question(&m, www, TERN_T_A, TERN_C_IN), 0);
+	assert_int_equal(tern_msgw_opt(&m, 1232, TERN_R_SERVFAIL, false, opts, ol), 0);
+	int n = tern_msgw_finish(&m, TERN_R_SERVFAIL);
+	assert_true(n > 0);
+	assert_int_equal(fwd_sanitize(buf, (size_t)n, 7, www, TERN_T_A, NULL, c, 0, &res), FWD_BAD);
+	assert_int_equal(res.rcode, TERN_R_SERVFAIL);
+	assert_int_equal(res.ede, 9);
+	assert_int_equal(strlen(res.ede_text), sizeof res.ede_text - 1);
+	assert_memory_equal(res.ede_text, "a?cde", 5);
+	/* an option whose length runs past the OPT: no EDE taken */
+	tern_put_u16(opts + 2, 190);
+	tern_msgw_init(&m, buf, sizeof buf, sizeof buf, 7, TERN_F_QR | TERN_F_RD | TERN_F_RA);
+	assert_int_equal(tern_msgw_question(&m, www, TERN_T_A, TERN_C_IN), 0);
+	assert_int_equal(tern_msgw_opt(&m, 1232, TERN_R_REFUSED, false, opts, ol), 0);
+	n = tern_msgw_finish(&m, TERN_R_REFUSED);
+	assert_int_equal(fwd_sanitize(buf, (size_t)n, 7, www, TERN_T_A, NULL, c, 0, &res), FWD_BAD);
+	assert_int_equal(res.rcode, TERN_R_REFUSED);
+	assert_int_equal(res.ede, FWD_NO_EDE);
+	/* no OPT at all */
+	n = (int)answer(buf, 7, www, 0, TERN_R_SERVFAIL);
+	assert_int_equal(fwd_sanitize(buf, (size_t)n, 7, www, TERN_T_A, NULL, c, 0, &res), FWD_BAD);
+	assert_int_equal(res.ede, FWD_NO_EDE);
+	assert_string_equal(res.ede_text, "");
+	cache_free(c);
+}
+
 static void test_sanitize_keeps_chain_only(void **st)
 {
 	(void)st;
@@ -198,8 +252,9 @@ static void test_sanitize_stays_in_zone(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sanitize_checks), cmocka_unit_test(test_sanitize_keeps_chain_only),
-		cmocka_unit_test(test_sanitize_negative), cmocka_unit_test(test_sanitize_stays_in_zone), cmocka_unit_test(test_inflight), cmocka_unit_test(test_pick),
+		cmocka_unit_test(test_sanitize_checks),
+		cmocka_unit_test(test_sanitize_upstream_ede),
+		cmocka_unit_test(test_sanitize_keeps_chain_only), cmocka_unit_test(test_sanitize_negative), cmocka_unit_test(test_sanitize_stays_in_zone), cmocka_unit_test(test_inflight), cmocka_unit_test(test_pick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

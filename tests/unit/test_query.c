@@ -51,7 +51,7 @@ static void test_notimp_copies_only_id_and_opcode(void **state)
 			assert_int_equal(tern_get_u16(out + 2), TERN_F_QR | op << 11 | TERN_R_NOTIMP);
 		}
 		/* the same through query_error (used when a parked query fails) */
-		size_t n = query_error(pkt, len, TERN_R_SERVFAIL, out, sizeof out, false);
+		size_t n = query_error(pkt, len, TERN_R_SERVFAIL, FWD_NO_EDE, NULL, out, sizeof out, false);
 		assert_true(n >= 12);
 		assert_int_equal(tern_get_u16(out + 2), TERN_F_QR | op << 11 | TERN_R_SERVFAIL);
 	}
