@@ -192,11 +192,21 @@ int fwd_pick(const upstream_set *s, uint32_t tried, uint8_t coin)
 	return best;
 }
 
+/* Set once before the workers start (see forward.h), read-only after. */
+static fwd_health_hook *health_hook;
+
+void fwd_set_health_hook(fwd_health_hook *fn)
+{
+	health_hook = fn;
+}
+
 void fwd_rtt_sample(upstream *u, uint32_t rtt_us)
 {
 	uint32_t old = atomic_load(&u->srtt_us);
 	atomic_store(&u->srtt_us, old ? (uint32_t)(((uint64_t)old * 7 + rtt_us * 3) / 10) : rtt_us);
-	atomic_store(&u->timeouts, 0);
+	/* the exchange tells exactly one thread that it ended a down spell */
+	if (atomic_exchange(&u->timeouts, 0) >= FWD_DOWN_AFTER && health_hook)
+		health_hook(u, true);
 }
 
 void fwd_rtt_timeout(upstream *u)
@@ -204,7 +214,8 @@ void fwd_rtt_timeout(upstream *u)
 	uint32_t old = atomic_load(&u->srtt_us);
 	uint32_t n = old < 500000 ? old * 2 + 100000 : 1200000;
 	atomic_store(&u->srtt_us, n);
-	atomic_fetch_add(&u->timeouts, 1);
+	if (atomic_fetch_add(&u->timeouts, 1) + 1 == FWD_DOWN_AFTER && health_hook)
+		health_hook(u, false);
 }
 
 /* ---- messages ---- */

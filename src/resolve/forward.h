@@ -107,8 +107,19 @@ const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const 
  * coin: a random byte; below 8 (1 in 32) another untried upstream is
  * picked instead, so a recovered upstream gets noticed. */
 int fwd_pick(const upstream_set *s, uint32_t tried, uint8_t coin);
+/* An answer came back after rtt_us: the upstream is healthy. */
 void fwd_rtt_sample(upstream *u, uint32_t rtt_us);
+/* A failure (silence, unreachable): counted in u->timeouts. */
 void fwd_rtt_timeout(upstream *u);
+
+/* Health transitions: an upstream is down after FWD_DOWN_AFTER failures in
+ * a row, and up again at its next answer. The hook is called once per
+ * transition (by the one thread whose update crossed it), never per query;
+ * the server logs it. Set once at start-up, before any worker runs; NULL
+ * (the default): nothing is called. */
+#define FWD_DOWN_AFTER 3
+typedef void fwd_health_hook(const upstream *u, bool up);
+void fwd_set_health_hook(fwd_health_hook *fn);
 
 /* ---- messages ---- */
 

@@ -50,7 +50,8 @@ typedef struct args {
 	const char *jail; /* set once chrooted: the prefix to strip from paths */
 	unsigned threads;
 	int check;
-	int verbose;
+	int verbose; /* -v: one log level more than configured, -vv two */
+	int quiet;   /* -q: one less */
 } args;
 
 static void args_free(args *a)
@@ -66,7 +67,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: ternd [--config FILE] [--listen ADDR:PORT]... [--zone ORIGIN=FILE]...\n"
-	        "             [--threads N] [--check] [-v] [--help] [--version]\n"
+	        "             [--threads N] [--check] [-v|-q] [--help] [--version]\n"
 	        "\n"
 	        "  --config FILE        read the configuration file (see docs/configuration.md)\n"
 	        "  --listen ADDR:PORT   listen on UDP and TCP: 127.0.0.1:5353 or [::1]:5353 (repeatable)\n"
@@ -81,7 +82,8 @@ static void usage(FILE *f)
 	        "  --user NAME          drop to this user after binding the sockets\n"
 	        "  --chroot DIR         chroot to DIR after binding (files must lie inside it)\n"
 	        "  --check              check the configuration and zones, print every error, exit\n"
-	        "  -v, --verbose        log more (repeat for debug)\n"
+	        "  -v, --verbose        log one level more than configured (-vv: two)\n"
+	        "  -q, --quiet          log one level less than configured (-qq: two)\n"
 	        "\n"
 	        "With no --config, --listen or --zone, ternd reads %s.\n"
 	        "Any --listen replaces the configured addresses; --zone adds to the configured zones.\n"
@@ -100,13 +102,32 @@ static int push(const char ***v, size_t *n, const char *s)
 	return 0;
 }
 
+/* user: the cfg_zone being loaded. A message about the zone file as a
+ * whole (it cannot be read) names the configuration line that names it:
+ * "ternd.conf:12: zone file 'x.zone': cannot open: No such file or directory". */
 static void zone_diag(void *user, bool error, const char *file, unsigned line, const char *msg)
 {
-	(void)user;
-	if (line)
-		log_msg(error ? LOG_ERR : LOG_WARN, "%s:%u: %s", file, line, msg);
-	else
-		log_msg(error ? LOG_ERR : LOG_WARN, "%s: %s", file, msg);
+	const cfg_zone *cz = user;
+	enum log_level lv = error ? LOG_ERR : LOG_WARN;
+	if (line) {
+		log_msg(lv, "%s:%u: %s", file, line, msg);
+	} else if (cz && !strcmp(file, cz->file)) {
+		/* "cannot open 'x.zone': why" -> "cannot open: why" */
+		const char *q = strstr(msg, " '"), *e = q ? strstr(q + 2, "': ") : NULL;
+		if (q && e)
+			log_msg(lv, "%s: zone file '%s': %.*s%s", cz->where, file, (int)(q - msg), msg, e + 1);
+		else
+			log_msg(lv, "%s: zone file '%s': %s", cz->where, file, msg);
+	} else {
+		log_msg(lv, "%s: %s", file, msg);
+	}
+}
+
+/* The level: as configured, moved by -v and -q. */
+static void set_level(const args *a, int configured)
+{
+	int l = configured + a->verbose - a->quiet;
+	log_set_level((enum log_level)(l < LOG_ERR ? LOG_ERR : l > LOG_DEBUG ? LOG_DEBUG : l));
 }
 
 /* After chroot, the path /jail/x given before it is /x. Paths that do not
@@ -128,9 +149,10 @@ static int jail_paths(const args *a, config *c)
 	for (size_t i = 0; i < c->nzones; i++)
 		errors -= jail_path(a, &c->zones[i].file);
 	for (size_t i = 0; i < c->nlocal_files; i++)
-		errors -= jail_path(a, &c->local_files[i]);
+		errors -= jail_path(a, &c->local_files[i].val);
 	for (size_t i = 0; i < c->nhosts_files; i++)
-		errors -= jail_path(a, &c->hosts_files[i]);
+		errors -= jail_path(a, &c->hosts_files[i].val);
+	errors -= jail_path(a, &c->log_file);
 	return errors;
 }
 
@@ -214,6 +236,7 @@ static version *version_build(const args *a)
 		return NULL;
 	config_init(&v->cfg);
 	int errors = 0;
+	unsigned logged = log_error_count();
 	if (a->config)
 		errors += config_load(&v->cfg, a->config);
 	if (a->nlisten) {
@@ -260,17 +283,9 @@ static version *version_build(const args *a)
 		if (config_add_forward(&v->cfg, zone, eq + 1, "--forward-zone"))
 			errors++;
 	}
-	for (size_t i = 0; i < a->nlocal; i++) {
-		char **nl = realloc(v->cfg.local_data, (v->cfg.nlocal_data + 1) * sizeof *nl);
-		if (!nl || !(nl[v->cfg.nlocal_data] = strdup(a->local[i]))) {
-			if (nl)
-				v->cfg.local_data = nl;
+	for (size_t i = 0; i < a->nlocal; i++)
+		if (config_add_str(&v->cfg.local_data, &v->cfg.nlocal_data, a->local[i], "--local"))
 			errors++;
-			continue;
-		}
-		v->cfg.local_data = nl;
-		v->cfg.nlocal_data++;
-	}
 	if (a->resolv_conf) {
 		free(v->cfg.resolv_conf);
 		v->cfg.resolv_conf = strdup(a->resolv_conf);
@@ -283,13 +298,16 @@ static version *version_build(const args *a)
 	size_t nz = 0;
 	for (size_t i = 0; zones && i < v->cfg.nzones; i++) {
 		const cfg_zone *cz = &v->cfg.zones[i];
+		diag.user = (void *)cz;
 		db_zone *z = zone_load(cz->origin, cz->file, &diag);
+		char name[TERN_NAME_TEXT_MAX];
+		tern_name_to_text(cz->origin, name, sizeof name);
 		if (z) {
-			char name[TERN_NAME_TEXT_MAX];
-			tern_name_to_text(z->origin, name, sizeof name);
 			log_info("zone %s: %zu records, %zu names, serial %u, from %s", name, z->nrecords, z->nnodes,
 			         z->serial, cz->file);
 			zones[nz++] = z;
+		} else {
+			log_info("%s: zone %s not loaded", cz->where, name);
 		}
 	}
 	if (!zones || diag.errors || errors) {
@@ -299,8 +317,11 @@ static version *version_build(const args *a)
 		zone_free(v->local);
 		config_free(&v->cfg);
 		free(v);
+		/* the lines logged, when every error logged one (the count of
+		 * failed steps otherwise) */
+		unsigned n = log_error_count() - logged;
 		if (diag.errors + (unsigned)errors)
-			log_err("%u error(s) found", diag.errors + (unsigned)errors);
+			log_err("%u error(s) found", n ? n : diag.errors + (unsigned)errors);
 		return NULL;
 	}
 	v->zones = db_set_new(zones, nz);
@@ -378,8 +399,16 @@ static resolver *resolver_build(const config *c)
 		return NULL;
 	}
 	r->nsets = 1;
-	for (size_t i = 0; i < c->nforward; i++)
-		add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr);
+	for (size_t i = 0; i < c->nforward; i++) {
+		if (add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr))
+			continue;
+		char zone[TERN_NAME_TEXT_MAX];
+		tern_name_to_text(c->forward[i].zone, zone, sizeof zone);
+		if (c->forward[i].zone[0])
+			log_info("forward-zone %s: upstream %s", zone, c->forward[i].addr.text);
+		else
+			log_info("upstream %s", c->forward[i].addr.text);
+	}
 	bool any_default = false;
 	for (size_t i = 0; i < c->nforward; i++)
 		any_default |= c->forward[i].zone[0] == 0;
@@ -441,6 +470,15 @@ static void resolver_free(resolver *r)
 	free(r);
 }
 
+/* Upstream health transitions (forward.c), once each: at info. */
+static void upstream_health(const upstream *u, bool up)
+{
+	if (up)
+		log_info("upstream %s up: answering again", u->text);
+	else
+		log_warn("upstream %s down: %d failures in a row", u->text, FWD_DOWN_AFTER);
+}
+
 static unsigned cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -457,13 +495,13 @@ int main(int argc, char **argv)
 		{"forward", required_argument, NULL, 'f'}, {"forward-zone", required_argument, NULL, 'F'},
 		{"local", required_argument, NULL, 'L'},  {"resolv-conf", required_argument, NULL, 'R'},
 		{"user", required_argument, NULL, 'u'},   {"chroot", required_argument, NULL, 'C'},
-		{"rrl-limit", required_argument, NULL, 'r'},
+		{"rrl-limit", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
 		{NULL, 0, NULL, 0},
 	};
 	args a = {0};
 	a.rrl_limit = -1;
 	int ch, rc;
-	while ((ch = getopt_long(argc, argv, "c:l:z:t:hVv", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:l:z:t:hVvq", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': a.config = optarg; break;
 		case 'l':
@@ -512,6 +550,7 @@ int main(int argc, char **argv)
 		case 'C': a.chroot = optarg; break;
 		case 'k': a.check = 1; break;
 		case 'v': a.verbose++; break;
+		case 'q': a.quiet++; break;
 		case 'h': usage(stdout); rc = 0; goto done;
 		case 'V': printf("ternd %s\n", TERN_VERSION); rc = 0; goto done;
 		default: usage(stderr); rc = 2; goto done;
@@ -531,21 +570,34 @@ int main(int argc, char **argv)
 		else
 			log_warn("%s not found: serving no zones", TERN_DEFAULT_CONFIG);
 	}
-	log_set_level((enum log_level)(LOG_INFO + a.verbose > LOG_DEBUG ? LOG_DEBUG : LOG_INFO + a.verbose));
+	/* until the configuration says otherwise: info (warning for --check) */
+	set_level(&a, a.check ? LOG_WARN : LOG_INFO);
+	if (a.check)
+		log_check_begin(); /* plain "file:line: message" lines, in file order */
+	else
+		log_info("ternd %s starting%s%s", TERN_VERSION, a.config ? ": configuration " : "",
+		         a.config ? a.config : "");
 
 	version *v = version_build(&a);
+	if (a.check) {
+		log_check_flush();
+		if (v)
+			printf("configuration and %zu zone(s) OK\n", v->cfg.nzones);
+		version_free(v);
+		args_free(&a);
+		return v ? 0 : 1;
+	}
 	if (!v) {
 		args_free(&a);
 		return 1;
 	}
-	if (!a.verbose)
-		log_set_level((enum log_level)v->cfg.log_level);
-	if (a.check) {
-		printf("configuration and %zu zone(s) OK\n", v->cfg.nzones);
+	if (log_open(v->cfg.log_file)) {
 		version_free(v);
 		args_free(&a);
-		return 0;
+		return 1;
 	}
+	set_level(&a, v->cfg.log_level);
+	fwd_set_health_hook(upstream_health);
 	unsigned nworkers = v->cfg.threads ? v->cfg.threads : cpu_count();
 	resolver *res = resolver_build(&v->cfg);
 	v->res = res;
@@ -590,6 +642,8 @@ int main(int argc, char **argv)
 		args_free(&a);
 		return 1;
 	}
+	if (a.jail)
+		log_jail(a.jail);
 	if (server_start(&s, v)) {
 		log_err("cannot start workers: %s", strerror(errno));
 		return 1;
@@ -606,6 +660,7 @@ int main(int argc, char **argv)
 		if (sig == SIGHUP) {
 			struct timespec t0, t1;
 			clock_gettime(CLOCK_MONOTONIC, &t0);
+			log_reopen(); /* after logrotate: a new file under the same name */
 			log_info("SIGHUP: reloading");
 			notify("RELOADING=1");
 			version *nv = version_build(&a);
@@ -622,6 +677,8 @@ int main(int argc, char **argv)
 			const version *cur = atomic_load(&s.current);
 			if (nv->cfg.nlisten != cur->cfg.nlisten || nv->cfg.threads != cur->cfg.threads)
 				log_warn("listen addresses and threads change only on restart");
+			log_open(nv->cfg.log_file); /* on failure the old destination stays */
+			set_level(&a, nv->cfg.log_level);
 			server_publish(&s, nv);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,

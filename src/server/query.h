@@ -71,6 +71,12 @@ typedef struct qctx {
  * ctx->forward: the caller parks the query and answers it later). */
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx);
 
+/* The debug line for one query: client, question, rcode and where the
+ * answer came from (querylog.c). query_respond calls it only when debug
+ * logging is on. */
+void query_log(const version *v, const tern_query *q, enum tern_qparse pr, const qctx *ctx, unsigned rcode,
+               const tern_msgw *m);
+
 /* An error response (SERVFAIL, REFUSED...) to pkt, echoing its question. */
 size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint8_t *out, size_t cap, bool tcp);
 

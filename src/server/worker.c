@@ -29,6 +29,7 @@
 
 #include "server/log.h"
 #include "server/worker.h"
+#include "tern/rr.h"
 #include "tern/wire.h"
 
 enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5 };
@@ -474,8 +475,23 @@ static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr
 	complete(w, v, p, fr, fr->failed, now);
 }
 
+/* Debug: one step of an upstream question (only called when debug is on). */
+static void upq_log(const version *v, const upq *u, const char *what)
+{
+	char name[TERN_NAME_TEXT_MAX], type[24];
+	tern_name_to_text(u->name, name, sizeof name);
+	tern_type_to_text(u->qtype, type, sizeof type);
+	const upstream_set *set = &v->res->sets[u->set];
+	if (u->a.up >= 0 && (unsigned)u->a.up < set->n)
+		log_msg(LOG_DEBUG, "forwarding %s %s: upstream %s: %s", name, type, set->ups[u->a.up].text, what);
+	else
+		log_msg(LOG_DEBUG, "forwarding %s %s: %s", name, type, what);
+}
+
 static void upq_fail(worker *w, const version *v, upq *u, uint64_t now)
 {
+	if (log_enabled(LOG_DEBUG))
+		upq_log(v, u, "giving up: SERVFAIL (or stale data) for the waiting clients");
 	upq_finish(w, v, u, failure(w, u->name, u->qtype), now);
 }
 
@@ -555,6 +571,8 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 			break;
 		}
 		int rc = upq_send(w, u, &set->ups[u->a.up]);
+		if (log_enabled(LOG_DEBUG))
+			upq_log(v, u, rc == 0 ? "asking (UDP)" : "cannot send to it");
 		if (rc == 0) {
 			fwd_attempt_sent(&u->a, set, now);
 			return;
@@ -655,6 +673,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		/* over TCP there is no other answer coming */
 		__attribute__((fallthrough));
 	case FWD_BAD:
+		if (log_enabled(LOG_DEBUG))
+			upq_log(v, u, "an error rcode or an unusable answer: trying another");
 		fwd_attempt_answered(&u->a, set, now);
 		upq_try(w, v, u, now);
 		return;
@@ -664,6 +684,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 			return;
 		}
 		/* RFC 7766: ask the same upstream again over TCP */
+		if (log_enabled(LOG_DEBUG))
+			upq_log(v, u, "truncated: asking again over TCP");
 		close(u->fd);
 		u->fd = socket(us->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = EV(EV_UPQ, u - w->upqs)};
@@ -678,6 +700,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		return;
 	}
 	case FWD_OK:
+		if (log_enabled(LOG_DEBUG))
+			upq_log(v, u, "answered");
 		fwd_attempt_answered(&u->a, set, now);
 		upq_finish(w, v, u, &w->fr, now);
 		return;
@@ -697,6 +721,8 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 					return;
 				/* ECONNREFUSED: nobody listens there */
+				if (log_enabled(LOG_DEBUG))
+					upq_log(v, u, "refused (nothing listens there)");
 				fwd_attempt_failed(&u->a, &v->res->sets[u->set]);
 				upq_try(w, v, u, now);
 				return;
@@ -748,6 +774,8 @@ static void upq_timers(worker *w, const version *v, uint64_t now)
 		seen++;
 		if (!fwd_attempt_due(&u->a, now))
 			continue;
+		if (log_enabled(LOG_DEBUG) && !u->a.waiting)
+			upq_log(v, u, "no answer in time");
 		fwd_attempt_failed(&u->a, &v->res->sets[u->set]); /* silence */
 		upq_try(w, v, u, now);
 	}

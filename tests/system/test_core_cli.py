@@ -32,7 +32,10 @@ def check_zone(tmp_path, text, name="t.zone", origin="t"):
 
 
 def error_lines(p):
-    return [l for l in (p.stdout + p.stderr).splitlines() if "error" in l]
+    """--check's errors: plain 'file:line: message' lines (a warning says
+    'file:line: warning: ...'), and the 'N error(s) found' summary."""
+    return [l for l in (p.stdout + p.stderr).splitlines()
+            if re.match(r"^\S+:\d+: (?!warning: )", l) or "error" in l]
 
 
 def test_check_good_config(tmp_path):
