@@ -256,7 +256,7 @@ void log_check_flush(void)
 		}
 	file_order = files;
 	nfile_order = nf;
-	if (files)
+	if (files && nentries)
 		qsort(entries, nentries, sizeof *entries, cmp_entry);
 	for (size_t i = 0; i < nentries; i++) {
 		const entry *e = &entries[i];
