@@ -19,7 +19,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+/* LOG_OFF: for log_set_level only (nothing at all is written). */
+enum log_level { LOG_OFF = -1, LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 /* The current level; read it through log_enabled(). */
 extern _Atomic int log_level_now;

@@ -52,6 +52,7 @@ typedef struct args {
 	int check;
 	int verbose; /* -v: one log level more than configured, -vv two */
 	int quiet;   /* -q: one less */
+	char *log_file; /* the log's destination when not stderr (for messages) */
 } args;
 
 static void args_free(args *a)
@@ -61,6 +62,7 @@ static void args_free(args *a)
 	free(a->forward);
 	free(a->fzones);
 	free(a->local);
+	free(a->log_file);
 }
 
 static void usage(FILE *f)
@@ -470,6 +472,33 @@ static void resolver_free(resolver *r)
 	free(r);
 }
 
+/* Reads the configuration file once, silently, for its log-file and
+ * log-level, and opens the log before anything else is logged (as Unbound
+ * does), so the zone loading goes there too. A configuration with errors
+ * leaves the log on stderr: the real read then shows them there. Returns -1
+ * if the log file cannot be opened (said on stderr). */
+static int open_log_early(args *a)
+{
+	if (!a->config)
+		return 0;
+	config c;
+	config_init(&c);
+	log_set_level(LOG_OFF);
+	int errors = config_load(&c, a->config);
+	set_level(a, c.log_level);
+	int rc = 0;
+	if (!errors && c.log_file && strcmp(c.log_file, "stderr")) {
+		if (log_open(c.log_file))
+			rc = -1;
+		else
+			a->log_file = strdup(c.log_file);
+	}
+	if (errors)
+		set_level(a, LOG_INFO);
+	config_free(&c);
+	return rc;
+}
+
 /* Upstream health transitions (forward.c), once each: at info. */
 static void upstream_health(const upstream *u, bool up)
 {
@@ -574,7 +603,9 @@ int main(int argc, char **argv)
 	set_level(&a, a.check ? LOG_WARN : LOG_INFO);
 	if (a.check)
 		log_check_begin(); /* plain "file:line: message" lines, in file order */
-	else
+	else if (open_log_early(&a))
+		{ rc = 1; goto done; }
+	if (!a.check)
 		log_info("ternd %s starting%s%s", TERN_VERSION, a.config ? ": configuration " : "",
 		         a.config ? a.config : "");
 
@@ -588,6 +619,8 @@ int main(int argc, char **argv)
 		return v ? 0 : 1;
 	}
 	if (!v) {
+		if (a.log_file)
+			fprintf(stderr, "ternd: cannot start; see the log (%s)\n", a.log_file);
 		args_free(&a);
 		return 1;
 	}

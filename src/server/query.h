@@ -77,6 +77,9 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 void query_log(const version *v, const tern_query *q, enum tern_qparse pr, const qctx *ctx, unsigned rcode,
                const tern_msgw *m);
 
+/* The debug line for a response rate limiting dropped or slipped. */
+void query_log_rrl(const qctx *ctx, bool slipped);
+
 /* An error response (SERVFAIL, REFUSED...) to pkt, echoing its question. */
 size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint8_t *out, size_t cap, bool tcp);
 

@@ -114,3 +114,16 @@ void query_log(const version *v, const tern_query *q, enum tern_qparse pr, const
 	        type, proto, rc, why, m->count[TERN_S_ANSWER], m->count[TERN_S_AUTHORITY],
 	        m->count[TERN_S_ADDITIONAL], m->truncated ? ", truncated" : "");
 }
+
+void query_log_rrl(const qctx *ctx, bool slipped)
+{
+	static const char *const kinds[] = {
+		[RRL_ANSWER] = "answer", [RRL_REFERRAL] = "referral", [RRL_NODATA] = "nodata",
+		[RRL_NXDOMAIN] = "nxdomain", [RRL_ERROR] = "error", [RRL_WILDCARD] = "wildcard",
+	};
+	char client[INET6_ADDRSTRLEN + 8];
+	client_text(ctx->client, client, sizeof client);
+	unsigned k = (unsigned)ctx->rrl_kind;
+	const char *kind = k < sizeof kinds / sizeof kinds[0] && kinds[k] ? kinds[k] : "?";
+	log_msg(LOG_DEBUG, "rate limit: response (%s) to %s %s", kind, client, slipped ? "slipped (TC=1)" : "dropped");
+}

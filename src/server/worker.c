@@ -67,6 +67,8 @@ static size_t rate_limit(const version *v, const qctx *ctx, const struct sockadd
 	if (!v->rrl || ctx->cookie_ok)
 		return len;
 	enum rrl_action act = rrl_check(v->rrl, client, ctx->rrl_kind, ctx->rrl_name, ctx->qtype, now);
+	if (act != RRL_PASS && log_enabled(LOG_DEBUG))
+		query_log_rrl(ctx, act == RRL_SLIP);
 	if (act == RRL_DROP)
 		return 0;
 	if (act == RRL_SLIP) {

@@ -82,8 +82,10 @@ def test_v_vv_q_step_from_the_configured_level(run_ternd, tmp_path):
     for s in (quiet, one, two, less):
         assert s.query("www.example.com", "A").answer
     assert wait_for(lambda: debug_lines(two.log_text())), two.log_text()
+    for s in (quiet, one, two, less):
+        s.stop()  # the logs are complete (run_ternd still checks the exit status)
     assert " ready" in one.log_text() and not debug_lines(one.log_text()), one.log_text()
-    assert " ready" not in quiet.log_text(), quiet.log_text()
+    assert " ready" not in quiet.log_text() and "zone example.com" not in quiet.log_text(), quiet.log_text()
     assert " ready" not in less.log_text(), less.log_text()
 
 
@@ -92,6 +94,18 @@ def test_verbose_logs_forwarding_and_servfail(fwd):  # noqa: F811
     assert query(srv, "www.up.test").rcode() == dns.rcode.SERVFAIL
     assert wait_for(lambda: re.search(r"www\.up\.test\.? A\b.*SERVFAIL", srv.log_text())), srv.log_text()
     assert re.search(r"www\.up\.test\.? A\b.*(ask|forward)", srv.log_text()), srv.log_text()
+
+
+def test_verbose_logs_rate_limiting(run_ternd):
+    import socket
+    import dns.message
+    srv = run_ternd(core_zones(), args=["-v", "--rrl-limit", "5"])
+    wire = dns.message.make_query("www.example.com", "A").to_wire()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for _ in range(60):
+            s.sendto(wire, (srv.host, srv.port))
+    assert wait_for(lambda: re.search(r"rate limit.*127\.0\.0\.1#\d+.*(slipped|dropped)", srv.log_text())), \
+        srv.log_text()[-3000:]
 
 
 # ------------------------------------------------------------ info level
@@ -119,6 +133,7 @@ def test_startup_names_what_it_uses(fwd, tmp_path):  # noqa: F811
     hosts.write_text("192.0.2.7 printer.lan\n192.0.2.8 nas.lan nas\n")
     srv = fwd.ternd(forward=[up], forward_zones=[("corp.test", fz)],
                     local=["a.lan. A 192.0.2.1", "b.lan. A 192.0.2.2"], config=[f"hosts-file: {hosts}"])
+    assert wait_for(lambda: " ready" in srv.log_text()), srv.log_text()  # said after the workers start
     log = srv.log_text()
     assert f"upstream {up.addr}" in log, log
     assert re.search(rf"forward-zone corp\.test\.?: upstream {re.escape(fz.addr)}", log), log
@@ -182,6 +197,28 @@ def test_log_file_reopened_on_sighup(run_ternd, tmp_path):
     assert wait_for(lambda: "after.example.com" in path.read_text())
     old = (tmp_path / "logs" / "ternd.log.1").read_text()
     assert "before.example.com" in old and "after.example.com" not in old and "reloaded" not in old
+
+
+def test_log_file_gets_the_whole_start_up(run_ternd, tmp_path):
+    """The log file is opened once the configuration is read, before the
+    zones load: their lines are in it, not on stderr."""
+    (tmp_path / "ternd.conf").write_text("server:\n    log-file: ternd-file.log\n")
+    srv = run_ternd(core_zones(), args=["--config", "ternd.conf"])
+    path = tmp_path / "ternd-file.log"
+    assert wait_for(lambda: path.exists() and " ready" in path.read_text()), srv.log_text()
+    text = path.read_text()
+    assert "starting" in text and re.search(r"zone example\.com\.?: \d+ records", text), text
+    assert "zone example.com" not in srv.log_text(), srv.log_text()
+
+
+def test_start_up_failure_with_log_file_says_where_to_look(tmp_path):
+    (tmp_path / "t.zone").write_text("$ORIGIN t.\n$TTL 60\n@ SOA ns hm 1 1 1 1 1\n@ NS ns\nns A 192.0.2.300\n")
+    (tmp_path / "ternd.conf").write_text("server:\n    log-file: ternd-file.log\nzone:\n    name: t\n"
+                                         "    file: t.zone\n")
+    p = ternd_run(["--listen", f"127.0.0.1:{free_port()}", "--config", "ternd.conf"], tmp_path)
+    assert p.returncode != 0
+    assert "ternd-file.log" in p.stderr, p.stderr
+    assert re.search(r"t\.zone:5: .*192\.0\.2\.300", (tmp_path / "ternd-file.log").read_text())
 
 
 def test_log_file_syslog_accepted(tmp_path):
