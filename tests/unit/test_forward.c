@@ -195,9 +195,50 @@ static void test_sanitize_stays_in_zone(void **st)
 	cache_free(c);
 }
 
+/* Health transitions reach the hook once each: down at the FWD_DOWN_AFTER-th
+ * failure in a row (not at the ones after), up at the next answer (not at
+ * the answers after). */
+static unsigned downs, ups;
+static const upstream *last;
+static void on_health(const upstream *u, bool up)
+{
+	last = u;
+	if (up)
+		ups++;
+	else
+		downs++;
+}
+
+static void test_health_transitions(void **st)
+{
+	(void)st;
+	static upstream u;
+	memset(&u, 0, sizeof u);
+	fwd_set_health_hook(on_health);
+	for (int i = 0; i < FWD_DOWN_AFTER - 1; i++)
+		fwd_rtt_timeout(&u);
+	assert_int_equal(downs, 0);
+	fwd_rtt_sample(&u, 1000); /* an answer before it was down: no transition */
+	assert_int_equal(ups, 0);
+	for (int i = 0; i < FWD_DOWN_AFTER + 5; i++)
+		fwd_rtt_timeout(&u);
+	assert_int_equal(downs, 1);
+	assert_ptr_equal(last, &u);
+	fwd_rtt_sample(&u, 1000);
+	fwd_rtt_sample(&u, 1000);
+	assert_int_equal(ups, 1);
+	for (int i = 0; i < FWD_DOWN_AFTER; i++)
+		fwd_rtt_timeout(&u);
+	assert_int_equal(downs, 2);
+	fwd_set_health_hook(NULL);
+	fwd_rtt_sample(&u, 1000); /* no hook: nothing called */
+	assert_int_equal(ups, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_health_transitions),
 		cmocka_unit_test(test_sanitize_checks), cmocka_unit_test(test_sanitize_keeps_chain_only),
 		cmocka_unit_test(test_sanitize_negative), cmocka_unit_test(test_sanitize_stays_in_zone), cmocka_unit_test(test_inflight), cmocka_unit_test(test_pick),
 	};
