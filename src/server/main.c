@@ -590,6 +590,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		{ rc = 2; goto done; }
 	}
+	/* until the configuration says otherwise: info (warning for --check) */
+	set_level(&a, a.check ? LOG_WARN : LOG_INFO);
+	if (a.check)
+		log_check_begin(); /* plain "file:line: message" lines, in file order */
 	static char config_abs[4096];
 	if (a.chroot && a.config && realpath(a.config, config_abs))
 		a.config = config_abs; /* relative paths do not survive the chroot */
@@ -599,15 +603,14 @@ int main(int argc, char **argv)
 		else
 			log_warn("%s not found: serving no zones", TERN_DEFAULT_CONFIG);
 	}
-	/* until the configuration says otherwise: info (warning for --check) */
-	set_level(&a, a.check ? LOG_WARN : LOG_INFO);
-	if (a.check)
-		log_check_begin(); /* plain "file:line: message" lines, in file order */
-	else if (open_log_early(&a))
-		{ rc = 1; goto done; }
-	if (!a.check)
+	if (!a.check) {
+		if (open_log_early(&a)) {
+			rc = 1;
+			goto done;
+		}
 		log_info("ternd %s starting%s%s", TERN_VERSION, a.config ? ": configuration " : "",
 		         a.config ? a.config : "");
+	}
 
 	version *v = version_build(&a);
 	if (a.check) {
