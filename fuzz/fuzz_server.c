@@ -30,6 +30,7 @@
 #include "fuzz.h"
 #include "resolve/cache.h"
 #include "resolve/forward.h"
+#include "server/log.h"
 #include "server/query.h"
 #include "tern/msg.h"
 
@@ -377,6 +378,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v->res->cache = fresh_cache();
 	static fwd_result fr;
 	for (int i = 0; i < 4; i++) {
+		bool debug = i == 3; /* once per input with the debug line (querylog.c) */
+		if (debug) {
+			fuzz_quiet();
+			log_set_level(LOG_DEBUG);
+		}
 		qctx ctx = {.tcp = i & 1, .allowed = i & 2, .now_ms = 2000};
 		size_t n = query_respond(v, data, size, out, sizeof out, &ctx);
 		check_response(v, data, size, &ctx, n);
@@ -385,6 +391,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			qctx again = {.tcp = ctx.tcp, .allowed = true, .now_ms = 2000, .fr = &fr};
 			n = query_respond(v, data, size, out, sizeof out, &again);
 			check_response(v, data, size, &again, n);
+		}
+		if (debug) {
+			log_set_level(LOG_INFO);
+			fuzz_loud();
 		}
 	}
 	cache_free(v->res->cache);
