@@ -385,11 +385,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		qctx ctx = {.tcp = i & 1, .allowed = i & 2, .now_ms = 2000};
 		size_t n = query_respond(v, data, size, out, sizeof out, &ctx);
+		if (debug)
+			query_log(v, data, size, &ctx, out, n);
 		check_response(v, data, size, &ctx, n);
 		if (ctx.forward) {
 			made_up_result(&ctx, &fr);
 			qctx again = {.tcp = ctx.tcp, .allowed = true, .now_ms = 2000, .fr = &fr};
 			n = query_respond(v, data, size, out, sizeof out, &again);
+			if (debug)
+				query_log(v, data, size, &again, out, n);
 			check_response(v, data, size, &again, n);
 		}
 		if (debug) {

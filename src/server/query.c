@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "db/answer.h"
-#include "server/log.h"
 #include "server/query.h"
 #include "tern/msg.h"
 
@@ -218,11 +217,8 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	tern_query q;
 	ctx->forward = ctx->prefetch = false;
 	enum tern_qparse pr = tern_query_parse(pkt, len, &q);
-	if (pr == TERN_Q_DROP) {
-		if (log_enabled(LOG_DEBUG))
-			query_log(v, &q, pr, ctx, 0, NULL);
+	if (pr == TERN_Q_DROP)
 		return 0;
-	}
 
 	uint8_t opts[4 + 255 + 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
 	size_t optlen = 0;
@@ -276,11 +272,8 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 			rcode = TERN_R_FORMERR; /* OPT, TSIG, TKEY are not questions */
 		} else if (q.qclass == TERN_C_IN) {
 			rcode = answer_in(v, &q, &m, ctx, &aa, &ra);
-			if (ctx->forward) {
-				if (log_enabled(LOG_DEBUG))
-					query_log(v, &q, pr, ctx, rcode, &m);
+			if (ctx->forward)
 				return 0;
-			}
 		} else if (q.qclass == TERN_C_CH) {
 			rcode = chaos(v, &q, &m, &aa);
 		} else {
@@ -319,8 +312,6 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		memcpy(ctx->rrl_qname, q.qname, q.qname_len); /* q is gone on return */
 		ctx->rrl_name = ctx->rrl_qname;
 	}
-	if (log_enabled(LOG_DEBUG))
-		query_log(v, &q, pr, ctx, rcode, &m);
 	int n = tern_msgw_finish(&m, rcode & 0xf);
 	return n < 0 ? 0 : (size_t)n;
 }

@@ -71,14 +71,15 @@ typedef struct qctx {
  * ctx->forward: the caller parks the query and answers it later). */
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx);
 
-/* The debug line for one query: client, question, rcode and where the
- * answer came from (querylog.c). query_respond calls it only when debug
- * logging is on. */
-void query_log(const version *v, const tern_query *q, enum tern_qparse pr, const qctx *ctx, unsigned rcode,
-               const tern_msgw *m);
-
-/* The debug line for a response rate limiting dropped or slipped. */
-void query_log_rrl(const qctx *ctx, bool slipped);
+/* The debug line for one query (querylog.c): client, question, rcode and
+ * where the answer came from, worked out from the query pkt, the ctx that
+ * query_respond left and its response out (n bytes; 0: dropped or
+ * forwarded). Callers of query_respond call it right after, when
+ * log_enabled(LOG_DEBUG): from the values they hold anyway, so that with
+ * debug off a query costs one load and one branch more, and query_respond
+ * is compiled as if logging did not exist. */
+void query_log(const version *v, const uint8_t *pkt, size_t len, const qctx *ctx, const uint8_t *out, size_t n)
+	__attribute__((cold));
 
 /* An error response (SERVFAIL, REFUSED...) to pkt, echoing its question. */
 size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint8_t *out, size_t cap, bool tcp);

@@ -9,6 +9,7 @@
 #include "server/log.h"
 #include "server/query.h"
 #include "tern/rr.h"
+#include "tern/wire.h"
 
 static void client_text(const struct sockaddr *sa, char *buf, size_t cap)
 {
@@ -62,9 +63,11 @@ static void source_text(const version *v, const tern_query *q, const qctx *ctx, 
 		snprintf(buf, cap, "from the cache");
 }
 
-void query_log(const version *v, const tern_query *q, enum tern_qparse pr, const qctx *ctx, unsigned rcode,
-               const tern_msgw *m)
+void query_log(const version *v, const uint8_t *pkt, size_t len, const qctx *ctx, const uint8_t *out, size_t n)
 {
+	tern_query qv;
+	const tern_query *q = &qv;
+	enum tern_qparse pr = tern_query_parse(pkt, len, &qv);
 	char client[INET6_ADDRSTRLEN + 8], name[TERN_NAME_TEXT_MAX] = "-", type[24] = "-", why[TERN_NAME_TEXT_MAX + 96];
 	client_text(ctx->client, client, sizeof client);
 	if (q->question_end) {
@@ -83,6 +86,12 @@ void query_log(const version *v, const tern_query *q, enum tern_qparse pr, const
 		        name, type, proto, next);
 		return;
 	}
+	if (n < TERN_HDR_LEN) {
+		log_msg(LOG_DEBUG, "query from %s %s %s (%s): no answer", client, name, type, proto);
+		return;
+	}
+	/* BADVERS is the one extended rcode ternd sends (its low bits are 0) */
+	unsigned rcode = pr == TERN_Q_BADVERS ? TERN_R_BADVERS : (unsigned)(out[3] & 0xf);
 	switch (pr) {
 	case TERN_Q_FORMERR:
 		snprintf(why, sizeof why, "malformed query");
@@ -111,19 +120,6 @@ void query_log(const version *v, const tern_query *q, enum tern_qparse pr, const
 	else
 		snprintf(rc, sizeof rc, "RCODE%u", rcode);
 	log_msg(LOG_DEBUG, "query from %s %s %s (%s): %s, %s; %u answer, %u authority, %u additional%s", client, name,
-	        type, proto, rc, why, m->count[TERN_S_ANSWER], m->count[TERN_S_AUTHORITY],
-	        m->count[TERN_S_ADDITIONAL], m->truncated ? ", truncated" : "");
-}
-
-void query_log_rrl(const qctx *ctx, bool slipped)
-{
-	static const char *const kinds[] = {
-		[RRL_ANSWER] = "answer", [RRL_REFERRAL] = "referral", [RRL_NODATA] = "nodata",
-		[RRL_NXDOMAIN] = "nxdomain", [RRL_ERROR] = "error", [RRL_WILDCARD] = "wildcard",
-	};
-	char client[INET6_ADDRSTRLEN + 8];
-	client_text(ctx->client, client, sizeof client);
-	unsigned k = (unsigned)ctx->rrl_kind;
-	const char *kind = k < sizeof kinds / sizeof kinds[0] && kinds[k] ? kinds[k] : "?";
-	log_msg(LOG_DEBUG, "rate limit: response (%s) to %s %s", kind, client, slipped ? "slipped (TC=1)" : "dropped");
+	        type, proto, rc, why, tern_get_u16(out + 6), tern_get_u16(out + 8), tern_get_u16(out + 10),
+	        out[2] & (TERN_F_TC >> 8) ? ", truncated" : "");
 }

@@ -67,8 +67,6 @@ static size_t rate_limit(const version *v, const qctx *ctx, const struct sockadd
 	if (!v->rrl || ctx->cookie_ok)
 		return len;
 	enum rrl_action act = rrl_check(v->rrl, client, ctx->rrl_kind, ctx->rrl_name, ctx->qtype, now);
-	if (act != RRL_PASS && log_enabled(LOG_DEBUG))
-		query_log_rrl(ctx, act == RRL_SLIP);
 	if (act == RRL_DROP)
 		return 0;
 	if (act == RRL_SLIP) {
@@ -114,6 +112,8 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
 			ctx.allowed = v->res && config_allowed(&v->cfg, client);
 			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
+			if (log_enabled(LOG_DEBUG))
+				query_log(v, w->in[i], w->msgs[i].msg_len, &ctx, w->out[k], len);
 			if (ctx.forward)
 				park(w, v, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
 				     w->msgs[i].msg_hdr.msg_namelen, -1, now);
@@ -237,6 +237,8 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 			continue;
 		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
+		if (log_enabled(LOG_DEBUG))
+			query_log(v, c->rbuf + 2, flen, &ctx, w->tcp_out + 2, olen);
 		c->rlen = 0;
 		c->last_ms = now;
 		/* send before park/prefetch: they may answer other waiters
@@ -364,6 +366,8 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 	uint8_t *out = w->tcp_out + 2;
 	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr, .client = (const struct sockaddr *)&wt->addr};
 	size_t len = query_respond(v, wt->pkt, wt->len, out, sizeof w->tcp_out - 2, &ctx);
+	if (log_enabled(LOG_DEBUG))
+		query_log(v, wt->pkt, wt->len, &ctx, out, len);
 	if (ctx.forward && ++wt->rounds < MAX_ROUNDS) {
 		bool created;
 		fwd_pending *p = fwd_join(v->res->table, ctx.name, ctx.type, w->id, wt, &created);
