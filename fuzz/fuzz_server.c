@@ -11,7 +11,9 @@
  * the cache to the upstream.
  *
  * Every input is answered four times: over UDP and over TCP, each from a
- * client the ACL allows and from one it does not. A query that would go
+ * client the ACL allows and from one it does not; the last time with debug
+ * logging on (quietened), so the query's debug line (querylog.c) is made
+ * from every input too. A query that would go
  * upstream is answered a second time as a waiter would be, with a made-up
  * upstream result (an A record, or a failure). Checks on each response:
  * sent unless the query is to be dropped or forwarded (and forwarded only
