@@ -20,7 +20,7 @@
 
 #include "server/log.h"
 
-static char dir[] = "/tmp/test_log.XXXXXX";
+static char dir[200]; /* a fresh directory under $TMPDIR (or /tmp) */
 
 static char *slurp(const char *path)
 {
@@ -148,6 +148,8 @@ static void test_check_lines(void **state)
 
 int main(void)
 {
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/test_log.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return 1;
 	const struct CMUnitTest tests[] = {
