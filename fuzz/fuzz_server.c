@@ -11,7 +11,9 @@
  * the cache to the upstream.
  *
  * Every input is answered four times: over UDP and over TCP, each from a
- * client the ACL allows and from one it does not. A query that would go
+ * client the ACL allows and from one it does not; the last time with debug
+ * logging on (quietened), so the query's debug line (querylog.c) is made
+ * from every input too. A query that would go
  * upstream is answered a second time as a waiter would be, with a made-up
  * upstream result (an A record, or a failure). Checks on each response:
  * sent unless the query is to be dropped or forwarded (and forwarded only
@@ -30,6 +32,7 @@
 #include "fuzz.h"
 #include "resolve/cache.h"
 #include "resolve/forward.h"
+#include "server/log.h"
 #include "server/query.h"
 #include "tern/msg.h"
 #include "tern/tsig.h"
@@ -392,14 +395,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v->res->cache = fresh_cache();
 	static fwd_result fr;
 	for (int i = 0; i < 4; i++) {
+		bool debug = i == 3; /* once per input with the debug line (querylog.c) */
+		if (debug) {
+			fuzz_quiet();
+			log_set_level(LOG_DEBUG);
+		}
 		qctx ctx = {.tcp = i & 1, .allowed = i & 2, .now_ms = 2000};
 		size_t n = query_respond(v, data, size, out, sizeof out, &ctx);
+		if (debug)
+			query_log(v, data, size, &ctx, out, n);
 		check_response(v, data, size, &ctx, n);
 		if (ctx.forward) {
 			made_up_result(&ctx, &fr);
 			qctx again = {.tcp = ctx.tcp, .allowed = true, .now_ms = 2000, .fr = &fr};
 			n = query_respond(v, data, size, out, sizeof out, &again);
+			if (debug)
+				query_log(v, data, size, &again, out, n);
 			check_response(v, data, size, &again, n);
+		}
+		if (debug) {
+			log_set_level(LOG_INFO);
+			fuzz_loud();
 		}
 	}
 	cache_free(v->res->cache);

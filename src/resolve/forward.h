@@ -120,8 +120,13 @@ const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const 
  * coin: a random byte; below 8 (1 in 32) another untried upstream is
  * picked instead, so a recovered upstream gets noticed. */
 int fwd_pick(const upstream_set *s, uint32_t tried, uint8_t coin);
+/* An answer came back after rtt_us: the upstream is healthy. */
 void fwd_rtt_sample(upstream *u, uint32_t rtt_us);
+/* A failure (silence, unreachable): counted in u->timeouts. */
 void fwd_rtt_timeout(upstream *u);
+
+/* Health transitions (down, up again) are decided by attempt.c and logged
+ * once each by the worker (up_changed). */
 
 /* ---- messages ---- */
 

@@ -31,23 +31,26 @@ void config_init(config *c)
 	c->max_inflight = 10000;
 }
 
-static int push_str(char ***v, size_t *n, const char *s)
+int config_add_str(cfg_str **v, size_t *n, const char *val, const char *where)
 {
-	char *d = strdup(s);
-	char **nv = d ? realloc(*v, (*n + 1) * sizeof *nv) : NULL;
+	cfg_str s = {strdup(val), strdup(where)};
+	cfg_str *nv = s.val && s.where ? realloc(*v, (*n + 1) * sizeof *nv) : NULL;
 	if (!nv) {
-		free(d);
+		free(s.val);
+		free(s.where);
 		return -1;
 	}
-	nv[(*n)++] = d;
+	nv[(*n)++] = s;
 	*v = nv;
 	return 0;
 }
 
-static void free_strs(char **v, size_t n)
+static void free_strs(cfg_str *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].val);
+		free(v[i].where);
+	}
 	free(v);
 }
 
@@ -182,6 +185,7 @@ void config_free(config *c)
 	free(c->resolv_conf);
 	free(c->user);
 	free(c->chroot);
+	free(c->log_file);
 	free_strs(c->local_data, c->nlocal_data);
 	free_strs(c->local_files, c->nlocal_files);
 	free_strs(c->hosts_files, c->nhosts_files);
@@ -196,7 +200,6 @@ int config_parse_listen(const char *s, cfg_listen *out)
 	char host[64];
 	const char *port = NULL;
 	memset(out, 0, sizeof *out);
-	snprintf(out->text, sizeof out->text, "%s", s);
 	if (s[0] == '[') {
 		const char *end = strchr(s, ']');
 		if (!end || (size_t)(end - s - 1) >= sizeof host)
@@ -231,16 +234,21 @@ int config_parse_listen(const char *s, cfg_listen *out)
 	}
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&out->addr;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->addr;
+	char canon[INET6_ADDRSTRLEN];
 	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons((uint16_t)p);
 		out->len = sizeof *v4;
+		inet_ntop(AF_INET, &v4->sin_addr, canon, sizeof canon);
+		snprintf(out->text, sizeof out->text, "%s:%ld", canon, p);
 		return 0;
 	}
 	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons((uint16_t)p);
 		out->len = sizeof *v6;
+		inet_ntop(AF_INET6, &v6->sin6_addr, canon, sizeof canon);
+		snprintf(out->text, sizeof out->text, "[%s]:%ld", canon, p);
 		return 0;
 	}
 	return -1;
@@ -537,6 +545,11 @@ int config_load(config *c, const char *path)
 					ERR("log-level must be error, warning, info or debug, got '%s'", val);
 				else
 					c->log_level = found;
+			} else if (!strcmp(key, "log-file")) {
+				/* one destination: stderr (the default), syslog, or a file */
+				char *p2 = !strcmp(val, "stderr") || !strcmp(val, "syslog") ? strdup(val) : resolve_path(path, val);
+				free(c->log_file);
+				c->log_file = p2;
 			} else if (!strcmp(key, "forward")) {
 				if (!strcmp(val, "none"))
 					c->no_forward = true;
@@ -565,12 +578,13 @@ int config_load(config *c, const char *path)
 				if (config_add_acl(c, val, where))
 					errors++;
 			} else if (!strcmp(key, "local-data")) {
-				if (push_str(&c->local_data, &c->nlocal_data, val))
+				if (config_add_str(&c->local_data, &c->nlocal_data, val, where))
 					errors++;
 			} else if (!strcmp(key, "local-file") || !strcmp(key, "hosts-file")) {
 				char *p2 = resolve_path(path, val);
-				int bad = !p2 || (!strcmp(key, "local-file") ? push_str(&c->local_files, &c->nlocal_files, p2)
-				                                             : push_str(&c->hosts_files, &c->nhosts_files, p2));
+				int bad = !p2 || (!strcmp(key, "local-file")
+				                          ? config_add_str(&c->local_files, &c->nlocal_files, p2, where)
+				                          : config_add_str(&c->hosts_files, &c->nhosts_files, p2, where));
 				free(p2);
 				if (bad)
 					errors++;
@@ -604,8 +618,10 @@ int config_load(config *c, const char *path)
 		} else if (sec == ZONE) {
 			if (!strcmp(key, "name"))
 				snprintf(zname, sizeof zname, "%s", val);
-			else if (!strcmp(key, "file"))
+			else if (!strcmp(key, "file")) {
 				snprintf(zfile, sizeof zfile, "%s", val);
+				snprintf(zwhere, sizeof zwhere, "%s", where); /* messages about the file name this line */
+			}
 			else
 				ERR("unknown zone option '%s'", key);
 		} else if (sec == KEY) {

@@ -24,14 +24,20 @@
 typedef struct cfg_listen {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	char text[64]; /* as given, for messages */
+	char text[64]; /* for messages: "192.0.2.1:53", "[2001:db8::1]:53" (the port always shown) */
 } cfg_listen;
 
 typedef struct cfg_zone {
 	uint8_t origin[TERN_NAME_MAX];
 	char *file;
-	char *where; /* "file:line" or "--zone" of its definition */
+	char *where; /* "file:line" of its file: line, or "--zone" */
 } cfg_zone;
+
+/* A value and where it was given ("file:line", "--local"), for messages. */
+typedef struct cfg_str {
+	char *val;
+	char *where;
+} cfg_str;
 
 typedef struct cfg_acl {
 	struct sockaddr_storage addr; /* the prefix */
@@ -58,6 +64,7 @@ typedef struct config {
 	unsigned tcp_max;        /* TCP connections in all */
 	unsigned tcp_max_per_client; /* TCP connections from one address, per worker */
 	int log_level;
+	char *log_file;          /* NULL: stderr; "syslog"; or a path (see log_open) */
 	/* forwarding (see docs/configuration.md) */
 	cfg_forward *forward;    /* upstreams, per zone ("." = all other names) */
 	size_t nforward;
@@ -67,11 +74,11 @@ typedef struct config {
 	char *chroot;            /* chroot here after binding; files must lie inside */
 	cfg_acl *acl;            /* who may use forwarding and the cache */
 	size_t nacl;
-	char **local_data;       /* zone-file lines: local records */
+	cfg_str *local_data;     /* zone-file lines: local records */
 	size_t nlocal_data;
-	char **local_files;      /* files of zone-file lines */
+	cfg_str *local_files;    /* files of zone-file lines */
 	size_t nlocal_files;
-	char **hosts_files;      /* /etc/hosts format */
+	cfg_str *hosts_files;    /* /etc/hosts format */
 	size_t nhosts_files;
 	size_t cache_bytes;      /* default 64 MiB */
 	unsigned cache_min_ttl, cache_max_ttl, cache_max_neg_ttl;
@@ -100,6 +107,10 @@ int config_parse_listen(const char *s, cfg_listen *out);
 int config_add_listen(config *c, const char *s, const char *where);
 /* "example.org=zones/example.org.zone" */
 int config_add_zone(config *c, const char *origin, const char *file, const char *where);
+
+/* Adds val to *v (local_data, local_files or hosts_files of c), given at
+ * where. Returns 0 or -1 (out of memory). */
+int config_add_str(cfg_str **v, size_t *n, const char *val, const char *where);
 
 /* "10.0.0.1:53" (port 53 if omitted) for zone ("." for the default). */
 int config_add_forward(config *c, const char *zone, const char *addr, const char *where);

@@ -54,7 +54,9 @@ typedef struct args {
 	const char *jail; /* set once chrooted: the prefix to strip from paths */
 	unsigned threads;
 	int check;
-	int verbose;
+	int verbose; /* -v: one log level more than configured, -vv two */
+	int quiet;   /* -q: one less */
+	char *log_file; /* the log's destination when not stderr (for messages) */
 } args;
 
 static void args_free(args *a)
@@ -64,6 +66,7 @@ static void args_free(args *a)
 	free(a->forward);
 	free(a->fzones);
 	free(a->local);
+	free(a->log_file);
 }
 
 static void usage(FILE *f)
@@ -72,7 +75,7 @@ static void usage(FILE *f)
 	        "usage: ternd [--config FILE] [--listen ADDR:PORT]... [--zone ORIGIN=FILE]...\n"
 	        "             [--forward ADDR:PORT|none]... [--forward-zone ZONE=ADDR:PORT]...\n"
 	        "             [--local 'RR']... [--resolv-conf FILE] [--rrl-limit N] [--user NAME]\n"
-	        "             [--chroot DIR] [--threads N] [--check] [-v] [--help] [--version]\n"
+	        "             [--chroot DIR] [--threads N] [--check] [-v|-q] [--help] [--version]\n"
 	        "\n"
 	        "  --config FILE        read the configuration file (see docs/configuration.md)\n"
 	        "  --listen ADDR:PORT   listen on UDP and TCP: 127.0.0.1:5353 or [::1]:5353 (repeatable)\n"
@@ -87,7 +90,8 @@ static void usage(FILE *f)
 	        "  --user NAME          drop to this user after binding the sockets\n"
 	        "  --chroot DIR         chroot to DIR after binding (files must lie inside it)\n"
 	        "  --check              check the configuration and zones, print every error, exit\n"
-	        "  -v, --verbose        log more (repeat for debug)\n"
+	        "  -v, --verbose        log one level more than configured (-vv: two)\n"
+	        "  -q, --quiet          log one level less than configured (-qq: two)\n"
 	        "  --help               print this text and exit\n"
 	        "  --version            print the version and exit\n"
 	        "\n"
@@ -109,13 +113,32 @@ static int push(const char ***v, size_t *n, const char *s)
 	return 0;
 }
 
+/* user: the cfg_zone being loaded. A message about the zone file as a
+ * whole (it cannot be read) names the configuration line that names it:
+ * "ternd.conf:12: zone file 'x.zone': cannot open: No such file or directory". */
 static void zone_diag(void *user, bool error, const char *file, unsigned line, const char *msg)
 {
-	(void)user;
-	if (line)
-		log_msg(error ? LOG_ERR : LOG_WARN, "%s:%u: %s", file, line, msg);
-	else
-		log_msg(error ? LOG_ERR : LOG_WARN, "%s: %s", file, msg);
+	const cfg_zone *cz = user;
+	enum log_level lv = error ? LOG_ERR : LOG_WARN;
+	if (line) {
+		log_msg(lv, "%s:%u: %s", file, line, msg);
+	} else if (cz && !strcmp(file, cz->file)) {
+		/* "cannot open 'x.zone': why" -> "cannot open: why" */
+		const char *q = strstr(msg, " '"), *e = q ? strstr(q + 2, "': ") : NULL;
+		if (q && e)
+			log_msg(lv, "%s: zone file '%s': %.*s%s", cz->where, file, (int)(q - msg), msg, e + 1);
+		else
+			log_msg(lv, "%s: zone file '%s': %s", cz->where, file, msg);
+	} else {
+		log_msg(lv, "%s: %s", file, msg);
+	}
+}
+
+/* The level: as configured, moved by -v and -q. */
+static void set_level(const args *a, int configured)
+{
+	int l = configured + a->verbose - a->quiet;
+	log_set_level((enum log_level)(l < LOG_ERR ? LOG_ERR : l > LOG_DEBUG ? LOG_DEBUG : l));
 }
 
 /* After chroot, the path /jail/x given before it is /x. Paths that do not
@@ -137,9 +160,10 @@ static int jail_paths(const args *a, config *c)
 	for (size_t i = 0; i < c->nzones; i++)
 		errors -= jail_path(a, &c->zones[i].file);
 	for (size_t i = 0; i < c->nlocal_files; i++)
-		errors -= jail_path(a, &c->local_files[i]);
+		errors -= jail_path(a, &c->local_files[i].val);
 	for (size_t i = 0; i < c->nhosts_files; i++)
-		errors -= jail_path(a, &c->hosts_files[i]);
+		errors -= jail_path(a, &c->hosts_files[i].val);
+	errors -= jail_path(a, &c->log_file);
 	return errors;
 }
 
@@ -215,9 +239,9 @@ static void check_reload_files(const args *a, const config *c)
 	for (size_t i = 0; i < c->nzones; i++)
 		check_one(a, c->zones[i].file, "zone file", user);
 	for (size_t i = 0; i < c->nlocal_files; i++)
-		check_one(a, c->local_files[i], "local-file", user);
+		check_one(a, c->local_files[i].val, "local-file", user);
 	for (size_t i = 0; i < c->nhosts_files; i++)
-		check_one(a, c->hosts_files[i], "hosts-file", user);
+		check_one(a, c->hosts_files[i].val, "hosts-file", user);
 	bool any_default = false;
 	for (size_t i = 0; i < c->nforward; i++)
 		any_default |= c->forward[i].zone[0] == 0;
@@ -263,6 +287,7 @@ static version *version_build(const args *a, const version *old)
 	atomic_init(v->cfg_refs, 1);
 	config_init(&v->cfg);
 	int errors = 0;
+	unsigned logged = log_error_count();
 	if (a->config)
 		errors += config_load(&v->cfg, a->config);
 	if (a->nlisten) {
@@ -309,17 +334,9 @@ static version *version_build(const args *a, const version *old)
 		if (config_add_forward(&v->cfg, zone, eq + 1, "--forward-zone"))
 			errors++;
 	}
-	for (size_t i = 0; i < a->nlocal; i++) {
-		char **nl = realloc(v->cfg.local_data, (v->cfg.nlocal_data + 1) * sizeof *nl);
-		if (!nl || !(nl[v->cfg.nlocal_data] = strdup(a->local[i]))) {
-			if (nl)
-				v->cfg.local_data = nl;
+	for (size_t i = 0; i < a->nlocal; i++)
+		if (config_add_str(&v->cfg.local_data, &v->cfg.nlocal_data, a->local[i], "--local"))
 			errors++;
-			continue;
-		}
-		v->cfg.local_data = nl;
-		v->cfg.nlocal_data++;
-	}
 	if (a->resolv_conf) {
 		free(v->cfg.resolv_conf);
 		v->cfg.resolv_conf = strdup(a->resolv_conf);
@@ -329,7 +346,8 @@ static version *version_build(const args *a, const version *old)
 		errors++;
 	if (errors && !a->check) { /* the configuration itself is wrong: nothing changes */
 		version_free(v);
-		log_err("%d error(s) found", errors);
+		unsigned n = log_error_count() - logged;
+		log_err("%u error(s) found", n ? n : (unsigned)errors);
 		return NULL;
 	}
 	/* --check goes on to the zones, so that one run reports every error */
@@ -337,8 +355,11 @@ static version *version_build(const args *a, const version *old)
 	unsigned failed = 0;
 	v->zones = zones_load(&v->cfg, old ? old->zones : NULL, &diag, &failed);
 	if (!v->zones || (a->check && diag.errors + (unsigned)errors)) {
+		/* the lines logged, when every error logged one (the count of
+		 * failed steps otherwise) */
+		unsigned n = log_error_count() - logged;
 		if (diag.errors + (unsigned)errors)
-			log_err("%u error(s) found", diag.errors + (unsigned)errors);
+			log_err("%u error(s) found", n ? n : diag.errors + (unsigned)errors);
 		version_free(v);
 		return NULL;
 	}
@@ -437,7 +458,14 @@ static upstreams *upstreams_build(const config *c, const upstreams *prev)
 			log_warn("upstream %s not used: forward: none", c->forward[i].addr.text);
 			continue;
 		}
-		add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr);
+		if (add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr))
+			continue;
+		char zone[TERN_NAME_TEXT_MAX];
+		tern_name_to_text(c->forward[i].zone, zone, sizeof zone);
+		if (c->forward[i].zone[0])
+			log_info("forward-zone %s: upstream %s", zone, c->forward[i].addr.text);
+		else
+			log_info("upstream %s", c->forward[i].addr.text);
 	}
 	if (c->no_forward)
 		log_info("no default upstreams (forward: none): names outside the forward-zones get REFUSED");
@@ -515,6 +543,7 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	log_reopen(); /* after logrotate: a new file under the same name */
 	log_info("SIGHUP: reloading");
 	notify("RELOADING=1");
 	/* one writer at a time: zone changes from elsewhere wait (server.h) */
@@ -544,8 +573,8 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 		log_warn("reload: 'forward' changed, but forwarding was off at start: it takes effect only on "
 		         "restart");
 	reload_warn_restart(&cur->cfg, &nv->cfg, a->user != NULL, a->chroot != NULL);
-	if (!a->verbose)
-		log_set_level((enum log_level)nv->cfg.log_level);
+	log_open(nv->cfg.log_file); /* on failure the old destination stays */
+	set_level(a, nv->cfg.log_level);
 	if (server_relisten(s, &nv->cfg))
 		log_err("reload: the listen addresses stay as they were");
 	server_publish(s, nv);
@@ -554,6 +583,33 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 	log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,
 	         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	notify("READY=1");
+}
+
+/* Reads the configuration file once, silently, for its log-file and
+ * log-level, and opens the log before anything else is logged (as Unbound
+ * does), so the zone loading goes there too. A configuration with errors
+ * leaves the log on stderr: the real read then shows them there. Returns -1
+ * if the log file cannot be opened (said on stderr). */
+static int open_log_early(args *a)
+{
+	if (!a->config)
+		return 0;
+	config c;
+	config_init(&c);
+	log_set_level(LOG_OFF);
+	int errors = config_load(&c, a->config);
+	set_level(a, c.log_level);
+	int rc = 0;
+	if (!errors && c.log_file && strcmp(c.log_file, "stderr")) {
+		if (log_open(c.log_file))
+			rc = -1;
+		else
+			a->log_file = strdup(c.log_file);
+	}
+	if (errors)
+		set_level(a, LOG_INFO);
+	config_free(&c);
+	return rc;
 }
 
 static unsigned cpu_count(void)
@@ -572,13 +628,13 @@ int main(int argc, char **argv)
 		{"forward", required_argument, NULL, 'f'}, {"forward-zone", required_argument, NULL, 'F'},
 		{"local", required_argument, NULL, 'L'},  {"resolv-conf", required_argument, NULL, 'R'},
 		{"user", required_argument, NULL, 'u'},   {"chroot", required_argument, NULL, 'C'},
-		{"rrl-limit", required_argument, NULL, 'r'},
+		{"rrl-limit", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
 		{NULL, 0, NULL, 0},
 	};
 	args a = {0};
 	a.rrl_limit = -1;
 	int ch, rc;
-	while ((ch = getopt_long(argc, argv, "c:l:z:t:hVv", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:l:z:t:hVvq", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': a.config = optarg; break;
 		case 'l':
@@ -627,6 +683,7 @@ int main(int argc, char **argv)
 		case 'C': a.chroot = optarg; break;
 		case 'k': a.check = 1; break;
 		case 'v': a.verbose++; break;
+		case 'q': a.quiet++; break;
 		case 'h': usage(stdout); rc = 0; goto done;
 		case 'V': printf("ternd %s\n", TERN_VERSION); rc = 0; goto done;
 		default: usage(stderr); rc = 2; goto done;
@@ -637,6 +694,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		{ rc = 2; goto done; }
 	}
+	/* until the configuration says otherwise: info (warning for --check) */
+	set_level(&a, a.check ? LOG_WARN : LOG_INFO);
+	if (a.check)
+		log_check_begin(); /* plain "file:line: message" lines, in file order */
 	static char config_abs[4096];
 	if (a.chroot && a.config && realpath(a.config, config_abs))
 		a.config = config_abs; /* relative paths do not survive the chroot */
@@ -646,21 +707,37 @@ int main(int argc, char **argv)
 		else
 			log_warn("%s not found: serving no zones", TERN_DEFAULT_CONFIG);
 	}
-	log_set_level((enum log_level)(LOG_INFO + a.verbose > LOG_DEBUG ? LOG_DEBUG : LOG_INFO + a.verbose));
+	if (!a.check) {
+		if (open_log_early(&a)) {
+			rc = 1;
+			goto done;
+		}
+		log_info("ternd %s starting%s%s", TERN_VERSION, a.config ? ": configuration " : "",
+		         a.config ? a.config : "");
+	}
 
 	version *v = version_build(&a, NULL);
+	if (a.check) {
+		log_check_flush();
+		int ok = v != NULL;
+		if (ok)
+			printf("configuration and %zu zone(s) OK\n", v->cfg.nzones);
+		version_free(v);
+		args_free(&a);
+		return ok ? 0 : 1;
+	}
 	if (!v) {
+		if (a.log_file)
+			fprintf(stderr, "ternd: cannot start; see the log (%s)\n", a.log_file);
 		args_free(&a);
 		return 1;
 	}
-	if (!a.verbose)
-		log_set_level((enum log_level)v->cfg.log_level);
-	if (a.check) {
-		printf("configuration and %zu zone(s) OK\n", v->cfg.nzones);
+	if (log_open(v->cfg.log_file)) {
 		version_free(v);
 		args_free(&a);
-		return 0;
+		return 1;
 	}
+	set_level(&a, v->cfg.log_level);
 	unsigned nworkers = v->cfg.threads ? v->cfg.threads : cpu_count();
 	v->ups = upstreams_build(&v->cfg, NULL);
 	resolver *res = resolver_build(&v->cfg, v->ups);
@@ -712,6 +789,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	check_reload_files(&a, &v->cfg);
+	if (a.jail)
+		log_jail(a.jail);
 	if (server_start(&s, v)) {
 		log_err("cannot start workers: %s", strerror(errno));
 		return 1;

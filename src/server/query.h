@@ -93,6 +93,16 @@ typedef struct qctx {
  * ctx->forward: the caller parks the query and answers it later). */
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx);
 
+/* The debug line for one query (querylog.c): client, question, rcode and
+ * where the answer came from, worked out from the query pkt, the ctx that
+ * query_respond left and its response out (n bytes; 0: dropped or
+ * forwarded). Callers of query_respond call it right after, when
+ * log_enabled(LOG_DEBUG): from the values they hold anyway, so that with
+ * debug off a query costs one load and one branch more, and query_respond
+ * is compiled as if logging did not exist. */
+void query_log(const version *v, const uint8_t *pkt, size_t len, const qctx *ctx, const uint8_t *out, size_t n)
+	__attribute__((cold));
+
 /* An error response (SERVFAIL, REFUSED...) to pkt, echoing its question,
  * with the Extended DNS Error ede (RFC 8914; FWD_NO_EDE: none) and its text
  * (may be NULL) when the query had EDNS. */

@@ -64,6 +64,7 @@
  * holding a lock. */
 #include "server/rrl.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -72,6 +73,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "server/log.h"
 #include "tern/name.h"
 
 #define WAYS 8u               /* buckets per set */
@@ -317,6 +319,31 @@ static void refill(const rrl *r, bucket *b, uint64_t now_ms)
 	b->stamp = now_ms;
 }
 
+/* Debug: a response limited (only called when debug logging is on). */
+static __attribute__((cold, noinline)) void log_limited(const struct sockaddr *client, enum rrl_kind kind,
+                                                         enum rrl_action act)
+{
+	static const char *const kinds[] = {
+		[RRL_ANSWER] = "answer", [RRL_NXDOMAIN] = "nxdomain", [RRL_NODATA] = "nodata",
+		[RRL_REFERRAL] = "referral", [RRL_ERROR] = "error", [RRL_WILDCARD] = "wildcard",
+	};
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+	if (client->sa_family == AF_INET) {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)client;
+		inet_ntop(AF_INET, &v4->sin_addr, a, sizeof a);
+		port = ntohs(v4->sin_port);
+	} else if (client->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)client;
+		inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof a);
+		port = ntohs(v6->sin6_port);
+	}
+	unsigned k = (unsigned)kind;
+	log_msg(LOG_DEBUG, "rate limit: response (%s) to %s#%u %s",
+	        k < sizeof kinds / sizeof kinds[0] && kinds[k] ? kinds[k] : "?", a, port,
+	        act == RRL_SLIP ? "slipped (TC=1)" : "dropped");
+}
+
 enum rrl_action rrl_check(rrl *r, const struct sockaddr *client, enum rrl_kind kind, const uint8_t *name,
                           uint16_t qtype, uint64_t now_ms)
 {
@@ -351,6 +378,8 @@ enum rrl_action rrl_check(rrl *r, const struct sockaddr *client, enum rrl_kind k
 		s->st.dropped++;
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (act != RRL_PASS && log_enabled(LOG_DEBUG))
+		log_limited(client, kind, act);
 	return act;
 }
 

@@ -30,6 +30,7 @@
 
 #include "server/log.h"
 #include "server/worker.h"
+#include "tern/rr.h"
 #include "tern/wire.h"
 
 enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5 };
@@ -114,6 +115,8 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
 			ctx.allowed = v->res && config_allowed(&v->cfg, client);
 			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
+			if (log_enabled(LOG_DEBUG))
+				query_log(v, w->in[i], w->msgs[i].msg_len, &ctx, w->out[k], len);
 			if (ctx.forward)
 				park(w, v, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
 				     w->msgs[i].msg_hdr.msg_namelen, -1, now);
@@ -246,6 +249,8 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
 		WORKER_COUNT(w, tcp_queries, 1);
 		WORKER_COUNT(w, responses, olen != 0);
+		if (log_enabled(LOG_DEBUG))
+			query_log(v, c->rbuf + 2, flen, &ctx, w->tcp_out + 2, olen);
 		c->rlen = 0;
 		c->last_ms = now;
 		/* send before park/prefetch: they may answer other waiters
@@ -376,6 +381,8 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 	uint8_t *out = w->tcp_out + 2;
 	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr, .client = (const struct sockaddr *)&wt->addr};
 	size_t len = query_respond(v, wt->pkt, wt->len, out, sizeof w->tcp_out - 2, &ctx);
+	if (log_enabled(LOG_DEBUG))
+		query_log(v, wt->pkt, wt->len, &ctx, out, len);
 	if (ctx.forward && ++wt->rounds < MAX_ROUNDS) {
 		bool created;
 		fwd_pending *p = fwd_join(v->res->table, ctx.name, ctx.type, w->id, wt, &created);
@@ -496,6 +503,19 @@ static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr
 	complete(w, v, p, fr, fr->failed, now);
 }
 
+/* Debug: one step of an upstream question (only called when debug is on). */
+static void upq_log(const version *v, const upq *u, const char *what)
+{
+	char name[TERN_NAME_TEXT_MAX], type[24];
+	tern_name_to_text(u->name, name, sizeof name);
+	tern_type_to_text(u->qtype, type, sizeof type);
+	const upstream_set *set = &u->ups->sets[u->set];
+	if (u->a.up >= 0 && (unsigned)u->a.up < set->n)
+		log_msg(LOG_DEBUG, "forwarding %s %s: upstream %s: %s", name, type, set->ups[u->a.up].text, what);
+	else
+		log_msg(LOG_DEBUG, "forwarding %s %s: %s", name, type, what);
+}
+
 /* The question of u failed: remembered (RFC 9520 3.2), and its waiters get
  * SERVFAIL or stale data, with the upstream's Extended DNS Error if one gave
  * it, else 22 (No Reachable Authority: RFC 8914 4.23, "could not reach any
@@ -503,6 +523,8 @@ static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr
 static void upq_fail(worker *w, const version *v, upq *u, uint64_t now)
 {
 	const fwd_attempt *a = &u->a;
+	if (log_enabled(LOG_DEBUG))
+		upq_log(v, u, "giving up: SERVFAIL (or stale data) for the waiting clients");
 	if (v->res->failures)
 		(void)failcache_put(v->res->failures, u->name, u->qtype, now, a->ede);
 	char why[48];
@@ -611,6 +633,8 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 			break;
 		}
 		int rc = upq_send(w, u, &set->ups[u->a.up]);
+		if (log_enabled(LOG_DEBUG))
+			upq_log(v, u, rc == 0 ? "asking (UDP)" : "cannot send to it");
 		if (rc == 0) {
 			fwd_attempt_sent(&u->a, set, now);
 			return;
@@ -747,6 +771,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		/* over TCP there is no other answer coming */
 		__attribute__((fallthrough));
 	case FWD_BAD: /* this upstream is out of the question */
+		if (log_enabled(LOG_DEBUG))
+			upq_log(v, u, "an error rcode or an unusable answer: trying another");
 		if (fwd_attempt_answered(&u->a, set, now))
 			up_changed(us, false);
 		fwd_attempt_error(&u->a, verdict == FWD_BAD ? w->fr.rcode : 0, verdict == FWD_BAD ? w->fr.ede : FWD_NO_EDE);
@@ -760,6 +786,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 			return;
 		}
 		/* RFC 7766: ask the same upstream again over TCP */
+		if (log_enabled(LOG_DEBUG))
+			upq_log(v, u, "truncated: asking again over TCP");
 		close(u->fd);
 		u->fd = socket(us->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = EV(EV_UPQ, u - w->upqs)};
@@ -774,6 +802,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		return;
 	}
 	case FWD_OK:
+		if (log_enabled(LOG_DEBUG))
+			upq_log(v, u, "answered");
 		if (fwd_attempt_answered(&u->a, set, now))
 			up_changed(us, false);
 		if (v->res->failures)
@@ -797,6 +827,8 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 					return;
 				/* ECONNREFUSED (ICMP port unreachable): nobody
 				 * listens there; a failure now, not at the try's end */
+				if (log_enabled(LOG_DEBUG))
+					upq_log(v, u, "refused (nothing listens there)");
 				upq_failed(w, v, u, now);
 				upq_try(w, v, u, now);
 				return;
@@ -869,6 +901,8 @@ static void upq_timers(worker *w, const version *v, uint64_t now)
 			answer_stale(w, v, u, now);
 		if (!fwd_attempt_due(&u->a, now))
 			continue;
+		if (log_enabled(LOG_DEBUG) && !u->a.waiting)
+			upq_log(v, u, "no answer in time");
 		upq_failed(w, v, u, now); /* silence */
 		upq_try(w, v, u, now);
 	}

@@ -11,6 +11,7 @@ static db_zone *load_one(const cfg_zone *cz, const db_set *old, db_diag *diag, u
 	char name[TERN_NAME_TEXT_MAX];
 	tern_name_to_text(cz->origin, name, sizeof name);
 	unsigned errors = diag->errors;
+	diag->user = (void *)cz; /* so that a file the zone cannot open is named with cz->where */
 	db_zone *z = zone_load(cz->origin, cz->file, diag);
 	if (z) {
 		log_info("zone %s: %zu records, %zu names, serial %u, from %s", name, z->nrecords, z->nnodes,

@@ -9,7 +9,8 @@
 #include "db/zone.h"
 #include "server/config.h"
 
-/* Loads every zone of cfg; problems go to diag as file:line. old (may be
+/* Loads every zone of cfg; problems go to diag as file:line (diag->user is
+ * set to the cfg_zone being loaded, for a diag that names its config line). old (may be
  * NULL) is the set serving now; its zones are shared (a reference taken),
  * never changed. *failed receives the number of zones that did not load.
  * Returns the new set, or NULL when out of memory. Control thread only. */

@@ -32,7 +32,10 @@ def check_zone(tmp_path, text, name="t.zone", origin="t"):
 
 
 def error_lines(p):
-    return [l for l in (p.stdout + p.stderr).splitlines() if "error" in l]
+    """--check's errors: plain 'file:line: message' lines (a warning says
+    'file:line: warning: ...'), and the 'N error(s) found' summary."""
+    return [l for l in (p.stdout + p.stderr).splitlines()
+            if re.match(r"^\S+:\d+: (?!warning: )", l) or "error" in l]
 
 
 def test_check_good_config(tmp_path):
@@ -171,9 +174,9 @@ def test_help_and_version(tmp_path):
 
 
 def _options(text):
-    """The long options (and -v) named in text; --verbose is -v."""
-    found = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-v)\b", text))
-    return {"-v" if o == "--verbose" else o for o in found}
+    """The long options (and -v, -q) named in text; --verbose is -v, --quiet -q."""
+    found = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-v|-q)\b", text))
+    return {{"--verbose": "-v", "--quiet": "-q"}.get(o, o) for o in found}
 
 
 def _usage_block(text):
@@ -203,7 +206,7 @@ def test_usage_line_lists_every_option(tmp_path):
     block = readme[readme.index("    ternd [--config"):]
     block = block[:block.index("\n\n")]
     assert _options(block) == described, (described - _options(block), _options(block) - described)
-    for opt in sorted(described - {"--help", "--version", "--check", "-v"}):
+    for opt in sorted(described - {"--help", "--version", "--check", "-v", "-q"}):
         p = ternd_run([opt], tmp_path)
         assert "unrecognized" not in p.stderr and "requires an argument" in p.stderr, (opt, p.stderr)
 
