@@ -10,6 +10,7 @@
 
 #include "server/config.h"
 #include "server/log.h"
+#include "xfr/xfrin_config.h"
 
 void config_init(config *c)
 {
@@ -171,6 +172,7 @@ void config_free(config *c)
 	for (size_t i = 0; i < c->nzones; i++) {
 		free(c->zones[i].file);
 		free(c->zones[i].where);
+		xfrin_config_free(c->zones[i].xfrin);
 	}
 	free(c->zones);
 	free(c->listen);
@@ -288,6 +290,7 @@ int config_add_key(config *c, const char *name, const char *alg, const char *sec
 int config_add_zone(config *c, const char *origin, const char *file, const char *where)
 {
 	cfg_zone z;
+	memset(&z, 0, sizeof z);
 	size_t len;
 	size_t olen = strlen(origin);
 	if (tern_name_from_text(origin, olen, (const uint8_t *)"", z.origin, &len)) {
@@ -404,6 +407,8 @@ int config_load(config *c, const char *path)
 	char kname[1024] = "", kalg[64] = "", ksecret[1024] = "", kwhere[PATH_MAX + 32] = "";
 	char line[4096], where[PATH_MAX + 32];
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
+	cfg_xfrin *zxfr = NULL; /* the zone's secondary settings, while its section is read */
+	int xr;
 	unsigned lineno = 0;
 	int errors = 0;
 #define ERR(...)                                    \
@@ -423,8 +428,11 @@ int config_load(config *c, const char *path)
 				char *p_ = resolve_path(path, zfile);                   \
 				if (!p_ || config_add_zone(c, zname, p_, zwhere))       \
 					errors++;                                       \
+				else /* secondary settings: src/xfr/xfrin_config.c */   \
+					c->zones[c->nzones - 1].xfrin = zxfr, zxfr = NULL; \
 				free(p_);                                               \
 			}                                                               \
+			xfrin_config_free(zxfr), zxfr = NULL;                           \
 		} else if (sec == KEY) {                                                \
 			if (!kname[0] || !ksecret[0]) {                                 \
 				log_err("%s: key needs 'name' and 'secret'", kwhere);   \
@@ -602,6 +610,8 @@ int config_load(config *c, const char *path)
 				snprintf(zname, sizeof zname, "%s", val);
 			else if (!strcmp(key, "file"))
 				snprintf(zfile, sizeof zfile, "%s", val);
+			else if ((xr = xfrin_config_option(&zxfr, key, val, where)) <= 0)
+				errors += xr < 0; /* already logged */
 			else
 				ERR("unknown zone option '%s'", key);
 		} else if (sec == KEY) {
@@ -619,6 +629,7 @@ int config_load(config *c, const char *path)
 	}
 	END_ZONE();
 	fclose(f);
+	errors += xfrin_config_check(c);
 	return errors;
 #undef ERR
 #undef END_ZONE

@@ -31,6 +31,7 @@ typedef struct cfg_zone {
 	uint8_t origin[TERN_NAME_MAX];
 	char *file;
 	char *where; /* "file:line" or "--zone" of its definition */
+	struct cfg_xfrin *xfrin; /* a secondary's settings (src/xfr/xfrin_config.h), or NULL */
 } cfg_zone;
 
 typedef struct cfg_acl {
