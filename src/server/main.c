@@ -22,6 +22,7 @@
 #include "server/log.h"
 #include "server/server.h"
 #include "server/zones.h"
+#include "xfr/secondary.h"
 
 #ifndef TERN_VERSION
 #define TERN_VERSION "0.1.0"
@@ -569,6 +570,7 @@ int main(int argc, char **argv)
 	server s;
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.change_lock, NULL);
+	secondary *sec = v->sec = secondary_new(&s); /* secondary zones (src/xfr/) */
 	if (server_bind(&s, &v->cfg, nworkers)) {
 		version_free(v);
 		resolver_free(res);
@@ -585,6 +587,8 @@ int main(int argc, char **argv)
 		log_err("cannot start workers: %s", strerror(errno));
 		return 1;
 	}
+	if (secondary_start(sec))
+		log_err("cannot start the secondary zones' thread: %s", strerror(errno));
 	for (size_t i = 0; i < v->cfg.nlisten; i++)
 		log_info("listening on %s (UDP, TCP)", v->cfg.listen[i].text);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
@@ -605,6 +609,7 @@ int main(int argc, char **argv)
 				nv->res = res;
 				nv->rrl = rl;
 				nv->cookie = cookie; /* not v's: v is freed by the first reload */
+				nv->sec = sec;
 			}
 			if (!nv) {
 				pthread_mutex_unlock(&s.change_lock);
@@ -617,6 +622,7 @@ int main(int argc, char **argv)
 				log_warn("listen addresses and threads change only on restart");
 			server_publish(&s, nv);
 			pthread_mutex_unlock(&s.change_lock);
+			secondary_reconfigure(sec);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,
 			         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
@@ -627,6 +633,7 @@ int main(int argc, char **argv)
 		notify("STOPPING=1");
 		break;
 	}
+	secondary_stop(sec);
 	server_stop(&s);
 	resolver_free(res);
 	rrl_free(rl);

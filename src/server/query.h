@@ -40,6 +40,7 @@ typedef struct version {
 	resolver *res;  /* NULL: no forwarding at all */
 	rrl *rrl;       /* response rate limiting (shared), or NULL */
 	const cookie_secret *cookie; /* server cookie secret, or NULL */
+	struct secondary *sec; /* secondary zones' thread (src/xfr/secondary.h), or NULL */
 	uint64_t generation;
 	/* Versions made by version_derive share cfg's storage (a shallow copy)
 	 * and count here who holds it; the last one frees it. */

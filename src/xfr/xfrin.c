@@ -8,8 +8,6 @@
 #include "tern/rr.h"
 #include "xfr/xfrin.h"
 
-#define TERN_OPT_EXPIRE 9 /* RFC 7314 */
-
 enum { S_FIRST, S_SECOND, S_AXFR, S_DEL, S_ADD, S_END, S_FAILED };
 
 void xfrin_init(xfrin *x, const uint8_t *origin, uint16_t qtype, uint16_t id, uint32_t serial, size_t max_bytes,

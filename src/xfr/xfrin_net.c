@@ -16,8 +16,6 @@
 #include "tern/rr.h"
 #include "xfr/xfrin_net.h"
 
-#define TERN_OPT_EXPIRE 9 /* RFC 7314 */
-
 static uint16_t random_id(void)
 {
 	uint16_t id = 0;
