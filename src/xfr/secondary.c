@@ -330,9 +330,10 @@ static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
-	uint32_t old = zone_has_data(cur) ? cur->serial : 0;
-	log_info("zone %s: serial %" PRIu32 " -> %" PRIu32 " by %s from %s: %zu records, %u message(s), %zu bytes, "
-	         "%ld ms",
+	char old[16] = "none";
+	if (zone_has_data(cur))
+		snprintf(old, sizeof old, "%" PRIu32, cur->serial);
+	log_info("zone %s: serial %s -> %" PRIu32 " by %s from %s: %zu records, %u message(s), %zu bytes, %ld ms",
 	         z->name, old, nz->serial, kind_text(&x), p->text, nz->nrecords, x.messages, x.bytes, ms);
 	int64_t expire_opt = x.expire;
 	xfrin_free(&x);

@@ -1,4 +1,4 @@
-"""peers.py: start reference DNS servers (Knot, NSD) and small scripted
+"""peers.py: start reference DNS servers (Knot, NSD, BIND) and small scripted
 dnspython servers on loopback for the system tests.
 
 Every server binds 127.0.0.1 on a free high port, is started as a child
@@ -126,10 +126,12 @@ def _write_zones(workdir, zones):
     return out
 
 
-def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False):
+def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, notify=None, ixfr=False):
     """Starts knotd serving zones ({origin: zone file text}) on host:port
-    (a free port if None); axfr=True lets loopback transfer them. Returns a
-    Peer; call stop() (or use `with`)."""
+    (a free port if None); axfr=True lets loopback transfer them. notify:
+    [(host, port)] to send NOTIFY to when a zone changes; ixfr=True keeps
+    the differences of zone-file reloads in the journal, so that changes
+    are served by IXFR. Returns a Peer; call stop() (or use `with`)."""
     if shutil.which("knotd") is None:
         raise RuntimeError("knotd not installed")
     workdir = os.path.join(str(workdir), "knot")
@@ -154,6 +156,10 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False):
     ]
     if axfr:
         conf += ["acl:", "  - id: loopback_xfr", f"    address: {host}", "    action: transfer"]
+    if notify:
+        conf += ["remote:"]
+        for i, (h, p) in enumerate(notify):
+            conf += [f"  - id: notify{i}", f"    address: {h}@{p}"]
     conf += [
         "database:",
         f'    storage: "{workdir}"',
@@ -161,11 +167,13 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False):
         "  - id: default",
         f'    storage: "{workdir}"',
         "    zonefile-sync: -1",
-        "    zonefile-load: whole",
-        "    journal-content: none",
+        "    zonefile-load: difference" if ixfr else "    zonefile-load: whole",
+        "    journal-content: changes" if ixfr else "    journal-content: none",
     ]
     if axfr:
         conf.append("    acl: loopback_xfr")
+    if notify:
+        conf.append("    notify: [" + ", ".join(f"notify{i}" for i in range(len(notify))) + "]")
     conf += [
         "zone:",
     ]
@@ -177,8 +185,11 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False):
     return _start("knot", ["knotd", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
 
 
-def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None):
-    """Starts nsd in the foreground serving zones on host:port; like start_knot."""
+def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, notify=None):
+    """Starts nsd in the foreground serving zones on host:port; like start_knot
+    (axfr: loopback may transfer; notify: [(host, port)] to NOTIFY on
+    change). NSD 4.6 keeps no differences: IXFR is answered with the whole
+    zone. SIGHUP (peer.reload()) reloads changed zone files."""
     if shutil.which("nsd") is None:
         raise RuntimeError("nsd not installed")
     workdir = os.path.join(str(workdir), "nsd")
@@ -204,10 +215,53 @@ def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None):
     conf += ["remote-control:", "    control-enable: no"]
     for origin, path in zlist:
         conf += ["zone:", f"    name: {origin}", f'    zonefile: "{path}"']
+        if axfr:
+            conf.append(f"    provide-xfr: {host} NOKEY")
+        for h, p in notify or ():
+            conf.append(f"    notify: {h}@{p} NOKEY")
     cpath = os.path.join(workdir, "nsd.conf")
     with open(cpath, "w") as f:
         f.write("\n".join(conf) + "\n")
     return _start("nsd", ["nsd", "-d", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
+
+
+def start_named(workdir, zones, host=LOOPBACK, port=None, notify=None, ixfr=False):
+    """Starts BIND's named in the foreground (-g) as a primary of zones on
+    host:port; loopback may transfer them; notify: [(host, port)] to
+    NOTIFY at once (notify-delay 0) on change; ixfr=True keeps the
+    differences of reloads (ixfr-from-differences), so changes are served
+    by IXFR. SIGHUP reloads changed zone files."""
+    if shutil.which("named") is None:
+        raise RuntimeError("named not installed")
+    workdir = os.path.join(str(workdir), "named")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    zlist = _write_zones(workdir, zones)
+    also = " ".join(f"{h} port {p};" for h, p in notify or ())
+    conf = [
+        "options {",
+        f'    directory "{workdir}";',
+        f'    pid-file "{workdir}/named.pid";',
+        f'    session-keyfile "{workdir}/session.key";',
+        f'    managed-keys-directory "{workdir}";',
+        f"    listen-on port {port} {{ {host}; }};",
+        "    listen-on-v6 { none; };",
+        "    recursion no;",
+        "    dnssec-validation no;",
+        f"    allow-transfer {{ {host}; }};",
+        "    notify explicit;",
+        "    notify-delay 0;",
+        f"    also-notify {{ {also} }};" if also else "",
+        f"    ixfr-from-differences {'yes' if ixfr else 'no'};",
+        "};",
+        "controls { };",
+    ]
+    for origin, path in zlist:
+        conf += [f'zone "{origin}" {{ type primary; file "{path}"; }};']
+    cpath = os.path.join(workdir, "named.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("named", ["named", "-g", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
 
 
 @contextlib.contextmanager
