@@ -153,12 +153,13 @@ def check_interop(tmp_path, start_peer, change_peer, expect_ixfr):
         assert_same_content(srv, zone_text(2, change=True))
         _, old = served(srv, "old.example.com.", "TXT")
         assert not old
-        # the copy on disk is the new version, and loads as a zone file
+        # the copy on disk is the new version (written just after it is
+        # published), and loads as a zone file
+        state = tmp_path / "t" / "sec" / "example.com.zone.state"
+        assert wait_for(lambda: re.search(r"^serial 2$", state.read_text(), re.M), 2), state.read_text()
         with open(tmp_path / "t" / "sec" / "example.com.zone") as f:
             disk = f.read()
         assert rrsets_of(disk) == rrsets_of(zone_text(2, change=True))
-        state = open(tmp_path / "t" / "sec" / "example.com.zone.state").read()
-        assert re.search(r"^serial 2$", state, re.M), state
     finally:
         if srv:
             srv.stop()
@@ -228,3 +229,302 @@ def test_nsd_primary(tmp_path):
 
     # NSD 4.6 keeps no differences: the IXFR is answered with the whole zone
     check_interop(tmp_path, start, change, expect_ixfr=False)
+
+
+# ---- a scripted primary (dnspython) ----
+
+def soa_of(text):
+    z = dns.zone.from_text(text, origin=ORIGIN, relativize=False)
+    return z.find_rrset(ORIGIN, "SOA")
+
+
+def records_of(text):
+    """The zone's RRsets, SOA first (AXFR order)."""
+    z = dns.zone.from_text(text, origin=ORIGIN, relativize=False, check_origin=False)
+    soa = z.find_rrset(ORIGIN, "SOA")
+    out = [soa]
+    for name, node in z.nodes.items():
+        for rds in node.rdatasets:
+            if rds.rdtype != dns.rdatatype.SOA:
+                out.append(dns.rrset.from_rdata_list(name, rds.ttl, list(rds)))
+    return out
+
+
+class FakePrimary:
+    """Answers SOA, AXFR and IXFR for example.com from self.text; self.mode
+    picks a way to break the transfer. Listens on host (default
+    127.0.0.2, so that NOTIFY from the test's 127.0.0.1 is not the
+    primary's address). self.expire_opt: an EDNS EXPIRE value to answer."""
+
+    def __init__(self, text, host="127.0.0.2"):
+        self.text = text
+        self.mode = "good"
+        self.expire_opt = None
+        self.ixfr = None  # (old_text, new_text) to answer IXFR incrementally
+        self.srv = ScriptedServer(self.handle, host=host)
+        self.host = host
+        self.port = self.srv.port
+        self.xfr_requests = []
+        self.expire_asked = 0
+
+    def addr(self):
+        return f"{self.host}:{self.port}"
+
+    def stop(self):
+        self.srv.stop()
+
+    def _reply(self, q):
+        r = dns.message.make_response(q)
+        r.flags |= dns.flags.AA
+        if self.expire_opt is not None and q.edns >= 0:
+            r.use_edns(0, options=[dns.edns.GenericOption(9, struct.pack("!I", self.expire_opt))])
+        return r
+
+    def handle(self, wire, transport, peer, sock):
+        q = dns.message.from_wire(wire)
+        if any(o.otype == 9 for o in q.options):
+            self.expire_asked += 1
+        qtype = q.question[0].rdtype
+        if qtype == dns.rdatatype.SOA:
+            r = self._reply(q)
+            r.answer.append(soa_of(self.text))
+            return [r.to_wire()]
+        if qtype not in (dns.rdatatype.AXFR, dns.rdatatype.IXFR) or transport != "tcp":
+            return []
+        self.xfr_requests.append(dns.rdatatype.to_text(qtype))
+        return self.transfer(q, qtype, sock)
+
+    def messages(self, q, rrsets, per_msg=4):
+        out = []
+        for i in range(0, len(rrsets), per_msg):
+            r = self._reply(q) if i == 0 else dns.message.make_response(q)
+            if i:
+                r.question = []
+            r.answer = rrsets[i:i + per_msg]
+            out.append(r.to_wire(max_size=65535))
+        return out
+
+    def transfer(self, q, qtype, sock):
+        mode = self.mode
+        soa = soa_of(self.text)
+        recs = records_of(self.text)
+        if mode == "ixfr-mismatch" and qtype == dns.rdatatype.AXFR:
+            r = self._reply(q)
+            r.set_rcode(dns.rcode.REFUSED)
+            return [r.to_wire()]
+        if mode == "ixfr-mismatch" or (mode == "good" and self.ixfr and qtype == dns.rdatatype.IXFR):
+            old_text, new_text = self.ixfr
+            old = soa_of(old_text)
+            delete = [dns.rrset.from_text("www." + ORIGIN, 300, "IN", "A", "192.0.2.10")]
+            if mode == "ixfr-mismatch":
+                delete = [dns.rrset.from_text("nothere." + ORIGIN, 300, "IN", "A", "192.0.2.99")]
+            add = [dns.rrset.from_text("www." + ORIGIN, 300, "IN", "A", "192.0.2.11")]
+            return self.messages(q, [soa, old] + delete + [soa] + add + [soa], per_msg=100)
+        if mode == "good":
+            return self.messages(q, recs + [soa])
+        if mode == "mismatched-soa":
+            bad = dns.rrset.from_text(ORIGIN, 300, "IN", "SOA", soa[0].to_text().replace(
+                f" {soa[0].serial} ", f" {soa[0].serial + 7} "))
+            return self.messages(q, recs + [bad])
+        if mode == "wrong-first":
+            return self.messages(q, recs[1:] + [soa])
+        if mode == "wrong-question":
+            msgs = self.messages(q, recs + [soa])
+            r = dns.message.from_wire(msgs[0])
+            r.question = [dns.rrset.RRset(dns.name.from_text("example.net."), dns.rdataclass.IN,
+                                          dns.rdatatype.AXFR)]
+            return [r.to_wire()] + msgs[1:]
+        if mode == "wrong-id":
+            msgs = self.messages(q, recs + [soa])
+            return [struct.pack("!H", (q.id + 1) & 0xffff) + m[2:] for m in msgs]
+        if mode == "garbage":
+            return [b"\x00\x01garbage that is not a DNS message at all" * 3]
+        if mode == "stop-midway":
+            msgs = self.messages(q, recs + [soa], per_msg=3)
+            sock.sendall(struct.pack("!H", len(msgs[0])) + msgs[0])
+            sock.shutdown(socket.SHUT_RDWR)
+            return []
+        if mode == "no-end":
+            return self.messages(q, recs)[:1] + [b""][:0]
+        if mode == "oversize":
+            big = [dns.rrset.from_text(f"big{i}." + ORIGIN, 300, "IN", "TXT", '"' + "x" * 200 + '"')
+                   for i in range(100)]
+            return self.messages(q, recs + big + [soa], per_msg=20)
+        raise AssertionError(mode)
+
+
+def notify(srv, zone=ORIGIN, source="127.0.0.1", serial=None):
+    """Sends a NOTIFY for zone to ternd from source; returns the answer."""
+    q = dns.message.make_query(zone, "SOA")
+    q.set_opcode(dns.opcode.NOTIFY)
+    q.flags = dns.flags.AA | (q.flags & ~dns.flags.RD)
+    q.set_opcode(dns.opcode.NOTIFY)
+    if serial is not None:
+        s = soa_of(zone_text(serial))
+        q.answer.append(s)
+    return dns.query.udp(q, srv.host, port=srv.port, timeout=2, source=source)
+
+
+@pytest.fixture
+def fake(tmp_path):
+    f = FakePrimary(zone_text(1, retry=1))
+    yield f
+    f.stop()
+
+
+def test_notify_answers(tmp_path, fake):
+    """RFC 1996 3.7: the NOTIFY answer: AA, NOERROR, opcode NOTIFY, the
+    question echoed, only from allowed sources; NOTAUTH for zones that
+    are not our secondaries."""
+    srv = start_secondary(tmp_path, free_port(), [fake.addr()])
+    try:
+        assert wait_log(srv, r"by AXFR from", 5), srv.log_text()
+        # 127.0.0.1 is neither the primary (127.0.0.2) nor in allow-notify
+        r = notify(srv)
+        assert r.rcode() == dns.rcode.REFUSED and r.opcode() == dns.opcode.NOTIFY
+        # the primary's own address may notify (any port), as in BIND
+        r = notify(srv, source="127.0.0.2", serial=1)
+        assert r.rcode() == dns.rcode.NOERROR, r
+        assert r.opcode() == dns.opcode.NOTIFY
+        assert r.flags & dns.flags.AA and r.flags & dns.flags.QR
+        assert r.question[0].name.to_text() == ORIGIN and r.question[0].rdtype == dns.rdatatype.SOA
+        assert not r.answer
+        # a zone not served
+        r = notify(srv, zone="example.net.", source="127.0.0.2")
+        assert r.rcode() == dns.rcode.NOTAUTH
+        assert wait_log(srv, r"NOTIFY received", 2), srv.log_text()
+    finally:
+        srv.stop()
+    assert srv.exit_status == 0, srv.log_text()
+
+
+def test_allow_notify_prefix_and_primary_zone(tmp_path, fake):
+    """allow-notify lets another address in; a zone we are primary for gets
+    NOTAUTH."""
+    primary_zone = tmp_path / "p.zone"
+    primary_zone.write_text(zone_text(5).replace("example.com.", "example.org."))
+    conf = write_conf(str(tmp_path), [fake.addr()], extra_zone=["allow-notify: 127.0.0.0/30"])
+    with open(conf, "a") as f:
+        f.write(f"zone:\n    name: example.org\n    file: {primary_zone}\n")
+    srv = start_ternd(tmp_path, args=["--config", conf], probe=ORIGIN)
+    try:
+        assert notify(srv).rcode() == dns.rcode.NOERROR
+        assert notify(srv, zone="example.org.").rcode() == dns.rcode.NOTAUTH
+    finally:
+        srv.stop()
+    assert srv.exit_status == 0, srv.log_text()
+
+
+def test_ixfr_from_scripted_primary(tmp_path, fake):
+    """IXFR with our serial in the authority section; the difference
+    applied; EXPIRE asked for in every query."""
+    srv = start_secondary(tmp_path, free_port(), [fake.addr()])
+    try:
+        assert wait_log(srv, r"by AXFR from", 5)
+        fake.ixfr = (fake.text, zone_text(2, retry=1))
+        fake.text = zone_text(2, retry=1)
+        notify(srv, source="127.0.0.2")
+        assert wait_for(lambda: www_is(srv, "192.0.2.11"), 3), srv.log_text()
+        assert wait_log(srv, r"serial 1 -> 2 by IXFR from", 2), srv.log_text()
+        assert fake.xfr_requests == ["AXFR", "IXFR"]
+        assert fake.expire_asked >= 3  # SOA, AXFR, SOA, IXFR
+        # the rest of the zone is still there
+        assert_same_content(srv, zone_text(2, retry=1).replace("www A 192.0.2.10", "www A 192.0.2.11"))
+    finally:
+        srv.stop()
+    assert srv.exit_status == 0, srv.log_text()
+
+
+BAD = {
+    "mismatched-soa": r"IXFR from \S+ failed: SOA serial 9 ends a transfer that began with serial 2",
+    "wrong-first": r"failed: the first record is not the zone's SOA",
+    "wrong-question": r"failed: message 1: the question is not the one asked",
+    "wrong-id": r"failed: message 1: ID \d+, the request's was \d+",
+    "garbage": r"failed: message 1: (malformed|ID)",
+    "stop-midway": r"failed: after 1 message\(s\), \d+ bytes: the connection was closed",
+    "oversize": r"failed: transfer larger than xfr-max-size \(4096 bytes\)",
+    "ixfr-mismatch": r"IXFR from \S+ not applied: IXFR from serial 1 to 2 deletes 'nothere.example.com. A 192.0.2.99', "
+                     r"which the zone does not hold",
+}
+
+
+@pytest.mark.parametrize("mode", sorted(BAD))
+def test_bad_transfer_keeps_old_zone(tmp_path, fake, mode):
+    """A primary that breaks the transfer: the old version keeps serving,
+    one clear log line says why, and the next try comes after a back-off."""
+    srv = start_secondary(tmp_path, free_port(), [fake.addr()], extra_zone=["xfr-max-size: 4096"])
+    try:
+        assert wait_log(srv, r"by AXFR from", 5), srv.log_text()
+        fake.ixfr = (fake.text, zone_text(2, retry=1))
+        fake.text = zone_text(2, change=True, retry=1)
+        fake.mode = mode
+        notify(srv, source="127.0.0.2")
+        assert wait_log(srv, BAD[mode], 8), srv.log_text()
+        assert www_is(srv, "192.0.2.10")  # version 1 keeps serving
+        # back-off: retry 1 s, then 2 s
+        assert wait_log(srv, r"next try in 1 s; the current version keeps serving", 3), srv.log_text()
+        assert wait_log(srv, r"next try in 2 s", 4), srv.log_text()
+        assert www_is(srv, "192.0.2.10")
+        assert srv.proc.poll() is None
+        # the primary mends its ways: the next try succeeds
+        fake.mode = "good"
+        fake.ixfr = None
+        assert wait_for(lambda: www_is(srv, "192.0.2.11"), 6), srv.log_text()
+    finally:
+        srv.stop()
+    assert srv.exit_status == 0, srv.log_text()
+
+
+def test_restart_primary_down_then_expire(tmp_path):
+    """The disk copy serves at once after a restart with the primary down;
+    past the SOA expire (kept across the restart) the zone is SERVFAIL."""
+    fake = FakePrimary(zone_text(1, refresh=1, retry=1, expire=4))
+    port = free_port()
+    srv = start_secondary(tmp_path, port, [fake.addr()])
+    try:
+        assert wait_log(srv, r"by AXFR from", 5)
+        t_xfr = time.monotonic()
+    finally:
+        srv.stop()
+        fake.stop()
+    assert srv.exit_status == 0
+    srv = start_secondary(tmp_path, port, [fake.addr()], wait=False)
+    try:
+        assert wait_for(lambda: www_is(srv, "192.0.2.10"), 3), srv.log_text()
+        assert wait_log(srv, r"refresh from \S+ failed", 3), srv.log_text()
+        assert www_is(srv, "192.0.2.10")
+        # expire 4 s after the transfer (not after the restart)
+        assert wait_for(lambda: srv.query("www.example.com.", "A").rcode() == dns.rcode.SERVFAIL, 6)
+        assert time.monotonic() - t_xfr < 4 + 1.5, "expired late"
+        assert "expired" in srv.log_text()
+    finally:
+        srv.stop()
+    assert srv.exit_status == 0, srv.log_text()
+
+
+def test_edns_expire(tmp_path):
+    """RFC 7314: the primary's EXPIRE value stands for the SOA's; ternd
+    answers EXPIRE as a secondary (time left) and as a primary (SOA)."""
+    fake = FakePrimary(zone_text(1))
+    fake.expire_opt = 50
+    primary_zone = tmp_path / "p.zone"
+    primary_zone.write_text(zone_text(5, expire=1234).replace("example.com.", "example.org."))
+    conf = write_conf(str(tmp_path), [fake.addr()])
+    with open(conf, "a") as f:
+        f.write(f"zone:\n    name: example.org\n    file: {primary_zone}\n")
+    srv = start_ternd(tmp_path, args=["--config", conf], probe=ORIGIN)
+    try:
+        def expire_of(name):
+            q = dns.message.make_query(name, "SOA", use_edns=0, options=[dns.edns.GenericOption(9, b"")])
+            r = dns.query.udp(q, srv.host, port=srv.port, timeout=2)
+            vals = [struct.unpack("!I", o.to_wire())[0] for o in r.options if o.otype == 9]
+            return vals[0] if vals else None
+        assert 45 <= expire_of(ORIGIN) <= 50
+        assert expire_of("example.org.") == 1234
+        # no option when not asked
+        r = srv.query(ORIGIN, "SOA", use_edns=0)
+        assert not [o for o in r.options if o.otype == 9]
+    finally:
+        srv.stop()
+        fake.stop()
+    assert srv.exit_status == 0, srv.log_text()
