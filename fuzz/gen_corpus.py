@@ -380,6 +380,69 @@ def gen_upstream():
             if len(MALFORMED[k]) > 3 else MALFORMED[k])
 
 
+def gen_xfrin():
+    """Transfers as a primary sends them: a flag byte (1: IXFR from serial
+    1 was asked, 0: AXFR), then TCP-framed messages."""
+    origin = "example.com."
+
+    def soa(serial):
+        return dns.rrset.from_text(origin, 300, "IN", "SOA", f"ns1.{origin} hostmaster.{origin} {serial} 3600 600 86400 60")
+
+    def rr(name, rdtype, text, ttl=300):
+        return dns.rrset.from_text(name, ttl, "IN", rdtype, text)
+
+    body = [rr(origin, "NS", "ns1." + origin), rr("ns1." + origin, "A", "192.0.2.1"),
+            rr("www." + origin, "A", "192.0.2.11"), rr("sub." + origin, "NS", "ns.sub." + origin),
+            rr("ns.sub." + origin, "A", "192.0.2.53"), rr("mx." + origin, "MX", "10 www." + origin),
+            rr("t." + origin, "TXT", '"a b" c')]
+
+    def msgs(qtype, rrsets, per=3, first_q=True, later_q=False):
+        q = dns.message.make_query(origin, qtype)
+        q.id = 0x2a2a
+        wire = b""
+        for i in range(0, max(len(rrsets), 1), per):
+            r = dns.message.make_response(q)
+            r.flags |= dns.flags.AA
+            if (i and not later_q) or (not i and not first_q):
+                r.question = []
+            r.answer = rrsets[i:i + per]
+            w = r.to_wire(max_size=65535)
+            wire += struct.pack("!H", len(w)) + w
+        return wire
+
+    out("xfrin", "axfr-one-message", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)], per=100))
+    out("xfrin", "axfr-three-messages", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)]))
+    out("xfrin", "axfr-question-repeated", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)], later_q=True))
+    out("xfrin", "axfr-mismatched-soa", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(3)]))
+    out("xfrin", "axfr-no-soa-first", b"\0" + msgs("AXFR", body + [soa(2)]))
+    out("xfrin", "axfr-only-soa", b"\0" + msgs("AXFR", [soa(2), soa(2)]))
+    out("xfrin", "axfr-trailing-records", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)] + body[:1], per=100))
+    out("xfrin", "axfr-no-ns", b"\0" + msgs("AXFR", [soa(2), body[2], soa(2)]))
+    out("xfrin", "axfr-cut-short", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)])[:90])
+    out("xfrin", "ixfr-uptodate", b"\1" + msgs("IXFR", [soa(1)]))
+    out("xfrin", "ixfr-one-sequence", b"\1" + msgs("IXFR", [soa(2), soa(1), rr("www." + origin, "A", "192.0.2.10"),
+                                                           rr("old." + origin, "TXT", '"to be removed"'), soa(2),
+                                                           rr("www." + origin, "A", "192.0.2.11"),
+                                                           rr("new." + origin, "AAAA", "2001:db8::1"), soa(2)], per=100))
+    out("xfrin", "ixfr-two-sequences", b"\1" + msgs("IXFR", [soa(3), soa(1), rr("www." + origin, "A", "192.0.2.10"),
+                                                            soa(2), rr("www." + origin, "A", "192.0.2.11"), soa(2),
+                                                            rr("www." + origin, "A", "192.0.2.11"), soa(3),
+                                                            rr("www." + origin, "A", "192.0.2.12"), soa(3)]))
+    out("xfrin", "ixfr-delete-missing", b"\1" + msgs("IXFR", [soa(2), soa(1), rr("nothere." + origin, "A", "192.0.2.99"),
+                                                             soa(2), soa(2)], per=100))
+    out("xfrin", "ixfr-delete-cut", b"\1" + msgs("IXFR", [soa(2), soa(1), rr("sub." + origin, "NS", "ns.sub." + origin),
+                                                         soa(2), rr("sub." + origin, "DNAME", "elsewhere.example."),
+                                                         soa(2)], per=100))
+    out("xfrin", "ixfr-not-chained", b"\1" + msgs("IXFR", [soa(3), soa(1), soa(2), soa(4), soa(3), soa(3)], per=100))
+    out("xfrin", "ixfr-axfr-style", b"\1" + msgs("IXFR", [soa(2)] + body + [soa(2)]))
+    out("xfrin", "garbage", b"\0\x00\x20" + b"\x2a\x2a\x84\x00" + b"\xff" * 28)
+    refused = dns.message.make_response(dns.message.make_query(origin, "IXFR"))
+    refused.id = 0x2a2a
+    refused.set_rcode(dns.rcode.NOTIMP)
+    w = refused.to_wire()
+    out("xfrin", "ixfr-notimp", b"\1" + struct.pack("!H", len(w)) + w)
+
+
 if __name__ == "__main__":
     gen_msg()
     gen_name()
@@ -388,3 +451,4 @@ if __name__ == "__main__":
     gen_config()
     gen_server()
     gen_upstream()
+    gen_xfrin()
