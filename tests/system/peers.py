@@ -126,12 +126,15 @@ def _write_zones(workdir, zones):
     return out
 
 
-def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, notify=None, ixfr=False):
+def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, notify=None, ixfr=False,
+               tsig=None):
     """Starts knotd serving zones ({origin: zone file text}) on host:port
     (a free port if None); axfr=True lets loopback transfer them. notify:
     [(host, port)] to send NOTIFY to when a zone changes; ixfr=True keeps
     the differences of zone-file reloads in the journal, so that changes
-    are served by IXFR. Returns a Peer; call stop() (or use `with`)."""
+    are served by IXFR. tsig: (name, algorithm, base64 secret): transfers
+    must be signed with it, and NOTIFY is signed. Returns a Peer; call
+    stop() (or use `with`)."""
     if shutil.which("knotd") is None:
         raise RuntimeError("knotd not installed")
     workdir = os.path.join(str(workdir), "knot")
@@ -154,12 +157,18 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, 
         "  - target: stderr",
         "    any: info",
     ]
+    if tsig:
+        conf += ["key:", f"  - id: {tsig[0]}", f"    algorithm: {tsig[1]}", f"    secret: {tsig[2]}"]
     if axfr:
         conf += ["acl:", "  - id: loopback_xfr", f"    address: {host}", "    action: transfer"]
+        if tsig:
+            conf.append(f"    key: {tsig[0]}")
     if notify:
         conf += ["remote:"]
         for i, (h, p) in enumerate(notify):
             conf += [f"  - id: notify{i}", f"    address: {h}@{p}"]
+            if tsig:
+                conf.append(f"    key: {tsig[0]}")
     conf += [
         "database:",
         f'    storage: "{workdir}"',

@@ -130,14 +130,17 @@ def wait_log(srv, pattern, timeout):
     return wait_for(lambda: re.search(pattern, srv.log_text()) is not None, timeout, 0.05)
 
 
-def check_interop(tmp_path, start_peer, change_peer, expect_ixfr):
+def check_interop(tmp_path, start_peer, change_peer, expect_ixfr, key=None):
     """The whole cycle against one peer: AXFR, change + NOTIFY -> new data
-    within 2 s, same content as the peer."""
+    within 2 s, same content as the peer. key: (name, alg, secret) that
+    signs everything."""
     tport = free_port()
     peer = start_peer(tmp_path, tport)
     srv = None
     try:
-        srv = start_secondary(tmp_path / "t", tport, [f"{LOOPBACK}:{peer.port}"])
+        primary = f"{LOOPBACK}:{peer.port}" + (f" key {key[0]}" if key else "")
+        keys = [(f"name: {key[0]}", f"algorithm: {key[1]}", f"secret: {key[2]}")] if key else ()
+        srv = start_secondary(tmp_path / "t", tport, [primary], extra_keys=keys)
         assert wait_log(srv, r"by AXFR from", 5), srv.log_text()
         assert_same_content(srv, zone_text(1))
         assert os.path.exists(tmp_path / "t" / "sec" / "example.com.zone")
@@ -194,6 +197,47 @@ def test_knot_primary(tmp_path):
         subprocess.run(["knotc", "-s", sock, "zone-reload", ORIGIN], check=True, capture_output=True, timeout=10)
 
     check_interop(tmp_path, start, change, expect_ixfr=True)
+
+
+KEY = ("xfr-key.", "hmac-sha256", "c2VjcmV0IHNoYXJlZCBieSBrbm90IGFuZCB0ZXJuZCwgMzIgYnk=")
+
+
+def test_knot_primary_tsig(tmp_path):
+    """The same with TSIG: every query and transfer signed, Knot's NOTIFY
+    signed (allowed because the primary line names the key)."""
+    if not shutil.which("knotd"):
+        pytest.skip("knotd not installed")
+
+    def start(tmp, tport):
+        return start_knot(tmp / "k", {ORIGIN: zone_text(1)}, axfr=True, notify=[(LOOPBACK, tport)], ixfr=True,
+                          tsig=KEY)
+
+    def change(peer):
+        edit_zone_file(peer, zone_text(2, change=True))
+        sock = os.path.join(peer.workdir, "knot.sock")
+        subprocess.run(["knotc", "-s", sock, "zone-reload", ORIGIN], check=True, capture_output=True, timeout=10)
+
+    check_interop(tmp_path, start, change, expect_ixfr=True, key=KEY)
+
+
+def test_knot_primary_wrong_key(tmp_path):
+    """A key the primary does not share: nothing is transferred, the log
+    says why."""
+    if not shutil.which("knotd"):
+        pytest.skip("knotd not installed")
+    peer = start_knot(tmp_path / "k", {ORIGIN: zone_text(1)}, axfr=True, tsig=KEY)
+    try:
+        wrong = (f"name: {KEY[0]}", f"algorithm: {KEY[1]}", "secret: d3Jvbmcgc2VjcmV0")
+        srv = start_secondary(tmp_path / "t", free_port(), [f"{LOOPBACK}:{peer.port} key {KEY[0]}"],
+                              extra_keys=[wrong], wait=False)
+        try:
+            assert wait_log(srv, r"AXFR from \S+ failed: message 1: TSIG BADSIG", 5), srv.log_text()
+            assert srv.query(ORIGIN, "SOA").rcode() == dns.rcode.SERVFAIL
+        finally:
+            srv.stop()
+        assert srv.exit_status == 0, srv.log_text()
+    finally:
+        peer.stop()
 
 
 # ---- BIND ----
