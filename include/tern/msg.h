@@ -76,6 +76,9 @@ typedef struct tern_query {
 	bool nsid;           /* NSID option present */
 	uint8_t cookie[40];  /* client cookie (8) + server cookie (8..32) */
 	uint8_t cookie_len;  /* 0 if none */
+	/* TSIG (RFC 8945): offset of the TSIG RR, the last record of the
+	 * additional section; 0 if none (tern_tsig_verify_request checks it) */
+	size_t tsig_off;
 } tern_query;
 
 /* Result of tern_query_parse: what to do with the packet. */
@@ -90,7 +93,9 @@ enum tern_qparse {
 /* Parses an incoming query. Fills q as far as it got (q->question_end is 0
  * if the question did not parse). Rules: QR=1 or < 12 bytes: drop; QDCOUNT
  * != 1, a bad question, bad records, more than one OPT, an OPT outside the
- * additional section or not owned by the root, or trailing bytes: FORMERR. */
+ * additional section or not owned by the root, a TSIG anywhere but as the
+ * last record of the additional section (RFC 8945 5.1), or trailing bytes:
+ * FORMERR. */
 enum tern_qparse tern_query_parse(const uint8_t *pkt, size_t len, tern_query *q);
 
 /* ---- composing ---- */

@@ -75,6 +75,7 @@ enum tern_qparse tern_query_parse(const uint8_t *pkt, size_t len, tern_query *q)
 	q->cookie_len = 0;
 	q->edns_size = 0;
 	q->edns_version = 0;
+	q->tsig_off = 0;
 	if (len < TERN_HDR_LEN)
 		return TERN_Q_DROP;
 	tern_rd_init(&r, pkt, len);
@@ -102,7 +103,7 @@ enum tern_qparse tern_query_parse(const uint8_t *pkt, size_t len, tern_query *q)
 	for (int s = TERN_S_ANSWER; s <= TERN_S_ADDITIONAL; s++) {
 		for (unsigned i = 0; i < q->hdr.count[s]; i++) {
 			uint8_t owner[TERN_NAME_MAX];
-			size_t olen;
+			size_t olen, start = r.pos;
 			if (tern_rd_name(&r, owner, &olen))
 				return TERN_Q_FORMERR;
 			uint16_t type = tern_rd_u16(&r), cls = tern_rd_u16(&r);
@@ -117,6 +118,12 @@ enum tern_qparse tern_query_parse(const uint8_t *pkt, size_t len, tern_query *q)
 					return TERN_Q_FORMERR;
 				if (parse_opt(&r, cls, ttl, rdlen, q) != TERN_Q_OK)
 					return TERN_Q_FORMERR;
+			} else if (type == TERN_T_TSIG) {
+				/* RFC 8945 5.1: one TSIG, the last record */
+				if (s != TERN_S_ADDITIONAL || i + 1 != q->hdr.count[s])
+					return TERN_Q_FORMERR;
+				q->tsig_off = start;
+				tern_rd_skip(&r, rdlen);
 			} else {
 				tern_rd_skip(&r, rdlen);
 			}

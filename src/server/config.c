@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "server/config.h"
 #include "server/log.h"
 
@@ -182,6 +184,9 @@ void config_free(config *c)
 	free_strs(c->local_data, c->nlocal_data);
 	free_strs(c->local_files, c->nlocal_files);
 	free_strs(c->hosts_files, c->nhosts_files);
+	if (c->keys)
+		OPENSSL_cleanse(c->keys, c->nkeys * sizeof *c->keys);
+	free(c->keys);
 	memset(c, 0, sizeof *c);
 }
 
@@ -253,6 +258,31 @@ int config_add_listen(config *c, const char *s, const char *where)
 	c->listen = n;
 	c->listen[c->nlisten++] = l;
 	return 0;
+}
+
+int config_add_key(config *c, const char *name, const char *alg, const char *secret, const char *where)
+{
+	tern_tsig_key k;
+	int r = tern_tsig_key_from_text(&k, name, alg, secret);
+	if (r == TERN_ENAME)
+		log_err("%s: bad key name '%s'", where, name);
+	else if (r == TERN_ETYPE)
+		log_err("%s: unknown key algorithm '%s' (want hmac-sha256, hmac-sha1, hmac-sha224, hmac-sha384, "
+		        "hmac-sha512 or hmac-md5)",
+		        where, alg);
+	else if (r == TERN_ESYNTAX)
+		log_err("%s: key '%s': the secret is not base64", where, name);
+	else if (r)
+		log_err("%s: key '%s': the secret must be 1..%d bytes", where, name, TERN_TSIG_SECRET_MAX);
+	else if (tern_tsig_key_find(c->keys, c->nkeys, k.name))
+		log_err("%s: key '%s' defined twice", where, name), r = -1;
+	tern_tsig_key *n = r ? NULL : realloc(c->keys, (c->nkeys + 1) * sizeof *n);
+	if (n) {
+		c->keys = n;
+		c->keys[c->nkeys++] = k;
+	}
+	OPENSSL_cleanse(&k, sizeof k);
+	return n ? 0 : -1;
 }
 
 int config_add_zone(config *c, const char *origin, const char *file, const char *where)
@@ -370,7 +400,8 @@ int config_load(config *c, const char *path)
 		log_err("%s: cannot open: %s", path, strerror(errno));
 		return 1;
 	}
-	enum { NONE, SERVER, ZONE } sec = NONE;
+	enum { NONE, SERVER, ZONE, KEY } sec = NONE;
+	char kname[1024] = "", kalg[64] = "", ksecret[1024] = "", kwhere[PATH_MAX + 32] = "";
 	char line[4096], where[PATH_MAX + 32];
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
 	unsigned lineno = 0;
@@ -394,6 +425,14 @@ int config_load(config *c, const char *path)
 					errors++;                                       \
 				free(p_);                                               \
 			}                                                               \
+		} else if (sec == KEY) {                                                \
+			if (!kname[0] || !ksecret[0]) {                                 \
+				log_err("%s: key needs 'name' and 'secret'", kwhere);   \
+				errors++;                                               \
+			} else if (config_add_key(c, kname, kalg[0] ? kalg : NULL, ksecret, kwhere)) { \
+				errors++;                                               \
+			}                                                               \
+			OPENSSL_cleanse(ksecret, sizeof ksecret);                       \
 		}                                                                       \
 	} while (0)
 	while (fgets(line, sizeof line, f)) {
@@ -431,6 +470,10 @@ int config_load(config *c, const char *path)
 				sec = ZONE;
 				zname[0] = zfile[0] = 0;
 				snprintf(zwhere, sizeof zwhere, "%s", where);
+			} else if (!strcmp(key, "key")) {
+				sec = KEY;
+				kname[0] = kalg[0] = ksecret[0] = 0;
+				snprintf(kwhere, sizeof kwhere, "%s", where);
 			} else {
 				sec = NONE;
 				ERR("unknown section '%s'", key);
@@ -561,8 +604,17 @@ int config_load(config *c, const char *path)
 				snprintf(zfile, sizeof zfile, "%s", val);
 			else
 				ERR("unknown zone option '%s'", key);
+		} else if (sec == KEY) {
+			if (!strcmp(key, "name"))
+				snprintf(kname, sizeof kname, "%s", val);
+			else if (!strcmp(key, "algorithm"))
+				snprintf(kalg, sizeof kalg, "%s", val);
+			else if (!strcmp(key, "secret"))
+				snprintf(ksecret, sizeof ksecret, "%s", val);
+			else
+				ERR("unknown key option '%s'", key);
 		} else {
-			ERR("'%s' outside a section (start one with 'server:' or 'zone:')", key);
+			ERR("'%s' outside a section (start one with 'server:', 'zone:' or 'key:')", key);
 		}
 	}
 	END_ZONE();

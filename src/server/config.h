@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "tern/name.h"
+#include "tern/tsig.h"
 
 typedef struct cfg_listen {
 	struct sockaddr_storage addr;
@@ -81,6 +82,8 @@ typedef struct config {
 	unsigned rrl_slip;       /* every Nth limited response goes out truncated */
 	unsigned rrl_v4_prefix, rrl_v6_prefix;
 	bool cookies;            /* answer DNS cookies (RFC 7873, 9018); default on */
+	tern_tsig_key *keys;     /* TSIG keys ("key:" sections), names distinct */
+	size_t nkeys;
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */
@@ -101,6 +104,9 @@ int config_add_zone(config *c, const char *origin, const char *file, const char 
 int config_add_forward(config *c, const char *zone, const char *addr, const char *where);
 /* "192.168.0.0/16 allow" or "10.0.0.0/8 refuse" */
 int config_add_acl(config *c, const char *spec, const char *where);
+/* A TSIG key: name, algorithm (NULL: hmac-sha256), base64 secret. Logs
+ * what is wrong with where (file:line) and returns -1, or 0. */
+int config_add_key(config *c, const char *name, const char *alg, const char *secret, const char *where);
 /* Does the ACL let this client use forwarding and the cache? With no
  * access-control lines, only loopback may. */
 bool config_allowed(const config *c, const struct sockaddr *sa);

@@ -4,13 +4,17 @@
  *      payload size clamped to [512, udp_max] (RFC 6891 6.2.5);
  *   3. class IN -> local records, zones, cache, upstream (answer_in);
  *      class CH -> version.bind/id.server if configured;
- *   4. OPT in the response whenever the query had one (RFC 6891 7). */
+ *   4. OPT in the response whenever the query had one (RFC 6891 7);
+ *   5. a query with TSIG (RFC 8945) is verified before it is answered: a
+ *      bad one gets NOTAUTH with the TSIG error (or FORMERR), a good one a
+ *      signed answer (tsig_check, tsig_sign). */
 #include <string.h>
 #include <time.h>
 
 #include "db/answer.h"
 #include "server/query.h"
 #include "tern/msg.h"
+#include "tern/tsig.h"
 
 static bool qname_is(const tern_query *q, const char *text_wire, size_t len)
 {
@@ -212,6 +216,20 @@ size_t query_error(const uint8_t *pkt, size_t len, unsigned rcode, uint8_t *out,
 	return n < 0 ? 0 : (size_t)n;
 }
 
+/* RFC 8945 5.2: verifies the TSIG of a parsed query (q->tsig_off != 0).
+ * Returns the rcode to answer with instead of answering (FORMERR,
+ * NOTAUTH, SERVFAIL), or NOERROR to answer; *sign says whether the answer
+ * gets a TSIG RR (a verified query, or one of the NOTAUTH errors). */
+static unsigned tsig_check(const version *v, const uint8_t *pkt, size_t len, const tern_query *q, uint64_t now,
+                           tern_tsig_ctx *t, qctx *ctx, bool *sign)
+{
+	int r = tern_tsig_verify_request(t, v->cfg.keys, v->cfg.nkeys, pkt, len, q->tsig_off, now);
+	*sign = r >= 0;
+	if (r == 0)
+		ctx->tsig_key = t->key;
+	return r == 0 ? TERN_R_NOERROR : r > 0 ? TERN_R_NOTAUTH : r == TERN_EMALFORMED ? TERN_R_FORMERR : TERN_R_SERVFAIL;
+}
+
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx)
 {
 	tern_query q;
@@ -248,12 +266,27 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	ctx->apex = NULL;
 	ctx->qtype = q.qtype;
 	ctx->question_end = q.question_end ? q.question_end : TERN_HDR_LEN;
+	ctx->tsig_key = NULL;
+	tern_tsig_ctx tsig;
+	bool sign = false;
+	uint64_t now = 0;
+	unsigned tsig_rcode = TERN_R_NOERROR;
+	if (q.tsig_off && (pr == TERN_Q_OK || pr == TERN_Q_BADVERS)) {
+		now = (uint64_t)time(NULL);
+		tsig_rcode = tsig_check(v, pkt, len, &q, now, &tsig, ctx, &sign);
+	}
 	tern_msgw m;
-	begin(&q, q.question_end != 0, &m, out, cap, ctx->tcp, v->cfg.udp_max, optlen);
+	size_t size = begin(&q, q.question_end != 0, &m, out, cap, ctx->tcp, v->cfg.udp_max, optlen);
+	if (sign) { /* room for the TSIG RR after OPT */
+		size_t need = tern_tsig_sign_size(&tsig);
+		m.limit = m.limit > need ? m.limit - need : 0;
+	}
 
 	unsigned rcode = TERN_R_NOERROR;
 	bool aa = false, ra = false;
-	switch (pr) {
+	if (tsig_rcode != TERN_R_NOERROR) /* the question is not answered */
+		rcode = tsig_rcode;
+	else switch (pr) {
 	case TERN_Q_FORMERR:
 		rcode = TERN_R_FORMERR;
 		break;
@@ -313,5 +346,13 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		ctx->rrl_name = ctx->rrl_qname;
 	}
 	int n = tern_msgw_finish(&m, rcode & 0xf);
-	return n < 0 ? 0 : (size_t)n;
+	if (n < 0)
+		return 0;
+	if (sign) {
+		size_t signed_len;
+		int r = tern_tsig_sign(&tsig, out, (size_t)n, size, now, &signed_len);
+		tern_tsig_ctx_free(&tsig);
+		return r ? 0 : signed_len;
+	}
+	return (size_t)n;
 }

@@ -64,6 +64,10 @@ typedef struct qctx {
 	size_t question_end;     /* where a truncated (slipped) answer ends */
 	bool referral, wildcard;
 	const uint8_t *apex;
+	/* TSIG (RFC 8945): the key that verified this query, NULL if it was
+	 * unsigned or failed (then it got NOTAUTH); lives as long as v. For
+	 * what comes later: transfers, UPDATE, NOTIFY, ACLs naming keys. */
+	const tern_tsig_key *tsig_key;
 } qctx;
 
 /* Writes the response to pkt into out (cap bytes, at least 65535 for TCP)
