@@ -28,6 +28,7 @@ void config_init(config *c)
 	c->cache_max_neg_ttl = 3600;
 	c->forward_timeout_ms = 2500;
 	c->max_inflight = 10000;
+	c->xfr_max = 10; /* BIND's transfers-out */
 }
 
 static int push_str(char ***v, size_t *n, const char *s)
@@ -171,6 +172,7 @@ void config_free(config *c)
 	for (size_t i = 0; i < c->nzones; i++) {
 		free(c->zones[i].file);
 		free(c->zones[i].where);
+		xfrconf_free(&c->zones[i].xfr);
 	}
 	free(c->zones);
 	free(c->listen);
@@ -301,6 +303,7 @@ int config_add_zone(config *c, const char *origin, const char *file, const char 
 		}
 	z.file = strdup(file);
 	z.where = strdup(where);
+	xfrconf_init(&z.xfr);
 	cfg_zone *n = realloc(c->zones, (c->nzones + 1) * sizeof *n);
 	if (!n || !z.file || !z.where) {
 		free(z.file);
@@ -393,6 +396,27 @@ static char *resolve_path(const char *base, const char *file)
 	return p;
 }
 
+/* Every key an allow-transfer or notify line names must be a key: section
+ * (of this file, before or after the zone). Returns the errors logged. */
+static int config_check_xfr_keys(const config *c)
+{
+	int errors = 0;
+	char name[TERN_NAME_TEXT_MAX];
+	for (size_t i = 0; i < c->nzones; i++) {
+		const xfr_zone_conf *x = &c->zones[i].xfr;
+		for (size_t k = 0; k < x->nacl + x->nnotify; k++) {
+			bool has = k < x->nacl ? x->acl[k].has_key : x->notify[k - x->nacl].has_key;
+			const uint8_t *key = k < x->nacl ? x->acl[k].key : x->notify[k - x->nacl].key;
+			if (!has || tern_tsig_key_find(c->keys, c->nkeys, key))
+				continue;
+			tern_name_to_text(key, name, sizeof name);
+			log_err("%s: zone names key '%s', which no key: section defines", c->zones[i].where, name);
+			errors++;
+		}
+	}
+	return errors;
+}
+
 int config_load(config *c, const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -404,6 +428,8 @@ int config_load(config *c, const char *path)
 	char kname[1024] = "", kalg[64] = "", ksecret[1024] = "", kwhere[PATH_MAX + 32] = "";
 	char line[4096], where[PATH_MAX + 32];
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
+	xfr_zone_conf zx; /* the transfer settings of the zone being read */
+	xfrconf_init(&zx);
 	unsigned lineno = 0;
 	int errors = 0;
 #define ERR(...)                                    \
@@ -423,6 +449,8 @@ int config_load(config *c, const char *path)
 				char *p_ = resolve_path(path, zfile);                   \
 				if (!p_ || config_add_zone(c, zname, p_, zwhere))       \
 					errors++;                                       \
+				else                                                    \
+					c->zones[c->nzones - 1].xfr = xfrconf_take(&zx); \
 				free(p_);                                               \
 			}                                                               \
 		} else if (sec == KEY) {                                                \
@@ -469,6 +497,7 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "zone")) {
 				sec = ZONE;
 				zname[0] = zfile[0] = 0;
+				xfrconf_free(&zx);
 				snprintf(zwhere, sizeof zwhere, "%s", where);
 			} else if (!strcmp(key, "key")) {
 				sec = KEY;
@@ -594,6 +623,9 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "max-inflight")) {
 				if (parse_uint(val, 1, 1000000, &c->max_inflight))
 					ERR("max-inflight must be 1..1000000, got '%s'", val);
+			} else if (!strcmp(key, "xfr-max-concurrent")) {
+				if (parse_uint(val, 1, 10000, &c->xfr_max))
+					ERR("xfr-max-concurrent must be 1..10000, got '%s'", val);
 			} else {
 				ERR("unknown server option '%s'", key);
 			}
@@ -602,8 +634,13 @@ int config_load(config *c, const char *path)
 				snprintf(zname, sizeof zname, "%s", val);
 			else if (!strcmp(key, "file"))
 				snprintf(zfile, sizeof zfile, "%s", val);
-			else
-				ERR("unknown zone option '%s'", key);
+			else {
+				int r_ = xfrconf_zone_option(&zx, key, val, where); /* xfr/xfrconf.c */
+				if (r_ < 0)
+					errors++;
+				else if (r_ > 0)
+					ERR("unknown zone option '%s'", key);
+			}
 		} else if (sec == KEY) {
 			if (!strcmp(key, "name"))
 				snprintf(kname, sizeof kname, "%s", val);
@@ -618,7 +655,9 @@ int config_load(config *c, const char *path)
 		}
 	}
 	END_ZONE();
+	xfrconf_free(&zx);
 	fclose(f);
+	errors += config_check_xfr_keys(c);
 	return errors;
 #undef ERR
 #undef END_ZONE

@@ -26,6 +26,7 @@ typedef struct server {
 	int *tcp_fds;
 	worker *workers;
 	unsigned nworkers;
+	atomic_uint xfr_active; /* zone transfers out running now (xfr/xfr.h) */
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT). Logs and returns -1
