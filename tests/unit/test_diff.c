@@ -44,7 +44,7 @@ static db_zone *load(unsigned serial, const char *body)
 /* The RRs of a run as "owner-first-label type rdlen ttl" lines, sorted, joined by '|'. */
 static void run_text(const uint8_t *p, size_t len, uint32_t n, char *out, size_t cap)
 {
-	char lines[64][64];
+	char lines[64][96];
 	uint32_t k = 0;
 	size_t off = 0;
 	while (off < len) {
