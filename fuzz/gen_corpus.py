@@ -273,6 +273,12 @@ def gen_config():
         "acl-edge": "server:\n access-control: 0.0.0.0/0 allow\n access-control: ::/0 refuse\n"
                     " access-control: 192.0.2.1/4294967328 allow\n access-control: 10.0.0.0/-1 allow\n",
         "long-line": "server:\n version: " + "v" * 5000 + "\n identity: x\n",
+        "xfr-out": "server:\n xfr-max-concurrent: 3\nkey:\n name: k1\n secret: c2VjcmV0\nzone:\n name: example.com\n"
+                   " file: e.zone\n allow-transfer: 192.0.2.0/24\n allow-transfer: ::1 key k1\n notify: 192.0.2.7:53\n"
+                   " notify: [2001:db8::7] key k1\n journal-size: 10k\n",
+        "xfr-out-errors": "server:\n xfr-max-concurrent: 0\nzone:\n name: example.com\n file: e.zone\n"
+                          " allow-transfer: 192.0.2.0/33\n allow-transfer: 10.0.0.1 key\n allow-transfer: 10.0.0.1 key nokey\n"
+                          " notify: 999.0.0.1\n notify: 10.0.0.1 kex k1\n journal-size: -1\n journal-size: 5q\n",
     }
     for k, v in c.items():
         out("config", k, v)

@@ -334,3 +334,23 @@ def test_notify_retries_until_answered(tmp_path):
             assert 0.8 < got[1] - got[0] < 1.8 and 1.8 < got[2] - got[1] < 2.8
         finally:
             stop_clean(srv)
+
+
+# ---- configuration ----
+
+def test_config_errors_name_file_and_line(tmp_path):
+    import subprocess
+    from ternd import binary
+    from xfr_helpers import write_config
+    conf = write_config(tmp_path, {ORIGIN: (zone_text(ORIGIN, 1), ["allow-transfer: 10.0.0.0/33",
+                                                                   "allow-transfer: 127.0.0.1 key nokey",
+                                                                   "notify: 127.0.0.1:99999", "journal-size: 5q"])},
+                        server=["xfr-max-concurrent: 0"])
+    r = subprocess.run([binary(), "--check", "--config", conf], capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0
+    err = r.stdout + r.stderr
+    assert "ternd.conf:3: xfr-max-concurrent must be 1..10000" in err
+    assert "ternd.conf:7: allow-transfer wants" in err
+    assert "ternd.conf:9: notify wants" in err
+    assert "ternd.conf:10: journal-size must be" in err
+    assert "ternd.conf:4: zone names key 'nokey.', which no key: section defines" in err
