@@ -36,7 +36,9 @@ struct xfr_out {
 	uint16_t id, qtype;
 	uint8_t qname[TERN_NAME_MAX];
 	bool edns, signed_;
-	tern_tsig_ctx tsig;
+	tern_tsig_ctx tsig;     /* .key points at key below, not into the config */
+	tern_tsig_key key;      /* a copy: the server version that verified the
+	                           request may be freed during the transfer */
 	uint64_t messages, rrs;
 	enum phase phase;
 	/* P_APEX / P_NODES: where the walk is */
@@ -49,6 +51,7 @@ struct xfr_out {
 	bool adding;            /* in the added run of diff */
 	size_t off;             /* byte offset in the run */
 	char client[64];
+	char zname[TERN_NAME_TEXT_MAX];
 };
 
 /* ---- requests ---- */
@@ -255,8 +258,12 @@ void xfr_end(xfr_out *x)
 {
 	if (!x)
 		return;
-	if (x->active)
+	if (x->active) { /* a stream: say how it ended */
+		log_info("zone %s: %s to %s %s: %llu message(s), %llu record(s)", x->zname,
+		         x->qtype == TERN_T_AXFR ? "AXFR" : "IXFR", x->client, x->phase == P_DONE ? "done" : "stopped",
+		         (unsigned long long)x->messages, (unsigned long long)x->rrs);
 		atomic_fetch_sub(x->active, 1);
+	}
 	tern_tsig_ctx_free(&x->tsig);
 	zone_unref(x->z);
 	free(x);
@@ -291,8 +298,8 @@ size_t xfr_respond(const version *v, const uint8_t *pkt, size_t len, const struc
 	x->edns = q.edns;
 	addr_text(client, x->client, sizeof x->client);
 	const char *what = q.qtype == TERN_T_AXFR ? "AXFR" : "IXFR";
-	char zname[TERN_NAME_TEXT_MAX];
-	tern_name_to_text(q.qname, zname, sizeof zname);
+	char *zname = x->zname;
+	tern_name_to_text(q.qname, zname, sizeof x->zname);
 
 	/* RFC 8945 5.3: a signed request gets signed answers, errors too */
 	const uint8_t *key = NULL;
@@ -305,7 +312,9 @@ size_t xfr_respond(const version *v, const uint8_t *pkt, size_t len, const struc
 			xfr_end(x);
 			return n;
 		}
-		key = x->tsig.key->name;
+		x->key = *x->tsig.key;
+		x->tsig.key = &x->key;
+		key = x->key.name;
 	}
 	unsigned rcode = TERN_R_NOERROR;
 	const db_zone *z = db_set_get(v->zones, q.qname);

@@ -62,14 +62,18 @@ def xfr_query(origin, rdtype="AXFR", serial=None, keyed=False):
     return q
 
 
-def transfer(host, port, q, timeout=10.0, pause=None):
+def transfer(host, port, q, timeout=10.0, pause=None, rcvbuf=None):
     """Sends q over TCP and reads messages until one ends with an SOA that
     closes the transfer (the second SOA of the final serial, counting the
     first RR; a lone SOA or an error ends it too). Returns the messages
     (parsed one RR per RRset). pause(i, msg) runs after message i."""
     keyring = q.keyring if q.had_tsig else None
     msgs = []
-    with socket.create_connection((host, port), timeout=timeout) as s:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        if rcvbuf:  # a slow reader: the sender's queue fills
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        s.connect((host, port))
         wire = q.to_wire()
         s.sendall(struct.pack("!H", len(wire)) + wire)
         final = None
