@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "db/journal.h"
 #include "db/zone.h"
 #include "tern/rr.h"
 #include "tern/zonefile.h"
@@ -937,6 +938,7 @@ void zone_free(db_zone *z)
 	if (!z)
 		return;
 	free(z->table);
+	db_journal_unref(z->journal);
 	arena_free(&z->mem);
 	free(z);
 }

@@ -70,6 +70,10 @@ typedef struct db_zone {
 	 * change at run time"): taken and dropped when server versions are
 	 * built and freed, never per query. 1 when made. */
 	atomic_uint refs;
+	/* IXFR (db/journal.h): the differences that lead to this version,
+	 * attached by the control thread before the version is published,
+	 * then read-only; one reference, dropped by zone_free. NULL: none. */
+	struct db_journal *journal;
 	arena mem;
 } db_zone;
 

@@ -29,6 +29,7 @@ void config_init(config *c)
 	c->cache_max_neg_ttl = 3600;
 	c->forward_timeout_ms = 2500;
 	c->max_inflight = 10000;
+	c->xfr_max = 10; /* BIND's transfers-out */
 }
 
 static int push_str(char ***v, size_t *n, const char *s)
@@ -173,6 +174,7 @@ void config_free(config *c)
 		free(c->zones[i].file);
 		free(c->zones[i].where);
 		xfrin_config_free(c->zones[i].xfrin);
+		xfrconf_free(&c->zones[i].xfr);
 	}
 	free(c->zones);
 	free(c->listen);
@@ -304,6 +306,7 @@ int config_add_zone(config *c, const char *origin, const char *file, const char 
 		}
 	z.file = strdup(file);
 	z.where = strdup(where);
+	xfrconf_init(&z.xfr);
 	cfg_zone *n = realloc(c->zones, (c->nzones + 1) * sizeof *n);
 	if (!n || !z.file || !z.where) {
 		free(z.file);
@@ -396,6 +399,27 @@ static char *resolve_path(const char *base, const char *file)
 	return p;
 }
 
+/* Every key an allow-transfer or notify line names must be a key: section
+ * (of this file, before or after the zone). Returns the errors logged. */
+static int config_check_xfr_keys(const config *c)
+{
+	int errors = 0;
+	char name[TERN_NAME_TEXT_MAX];
+	for (size_t i = 0; i < c->nzones; i++) {
+		const xfr_zone_conf *x = &c->zones[i].xfr;
+		for (size_t k = 0; k < x->nacl + x->nnotify; k++) {
+			bool has = k < x->nacl ? x->acl[k].has_key : x->notify[k - x->nacl].has_key;
+			const uint8_t *key = k < x->nacl ? x->acl[k].key : x->notify[k - x->nacl].key;
+			if (!has || tern_tsig_key_find(c->keys, c->nkeys, key))
+				continue;
+			tern_name_to_text(key, name, sizeof name);
+			log_err("%s: zone names key '%s', which no key: section defines", c->zones[i].where, name);
+			errors++;
+		}
+	}
+	return errors;
+}
+
 int config_load(config *c, const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -409,6 +433,8 @@ int config_load(config *c, const char *path)
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
 	cfg_xfrin *zxfr = NULL; /* the zone's secondary settings, while its section is read */
 	int xr;
+	xfr_zone_conf zx; /* the transfer settings of the zone being read */
+	xfrconf_init(&zx);
 	unsigned lineno = 0;
 	int errors = 0;
 #define ERR(...)                                    \
@@ -428,8 +454,10 @@ int config_load(config *c, const char *path)
 				char *p_ = resolve_path(path, zfile);                   \
 				if (!p_ || config_add_zone(c, zname, p_, zwhere))       \
 					errors++;                                       \
-				else /* secondary settings: src/xfr/xfrin_config.c */   \
+				else { /* transfer settings: src/xfr/xfrconf.c, xfrin_config.c */ \
+					c->zones[c->nzones - 1].xfr = xfrconf_take(&zx); \
 					c->zones[c->nzones - 1].xfrin = zxfr, zxfr = NULL; \
+				}                                                       \
 				free(p_);                                               \
 			}                                                               \
 			xfrin_config_free(zxfr), zxfr = NULL;                           \
@@ -477,6 +505,7 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "zone")) {
 				sec = ZONE;
 				zname[0] = zfile[0] = 0;
+				xfrconf_free(&zx);
 				snprintf(zwhere, sizeof zwhere, "%s", where);
 			} else if (!strcmp(key, "key")) {
 				sec = KEY;
@@ -602,6 +631,9 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "max-inflight")) {
 				if (parse_uint(val, 1, 1000000, &c->max_inflight))
 					ERR("max-inflight must be 1..1000000, got '%s'", val);
+			} else if (!strcmp(key, "xfr-max-concurrent")) {
+				if (parse_uint(val, 1, 10000, &c->xfr_max))
+					ERR("xfr-max-concurrent must be 1..10000, got '%s'", val);
 			} else {
 				ERR("unknown server option '%s'", key);
 			}
@@ -611,9 +643,14 @@ int config_load(config *c, const char *path)
 			else if (!strcmp(key, "file"))
 				snprintf(zfile, sizeof zfile, "%s", val);
 			else if ((xr = xfrin_config_option(&zxfr, key, val, where)) <= 0)
-				errors += xr < 0; /* already logged */
-			else
-				ERR("unknown zone option '%s'", key);
+				errors += xr < 0; /* a secondary's setting (xfr/xfrin_config.c), already logged */
+			else {
+				int r_ = xfrconf_zone_option(&zx, key, val, where); /* xfr/xfrconf.c */
+				if (r_ < 0)
+					errors++;
+				else if (r_ > 0)
+					ERR("unknown zone option '%s'", key);
+			}
 		} else if (sec == KEY) {
 			if (!strcmp(key, "name"))
 				snprintf(kname, sizeof kname, "%s", val);
@@ -628,8 +665,10 @@ int config_load(config *c, const char *path)
 		}
 	}
 	END_ZONE();
+	xfrconf_free(&zx);
 	fclose(f);
 	errors += xfrin_config_check(c);
+	errors += config_check_xfr_keys(c);
 	return errors;
 #undef ERR
 #undef END_ZONE

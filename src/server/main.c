@@ -23,6 +23,7 @@
 #include "server/server.h"
 #include "server/zones.h"
 #include "xfr/secondary.h"
+#include "xfr/notify.h"
 
 #ifndef TERN_VERSION
 #define TERN_VERSION "0.1.0"
@@ -593,6 +594,8 @@ int main(int argc, char **argv)
 		log_info("listening on %s (UDP, TCP)", v->cfg.listen[i].text);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	notify("READY=1");
+	notifier *nfy = notify_start(); /* NOTIFY out (xfr/notify.h); NULL: none sent */
+	notify_submit(nfy, notify_collect(NULL, v));
 
 	for (;;) {
 		int sig;
@@ -620,7 +623,9 @@ int main(int argc, char **argv)
 			const version *cur = atomic_load(&s.current);
 			if (nv->cfg.nlisten != cur->cfg.nlisten || nv->cfg.threads != cur->cfg.threads)
 				log_warn("listen addresses and threads change only on restart");
+			notify_batch *nb = notify_collect(cur, nv); /* before cur is freed */
 			server_publish(&s, nv);
+			notify_submit(nfy, nb);
 			pthread_mutex_unlock(&s.change_lock);
 			secondary_reconfigure(sec);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -633,6 +638,7 @@ int main(int argc, char **argv)
 		notify("STOPPING=1");
 		break;
 	}
+	notify_stop(nfy);
 	secondary_stop(sec);
 	server_stop(&s);
 	resolver_free(res);

@@ -234,7 +234,7 @@ static unsigned tsig_check(const version *v, const uint8_t *pkt, size_t len, con
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx)
 {
 	tern_query q;
-	ctx->forward = ctx->prefetch = false;
+	ctx->forward = ctx->prefetch = ctx->xfr = false;
 	enum tern_qparse pr = tern_query_parse(pkt, len, &q);
 	if (pr == TERN_Q_DROP)
 		return 0;
@@ -304,8 +304,15 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	case TERN_Q_OK:
 		if (TERN_OPCODE(q.hdr.flags) == TERN_OP_NOTIFY) {
 			rcode = xfr_notify_in(v, &q, ctx, &aa); /* RFC 1996: src/xfr/xfr_query.c */
+		} else if ((q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR) && q.qclass == TERN_C_IN) {
+			/* zone transfers: the worker hands the packet to xfr_respond
+			 * (src/xfr/xfr.c), which checks the TSIG again itself */
+			if (sign)
+				tern_tsig_ctx_free(&tsig);
+			ctx->xfr = true;
+			return 0;
 		} else if (q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR) {
-			rcode = TERN_R_REFUSED; /* no zone transfers (yet) */
+			rcode = TERN_R_REFUSED;
 		} else if (tern_type_is_meta(q.qtype) && q.qtype != TERN_T_ANY) {
 			rcode = TERN_R_FORMERR; /* OPT, TSIG, TKEY are not questions */
 		} else if (q.qclass == TERN_C_IN) {

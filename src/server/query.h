@@ -56,6 +56,7 @@ typedef struct qctx {
 	const struct sockaddr *client; /* for cookies (may be NULL) */
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
+	bool xfr;                /* nothing sent: an AXFR/IXFR for xfr_respond (xfr/xfr.h) */
 	bool prefetch;           /* answered, but refresh (name, type) upstream */
 	uint8_t name[TERN_NAME_MAX];
 	uint16_t type;

@@ -5,6 +5,7 @@
 #include "server/log.h"
 #include "server/zones.h"
 #include "xfr/xfrin_config.h"
+#include "xfr/zjournal.h"
 
 /* The version of one configured zone for the next set: the file's, or,
  * when it does not load, the one serving now, or a version without data. */
@@ -27,6 +28,7 @@ static db_zone *load_one(const cfg_zone *cz, const db_set *old, db_diag *diag, u
 	unsigned errors = diag->errors;
 	db_zone *z = zone_load(cz->origin, cz->file, diag);
 	if (z) {
+		xfr_zone_loaded(cz, db_set_get(old, cz->origin), z); /* IXFR's journal (xfr/zjournal.h) */
 		log_info("zone %s: %zu records, %zu names, serial %u, from %s", name, z->nrecords, z->nnodes,
 		         z->serial, cz->file);
 		return z;

@@ -273,6 +273,93 @@ def start_named(workdir, zones, host=LOOPBACK, port=None, notify=None, ixfr=Fals
     return _start("named", ["named", "-g", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
 
 
+# ---- secondaries of a primary (zone transfers in at the peer) ----
+#
+# key: None or (name, algorithm, base64 secret); the peer then signs its
+# requests with it and accepts only signed NOTIFYs.
+
+
+def start_knot_secondary(workdir, origin, primary, key=None, host=LOOPBACK, port=None):
+    """knotd as a secondary of primary (host, port) for origin; NOTIFY
+    accepted from the primary's address. Transfers out allowed to
+    loopback (to compare). Returns a Peer once the zone has loaded."""
+    if shutil.which("knotd") is None:
+        raise RuntimeError("knotd not installed")
+    workdir = os.path.join(str(workdir), "knot-secondary")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    keyref = ""
+    conf = ["server:", f'    rundir: "{workdir}"', f'    listen: "{host}@{port}"', "    user: root:root",
+            "    background-workers: 1", "    udp-workers: 1", "    tcp-workers: 1",
+            "log:", "  - target: stderr", "    any: info"]
+    if key:
+        conf += ["key:", f"  - id: {key[0]}", f"    algorithm: {key[1]}", f"    secret: {key[2]}"]
+        keyref = f"    key: {key[0]}"
+    conf += ["remote:", "  - id: primary", f"    address: {primary[0]}@{primary[1]}"] + ([keyref] if key else [])
+    conf += ["acl:", "  - id: from_primary", f"    address: {primary[0]}", "    action: notify"] + \
+        ([keyref] if key else [])
+    conf += ["  - id: loopback_xfr", f"    address: {host}", "    action: transfer"]
+    conf += ["database:", f'    storage: "{workdir}"',
+             "template:", "  - id: default", f'    storage: "{workdir}"', "    zonefile-sync: -1",
+             "    journal-content: changes",
+             "zone:", f'  - domain: "{origin}."', "    master: primary", "    acl: [from_primary, loopback_xfr]"]
+    cpath = os.path.join(workdir, "knot.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("knot", ["knotd", "-c", cpath], workdir, host, port, origin + ".")
+
+
+def start_nsd_secondary(workdir, origin, primary, key=None, host=LOOPBACK, port=None):
+    """nsd as a secondary of primary (host, port) for origin; like
+    start_knot_secondary."""
+    if shutil.which("nsd") is None:
+        raise RuntimeError("nsd not installed")
+    workdir = os.path.join(str(workdir), "nsd-secondary")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    kname = key[0] if key else "NOKEY"
+    conf = ["server:", f"    ip-address: {host}@{port}", f"    port: {port}", '    username: ""', '    chroot: ""',
+            f'    zonesdir: "{workdir}"', f'    pidfile: "{workdir}/nsd.pid"', f'    xfrdfile: "{workdir}/xfrd.state"',
+            f'    zonelistfile: "{workdir}/zone.list"', '    database: ""', "    server-count: 1", "    verbosity: 2",
+            f'    xfrdir: "{workdir}"',
+            "remote-control:", "    control-enable: no"]
+    if key:
+        conf += ["key:", f"    name: {key[0]}", f"    algorithm: {key[1]}", f'    secret: "{key[2]}"']
+    conf += ["zone:", f"    name: {origin}", f'    zonefile: "{origin}.zone"',
+             f"    request-xfr: {primary[0]}@{primary[1]} {kname}", f"    allow-notify: {primary[0]} {kname}",
+             f"    provide-xfr: {host} NOKEY"]
+    cpath = os.path.join(workdir, "nsd.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("nsd", ["nsd", "-d", "-c", cpath], workdir, host, port, origin + ".")
+
+
+def start_bind_secondary(workdir, origin, primary, key=None, host=LOOPBACK, port=None):
+    """named (BIND 9) in the foreground as a secondary of primary (host,
+    port) for origin; like start_knot_secondary."""
+    if shutil.which("named") is None:
+        raise RuntimeError("named not installed")
+    workdir = os.path.join(str(workdir), "bind-secondary")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    keyclause = f' key "{key[0]}"' if key else ""
+    conf = ["options {", f'    directory "{workdir}";', f"    listen-on port {port} {{ {host}; }};",
+            "    listen-on-v6 { none; };", f'    pid-file "{workdir}/named.pid";',
+            f'    session-keyfile "{workdir}/session.key";', f'    managed-keys-directory "{workdir}";',
+            "    recursion no;", "    notify no;", "    dnssec-validation no;", "    allow-query { any; };",
+            "};", "controls { };"]
+    if key:
+        conf += [f'key "{key[0]}" {{ algorithm {key[1]}; secret "{key[2]}"; }};']
+    conf += [f'zone "{origin}" {{', "    type secondary;",
+             f"    primaries {{ {primary[0]} port {primary[1]}{keyclause}; }};",
+             f'    file "{origin}.bk";', f"    allow-notify {{ {primary[0]}; }};",
+             f"    allow-transfer {{ {host}; }};", "};"]
+    cpath = os.path.join(workdir, "named.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("bind", ["named", "-g", "-c", cpath], workdir, host, port, origin + ".")
+
+
 @contextlib.contextmanager
 def knot(workdir, zones, **kw):
     peer = start_knot(workdir, zones, **kw)
