@@ -595,6 +595,7 @@ int main(int argc, char **argv)
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	notify("READY=1");
 	notifier *nfy = notify_start(); /* NOTIFY out (xfr/notify.h); NULL: none sent */
+	secondary_set_notifier(sec, nfy);
 	notify_submit(nfy, notify_collect(NULL, v));
 
 	for (;;) {
@@ -638,8 +639,8 @@ int main(int argc, char **argv)
 		notify("STOPPING=1");
 		break;
 	}
-	notify_stop(nfy);
 	secondary_stop(sec);
+	notify_stop(nfy);
 	server_stop(&s);
 	resolver_free(res);
 	rrl_free(rl);

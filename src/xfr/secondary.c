@@ -20,9 +20,11 @@
 #include "server/log.h"
 #include "server/server.h"
 #include "tern/rr.h"
+#include "xfr/notify.h"
 #include "xfr/secondary.h"
 #include "xfr/xfrin_config.h"
 #include "xfr/xfrin_net.h"
+#include "xfr/zjournal.h"
 
 #define NOTIFY_QUEUE 64
 #define SOA_TIMEOUT_MS 2000   /* each try of the SOA query */
@@ -53,6 +55,7 @@ struct secondary {
 	uint8_t queue[NOTIFY_QUEUE][TERN_NAME_MAX];
 	unsigned nqueue;
 	bool overflow, reconf, stop;
+	notifier *nfy; /* NOTIFY out for a secondary that is also a primary */
 	/* zone expiry for secondary_expire_left (copies, under lock) */
 	struct {
 		uint8_t origin[TERN_NAME_MAX];
@@ -110,6 +113,15 @@ void secondary_notify(secondary *sec, const uint8_t *origin)
 	}
 	pthread_mutex_unlock(&sec->lock);
 	wake(sec);
+}
+
+void secondary_set_notifier(secondary *sec, notifier *n)
+{
+	if (!sec)
+		return;
+	pthread_mutex_lock(&sec->lock);
+	sec->nfy = n;
+	pthread_mutex_unlock(&sec->lock);
 }
 
 void secondary_reconfigure(secondary *sec)
@@ -337,12 +349,26 @@ static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur
 	         z->name, old, nz->serial, kind_text(&x), p->text, nz->nrecords, x.messages, x.bytes, ms);
 	int64_t expire_opt = x.expire;
 	xfrin_free(&x);
+	/* as a primary for further secondaries: the journal entry for IXFR
+	 * out (xfr/zjournal.h) before publishing, NOTIFY out after */
+	pthread_mutex_lock(&sec->s->change_lock);
+	const version *v = atomic_load(&sec->s->current);
+	for (size_t i = 0; i < v->cfg.nzones; i++)
+		if (tern_name_eq(v->cfg.zones[i].origin, z->origin))
+			xfr_zone_loaded(&v->cfg.zones[i], cur, nz);
+	pthread_mutex_unlock(&sec->s->change_lock);
 	zone_ref(nz);
 	if (server_replace_zone(sec->s, nz)) {
 		log_err("zone %s: out of memory publishing serial %" PRIu32, z->name, nz->serial);
 		zone_unref(nz);
 		return 0;
 	}
+	pthread_mutex_lock(&sec->lock);
+	notifier *nfy = sec->nfy;
+	pthread_mutex_unlock(&sec->lock);
+	pthread_mutex_lock(&sec->s->change_lock);
+	notify_zone(nfy, &atomic_load(&sec->s->current)->cfg, nz);
+	pthread_mutex_unlock(&sec->s->change_lock);
 	if (xfr_zone_save(nz, z->file, err, sizeof err))
 		log_err("zone %s: not saved: %s (a restart transfers it again)", z->name, err);
 	refreshed(z, nz, expire_opt, now);

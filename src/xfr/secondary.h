@@ -22,6 +22,7 @@
 
 struct server;
 struct version;
+struct notifier;
 typedef struct secondary secondary;
 
 /* Made before the workers start (so versions can point at it); NULL when
@@ -35,6 +36,10 @@ void secondary_reconfigure(secondary *sec);
 /* Stops the thread (an exchange in progress ends at its next deadline) and
  * frees sec. NULL is fine. */
 void secondary_stop(secondary *sec);
+
+/* Where NOTIFYs go after a transfer changed a zone that has notify:
+ * targets (xfr/notify.h; NULL: none). Any time after secondary_new. */
+void secondary_set_notifier(secondary *sec, struct notifier *n);
 
 /* A worker received an accepted NOTIFY for origin: check its primaries
  * now. Takes a mutex for a moment; never blocks on I/O. */

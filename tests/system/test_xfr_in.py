@@ -91,9 +91,9 @@ def rrsets_of(text):
 
 
 def served(srv, name, rdtype):
-    """The rdata set ternd answers for name/type (authoritative data at and
-    above cuts; the delegation's NS and glue from the referral)."""
-    r = srv.query(name, rdtype, tcp=True)
+    """The rdata set a server answers for name/type (authoritative data at
+    and above cuts; the delegation's NS and glue from the referral)."""
+    r = dns.query.tcp(dns.message.make_query(name, rdtype), srv.host, port=srv.port, timeout=3)
     out = set()
     for sec in (r.answer, r.authority, r.additional):
         for rrset in sec:
@@ -120,7 +120,7 @@ def wait_for(pred, timeout, step=0.02):
 
 def www_is(srv, addr):
     try:
-        r = srv.query("www.example.com.", "A", timeout=0.5)
+        r = dns.query.udp(dns.message.make_query("www.example.com.", "A"), srv.host, port=srv.port, timeout=0.5)
     except Exception:
         return False
     return any(x.to_text() == addr for rrset in r.answer for x in rrset)
@@ -571,4 +571,35 @@ def test_edns_expire(tmp_path):
     finally:
         srv.stop()
         fake.stop()
+    assert srv.exit_status == 0, srv.log_text()
+
+
+def test_secondary_is_primary_of_knot(tmp_path):
+    """A chain Knot -> ternd -> Knot: what ternd receives (by IXFR) goes
+    into its journal and is announced to its own secondary, which pulls it
+    from ternd by IXFR (issue 11, item 5: a secondary may also be a
+    primary)."""
+    if not shutil.which("knotd"):
+        pytest.skip("knotd not installed")
+    from peers import start_knot_secondary
+    tport, sport = free_port(), free_port()
+    top = start_knot(tmp_path / "k", {ORIGIN: zone_text(1)}, axfr=True, notify=[(LOOPBACK, tport)], ixfr=True)
+    srv = sec = None
+    try:
+        srv = start_secondary(tmp_path / "t", tport, [f"{LOOPBACK}:{top.port}"],
+                              extra_zone=[f"allow-transfer: {LOOPBACK}", f"notify: {LOOPBACK}:{sport}"])
+        assert wait_log(srv, r"by AXFR from", 5), srv.log_text()
+        sec = start_knot_secondary(tmp_path / "s", "example.com", (LOOPBACK, tport), port=sport)
+        assert wait_for(lambda: www_is(sec, "192.0.2.10"), 5), sec.log_text()
+        edit_zone_file(top, zone_text(2, change=True))
+        subprocess.run(["knotc", "-s", os.path.join(top.workdir, "knot.sock"), "zone-reload", ORIGIN],
+                       check=True, capture_output=True, timeout=10)
+        assert wait_for(lambda: www_is(srv, "192.0.2.11"), 3), srv.log_text()
+        assert wait_for(lambda: www_is(sec, "192.0.2.11"), 5), sec.log_text() + srv.log_text()
+        assert re.search(r"IXFR, incoming, remote 127\.0\.0\.1@\d+, finished", sec.log_text()), sec.log_text()
+        assert_same_content(sec, zone_text(2, change=True))
+    finally:
+        for p in (sec, srv, top):
+            if p:
+                p.stop()
     assert srv.exit_status == 0, srv.log_text()
