@@ -33,8 +33,9 @@ int secondary_start(secondary *sec);
 /* After a reload published a new configuration: zones may have become or
  * ceased to be secondaries. Control thread. */
 void secondary_reconfigure(secondary *sec);
-/* Stops the thread (an exchange in progress ends at its next deadline) and
- * frees sec. NULL is fine. */
+/* Stops the thread and frees sec. NULL is fine. An exchange in progress
+ * is finished first (each of its waits is bounded: 2 s for an SOA query,
+ * 5 s per transfer message). */
 void secondary_stop(secondary *sec);
 
 /* Where NOTIFYs go after a transfer changed a zone that has notify:

@@ -277,15 +277,15 @@ def test_nsd_primary(tmp_path):
 
 # ---- a scripted primary (dnspython) ----
 
-def soa_of(text):
-    z = dns.zone.from_text(text, origin=ORIGIN, relativize=False)
-    return z.find_rrset(ORIGIN, "SOA")
+def soa_of(text, origin=ORIGIN):
+    z = dns.zone.from_text(text, origin=origin, relativize=False)
+    return z.find_rrset(origin, "SOA")
 
 
-def records_of(text):
+def records_of(text, origin=ORIGIN):
     """The zone's RRsets, SOA first (AXFR order)."""
-    z = dns.zone.from_text(text, origin=ORIGIN, relativize=False, check_origin=False)
-    soa = z.find_rrset(ORIGIN, "SOA")
+    z = dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
+    soa = z.find_rrset(origin, "SOA")
     out = [soa]
     for name, node in z.nodes.items():
         for rds in node.rdatasets:
@@ -300,8 +300,9 @@ class FakePrimary:
     127.0.0.2, so that NOTIFY from the test's 127.0.0.1 is not the
     primary's address). self.expire_opt: an EDNS EXPIRE value to answer."""
 
-    def __init__(self, text, host="127.0.0.2"):
+    def __init__(self, text, host="127.0.0.2", origin=ORIGIN):
         self.text = text
+        self.origin = origin
         self.mode = "good"
         self.expire_opt = None
         self.ixfr = None  # (old_text, new_text) to answer IXFR incrementally
@@ -331,7 +332,7 @@ class FakePrimary:
         qtype = q.question[0].rdtype
         if qtype == dns.rdatatype.SOA:
             r = self._reply(q)
-            r.answer.append(soa_of(self.text))
+            r.answer.append(soa_of(self.text, self.origin))
             return [r.to_wire()]
         if qtype not in (dns.rdatatype.AXFR, dns.rdatatype.IXFR) or transport != "tcp":
             return []
@@ -350,8 +351,8 @@ class FakePrimary:
 
     def transfer(self, q, qtype, sock):
         mode = self.mode
-        soa = soa_of(self.text)
-        recs = records_of(self.text)
+        soa = soa_of(self.text, self.origin)
+        recs = records_of(self.text, self.origin)
         if mode == "ixfr-mismatch" and qtype == dns.rdatatype.AXFR:
             r = self._reply(q)
             r.set_rcode(dns.rcode.REFUSED)
@@ -603,3 +604,40 @@ def test_secondary_is_primary_of_knot(tmp_path):
             if p:
                 p.stop()
     assert srv.exit_status == 0, srv.log_text()
+
+
+def test_reload_keeps_secondary_and_adds_new_one(tmp_path, fake):
+    """SIGHUP does not read a secondary zone's file again (its data come
+    from the primary), and a secondary zone added by the reload is
+    transferred at once."""
+    conf = write_conf(str(tmp_path), [fake.addr()])
+    srv = start_ternd(tmp_path, args=["--config", conf], probe=ORIGIN)
+    try:
+        assert wait_log(srv, r"by AXFR from", 5)
+        # the file on disk says something else: not read on reload
+        (tmp_path / "sec" / "example.com.zone").write_text(zone_text(7).replace("192.0.2.10", "192.0.2.77"))
+        other = FakePrimary(zone_text(3).replace("example.com.", "example.org."), origin="example.org.")
+        try:
+            with open(conf, "a") as f:
+                f.write(f"zone:\n    name: example.org\n    file: sec/example.org.zone\n    primary: {other.addr()}\n")
+            srv.reload()
+            assert wait_log(srv, r"zone example\.org\.: serial none -> 3 by AXFR", 5), srv.log_text()
+            assert www_is(srv, "192.0.2.10")
+            assert srv.query("example.com.", "SOA").answer[0][0].serial == 1
+        finally:
+            other.stop()
+    finally:
+        srv.stop()
+    assert srv.exit_status == 0, srv.log_text()
+
+
+def test_check_accepts_secondary_without_file(tmp_path):
+    """--check: a secondary zone needs no file yet; a key that no key:
+    section defines is an error naming the zone's line."""
+    conf = write_conf(str(tmp_path), ["127.0.0.2:53"])
+    from ternd import binary
+    r = subprocess.run([binary(), "--check", "--config", conf], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    conf = write_conf(str(tmp_path), ["127.0.0.2:53 key nokey"])
+    r = subprocess.run([binary(), "--check", "--config", conf], capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0 and "ternd.conf:1: zone names key 'nokey.'" in r.stderr, r.stderr
