@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(zone_has_data(z) && z->soa && z->soa->count == 1);
 			FUZZ_CHECK(z->serial == x.new_serial);
 			size_t count = 0;
-			FUZZ_CHECK(zone_walk(z, print_rrset, &count) == 0);
+			FUZZ_CHECK(zone_walk_rrsets(z, print_rrset, &count) == 0);
 			FUZZ_CHECK(count >= 1 && count <= z->nrecords);
 			zone_unref(z);
 		} else if (x.kind != XFR_UPTODATE) {

@@ -951,7 +951,7 @@ const db_rrset *node_rrset(const db_node *n, uint16_t type)
 	return NULL;
 }
 
-int zone_walk(const db_zone *z, zone_walk_fn fn, void *user)
+int zone_walk_rrsets(const db_zone *z, zone_rrset_fn fn, void *user)
 {
 	if (!zone_has_data(z))
 		return 0;

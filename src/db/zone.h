@@ -226,8 +226,8 @@ const db_rrset *node_rrset(const db_node *n, uint16_t type);
 
 /* Calls fn for every RRset of z: the apex's first, then the other nodes in
  * no particular order. Stops at fn's first non-zero value and returns it. */
-typedef int (*zone_walk_fn)(const db_node *n, const db_rrset *s, void *user);
-int zone_walk(const db_zone *z, zone_walk_fn fn, void *user);
+typedef int (*zone_rrset_fn)(const db_node *n, const db_rrset *s, void *user);
+int zone_walk_rrsets(const db_zone *z, zone_rrset_fn fn, void *user);
 
 /* Iterates RDATA of an RRset: for (rdata_iter it = ...). */
 static inline const uint8_t *rrset_rdata(const uint8_t *p, uint16_t *len)

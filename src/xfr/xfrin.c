@@ -1,5 +1,5 @@
 /* xfrin.c: see xfrin.h. The transfer stream parser; the IXFR applier is
- * in apply.c. */
+ * in ixfr_apply.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

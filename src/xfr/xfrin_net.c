@@ -417,7 +417,7 @@ static int zone_text(FILE *f, const void *arg)
 	w.text = malloc(w.cap);
 	if (!w.text)
 		return -1;
-	int r = zone_walk(z, write_rrset, &w);
+	int r = zone_walk_rrsets(z, write_rrset, &w);
 	free(w.text);
 	return r;
 }

@@ -1,5 +1,5 @@
 /* test_xfrin.c: the transfer-in stream checker (xfrin.c), the IXFR
- * applier (apply.c), the zone file and timer state a secondary writes
+ * applier (ixfr_apply.c), the zone file and timer state a secondary writes
  * (xfrin_net.c) and its settings (xfrin_config.c). */
 #include <stdarg.h>
 #include <stddef.h>

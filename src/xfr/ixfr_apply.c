@@ -1,4 +1,4 @@
-/* apply.c: IXFR differences applied to a zone version (xfr_apply, see
+/* ixfr_apply.c: IXFR differences applied to a zone version (xfr_apply, see
  * xfrin.h).
  *
  * For now the new version is built again from all its records: the
@@ -133,7 +133,7 @@ db_zone *xfr_apply(const db_zone *cur, const xfr_delta *deltas, const char *name
 {
 	rset s = {0};
 	db_zone *z = NULL;
-	if (zone_walk(cur, add_rrset, &s)) {
+	if (zone_walk_rrsets(cur, add_rrset, &s)) {
 		snprintf(err, errcap, "out of memory");
 		goto done;
 	}
