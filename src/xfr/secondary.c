@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,14 +300,35 @@ static void refreshed(szone *z, const db_zone *d, int64_t expire_opt, int64_t no
 	save_state(z, d->serial, now);
 }
 
+/* What went wrong in one check of a zone, for its one log line. */
+typedef struct why {
+	char s[2048];
+	size_t n;
+} why;
+
+static void why_add(why *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void why_add(why *w, const char *fmt, ...)
+{
+	if (w->n && w->n + 2 < sizeof w->s)
+		w->n += (size_t)snprintf(w->s + w->n, sizeof w->s - w->n, "; ");
+	if (w->n + 1 >= sizeof w->s)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(w->s + w->n, sizeof w->s - w->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		w->n = w->n + (size_t)k < sizeof w->s ? w->n + (size_t)k : sizeof w->s - 1;
+}
+
 static const char *kind_text(const xfrin *x)
 {
 	return x->kind == XFR_INCR ? "IXFR" : x->qtype == TERN_T_IXFR ? "IXFR (answered as AXFR)" : "AXFR";
 }
 
 /* One transfer from p; publishes and saves what it gets. 1: done (the
- * zone is current), 0: failed (logged). */
-static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur, bool ixfr)
+ * zone is current), 0: failed (the reason added to w). */
+static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur, bool ixfr, why *w)
 {
 	char err[512];
 	xfrin x;
@@ -316,11 +338,9 @@ static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur
 	if (r != XFRIN_DONE) {
 		bool fallback = ixfr && x.rcode && x.messages == 1;
 		xfrin_free(&x);
-		if (fallback) { /* RFC 1995 2: a primary without IXFR */
-			log_info("zone %s: %s answered IXFR with an error (%s); trying AXFR", z->name, p->text, err);
-			return transfer(sec, z, p, cur, false);
-		}
-		log_err("zone %s: %s from %s failed: %s", z->name, ixfr ? "IXFR" : "AXFR", p->text, err);
+		why_add(w, "%s from %s failed: %s", ixfr ? "IXFR" : "AXFR", p->text, err);
+		if (fallback) /* RFC 1995 2: a primary without IXFR */
+			return transfer(sec, z, p, cur, false, w);
 		return 0;
 	}
 	int64_t now = wall_ms();
@@ -332,12 +352,10 @@ static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur
 	db_zone *nz = xfrin_build(&x, cur, z->file, err, sizeof err);
 	if (!nz) {
 		bool incr = x.kind == XFR_INCR;
-		log_err("zone %s: %s from %s not applied: %s", z->name, kind_text(&x), p->text, err);
+		why_add(w, "%s from %s not applied: %s", kind_text(&x), p->text, err);
 		xfrin_free(&x);
-		if (incr) { /* the differences do not fit our version: take it all */
-			log_info("zone %s: trying AXFR from %s", z->name, p->text);
-			return transfer(sec, z, p, cur, false);
-		}
+		if (incr) /* the differences do not fit our version: take it all */
+			return transfer(sec, z, p, cur, false, w);
 		return 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -387,6 +405,7 @@ static void check(secondary *sec, szone *z)
 	}
 	bool have = zone_has_data(cur) && !z->expired;
 	char err[512];
+	why w = {.n = 0};
 	int done = 0;
 	for (size_t i = 0; i < z->nprim && !done; i++) {
 		const xfr_primary *p = &z->prim[i];
@@ -394,7 +413,7 @@ static void check(secondary *sec, szone *z)
 			uint32_t serial;
 			int64_t expire;
 			if (xfr_soa_query(p, z->origin, SOA_TIMEOUT_MS, &serial, &expire, err, sizeof err)) {
-				log_err("zone %s: refresh from %s failed: %s", z->name, p->text, err);
+				why_add(&w, "refresh from %s failed: %s", p->text, err);
 				continue;
 			}
 			if (!xfr_serial_gt(serial, cur->serial)) {
@@ -407,8 +426,10 @@ static void check(secondary *sec, szone *z)
 			log_info("zone %s: %s has serial %" PRIu32 ", we have %" PRIu32 "; transferring", z->name, p->text,
 			         serial, cur->serial);
 		}
-		done = transfer(sec, z, p, cur, have);
+		done = transfer(sec, z, p, cur, have, &w);
 	}
+	if (done && w.n) /* e.g. an IXFR that did not apply, then an AXFR */
+		log_warn("zone %s: %s (then a transfer succeeded)", z->name, w.s);
 	if (!done) {
 		uint32_t refresh, retry, expire;
 		soa_timers(have ? cur : NULL, &refresh, &retry, &expire);
@@ -420,8 +441,10 @@ static void check(secondary *sec, szone *z)
 			wait = cap;
 		z->fails++;
 		z->next = wall_ms() + (int64_t)wait * 1000;
-		log_warn("zone %s: no primary could be used (%u time(s) in a row); next try in %" PRIu64 " s%s", z->name,
-		         z->fails, wait, have ? "; the current version keeps serving" : "");
+		/* one line per failed check: what each primary did wrong */
+		log_err("zone %s: %s; %u failed check(s) in a row, next try in %" PRIu64 " s%s", z->name,
+		        w.n ? w.s : "no primary configured", z->fails, wait,
+		        have ? "; the current version keeps serving" : "");
 	}
 	zone_unref(cur);
 	share_expiry(sec);

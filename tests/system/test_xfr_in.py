@@ -511,6 +511,9 @@ def test_bad_transfer_keeps_old_zone(tmp_path, fake, mode):
         assert wait_log(srv, r"next try in 2 s", 4), srv.log_text()
         assert www_is(srv, "192.0.2.10")
         assert srv.proc.poll() is None
+        # one line per failed check, saying all of it
+        errors = [l for l in srv.log_text().splitlines() if " error: " in l]
+        assert errors and all(re.search(BAD[mode], l) and "next try in" in l for l in errors), errors
         # the primary mends its ways: the next try succeeds
         fake.mode = "good"
         fake.ixfr = None
