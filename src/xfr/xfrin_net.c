@@ -220,7 +220,7 @@ int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, u
 		snprintf(err, errcap, "SOA query: cannot build the request");
 		goto out;
 	}
-	bool tc = false;
+	bool tc = false, silent = false;
 	int fd = socket(p->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (const struct sockaddr *)&p->addr, p->len) || send(fd, q, qlen, 0) != (ssize_t)qlen) {
 		snprintf(err, errcap, "SOA query: %s", strerror(errno));
@@ -232,6 +232,10 @@ int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, u
 	for (;;) {
 		int r = wait_fd(fd, POLLIN, dl);
 		ssize_t n = r ? r : recv(fd, a, sizeof a, 0);
+		if (n < 0 && r == -ETIMEDOUT) {
+			tc = silent = true; /* a primary may answer over TCP only */
+			break;
+		}
 		if (n < 0) {
 			snprintf(err, errcap, "SOA query over UDP: %s", errtext(r ? r : -errno));
 			close(fd);
@@ -247,25 +251,28 @@ int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, u
 		break;
 	}
 	close(fd);
+	if (silent)
+		rc = 0;
 	if (rc || !tc)
 		goto out;
-	/* RFC 7766: truncated: the same question over TCP */
+	/* RFC 7766: truncated (or no answer over UDP): the same question over TCP */
 	rc = -1;
 	tern_tsig_ctx_free(&t);
 	tern_tsig_ctx_init(&t, p->has_key ? &p->key : NULL);
 	id = random_id();
 	if (build_request(q, sizeof q, id, origin, TERN_T_SOA, NULL, p->has_key ? &t : NULL, &qlen))
 		goto out;
+	const char *how = silent ? "no answer over UDP, and over TCP" : "SOA query over TCP";
 	fd = tcp_connect(p, timeout_ms);
 	if (fd < 0) {
-		snprintf(err, errcap, "SOA query over TCP: %s", errtext(fd));
+		snprintf(err, errcap, "%s: %s", how, errtext(fd));
 		goto out;
 	}
 	int r = tcp_send(fd, q, qlen, timeout_ms);
 	int n = r ? r : tcp_recv(fd, a, timeout_ms);
 	close(fd);
 	if (n < 0) {
-		snprintf(err, errcap, "SOA query over TCP: %s", errtext(n));
+		snprintf(err, errcap, "%s: %s", how, errtext(n));
 		goto out;
 	}
 	if (p->has_key && verify(&t, a, (size_t)n, err, errcap))

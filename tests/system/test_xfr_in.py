@@ -644,3 +644,34 @@ def test_check_accepts_secondary_without_file(tmp_path):
     conf = write_conf(str(tmp_path), ["127.0.0.2:53 key nokey"])
     r = subprocess.run([binary(), "--check", "--config", conf], capture_output=True, text=True, timeout=10)
     assert r.returncode != 0 and "ternd.conf:1: zone names key 'nokey.'" in r.stderr, r.stderr
+
+
+def test_soa_query_falls_back_to_tcp(tmp_path):
+    """A primary silent over UDP (or truncating) is asked over TCP."""
+    for mode in ("silent", "truncate"):
+        fake = FakePrimary(zone_text(1, retry=1))
+        inner = fake.handle
+
+        def handle(wire, transport, peer, sock, mode=mode, inner=inner):
+            q = dns.message.from_wire(wire)
+            if transport == "udp" and q.question[0].rdtype == dns.rdatatype.SOA:
+                if mode == "silent":
+                    return []
+                r = dns.message.make_response(q)
+                r.flags |= dns.flags.TC
+                return [r.to_wire()]
+            return inner(wire, transport, peer, sock)
+        fake.srv.handler = handle
+        srv = start_secondary(tmp_path / mode, free_port(), [fake.addr()])
+        try:
+            assert wait_log(srv, r"by AXFR from", 5)
+            fake.text = zone_text(2, change=True, retry=1)
+            notify(srv, source="127.0.0.2")
+            assert wait_for(lambda: www_is(srv, "192.0.2.11"), 5), srv.log_text()
+            soa_tcp = [w for t, w in fake.srv.queries
+                       if t == "tcp" and dns.message.from_wire(w).question[0].rdtype == dns.rdatatype.SOA]
+            assert soa_tcp, mode
+        finally:
+            srv.stop()
+            fake.stop()
+        assert srv.exit_status == 0, srv.log_text()
