@@ -194,11 +194,13 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, 
     return _start("knot", ["knotd", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
 
 
-def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, notify=None):
+def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, notify=None, tsig=None):
     """Starts nsd in the foreground serving zones on host:port; like start_knot
     (axfr: loopback may transfer; notify: [(host, port)] to NOTIFY on
     change). NSD 4.6 keeps no differences: IXFR is answered with the whole
-    zone. SIGHUP (peer.reload()) reloads changed zone files."""
+    zone. SIGHUP (peer.reload()) reloads changed zone files. tsig: (name,
+    algorithm, base64 secret) that transfers and NOTIFY must be signed
+    with."""
     if shutil.which("nsd") is None:
         raise RuntimeError("nsd not installed")
     workdir = os.path.join(str(workdir), "nsd")
@@ -222,31 +224,36 @@ def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, n
     if nsid:
         conf.append(f'    nsid: "ascii_{nsid}"')
     conf += ["remote-control:", "    control-enable: no"]
+    kname = tsig[0] if tsig else "NOKEY"
+    if tsig:
+        conf += ["key:", f"    name: {tsig[0]}", f"    algorithm: {tsig[1]}", f'    secret: "{tsig[2]}"']
     for origin, path in zlist:
         conf += ["zone:", f"    name: {origin}", f'    zonefile: "{path}"']
         if axfr:
-            conf.append(f"    provide-xfr: {host} NOKEY")
+            conf.append(f"    provide-xfr: {host} {kname}")
         for h, p in notify or ():
-            conf.append(f"    notify: {h}@{p} NOKEY")
+            conf.append(f"    notify: {h}@{p} {kname}")
     cpath = os.path.join(workdir, "nsd.conf")
     with open(cpath, "w") as f:
         f.write("\n".join(conf) + "\n")
     return _start("nsd", ["nsd", "-d", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
 
 
-def start_named(workdir, zones, host=LOOPBACK, port=None, notify=None, ixfr=False):
+def start_named(workdir, zones, host=LOOPBACK, port=None, notify=None, ixfr=False, tsig=None):
     """Starts BIND's named in the foreground (-g) as a primary of zones on
     host:port; loopback may transfer them; notify: [(host, port)] to
     NOTIFY at once (notify-delay 0) on change; ixfr=True keeps the
     differences of reloads (ixfr-from-differences), so changes are served
-    by IXFR. SIGHUP reloads changed zone files."""
+    by IXFR. SIGHUP reloads changed zone files. tsig: (name, algorithm,
+    base64 secret) that transfers must be signed with; NOTIFY is signed."""
     if shutil.which("named") is None:
         raise RuntimeError("named not installed")
     workdir = os.path.join(str(workdir), "named")
     os.makedirs(workdir, exist_ok=True)
     port = port or free_port(host)
     zlist = _write_zones(workdir, zones)
-    also = " ".join(f"{h} port {p};" for h, p in notify or ())
+    keyref = f' key "{tsig[0]}"' if tsig else ""
+    also = " ".join(f"{h} port {p}{keyref};" for h, p in notify or ())
     conf = [
         "options {",
         f'    directory "{workdir}";',
@@ -257,7 +264,7 @@ def start_named(workdir, zones, host=LOOPBACK, port=None, notify=None, ixfr=Fals
         "    listen-on-v6 { none; };",
         "    recursion no;",
         "    dnssec-validation no;",
-        f"    allow-transfer {{ {host}; }};",
+        f'    allow-transfer {{ key "{tsig[0]}"; }};' if tsig else f"    allow-transfer {{ {host}; }};",
         "    notify explicit;",
         "    notify-delay 0;",
         f"    also-notify {{ {also} }};" if also else "",
@@ -265,6 +272,8 @@ def start_named(workdir, zones, host=LOOPBACK, port=None, notify=None, ixfr=Fals
         "};",
         "controls { };",
     ]
+    if tsig:
+        conf.append(f'key "{tsig[0]}" {{ algorithm {tsig[1]}; secret "{tsig[2]}"; }};')
     for origin, path in zlist:
         conf += [f'zone "{origin}" {{ type primary; file "{path}"; }};']
     cpath = os.path.join(workdir, "named.conf")

@@ -242,29 +242,31 @@ def test_knot_primary_wrong_key(tmp_path):
 
 # ---- BIND ----
 
-def test_bind_primary(tmp_path):
+@pytest.mark.parametrize("key", [None, KEY], ids=["plain", "tsig"])
+def test_bind_primary(tmp_path, key):
     if not shutil.which("named"):
         pytest.skip("named not installed")
 
     def start(tmp, tport):
-        return start_named(tmp / "b", {ORIGIN: zone_text(1)}, notify=[(LOOPBACK, tport)], ixfr=True)
+        return start_named(tmp / "b", {ORIGIN: zone_text(1)}, notify=[(LOOPBACK, tport)], ixfr=True, tsig=key)
 
     def change(peer):
         time.sleep(1.1)  # named compares the file's mtime in seconds
         edit_zone_file(peer, zone_text(2, change=True))
         os.kill(peer.pid, signal.SIGHUP)
 
-    check_interop(tmp_path, start, change, expect_ixfr=True)
+    check_interop(tmp_path, start, change, expect_ixfr=True, key=key)
 
 
 # ---- NSD ----
 
-def test_nsd_primary(tmp_path):
+@pytest.mark.parametrize("key", [None, KEY], ids=["plain", "tsig"])
+def test_nsd_primary(tmp_path, key):
     if not shutil.which("nsd"):
         pytest.skip("nsd not installed")
 
     def start(tmp, tport):
-        return start_nsd(tmp / "n", {ORIGIN: zone_text(1)}, axfr=True, notify=[(LOOPBACK, tport)])
+        return start_nsd(tmp / "n", {ORIGIN: zone_text(1)}, axfr=True, notify=[(LOOPBACK, tport)], tsig=key)
 
     def change(peer):
         time.sleep(1.1)  # nsd compares the file's mtime in seconds
@@ -272,7 +274,7 @@ def test_nsd_primary(tmp_path):
         os.kill(peer.pid, signal.SIGHUP)
 
     # NSD 4.6 keeps no differences: the IXFR is answered with the whole zone
-    check_interop(tmp_path, start, change, expect_ixfr=False)
+    check_interop(tmp_path, start, change, expect_ixfr=False, key=key)
 
 
 # ---- a scripted primary (dnspython) ----
