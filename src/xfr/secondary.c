@@ -30,6 +30,7 @@
 #define NOTIFY_QUEUE 64
 #define SOA_TIMEOUT_MS 2000   /* each try of the SOA query */
 #define XFR_IDLE_MS 5000      /* each wait for the next transfer message */
+#define XFR_TOTAL_MS (30 * 60 * 1000) /* one transfer at most (BIND: max-transfer-time-in, 2 h) */
 #define NODATA_RETRY_S 5      /* retry of a zone that has no SOA yet */
 #define NODATA_RETRY_MAX_S 300
 
@@ -56,6 +57,7 @@ struct secondary {
 	uint8_t queue[NOTIFY_QUEUE][TERN_NAME_MAX];
 	unsigned nqueue;
 	bool overflow, reconf, stop;
+	atomic_bool stopping; /* ends an exchange in progress (xfrin_net.c) */
 	notifier *nfy; /* NOTIFY out for a secondary that is also a primary */
 	/* zone expiry for secondary_expire_left (copies, under lock) */
 	struct {
@@ -94,6 +96,7 @@ secondary *secondary_new(server *s)
 		return NULL;
 	}
 	pthread_mutex_init(&sec->lock, NULL);
+	atomic_init(&sec->stopping, false);
 	sec->reconf = true;
 	return sec;
 }
@@ -334,7 +337,8 @@ static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur
 	xfrin x;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int r = xfr_transfer(p, cur, ixfr, z->max_bytes, XFR_IDLE_MS, &x, err, sizeof err);
+	int r = xfr_transfer(p, cur, ixfr, z->max_bytes, XFR_IDLE_MS, XFR_TOTAL_MS, &sec->stopping, &x, err,
+	                     sizeof err);
 	if (r != XFRIN_DONE) {
 		bool fallback = ixfr && x.rcode && x.messages == 1;
 		xfrin_free(&x);
@@ -412,7 +416,7 @@ static void check(secondary *sec, szone *z)
 		if (have) {
 			uint32_t serial;
 			int64_t expire;
-			if (xfr_soa_query(p, z->origin, SOA_TIMEOUT_MS, &serial, &expire, err, sizeof err)) {
+			if (xfr_soa_query(p, z->origin, SOA_TIMEOUT_MS, &sec->stopping, &serial, &expire, err, sizeof err)) {
 				why_add(&w, "refresh from %s failed: %s", p->text, err);
 				continue;
 			}
@@ -543,6 +547,7 @@ void secondary_stop(secondary *sec)
 		pthread_mutex_lock(&sec->lock);
 		sec->stop = true;
 		pthread_mutex_unlock(&sec->lock);
+		atomic_store(&sec->stopping, true);
 		wake(sec);
 		pthread_join(sec->thread, NULL);
 	}

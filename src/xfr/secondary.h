@@ -9,7 +9,8 @@
  * zone's file (atomically) and its timers to "<file>.state", so a restart
  * serves the zone at once and keeps its expiry. A zone not refreshed for
  * `expire` seconds is replaced by a version without data (SERVFAIL).
- * Transfers run one at a time, each with its own deadlines.
+ * Transfers run one at a time, each with its own deadlines (5 s per wait
+ * for the primary, 30 min in all).
  *
  * Workers hand a NOTIFY over with secondary_notify (a mutex-protected
  * queue and an eventfd); the thread never touches a worker's state. The
@@ -34,8 +35,7 @@ int secondary_start(secondary *sec);
  * ceased to be secondaries. Control thread. */
 void secondary_reconfigure(secondary *sec);
 /* Stops the thread and frees sec. NULL is fine. An exchange in progress
- * is finished first (each of its waits is bounded: 2 s for an SOA query,
- * 5 s per transfer message). */
+ * is abandoned within 100 ms (nothing is published from it). */
 void secondary_stop(secondary *sec);
 
 /* Where NOTIFYs go after a transfer changed a zone that has notify:

@@ -58,14 +58,18 @@ static int build_request(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *o
 	return 0;
 }
 
-static int wait_fd(int fd, short ev, int64_t deadline)
+/* Waits for ev on fd until deadline, looking at *cancel (may be NULL)
+ * every 100 ms: 0, -ETIMEDOUT, -ECANCELED or -errno. */
+static int wait_fd(int fd, short ev, int64_t deadline, const atomic_bool *cancel)
 {
 	for (;;) {
+		if (cancel && atomic_load(cancel))
+			return -ECANCELED;
 		int64_t left = deadline - now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		struct pollfd p = {.fd = fd, .events = ev};
-		int r = poll(&p, 1, (int)left);
+		int r = poll(&p, 1, left > 100 ? 100 : (int)left);
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
@@ -73,7 +77,7 @@ static int wait_fd(int fd, short ev, int64_t deadline)
 	}
 }
 
-static int tcp_connect(const xfr_primary *p, int timeout_ms)
+static int tcp_connect(const xfr_primary *p, int timeout_ms, const atomic_bool *cancel)
 {
 	int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -83,7 +87,7 @@ static int tcp_connect(const xfr_primary *p, int timeout_ms)
 		close(fd);
 		return e;
 	}
-	int r = wait_fd(fd, POLLOUT, now_ms() + timeout_ms);
+	int r = wait_fd(fd, POLLOUT, now_ms() + timeout_ms, cancel);
 	int soerr = 0;
 	socklen_t sl = sizeof soerr;
 	if (!r && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr)
@@ -97,7 +101,7 @@ static int tcp_connect(const xfr_primary *p, int timeout_ms)
 
 /* Reads or writes exactly n bytes before deadline; 0, -ETIMEDOUT, -EPIPE
  * (the peer closed), or another -errno. */
-static int io_all(int fd, void *buf, size_t n, bool rd, int64_t deadline)
+static int io_all(int fd, void *buf, size_t n, bool rd, int64_t deadline, const atomic_bool *cancel)
 {
 	uint8_t *p = buf;
 	while (n) {
@@ -113,37 +117,37 @@ static int io_all(int fd, void *buf, size_t n, bool rd, int64_t deadline)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
-		int r = wait_fd(fd, rd ? POLLIN : POLLOUT, deadline);
+		int r = wait_fd(fd, rd ? POLLIN : POLLOUT, deadline, cancel);
 		if (r)
 			return r;
 	}
 	return 0;
 }
 
-static int tcp_send(int fd, const uint8_t *msg, size_t len, int timeout_ms)
+static int tcp_send(int fd, const uint8_t *msg, size_t len, int timeout_ms, const atomic_bool *cancel)
 {
 	uint8_t l[2];
 	tern_put_u16(l, (uint16_t)len);
 	int64_t dl = now_ms() + timeout_ms;
-	int r = io_all(fd, l, 2, false, dl);
-	return r ? r : io_all(fd, (void *)msg, len, false, dl);
+	int r = io_all(fd, l, 2, false, dl, cancel);
+	return r ? r : io_all(fd, (void *)msg, len, false, dl, cancel);
 }
 
 /* One framed message; returns its length or -errno. */
-static int tcp_recv(int fd, uint8_t *buf, int idle_ms)
+static int tcp_recv(int fd, uint8_t *buf, int idle_ms, const atomic_bool *cancel)
 {
 	uint8_t l[2];
-	int r = io_all(fd, l, 2, true, now_ms() + idle_ms);
+	int r = io_all(fd, l, 2, true, now_ms() + idle_ms, cancel);
 	if (r)
 		return r;
 	size_t len = tern_get_u16(l);
-	r = io_all(fd, buf, len, true, now_ms() + idle_ms);
+	r = io_all(fd, buf, len, true, now_ms() + idle_ms, cancel);
 	return r ? r : (int)len;
 }
 
 static const char *errtext(int e)
 {
-	return e == -EPIPE ? "the connection was closed" : e == -ETIMEDOUT ? "timed out" : strerror(-e);
+	return e == -EPIPE ? "the connection was closed" : e == -ETIMEDOUT ? "timed out" : e == -ECANCELED ? "stopped (ternd is stopping)" : strerror(-e);
 }
 
 /* Checks a response to the SOA query and reads the serial. */
@@ -207,8 +211,8 @@ static int verify(tern_tsig_ctx *t, const uint8_t *pkt, size_t len, char *err, s
 	return -1;
 }
 
-int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, uint32_t *serial, int64_t *expire,
-                  char *err, size_t errcap)
+int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, const atomic_bool *cancel,
+                  uint32_t *serial, int64_t *expire, char *err, size_t errcap)
 {
 	uint8_t q[1024], a[TERN_MSG_MAX];
 	uint16_t id = random_id();
@@ -230,7 +234,7 @@ int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, u
 	}
 	int64_t dl = now_ms() + timeout_ms;
 	for (;;) {
-		int r = wait_fd(fd, POLLIN, dl);
+		int r = wait_fd(fd, POLLIN, dl, cancel);
 		ssize_t n = r ? r : recv(fd, a, sizeof a, 0);
 		if (n < 0 && r == -ETIMEDOUT) {
 			tc = silent = true; /* a primary may answer over TCP only */
@@ -263,13 +267,13 @@ int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, u
 	if (build_request(q, sizeof q, id, origin, TERN_T_SOA, NULL, p->has_key ? &t : NULL, &qlen))
 		goto out;
 	const char *how = silent ? "no answer over UDP, and over TCP" : "SOA query over TCP";
-	fd = tcp_connect(p, timeout_ms);
+	fd = tcp_connect(p, timeout_ms, cancel);
 	if (fd < 0) {
 		snprintf(err, errcap, "%s: %s", how, errtext(fd));
 		goto out;
 	}
-	int r = tcp_send(fd, q, qlen, timeout_ms);
-	int n = r ? r : tcp_recv(fd, a, timeout_ms);
+	int r = tcp_send(fd, q, qlen, timeout_ms, cancel);
+	int n = r ? r : tcp_recv(fd, a, timeout_ms, cancel);
 	close(fd);
 	if (n < 0) {
 		snprintf(err, errcap, "%s: %s", how, errtext(n));
@@ -283,9 +287,10 @@ out:
 	return rc;
 }
 
-int xfr_transfer(const xfr_primary *p, const db_zone *cur, bool ixfr, size_t max_bytes, int idle_ms, xfrin *x,
-                 char *err, size_t errcap)
+int xfr_transfer(const xfr_primary *p, const db_zone *cur, bool ixfr, size_t max_bytes, int idle_ms, int total_ms,
+                 const atomic_bool *cancel, xfrin *x, char *err, size_t errcap)
 {
+	int64_t end = now_ms() + total_ms;
 	static _Thread_local uint8_t buf[TERN_MSG_MAX + 2];
 	uint16_t id = random_id();
 	tern_tsig_ctx t;
@@ -299,19 +304,25 @@ int xfr_transfer(const xfr_primary *p, const db_zone *cur, bool ixfr, size_t max
 		snprintf(err, errcap, "cannot build the request");
 		goto out;
 	}
-	int fd = tcp_connect(p, idle_ms);
+	int fd = tcp_connect(p, idle_ms, cancel);
 	if (fd < 0) {
 		snprintf(err, errcap, "connect: %s", errtext(fd));
 		goto out;
 	}
-	int r = tcp_send(fd, buf, qlen, idle_ms);
+	int r = tcp_send(fd, buf, qlen, idle_ms, cancel);
 	if (r) {
 		snprintf(err, errcap, "send: %s", errtext(r));
 		close(fd);
 		goto out;
 	}
 	for (;;) {
-		int n = tcp_recv(fd, buf, idle_ms);
+		int64_t left = end - now_ms();
+		if (left <= 0) {
+			snprintf(err, errcap, "after %u message(s), %zu bytes: the transfer took longer than %d s",
+			         x->messages, x->bytes, total_ms / 1000);
+			break;
+		}
+		int n = tcp_recv(fd, buf, left < idle_ms ? (int)left : idle_ms, cancel);
 		if (n < 0) {
 			snprintf(err, errcap, "after %u message(s), %zu bytes: %s", x->messages, x->bytes, errtext(n));
 			break;

@@ -7,6 +7,7 @@
 #ifndef TERN_XFR_XFRIN_NET_H
 #define TERN_XFR_XFRIN_NET_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -23,17 +24,20 @@ typedef struct xfr_primary {
 } xfr_primary;
 
 /* The primary's SOA serial for origin (and its EDNS EXPIRE value in
- * *expire, -1 without one). timeout_ms bounds each try. Returns 0, or -1
- * with err holding one line. */
-int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, uint32_t *serial, int64_t *expire,
-                  char *err, size_t errcap);
+ * *expire, -1 without one). timeout_ms bounds each try (UDP, then TCP
+ * when truncated or silent). Every wait ends within 100 ms of *cancel
+ * becoming true (cancel may be NULL). Returns 0, or -1 with err holding
+ * one line. */
+int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, const atomic_bool *cancel,
+                  uint32_t *serial, int64_t *expire, char *err, size_t errcap);
 
 /* A transfer: AXFR, or IXFR from cur (which must have data) when ixfr.
  * x is initialised here (xfrin_free it after). idle_ms bounds each wait
- * for the primary. Returns XFRIN_DONE, or XFRIN_ERR with x->err (or err,
- * for socket errors) holding one line. */
-int xfr_transfer(const xfr_primary *p, const db_zone *cur, bool ixfr, size_t max_bytes, int idle_ms, xfrin *x,
-                 char *err, size_t errcap);
+ * for the primary, total_ms the whole transfer (a primary that trickles
+ * cannot hold the thread), cancel as for xfr_soa_query. Returns
+ * XFRIN_DONE, or XFRIN_ERR with err holding one line. */
+int xfr_transfer(const xfr_primary *p, const db_zone *cur, bool ixfr, size_t max_bytes, int idle_ms, int total_ms,
+                 const atomic_bool *cancel, xfrin *x, char *err, size_t errcap);
 
 /* Writes z as a zone file at path atomically (a temporary file beside it,
  * fsync, rename, fsync of the directory). Returns 0 or -1 with err. */

@@ -391,6 +391,11 @@ class FakePrimary:
             sock.sendall(struct.pack("!H", len(msgs[0])) + msgs[0])
             sock.shutdown(socket.SHUT_RDWR)
             return []
+        if mode == "hang":  # the first message, then nothing (the connection stays open)
+            msgs = self.messages(q, recs + [soa], per_msg=3)
+            sock.sendall(struct.pack("!H", len(msgs[0])) + msgs[0])
+            time.sleep(8)
+            return []
         if mode == "no-end":
             return self.messages(q, recs)[:1] + [b""][:0]
         if mode == "oversize":
@@ -677,3 +682,22 @@ def test_soa_query_falls_back_to_tcp(tmp_path):
             srv.stop()
             fake.stop()
         assert srv.exit_status == 0, srv.log_text()
+
+
+def test_stop_during_transfer(tmp_path, fake):
+    """ternd stops at once even while a primary holds a transfer open."""
+    srv = start_secondary(tmp_path, free_port(), [fake.addr()])
+    try:
+        assert wait_log(srv, r"by AXFR from", 5)
+        fake.text = zone_text(2, change=True, retry=1)
+        fake.mode = "hang"
+        notify(srv, source="127.0.0.2")
+        assert wait_log(srv, r"has serial 2, we have 1; transferring", 3), srv.log_text()
+        time.sleep(0.3)
+        assert www_is(srv, "192.0.2.10")
+    finally:
+        t0 = time.monotonic()
+        srv.stop()
+        took = time.monotonic() - t0
+    assert srv.exit_status == 0, srv.log_text()
+    assert took < 2.0, f"stopping took {took:.2f} s"
