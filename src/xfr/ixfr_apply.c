@@ -68,9 +68,12 @@ static uint32_t *find(rset *s, const uint8_t *owner, uint16_t type, const uint8_
 	}
 }
 
-static int grow(rset *s)
+/* Room for at least want entries (all of them rehashed). */
+static int grow_to(rset *s, size_t want)
 {
-	size_t cap = s->cap ? s->cap * 2 : 1024;
+	size_t cap = s->cap ? s->cap : 1024;
+	while (cap < want)
+		cap *= 2;
 	entry *e = realloc(s->e, cap * sizeof *e);
 	if (!e)
 		return -1;
@@ -91,7 +94,7 @@ static int grow(rset *s)
 /* Adds a record, or sets the TTL of (and revives) the one there. */
 static int add(rset *s, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rd, uint16_t rdlen)
 {
-	if (s->n + 1 > s->cap && grow(s))
+	if (s->n + 1 > s->cap && grow_to(s, s->cap * 2))
 		return -1;
 	uint32_t h = hash_rr(owner, type, rd, rdlen);
 	uint32_t *sl = find(s, owner, type, rd, rdlen, h);
@@ -133,7 +136,10 @@ db_zone *xfr_apply(const db_zone *cur, const xfr_delta *deltas, const char *name
 {
 	rset s = {0};
 	db_zone *z = NULL;
-	if (zone_walk_rrsets(cur, add_rrset, &s)) {
+	size_t adds = 0;
+	for (const xfr_delta *d = deltas; d; d = d->next)
+		adds += d->nadd;
+	if (grow_to(&s, cur->nrecords + adds + 1) || zone_walk_rrsets(cur, add_rrset, &s)) {
 		snprintf(err, errcap, "out of memory");
 		goto done;
 	}
