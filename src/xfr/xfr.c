@@ -16,7 +16,8 @@
  *      old SOA and removed RRs, its new SOA and added RRs, then our SOA
  *      (RFC 1995 4); from any other serial: the AXFR form. Over UDP, the
  *      whole answer if it fits in one datagram, else our SOA alone (RFC
- *      1995 4: the client then asks over TCP). */
+ *      1995 4: the client then asks over TCP; BIND does the same, Knot
+ *      3.2 answers the SOA alone even when the difference would fit). */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
