@@ -193,7 +193,8 @@ def test_axfr_survives_a_reload_that_replaces_the_zone(primary, tmp_path, keyed)
 def test_concurrent_transfer_bound(primary):
     # 100k names: more than the socket buffers take, so a transfer that reads
     # nothing holds its slot (its output waits)
-    srv = primary({ORIGIN: (zone_text(ORIGIN, 1, big_body(100000)), ALLOW)}, server=["xfr-max-concurrent: 1"])
+    srv = primary({ORIGIN: (zone_text(ORIGIN, 1, big_body(100000)), ALLOW)}, server=["xfr-max-concurrent: 1"],
+                  threads=1)  # one worker: the stalled transfer's and everyone else's
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         s.settimeout(5)
@@ -203,6 +204,11 @@ def test_concurrent_transfer_bound(primary):
         s.sendall(struct.pack("!H", len(w)) + w)
         assert wait_for(lambda: "AXFR to 127.0.0.1, serial 1" in srv.log_text())
         assert first_rcode(srv) == dns.rcode.SERVFAIL
+        # the stalled transfer holds no worker up: queries are answered at once
+        for i in range(20):
+            t0 = time.monotonic()
+            assert srv.query(f"h{i}.{ORIGIN}", "A", tcp=bool(i % 2)).answer
+            assert time.monotonic() - t0 < 0.5
         assert "xfr-max-concurrent" in srv.log_text()
     finally:
         s.close()
@@ -237,6 +243,20 @@ def test_ixfr_returns_exactly_the_difference(primary, tmp_path):
                                  f'{fq("txt")} 300 IN TXT "one"'])
     assert added == canonical([f"{fq('www')} 300 IN A 192.0.2.12", f"{fq('new')} 300 IN AAAA 2001:db8::1",
                                f'{fq("new")} 300 IN TXT "added"', f'{fq("txt")} 60 IN TXT "one"'])
+
+
+def test_ixfr_chains_differences(primary, tmp_path):
+    srv = primary({ORIGIN: (zone_text(ORIGIN, 1, BODY1), ALLOW)})
+    reload_to(srv, tmp_path, zone_text(ORIGIN, 2, BODY2), 2)
+    reload_to(srv, tmp_path, zone_text(ORIGIN, 3, BODY2 + "more A 192.0.2.77\n"), 3)
+    srv.reload()  # the same serial again: the journal stays
+    time.sleep(0.5)
+    lines = rrs_of(ixfr(srv, 1))
+    assert soa_serials(lines) == [3, 1, 2, 2, 3, 3]  # 1 -> 2, then 2 -> 3
+    assert lines[-2] == f"more.{ORIGIN}. 300 IN A 192.0.2.77"
+    assert soa_serials(rrs_of(ixfr(srv, 2))) == [3, 2, 3, 3]
+    # a serial the journal does not start at (between versions): the whole zone
+    assert soa_serials(rrs_of(ixfr(srv, 0))) == [3, 3]
 
 
 def test_ixfr_current_or_newer_client_gets_one_soa(primary):
