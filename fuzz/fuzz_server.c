@@ -32,6 +32,7 @@
 #include "resolve/forward.h"
 #include "server/query.h"
 #include "tern/msg.h"
+#include "tern/tsig.h"
 
 #define X100 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define BIG(n) "big IN TXT \"" #n "-" X100 "\"\n"
@@ -247,6 +248,10 @@ static version *the_version(void)
 	v.cfg.identity = strdup("fuzz.example");
 	v.cfg.nsid = true;
 	FUZZ_CHECK(v.cfg.version && v.cfg.identity);
+	/* fuzz_tsig.c's first key: its seeds reach the TSIG check (BADTIME
+	 * with their fixed time, BADSIG when altered) */
+	FUZZ_CHECK(config_add_key(&v.cfg, "k1.example", "hmac-sha256", "ZnV6ei10c2lnLXNlY3JldC1zaGEyNTYtMzJieXRlcyE=",
+	                          "fuzz") == 0);
 	db_zone **zones = malloc(3 * sizeof *zones);
 	FUZZ_CHECK(zones != NULL);
 	zones[0] = load("example.com.", example_com);
@@ -350,7 +355,7 @@ static void check_response(const version *v, const uint8_t *pkt, size_t len, con
 
 	tern_rr rr;
 	int r;
-	unsigned nopt = 0;
+	unsigned nopt = 0, ntsig = 0;
 	while ((r = tern_msg_next(&it, &rr)) == 1) {
 		if (rr.section == TERN_S_QUESTION) {
 			FUZZ_CHECK(rr.owner_len == q.qname_len && memcmp(rr.owner, q.qname, q.qname_len) == 0);
@@ -360,6 +365,11 @@ static void check_response(const version *v, const uint8_t *pkt, size_t len, con
 		if (rr.type == TERN_T_OPT) {
 			FUZZ_CHECK(rr.section == TERN_S_ADDITIONAL && rr.owner_len == 1);
 			nopt++;
+			continue;
+		}
+		if (rr.type == TERN_T_TSIG) { /* only in answer to a signed query (RFC 8945) */
+			FUZZ_CHECK(q.tsig_off && rr.section == TERN_S_ADDITIONAL && rr.cls == TERN_C_ANY);
+			ntsig++;
 			continue;
 		}
 		FUZZ_CHECK(rr.cls == q.qclass);
@@ -374,6 +384,8 @@ static void check_response(const version *v, const uint8_t *pkt, size_t len, con
 	FUZZ_CHECK(r == 0 && it.r.pos == n);
 	bool want_opt = q.edns && (pr == TERN_Q_OK || pr == TERN_Q_BADVERS || pr == TERN_Q_FORMERR);
 	FUZZ_CHECK(nopt == (want_opt ? 1u : 0u));
+	tern_tsig_rr t; /* one TSIG at most, the last record */
+	FUZZ_CHECK(tern_tsig_find(out, n, &t) == (ntsig ? 1 : 0));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -507,8 +507,70 @@ def gen_xfr():
         out("xfr", k + "-v6", b"\x03" + v)
 
 
+def gen_tsig():
+    """Messages signed with the keys of fuzz_tsig.c (and others): valid,
+    unknown key, wrong secret, every algorithm, truncated MAC, TSIG not
+    last, two TSIGs, a signed response, a transfer's unsigned message.
+    dnspython signs with time.time(): pinned, so the bytes stay the same."""
+    from unittest import mock
+
+    import dns.tsig
+    import dns.tsigkeyring
+
+    keys = {"k1.example.": (dns.tsig.HMAC_SHA256, "ZnV6ei10c2lnLXNlY3JldC1zaGEyNTYtMzJieXRlcyE="),
+            "k2.example.": (dns.tsig.HMAC_MD5, "ZnV6ei1tZDUtc2VjcmV0IQ=="),
+            "k3.example.": (dns.tsig.HMAC_SHA512, "ZnV6ei10c2lnLXNlY3JldC1zaGE1MTI="),
+            "k4.example.": (dns.tsig.HMAC_SHA1, "ZnV6ei10c2lnLXNlY3JldC1zaGE1MTI="),
+            "k1.other.": (dns.tsig.HMAC_SHA256, "ZnV6ei10c2lnLXNlY3JldC1zaGEyNTYtMzJieXRlcyE=")}
+
+    def signed(keyname, qname="www.example.com.", secret=None, **kw):
+        alg, sec = keys[keyname]
+        kr = dns.tsigkeyring.from_text({keyname: (alg, secret or sec)})
+        m = dns.message.make_query(qname, "A", **kw)
+        m.id = 0x1234
+        m.use_tsig(kr, keyname=keyname, algorithm=alg)
+        return m
+
+    with mock.patch("time.time", return_value=1700000000):
+        for i, name in enumerate(("k1.example.", "k2.example.", "k3.example.")):
+            out("tsig", f"q-valid-{i + 1}", signed(name).to_wire())
+        out("tsig", "q-valid-edns", signed("k1.example.", use_edns=0).to_wire())
+        out("tsig", "q-unknown-key", signed("k1.other.").to_wire())
+        out("tsig", "q-wrong-alg", signed("k4.example.", qname="k1.example.").to_wire())
+        out("tsig", "q-wrong-secret", signed("k1.example.", secret="b3RoZXI=").to_wire())
+        w = signed("k1.example.").to_wire()
+        # the MAC (32 bytes before Original ID, Error, Other Len) cut to 16
+        at = len(w) - 6 - 32
+        cut = w[:at - 2] + struct.pack("!H", 16) + w[at:at + 16] + w[at + 32:]
+        rd_at = len(cut) - (6 + 16 + 10 + len(wname("hmac-sha256."))) - 2
+        cut = cut[:rd_at] + struct.pack("!H", struct.unpack("!H", cut[rd_at:rd_at + 2])[0] - 16) + cut[rd_at + 2:]
+        out("tsig", "q-truncated-mac", cut)
+        tsig_rr = w[w.rindex(b"\x02k1"):]  # the TSIG RR: owner k1.example. to the end
+        out("tsig", "bad-two-tsig", w[:10] + struct.pack("!H", 2) + w[12:] + tsig_rr)
+        out("tsig", "bad-not-last", w[:10] + struct.pack("!H", 2) + w[12:] + wname(".") + struct.pack("!HHIH", 1, 1, 0, 4)
+            + b"\xc0\x00\x02\x01")
+        out("tsig", "bad-in-answer", w[:6] + struct.pack("!H", 1) + w[8:10] + struct.pack("!H", 0) + w[12:])
+        q1 = signed("k1.example.")
+        q1.to_wire()
+        r = dns.message.make_response(q1)
+        r.answer.append(dns.rrset.from_text("www.example.com.", 300, "IN", "A", "192.0.2.80"))
+        out("tsig", "r-signed", r.to_wire())
+        r.tsig = None
+        out("tsig", "r-unsigned", r.to_wire())
+        r2 = dns.message.make_response(q1)
+        r2.set_rcode(dns.rcode.NOTAUTH)
+        r2.use_tsig(dns.tsigkeyring.from_text({"k1.example.": keys["k1.example."]}), keyname="k1.example.",
+                    tsig_error=18, other_data=bytes(6), algorithm=dns.tsig.HMAC_SHA256)
+        r2.request_mac = q1.mac
+        out("tsig", "r-badtime", r2.to_wire())
+    for name in ("q-unknown-key", "q-valid-1", "q-wrong-secret", "q-truncated-mac", "bad-not-last"):
+        out("server", "q-tsig-" + name, open(os.path.join(HERE, "corpus", "tsig", name), "rb").read())
+    out("config", "keys", "key:\n name: k1.example\n secret: c2VjcmV0\nkey:\n name: k2\n algorithm: hmac-md5\n"
+                          " secret: \"c2VjcmV0c2VjcmV0\"  # comment\nkey:\n name: k3\n algorithm: HMAC-SHA512.\n"
+                          " secret: c2Vj*\nkey:\n name: k1.example.\n secret: c2VjcmV0\nkey:\n name: nosecret\n")
+
+
 if __name__ == "__main__":
-    gen_xfr()
     gen_msg()
     gen_name()
     gen_rdata()
@@ -516,4 +578,6 @@ if __name__ == "__main__":
     gen_config()
     gen_server()
     gen_upstream()
+    gen_tsig()
+    gen_xfr()
     gen_xfrin()

@@ -167,6 +167,8 @@ int tern_tsig_find(const uint8_t *pkt, size_t len, tern_tsig_rr *rr)
 		r = tern_msg_next(&it, &x);
 		if (r <= 0)
 			break;
+		if (x.section == TERN_S_QUESTION)
+			continue; /* a question for type TSIG is no TSIG record */
 		if (found)
 			left++;
 		if (x.type == TERN_T_TSIG) {
@@ -406,6 +408,8 @@ static void remember_mac(tern_tsig_ctx *c, const tern_tsig_rr *rr)
 int tern_tsig_verify(tern_tsig_ctx *c, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	tern_tsig_rr rr;
+	if (!c->key)
+		return TERN_TSIG_BADKEY; /* a server's context after BADKEY */
 	int r = tern_tsig_find(pkt, len, &rr);
 	if (r < 0)
 		return TERN_EMALFORMED;

@@ -7,7 +7,7 @@
  *   4. OPT in the response whenever the query had one (RFC 6891 7);
  *   5. a query with TSIG (RFC 8945) is verified before it is answered: a
  *      bad one gets NOTAUTH with the TSIG error (or FORMERR), a good one a
- *      signed answer (tsig_check, tsig_sign). */
+ *      signed answer (tsig_check, then tern_tsig_sign last). */
 #include <string.h>
 #include <time.h>
 

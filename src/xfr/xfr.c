@@ -16,7 +16,8 @@
  *      old SOA and removed RRs, its new SOA and added RRs, then our SOA
  *      (RFC 1995 4); from any other serial: the AXFR form. Over UDP, the
  *      whole answer if it fits in one datagram, else our SOA alone (RFC
- *      1995 4: the client then asks over TCP). */
+ *      1995 4: the client then asks over TCP; BIND does the same, Knot
+ *      3.2 answers the SOA alone even when the difference would fit). */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct xfr_out {
 	const db_node *node;
 	unsigned set, rr;       /* RRset of node, record of the RRset */
 	const uint8_t *rdp;     /* the next record's RDATA entry */
+	uint16_t optr;          /* where node's name is in this message, 0: not yet */
 	/* P_DIFFS */
 	size_t diff, ndiffs;    /* journal index, and where to stop */
 	bool adding;            /* in the added run of diff */
@@ -105,6 +107,7 @@ static void msg_begin(xfr_out *x, tern_msgw *m, uint8_t *out, size_t cap)
 	if (cap > TERN_MSG_MAX)
 		cap = TERN_MSG_MAX;
 	tern_msgw_init(m, out, cap, cap > reserve ? cap - reserve : 0, x->id, TERN_F_QR | TERN_F_AA);
+	x->optr = 0;
 	(void)tern_msgw_question(m, x->qname, x->qtype, TERN_C_IN);
 }
 
@@ -129,11 +132,16 @@ static size_t msg_end(xfr_out *x, tern_msgw *m, unsigned rcode, uint8_t *out, si
  * goes in the next one). An RR that cannot fit even an empty message is
  * left out with a log line (the zone loader never makes one). */
 static int put(xfr_out *x, tern_msgw *m, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rd,
-               uint16_t rdlen)
+               uint16_t rdlen, uint16_t *optr)
 {
 	if (m->count[TERN_S_ANSWER] && m->w.pos >= XFR_MSG_TARGET)
 		return 1;
-	if (tern_msgw_rr(m, TERN_S_ANSWER, owner, type, TERN_C_IN, ttl, rd, rdlen) == 0) {
+	/* the further records of a node point at its name (no search) */
+	int rc = optr && *optr ? tern_msgw_rr_ptr(m, TERN_S_ANSWER, *optr, type, TERN_C_IN, ttl, rd, rdlen)
+	                       : tern_msgw_rr(m, TERN_S_ANSWER, owner, type, TERN_C_IN, ttl, rd, rdlen);
+	if (rc == 0) {
+		if (optr && !*optr)
+			*optr = m->owner_ptr;
 		x->rrs++;
 		return 0;
 	}
@@ -147,17 +155,31 @@ static int put_soa(xfr_out *x, tern_msgw *m)
 {
 	uint16_t len;
 	const uint8_t *rd = rrset_rdata(x->z->soa->rdata, &len);
-	return put(x, m, x->z->apex->name, TERN_T_SOA, x->z->soa->ttl, rd, len);
+	return put(x, m, x->z->apex->name, TERN_T_SOA, x->z->soa->ttl, rd, len, NULL);
 }
 
 /* The next node with records after the current one (apex excluded: it
  * went first), or NULL at the end. */
+/* Nodes lie where the zone file put them, the table in hash order: the walk
+ * would wait on memory for every node. So the node PREFETCH buckets ahead
+ * is fetched, and half as far ahead (by then in cache) its RRsets and name. */
+#define PREFETCH 16
+
 static const db_node *next_node(xfr_out *x, const db_node *after)
 {
 	const db_node *n = after ? after->hnext : NULL;
+	db_node *const *t = x->z->table;
 	for (;;) {
-		while (!n && x->bucket < x->nbuckets)
-			n = x->z->table[x->bucket++];
+		while (!n && x->bucket < x->nbuckets) {
+			if (x->bucket + PREFETCH < x->nbuckets && t[x->bucket + PREFETCH])
+				__builtin_prefetch(t[x->bucket + PREFETCH]);
+			const db_node *h = x->bucket + PREFETCH / 2 < x->nbuckets ? t[x->bucket + PREFETCH / 2] : NULL;
+			if (h) {
+				__builtin_prefetch(h->rrsets);
+				__builtin_prefetch(h->name);
+			}
+			n = t[x->bucket++];
+		}
 		if (!n || (n->nrrsets && n != x->z->apex))
 			return n;
 		n = n->hnext;
@@ -178,7 +200,7 @@ static int put_node(xfr_out *x, tern_msgw *m)
 		for (; x->rr < s->count; x->rr++) {
 			uint16_t len;
 			const uint8_t *rd = rrset_rdata(x->rdp, &len);
-			if (put(x, m, n->name, s->type, s->ttl, rd, len))
+			if (put(x, m, n->name, s->type, s->ttl, rd, len, &x->optr))
 				return 1;
 			x->rdp = rd + len;
 		}
@@ -199,7 +221,7 @@ static int put_diffs(xfr_out *x, tern_msgw *m)
 				const uint8_t *p = run + x->off;
 				size_t olen = tern_name_len(p);
 				uint16_t type = tern_get_u16(p + olen), rdlen = tern_get_u16(p + olen + 8);
-				if (put(x, m, p, type, tern_get_u32(p + olen + 4), p + olen + 10, rdlen))
+				if (put(x, m, p, type, tern_get_u32(p + olen + 4), p + olen + 10, rdlen, NULL))
 					return 1;
 				x->off += olen + 10 + rdlen;
 			}
@@ -224,6 +246,7 @@ size_t xfr_next(xfr_out *x, uint8_t *out, size_t cap, bool *done)
 				break;
 			x->phase = x->ndiffs ? P_DIFFS : P_APEX;
 			x->node = x->z->apex;
+			x->optr = 0;
 			x->set = x->rr = 0;
 			x->rdp = NULL;
 			break;
@@ -232,6 +255,7 @@ size_t xfr_next(xfr_out *x, uint8_t *out, size_t cap, bool *done)
 			if ((full = put_node(x, &m)))
 				break;
 			x->node = next_node(x, x->phase == P_APEX ? NULL : x->node);
+			x->optr = 0;
 			x->set = x->rr = 0;
 			x->rdp = NULL;
 			x->phase = x->node ? P_NODES : P_SOA_LAST;

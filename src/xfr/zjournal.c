@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/journal.h"
 #include "server/log.h"
@@ -57,15 +58,20 @@ void xfr_zone_loaded(const cfg_zone *cz, const db_zone *prev, db_zone *z)
 	if (prev->serial == z->serial) {
 		z->journal = db_journal_ref(prev->journal);
 	} else if (db_serial_lt(prev->serial, z->serial)) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		db_diff *d = db_diff_make(prev, z);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long ms = (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 		if (!d) {
 			log_warn("zone %s: out of memory for the difference %u -> %u; IXFR falls back to AXFR", zname,
 			         prev->serial, z->serial);
 		} else {
 			uint32_t ndel = d->ndel - 1, nadd = d->nadd - 1;
 			z->journal = db_journal_add(prev->journal, d, cz->xfr.journal_size);
-			log_info("zone %s: serial %u -> %u: %u record(s) removed, %u added; journal %zu difference(s), %zu bytes",
-			         zname, prev->serial, z->serial, ndel, nadd, z->journal ? z->journal->n : 0,
+			log_info("zone %s: serial %u -> %u: %u record(s) removed, %u added (compared in %ld ms); journal "
+			         "%zu difference(s), %zu bytes",
+			         zname, prev->serial, z->serial, ndel, nadd, ms, z->journal ? z->journal->n : 0,
 			         z->journal ? z->journal->bytes : 0);
 		}
 		save(zname, path, z->journal);

@@ -2,6 +2,7 @@
 (RFC 1995) from ternd as primary, with allow-transfer, TSIG, the journal
 of differences made on reload, and NOTIFY (RFC 1996) on serial changes."""
 import os
+import re
 import socket
 import struct
 import threading
@@ -190,20 +191,39 @@ def test_axfr_survives_a_reload_that_replaces_the_zone(primary, tmp_path, keyed)
 
 
 def test_concurrent_transfer_bound(primary):
-    srv = primary({ORIGIN: (zone_text(ORIGIN, 1, big_body(30000)), ALLOW)}, server=["xfr-max-concurrent: 1"])
-    # a transfer that reads nothing holds its slot (its output waits)
-    s = socket.create_connection((srv.host, srv.port), timeout=5)
+    # 100k names: more than the socket buffers take, so a transfer that reads
+    # nothing holds its slot (its output waits)
+    srv = primary({ORIGIN: (zone_text(ORIGIN, 1, big_body(100000)), ALLOW)}, server=["xfr-max-concurrent: 1"],
+                  threads=1)  # one worker: the stalled transfer's and everyone else's
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(5)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: the window stays small
+        s.connect((srv.host, srv.port))
         w = xfr_query(ORIGIN).to_wire()
         s.sendall(struct.pack("!H", len(w)) + w)
-        assert wait_for(lambda: "AXFR to 127.0.0.1" in srv.log_text())
-        assert axfr(srv)[0].rcode() == dns.rcode.SERVFAIL
+        assert wait_for(lambda: "AXFR to 127.0.0.1, serial 1" in srv.log_text())
+        assert first_rcode(srv) == dns.rcode.SERVFAIL
+        # the stalled transfer holds no worker up: queries are answered at once
+        for i in range(20):
+            t0 = time.monotonic()
+            assert srv.query(f"h{i}.{ORIGIN}", "A", tcp=bool(i % 2)).answer
+            assert time.monotonic() - t0 < 0.5
         assert "xfr-max-concurrent" in srv.log_text()
     finally:
         s.close()
     # the slot comes back when that connection goes
-    assert wait_for(lambda: axfr(srv)[0].rcode() == dns.rcode.NOERROR, timeout=5)
+    assert wait_for(lambda: first_rcode(srv) == dns.rcode.NOERROR, timeout=5)
+
+
+def first_rcode(srv):
+    """The rcode of the first message of an AXFR (the rest is not read)."""
+    with socket.create_connection((srv.host, srv.port), timeout=5) as s:
+        w = xfr_query(ORIGIN).to_wire()
+        s.sendall(struct.pack("!H", len(w)) + w)
+        f = s.makefile("rb")
+        n = struct.unpack("!H", f.read(2))[0]
+        return f.read(n)[3] & 0xF
 
 
 # ---- IXFR ----
@@ -225,6 +245,20 @@ def test_ixfr_returns_exactly_the_difference(primary, tmp_path):
                                f'{fq("new")} 300 IN TXT "added"', f'{fq("txt")} 60 IN TXT "one"'])
 
 
+def test_ixfr_chains_differences(primary, tmp_path):
+    srv = primary({ORIGIN: (zone_text(ORIGIN, 1, BODY1), ALLOW)})
+    reload_to(srv, tmp_path, zone_text(ORIGIN, 2, BODY2), 2)
+    reload_to(srv, tmp_path, zone_text(ORIGIN, 3, BODY2 + "more A 192.0.2.77\n"), 3)
+    srv.reload()  # the same serial again: the journal stays
+    time.sleep(0.5)
+    lines = rrs_of(ixfr(srv, 1))
+    assert soa_serials(lines) == [3, 1, 2, 2, 3, 3]  # 1 -> 2, then 2 -> 3
+    assert lines[-2] == f"more.{ORIGIN}. 300 IN A 192.0.2.77"
+    assert soa_serials(rrs_of(ixfr(srv, 2))) == [3, 2, 3, 3]
+    # a serial the journal does not start at (between versions): the whole zone
+    assert soa_serials(rrs_of(ixfr(srv, 0))) == [3, 3]
+
+
 def test_ixfr_current_or_newer_client_gets_one_soa(primary):
     srv = primary({ORIGIN: (zone_text(ORIGIN, 7, BODY1), ALLOW)})
     for serial in (7, 8, 7 + 2**30):
@@ -240,7 +274,8 @@ def test_ixfr_older_than_journal_gets_axfr_form_and_journal_bound(primary, tmp_p
     reload_to(srv, tmp_path, zone_text(ORIGIN, 2, BODY2), 2)
     reload_to(srv, tmp_path, zone_text(ORIGIN, 3, BODY2 + "more A 192.0.2.77\n"), 3)
     # 1->2 takes 397 bytes, 2->3 217: 500 bytes hold the newest only
-    assert "serial 2 -> 3: 0 record(s) removed, 1 added; journal 1 difference(s), 217 bytes" in srv.log_text()
+    assert re.search(r"serial 2 -> 3: 0 record\(s\) removed, 1 added \(compared in \d+ ms\); journal 1 difference\(s\), "
+                     r"217 bytes", srv.log_text())
     lines = rrs_of(ixfr(srv, 2))  # still in the journal: incremental
     assert soa_serials(lines) == [3, 2, 3, 3]
     lines = rrs_of(ixfr(srv, 1))  # older than the journal: the whole zone, AXFR form
