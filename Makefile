@@ -28,6 +28,7 @@ DB_SRC     := $(wildcard src/db/*.c)
 RESOLVE_SRC:= $(wildcard src/resolve/*.c)
 XFR_SRC    := $(wildcard src/xfr/*.c)
 SERVER_SRC := $(wildcard src/server/*.c)
+XFR_SRC    := $(wildcard src/xfr/*.c)
 CLIENT_SRC := $(wildcard src/client/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 

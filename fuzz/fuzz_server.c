@@ -329,6 +329,11 @@ static void check_response(const version *v, const uint8_t *pkt, size_t len, con
 		FUZZ_CHECK(tern_name_len(ctx->name) <= TERN_NAME_MAX && ctx->type == q.qtype);
 		return;
 	}
+	if (ctx->xfr) { /* zone transfers go to xfr_respond (fuzz_xfr.c) */
+		FUZZ_CHECK(n == 0 && pr == TERN_Q_OK && q.qclass == TERN_C_IN &&
+		           (q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR));
+		return;
+	}
 	FUZZ_CHECK(n >= TERN_HDR_LEN); /* everything else gets an answer */
 	if (it_flags_ra(out) && !ctx->allowed)
 		FUZZ_CHECK(!"RA set for a client the ACL refuses");

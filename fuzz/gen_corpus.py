@@ -293,6 +293,12 @@ def gen_config():
         "acl-edge": "server:\n access-control: 0.0.0.0/0 allow\n access-control: ::/0 refuse\n"
                     " access-control: 192.0.2.1/4294967328 allow\n access-control: 10.0.0.0/-1 allow\n",
         "long-line": "server:\n version: " + "v" * 5000 + "\n identity: x\n",
+        "xfr-out": "server:\n xfr-max-concurrent: 3\nkey:\n name: k1\n secret: c2VjcmV0\nzone:\n name: example.com\n"
+                   " file: e.zone\n allow-transfer: 192.0.2.0/24\n allow-transfer: ::1 key k1\n notify: 192.0.2.7:53\n"
+                   " notify: [2001:db8::7] key k1\n journal-size: 10k\n",
+        "xfr-out-errors": "server:\n xfr-max-concurrent: 0\nzone:\n name: example.com\n file: e.zone\n"
+                          " allow-transfer: 192.0.2.0/33\n allow-transfer: 10.0.0.1 key\n allow-transfer: 10.0.0.1 key nokey\n"
+                          " notify: 999.0.0.1\n notify: 10.0.0.1 kex k1\n journal-size: -1\n journal-size: 5q\n",
     }
     for k, v in c.items():
         out("config", k, v)
@@ -400,6 +406,127 @@ def gen_upstream():
             if len(MALFORMED[k]) > 3 else MALFORMED[k])
 
 
+def gen_xfrin():
+    """Transfers as a primary sends them: a flag byte (1: IXFR from serial
+    1 was asked, 0: AXFR), then TCP-framed messages."""
+    origin = "example.com."
+
+    def soa(serial):
+        return dns.rrset.from_text(origin, 300, "IN", "SOA", f"ns1.{origin} hostmaster.{origin} {serial} 3600 600 86400 60")
+
+    def rr(name, rdtype, text, ttl=300):
+        return dns.rrset.from_text(name, ttl, "IN", rdtype, text)
+
+    body = [rr(origin, "NS", "ns1." + origin), rr("ns1." + origin, "A", "192.0.2.1"),
+            rr("www." + origin, "A", "192.0.2.11"), rr("sub." + origin, "NS", "ns.sub." + origin),
+            rr("ns.sub." + origin, "A", "192.0.2.53"), rr("mx." + origin, "MX", "10 www." + origin),
+            rr("t." + origin, "TXT", '"a b" c')]
+
+    def msgs(qtype, rrsets, per=3, first_q=True, later_q=False):
+        q = dns.message.make_query(origin, qtype)
+        q.id = 0x2a2a
+        wire = b""
+        for i in range(0, max(len(rrsets), 1), per):
+            r = dns.message.make_response(q)
+            r.flags |= dns.flags.AA
+            if (i and not later_q) or (not i and not first_q):
+                r.question = []
+            r.answer = rrsets[i:i + per]
+            w = r.to_wire(max_size=65535)
+            wire += struct.pack("!H", len(w)) + w
+        return wire
+
+    out("xfrin", "axfr-one-message", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)], per=100))
+    out("xfrin", "axfr-three-messages", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)]))
+    out("xfrin", "axfr-question-repeated", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)], later_q=True))
+    out("xfrin", "axfr-mismatched-soa", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(3)]))
+    out("xfrin", "axfr-no-soa-first", b"\0" + msgs("AXFR", body + [soa(2)]))
+    out("xfrin", "axfr-only-soa", b"\0" + msgs("AXFR", [soa(2), soa(2)]))
+    out("xfrin", "axfr-trailing-records", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)] + body[:1], per=100))
+    out("xfrin", "axfr-no-ns", b"\0" + msgs("AXFR", [soa(2), body[2], soa(2)]))
+    out("xfrin", "axfr-cut-short", b"\0" + msgs("AXFR", [soa(2)] + body + [soa(2)])[:90])
+    out("xfrin", "ixfr-uptodate", b"\1" + msgs("IXFR", [soa(1)]))
+    out("xfrin", "ixfr-one-sequence", b"\1" + msgs("IXFR", [soa(2), soa(1), rr("www." + origin, "A", "192.0.2.10"),
+                                                           rr("old." + origin, "TXT", '"to be removed"'), soa(2),
+                                                           rr("www." + origin, "A", "192.0.2.11"),
+                                                           rr("new." + origin, "AAAA", "2001:db8::1"), soa(2)], per=100))
+    out("xfrin", "ixfr-two-sequences", b"\1" + msgs("IXFR", [soa(3), soa(1), rr("www." + origin, "A", "192.0.2.10"),
+                                                            soa(2), rr("www." + origin, "A", "192.0.2.11"), soa(2),
+                                                            rr("www." + origin, "A", "192.0.2.11"), soa(3),
+                                                            rr("www." + origin, "A", "192.0.2.12"), soa(3)]))
+    out("xfrin", "ixfr-delete-missing", b"\1" + msgs("IXFR", [soa(2), soa(1), rr("nothere." + origin, "A", "192.0.2.99"),
+                                                             soa(2), soa(2)], per=100))
+    out("xfrin", "ixfr-delete-cut", b"\1" + msgs("IXFR", [soa(2), soa(1), rr("sub." + origin, "NS", "ns.sub." + origin),
+                                                         soa(2), rr("sub." + origin, "DNAME", "elsewhere.example."),
+                                                         soa(2)], per=100))
+    out("xfrin", "ixfr-not-chained", b"\1" + msgs("IXFR", [soa(3), soa(1), soa(2), soa(4), soa(3), soa(3)], per=100))
+    out("xfrin", "ixfr-axfr-style", b"\1" + msgs("IXFR", [soa(2)] + body + [soa(2)]))
+    out("xfrin", "garbage", b"\0\x00\x20" + b"\x2a\x2a\x84\x00" + b"\xff" * 28)
+    refused = dns.message.make_response(dns.message.make_query(origin, "IXFR"))
+    refused.id = 0x2a2a
+    refused.set_rcode(dns.rcode.NOTIMP)
+    w = refused.to_wire()
+    out("xfrin", "ixfr-notimp", b"\1" + struct.pack("!H", len(w)) + w)
+
+
+# ---- zone transfers out (fuzz_xfr.c): byte 0 even = journal file, odd = request ----
+def jrr(owner, rdtype, rdata_text, ttl=300):
+    rd = dns.rdata.from_text("IN", rdtype, rdata_text).to_wire()
+    t = dns.rdatatype.from_text(rdtype)
+    return wname(owner) + struct.pack("!HHIH", t, 1, ttl, len(rd)) + rd
+
+
+def jdiff(frm, to, dels, adds):
+    soa = "ns.x.test. hm.x.test. %d 3600 600 86400 300"
+    d = jrr("x.test.", "SOA", soa % frm) + b"".join(jrr(*r) for r in dels)
+    a = jrr("x.test.", "SOA", soa % to) + b"".join(jrr(*r) for r in adds)
+    return struct.pack("!IIIIII", frm, to, 1 + len(dels), 1 + len(adds), len(d), len(a)) + d + a
+
+
+def gen_xfr():
+    j1 = jdiff(1, 2, [("www.x.test.", "A", "192.0.2.2")], [("www.x.test.", "A", "192.0.2.3"),
+                                                            ("new.x.test.", "MX", "10 www.x.test.")])
+    j2 = jdiff(2, 3, [], [("t.x.test.", "TXT", '"hello"')])
+    journals = {
+        "journal-one": b"TERNJNL1" + j1,
+        "journal-two": b"TERNJNL1" + j1 + j2,
+        "journal-empty": b"TERNJNL1",
+        "journal-bad-magic": b"TERNJNL0" + j1,
+        "journal-gap": b"TERNJNL1" + j1 + jdiff(5, 6, [], []),
+        "journal-serial-back": b"TERNJNL1" + jdiff(3, 2, [], []),
+        "journal-truncated": b"TERNJNL1" + j1[:-3],
+        "journal-count-wrong": b"TERNJNL1" + j1[:8] + struct.pack("!I", 9) + j1[12:],
+        "journal-wrap": b"TERNJNL1" + jdiff(0xFFFFFFFF, 0, [], []),
+    }
+    for k, v in journals.items():
+        out("xfr", k, b"\x00" + v)
+
+    def ixfr(serial, origin="x.test.", **kw):
+        m = dns.message.make_query(origin, "IXFR", **kw)
+        m.id = 0x1234
+        m.authority.append(dns.rrset.from_text(origin, 0, "IN", "SOA", f". . {serial} 0 0 0 0"))
+        return m.to_wire()
+
+    reqs = {
+        "axfr": q("x.test.", "AXFR"),
+        "axfr-edns": q("x.test.", "AXFR", use_edns=0),
+        "axfr-other-zone": q("y.test.", "AXFR"),
+        "axfr-below-apex": q("www.x.test.", "AXFR"),
+        "ixfr-1": ixfr(1),
+        "ixfr-2-current": ixfr(2),
+        "ixfr-0-old": ixfr(0),
+        "ixfr-newer": ixfr(1000),
+        "ixfr-edns-small": ixfr(1, use_edns=0, payload=512),
+        "ixfr-no-soa": q("x.test.", "IXFR"),
+        "ixfr-soa-in-answer": hdr(an=1) + wname("x.test.") + b"\x00\xfb\x00\x01" + jrr("x.test.", "SOA", ". . 1 0 0 0 0"),
+        "ixfr-soa-short": hdr(ns=1) + wname("x.test.") + b"\x00\xfb\x00\x01" + wname("x.test.")
+        + struct.pack("!HHIH", 6, 1, 0, 6) + b"\x00\x00\x00\x00\x00\x01",
+    }
+    for k, v in reqs.items():
+        out("xfr", k, b"\x01" + v)
+        out("xfr", k + "-v6", b"\x03" + v)
+
+
 def gen_tsig():
     """Messages signed with the keys of fuzz_tsig.c (and others): valid,
     unknown key, wrong secret, every algorithm, truncated MAC, TSIG not
@@ -472,3 +599,5 @@ if __name__ == "__main__":
     gen_server()
     gen_upstream()
     gen_tsig()
+    gen_xfr()
+    gen_xfrin()

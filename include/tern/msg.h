@@ -54,6 +54,7 @@ enum tern_section { TERN_S_QUESTION = 0, TERN_S_ANSWER = 1, TERN_S_AUTHORITY = 2
 
 /* EDNS option codes */
 #define TERN_OPT_NSID 3
+#define TERN_OPT_EXPIRE 9 /* RFC 7314 */
 #define TERN_OPT_COOKIE 10
 #define TERN_OPT_EDE 15 /* Extended DNS Errors (RFC 8914) */
 
@@ -88,6 +89,7 @@ typedef struct tern_query {
 	bool edns_do;
 	uint16_t edns_size;  /* advertised payload size, as sent */
 	bool nsid;           /* NSID option present */
+	bool expire;         /* EXPIRE option present (RFC 7314) */
 	uint8_t cookie[40];  /* client cookie (8) + server cookie (8..32) */
 	uint8_t cookie_len;  /* 0 if none */
 	/* TSIG (RFC 8945): offset of the TSIG RR, the last record of the
@@ -97,10 +99,10 @@ typedef struct tern_query {
 
 /* Result of tern_query_parse: what to do with the packet. */
 enum tern_qparse {
-	TERN_Q_OK = 0,      /* a well-formed QUERY: answer it */
+	TERN_Q_OK = 0,      /* a well-formed QUERY or NOTIFY (see the opcode): answer it */
 	TERN_Q_DROP,        /* send nothing (a response, or too short for a header) */
 	TERN_Q_FORMERR,     /* answer FORMERR (question echoed if it parsed) */
-	TERN_Q_NOTIMP,      /* answer NOTIMP: opcode other than QUERY */
+	TERN_Q_NOTIMP,      /* answer NOTIMP: opcode other than QUERY and NOTIFY */
 	TERN_Q_BADVERS,     /* answer BADVERS: EDNS version above 0 */
 };
 

@@ -502,6 +502,7 @@ static db_zone *fast_path(work *k, db_apply_stats *stats)
 	if (!z)
 		return NULL;
 	*z = *old;
+	z->journal = NULL; /* the caller attaches the new version's own */
 	atomic_init(&z->refs, 1);
 	atomic_init(&z->mem_refs, 1);
 	arena_init_small(&z->mem);

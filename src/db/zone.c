@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "db/journal.h"
 #include "db/zone.h"
 #include "db/zone_build.h"
 #include "tern/rr.h"
@@ -800,28 +801,119 @@ db_zone *zone_new_empty(const uint8_t *origin, const char *file)
 	return zone_new(origin, file);
 }
 
-static db_zone *load(const uint8_t *origin, const char *name, const char *text, size_t len, db_diag *diag,
-                     bool local)
+/* A load in progress: the file parser's callbacks and zone_builder_add
+ * both feed b; zone_builder_finish checks and indexes. */
+struct zone_builder {
+	build b;
+	unsigned errors_before;
+	const char *name;
+};
+
+static zone_builder *builder_new(const uint8_t *origin, const char *name, size_t bytes, db_diag *diag, bool local)
 {
-	unsigned errors_before = diag->errors;
-	build b = {.diag = diag};
-	b.z = zone_new(origin, name);
-	if (b.z)
-		b.z->local = local;
-	if (!b.z) {
+	zone_builder *zb = calloc(1, sizeof *zb);
+	if (!zb) {
 		db_diag_report(diag, true, name, 0, "out of memory");
 		return NULL;
 	}
-	arena_init(&b.tmp);
+	zb->errors_before = diag->errors;
+	zb->name = name;
+	build *b = &zb->b;
+	b->diag = diag;
+	b->z = zone_new(origin, name);
+	b->pend = malloc(PENDING * sizeof *b->pend);
+	if (!b->z || !b->pend) {
+		db_diag_report(diag, true, name, 0, "out of memory");
+		zone_free(b->z);
+		free(b->pend);
+		free(zb);
+		return NULL;
+	}
+	b->z->local = local;
+	arena_init(&b->tmp);
 	/* The first index holds a name per 48 bytes of text (the bench zone
 	 * has one per 40) at 3/4 full, from 2^12 to 2^21 slots: a typical
 	 * zone never grows it, a signed one (fewer names per byte) grows it
 	 * rather than keep many empty slots. */
+	b->first_shift = 32 - 12;
+	while (b->first_shift > 32 - 21 && ((size_t)1 << (32 - b->first_shift)) * 3 / 4 < bytes / 48)
+		b->first_shift--;
+	return zb;
+}
+
+/* rc: what the parser returned (0 when records came from elsewhere). */
+static db_zone *builder_end(zone_builder *zb, int rc)
+{
+	build *b = &zb->b;
+	db_diag *diag = b->diag;
+	const char *name = zb->name;
+	if (!b->oom)
+		(void)drain(b);
+	/* The semantic checks run after syntax errors too, so that one
+	 * --check reports every error; a file that gave no record at all
+	 * (it could not be read) is not checked further. */
+	if (!b->oom && (rc == 0 || b->z->nrecords > 0)) {
+		if (finish(b)) {
+			db_diag_report(diag, true, name, 0, "out of memory");
+		}
+	}
+	if (rc && diag->errors == zb->errors_before) {
+		db_diag_report(diag, true, name, 0, "cannot load zone: %s", tern_strerror(rc));
+	}
+	if (diag->errors == zb->errors_before && !b->z->table) /* finish() always makes it */
+		db_diag_report(diag, true, name, 0, "internal error: no node table");
+	arena_free(&b->tmp);
+	free(b->checks);
+	free(b->nodes);
+	free(b->slots);
+	free(b->pend);
+	db_zone *z = b->z;
+	bool bad = diag->errors != zb->errors_before;
+	free(zb);
+	if (bad) {
+		zone_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+zone_builder *zone_builder_new(const uint8_t *origin, const char *name, size_t size_hint, db_diag *diag)
+{
+	return builder_new(origin, name, size_hint, diag, false);
+}
+
+int zone_builder_add(zone_builder *zb, const tern_zrr *rr)
+{
+	return on_rr(rr, &zb->b);
+}
+
+db_zone *zone_builder_finish(zone_builder *zb)
+{
+	return builder_end(zb, 0);
+}
+
+void zone_builder_abort(zone_builder *zb)
+{
+	if (!zb)
+		return;
+	build *b = &zb->b;
+	arena_free(&b->tmp);
+	free(b->checks);
+	free(b->nodes);
+	free(b->slots);
+	free(b->pend);
+	zone_free(b->z);
+	free(zb);
+}
+
+static db_zone *load(const uint8_t *origin, const char *name, const char *text, size_t len, db_diag *diag,
+                     bool local)
+{
 	struct stat st;
 	size_t bytes = text ? len : stat(name, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
-	b.first_shift = 32 - 12;
-	while (b.first_shift > 32 - 21 && ((size_t)1 << (32 - b.first_shift)) * 3 / 4 < bytes / 48)
-		b.first_shift--;
+	zone_builder *zb = builder_new(origin, name, bytes, diag, local);
+	if (!zb)
+		return NULL;
 	tern_zparse zp = {
 		.origin = origin,
 		/* files may $INCLUDE (relative to themselves); text from memory
@@ -830,37 +922,10 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 		.allow_include = !text || local,
 		.on_rr = on_rr,
 		.on_error = on_parse_error,
-		.user = &b,
+		.user = &zb->b,
 	};
-	b.pend = malloc(PENDING * sizeof *b.pend);
-	int rc = !b.pend ? -ENOMEM : text ? tern_zone_parse_string(&zp, name, text, len) : tern_zone_parse_file(&zp, name);
-	if (!b.pend)
-		db_diag_report(diag, true, name, 0, "out of memory");
-	else if (!b.oom)
-		(void)drain(&b);
-	/* The semantic checks run after syntax errors too, so that one
-	 * --check reports every error; a file that gave no record at all
-	 * (it could not be read) is not checked further. */
-	if (!b.oom && (rc == 0 || b.z->nrecords > 0)) {
-		if (finish(&b)) {
-			db_diag_report(diag, true, name, 0, "out of memory");
-		}
-	}
-	if (rc && diag->errors == errors_before) {
-		db_diag_report(diag, true, name, 0, "cannot load zone: %s", tern_strerror(rc));
-	}
-	if (diag->errors == errors_before && !b.z->table) /* finish() always makes it */
-		db_diag_report(diag, true, name, 0, "internal error: no node table");
-	arena_free(&b.tmp);
-	free(b.checks);
-	free(b.nodes);
-	free(b.slots);
-	free(b.pend);
-	if (diag->errors != errors_before) {
-		zone_free(b.z);
-		return NULL;
-	}
-	return b.z;
+	int rc = text ? tern_zone_parse_string(&zp, name, text, len) : tern_zone_parse_file(&zp, name);
+	return builder_end(zb, rc);
 }
 
 db_zone *zone_load(const uint8_t *origin, const char *path, db_diag *diag)
@@ -902,6 +967,8 @@ void zone_free(db_zone *z)
 		return;
 	free(z->table);
 	z->table = NULL;
+	db_journal_unref(z->journal);
+	z->journal = NULL;
 	zone_mem_unref(z);
 }
 
@@ -922,4 +989,28 @@ const db_rrset *node_rrsigs(const db_node *n, uint16_t covered)
 			return s;
 	}
 	return NULL;
+}
+
+int zone_walk_rrsets(const db_zone *z, zone_rrset_fn fn, void *user)
+{
+	if (!zone_has_data(z))
+		return 0;
+	/* the apex first: its SOA opens a zone file or a transfer */
+	for (unsigned i = 0; i < z->apex->nrrsets; i++) {
+		int r = fn(z->apex, &z->apex->rrsets[i], user);
+		if (r)
+			return r;
+	}
+	size_t nb = (size_t)1 << (32 - z->shift);
+	for (size_t b = 0; b < nb; b++)
+		for (const db_node *n = z->table[b]; n; n = n->hnext) {
+			if (n == z->apex)
+				continue;
+			for (unsigned i = 0; i < n->nrrsets; i++) {
+				int r = fn(n, &n->rrsets[i], user);
+				if (r)
+					return r;
+			}
+		}
+	return 0;
 }

@@ -19,6 +19,7 @@
 
 #include "db/arena.h"
 #include "tern/name.h"
+#include "tern/zonefile.h"
 
 typedef struct db_rrset {
 	uint16_t type;
@@ -84,6 +85,10 @@ typedef struct db_zone {
 	unsigned nbases;
 	size_t stale; /* nodes superseded since the last full build (kept
 	               * alive in the bases' arenas) */
+	/* IXFR (db/journal.h): the differences that lead to this version,
+	 * attached by the control thread before the version is published,
+	 * then read-only; one reference, dropped by zone_free. NULL: none. */
+	struct db_journal *journal;
 	arena mem;
 } db_zone;
 
@@ -107,6 +112,20 @@ db_zone *zone_load_string(const uint8_t *origin, const char *name, const char *t
  * answered for exactly their names, with no SOA, NS or delegations. */
 db_zone *zone_load_local(const char *name, const char *text, db_diag *diag);
 void zone_free(db_zone *z);
+
+/* A zone built from records handed over one by one (a zone transfer, an
+ * IXFR applied to the records of the version before): the same checks and
+ * index as zone_load. name stands for the file in diagnostics (rr->file and
+ * rr->line name each record; rr->same_owner may be 0). size_hint: the
+ * records' size in bytes, if known (sizes the first index), else 0.
+ * zone_builder_add returns 0, or TERN_ELIMIT when out of memory (then only
+ * zone_builder_finish or _abort may follow). zone_builder_finish frees the
+ * builder and returns the zone, or NULL when diag got an error. */
+typedef struct zone_builder zone_builder;
+zone_builder *zone_builder_new(const uint8_t *origin, const char *name, size_t size_hint, db_diag *diag);
+int zone_builder_add(zone_builder *zb, const tern_zrr *rr);
+db_zone *zone_builder_finish(zone_builder *zb);
+void zone_builder_abort(zone_builder *zb);
 /* A configured zone that has no data (it never loaded): apex and table are
  * NULL, and db_answer answers SERVFAIL for every name in it. */
 db_zone *zone_new_empty(const uint8_t *origin, const char *file);
@@ -222,6 +241,11 @@ static inline const db_node *zone_find_q(const db_zone *z, const db_qname *qn, u
 const db_rrset *node_rrset(const db_node *n, uint16_t type);
 /* The RRSIGs at n that cover type (one RRset), or NULL. */
 const db_rrset *node_rrsigs(const db_node *n, uint16_t covered);
+
+/* Calls fn for every RRset of z: the apex's first, then the other nodes in
+ * no particular order. Stops at fn's first non-zero value and returns it. */
+typedef int (*zone_rrset_fn)(const db_node *n, const db_rrset *s, void *user);
+int zone_walk_rrsets(const db_zone *z, zone_rrset_fn fn, void *user);
 
 /* Iterates RDATA of an RRset: for (rdata_iter it = ...). */
 static inline const uint8_t *rrset_rdata(const uint8_t *p, uint16_t *len)

@@ -53,6 +53,8 @@ static enum tern_qparse parse_opt(tern_rd *r, uint16_t cls, uint32_t ttl, uint16
 		const uint8_t *data = r->p + r->pos;
 		if (code == TERN_OPT_NSID) {
 			q->nsid = true;
+		} else if (code == TERN_OPT_EXPIRE) {
+			q->expire = true; /* RFC 7314 2: empty in a query; its data is not read */
 		} else if (code == TERN_OPT_COOKIE) {
 			/* RFC 7873 5.2.2: 8 bytes (client only) or 16..40 */
 			if (olen != 8 && (olen < 16 || olen > 40))
@@ -72,6 +74,7 @@ enum tern_qparse tern_query_parse(const uint8_t *pkt, size_t len, tern_query *q)
 	q->edns = false;
 	q->edns_do = false;
 	q->nsid = false;
+	q->expire = false;
 	q->cookie_len = 0;
 	q->edns_size = 0;
 	q->edns_version = 0;
@@ -97,7 +100,9 @@ enum tern_qparse tern_query_parse(const uint8_t *pkt, size_t len, tern_query *q)
 	if (r.err)
 		return TERN_OPCODE(q->hdr.flags) != TERN_OP_QUERY ? TERN_Q_NOTIMP : TERN_Q_FORMERR;
 	q->question_end = r.pos;
-	if (TERN_OPCODE(q->hdr.flags) != TERN_OP_QUERY)
+	/* NOTIFY (RFC 1996) is parsed like a query; the caller looks at the
+	 * opcode */
+	if (TERN_OPCODE(q->hdr.flags) != TERN_OP_QUERY && TERN_OPCODE(q->hdr.flags) != TERN_OP_NOTIFY)
 		return TERN_Q_NOTIMP;
 	unsigned nopt = 0;
 	for (int s = TERN_S_ANSWER; s <= TERN_S_ADDITIONAL; s++) {

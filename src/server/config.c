@@ -10,6 +10,7 @@
 
 #include "server/config.h"
 #include "server/log.h"
+#include "xfr/xfrin_config.h"
 
 void config_init(config *c)
 {
@@ -29,6 +30,7 @@ void config_init(config *c)
 	c->forward_timeout_ms = 2500;
 	c->stale_client_ms = 1800;
 	c->max_inflight = 10000;
+	c->xfr_max = 10; /* BIND's transfers-out */
 }
 
 int config_add_str(cfg_str **v, size_t *n, const char *val, const char *where)
@@ -175,6 +177,8 @@ void config_free(config *c)
 	for (size_t i = 0; i < c->nzones; i++) {
 		free(c->zones[i].file);
 		free(c->zones[i].where);
+		xfrin_config_free(c->zones[i].xfrin);
+		xfrconf_free(&c->zones[i].xfr);
 	}
 	free(c->zones);
 	free(c->listen);
@@ -297,6 +301,7 @@ int config_add_key(config *c, const char *name, const char *alg, const char *sec
 int config_add_zone(config *c, const char *origin, const char *file, const char *where)
 {
 	cfg_zone z;
+	memset(&z, 0, sizeof z);
 	size_t len;
 	size_t olen = strlen(origin);
 	if (tern_name_from_text(origin, olen, (const uint8_t *)"", z.origin, &len)) {
@@ -310,6 +315,7 @@ int config_add_zone(config *c, const char *origin, const char *file, const char 
 		}
 	z.file = strdup(file);
 	z.where = strdup(where);
+	xfrconf_init(&z.xfr);
 	cfg_zone *n = realloc(c->zones, (c->nzones + 1) * sizeof *n);
 	if (!n || !z.file || !z.where) {
 		free(z.file);
@@ -402,6 +408,27 @@ static char *resolve_path(const char *base, const char *file)
 	return p;
 }
 
+/* Every key an allow-transfer or notify line names must be a key: section
+ * (of this file, before or after the zone). Returns the errors logged. */
+static int config_check_xfr_keys(const config *c)
+{
+	int errors = 0;
+	char name[TERN_NAME_TEXT_MAX];
+	for (size_t i = 0; i < c->nzones; i++) {
+		const xfr_zone_conf *x = &c->zones[i].xfr;
+		for (size_t k = 0; k < x->nacl + x->nnotify; k++) {
+			bool has = k < x->nacl ? x->acl[k].has_key : x->notify[k - x->nacl].has_key;
+			const uint8_t *key = k < x->nacl ? x->acl[k].key : x->notify[k - x->nacl].key;
+			if (!has || tern_tsig_key_find(c->keys, c->nkeys, key))
+				continue;
+			tern_name_to_text(key, name, sizeof name);
+			log_err("%s: zone names key '%s', which no key: section defines", c->zones[i].where, name);
+			errors++;
+		}
+	}
+	return errors;
+}
+
 int config_load(config *c, const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -413,6 +440,10 @@ int config_load(config *c, const char *path)
 	char kname[1024] = "", kalg[64] = "", ksecret[1024] = "", kwhere[PATH_MAX + 32] = "";
 	char line[4096], where[PATH_MAX + 32];
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
+	cfg_xfrin *zxfr = NULL; /* the zone's secondary settings, while its section is read */
+	int xr;
+	xfr_zone_conf zx; /* the transfer settings of the zone being read */
+	xfrconf_init(&zx);
 	unsigned lineno = 0;
 	int errors = 0;
 #define ERR(...)                                    \
@@ -432,8 +463,13 @@ int config_load(config *c, const char *path)
 				char *p_ = resolve_path(path, zfile);                   \
 				if (!p_ || config_add_zone(c, zname, p_, zwhere))       \
 					errors++;                                       \
+				else { /* transfer settings: src/xfr/xfrconf.c, xfrin_config.c */ \
+					c->zones[c->nzones - 1].xfr = xfrconf_take(&zx); \
+					c->zones[c->nzones - 1].xfrin = zxfr, zxfr = NULL; \
+				}                                                       \
 				free(p_);                                               \
 			}                                                               \
+			xfrin_config_free(zxfr), zxfr = NULL;                           \
 		} else if (sec == KEY) {                                                \
 			if (!kname[0] || !ksecret[0]) {                                 \
 				log_err("%s: key needs 'name' and 'secret'", kwhere);   \
@@ -478,6 +514,7 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "zone")) {
 				sec = ZONE;
 				zname[0] = zfile[0] = 0;
+				xfrconf_free(&zx);
 				snprintf(zwhere, sizeof zwhere, "%s", where);
 			} else if (!strcmp(key, "key")) {
 				sec = KEY;
@@ -612,6 +649,9 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "max-inflight")) {
 				if (parse_uint(val, 1, 1000000, &c->max_inflight))
 					ERR("max-inflight must be 1..1000000, got '%s'", val);
+			} else if (!strcmp(key, "xfr-max-concurrent")) {
+				if (parse_uint(val, 1, 10000, &c->xfr_max))
+					ERR("xfr-max-concurrent must be 1..10000, got '%s'", val);
 			} else {
 				ERR("unknown server option '%s'", key);
 			}
@@ -622,8 +662,15 @@ int config_load(config *c, const char *path)
 				snprintf(zfile, sizeof zfile, "%s", val);
 				snprintf(zwhere, sizeof zwhere, "%s", where); /* messages about the file name this line */
 			}
-			else
-				ERR("unknown zone option '%s'", key);
+			else if ((xr = xfrin_config_option(&zxfr, key, val, where)) <= 0)
+				errors += xr < 0; /* a secondary's setting (xfr/xfrin_config.c), already logged */
+			else {
+				int r_ = xfrconf_zone_option(&zx, key, val, where); /* xfr/xfrconf.c */
+				if (r_ < 0)
+					errors++;
+				else if (r_ > 0)
+					ERR("unknown zone option '%s'", key);
+			}
 		} else if (sec == KEY) {
 			if (!strcmp(key, "name"))
 				snprintf(kname, sizeof kname, "%s", val);
@@ -638,7 +685,10 @@ int config_load(config *c, const char *path)
 		}
 	}
 	END_ZONE();
+	xfrconf_free(&zx);
 	fclose(f);
+	errors += xfrin_config_check(c);
+	errors += config_check_xfr_keys(c);
 	return errors;
 #undef ERR
 #undef END_ZONE

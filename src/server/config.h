@@ -20,6 +20,7 @@
 
 #include "tern/name.h"
 #include "tern/tsig.h"
+#include "xfr/xfrconf.h"
 
 typedef struct cfg_listen {
 	struct sockaddr_storage addr;
@@ -31,6 +32,8 @@ typedef struct cfg_zone {
 	uint8_t origin[TERN_NAME_MAX];
 	char *file;
 	char *where; /* "file:line" of its file: line, or "--zone" */
+	struct cfg_xfrin *xfrin; /* a secondary's settings (src/xfr/xfrin_config.h), or NULL */
+	xfr_zone_conf xfr; /* allow-transfer, notify, journal-size (xfr/xfrconf.h) */
 } cfg_zone;
 
 /* A value and where it was given ("file:line", "--local"), for messages. */
@@ -92,6 +95,7 @@ typedef struct config {
 	bool cookies;            /* answer DNS cookies (RFC 7873, 9018); default on */
 	tern_tsig_key *keys;     /* TSIG keys ("key:" sections), names distinct */
 	size_t nkeys;
+	unsigned xfr_max;        /* zone transfers out at once, in all (xfr-max-concurrent) */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

@@ -25,6 +25,8 @@
 #include "server/reload.h"
 #include "server/server.h"
 #include "server/zones.h"
+#include "xfr/secondary.h"
+#include "xfr/notify.h"
 
 #ifndef TERN_VERSION
 #define TERN_VERSION "0.1.0"
@@ -539,7 +541,8 @@ static void resolver_free(resolver *r)
  * listen addresses (new ones bound before old ones close) and publish it
  * with its new upstreams, warning for each setting that needs a restart. On
  * any error the old version keeps serving. */
-static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secret *cookie)
+static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secret *cookie, secondary *sec,
+                   notifier *nfy)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -561,6 +564,7 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 	nv->rrl = rl;
 	nv->cookie = cookie; /* not cur's: the first version is freed by the first reload */
 	nv->res = res;
+	nv->sec = sec;
 	nv->ups = upstreams_build(&nv->cfg, cur->ups);
 	if (!nv->ups) {
 		log_err("reload failed (out of memory); the previous configuration and zones keep serving");
@@ -577,8 +581,11 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 	set_level(a, nv->cfg.log_level);
 	if (server_relisten(s, &nv->cfg))
 		log_err("reload: the listen addresses stay as they were");
+	notify_batch *nb = notify_collect(cur, nv); /* before cur is freed */
 	server_publish(s, nv);
+	notify_submit(nfy, nb);
 	pthread_mutex_unlock(&s->change_lock);
+	secondary_reconfigure(sec);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,
 	         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
@@ -776,6 +783,7 @@ int main(int argc, char **argv)
 	server s;
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.change_lock, NULL);
+	secondary *sec = v->sec = secondary_new(&s); /* secondary zones (src/xfr/) */
 	if (server_bind(&s, &v->cfg, nworkers)) {
 		version_free(v);
 		resolver_free(res);
@@ -795,10 +803,15 @@ int main(int argc, char **argv)
 		log_err("cannot start workers: %s", strerror(errno));
 		return 1;
 	}
+	if (secondary_start(sec))
+		log_err("cannot start the secondary zones' thread: %s", strerror(errno));
 	for (size_t i = 0; i < v->cfg.nlisten; i++)
 		log_info("listening on %s (UDP, TCP)", v->cfg.listen[i].text);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	notify("READY=1");
+	notifier *nfy = notify_start(); /* NOTIFY out (xfr/notify.h); NULL: none sent */
+	secondary_set_notifier(sec, nfy);
+	notify_submit(nfy, notify_collect(NULL, v));
 
 	struct timespec started;
 	clock_gettime(CLOCK_MONOTONIC, &started);
@@ -807,7 +820,7 @@ int main(int argc, char **argv)
 		if (sigwait(&set, &sig))
 			continue;
 		if (sig == SIGHUP) {
-			reload(&a, &s, res, rl, cookie);
+			reload(&a, &s, res, rl, cookie, sec, nfy);
 			continue;
 		}
 		if (sig == SIGUSR1) {
@@ -826,6 +839,8 @@ int main(int argc, char **argv)
 		notify("STOPPING=1");
 		break;
 	}
+	secondary_stop(sec);
+	notify_stop(nfy);
 	server_stop(&s);
 	resolver_free(res);
 	rrl_free(rl);

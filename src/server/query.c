@@ -15,6 +15,7 @@
 #include "server/query.h"
 #include "tern/msg.h"
 #include "tern/tsig.h"
+#include "xfr/xfr_query.h"
 
 static bool qname_is(const tern_query *q, const char *text_wire, size_t len)
 {
@@ -309,14 +310,14 @@ static unsigned tsig_check(const version *v, const uint8_t *pkt, size_t len, con
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx)
 {
 	tern_query q;
-	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = false;
+	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = ctx->xfr = false;
 	ctx->ede = FWD_NO_EDE;
 	ctx->ede_text = NULL;
 	enum tern_qparse pr = tern_query_parse(pkt, len, &q);
 	if (pr == TERN_Q_DROP)
 		return 0;
 
-	uint8_t opts[4 + 255 + 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN + EDE_ROOM];
+	uint8_t opts[4 + 255 + 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN + EDE_ROOM + 8 /* EXPIRE */];
 	size_t optlen = 0;
 	if (q.edns && q.nsid && v->cfg.nsid && v->cfg.identity) {
 		size_t n = strlen(v->cfg.identity);
@@ -340,6 +341,8 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		cookie_make(v->cookie, q.cookie, ctx->client, now_s, o + 4 + COOKIE_CLIENT_LEN);
 		optlen += 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN;
 	}
+	if (q.edns && q.expire && pr == TERN_Q_OK) /* RFC 7314 */
+		optlen += xfr_expire_option(v, &q, opts + optlen);
 	ctx->referral = ctx->wildcard = false;
 	ctx->apex = NULL;
 	ctx->qtype = q.qtype;
@@ -377,8 +380,17 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	case TERN_Q_DROP:
 		return 0;
 	case TERN_Q_OK:
-		if (q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR) {
-			rcode = TERN_R_REFUSED; /* no zone transfers (yet) */
+		if (TERN_OPCODE(q.hdr.flags) == TERN_OP_NOTIFY) {
+			rcode = xfr_notify_in(v, &q, ctx, &aa); /* RFC 1996: src/xfr/xfr_query.c */
+		} else if ((q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR) && q.qclass == TERN_C_IN) {
+			/* zone transfers: the worker hands the packet to xfr_respond
+			 * (src/xfr/xfr.c), which checks the TSIG again itself */
+			if (sign)
+				tern_tsig_ctx_free(&tsig);
+			ctx->xfr = true;
+			return 0;
+		} else if (q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR) {
+			rcode = TERN_R_REFUSED;
 			ctx->ede = TERN_EDE_NOT_SUPPORTED;
 		} else if (tern_type_is_meta(q.qtype) && q.qtype != TERN_T_ANY) {
 			rcode = TERN_R_FORMERR; /* OPT, TSIG, TKEY are not questions */

@@ -49,6 +49,7 @@ typedef struct version {
 	upstreams *ups; /* with res: the upstreams (held by the version) */
 	rrl *rrl;       /* response rate limiting (shared), or NULL */
 	const cookie_secret *cookie; /* server cookie secret, or NULL */
+	struct secondary *sec; /* secondary zones' thread (src/xfr/secondary.h), or NULL */
 	uint64_t generation;
 	/* Versions made by version_derive share cfg's storage (a shallow copy)
 	 * and count here who holds it; the last one frees it. */
@@ -64,6 +65,7 @@ typedef struct qctx {
 	const struct sockaddr *client; /* for cookies (may be NULL) */
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
+	bool xfr;                /* nothing sent: an AXFR/IXFR for xfr_respond (xfr/xfr.h) */
 	bool prefetch;           /* answered, but refresh (name, type) upstream */
 	bool probe;              /* answered (every upstream of its set is down), but
 	                            probe one with (name, type) if one is due */

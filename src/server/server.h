@@ -38,6 +38,7 @@ typedef struct server {
 	 * reload, a zone change): one writer at a time. Never taken by
 	 * workers. */
 	pthread_mutex_t change_lock;
+	atomic_uint xfr_active; /* zone transfers out running now (xfr/xfr.h) */
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT, refusing addresses

@@ -32,6 +32,7 @@
 #include "server/worker.h"
 #include "tern/rr.h"
 #include "tern/wire.h"
+#include "xfr/xfr.h"
 
 enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5 };
 /* epoll data: kind (8 bits) | a connection's generation (24 bits) | index.
@@ -115,6 +116,9 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
 			ctx.allowed = v->res && config_allowed(&v->cfg, client);
 			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
+			if (ctx.xfr) /* AXFR: NOTIMP; IXFR: RFC 1995 4 (only to allow-transfer clients) */
+				len = xfr_respond(v, w->in[i], w->msgs[i].msg_len, client, false, &w->srv->xfr_active,
+				                  w->out[k], UDP_BUF, NULL);
 			if (log_enabled(LOG_DEBUG))
 				query_log(v, w->in[i], w->msgs[i].msg_len, &ctx, w->out[k], len);
 			if (ctx.forward)
@@ -127,7 +131,8 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			if (!len)
 				continue;
 			size_t full = len;
-			len = rate_limit(v, &ctx, client, w->out[k], len, now);
+			if (!ctx.xfr)
+				len = rate_limit(v, &ctx, client, w->out[k], len, now);
 			limited += len != full;
 			if (!len)
 				continue;
@@ -163,6 +168,7 @@ static void conn_close(worker *w, unsigned i)
 		return;
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	xfr_end(c->xfr);
 	free(c->rbuf);
 	free(c->wbuf);
 	uint32_t gen = c->gen;
@@ -213,11 +219,39 @@ static int conn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 	return 0;
 }
 
+/* A zone transfer out: the next messages, written only while the
+ * connection's output queue is empty (a transfer never buffers the zone),
+ * at most a few per event so that the worker's other clients are served in
+ * between; then EPOLLOUT brings the worker back (level-triggered: at once
+ * if the socket can take more). */
+static void xfr_pump(worker *w, unsigned i, uint64_t now)
+{
+	tcp_conn *c = &w->conns[i];
+	for (int k = 0; k < 4 && c->fd >= 0 && c->xfr && c->wlen == c->woff; k++) {
+		bool done;
+		size_t n = xfr_next(c->xfr, w->tcp_out + 2, sizeof w->tcp_out - 2, &done);
+		c->last_ms = now; /* a reader that stops is closed by the idle sweep */
+		if (done || !n) {
+			xfr_end(c->xfr);
+			c->xfr = NULL;
+		}
+		if (!n) {
+			conn_close(w, i);
+			return;
+		}
+		tern_put_u16(w->tcp_out, (uint16_t)n);
+		if (conn_send(w, i, w->tcp_out, n + 2))
+			return;
+	}
+	if (c->fd >= 0 && c->xfr)
+		conn_events(w, i, EPOLLOUT);
+}
+
 static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 {
 	tcp_conn *c = &w->conns[i];
 	bool allowed = v->res && config_allowed(&v->cfg, (const struct sockaddr *)&c->peer);
-	for (int budget = 0; budget < 64 && c->fd >= 0 && c->wlen == c->woff; budget++) {
+	for (int budget = 0; budget < 64 && c->fd >= 0 && c->wlen == c->woff && !c->xfr; budget++) {
 		size_t need = c->rlen < 2 ? 2 : 2 + (size_t)tern_get_u16(c->rbuf);
 		if (c->rcap < need) {
 			uint8_t *nb = realloc(c->rbuf, need);
@@ -247,6 +281,9 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 			continue;
 		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
+		if (ctx.xfr)
+			olen = xfr_respond(v, c->rbuf + 2, flen, (const struct sockaddr *)&c->peer, true,
+			                   &w->srv->xfr_active, w->tcp_out + 2, sizeof w->tcp_out - 2, &c->xfr);
 		WORKER_COUNT(w, tcp_queries, 1);
 		WORKER_COUNT(w, responses, olen != 0);
 		if (log_enabled(LOG_DEBUG))
@@ -259,6 +296,10 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 			tern_put_u16(w->tcp_out, (uint16_t)olen);
 			if (conn_send(w, i, w->tcp_out, olen + 2))
 				return;
+		}
+		if (c->xfr) {
+			xfr_pump(w, i, now);
+			continue;
 		}
 		if (ctx.forward)
 			park(w, v, &ctx, c->rbuf + 2, flen, 0, &c->peer, c->peerlen, (int)i, now);
@@ -285,6 +326,11 @@ static void conn_write(worker *w, const version *v, unsigned i, uint64_t now)
 		c->woff += (size_t)r;
 	}
 	c->woff = c->wlen = 0;
+	if (c->xfr) {
+		xfr_pump(w, i, now);
+		if (c->fd < 0 || c->xfr || c->wlen != c->woff)
+			return;
+	}
 	conn_events(w, i, EPOLLIN);
 	conn_read(w, v, i, now);
 }

@@ -24,6 +24,7 @@ typedef struct tcp_conn {
 	uint32_t gen;     /* changes each time the slot is reused */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	struct xfr_out *xfr; /* a zone transfer out in progress (xfr/xfr.h), or NULL */
 } tcp_conn;
 
 /* One question this worker asked upstream (it created the pending entry and

@@ -1,8 +1,11 @@
 /* zones.c: see zones.h. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "server/log.h"
 #include "server/zones.h"
+#include "xfr/xfrin_config.h"
+#include "xfr/zjournal.h"
 
 /* The version of one configured zone for the next set: the file's, or,
  * when it does not load, the one serving now, or a version without data. */
@@ -10,17 +13,29 @@ static db_zone *load_one(const cfg_zone *cz, const db_set *old, db_diag *diag, u
 {
 	char name[TERN_NAME_TEXT_MAX];
 	tern_name_to_text(cz->origin, name, sizeof name);
+	db_zone *prev = (db_zone *)db_set_get(old, cz->origin);
+	if (cz->xfrin && cz->xfrin->nprimaries) {
+		/* a secondary's data come from its primaries (src/xfr/): its
+		 * file is read at start-up only, and need not exist yet */
+		if (prev)
+			return zone_ref(prev);
+		if (access(cz->file, F_OK)) {
+			log_info("zone %s: secondary without a copy in %s yet; answered SERVFAIL until the first transfer",
+			         name, cz->file);
+			return zone_new_empty(cz->origin, cz->file);
+		}
+	}
 	unsigned errors = diag->errors;
 	diag->user = (void *)cz; /* so that a file the zone cannot open is named with cz->where */
 	db_zone *z = zone_load(cz->origin, cz->file, diag);
 	if (z) {
+		xfr_zone_loaded(cz, db_set_get(old, cz->origin), z); /* IXFR's journal (xfr/zjournal.h) */
 		log_info("zone %s: %zu records, %zu names, serial %u, from %s", name, z->nrecords, z->nnodes,
 		         z->serial, cz->file);
 		return z;
 	}
 	(*failed)++;
 	unsigned n = diag->errors - errors;
-	db_zone *prev = (db_zone *)db_set_get(old, cz->origin);
 	if (prev && zone_has_data(prev)) {
 		log_err("zone %s: not loaded from %s (%u error(s)); serial %u keeps serving", name, cz->file, n,
 		        prev->serial);

@@ -1,4 +1,4 @@
-"""peers.py: start reference DNS servers (Knot, NSD) and small scripted
+"""peers.py: start reference DNS servers (Knot, NSD, BIND) and small scripted
 dnspython servers on loopback for the system tests.
 
 Every server binds 127.0.0.1 on a free high port, is started as a child
@@ -126,10 +126,15 @@ def _write_zones(workdir, zones):
     return out
 
 
-def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False):
+def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, notify=None, ixfr=False,
+               tsig=None):
     """Starts knotd serving zones ({origin: zone file text}) on host:port
-    (a free port if None); axfr=True lets loopback transfer them. Returns a
-    Peer; call stop() (or use `with`)."""
+    (a free port if None); axfr=True lets loopback transfer them. notify:
+    [(host, port)] to send NOTIFY to when a zone changes; ixfr=True keeps
+    the differences of zone-file reloads in the journal, so that changes
+    are served by IXFR. tsig: (name, algorithm, base64 secret): transfers
+    must be signed with it, and NOTIFY is signed. Returns a Peer; call
+    stop() (or use `with`)."""
     if shutil.which("knotd") is None:
         raise RuntimeError("knotd not installed")
     workdir = os.path.join(str(workdir), "knot")
@@ -152,8 +157,18 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False):
         "  - target: stderr",
         "    any: info",
     ]
+    if tsig:
+        conf += ["key:", f"  - id: {tsig[0]}", f"    algorithm: {tsig[1]}", f"    secret: {tsig[2]}"]
     if axfr:
         conf += ["acl:", "  - id: loopback_xfr", f"    address: {host}", "    action: transfer"]
+        if tsig:
+            conf.append(f"    key: {tsig[0]}")
+    if notify:
+        conf += ["remote:"]
+        for i, (h, p) in enumerate(notify):
+            conf += [f"  - id: notify{i}", f"    address: {h}@{p}"]
+            if tsig:
+                conf.append(f"    key: {tsig[0]}")
     conf += [
         "database:",
         f'    storage: "{workdir}"',
@@ -161,11 +176,13 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False):
         "  - id: default",
         f'    storage: "{workdir}"',
         "    zonefile-sync: -1",
-        "    zonefile-load: whole",
-        "    journal-content: none",
+        "    zonefile-load: difference" if ixfr else "    zonefile-load: whole",
+        "    journal-content: changes" if ixfr else "    journal-content: none",
     ]
     if axfr:
         conf.append("    acl: loopback_xfr")
+    if notify:
+        conf.append("    notify: [" + ", ".join(f"notify{i}" for i in range(len(notify))) + "]")
     conf += [
         "zone:",
     ]
@@ -177,8 +194,13 @@ def start_knot(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False):
     return _start("knot", ["knotd", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
 
 
-def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None):
-    """Starts nsd in the foreground serving zones on host:port; like start_knot."""
+def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None, axfr=False, notify=None, tsig=None):
+    """Starts nsd in the foreground serving zones on host:port; like start_knot
+    (axfr: loopback may transfer; notify: [(host, port)] to NOTIFY on
+    change). NSD 4.6 keeps no differences: IXFR is answered with the whole
+    zone. SIGHUP (peer.reload()) reloads changed zone files. tsig: (name,
+    algorithm, base64 secret) that transfers and NOTIFY must be signed
+    with."""
     if shutil.which("nsd") is None:
         raise RuntimeError("nsd not installed")
     workdir = os.path.join(str(workdir), "nsd")
@@ -202,12 +224,149 @@ def start_nsd(workdir, zones, host=LOOPBACK, port=None, nsid=None):
     if nsid:
         conf.append(f'    nsid: "ascii_{nsid}"')
     conf += ["remote-control:", "    control-enable: no"]
+    kname = tsig[0] if tsig else "NOKEY"
+    if tsig:
+        conf += ["key:", f"    name: {tsig[0]}", f"    algorithm: {tsig[1]}", f'    secret: "{tsig[2]}"']
     for origin, path in zlist:
         conf += ["zone:", f"    name: {origin}", f'    zonefile: "{path}"']
+        if axfr:
+            conf.append(f"    provide-xfr: {host} {kname}")
+        for h, p in notify or ():
+            conf.append(f"    notify: {h}@{p} {kname}")
     cpath = os.path.join(workdir, "nsd.conf")
     with open(cpath, "w") as f:
         f.write("\n".join(conf) + "\n")
     return _start("nsd", ["nsd", "-d", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
+
+
+def start_named(workdir, zones, host=LOOPBACK, port=None, notify=None, ixfr=False, tsig=None):
+    """Starts BIND's named in the foreground (-g) as a primary of zones on
+    host:port; loopback may transfer them; notify: [(host, port)] to
+    NOTIFY at once (notify-delay 0) on change; ixfr=True keeps the
+    differences of reloads (ixfr-from-differences), so changes are served
+    by IXFR. SIGHUP reloads changed zone files. tsig: (name, algorithm,
+    base64 secret) that transfers must be signed with; NOTIFY is signed."""
+    if shutil.which("named") is None:
+        raise RuntimeError("named not installed")
+    workdir = os.path.join(str(workdir), "named")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    zlist = _write_zones(workdir, zones)
+    keyref = f' key "{tsig[0]}"' if tsig else ""
+    also = " ".join(f"{h} port {p}{keyref};" for h, p in notify or ())
+    conf = [
+        "options {",
+        f'    directory "{workdir}";',
+        f'    pid-file "{workdir}/named.pid";',
+        f'    session-keyfile "{workdir}/session.key";',
+        f'    managed-keys-directory "{workdir}";',
+        f"    listen-on port {port} {{ {host}; }};",
+        "    listen-on-v6 { none; };",
+        "    recursion no;",
+        "    dnssec-validation no;",
+        f'    allow-transfer {{ key "{tsig[0]}"; }};' if tsig else f"    allow-transfer {{ {host}; }};",
+        "    notify explicit;",
+        "    notify-delay 0;",
+        f"    also-notify {{ {also} }};" if also else "",
+        f"    ixfr-from-differences {'yes' if ixfr else 'no'};",
+        "};",
+        "controls { };",
+    ]
+    if tsig:
+        conf.append(f'key "{tsig[0]}" {{ algorithm {tsig[1]}; secret "{tsig[2]}"; }};')
+    for origin, path in zlist:
+        conf += [f'zone "{origin}" {{ type primary; file "{path}"; }};']
+    cpath = os.path.join(workdir, "named.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("named", ["named", "-g", "-c", cpath], workdir, host, port, zlist[0][0] + ".")
+
+
+# ---- secondaries of a primary (zone transfers in at the peer) ----
+#
+# key: None or (name, algorithm, base64 secret); the peer then signs its
+# requests with it and accepts only signed NOTIFYs.
+
+
+def start_knot_secondary(workdir, origin, primary, key=None, host=LOOPBACK, port=None):
+    """knotd as a secondary of primary (host, port) for origin; NOTIFY
+    accepted from the primary's address. Transfers out allowed to
+    loopback (to compare). Returns a Peer once the zone has loaded."""
+    if shutil.which("knotd") is None:
+        raise RuntimeError("knotd not installed")
+    workdir = os.path.join(str(workdir), "knot-secondary")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    keyref = ""
+    conf = ["server:", f'    rundir: "{workdir}"', f'    listen: "{host}@{port}"', "    user: root:root",
+            "    background-workers: 1", "    udp-workers: 1", "    tcp-workers: 1",
+            "log:", "  - target: stderr", "    any: info"]
+    if key:
+        conf += ["key:", f"  - id: {key[0]}", f"    algorithm: {key[1]}", f"    secret: {key[2]}"]
+        keyref = f"    key: {key[0]}"
+    conf += ["remote:", "  - id: primary", f"    address: {primary[0]}@{primary[1]}"] + ([keyref] if key else [])
+    conf += ["acl:", "  - id: from_primary", f"    address: {primary[0]}", "    action: notify"] + \
+        ([keyref] if key else [])
+    conf += ["  - id: loopback_xfr", f"    address: {host}", "    action: transfer"]
+    conf += ["database:", f'    storage: "{workdir}"',
+             "template:", "  - id: default", f'    storage: "{workdir}"', "    zonefile-sync: -1",
+             "    journal-content: changes",
+             "zone:", f'  - domain: "{origin}."', "    master: primary", "    acl: [from_primary, loopback_xfr]"]
+    cpath = os.path.join(workdir, "knot.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("knot", ["knotd", "-c", cpath], workdir, host, port, origin + ".")
+
+
+def start_nsd_secondary(workdir, origin, primary, key=None, host=LOOPBACK, port=None):
+    """nsd as a secondary of primary (host, port) for origin; like
+    start_knot_secondary."""
+    if shutil.which("nsd") is None:
+        raise RuntimeError("nsd not installed")
+    workdir = os.path.join(str(workdir), "nsd-secondary")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    kname = key[0] if key else "NOKEY"
+    conf = ["server:", f"    ip-address: {host}@{port}", f"    port: {port}", '    username: ""', '    chroot: ""',
+            f'    zonesdir: "{workdir}"', f'    pidfile: "{workdir}/nsd.pid"', f'    xfrdfile: "{workdir}/xfrd.state"',
+            f'    zonelistfile: "{workdir}/zone.list"', '    database: ""', "    server-count: 1", "    verbosity: 2",
+            f'    xfrdir: "{workdir}"',
+            "remote-control:", "    control-enable: no"]
+    if key:
+        conf += ["key:", f"    name: {key[0]}", f"    algorithm: {key[1]}", f'    secret: "{key[2]}"']
+    conf += ["zone:", f"    name: {origin}", f'    zonefile: "{origin}.zone"',
+             f"    request-xfr: {primary[0]}@{primary[1]} {kname}", f"    allow-notify: {primary[0]} {kname}",
+             f"    provide-xfr: {host} NOKEY"]
+    cpath = os.path.join(workdir, "nsd.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("nsd", ["nsd", "-d", "-c", cpath], workdir, host, port, origin + ".")
+
+
+def start_bind_secondary(workdir, origin, primary, key=None, host=LOOPBACK, port=None):
+    """named (BIND 9) in the foreground as a secondary of primary (host,
+    port) for origin; like start_knot_secondary."""
+    if shutil.which("named") is None:
+        raise RuntimeError("named not installed")
+    workdir = os.path.join(str(workdir), "bind-secondary")
+    os.makedirs(workdir, exist_ok=True)
+    port = port or free_port(host)
+    keyclause = f' key "{key[0]}"' if key else ""
+    conf = ["options {", f'    directory "{workdir}";', f"    listen-on port {port} {{ {host}; }};",
+            "    listen-on-v6 { none; };", f'    pid-file "{workdir}/named.pid";',
+            f'    session-keyfile "{workdir}/session.key";', f'    managed-keys-directory "{workdir}";',
+            "    recursion no;", "    notify no;", "    dnssec-validation no;", "    allow-query { any; };",
+            "};", "controls { };"]
+    if key:
+        conf += [f'key "{key[0]}" {{ algorithm {key[1]}; secret "{key[2]}"; }};']
+    conf += [f'zone "{origin}" {{', "    type secondary;",
+             f"    primaries {{ {primary[0]} port {primary[1]}{keyclause}; }};",
+             f'    file "{origin}.bk";', f"    allow-notify {{ {primary[0]}; }};",
+             f"    allow-transfer {{ {host}; }};", "};"]
+    cpath = os.path.join(workdir, "named.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("bind", ["named", "-g", "-c", cpath], workdir, host, port, origin + ".")
 
 
 @contextlib.contextmanager

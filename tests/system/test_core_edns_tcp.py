@@ -30,7 +30,7 @@ def write_config(tmp_path, text, name="ternd.conf"):
 
 # ------------------------------------------------------- opcodes, QR bit
 
-@pytest.mark.parametrize("opcode", [dns.opcode.IQUERY, dns.opcode.STATUS, dns.opcode.NOTIFY, dns.opcode.UPDATE, 3, 15])
+@pytest.mark.parametrize("opcode", [dns.opcode.IQUERY, dns.opcode.STATUS, dns.opcode.UPDATE, 3, 15])
 def test_notimp_for_other_opcodes(core, tcp, opcode):
     m = dns.message.make_query("www.example.com", "A")
     m.set_opcode(opcode)
@@ -44,7 +44,7 @@ def test_notimp_for_other_opcodes(core, tcp, opcode):
     assert an == 0
 
 
-@pytest.mark.parametrize("opcode", [dns.opcode.IQUERY, dns.opcode.STATUS, dns.opcode.NOTIFY, dns.opcode.UPDATE, 3, 15])
+@pytest.mark.parametrize("opcode", [dns.opcode.IQUERY, dns.opcode.STATUS, dns.opcode.UPDATE, 3, 15])
 def test_notimp_clears_query_only_flags(core, tcp, opcode):
     """Issue 10 item 20 (genreport opcodeflg): RD and CD are defined only for
     QUERY (RFC 1035 4.1.1, RFC 4035 3.2.2), so the NOTIMP answer to another
@@ -65,6 +65,20 @@ def test_query_keeps_rd_and_cd(core):
     m.flags |= dns.flags.RD | dns.flags.CD
     r = dns.message.from_wire(raw_udp(core, m.to_wire()))
     assert r.flags & dns.flags.RD and r.flags & dns.flags.CD
+
+
+@pytest.mark.parametrize("qtype,rcode", [("SOA", dns.rcode.NOTAUTH), ("A", dns.rcode.FORMERR)])
+def test_notify_to_a_primary_zone(core, tcp, qtype, rcode):
+    """NOTIFY (RFC 1996) is for secondary zones (tests/system/test_xfr_in.py):
+    for a zone ternd is primary of, NOTAUTH; a question other than SOA,
+    FORMERR (as BIND)."""
+    m = dns.message.make_query("example.com", qtype)
+    m.set_opcode(dns.opcode.NOTIFY)
+    reply = (raw_tcp if tcp else raw_udp)(core, m.to_wire())
+    rid, flags, qd, an, ns, ar = struct.unpack("!6H", reply[:12])
+    assert rid == m.id and flags & 0x8000
+    assert (flags >> 11) & 0xF == dns.opcode.NOTIFY and flags & 0xF == rcode
+    assert qd == 1 and an == 0
 
 
 def test_no_answer_to_responses(core):
