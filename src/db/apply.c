@@ -12,14 +12,16 @@
  *   The new version keeps a reference on the arena of every version whose
  *   nodes it shares (db_zone.bases);
  * - rebuild: everything else (the structure moves, or too many superseded
- *   nodes are kept alive) writes the zone out as text with the edits
- *   applied and loads it again, which runs every check of a load. */
+ *   nodes are kept alive) hands every record of the new version to a
+ *   zone_builder, which runs every check of a load. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db/apply.h"
 #include "tern/rr.h"
+#include "tern/zonefile.h"
 
 #define MAX_BASES 64 /* arenas a version may share nodes from */
 
@@ -564,85 +566,70 @@ static db_zone *fast_path(work *k, db_apply_stats *stats)
 
 /* ---- the rebuild ---- */
 
+/* zone_walk on zone_walk_rrsets (zone.h): each RRset's records, the SOA
+ * ahead of everything. */
+typedef struct walk {
+	int (*fn)(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+	          uint16_t rdlen);
+	void *user;
+	const db_rrset *skip;
+} walk;
+
+static int walk_rrset(const db_node *n, const db_rrset *s, void *user)
+{
+	walk *w = user;
+	if (s == w->skip)
+		return 0;
+	const uint8_t *p = s->rdata;
+	for (unsigned j = 0; j < s->count; j++) {
+		uint16_t l;
+		const uint8_t *rd = rrset_rdata(p, &l);
+		int rc = w->fn(w->user, n->name, s->type, s->ttl, rd, l);
+		if (rc)
+			return rc;
+		p = rd + l;
+	}
+	return 0;
+}
+
 int zone_walk(const db_zone *z,
               int (*fn)(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
                         uint16_t rdlen),
               void *user)
 {
-	if (!z->apex)
+	if (!zone_has_data(z))
 		return 0;
-	const db_rrset *soa = node_rrset(z->apex, TERN_T_SOA);
-	for (int pass = 0; pass < 2; pass++) {
-		size_t slots = (size_t)1 << (32 - z->shift);
-		for (size_t b = 0; b < slots; b++)
-			for (const db_node *n = z->table[b]; n; n = n->hnext) {
-				if ((n == z->apex) != (pass == 0))
-					continue;
-				for (unsigned s = 0; s < n->nrrsets; s++) {
-					const db_rrset *rs = &n->rrsets[s];
-					if (pass == 0 && s == 0 && soa) { /* the SOA first */
-						uint16_t l;
-						const uint8_t *rd = rrset_rdata(soa->rdata, &l);
-						int rc = fn(user, n->name, TERN_T_SOA, soa->ttl, rd, l);
-						if (rc)
-							return rc;
-					}
-					if (rs == soa)
-						continue;
-					const uint8_t *p = rs->rdata;
-					for (unsigned j = 0; j < rs->count; j++) {
-						uint16_t l;
-						const uint8_t *rd = rrset_rdata(p, &l);
-						int rc = fn(user, n->name, rs->type, rs->ttl, rd, l);
-						if (rc)
-							return rc;
-						p = rd + l;
-					}
-				}
-			}
+	walk w = {.fn = fn, .user = user, .skip = node_rrset(z->apex, TERN_T_SOA)};
+	if (w.skip) {
+		int rc = walk_rrset(z->apex, w.skip, &(walk){.fn = fn, .user = user});
+		if (rc)
+			return rc;
 	}
-	return 0;
+	return zone_walk_rrsets(z, walk_rrset, &w);
 }
 
-typedef struct text {
-	char *p;
-	size_t len, cap;
-	char *rd; /* one RDATA's text */
+/* The rebuild: every record of the new version into a zone_builder (the
+ * loader's checks run on the result). */
+typedef struct rebuild_ctx {
 	const work *k;
-} text;
+	zone_builder *zb;
+	unsigned line; /* records so far, for the diagnostics */
+} rebuild_ctx;
 
-#define RD_TEXT_MAX (256u << 10)
-
-static int text_rr(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
-                   uint16_t rdlen)
+static int rebuild_rr(rebuild_ctx *c, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                      uint16_t rdlen)
 {
-	text *t = user;
-	char name[TERN_NAME_TEXT_MAX], ty[24];
-	name_text(owner, name, sizeof name);
-	tern_type_to_text(type, ty, sizeof ty);
-	if (tern_rdata_to_text(type, rdata, rdlen, t->rd, RD_TEXT_MAX) < 0)
-		return -1;
-	size_t need = strlen(name) + strlen(ty) + strlen(t->rd) + 40;
-	if (t->len + need > t->cap) {
-		size_t cap = t->cap ? t->cap : 1 << 16;
-		while (cap < t->len + need)
-			cap *= 2;
-		char *p = realloc(t->p, cap);
-		if (!p)
-			return -1;
-		t->p = p;
-		t->cap = cap;
-	}
-	t->len += (size_t)snprintf(t->p + t->len, t->cap - t->len, "%s %u IN %s %s\n", name, ttl, ty, t->rd);
-	return 0;
+	tern_zrr rr = {.owner = owner, .type = type, .cls = TERN_C_IN, .ttl = ttl, .rdata = rdata, .rdlen = rdlen,
+	               .file = c->k->what, .file_id = 1, .line = ++c->line};
+	return zone_builder_add(c->zb, &rr);
 }
 
 /* Old records at names no edit touched. */
-static int text_untouched(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
-                          uint16_t rdlen)
+static int rebuild_untouched(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                             uint16_t rdlen)
 {
-	text *t = user;
-	const work *k = t->k;
+	rebuild_ctx *c = user;
+	const work *k = c->k;
 	size_t len = tern_name_len(owner);
 	uint32_t h = db_name_hash(owner);
 	for (uint32_t i = h & k->mask; k->slots[i]; i = (i + 1) & k->mask) {
@@ -650,13 +637,18 @@ static int text_untouched(void *user, const uint8_t *owner, uint16_t type, uint3
 		if (w->hash == h && w->len == len && db_name_eq_len(w->owner, owner, len))
 			return 0;
 	}
-	return text_rr(user, owner, type, ttl, rdata, rdlen);
+	return rebuild_rr(c, owner, type, ttl, rdata, rdlen);
 }
 
 static db_zone *rebuild(work *k)
 {
-	text t = {.k = k, .rd = malloc(RD_TEXT_MAX)};
-	int rc = t.rd ? 0 : -1;
+	rebuild_ctx c = {.k = k};
+	c.zb = zone_builder_new(k->old->origin, k->what, k->old->nrecords * 48, k->diag);
+	if (!c.zb) {
+		db_diag_report(k->diag, true, k->what, 0, "out of memory");
+		return NULL;
+	}
+	int rc = 0;
 	/* the apex's work node first, when there is one: the SOA leads */
 	for (int apex_pass = 1; apex_pass >= 0 && !rc; apex_pass--)
 		for (size_t i = 0; i < k->n && !rc; i++) {
@@ -664,20 +656,19 @@ static db_zone *rebuild(work *k)
 			if ((w->len == k->old->origin_len) != apex_pass)
 				continue;
 			for (size_t j = 0; j < w->n && !rc; j++)
-				rc = text_rr(&t, w->owner, w->rr[j].type, w->rr[j].ttl, w->rr[j].rdata, w->rr[j].rdlen);
+				rc = rebuild_rr(&c, w->owner, w->rr[j].type, w->rr[j].ttl, w->rr[j].rdata, w->rr[j].rdlen);
 		}
 	if (!rc)
-		rc = zone_walk(k->old, text_untouched, &t);
-	db_zone *z = NULL;
-	if (rc)
+		rc = zone_walk(k->old, rebuild_untouched, &c);
+	if (rc) {
+		zone_builder_abort(c.zb);
 		db_diag_report(k->diag, true, k->what, 0, "out of memory");
-	else
-		z = zone_load_string(k->old->origin, k->what, t.p ? t.p : "", k->diag);
+		return NULL;
+	}
+	db_zone *z = zone_builder_finish(c.zb);
 	const char *file = z ? arena_dup(&z->mem, k->old->file, strlen(k->old->file) + 1) : NULL;
 	if (file) /* the zone still comes from its file, for reloads and status */
 		z->file = file;
-	free(t.p);
-	free(t.rd);
 	return z;
 }
 
@@ -685,7 +676,7 @@ db_zone *zone_apply(const db_zone *old, const db_edit *edits, size_t n, unsigned
                     db_diag *diag, db_apply_stats *stats)
 {
 	if (stats)
-		*stats = (db_apply_stats){0};
+		*stats = (db_apply_stats){.failed_edit = SIZE_MAX};
 	if (!zone_has_data(old) || old->local) {
 		db_diag_report(diag, true, what, 0, "the zone has no data to change");
 		return NULL;
@@ -704,8 +695,11 @@ db_zone *zone_apply(const db_zone *old, const db_edit *edits, size_t n, unsigned
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (edit_one(&k, &edits[i]))
+		if (edit_one(&k, &edits[i])) {
+			if (stats)
+				stats->failed_edit = i;
 			goto out;
+		}
 	if (check(&k))
 		goto out;
 	/* compaction: superseded nodes kept alive must stay a small part */

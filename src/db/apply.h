@@ -38,6 +38,7 @@ enum {
 typedef struct db_apply_stats {
 	bool rebuilt;       /* the whole zone was built again */
 	size_t nodes_new;   /* nodes made (changed, added, and chain copies) */
+	size_t failed_edit; /* the edit refused (its index), or SIZE_MAX */
 } db_apply_stats;
 
 /* Applies edits, in order, to old and returns the new version (one
