@@ -33,12 +33,18 @@ enum {
 	 * CNAME beside other data (or the reverse), is an error. Without it
 	 * (UPDATE, RFC 2136 3.4.2), such edits are silently ignored. */
 	DB_APPLY_STRICT = 1 << 0,
+	/* Also make the difference old -> new (stats->diff, for the journal:
+	 * records removed, the old SOA first; records added, the new SOA
+	 * first), from the edited names alone: no walk of the zone. */
+	DB_APPLY_DIFF = 1 << 1,
 };
 
 typedef struct db_apply_stats {
 	bool rebuilt;       /* the whole zone was built again */
 	size_t nodes_new;   /* nodes made (changed, added, and chain copies) */
 	size_t failed_edit; /* the edit refused (its index), or SIZE_MAX */
+	struct db_diff *diff; /* DB_APPLY_DIFF: one reference for the caller, or
+	                       * NULL (out of memory: no journal entry) */
 } db_apply_stats;
 
 /* Applies edits, in order, to old and returns the new version (one

@@ -100,9 +100,11 @@ enum tern_qparse tern_query_parse(const uint8_t *pkt, size_t len, tern_query *q)
 	if (r.err)
 		return TERN_OPCODE(q->hdr.flags) != TERN_OP_QUERY ? TERN_Q_NOTIMP : TERN_Q_FORMERR;
 	q->question_end = r.pos;
-	/* NOTIFY (RFC 1996) is parsed like a query; the caller looks at the
-	 * opcode */
-	if (TERN_OPCODE(q->hdr.flags) != TERN_OP_QUERY && TERN_OPCODE(q->hdr.flags) != TERN_OP_NOTIFY)
+	/* NOTIFY (RFC 1996) and UPDATE (RFC 2136: the zone section is the
+	 * question's place, prerequisites and updates the answer and authority
+	 * sections') are parsed like a query; the caller looks at the opcode */
+	if (TERN_OPCODE(q->hdr.flags) != TERN_OP_QUERY && TERN_OPCODE(q->hdr.flags) != TERN_OP_NOTIFY &&
+	    TERN_OPCODE(q->hdr.flags) != TERN_OP_UPDATE)
 		return TERN_Q_NOTIMP;
 	unsigned nopt = 0;
 	for (int s = TERN_S_ANSWER; s <= TERN_S_ADDITIONAL; s++) {

@@ -416,9 +416,13 @@ static int config_check_xfr_keys(const config *c)
 	char name[TERN_NAME_TEXT_MAX];
 	for (size_t i = 0; i < c->nzones; i++) {
 		const xfr_zone_conf *x = &c->zones[i].xfr;
-		for (size_t k = 0; k < x->nacl + x->nnotify; k++) {
-			bool has = k < x->nacl ? x->acl[k].has_key : x->notify[k - x->nacl].has_key;
-			const uint8_t *key = k < x->nacl ? x->acl[k].key : x->notify[k - x->nacl].key;
+		for (size_t k = 0; k < x->nacl + x->nnotify + x->nupdate; k++) {
+			bool has = k < x->nacl ? x->acl[k].has_key
+			           : k < x->nacl + x->nnotify ? x->notify[k - x->nacl].has_key
+			                                      : x->update[k - x->nacl - x->nnotify].has_key;
+			const uint8_t *key = k < x->nacl ? x->acl[k].key
+			                     : k < x->nacl + x->nnotify ? x->notify[k - x->nacl].key
+			                                                : x->update[k - x->nacl - x->nnotify].key;
 			if (!has || tern_tsig_key_find(c->keys, c->nkeys, key))
 				continue;
 			tern_name_to_text(key, name, sizeof name);

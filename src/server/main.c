@@ -25,6 +25,7 @@
 #include "server/reload.h"
 #include "server/server.h"
 #include "server/zones.h"
+#include "xfr/updater.h"
 #include "xfr/secondary.h"
 #include "xfr/notify.h"
 
@@ -542,7 +543,7 @@ static void resolver_free(resolver *r)
  * with its new upstreams, warning for each setting that needs a restart. On
  * any error the old version keeps serving. */
 static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secret *cookie, secondary *sec,
-                   notifier *nfy)
+                   notifier *nfy, updater *upd)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -565,6 +566,7 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 	nv->cookie = cookie; /* not cur's: the first version is freed by the first reload */
 	nv->res = res;
 	nv->sec = sec;
+	nv->upd = upd;
 	nv->ups = upstreams_build(&nv->cfg, cur->ups);
 	if (!nv->ups) {
 		log_err("reload failed (out of memory); the previous configuration and zones keep serving");
@@ -784,6 +786,8 @@ int main(int argc, char **argv)
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.change_lock, NULL);
 	secondary *sec = v->sec = secondary_new(&s); /* secondary zones (src/xfr/) */
+	notifier *nfy = notify_start(); /* NOTIFY out (xfr/notify.h); NULL: none sent */
+	updater *upd = v->upd = updater_start(&s, nfy); /* dynamic update (xfr/updater.h) */
 	if (server_bind(&s, &v->cfg, nworkers)) {
 		version_free(v);
 		resolver_free(res);
@@ -809,7 +813,6 @@ int main(int argc, char **argv)
 		log_info("listening on %s (UDP, TCP)", v->cfg.listen[i].text);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	notify("READY=1");
-	notifier *nfy = notify_start(); /* NOTIFY out (xfr/notify.h); NULL: none sent */
 	secondary_set_notifier(sec, nfy);
 	notify_submit(nfy, notify_collect(NULL, v));
 
@@ -820,7 +823,7 @@ int main(int argc, char **argv)
 		if (sigwait(&set, &sig))
 			continue;
 		if (sig == SIGHUP) {
-			reload(&a, &s, res, rl, cookie, sec, nfy);
+			reload(&a, &s, res, rl, cookie, sec, nfy, upd);
 			continue;
 		}
 		if (sig == SIGUSR1) {
@@ -839,6 +842,7 @@ int main(int argc, char **argv)
 		notify("STOPPING=1");
 		break;
 	}
+	updater_stop(upd); /* before the workers: it posts answers to them */
 	secondary_stop(sec);
 	notify_stop(nfy);
 	server_stop(&s);

@@ -310,7 +310,7 @@ static unsigned tsig_check(const version *v, const uint8_t *pkt, size_t len, con
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx)
 {
 	tern_query q;
-	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = ctx->xfr = false;
+	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = ctx->xfr = ctx->update = false;
 	ctx->ede = FWD_NO_EDE;
 	ctx->ede_text = NULL;
 	enum tern_qparse pr = tern_query_parse(pkt, len, &q);
@@ -382,6 +382,13 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	case TERN_Q_OK:
 		if (TERN_OPCODE(q.hdr.flags) == TERN_OP_NOTIFY) {
 			rcode = xfr_notify_in(v, &q, ctx, &aa); /* RFC 1996: src/xfr/xfr_query.c */
+		} else if (TERN_OPCODE(q.hdr.flags) == TERN_OP_UPDATE) {
+			/* RFC 2136: the worker hands it to the updater thread
+			 * (src/xfr/updater.c), which checks the TSIG again itself */
+			if (sign)
+				tern_tsig_ctx_free(&tsig);
+			ctx->update = true;
+			return 0;
 		} else if ((q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR) && q.qclass == TERN_C_IN) {
 			/* zone transfers: the worker hands the packet to xfr_respond
 			 * (src/xfr/xfr.c), which checks the TSIG again itself */

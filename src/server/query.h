@@ -50,6 +50,7 @@ typedef struct version {
 	rrl *rrl;       /* response rate limiting (shared), or NULL */
 	const cookie_secret *cookie; /* server cookie secret, or NULL */
 	struct secondary *sec; /* secondary zones' thread (src/xfr/secondary.h), or NULL */
+	struct updater *upd;   /* dynamic update's thread (src/xfr/updater.h), or NULL */
 	uint64_t generation;
 	/* Versions made by version_derive share cfg's storage (a shallow copy)
 	 * and count here who holds it; the last one frees it. */
@@ -66,6 +67,7 @@ typedef struct qctx {
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
 	bool xfr;                /* nothing sent: an AXFR/IXFR for xfr_respond (xfr/xfr.h) */
+	bool update;             /* nothing sent: an UPDATE for the updater (xfr/updater.h) */
 	bool prefetch;           /* answered, but refresh (name, type) upstream */
 	bool probe;              /* answered (every upstream of its set is down), but
 	                            probe one with (name, type) if one is due */

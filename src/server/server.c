@@ -41,9 +41,8 @@ version *version_derive(const version *cur)
 	return v;
 }
 
-int server_replace_zone(server *s, db_zone *z)
+int server_replace_zone_locked(server *s, db_zone *z)
 {
-	pthread_mutex_lock(&s->change_lock);
 	const version *cur = atomic_load(&s->current);
 	const db_set *old = cur->zones;
 	size_t n = old ? old->nzones : 0;
@@ -52,7 +51,6 @@ int server_replace_zone(server *s, db_zone *z)
 	if (!nv) {
 		free(zones);
 		zone_unref(z);
-		pthread_mutex_unlock(&s->change_lock);
 		return -1;
 	}
 	size_t k = 0;
@@ -74,12 +72,18 @@ int server_replace_zone(server *s, db_zone *z)
 			zone_unref(zones[--k]);
 		free(zones);
 		version_free(nv);
-		pthread_mutex_unlock(&s->change_lock);
 		return -1;
 	}
 	server_publish(s, nv);
-	pthread_mutex_unlock(&s->change_lock);
 	return 0;
+}
+
+int server_replace_zone(server *s, db_zone *z)
+{
+	pthread_mutex_lock(&s->change_lock);
+	int rc = server_replace_zone_locked(s, z);
+	pthread_mutex_unlock(&s->change_lock);
+	return rc;
 }
 
 upstreams *upstreams_new(unsigned nsets)

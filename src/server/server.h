@@ -77,5 +77,8 @@ void version_free(version *v);
  * and other zone changes by change_lock; returns -1 (z released) when out
  * of memory. Any thread but a worker. */
 int server_replace_zone(server *s, db_zone *z);
+/* The same for a caller that holds change_lock (and so may read
+ * s->current and the zones in it until it lets go). */
+int server_replace_zone_locked(server *s, db_zone *z);
 
 #endif

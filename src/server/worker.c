@@ -30,6 +30,7 @@
 
 #include "server/log.h"
 #include "server/worker.h"
+#include "xfr/updater.h"
 #include "tern/rr.h"
 #include "tern/wire.h"
 #include "xfr/xfr.h"
@@ -119,6 +120,14 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			if (ctx.xfr) /* AXFR: NOTIMP; IXFR: RFC 1995 4 (only to allow-transfer clients) */
 				len = xfr_respond(v, w->in[i], w->msgs[i].msg_len, client, false, &w->srv->xfr_active,
 				                  w->out[k], UDP_BUF, NULL);
+			if (ctx.update) { /* answered later by the updater, through this worker's mailbox */
+				worker_reply_to to = {.worker = w->id, .tcp_slot = -1, .listener = listener,
+				                      .addrlen = w->msgs[i].msg_hdr.msg_namelen};
+				memcpy(&to.addr, &w->addrs[i], to.addrlen);
+				if (!updater_submit(v->upd, w->in[i], w->msgs[i].msg_len, &to))
+					len = query_error(w->in[i], w->msgs[i].msg_len, TERN_R_SERVFAIL, TERN_EDE_OTHER,
+					                  "updates not accepted now", w->out[k], UDP_BUF, false);
+			}
 			if (log_enabled(LOG_DEBUG))
 				query_log(v, w->in[i], w->msgs[i].msg_len, &ctx, w->out[k], len);
 			if (ctx.forward)
@@ -284,6 +293,13 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		if (ctx.xfr)
 			olen = xfr_respond(v, c->rbuf + 2, flen, (const struct sockaddr *)&c->peer, true,
 			                   &w->srv->xfr_active, w->tcp_out + 2, sizeof w->tcp_out - 2, &c->xfr);
+		if (ctx.update) {
+			worker_reply_to to = {.worker = w->id, .tcp_slot = (int)i, .tcp_gen = c->gen,
+			                      .addr = c->peer, .addrlen = sizeof c->peer}; /* the address for allow-update */
+			if (!updater_submit(v->upd, c->rbuf + 2, flen, &to))
+				olen = query_error(c->rbuf + 2, flen, TERN_R_SERVFAIL, TERN_EDE_OTHER, "updates not accepted now",
+				                   w->tcp_out + 2, sizeof w->tcp_out - 2, true);
+		}
 		WORKER_COUNT(w, tcp_queries, 1);
 		WORKER_COUNT(w, responses, olen != 0);
 		if (log_enabled(LOG_DEBUG))
@@ -421,6 +437,16 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up,
  * parked again instead (the answer's chain goes on to a name nobody has
  * asked yet: RFC 1034 5.3.3, change SNAME and go on); false when done with
  * it (the caller frees it). */
+/* Puts m in to's mailbox and wakes it. */
+static void post_mail(worker *to, mail *m)
+{
+	pthread_mutex_lock(&to->mail_lock);
+	*to->mail_tail = m;
+	to->mail_tail = &m->next;
+	pthread_mutex_unlock(&to->mail_lock);
+	worker_wake(to);
+}
+
 static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_result *fr, uint64_t now)
 {
 	bool tcp = wt->tcp_slot >= 0;
@@ -470,12 +496,33 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 	m->gen = wt->tcp_gen;
 	m->len = len + 2;
 	memcpy(m->data, w->tcp_out, len + 2);
-	pthread_mutex_lock(&to->mail_lock);
-	*to->mail_tail = m;
-	to->mail_tail = &m->next;
-	pthread_mutex_unlock(&to->mail_lock);
-	worker_wake(to);
+	post_mail(to, m);
 	return false;
+}
+
+void worker_post(server *s, const worker_reply_to *to, const uint8_t *msg, size_t len)
+{
+	if (to->worker >= s->nworkers || len > 65535)
+		return;
+	mail *m = malloc(sizeof *m + len + 2);
+	if (!m)
+		return;
+	m->next = NULL;
+	if (to->tcp_slot >= 0) {
+		m->slot = (unsigned)to->tcp_slot;
+		m->gen = to->tcp_gen;
+		tern_put_u16(m->data, (uint16_t)len);
+		memcpy(m->data + 2, msg, len);
+		m->len = len + 2;
+	} else {
+		m->slot = MAIL_UDP;
+		m->listener = to->listener;
+		m->addr = to->addr;
+		m->addrlen = to->addrlen;
+		memcpy(m->data, msg, len);
+		m->len = len;
+	}
+	post_mail(&s->workers[to->worker], m);
 }
 
 static void read_mail(worker *w)
@@ -487,9 +534,16 @@ static void read_mail(worker *w)
 	pthread_mutex_unlock(&w->mail_lock);
 	while (m) {
 		mail *next = m->next;
-		tcp_conn *c = &w->conns[m->slot];
-		if (c->fd >= 0 && c->gen == m->gen)
-			conn_send(w, m->slot, m->data, m->len);
+		if (m->slot == MAIL_UDP) {
+			int fd = m->listener < SERVER_LISTEN_MAX ? w->udp_fds[m->listener] : -1; /* -1: closed by a reload */
+			ssize_t r = fd < 0 ? 0 : sendto(fd, m->data, m->len, MSG_DONTWAIT, (const struct sockaddr *)&m->addr,
+			                                m->addrlen);
+			(void)r;
+		} else {
+			tcp_conn *c = &w->conns[m->slot];
+			if (c->fd >= 0 && c->gen == m->gen)
+				conn_send(w, m->slot, m->data, m->len);
+		}
 		free(m);
 		m = next;
 	}

@@ -49,14 +49,31 @@ typedef struct upq {
 	char ede_text[48];    /* the EXTRA-TEXT of an upstream's error (u->a.ede) */
 } upq;
 
-/* A TCP answer for a connection of another worker. */
+/* Where an answer made outside the worker that read the query goes: a
+ * TCP connection of that worker (its slot and generation), or a UDP
+ * client of one of its listeners. */
+typedef struct worker_reply_to {
+	unsigned worker;
+	int tcp_slot;      /* -1: UDP */
+	uint32_t tcp_gen;
+	unsigned listener; /* UDP */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+} worker_reply_to;
+
+/* An answer for a client of another worker (TCP, or UDP when slot is
+ * MAIL_UDP: sent from the worker's socket for listener). */
 typedef struct mail {
 	struct mail *next;
 	unsigned slot;
 	uint32_t gen;
+	unsigned listener;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
 	size_t len;
 	uint8_t data[];
 } mail;
+#define MAIL_UDP 0xffffffffu
 
 #define UPQ_MAX 1024 /* upstream questions per worker */
 
@@ -111,6 +128,9 @@ struct worker {
 
 void *worker_main(void *arg);
 void worker_wake(worker *w);
+/* Posts an answer (msg, len bytes, without the TCP length) to the worker
+ * to->worker, which sends it to the client. Any thread. */
+void worker_post(server *s, const worker_reply_to *to, const uint8_t *msg, size_t len);
 /* Takes the server's listener table for this worker (its own thread, or
  * before the thread starts): epoll follows the sockets that changed. */
 void worker_take_listeners(worker *w);

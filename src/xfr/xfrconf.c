@@ -18,6 +18,7 @@ void xfrconf_init(xfr_zone_conf *x)
 void xfrconf_free(xfr_zone_conf *x)
 {
 	free(x->acl);
+	free(x->update);
 	free(x->notify);
 	xfrconf_init(x);
 }
@@ -81,7 +82,8 @@ int xfrconf_parse_acl(const char *val, xfr_acl *out, const char *where)
 	}
 	return 0;
 bad:
-	log_err("%s: allow-transfer wants 'PREFIX' or 'PREFIX key NAME' (e.g. 192.0.2.0/24 key xfr), got '%s'",
+	log_err("%s: allow-transfer and allow-update want 'PREFIX' or 'PREFIX key NAME' (e.g. 192.0.2.0/24 key "
+	        "xfr), got '%s'",
 	        where, val);
 	return -1;
 }
@@ -119,6 +121,12 @@ int xfrconf_zone_option(xfr_zone_conf *x, const char *key, const char *val, cons
 		if (xfrconf_parse_acl(val, &a, where))
 			return -1;
 		return push((void **)&x->acl, &x->nacl, sizeof a, &a);
+	}
+	if (!strcmp(key, "allow-update")) {
+		xfr_acl a;
+		if (xfrconf_parse_acl(val, &a, where))
+			return -1;
+		return push((void **)&x->update, &x->nupdate, sizeof a, &a);
 	}
 	if (!strcmp(key, "notify")) {
 		xfr_notify_to t;

@@ -4,6 +4,7 @@
  *         allow-transfer: 192.0.2.0/24 key xfr-key   # repeatable
  *         notify: 192.0.2.7:53 key xfr-key          # repeatable
  *         journal-size: 1m
+ *         allow-update: 127.0.0.1 key ddns-key       # repeatable (UPDATE)
  *
  * and of the server (xfr-max-concurrent). Parsed here so that config.c
  * only hands over the keys it does not know. Key names are checked
@@ -41,6 +42,8 @@ typedef struct xfr_notify_to {
 typedef struct xfr_zone_conf {
 	xfr_acl *acl;
 	size_t nacl;
+	xfr_acl *update; /* allow-update (RFC 2136, xfr/updater.c): the same form */
+	size_t nupdate;
 	xfr_notify_to *notify;
 	size_t nnotify;
 	size_t journal_size; /* 0: no journal (IXFR answered AXFR-style) */

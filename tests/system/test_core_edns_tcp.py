@@ -30,7 +30,7 @@ def write_config(tmp_path, text, name="ternd.conf"):
 
 # ------------------------------------------------------- opcodes, QR bit
 
-@pytest.mark.parametrize("opcode", [dns.opcode.IQUERY, dns.opcode.STATUS, dns.opcode.UPDATE, 3, 15])
+@pytest.mark.parametrize("opcode", [dns.opcode.IQUERY, dns.opcode.STATUS, 3, 15])
 def test_notimp_for_other_opcodes(core, tcp, opcode):
     m = dns.message.make_query("www.example.com", "A")
     m.set_opcode(opcode)
@@ -44,7 +44,7 @@ def test_notimp_for_other_opcodes(core, tcp, opcode):
     assert an == 0
 
 
-@pytest.mark.parametrize("opcode", [dns.opcode.IQUERY, dns.opcode.STATUS, dns.opcode.UPDATE, 3, 15])
+@pytest.mark.parametrize("opcode", [dns.opcode.IQUERY, dns.opcode.STATUS, 3, 15])
 def test_notimp_clears_query_only_flags(core, tcp, opcode):
     """Issue 10 item 20 (genreport opcodeflg): RD and CD are defined only for
     QUERY (RFC 1035 4.1.1, RFC 4035 3.2.2), so the NOTIMP answer to another
@@ -58,6 +58,18 @@ def test_notimp_clears_query_only_flags(core, tcp, opcode):
     rid, flags, qd, an, ns, ar = struct.unpack("!6H", reply[:12])
     assert rid == m.id
     assert flags == 0x8000 | opcode << 11 | NOTIMP, hex(flags)
+
+
+def test_update_with_a_zone_section_not_soa_is_formerr(core, tcp):
+    """UPDATE (RFC 2136) goes to the updater (tests/system/test_update.py);
+    a zone section whose type is not SOA is FORMERR (3.1.1), and of the
+    header only ID, opcode and QR are set, as for NOTIMP."""
+    m = dns.message.make_query("example.com", "A")
+    m.set_opcode(dns.opcode.UPDATE)
+    m.flags |= dns.flags.RD | dns.flags.CD | dns.flags.AD
+    reply = (raw_tcp if tcp else raw_udp)(core, m.to_wire())
+    rid, flags, qd, an, ns, ar = struct.unpack("!6H", reply[:12])
+    assert rid == m.id and flags == 0x8000 | dns.opcode.UPDATE << 11 | dns.rcode.FORMERR, hex(flags)
 
 
 def test_query_keeps_rd_and_cd(core):
