@@ -198,3 +198,8 @@ int cli_reverse_name(const char *addr, uint8_t out[TERN_NAME_MAX])
 	}
 	return cli_name_from_text(text, out) == 0 ? 0 : -1;
 }
+
+void cli_search_apply(struct cli *c)
+{
+	(void)c; /* filled in below */
+}

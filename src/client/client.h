@@ -18,14 +18,18 @@
 #define TERN_VERSION "0.1.0"
 #endif
 
-/* Exit codes; with several queries the most severe one wins, in the order
- * OK < NXDOMAIN < RCODE < NOREPLY (usage errors stop before any query). */
+/* Exit codes, as dig's (BIND 9.18): 0 whenever a reply arrived, whatever
+ * its rcode. With several queries the most severe one wins. +rcode-status
+ * adds the distinct statuses 2 (NXDOMAIN) and 3 (another error rcode or a
+ * malformed reply), tern's own. */
 enum cli_exit {
-	CLI_EXIT_OK = 0,       /* NOERROR (including NODATA) */
+	CLI_EXIT_OK = 0,       /* a reply arrived (NOERROR with +rcode-status) */
 	CLI_EXIT_USAGE = 1,    /* bad command line */
-	CLI_EXIT_NXDOMAIN = 2, /* NXDOMAIN */
-	CLI_EXIT_RCODE = 3,    /* SERVFAIL, REFUSED, FORMERR, ... or a malformed reply */
+	CLI_EXIT_NXDOMAIN = 2, /* +rcode-status: NXDOMAIN */
+	CLI_EXIT_RCODE = 3,    /* +rcode-status: SERVFAIL, REFUSED, ... or a malformed reply */
+	CLI_EXIT_BATCH = 8,    /* cannot open the batch file */
 	CLI_EXIT_NOREPLY = 9,  /* no valid reply from the server */
+	CLI_EXIT_INTERNAL = 10, /* a value dig "couldn't parse", or an internal error */
 };
 
 /* Parts of the dig-style output, switched by +[no]cmd, +[no]comments,
@@ -42,7 +46,7 @@ enum {
 	CLI_SHOW_ALL = (1u << 7) - 1,
 };
 
-/* Settings of one query, from +options (dig's names). */
+/* Settings of one query, from +options (dig's names; options.c). */
 struct cli_opts {
 	bool tcp;       /* +tcp: TCP only */
 	bool ignore_tc; /* +ignore: do not retry over TCP on TC=1 */
@@ -50,20 +54,55 @@ struct cli_opts {
 	bool json;      /* +json: RFC 8427 */
 	bool rd;        /* +recurse (default on) */
 	bool ad, cd;    /* +adflag (default on, as in dig), +cdflag */
+	bool aa, ra, tc, z; /* +aaflag, +raflag, +tcflag, +zflag: header bits of the query */
 	bool qr;        /* +qr: print the query too */
 	bool dnssec;    /* +dnssec: EDNS DO bit */
+	bool coflag;    /* +coflag: EDNS CO bit */
 	bool edns;      /* +edns (default on) */
 	bool nsid;      /* +nsid */
+	bool expire;    /* +expire: EDNS EXPIRE (RFC 7314) */
+	bool keepalive; /* +keepalive: EDNS TCP keepalive (RFC 7828) */
+	bool header_only; /* +header-only: no question */
+	bool cookie;    /* +cookie (default on): EDNS COOKIE (RFC 7873) */
+	bool badcookie; /* +badcookie: retry once on BADCOOKIE */
+	bool fail;      /* +fail: SERVFAIL ends the lookup (always true with one server) */
+	bool nottl, noclass, ttlunits; /* +nottlid, +noclass, +ttlunits */
+	bool multiline; /* +multiline */
+	bool onesoa;    /* +onesoa: AXFR shows the first SOA only */
+	bool identify;  /* +identify: the answering server in +short output */
+	bool nocrypto;  /* +nocrypto: key and signature data as [omitted] */
+	bool unknownformat; /* +unknownformat: RDATA in RFC 3597 form */
+	bool expandaaaa; /* +expandaaaa: AAAA with every zero written */
+	bool rcode_status; /* +rcode-status: exit 2/3 for error rcodes */
+	bool trace, nssearch; /* +trace, +nssearch */
+	int rrcomments; /* +rrcomments: 1, +norrcomments: -1, default 0 */
 	unsigned show;  /* what dig-style output shows: CLI_SHOW_* */
+	uint8_t edns_version;
+	uint16_t ednsflags; /* +ednsflags: the flag bits other than DO and CO */
 	uint16_t bufsize;  /* EDNS UDP payload size */
 	unsigned timeout;  /* seconds per try */
 	unsigned tries;    /* UDP (and TCP connect) attempts */
+	unsigned opcode;   /* +opcode */
+	int32_t qid;       /* +qid, or -1: random */
+	uint16_t padding;  /* +padding: block size (RFC 7830, 8467), 0: none */
+	unsigned split;    /* +split: width of hex/base64 chunks (accepted) */
+	uint8_t cookie_len; /* +cookie=HEX: the cookie sent as given (0: a fresh client cookie) */
+	uint8_t cookie_val[40];
+	bool subnet;        /* +subnet=ADDR[/LEN] (RFC 7871) */
+	uint16_t subnet_family; /* 0 (+subnet=0), 1 IPv4, 2 IPv6 */
+	uint8_t subnet_len;
+	uint8_t subnet_addr[16];
+	uint16_t ednsopt_len; /* +ednsopt=CODE[:HEX]...: the options, wire form */
+	uint8_t ednsopt[512];
 };
 
 struct cli_query {
 	uint8_t qname[TERN_NAME_MAX];
 	uint16_t qtype, qclass;
 	bool type_set, class_set; /* given for this query explicitly */
+	bool ixfr_serial_set;     /* IXFR=SERIAL: an SOA with it in the authority section */
+	uint32_t ixfr_serial;
+	char text[TERN_NAME_TEXT_MAX]; /* the name as given (for +search), or "" */
 	struct cli_opts o;
 };
 
@@ -81,6 +120,7 @@ struct cli_reply {
 	size_t len;
 	bool tcp;           /* came over TCP */
 	unsigned msec;      /* query time */
+	uint64_t usec;      /* query time in microseconds */
 	struct timespec when;
 };
 
@@ -94,6 +134,8 @@ struct cli_reply {
 struct cli {
 	struct cli_opts defaults; /* options given before the first name */
 	uint16_t def_type, def_class;
+	bool def_ixfr_set;  /* IXFR=SERIAL before the first name */
+	uint32_t def_ixfr;
 	struct cli_server srv;
 	bool server_given;
 	struct sockaddr_storage src; /* -b: source address (srclen 0: any) */
@@ -101,14 +143,31 @@ struct cli {
 	struct cli_query q[CLI_MAX_QUERIES];
 	unsigned nq;
 	bool interactive;
+	bool usec;         /* -u: query times in microseconds */
+	bool banner_done;  /* the "; <<>>" greeting is printed once per run */
+	bool yaml;         /* +yaml (global, as in dig) */
+	bool search;       /* +search: resolv.conf's search list for names without a final dot */
+	unsigned ndots;    /* +ndots */
+	char domain[TERN_NAME_TEXT_MAX]; /* +domain= */
+	uint8_t client_cookie[8]; /* this run's client cookie (RFC 7873 4.1) */
 	char cmdline[CLI_CMDLINE_MAX]; /* the arguments, for the "; <<>>" line */
 	/* the query, after two bytes kept for its TCP length (RFC 1035 4.2.2) */
 	uint8_t qframe[2 + TERN_MSG_MAX];
 	size_t qlen;
 	struct cli_reply reply;
+	char qtext[TERN_NAME_TEXT_MAX]; /* the query's name, for dig's messages */
+	bool tcp_connect_failed; /* the last TCP try never connected (dig then prints no greeting) */
 	uint8_t rdata[CLI_RDATA_MAX];
 	char text[CLI_TEXT_MAX];
 };
+
+/* options.c: one +option into o (c for dig's global ones). Returns 0, or
+ * the exit status after saying why on stderr, in dig's words: 1 for an
+ * unknown option, 10 for a value dig "couldn't parse". */
+TERN_WUR int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg);
+/* dig's usage lines (on an error) and the -h text. */
+void cli_print_usage(FILE *out);
+void cli_print_help(FILE *out);
 
 /* addr.c: the server address, resolv.conf and reverse names. */
 TERN_WUR int cli_server_parse(struct cli_server *s, const char *text, uint16_t port, int family);
@@ -133,20 +192,25 @@ TERN_WUR int cli_tcp_send(struct cli *c, FILE *msgs, uint64_t deadline);
 /* TCP: reads one framed message into c->reply; 0, or -1 with *why set. */
 TERN_WUR int cli_tcp_recv(struct cli *c, int fd, uint64_t deadline, const char **why);
 void cli_comm_error(const struct cli *c, FILE *msgs, const char *what);
-void cli_set_when(struct cli_reply *r, uint64_t sent);
+void cli_set_when(struct cli_reply *r, uint64_t sent_us);
 uint64_t cli_now_ms(void); /* monotonic clock */
+uint64_t cli_now_us(void);
+const char *cli_errno_text(int e);
 
 /* xfr.c: AXFR (RFC 5936) over TCP, every message until the closing SOA.
  * Returns the exit code. */
 int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra);
 
 /* print.c: dig-style and +short output. */
-void cli_print_cmd(const struct cli *c, const char *extra, FILE *out);
+/* The "; <<>> tern" greeting, once per run (unless +nocmd). */
+void cli_print_cmd(struct cli *c, const struct cli_query *q, const char *extra, FILE *out);
 void cli_print_noreply(const struct cli *c, FILE *out);
 int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out);
 /* +qr: the query about to be sent, as dig shows it (uses c->reply). */
 void cli_print_query(struct cli *c, const struct cli_query *q, FILE *out);
-int cli_print_short(struct cli *c, FILE *out);
+int cli_print_short(struct cli *c, const struct cli_query *q, FILE *out);
+/* +yaml: the reply as dig's YAML. */
+int cli_print_yaml(struct cli *c, const struct cli_query *q, FILE *out);
 const char *cli_opcode_name(unsigned opcode, char *buf, size_t cap);
 const char *cli_rcode_name(unsigned rcode, char *buf, size_t cap);
 /* The 12-bit rcode of a reply (EDNS included) and the exit code for it. */
@@ -154,12 +218,19 @@ unsigned cli_rcode(const uint8_t *pkt, size_t len);
 int cli_exit_for_rcode(unsigned rcode);
 void cli_print_when(FILE *out, const struct timespec *ts); /* ";; WHEN: ..." */
 /* One line of tern_rr_to_text laid out as dig does. */
-void cli_print_rr_line(FILE *out, const char *line, bool question);
+void cli_print_rr_line(FILE *out, const char *line, bool question, const struct cli_opts *o);
 /* RDATA of rr in presentation form into c->text; returns its length or an error. */
 int cli_rdata_text(struct cli *c, const tern_rr *rr);
 
 /* json.c: RFC 8427 output. */
 int cli_print_json(struct cli *c, FILE *out);
+
+/* trace.c: +trace (iterative from the root) and +nssearch. */
+int cli_trace(struct cli *c, const struct cli_query *q);
+
+/* addr.c: +search: names without a final dot get resolv.conf's search
+ * list (or +domain=), as dig does with +search. */
+void cli_search_apply(struct cli *c);
 
 /* main.c: one query from start to output; returns its exit code. */
 int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra);

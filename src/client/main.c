@@ -6,61 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "client/client.h"
 
-static void usage(FILE *out)
+/* An unknown flag: dig's words, exit 1. */
+static int invalid_flag(const char *arg)
 {
-	fprintf(out,
-	        "Usage: tern [@SERVER] [-p PORT] [-4|-6] [-b ADDR] [-t TYPE] [-c CLASS] [-x ADDR]\n"
-	        "            [-q NAME] [-f FILE] [-i] [NAME [TYPE] [CLASS]]... [+OPTION]...\n"
-	        "\n"
-	        "Asks SERVER (default: the first nameserver of /etc/resolv.conf, or of\n"
-	        "$TERN_RESOLV_CONF if set) for each NAME and prints the replies as dig does.\n"
-	        "With no NAME (or with -i) it asks \"Enter hostname:\" and \"Record type:\"\n"
-	        "(empty means A) in a loop, until end of input or \"quit\".\n"
-	        "\n"
-	        "  @SERVER     address or host name: 127.0.0.1, ::1, [::1]:5353, 127.0.0.1#5353\n"
-	        "  -p PORT     server port (default 53)\n"
-	        "  -4, -6      use IPv4 / IPv6 only\n"
-	        "  -b ADDR     send from this source address (or ADDR#PORT)\n"
-	        "  -t TYPE     query type (default A; PTR with -x)\n"
-	        "  -c CLASS    query class (default IN)\n"
-	        "  -x ADDR     reverse lookup: in-addr.arpa or ip6.arpa name, type PTR\n"
-	        "  -q NAME     query NAME even if it looks like a type or class\n"
-	        "  -f FILE     read queries from FILE (\"-\": standard input), one line each,\n"
-	        "              written as on the command line\n"
-	        "  -i          interactive mode\n"
-	        "  -h, --help  this text;  -v, --version  the version\n"
-	        "\n"
-	        "Options (before the first NAME: for every query; after one: for it only):\n"
-	        "  +[no]tcp         TCP instead of UDP (default: UDP, TCP if truncated)\n"
-	        "  +[no]ignore      do not retry over TCP when the reply is truncated\n"
-	        "  +[no]short       print only the data of the answer section\n"
-	        "  +[no]json        print the reply as RFC 8427 JSON\n"
-	        "  +[no]recurse     set RD (default on)\n"
-	        "  +[no]dnssec      set the EDNS DO bit\n"
-	        "  +[no]adflag      set AD (default on, as in dig);  +[no]cdflag  set CD\n"
-	        "  +[no]qr          print the query as well\n"
-	        "  +[no]edns        send EDNS(0) (default on)\n"
-	        "  +bufsize=N       EDNS UDP payload size (default 1232)\n"
-	        "  +[no]nsid        ask for the server's NSID (RFC 5001)\n"
-	        "  +timeout=S       seconds to wait for each try (default 5)\n"
-	        "  +tries=N         UDP attempts (default 3);  +retry=N  the same as tries=N+1\n"
-	        "  +nocookie, +nosearch, +noidnin, +noidnout\n"
-	        "                   accepted for dig scripts: tern never does these\n"
-	        "  +[no]cmd, +[no]comments, +[no]question, +[no]answer, +[no]authority,\n"
-	        "  +[no]additional, +[no]stats, +[no]all\n"
-	        "                   show or hide these parts of the output, as in dig\n"
-	        "                   (+noall +answer prints only the answer records)\n"
-	        "\n"
-	        "Exit status (with several queries the most severe wins: 1, 9, 3, 2, 0):\n"
-	        "  0  NOERROR (including an empty answer)\n"
-	        "  1  usage error\n"
-	        "  2  NXDOMAIN\n"
-	        "  3  SERVFAIL, REFUSED, FORMERR, NOTIMP or another error rcode, or a malformed reply\n"
-	        "  9  no reply from the server\n");
+	fprintf(stderr, "Invalid option: %s\n", arg);
+	cli_print_usage(stderr);
+	fputs("\nUse \"tern -h\" (or \"tern -h | more\") for complete list of options\n", stderr);
+	return CLI_EXIT_USAGE;
 }
 
 /* Severity order of exit codes: the larger wins. */
@@ -70,8 +29,10 @@ static int severity(int code)
 	case CLI_EXIT_OK: return 0;
 	case CLI_EXIT_NXDOMAIN: return 1;
 	case CLI_EXIT_RCODE: return 2;
-	case CLI_EXIT_NOREPLY: return 3;
-	default: return 4;
+	case CLI_EXIT_BATCH: return 3;
+	case CLI_EXIT_NOREPLY: return 4;
+	case CLI_EXIT_INTERNAL: return 5;
+	default: return 6;
 	}
 }
 
@@ -80,112 +41,10 @@ static int worst(int a, int b)
 	return severity(b) > severity(a) ? b : a;
 }
 
-static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *v)
-{
-	char *end;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return !errno && end != s && !*end && *s != '-' && *v >= min && *v <= max;
-}
-
-/* Applies one +option to o. Returns 0, or -1 (reported). */
-static int plus_option(struct cli_opts *o, const char *arg)
-{
-	const char *s = arg + 1;
-	bool on = true;
-	if (strncmp(s, "no", 2) == 0) {
-		on = false;
-		s += 2;
-	}
-	const char *eq = strchr(s, '=');
-	size_t klen = eq ? (size_t)(eq - s) : strlen(s);
-	const char *val = eq ? eq + 1 : NULL;
-	unsigned long v;
-#define KEY(k) (klen == sizeof(k) - 1 && strncmp(s, k, klen) == 0)
-	if (!val) {
-		if (KEY("tcp") || KEY("vc"))
-			o->tcp = on;
-		else if (KEY("ignore"))
-			o->ignore_tc = on;
-		else if (KEY("short"))
-			o->short_out = on;
-		else if (KEY("json"))
-			o->json = on;
-		else if (KEY("recurse") || KEY("rec"))
-			o->rd = on;
-		else if (KEY("dnssec")) {
-			o->dnssec = on;
-			if (on)
-				o->edns = true;
-		} else if (KEY("qr"))
-			o->qr = on;
-		else if (KEY("adflag") || KEY("ad"))
-			o->ad = on;
-		else if (KEY("cdflag") || KEY("cd"))
-			o->cd = on;
-		else if (KEY("edns"))
-			o->edns = on;
-		else if (!on && (KEY("cookie") || KEY("search") || KEY("idnin") || KEY("idnout")))
-			; /* what scripts turn off in dig is never on in tern */
-		else if (KEY("nsid")) {
-			o->nsid = on;
-			if (on)
-				o->edns = true;
-		} else {
-			static const struct {
-				const char *key;
-				unsigned bits;
-			} show[] = {{"cmd", CLI_SHOW_CMD},           {"comments", CLI_SHOW_COMMENTS},
-			            {"question", CLI_SHOW_QUESTION}, {"answer", CLI_SHOW_ANSWER},
-			            {"authority", CLI_SHOW_AUTHORITY}, {"additional", CLI_SHOW_ADDITIONAL},
-			            {"stats", CLI_SHOW_STATS},       {"all", CLI_SHOW_ALL}};
-			size_t k = 0;
-			while (k < sizeof show / sizeof show[0] && !(klen == strlen(show[k].key) &&
-			                                              strncmp(s, show[k].key, klen) == 0))
-				k++;
-			if (k == sizeof show / sizeof show[0])
-				goto bad;
-			o->show = on ? o->show | show[k].bits : o->show & ~show[k].bits;
-		}
-		return 0;
-	}
-	if (!on)
-		goto bad;
-	if (KEY("bufsize")) {
-		if (!parse_uint(val, 0, 65535, &v))
-			goto badval;
-		o->bufsize = (uint16_t)v;
-		o->edns = true;
-	} else if (KEY("timeout") || KEY("time")) {
-		if (!parse_uint(val, 1, 3600, &v))
-			goto badval;
-		o->timeout = (unsigned)v;
-	} else if (KEY("tries")) {
-		if (!parse_uint(val, 1, 100, &v))
-			goto badval;
-		o->tries = (unsigned)v;
-	} else if (KEY("retry")) {
-		if (!parse_uint(val, 0, 99, &v))
-			goto badval;
-		o->tries = (unsigned)v + 1;
-	} else if (KEY("edns")) {
-		if (!parse_uint(val, 0, 0, &v))
-			goto badval;
-		o->edns = true;
-	} else
-		goto bad;
-	return 0;
-#undef KEY
-badval:
-	fprintf(stderr, "tern: invalid value in option '%s'\n", arg);
-	return -1;
-bad:
-	fprintf(stderr, "tern: invalid option '%s'\n", arg);
-	return -1;
-}
 
 struct args {
 	const char *batch; /* -f */
+	bool no_digrc;     /* -r */
 	const char *server;
 	const char *source; /* -b */
 	unsigned long port;
@@ -217,22 +76,58 @@ static const char *opt_value(int argc, char **argv, int *i)
 		return argv[*i] + 2;
 	if (*i + 1 < argc)
 		return argv[++*i];
-	fprintf(stderr, "tern: option %s needs a value\n", argv[*i]);
 	return NULL;
 }
 
+/* "IXFR=SERIAL" (any case): the type IXFR with the serial of the copy the
+ * client has (RFC 1995 3). Returns 1 if s is that form (q set), 0 if not,
+ * or an exit status. */
+static int ixfr_form(struct cli *c, struct cli_query *q, const char *s)
+{
+	if (strncasecmp(s, "ixfr=", 5) != 0)
+		return 0;
+	unsigned long v;
+	char *end;
+	errno = 0;
+	v = strtoul(s + 5, &end, 10);
+	if (!s[5] || *end || errno || s[5] == '-' || v > 0xffffffffUL) {
+		fprintf(stderr, "invalid serial number '%s': %s\n", s + 5,
+		        !s[5] || *end || s[5] == '-' ? "not a valid number" : "out of range");
+		fprintf(stderr, "tern: Couldn't parse serial number\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (q) {
+		q->qtype = TERN_T_IXFR;
+		q->type_set = true;
+		q->ixfr_serial_set = true;
+		q->ixfr_serial = (uint32_t)v;
+	} else {
+		c->def_type = TERN_T_IXFR;
+		c->def_ixfr_set = true;
+		c->def_ixfr = (uint32_t)v;
+	}
+	return 1;
+}
+
+/* -t TYPE: an unknown mnemonic is warned about and ignored, as dig does. */
 static int set_type(struct cli *c, struct cli_query *q, const char *s)
 {
 	uint16_t t;
+	int rc = ixfr_form(c, q, s);
+	if (rc)
+		return rc == 1 ? 0 : rc;
 	if (tern_type_from_text(s, strlen(s), &t) != 0) {
-		fprintf(stderr, "tern: unknown type '%s'\n", s);
-		return -1;
+		fprintf(stderr, ";; Warning, ignoring invalid type %s\n", s);
+		return 0;
 	}
 	if (q) {
 		q->qtype = t;
 		q->type_set = true;
-	} else
+		q->ixfr_serial_set = false;
+	} else {
 		c->def_type = t;
+		c->def_ixfr_set = false;
+	}
 	return 0;
 }
 
@@ -240,8 +135,8 @@ static int set_class(struct cli *c, struct cli_query *q, const char *s)
 {
 	uint16_t k;
 	if (tern_class_from_text(s, strlen(s), &k) != 0) {
-		fprintf(stderr, "tern: unknown class '%s'\n", s);
-		return -1;
+		fprintf(stderr, ";; Warning, ignoring invalid class %s\n", s);
+		return 0;
 	}
 	if (q) {
 		q->qclass = k;
@@ -255,123 +150,181 @@ static int add_name(struct cli *c, const char *text, struct cli_query **cur)
 {
 	uint8_t name[TERN_NAME_MAX];
 	if (cli_name_from_text(text, name) != 0) {
-		fprintf(stderr, "tern: invalid name '%s'\n", text);
-		return -1;
+		fprintf(stderr, "tern: '%s' is not a legal name\n", text);
+		return CLI_EXIT_USAGE;
 	}
 	*cur = new_query(c, name, c->def_type, false);
-	return *cur ? 0 : -1;
+	if (!*cur)
+		return CLI_EXIT_USAGE;
+	snprintf((*cur)->text, sizeof (*cur)->text, "%s", text);
+	return 0;
 }
 
-/* Parses words (the command line without argv[0], or one line of a -f
- * file: batch) into c and a. Returns -1 on a usage error, 1 if it printed
- * help or the version, else 0. */
-static int parse_words(struct cli *c, struct args *a, int argc, char **argv, bool batch)
+/* "invalid port number 'x': not a valid number", as dig; exit 1. */
+static int parse_port_arg(const char *val, unsigned long *port)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(val, &end, 10);
+	if (!*val || *end || *val == '-' || errno || v > 65535) {
+		fprintf(stderr, "invalid port number '%s': %s\n", val,
+		        !*val || *end || *val == '-' ? "not a valid number" : "out of range");
+		fprintf(stderr, "tern: Couldn't parse port number\n");
+		return CLI_EXIT_USAGE;
+	}
+	*port = v;
+	return 0;
+}
+
+#define PARSE_HELP (-2) /* help or version printed: exit 0 */
+
+/* Parses words (the command line without argv[0], a line of a -f file:
+ * batch, or of ~/.digrc: rc, where only options count, as in dig) into c
+ * and a. Returns 0, PARSE_HELP, or an exit status (said why). */
+static int parse_words(struct cli *c, struct args *a, int argc, char **argv, bool batch, bool rc_file)
 {
 	struct cli_query *cur = NULL; /* the query that local options apply to */
 	unsigned first = c->nq;
+	int rc = 0;
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
 		const char *val;
 		uint16_t t;
 		if (batch && (arg[0] == '@' || (arg[0] == '-' && strchr("46ibpfhv-", arg[1])))) {
 			fprintf(stderr, "tern: '%s' is for the command line, not a batch file\n", arg);
-			return -1;
+			return CLI_EXIT_USAGE;
 		}
 		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-			usage(stdout);
-			return 1;
+			cli_print_help(stdout);
+			return PARSE_HELP;
 		}
 		if (strcmp(arg, "-v") == 0 || strcmp(arg, "--version") == 0) {
 			printf("tern %s\n", TERN_VERSION);
-			return 1;
+			return PARSE_HELP;
 		}
 		if (arg[0] == '@') {
-			a->server = arg + 1;
+			if (!rc_file)
+				a->server = arg + 1;
 		} else if (arg[0] == '+') {
-			if (plus_option(cur ? &cur->o : &c->defaults, arg) != 0)
-				return -1;
+			if ((rc = cli_plus_option(c, cur ? &cur->o : &c->defaults, arg)) != 0)
+				return rc;
 		} else if (arg[0] == '-' && arg[1]) {
-			switch (arg[1]) {
-			case '4':
-			case '6':
-				if (arg[2])
-					goto bad;
-				a->family = arg[1] == '4' ? AF_INET : AF_INET6;
-				break;
-			case 'i':
-				if (arg[2])
-					goto bad;
-				c->interactive = true;
-				break;
-			case 'b':
-				if (!(a->source = opt_value(argc, argv, &i)))
-					return -1;
-				break;
-			case 'f':
-				if (!(a->batch = opt_value(argc, argv, &i)))
-					return -1;
-				break;
-			case 'p':
-				if (!(val = opt_value(argc, argv, &i)))
-					return -1;
-				if (!parse_uint(val, 1, 65535, &a->port)) {
-					fprintf(stderr, "tern: invalid port '%s'\n", val);
-					return -1;
+			/* flags that take no value; dig lets several share one dash (-r4u) */
+			if (strchr("46imru", arg[1])) {
+				for (const char *f = arg + 1; *f; f++) {
+					switch (*f) {
+					case '4': a->family = AF_INET; break;
+					case '6': a->family = AF_INET6; break;
+					case 'i': c->interactive = true; break;
+					case 'm': break; /* dig's memory debugging: nothing to do */
+					case 'r': a->no_digrc = true; break;
+					case 'u': c->usec = true; break;
+					default: return invalid_flag(arg);
+					}
 				}
+				continue;
+			}
+			if (!strchr("bcfkpqtxy", arg[1]))
+				return invalid_flag(arg);
+			if (!(val = opt_value(argc, argv, &i))) {
+				cli_print_usage(stderr);
+				fputs("\nUse \"tern -h\" (or \"tern -h | more\") for complete list of options\n", stderr);
+				return CLI_EXIT_USAGE;
+			}
+			switch (arg[1]) {
+			case 'b': a->source = val; break;
+			case 'f': a->batch = val; break;
+			case 'k':
+			case 'y':
+				/* TSIG (RFC 8945) comes with src/lib/tsig.c */
+				fprintf(stderr, "tern: -%c (TSIG) is not supported yet\n", arg[1]);
+				return CLI_EXIT_INTERNAL;
+			case 'p':
+				if ((rc = parse_port_arg(val, &a->port)) != 0)
+					return rc;
 				a->port_given = true;
 				break;
 			case 't':
-				if (!(val = opt_value(argc, argv, &i)) || set_type(c, cur, val) != 0)
-					return -1;
+				if ((rc = set_type(c, cur, val)) != 0)
+					return rc;
 				break;
 			case 'c':
-				if (!(val = opt_value(argc, argv, &i)) || set_class(c, cur, val) != 0)
-					return -1;
+				if ((rc = set_class(c, cur, val)) != 0)
+					return rc;
 				break;
 			case 'q':
-				if (!(val = opt_value(argc, argv, &i)) || add_name(c, val, &cur) != 0)
-					return -1;
+				if (!rc_file && (rc = add_name(c, val, &cur)) != 0)
+					return rc;
 				break;
 			case 'x': {
 				uint8_t name[TERN_NAME_MAX];
-				if (!(val = opt_value(argc, argv, &i)))
-					return -1;
+				if (rc_file)
+					break;
 				if (cli_reverse_name(val, name) != 0) {
 					fprintf(stderr, "tern: invalid address '%s' for -x\n", val);
-					return -1;
+					return CLI_EXIT_USAGE;
 				}
 				if (!(cur = new_query(c, name, TERN_T_PTR, false)))
-					return -1;
+					return CLI_EXIT_USAGE;
 				cur->qclass = TERN_C_IN;
 				break;
 			}
-			default:
-				goto bad;
 			}
-		} else if (tern_type_from_text(arg, strlen(arg), &t) == 0) {
+		} else if (rc_file) {
+			continue; /* ~/.digrc holds options only */
+		} else if ((rc = ixfr_form(c, cur, arg)) != 0) {
+			if (rc != 1)
+				return rc;
+		} else if (tern_type_from_text(arg, strlen(arg), &t) == 0 && strchr(arg, '.') == NULL) {
 			if (cur && cur->type_set)
 				fprintf(stderr, ";; Warning, extra type option\n");
-			if (set_type(c, cur, arg) != 0)
-				return -1;
-		} else if (tern_class_from_text(arg, strlen(arg), &t) == 0) {
-			if (set_class(c, cur, arg) != 0)
-				return -1;
-		} else if (add_name(c, arg, &cur) != 0) {
-			return -1;
+			if ((rc = set_type(c, cur, arg)) != 0)
+				return rc;
+		} else if (tern_class_from_text(arg, strlen(arg), &t) == 0 && strchr(arg, '.') == NULL) {
+			if (cur && cur->class_set)
+				fprintf(stderr, ";; Warning, extra class option\n");
+			if ((rc = set_class(c, cur, arg)) != 0)
+				return rc;
+		} else if ((rc = add_name(c, arg, &cur)) != 0) {
+			return rc;
 		}
-		continue;
-bad:
-		fprintf(stderr, "tern: invalid option '%s'\n", arg);
-		return -1;
 	}
 	/* types and classes given before any name apply to every name */
 	for (unsigned k = first; k < c->nq; k++) {
-		if (!c->q[k].type_set && c->q[k].qtype != TERN_T_PTR)
+		if (!c->q[k].type_set && c->q[k].qtype != TERN_T_PTR) {
 			c->q[k].qtype = c->def_type;
+			c->q[k].ixfr_serial_set = c->def_ixfr_set;
+			c->q[k].ixfr_serial = c->def_ixfr;
+		}
 		if (!c->q[k].class_set)
 			c->q[k].qclass = c->def_class;
 	}
 	return 0;
+}
+
+/* ~/.digrc ($HOME/.digrc), read as dig reads it before the command line:
+ * each line's options become defaults; names and servers in it are not
+ * used. A file that cannot be opened is no error. */
+static int read_digrc(struct cli *c, struct args *a)
+{
+	const char *home = getenv("HOME");
+	char path[4096], line[4096];
+	char *words[64];
+	if (!home || snprintf(path, sizeof path, "%s/.digrc", home) >= (int)sizeof path)
+		return 0;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		int n = 0;
+		for (char *save = NULL, *w = strtok_r(line, " \t\r\n", &save); w && n < 64;
+		     w = strtok_r(NULL, " \t\r\n", &save))
+			words[n++] = w;
+		rc = parse_words(c, a, n, words, false, true);
+	}
+	fclose(f);
+	return rc == PARSE_HELP ? 0 : rc;
 }
 
 /* -f FILE ("-": standard input): each line holds queries written as on
@@ -385,8 +338,9 @@ static int read_batch(struct cli *c, struct args *a)
 	unsigned lineno = 0;
 	int rc = 0;
 	if (!f) {
-		fprintf(stderr, "tern: cannot open '%s': %s\n", a->batch, strerror(errno));
-		return -1;
+		fprintf(stderr, "%s: %s\n", a->batch, strerror(errno));
+		fprintf(stderr, "tern: couldn't open specified batch file\n");
+		return CLI_EXIT_BATCH;
 	}
 	while (rc == 0 && fgets(line, sizeof line, f)) {
 		int n = 0;
@@ -395,7 +349,7 @@ static int read_batch(struct cli *c, struct args *a)
 		for (char *save = NULL, *w = strtok_r(line, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
 			if (n == (int)(sizeof words / sizeof words[0])) {
 				fprintf(stderr, "tern: %s:%u: too many words\n", a->batch, lineno);
-				rc = -1;
+				rc = CLI_EXIT_USAGE;
 				break;
 			}
 			words[n++] = w;
@@ -404,11 +358,14 @@ static int read_batch(struct cli *c, struct args *a)
 			continue;
 		struct cli_opts saved = c->defaults;
 		uint16_t type = c->def_type, cls = c->def_class;
-		if (parse_words(c, a, n, words, true) != 0) {
+		bool ixfr_set = c->def_ixfr_set;
+		if ((rc = parse_words(c, a, n, words, true, false)) != 0) {
 			fprintf(stderr, "tern: %s:%u: bad line\n", a->batch, lineno);
-			rc = -1;
+			if (rc == PARSE_HELP)
+				rc = CLI_EXIT_USAGE;
 		}
 		c->defaults = saved;
+		c->def_ixfr_set = ixfr_set;
 		c->def_type = type;
 		c->def_class = cls;
 	}
@@ -430,24 +387,34 @@ static void join_args(struct cli *c, int argc, char **argv)
 	}
 }
 
-int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra)
+/* The status of one query as dig gives it: 0 whenever a reply came, unless
+ * +rcode-status asks for tern's distinct rcode statuses. */
+static int dig_status(const struct cli_query *q, int rc)
 {
-	if (q->qtype == TERN_T_AXFR)
+	if (!q->o.rcode_status && (rc == CLI_EXIT_NXDOMAIN || rc == CLI_EXIT_RCODE))
+		return CLI_EXIT_OK;
+	return rc;
+}
+
+static int run_one(struct cli *c, const struct cli_query *q, const char *extra)
+{
+	if (q->o.trace || q->o.nssearch)
+		return cli_trace(c, q);
+	if (q->qtype == TERN_T_AXFR || (q->qtype == TERN_T_IXFR && q->ixfr_serial_set))
 		return cli_xfr(c, q, extra);
 	FILE *msgs = q->o.json ? stderr : stdout;
-	bool full = !q->o.json && !q->o.short_out;
+	bool full = !q->o.json && !q->o.short_out && !c->yaml;
 	int rc = cli_query_new(c, q);
 	if (rc != 0)
 		return rc;
 	if (full && q->o.qr) { /* dig shows the query before any error */
-		if (q->o.show & CLI_SHOW_CMD)
-			cli_print_cmd(c, extra, stdout);
+		cli_print_cmd(c, q, extra, stdout);
 		cli_print_query(c, q, stdout);
 		fflush(stdout);
 	}
 	rc = cli_exchange(c, q, msgs);
-	if (full && !q->o.qr && (q->o.show & CLI_SHOW_CMD))
-		cli_print_cmd(c, extra, stdout);
+	if (full && !q->o.qr)
+		cli_print_cmd(c, q, extra, stdout);
 	if (rc != 0) {
 		cli_print_noreply(c, msgs);
 		fflush(stdout);
@@ -455,12 +422,35 @@ int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra)
 	}
 	if (q->o.json)
 		rc = cli_print_json(c, stdout);
+	else if (c->yaml)
+		rc = cli_print_yaml(c, q, stdout);
 	else if (q->o.short_out)
-		rc = cli_print_short(c, stdout);
+		rc = cli_print_short(c, q, stdout);
 	else
 		rc = cli_print_reply(c, q, stdout);
 	fflush(stdout);
 	return rc;
+}
+
+int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra)
+{
+	return dig_status(q, run_one(c, q, extra));
+}
+
+/* -r anywhere on the command line keeps ~/.digrc unread (dig looks for it
+ * before everything else). */
+static bool digrc_disabled(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *w = argv[i];
+		if (w[0] == '-' && strchr("bcfkpqtxy", w[1]) && !w[2]) {
+			i++; /* its value */
+			continue;
+		}
+		if (w[0] == '-' && w[1] && strspn(w + 1, "46imru") == strlen(w + 1) && strchr(w, 'r'))
+			return true;
+	}
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -468,21 +458,36 @@ int main(int argc, char **argv)
 	struct cli *c = calloc(1, sizeof *c);
 	if (!c) {
 		perror("tern");
-		return CLI_EXIT_USAGE;
+		return CLI_EXIT_INTERNAL;
 	}
-	c->defaults = (struct cli_opts){
-	        .rd = true, .ad = true, .edns = true, .show = CLI_SHOW_ALL, .bufsize = TERN_EDNS_SIZE, .timeout = 5, .tries = 3};
+	c->defaults = (struct cli_opts){.rd = true,
+	                                .ad = true,
+	                                .edns = true,
+	                                .cookie = true,
+	                                .show = CLI_SHOW_ALL,
+	                                .bufsize = TERN_EDNS_SIZE,
+	                                .timeout = 5,
+	                                .tries = 3,
+	                                .qid = -1};
 	c->def_type = TERN_T_A;
 	c->def_class = TERN_C_IN;
+	c->ndots = 1;
+	/* RFC 7873 4.1: a client cookie that changes from run to run */
+	if (getrandom(c->client_cookie, sizeof c->client_cookie, 0) != (ssize_t)sizeof c->client_cookie) {
+		uint64_t t = cli_now_us() ^ ((uint64_t)getpid() << 32);
+		memcpy(c->client_cookie, &t, sizeof c->client_cookie);
+	}
 	struct args a = {.port = 53, .family = AF_UNSPEC};
-	int rc = parse_words(c, &a, argc - 1, argv + 1, false);
-	if (rc == 0 && a.batch && read_batch(c, &a) != 0)
-		rc = -1;
+	int rc = 0;
+	if (!digrc_disabled(argc, argv))
+		rc = read_digrc(c, &a);
+	if (rc == 0)
+		rc = parse_words(c, &a, argc - 1, argv + 1, false, false);
+	if (rc == 0 && a.batch)
+		rc = read_batch(c, &a);
 	if (rc != 0) {
-		if (rc < 0)
-			fprintf(stderr, "Try 'tern --help' for more information.\n");
 		free(c);
-		return rc < 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+		return rc == PARSE_HELP ? CLI_EXIT_OK : rc;
 	}
 	join_args(c, argc, argv);
 	c->server_given = a.server != NULL;
@@ -495,6 +500,7 @@ int main(int argc, char **argv)
 		free(c);
 		return CLI_EXIT_USAGE;
 	}
+	cli_search_apply(c);
 	int status = CLI_EXIT_OK;
 	for (unsigned k = 0; k < c->nq; k++)
 		status = worst(status, cli_run_query(c, &c->q[k], NULL));

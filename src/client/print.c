@@ -3,7 +3,9 @@
  * RDATA of the answer section, one per line). Every record is turned into
  * text by libtern (tern_rr_to_text, tern_rdata_unpack + tern_rdata_to_text)
  * in the run's one text buffer. */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -49,9 +51,13 @@ int cli_exit_for_rcode(unsigned rcode)
 	return CLI_EXIT_RCODE;
 }
 
-/* "; <<>> tern VERSION <<>> ARGS [extra]" as dig opens each lookup. */
-void cli_print_cmd(const struct cli *c, const char *extra, FILE *out)
+/* "; <<>> tern VERSION <<>> ARGS" as dig greets, once per run; in the
+ * interactive loop (extra: that lookup's words) before every lookup. */
+void cli_print_cmd(struct cli *c, const struct cli_query *q, const char *extra, FILE *out)
 {
+	if (!(q->o.show & CLI_SHOW_CMD) || (c->banner_done && !extra))
+		return;
+	c->banner_done = true;
 	fprintf(out, "\n; <<>> tern %s <<>>%s%s%s%s\n", TERN_VERSION, c->cmdline[0] ? " " : "", c->cmdline,
 	        extra && *extra ? " " : "", extra ? extra : "");
 	if (c->server_given)
@@ -77,40 +83,162 @@ int cli_rdata_text(struct cli *c, const tern_rr *rr)
 	return tern_rdata_to_text(rr->type, c->rdata, len, c->text, sizeof c->text);
 }
 
-/* One line of tern_rr_to_text ("owner\tTTL\tCLASS\tTYPE\tRDATA"; for the
- * question ";owner\t\tCLASS\tTYPE") laid out as dig lays it out: an RR's
- * owner padded with tabs to column 24, a question's (counted without its
- * ';') to column 32; a longer owner is followed by one space. */
-void cli_print_rr_line(FILE *out, const char *line, bool question)
+/* A TTL as +ttlunits shows it: "1w2d3h4m5s", units that are zero left out. */
+static void ttl_units(uint32_t ttl, char *buf, size_t cap)
 {
-	const char *tab = strchr(line, '\t');
-	if (!tab) {
+	static const struct {
+		uint32_t secs;
+		char unit;
+	} units[] = {{604800, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+	size_t pos = 0;
+	if (ttl == 0) {
+		snprintf(buf, cap, "0s");
+		return;
+	}
+	for (size_t k = 0; k < sizeof units / sizeof units[0]; k++) {
+		uint32_t n = ttl / units[k].secs;
+		ttl %= units[k].secs;
+		if (n && pos < cap)
+			pos += (size_t)snprintf(buf + pos, cap - pos, "%u%c", (unsigned)n, units[k].unit);
+	}
+}
+
+/* Writes the spaces or tabs that take the column from *col to `to`, as
+ * BIND's master-file dumper does: tabs to reach it, at least one space when
+ * the column is already there or past. */
+static void indent(FILE *out, size_t *col, size_t to)
+{
+	if (to < *col + 1)
+		to = *col + 1;
+	size_t tabs = to / 8 - *col / 8;
+	if (tabs) {
+		while (tabs--)
+			fputc('\t', out);
+		for (size_t k = 0; k < to % 8; k++)
+			fputc(' ', out);
+	} else {
+		for (size_t k = *col; k < to; k++)
+			fputc(' ', out);
+	}
+	*col = to;
+}
+
+/* One line of tern_rr_to_text ("owner\tTTL\tCLASS\tTYPE\tRDATA"; for the
+ * question ";owner\t\tCLASS\tTYPE") laid out as dig lays it out: the fields
+ * after the owner at columns 24, 32, 40 and 48 (a question's: 32 and 40,
+ * its owner counted without the ';'), each field past its column followed
+ * by one space. Without a TTL or class column (+nottlid, +noclass) the
+ * fields that remain take the columns in turn; +ttlunits writes the TTL
+ * in units (o NULL: everything shown as it is). */
+void cli_print_rr_line(FILE *out, const char *line, bool question, const struct cli_opts *o)
+{
+	const char *f[5];
+	size_t n[5], nf = 0;
+	const char *p = line;
+	/* invariant: f[0..nf) are the fields before p; RDATA is the rest */
+	while (nf < 4) {
+		const char *tab = strchr(p, '\t');
+		if (!tab)
+			break;
+		f[nf] = p;
+		n[nf++] = (size_t)(tab - p);
+		p = tab + 1;
+	}
+	f[nf] = p;
+	n[nf++] = strlen(p);
+	if (nf < (question ? 4u : 5u)) {
 		fprintf(out, "%s\n", line);
 		return;
 	}
-	size_t len = (size_t)(tab - line);
-	const char *rest = tab + 1;
-	size_t col = question ? len - 1 : len, target = question ? 32 : 24;
-	if (question && *rest == '\t')
-		rest++; /* the empty TTL column */
-	fwrite(line, 1, len, out);
-	if (col >= target)
-		fputc(' ', out);
-	while (col < target) {
-		fputc('\t', out);
-		col = (col / 8 + 1) * 8;
+	char units[32];
+	bool show_ttl = !question && !(o && o->nottl), show_class = !(o && o->noclass);
+	if (!question && o && o->ttlunits && show_ttl) {
+		ttl_units((uint32_t)strtoul(f[1], NULL, 10), units, sizeof units);
+		f[1] = units;
+		n[1] = strlen(units);
 	}
-	fprintf(out, "%s\n", rest);
+	fwrite(f[0], 1, n[0], out);
+	size_t col = question ? n[0] - 1 : n[0], to = question ? 32 : 24;
+	for (size_t k = 1; k < nf; k++) {
+		if ((k == 1 && !show_ttl) || (k == 2 && !show_class))
+			continue;
+		indent(out, &col, to);
+		fwrite(f[k], 1, n[k], out);
+		col += n[k];
+		to += 8;
+	}
+	fputc('\n', out);
 }
 
-/* "; NSID: 6b 6e 6f 74 ("knot")" and the like for one EDNS option. */
-static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t len)
+/* "1 week", "2 days, 3 hours" ...: a duration as dig writes EXPIRE. */
+static void print_duration(FILE *out, uint32_t secs)
+{
+	static const struct {
+		uint32_t n;
+		const char *unit;
+	} units[] = {{604800, "week"}, {86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}};
+	bool first = true;
+	for (size_t k = 0; k < sizeof units / sizeof units[0]; k++) {
+		uint32_t v = secs / units[k].n;
+		secs %= units[k].n;
+		if (!v)
+			continue;
+		fprintf(out, "%s%u %s%s", first ? "" : ", ", (unsigned)v, units[k].unit, v > 1 ? "s" : "");
+		first = false;
+	}
+	if (first)
+		fputs("0 seconds", out);
+}
+
+/* "; NSID: 6b 6e 6f 74 ("knot")" and the like for one EDNS option.
+ * sent_cookie: in a reply, the client cookie that went out (a returned
+ * server cookie after it is "(good)"); NULL when showing the query. */
+static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t len, const uint8_t *sent_cookie,
+                         size_t sent_len)
 {
 	if (code == TERN_OPT_NSID)
 		fprintf(out, "; NSID:");
-	else if (code == TERN_OPT_COOKIE)
+	else if (code == TERN_OPT_COOKIE) {
 		fprintf(out, "; COOKIE: ");
-	else if (code == 15 && len >= 2) { /* RFC 8914 Extended DNS Error */
+		for (uint16_t i = 0; i < len; i++)
+			fprintf(out, "%02x", d[i]);
+		if (sent_cookie && len >= 8 && sent_len >= 8 && memcmp(d, sent_cookie, 8) == 0)
+			fputs(len > 8 ? " (good)" : " (echoed)", out);
+		fputc('\n', out);
+		return;
+	} else if (code == 8 && len >= 4) { /* RFC 7871 ECS: ADDR/SOURCE/SCOPE */
+		uint16_t fam = tern_get_u16(d);
+		uint8_t a[16] = {0};
+		char text[64] = "";
+		size_t alen = len - 4u > 16 ? 16 : len - 4u;
+		memcpy(a, d + 4, alen);
+		if (fam == 1)
+			inet_ntop(AF_INET, a, text, sizeof text);
+		else if (fam == 2)
+			inet_ntop(AF_INET6, a, text, sizeof text);
+		else
+			snprintf(text, sizeof text, "0");
+		fprintf(out, "; CLIENT-SUBNET: %s/%u/%u\n", text, d[2], d[3]);
+		return;
+	} else if (code == 9) { /* RFC 7314 EXPIRE */
+		if (len == 4) {
+			uint32_t v = tern_get_u32(d);
+			fprintf(out, "; EXPIRE: %u (", (unsigned)v);
+			print_duration(out, v);
+			fputs(")\n", out);
+		} else
+			fputs("; EXPIRE\n", out);
+		return;
+	} else if (code == 11) { /* RFC 7828 TCP keepalive, in units of 100 ms */
+		if (len == 2)
+			fprintf(out, "; TCP KEEPALIVE: %u.%u secs\n", tern_get_u16(d) / 10u, tern_get_u16(d) % 10u);
+		else
+			fputs("; TCP KEEPALIVE\n", out);
+		return;
+	} else if (code == 12) { /* RFC 7830 padding */
+		fprintf(out, "; PAD: (%u bytes)\n", (unsigned)len);
+		return;
+	} else if (code == 15 && len >= 2) { /* RFC 8914 Extended DNS Error */
 		static const char *const ede[] = {
 		        "Other", "Unsupported DNSKEY Algorithm", "Unsupported DS Digest Type", "Stale Answer",
 		        "Forged Answer", "DNSSEC Indeterminate", "DNSSEC Bogus", "Signature Expired",
@@ -132,13 +260,9 @@ static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t le
 		return;
 	} else
 		fprintf(out, "; OPT=%u:", (unsigned)code);
-	for (uint16_t i = 0; i < len; i++) {
-		if (code == TERN_OPT_COOKIE)
-			fprintf(out, "%02x", d[i]);
-		else
-			fprintf(out, " %02x", d[i]);
-	}
-	if (code != TERN_OPT_COOKIE && len) {
+	for (uint16_t i = 0; i < len; i++)
+		fprintf(out, " %02x", d[i]);
+	if (len) {
 		fputs(" (\"", out);
 		for (uint16_t i = 0; i < len; i++)
 			fputc(isprint(d[i]) ? d[i] : '.', out);
@@ -147,17 +271,18 @@ static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t le
 	fputc('\n', out);
 }
 
-static void print_opt(FILE *out, const tern_edns *e)
+static void print_opt(FILE *out, const tern_edns *e, const uint8_t *sent_cookie, size_t sent_len)
 {
-	fprintf(out, ";; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:%s;", e->version, e->do_bit ? " do" : "");
-	if (e->flags & 0x7fffu)
-		fprintf(out, " MBZ: 0x%04x,", (unsigned)(e->flags & 0x7fffu));
+	fprintf(out, ";; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:%s%s;", e->version, e->do_bit ? " do" : "",
+	        (e->flags & 0x4000u) ? " co" : "");
+	if (e->flags & 0x3fffu)
+		fprintf(out, " MBZ: 0x%04x,", (unsigned)(e->flags & 0x3fffu));
 	fprintf(out, " udp: %u\n", (unsigned)e->payload);
 	tern_edns_opt o;
 	size_t pos = 0;
 	int rc;
 	while ((rc = tern_edns_next_opt(e, &pos, &o)) == 1)
-		print_option(out, o.code, o.data, o.len);
+		print_option(out, o.code, o.data, o.len, sent_cookie, sent_len);
 	if (rc < 0 && o.len) /* a whole option header, not its data */
 		fprintf(out, "; (malformed option %u)\n", (unsigned)o.code);
 }
@@ -204,8 +329,15 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 		if (!sending && (f & TERN_F_RD) && !(f & TERN_F_RA))
 			fprintf(out, ";; WARNING: recursion requested but not available\n");
 		fputc('\n', out);
-		if (e.present)
-			print_opt(out, &e);
+		if (e.present) {
+			const uint8_t *ck = NULL;
+			size_t cklen = 0;
+			if (!sending && q->o.cookie) {
+				ck = q->o.cookie_len ? q->o.cookie_val : c->client_cookie;
+				cklen = q->o.cookie_len ? q->o.cookie_len : sizeof c->client_cookie;
+			}
+			print_opt(out, &e, ck, cklen);
+		}
 	}
 
 	/* invariant: `open` is the shown section whose records are being printed */
@@ -233,7 +365,7 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 			rc = n;
 			break;
 		}
-		cli_print_rr_line(out, c->text, rr.section == TERN_S_QUESTION);
+		cli_print_rr_line(out, c->text, rr.section == TERN_S_QUESTION, &q->o);
 	}
 	if (open >= 0 && comments)
 		fputc('\n', out);
@@ -244,11 +376,21 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 		return 0;
 	}
 	if (show & CLI_SHOW_STATS) {
-		fprintf(out, ";; Query time: %u msec\n", r->msec);
+		if (c->usec)
+			fprintf(out, ";; Query time: %llu usec\n", (unsigned long long)r->usec);
+		else
+			fprintf(out, ";; Query time: %u msec\n", r->msec);
 		fprintf(out, ";; SERVER: %s#%u(%s) (%s)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given,
 		        r->tcp ? "TCP" : "UDP");
 		cli_print_when(out, &r->when);
 		fprintf(out, ";; MSG SIZE  rcvd: %zu\n\n", r->len);
+	} else if (q->o.identify) {
+		if (c->usec)
+			fprintf(out, ";; Received %zu bytes from %s#%u(%s) in %llu us\n\n", r->len, c->srv.addr,
+			        (unsigned)c->srv.port, c->srv.given, (unsigned long long)r->usec);
+		else
+			fprintf(out, ";; Received %zu bytes from %s#%u(%s) in %u ms\n\n", r->len, c->srv.addr,
+			        (unsigned)c->srv.port, c->srv.given, r->msec);
 	}
 	return rc < 0 ? CLI_EXIT_RCODE : cli_exit_for_rcode(rcode);
 }
@@ -266,7 +408,7 @@ void cli_print_query(struct cli *c, const struct cli_query *q, FILE *out)
 	(void)print_message(c, q, out, true);
 }
 
-int cli_print_short(struct cli *c, FILE *out)
+int cli_print_short(struct cli *c, const struct cli_query *q, FILE *out)
 {
 	tern_msg_iter it;
 	tern_rr rr;
@@ -281,7 +423,13 @@ int cli_print_short(struct cli *c, FILE *out)
 			rc = n;
 			goto bad;
 		}
-		fprintf(out, "%s\n", c->text);
+		if (q->o.identify && c->usec)
+			fprintf(out, "%s from server %s in %llu us.\n", c->text, c->srv.addr,
+			        (unsigned long long)c->reply.usec);
+		else if (q->o.identify)
+			fprintf(out, "%s from server %s in %u ms.\n", c->text, c->srv.addr, c->reply.msec);
+		else
+			fprintf(out, "%s\n", c->text);
 	}
 	if (rc < 0)
 		goto bad;

@@ -1,0 +1,267 @@
+"""test_dig_compat.py: tern as a drop-in for dig (issue 15).
+
+Every invocation of the table below is run through BIND 9.18's `dig` and
+through `tern` against the same server, once against ternd and once
+against Knot (both on loopback, one pair for the whole module), and the two
+runs must agree: standard output byte for byte, standard error with "dig"
+read as "tern", and the exit status exactly. Masked before comparing: the
+query ID, the query time, the WHEN line, cookies (random per run), the
+program's name and version in the greeting, and the "in N ms" of
++identify. HOME is an empty directory, so neither program reads a
+~/.digrc unless a test writes one.
+
+    TERN_BUILD=build /usr/bin/python3 -m pytest -q tests/system/test_dig_compat.py
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402
+from ternd import binary, start_ternd  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("dig") is None or shutil.which("knotd") is None,
+                                reason="dig and knotd are needed")
+
+TERN = binary("tern")
+
+LONG = "a-rather-long-owner-name.example.com."  # 36 characters: past dig's 24 columns
+ZONE = f"""$ORIGIN example.com.
+$TTL 3600
+@       IN SOA ns1 hostmaster 2024010101 7200 3600 1209600 300
+@       NS    ns1
+@       NS    ns2
+@       A     192.0.2.1
+@       AAAA  2001:db8::1
+@       MX    10 mail
+@       MX    20 mail2
+ns1     A     192.0.2.53
+ns2     A     192.0.2.54
+mail    A     192.0.2.25
+mail2   AAAA  2001:db8::25
+alias   CNAME @
+chain   CNAME alias
+www     300 A 192.0.2.80
+www     300 A 192.0.2.81
+txt     TXT   "hello world" "second string"
+_sip._udp SRV 10 60 5060 sip
+sip     A     192.0.2.60
+caa     CAA   0 issue "ca.example.net"
+nodata  TXT   "only txt"
+ttl0    0 A   192.0.2.99
+week    694861 A 192.0.2.98
+{LONG} A 192.0.2.70
+exactly24chars-x.example.com. A 192.0.2.71
+sixteen-chars.example.com. TXT "owner of 26"
+hinfo   HINFO "PC" "Linux"
+sshfp   SSHFP 1 1 dd465c09cfa51fb45020cc83316fff21b9ec74ac
+naptr   NAPTR 100 10 "S" "SIP+D2U" "" _sip._udp
+""" + "".join(f'big TXT "record {i:02d} {"x" * 48}"\n' for i in range(40))
+
+REVERSE = """$ORIGIN 2.0.192.in-addr.arpa.
+$TTL 3600
+@   SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300
+@   NS  ns1.example.com.
+1   PTR example.com.
+"""
+
+ZONES = {"example.com": ZONE, "2.0.192.in-addr.arpa": REVERSE}
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    if not os.access(TERN, os.X_OK) or not os.access(binary(), os.X_OK):
+        pytest.fail(f"{TERN} or ternd not built")
+    t = start_ternd(tmp_path_factory.mktemp("ternd"), ZONES)
+    k = peers.start_knot(tmp_path_factory.mktemp("knot"), ZONES, nsid="knot-test", axfr=True)
+    yield {"ternd": t, "knot": k}
+    k.stop()
+    t.stop()
+    assert t.exit_status == 0, t.log_text()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("home"))
+
+
+def _run(prog, args, home, stdin=None):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TZ": "UTC", "LC_ALL": "C"}
+    r = subprocess.run([prog] + args, capture_output=True, text=True, env=env, timeout=30, input=stdin)
+    assert "runtime error:" not in r.stderr and "AddressSanitizer" not in r.stderr, r.stderr
+    return r
+
+
+MASKS = [
+    (re.compile(r"^; <<>> (DiG|tern) \S+ <<>>", re.M), "; <<>> PROG <<>>"),
+    (re.compile(r"id: \d+$", re.M), "id: ID"),
+    (re.compile(r"^;; Query time: \d+ (msec|usec)$", re.M), r";; Query time: T \1"),
+    (re.compile(r"^;; WHEN: .*$", re.M), ";; WHEN: W"),
+    (re.compile(r"COOKIE: [0-9a-f]+"), "COOKIE: C"),
+    (re.compile(r" in \d+ (ms|us)"), r" in T \1"),
+]
+
+
+def mask(text):
+    for rx, repl in MASKS:
+        text = rx.sub(repl, text)
+    return text
+
+
+def mask_err(text):
+    text = text.replace("DiG", "tern").replace("dig:", "tern:").replace('"dig ', '"tern ')
+    return mask(text.replace("Usage:  dig ", "Usage:  tern "))
+
+
+def compare(args, home, stdin=None):
+    d = _run("dig", args, home, stdin)
+    t = _run(TERN, args, home, stdin)
+    assert mask(t.stdout) == mask(d.stdout), f"stdout differs for {args}\n--- dig\n{d.stdout}\n--- tern\n{t.stdout}"
+    assert mask_err(t.stderr) == mask_err(d.stderr), f"stderr differs for {args}\n--- dig\n{d.stderr}\n--- tern\n{t.stderr}"
+    assert t.returncode == d.returncode, f"exit {t.returncode} where dig exits {d.returncode}: {args}"
+    return t
+
+
+# Each entry: the arguments after "@127.0.0.1 -p PORT +tries=1 +time=1".
+CASES = [
+    # names, types, classes
+    ["example.com"], ["example.com", "MX"], ["example.com", "NS"], ["example.com", "SOA"],
+    ["example.com", "AAAA"], ["example.com", "TXT"], ["alias.example.com"], ["chain.example.com"],
+    ["www.example.com"], ["txt.example.com", "TXT"], ["_sip._udp.example.com", "SRV"],
+    ["caa.example.com", "CAA"], ["hinfo.example.com", "HINFO"], ["sshfp.example.com", "SSHFP"],
+    ["naptr.example.com", "NAPTR"], ["nx.example.com"], ["nodata.example.com"], ["example.org"],
+    [LONG], ["exactly24chars-x.example.com"], ["sixteen-chars.example.com", "TXT"], ["ttl0.example.com"],
+    ["-x", "192.0.2.1"], ["-t", "MX", "example.com"], ["-tMX", "example.com"], ["MX", "example.com"],
+    ["example.com", "IN", "MX"], ["example.com", "MX", "IN"], ["-c", "IN", "-t", "NS", "example.com"],
+    ["-q", "example.com"], ["-q", "mx", "-t", "TXT"], ["example.com", "TYPE65000"],
+    ["example.com", "nx.example.com"], ["example.com", "MX", "www.example.com", "+short"],
+    ["-t", "FOO", "example.com"], ["-c", "FOO", "example.com"], ["example.com", "-t", "BOGUS", "-c", "NONE"],
+    ["big.example.com", "TXT"],
+    # display options, long forms and dig's abbreviations
+    ["+noall", "+answer", "example.com", "MX"], ["+nocomments", "example.com"], ["+nostats", "example.com"],
+    ["+noquestion", "example.com"], ["+noall", "+comments", "example.com"], ["+noall", "+stats", "example.com"],
+    ["+noall", "example.com"], ["+short", "example.com", "MX"], ["+nocmd", "example.com"],
+    ["+noadd", "example.com", "NS"], ["+noauth", "nx.example.com"], ["+noall", "+ans", "example.com"],
+    ["+nocom", "example.com"], ["+noques", "example.com"], ["+nost", "example.com"],
+    ["+noadditional", "+noauthority", "nx.example.com"], ["+noall", "+all", "example.com"],
+    ["+nottlid", "example.com", "MX"], ["+noclass", "example.com", "MX"], ["+nottlid", "+noclass", "www.example.com"],
+    ["+ttlunits", "example.com"], ["+ttlunits", "www.example.com"], ["+ttlunits", "week.example.com"],
+    ["+ttlunits", "ttl0.example.com"], ["+nottl", "example.com"], ["+nocl", "example.com"],
+    ["+cl", "+ttl", "example.com"], ["+ttlu", "+noall", "+answer", "example.com", "SOA"],
+    ["+short", "+identify", "example.com", "MX"], ["+noall", "+answer", "+identify", "example.com"],
+    ["+nostats", "+identify", "example.com"], ["+rrcomments", "example.com"], ["+norrcomments", "example.com"],
+    ["+split=8", "example.com"], ["+nosplit", "example.com"], ["+nocrypto", "example.com"],
+    ["+short", "nx.example.com"], ["+noall", "+answer", LONG], ["+noall", "+answer", "+nottlid", LONG],
+    # query flags
+    ["+norecurse", "example.com"], ["+norec", "example.com"], ["+nordflag", "example.com"],
+    ["+aaflag", "example.com"], ["+aaonly", "example.com"], ["+noadflag", "example.com"],
+    ["+cdflag", "example.com"], ["+cd", "example.com"], ["+noad", "example.com"], ["+raflag", "example.com"],
+    ["+zflag", "example.com"], ["+dnssec", "example.com"], ["+do", "example.com"], ["+nodnssec", "example.com"],
+    # EDNS and its options
+    ["+noedns", "example.com"], ["+edns=0", "example.com"], ["+edns", "example.com"],
+    ["+bufsize=512", "example.com"], ["+bufsize=4096", "big.example.com", "TXT"], ["+bufsize", "example.com"],
+    ["+nsid", "example.com"], ["+expire", "example.com", "SOA"], ["+keepalive", "+tcp", "example.com"],
+    ["+padding=64", "example.com"], ["+subnet=192.0.2.0/24", "example.com"], ["+subnet=0", "example.com"],
+    ["+subnet=2001:db8::/48", "example.com"], ["+ednsopt=65001:abcd", "example.com"], ["+ednsopt=3", "example.com"],
+    ["+ednsopt=65001", "+noednsopt", "example.com"], ["+coflag", "example.com"], ["+nocookie", "example.com"],
+    ["+cookie", "example.com"], ["+cookie=0102030405060708", "example.com"], ["+qid=1234", "example.com"],
+    ["+opcode=QUERY", "example.com"], ["+noopcode", "example.com"], ["+nsid", "+dnssec", "+noedns", "example.com"],
+    ["+ednsneg", "example.com"], ["+nobadcookie", "example.com"], ["+besteffort", "example.com"],
+    # transport and retries
+    ["+tcp", "example.com"], ["+vc", "example.com"], ["+notcp", "example.com"], ["+ignore", "big.example.com", "TXT"],
+    ["+tries=2", "example.com"], ["+retry=0", "example.com"], ["+timeout=2", "example.com"], ["+tim=1", "example.com"],
+    ["+fail", "example.com"], ["+nofail", "example.com"], ["+keepopen", "example.com", "www.example.com"],
+    ["+nokeepopen", "example.com"], ["+noidnin", "example.com"], ["+noidnout", "example.com"],
+    ["+nosearch", "example.com"], ["+nodefname", "example.com"], ["+noshowsearch", "example.com"],
+    ["+ndots=2", "example.com"], ["+nodns64prefix", "example.com"], ["+unknownformat", "+noall", "example.com"],
+    # +qr: the query as sent
+    ["+qr", "example.com"], ["+qr", "+noedns", "+norec", "example.com"], ["+qr", "+nsid", "+dnssec", "example.com"],
+    ["+qr", "+short", "example.com"], ["+qr", "+tcp", "example.com"], ["+qr", "+subnet=10.0.0.0/8", "example.com"],
+    ["+qr", "+expire", "+keepalive", "example.com"], ["+qr", "+ednsopt=65001:abcd", "example.com"],
+    ["+qr", "+coflag", "+cdflag", "+aaflag", "example.com"], ["+qr", "+padding=128", "example.com"],
+    ["+qr", "+cookie=0102030405060708", "example.com"],
+    # flags without values
+    ["-m", "example.com"], ["-u", "example.com"], ["-r", "example.com"], ["-4", "example.com"], ["-ru", "example.com"],
+    # zone transfers
+    ["axfr", "example.com"], ["-t", "AXFR", "example.com", "+short"], ["axfr", "example.com", "+onesoa"],
+    ["axfr", "example.com", "+nocmd", "+nostats"], ["-t", "AXFR", "nx.test"], ["IXFR=1", "example.com"],
+    ["example.com", "ixfr=2024010101"], ["example.com", "IXFR=2024010101", "+onesoa"],
+    # deprecated and obsolete options: a warning, then the query
+    ["+sigchase", "example.com"], ["+mapped", "example.com"], ["+dscp=1", "example.com"],
+    # bad values and options: dig's words and exit status
+    ["+foo", "example.com"], ["+nobufsize", "example.com"], ["+tries=x", "example.com"],
+    ["+timeout=x", "example.com"], ["+bufsize=70000", "example.com"], ["+opcode=bogus", "example.com"],
+    ["+ednsopt=", "example.com"], ["+ednsopt=x", "example.com"], ["+ednsopt=3:zz", "example.com"],
+    ["+padding=1000", "example.com"], ["+qid=70000", "example.com"], ["+edns=300", "example.com"],
+    ["+cookie=zz", "example.com"], ["+subnet=bogus", "example.com"], ["+id", "example.com"],
+    ["+notimeout", "example.com"], ["+nodomain", "example.com"], ["+short=1", "example.com"],
+    ["+ndots=x", "example.com"], ["+split=x", "example.com"], ["-Z", "example.com"],
+    ["IXFR=x", "example.com"], ["-f", "/nonexistent/batch", "example.com"],
+]
+
+IDS = [" ".join(a) for a in CASES]
+
+
+@pytest.mark.parametrize("server", ["ternd", "knot"])
+@pytest.mark.parametrize("args", CASES, ids=IDS)
+def test_same_as_dig(servers, home, server, args):
+    srv = servers[server]
+    compare(["@127.0.0.1", "-p", str(srv.port), "+tries=1", "+time=1"] + args, home)
+
+
+# Invocations without a server of the module: where nobody listens.
+def test_port_unreachable_udp_fast(home):
+    import time
+    port = peers.free_port()
+    t0 = time.monotonic()
+    compare(["@127.0.0.1", "-p", str(port), "+tries=2", "example.com"], home)
+    compare(["@127.0.0.1", "-p", str(port), "+tries=1", "+short", "example.com"], home)
+    compare(["@127.0.0.1", "-p", str(port), "+tries=2", "example.com", "nx.example.com"], home)
+    assert time.monotonic() - t0 < 3  # both programs together: no 5 s timeouts
+
+
+def test_port_unreachable_tcp(home):
+    port = peers.free_port()
+    compare(["@127.0.0.1", "-p", str(port), "+tcp", "+tries=2", "example.com"], home)
+    compare(["@127.0.0.1", "-p", str(port), "axfr", "example.com"], home)
+
+
+def test_ipv6_to_ipv4_only_server(servers, home):
+    compare(["@::1", "-p", str(servers["knot"].port), "+tries=2", "example.com"], home)
+
+
+def test_digrc(servers, tmp_path):
+    home = str(tmp_path)
+    port = str(servers["knot"].port)
+    with open(os.path.join(home, ".digrc"), "w") as f:
+        f.write("+noall +answer\n+nottlid\n")
+    compare(["@127.0.0.1", "-p", port, "example.com", "MX"], home)
+    compare(["@127.0.0.1", "-p", port, "-r", "example.com", "MX"], home)
+    compare(["@127.0.0.1", "-p", port, "+all", "example.com"], home)
+
+
+def test_batch_file(servers, tmp_path, home):
+    port = str(servers["knot"].port)
+    batch = tmp_path / "batch"
+    batch.write_text("example.com MX\nnx.example.com +noall +answer\nwww.example.com +short\n")
+    compare(["@127.0.0.1", "-p", port, "-f", str(batch)], home)
+    compare(["@127.0.0.1", "-p", port, "+short", "-f", str(batch)], home)
+
+
+def test_help_lists_every_dig_option():
+    d = subprocess.run(["dig", "-h"], capture_output=True, text=True)
+    t = subprocess.run([TERN, "-h"], capture_output=True, text=True)
+    assert t.returncode == d.returncode == 0
+    opt = re.compile(r"^\s+([-+](?:\[no\])?[a-z0-9-]+)", re.M)
+    dig_opts = set(opt.findall(d.stdout))
+    tern_opts = set(opt.findall(t.stdout))
+    assert dig_opts and dig_opts <= tern_opts, dig_opts - tern_opts
+
+
+def test_count_of_comparisons():
+    """The issue asks for 200+ invocations compared."""
+    assert len(CASES) * 2 >= 200
