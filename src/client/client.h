@@ -80,6 +80,7 @@ struct cli_opts {
 	uint8_t edns_version;
 	uint16_t ednsflags; /* +ednsflags: the flag bits other than DO and CO */
 	uint16_t bufsize;  /* EDNS UDP payload size */
+	bool bufsize_set;  /* +bufsize=N (N > 0): EDNS even after +noedns, as in dig */
 	unsigned timeout;  /* seconds per try */
 	unsigned tries;    /* UDP (and TCP connect) attempts */
 	unsigned opcode;   /* +opcode */
@@ -103,6 +104,7 @@ struct cli_query {
 	bool ixfr_serial_set;     /* IXFR=SERIAL: an SOA with it in the authority section */
 	uint32_t ixfr_serial;
 	char text[TERN_NAME_TEXT_MAX]; /* the name as given (for +search), or "" */
+	bool greeting; /* the first query of the command line or of a batch line */
 	struct cli_opts o;
 };
 
@@ -146,11 +148,14 @@ struct cli {
 	bool usec;         /* -u: query times in microseconds */
 	bool banner_done;  /* the "; <<>>" greeting is printed once per run */
 	bool yaml;         /* +yaml (global, as in dig) */
+	bool short_form;   /* +short anywhere: every lookup (global, as in dig) */
+	bool printcmd;     /* +[no]cmd, +[no]all: the greeting (global, as in dig) */
 	bool search;       /* +search: resolv.conf's search list for names without a final dot */
 	unsigned ndots;    /* +ndots */
 	char domain[TERN_NAME_TEXT_MAX]; /* +domain= */
 	uint8_t client_cookie[8]; /* this run's client cookie (RFC 7873 4.1) */
 	char cmdline[CLI_CMDLINE_MAX]; /* the arguments, for the "; <<>>" line */
+	char batch_line[CLI_CMDLINE_MAX]; /* the batch line being run, or "" */
 	/* the query, after two bytes kept for its TCP length (RFC 1035 4.2.2) */
 	uint8_t qframe[2 + TERN_MSG_MAX];
 	size_t qlen;

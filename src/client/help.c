@@ -126,6 +126,21 @@ void cli_print_help(FILE *out)
 	      "        global d-opts and servers (before host name) affect all queries.\n"
 	      "        local d-opts and servers (after host name) affect only that lookup.\n"
 	      "        -h                           (print help and exit)\n"
-	      "        -v                           (print version and exit)\n",
+	      "        -v                           (print version and exit)\n"
+	      "        -i                           (interactive: \"Enter hostname:\", \"Record type:\")\n"
+	      "\n"
+	      "With no @server, tern asks the first nameserver of /etc/resolv.conf (of\n"
+	      "$TERN_RESOLV_CONF if set). With no name (or with -i) it asks \"Enter hostname:\"\n"
+	      "and \"Record type:\" (empty means A) in a loop, until end of input or \"quit\".\n"
+	      "\n"
+	      "Exit status, as dig's (with several queries the most severe wins):\n"
+	      "   0  a reply arrived, whatever its rcode\n"
+	      "   1  usage error\n"
+	      "   8  the batch file cannot be opened\n"
+	      "   9  no reply from the server\n"
+	      "  10  internal error, or a value that cannot be parsed\n"
+	      "With +rcode-status, a reply with an error rcode gives tern's own statuses:\n"
+	      "   2  NXDOMAIN\n"
+	      "   3  SERVFAIL, REFUSED, FORMERR, NOTIMP or another error rcode, or a malformed reply\n",
 	      out);
 }

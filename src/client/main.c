@@ -80,8 +80,9 @@ static const char *opt_value(int argc, char **argv, int *i)
 }
 
 /* "IXFR=SERIAL" (any case): the type IXFR with the serial of the copy the
- * client has (RFC 1995 3). Returns 1 if s is that form (q set), 0 if not,
- * or an exit status. */
+ * client has (RFC 1995 3). Returns IXFR_TAKEN if s is that form (q set), 0
+ * if not, or an exit status. */
+#define IXFR_TAKEN (-1)
 static int ixfr_form(struct cli *c, struct cli_query *q, const char *s)
 {
 	if (strncasecmp(s, "ixfr=", 5) != 0)
@@ -91,7 +92,7 @@ static int ixfr_form(struct cli *c, struct cli_query *q, const char *s)
 	errno = 0;
 	v = strtoul(s + 5, &end, 10);
 	if (!s[5] || *end || errno || s[5] == '-' || v > 0xffffffffUL) {
-		fprintf(stderr, "invalid serial number '%s': %s\n", s + 5,
+		printf("invalid serial number '%s': %s\n", s + 5,
 		        !s[5] || *end || s[5] == '-' ? "not a valid number" : "out of range");
 		fprintf(stderr, "tern: Couldn't parse serial number\n");
 		return CLI_EXIT_USAGE;
@@ -106,7 +107,7 @@ static int ixfr_form(struct cli *c, struct cli_query *q, const char *s)
 		c->def_ixfr_set = true;
 		c->def_ixfr = (uint32_t)v;
 	}
-	return 1;
+	return IXFR_TAKEN;
 }
 
 /* -t TYPE: an unknown mnemonic is warned about and ignored, as dig does. */
@@ -115,7 +116,7 @@ static int set_type(struct cli *c, struct cli_query *q, const char *s)
 	uint16_t t;
 	int rc = ixfr_form(c, q, s);
 	if (rc)
-		return rc == 1 ? 0 : rc;
+		return rc == IXFR_TAKEN ? 0 : rc;
 	if (tern_type_from_text(s, strlen(s), &t) != 0) {
 		fprintf(stderr, ";; Warning, ignoring invalid type %s\n", s);
 		return 0;
@@ -167,7 +168,7 @@ static int parse_port_arg(const char *val, unsigned long *port)
 	errno = 0;
 	unsigned long v = strtoul(val, &end, 10);
 	if (!*val || *end || *val == '-' || errno || v > 65535) {
-		fprintf(stderr, "invalid port number '%s': %s\n", val,
+		printf("invalid port number '%s': %s\n", val,
 		        !*val || *end || *val == '-' ? "not a valid number" : "out of range");
 		fprintf(stderr, "tern: Couldn't parse port number\n");
 		return CLI_EXIT_USAGE;
@@ -273,7 +274,7 @@ static int parse_words(struct cli *c, struct args *a, int argc, char **argv, boo
 		} else if (rc_file) {
 			continue; /* ~/.digrc holds options only */
 		} else if ((rc = ixfr_form(c, cur, arg)) != 0) {
-			if (rc != 1)
+			if (rc != IXFR_TAKEN)
 				return rc;
 		} else if (tern_type_from_text(arg, strlen(arg), &t) == 0 && strchr(arg, '.') == NULL) {
 			if (cur && cur->type_set)
@@ -327,51 +328,70 @@ static int read_digrc(struct cli *c, struct args *a)
 	return rc == PARSE_HELP ? 0 : rc;
 }
 
-/* -f FILE ("-": standard input): each line holds queries written as on
- * the command line (names, types, classes, -t/-c/-x/-q, +options), with
- * the command line's options as defaults. '#' and ';' start comments. */
-static int read_batch(struct cli *c, struct args *a)
+/* -f FILE ("-": standard input): opened with the command line, as dig
+ * does (exit 8 if it cannot be). */
+static FILE *open_batch(const char *path)
 {
-	FILE *f = strcmp(a->batch, "-") == 0 ? stdin : fopen(a->batch, "r");
-	char line[4096];
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(stderr, "tern: couldn't open specified batch file\n");
+	}
+	return f;
+}
+
+/* Each line of the batch file holds queries written as on the command line
+ * (names, types, classes, -t/-c/-x/-q, +options), with the command line's
+ * options as defaults; '#' and ';' start comments. As in dig, a line is
+ * read and run after the one before it has been answered, so that the
+ * global options a line sets (+short, +[no]cmd) hold from that line on,
+ * and each line gets its own greeting. Returns the worst status. */
+static int run_batch(struct cli *c, struct args *a, FILE *f, int status)
+{
+	char line[4096], shown[4096];
 	char *words[64];
 	unsigned lineno = 0;
-	int rc = 0;
-	if (!f) {
-		fprintf(stderr, "%s: %s\n", a->batch, strerror(errno));
-		fprintf(stderr, "tern: couldn't open specified batch file\n");
-		return CLI_EXIT_BATCH;
-	}
-	while (rc == 0 && fgets(line, sizeof line, f)) {
-		int n = 0;
+	while (fgets(line, sizeof line, f)) {
+		int n = 0, rc = 0;
 		lineno++;
 		line[strcspn(line, "#;\n")] = 0;
+		snprintf(shown, sizeof shown, "%s", line);
 		for (char *save = NULL, *w = strtok_r(line, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
 			if (n == (int)(sizeof words / sizeof words[0])) {
 				fprintf(stderr, "tern: %s:%u: too many words\n", a->batch, lineno);
-				rc = CLI_EXIT_USAGE;
-				break;
+				return worst(status, CLI_EXIT_USAGE);
 			}
 			words[n++] = w;
 		}
-		if (rc != 0 || n == 0)
+		if (n == 0)
 			continue;
 		struct cli_opts saved = c->defaults;
 		uint16_t type = c->def_type, cls = c->def_class;
 		bool ixfr_set = c->def_ixfr_set;
+		c->nq = 0;
 		if ((rc = parse_words(c, a, n, words, true, false)) != 0) {
 			fprintf(stderr, "tern: %s:%u: bad line\n", a->batch, lineno);
-			if (rc == PARSE_HELP)
-				rc = CLI_EXIT_USAGE;
+			return worst(status, rc == PARSE_HELP ? CLI_EXIT_USAGE : rc);
 		}
 		c->defaults = saved;
 		c->def_ixfr_set = ixfr_set;
 		c->def_type = type;
 		c->def_class = cls;
+		/* the line's words stand in the greeting, as dig shows them */
+		shown[strcspn(shown, "\r")] = 0;
+		size_t skip = strspn(shown, " \t");
+		size_t len = strlen(shown);
+		while (len > skip && (shown[len - 1] == ' ' || shown[len - 1] == '\t'))
+			shown[--len] = 0;
+		for (unsigned k = 0; k < c->nq; k++) {
+			c->q[k].o.short_out |= c->short_form;
+			c->q[k].greeting = k == 0;
+		}
+		snprintf(c->batch_line, sizeof c->batch_line, "%s", shown + skip);
+		for (unsigned k = 0; k < c->nq; k++)
+			status = worst(status, cli_run_query(c, &c->q[k], NULL));
 	}
-	if (f != stdin)
-		fclose(f);
-	return rc;
+	return status;
 }
 
 /* The arguments joined by spaces, for the "; <<>> tern" line. */
@@ -413,6 +433,10 @@ static int run_one(struct cli *c, const struct cli_query *q, const char *extra)
 		fflush(stdout);
 	}
 	rc = cli_exchange(c, q, msgs);
+	if (rc != 0 && c->tcp_connect_failed) {
+		fflush(stdout);
+		return rc; /* dig has said it all, greeting aside */
+	}
 	if (full && !q->o.qr)
 		cli_print_cmd(c, q, extra, stdout);
 	if (rc != 0) {
@@ -472,6 +496,7 @@ int main(int argc, char **argv)
 	c->def_type = TERN_T_A;
 	c->def_class = TERN_C_IN;
 	c->ndots = 1;
+	c->printcmd = true;
 	/* RFC 7873 4.1: a client cookie that changes from run to run */
 	if (getrandom(c->client_cookie, sizeof c->client_cookie, 0) != (ssize_t)sizeof c->client_cookie) {
 		uint64_t t = cli_now_us() ^ ((uint64_t)getpid() << 32);
@@ -483,27 +508,36 @@ int main(int argc, char **argv)
 		rc = read_digrc(c, &a);
 	if (rc == 0)
 		rc = parse_words(c, &a, argc - 1, argv + 1, false, false);
-	if (rc == 0 && a.batch)
-		rc = read_batch(c, &a);
+	FILE *batch = NULL;
+	if (rc == 0 && a.batch && !(batch = open_batch(a.batch)))
+		rc = CLI_EXIT_BATCH;
 	if (rc != 0) {
 		free(c);
 		return rc == PARSE_HELP ? CLI_EXIT_OK : rc;
 	}
 	join_args(c, argc, argv);
 	c->server_given = a.server != NULL;
-	if (a.server ? cli_server_parse(&c->srv, a.server, (uint16_t)a.port, a.family)
-	             : cli_server_default(&c->srv, (uint16_t)a.port, a.family)) {
-		free(c);
-		return CLI_EXIT_USAGE;
-	}
-	if (a.source && (cli_source_parse(c, a.source, c->srv.sa.ss_family) != 0)) {
+	if ((a.server ? cli_server_parse(&c->srv, a.server, (uint16_t)a.port, a.family)
+	              : cli_server_default(&c->srv, (uint16_t)a.port, a.family)) ||
+	    (a.source && cli_source_parse(c, a.source, c->srv.sa.ss_family) != 0)) {
+		if (batch && batch != stdin)
+			fclose(batch);
 		free(c);
 		return CLI_EXIT_USAGE;
 	}
 	cli_search_apply(c);
+	for (unsigned k = 0; k < c->nq; k++) { /* +short is global in dig, wherever it is given */
+		c->q[k].o.short_out |= c->short_form;
+		c->q[k].greeting = k == 0;
+	}
 	int status = CLI_EXIT_OK;
 	for (unsigned k = 0; k < c->nq; k++)
 		status = worst(status, cli_run_query(c, &c->q[k], NULL));
+	if (batch) {
+		status = run_batch(c, &a, batch, status);
+		if (batch != stdin)
+			fclose(batch);
+	}
 	if ((c->nq == 0 && !a.batch) || c->interactive)
 		status = worst(status, cli_interactive(c, stdin, stdout));
 	free(c);

@@ -93,7 +93,7 @@ void cli_print_usage(FILE *out)
 /* "invalid NAME 'VALUE': WHY" and "tern: Couldn't parse NAME", as dig. */
 static int couldnt_parse(const char *what, const char *val, bool range)
 {
-	fprintf(stderr, "invalid %s '%s': %s\n", what, val, range ? "out of range" : "not a valid number");
+	printf("invalid %s '%s': %s\n", what, val, range ? "out of range" : "not a valid number");
 	fprintf(stderr, "tern: Couldn't parse %s\n", what);
 	return CLI_EXIT_INTERNAL;
 }
@@ -213,7 +213,7 @@ static int ednsopt_parse(struct cli_opts *o, const char *val)
 		errno = 0;
 		c = strtoul(code, &end, 10);
 		if (!*code || *end || errno || c > 65535) {
-			fprintf(stderr, "invalid ednsopt '%s': %s\n", code, *end || !*code ? "not a valid number" : "out of range");
+			printf("invalid ednsopt '%s': %s\n", code, *end || !*code ? "not a valid number" : "out of range");
 			fprintf(stderr, "tern: bad edns code point: %s\n", code);
 			return CLI_EXIT_USAGE;
 		}
@@ -282,14 +282,17 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 	const struct plus_opt *e = lookup(s, klen);
 	unsigned long v;
 	int rc = 0;
-	if (!e || ((e->kind & NONO) && !on) || (val && !(e->kind & (V_OPT | V_REQ)) && e->id != O_OBSOLETE) ||
-	    (!val && on && (e->kind & V_REQ)))
+	/* a value after a switch is ignored, as dig ignores it */
+	if (!e || ((e->kind & NONO) && !on) || (!val && on && (e->kind & V_REQ)))
 		goto invalid;
 	switch (e->id) {
 	case O_AAFLAG: o->aa = on; break;
 	case O_ADDITIONAL: o->show = on ? o->show | CLI_SHOW_ADDITIONAL : o->show & ~CLI_SHOW_ADDITIONAL; break;
 	case O_ADFLAG: o->ad = on; break;
-	case O_ALL: o->show = on ? CLI_SHOW_ALL : 0; break;
+	case O_ALL:
+		o->show = on ? CLI_SHOW_ALL : 0;
+		c->printcmd = on;
+		break;
 	case O_ANSWER: o->show = on ? o->show | CLI_SHOW_ANSWER : o->show & ~CLI_SHOW_ANSWER; break;
 	case O_AUTHORITY: o->show = on ? o->show | CLI_SHOW_AUTHORITY : o->show & ~CLI_SHOW_AUTHORITY; break;
 	case O_BADCOOKIE: o->badcookie = on; break;
@@ -297,16 +300,17 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 	case O_BUFSIZE:
 		if (!val) {
 			o->bufsize = TERN_EDNS_SIZE;
+			o->bufsize_set = false;
 			break;
 		}
 		if ((rc = number("buffer size", val, 65535, false, &v)) != 0)
 			return rc;
 		o->bufsize = (uint16_t)v;
-		o->edns = true;
+		o->bufsize_set = v > 0; /* dig: a payload size given means EDNS */
 		break;
 	case O_CDFLAG: o->cd = on; break;
 	case O_CLASS: o->noclass = !on; break;
-	case O_CMD: o->show = on ? o->show | CLI_SHOW_CMD : o->show & ~CLI_SHOW_CMD; break;
+	case O_CMD: c->printcmd = on; break;
 	case O_COFLAG:
 		o->coflag = on;
 		if (on)
@@ -446,10 +450,13 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 		o->tries = (unsigned)v + 1;
 		break;
 	case O_RRCOMMENTS: o->rrcomments = on ? 1 : -1; break;
-	case O_SHORT:
+	case O_SHORT: /* global in dig */
 		o->short_out = on;
-		if (on)
+		c->short_form = on;
+		if (on) {
 			o->show = (o->show & ~(CLI_SHOW_ALL)) | CLI_SHOW_ANSWER;
+			c->printcmd = false;
+		}
 		break;
 	case O_SHOWBADCOOKIE: break;
 	case O_SHOWSEARCH: c->search = on; break;
@@ -459,6 +466,14 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 			break;
 		}
 		if (val) {
+			char *end;
+			v = strtoul(val, &end, 10);
+			if (*end || !*val)
+				v = 0;
+			if (v % 4) /* dig warns before it checks the number */
+				v = (v + 3) / 4 * 4;
+			if (v != strtoul(val, NULL, 10) || *end || !*val)
+				fprintf(stderr, ";; Warning, split must be a multiple of 4; adjusting to %lu\n", v);
 			if ((rc = number("split", val, 1023, false, &v)) != 0)
 				return rc;
 			o->split = (unsigned)v;
@@ -501,10 +516,17 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 		o->ttlunits = on;
 		break;
 	case O_UNKNOWNFORMAT: o->unknownformat = on; break;
-	case O_YAML: c->yaml = on; break;
+	case O_YAML:
+		c->yaml = on;
+		if (on) {
+			c->printcmd = false;
+			o->show &= ~CLI_SHOW_STATS;
+		}
+		break;
 	case O_ZFLAG: o->z = on; break;
-	case O_DEPRECATED: fprintf(stderr, ";; +%s option is deprecated\n", e->name); break;
-	case O_OBSOLETE: fprintf(stderr, ";; +%s option is obsolete and has no effect\n", e->name); break;
+	/* dig ends these two warnings without a newline */
+	case O_DEPRECATED: fprintf(stderr, ";; +%s option is deprecated", e->name); break;
+	case O_OBSOLETE: fprintf(stderr, ";; +%s option is obsolete and has no effect", e->name); break;
 	}
 	return 0;
 invalid:

@@ -51,18 +51,24 @@ int cli_exit_for_rcode(unsigned rcode)
 	return CLI_EXIT_RCODE;
 }
 
-/* "; <<>> tern VERSION <<>> ARGS" as dig greets, once per run; in the
+/* "; <<>> tern VERSION <<>> ARGS" as dig greets: before the first query of
+ * the command line and of each batch line (that line's words), the first
+ * greeting of the run with the server count and global options; in the
  * interactive loop (extra: that lookup's words) before every lookup. */
 void cli_print_cmd(struct cli *c, const struct cli_query *q, const char *extra, FILE *out)
 {
-	if (!(q->o.show & CLI_SHOW_CMD) || (c->banner_done && !extra))
+	if (!c->printcmd || !(q->greeting || extra))
 		return;
+	const char *words = c->batch_line[0] ? c->batch_line : c->cmdline;
+	bool first = !c->banner_done || extra;
 	c->banner_done = true;
-	fprintf(out, "\n; <<>> tern %s <<>>%s%s%s%s\n", TERN_VERSION, c->cmdline[0] ? " " : "", c->cmdline,
+	fprintf(out, "%s; <<>> tern %s <<>>%s%s%s%s\n", first ? "\n" : "", TERN_VERSION, words[0] ? " " : "", words,
 	        extra && *extra ? " " : "", extra ? extra : "");
+	if (!first)
+		return;
 	if (c->server_given)
 		fprintf(out, "; (1 server found)\n");
-	fprintf(out, ";; global options: +cmd\n");
+	fprintf(out, ";; global options:%s +cmd\n", c->short_form ? " +short" : "");
 }
 
 void cli_print_noreply(const struct cli *c, FILE *out)
@@ -157,15 +163,32 @@ void cli_print_rr_line(FILE *out, const char *line, bool question, const struct 
 		f[1] = units;
 		n[1] = strlen(units);
 	}
+	/* dig's columns: TTL at 24, then class, type and RDATA each 8 further,
+	 * a hidden column taking no room; a question's class always shows,
+	 * at 32 when TTL and class columns both show, else at 24 */
+	size_t cols[5];
+	cols[1] = 24;
+	cols[2] = cols[1] + (show_ttl || question ? 8 : 0);
+	if (question && o && o->nottl)
+		cols[2] = 24;
+	cols[3] = cols[2] + (show_class ? 8 : 0);
+	cols[4] = cols[3] + 8;
+	if (question) {
+		show_class = true;
+		cols[3] = o && o->nottl && o->noclass ? 24 : o && (o->nottl || o->noclass) ? 32 : 40;
+		if (!(o && (o->nottl || o->noclass)))
+			cols[2] = 32;
+		else
+			cols[2] = 24;
+	}
 	fwrite(f[0], 1, n[0], out);
-	size_t col = question ? n[0] - 1 : n[0], to = question ? 32 : 24;
+	size_t col = question ? n[0] - 1 : n[0];
 	for (size_t k = 1; k < nf; k++) {
-		if ((k == 1 && !show_ttl) || (k == 2 && !show_class))
+		if ((k == 1 && (!show_ttl || question)) || (k == 2 && !show_class))
 			continue;
-		indent(out, &col, to);
+		indent(out, &col, cols[k]);
 		fwrite(f[k], 1, n[k], out);
 		col += n[k];
-		to += 8;
 	}
 	fputc('\n', out);
 }
@@ -227,16 +250,19 @@ static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t le
 			print_duration(out, v);
 			fputs(")\n", out);
 		} else
-			fputs("; EXPIRE\n", out);
+			fputs("; EXPIRE:\n", out);
 		return;
 	} else if (code == 11) { /* RFC 7828 TCP keepalive, in units of 100 ms */
 		if (len == 2)
 			fprintf(out, "; TCP KEEPALIVE: %u.%u secs\n", tern_get_u16(d) / 10u, tern_get_u16(d) % 10u);
 		else
-			fputs("; TCP KEEPALIVE\n", out);
+			fputs("; TCP KEEPALIVE:\n", out);
 		return;
-	} else if (code == 12) { /* RFC 7830 padding */
-		fprintf(out, "; PAD: (%u bytes)\n", (unsigned)len);
+	} else if (code == 12) { /* RFC 7830 padding; dig shows its query's before it is padded */
+		if (sent_cookie || len == 0)
+			fprintf(out, "; PAD: (%u bytes)\n", (unsigned)len);
+		else
+			fputs("; PAD:\n", out);
 		return;
 	} else if (code == 15 && len >= 2) { /* RFC 8914 Extended DNS Error */
 		static const char *const ede[] = {
@@ -330,7 +356,8 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 			fprintf(out, ";; WARNING: recursion requested but not available\n");
 		fputc('\n', out);
 		if (e.present) {
-			const uint8_t *ck = NULL;
+			static const uint8_t no_cookie[1];
+			const uint8_t *ck = sending ? NULL : no_cookie; /* NULL: the query is shown */
 			size_t cklen = 0;
 			if (!sending && q->o.cookie) {
 				ck = q->o.cookie_len ? q->o.cookie_val : c->client_cookie;

@@ -20,8 +20,8 @@
 
 #include "client/client.h"
 
-/* The EDNS options of the query, in dig's order: NSID, ECS, EXPIRE,
- * COOKIE, KEEPALIVE, the +ednsopt ones, then PADDING (last, RFC 7830 3,
+/* The EDNS options of the query, in dig's order: NSID, ECS, COOKIE,
+ * EXPIRE, KEEPALIVE, the +ednsopt ones, then PADDING (last, RFC 7830 3,
  * sized once the rest is known). Returns the length or -1 if too long. */
 static int edns_options(const struct cli *c, const struct cli_query *q, uint8_t *out, size_t cap)
 {
@@ -51,12 +51,6 @@ static int edns_options(const struct cli *c, const struct cli_query *q, uint8_t 
 			out[n + 8 + alen - 1] &= (uint8_t)(0xffu << (8 - o->subnet_len % 8));
 		n += 8 + alen;
 	}
-	if (o->expire) { /* RFC 7314 2: empty in a query */
-		NEED(4);
-		tern_put_u16(out + n, 9);
-		tern_put_u16(out + n + 2, 0);
-		n += 4;
-	}
 	if (o->cookie) { /* RFC 7873 4.1: our client cookie, or the cookie given */
 		const uint8_t *ck = o->cookie_len ? o->cookie_val : c->client_cookie;
 		size_t cl = o->cookie_len ? o->cookie_len : sizeof c->client_cookie;
@@ -65,6 +59,12 @@ static int edns_options(const struct cli *c, const struct cli_query *q, uint8_t 
 		tern_put_u16(out + n + 2, (uint16_t)cl);
 		memcpy(out + n + 4, ck, cl);
 		n += 4 + cl;
+	}
+	if (o->expire) { /* RFC 7314 2: empty in a query */
+		NEED(4);
+		tern_put_u16(out + n, 9);
+		tern_put_u16(out + n + 2, 0);
+		n += 4;
 	}
 	if (o->keepalive) { /* RFC 7828 3.1: empty in a query */
 		NEED(4);
@@ -104,7 +104,8 @@ int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t id)
 	if (rc < 0)
 		return rc;
 	size_t len = (size_t)rc;
-	if (o->edns) {
+	/* dig sends EDNS when asked, and also for DO, ECS or a payload size */
+	if (o->edns || o->dnssec || o->subnet || o->bufsize_set) {
 		/* OPT by hand: version and flags as given (RFC 6891 6.1.3) */
 		uint8_t opts[1024];
 		int olen = edns_options(c, q, opts, sizeof opts - 4);

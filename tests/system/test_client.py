@@ -30,6 +30,7 @@ import dns.edns
 import dns.flags
 import dns.message
 import dns.name
+import dns.opcode
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
@@ -259,6 +260,8 @@ def test_short(knot):
     r = run(at(knot) + ["www.example.com", "+short"])
     assert sorted(r.stdout.splitlines()) == ["192.0.2.80", "192.0.2.81"]
     r = run(at(knot) + ["+short", "nx.example.com"])
+    assert r.stdout == "" and r.returncode == 0  # dig's status: a reply arrived
+    r = run(at(knot) + ["+short", "+rcode-status", "nx.example.com"])
     assert r.stdout == "" and r.returncode == 2
 
 
@@ -307,7 +310,7 @@ def test_json_fields(knot):
 
 def test_json_types(knot):
     def one(args):
-        r = run(at(knot) + ["+json"] + args)
+        r = run(at(knot) + ["+json", "+rcode-status"] + args)
         return r.returncode, json.loads(r.stdout)
     rc, m = one(["alias.example.com", "CNAME"])
     assert m["answerRRs"][0]["rdataCNAME"] == "example.com."
@@ -339,7 +342,7 @@ def test_json_escapes_odd_names(fake):
 
 
 def test_json_several_and_errors_on_stderr(knot, fake):
-    r = run(at(knot) + ["+json", "example.com", "nx.example.com", "txt.example.com", "TXT"])
+    r = run(at(knot) + ["+json", "+rcode-status", "example.com", "nx.example.com", "txt.example.com", "TXT"])
     objs = parse_json_stream(r.stdout)
     assert [o["QNAME"] for o in objs] == ["example.com.", "nx.example.com.", "txt.example.com."]
     assert r.returncode == 2
@@ -352,30 +355,44 @@ def test_json_several_and_errors_on_stderr(knot, fake):
 # ---------------------------------------------------------------- exit codes
 
 def test_exit_codes(knot, fake):
-    assert run(at(knot) + ["example.com"]).returncode == 0
-    assert run(at(knot) + ["nodata.example.com", "A"]).returncode == 0  # NODATA
-    assert run(at(knot) + ["nx.example.com"]).returncode == 2
-    assert run(at(knot) + ["example.org"]).returncode == 3  # REFUSED
+    # dig's statuses: 0 whenever a reply arrived
+    for rs in ([], ["+rcode-status"]):
+        assert run(at(knot) + rs + ["example.com"]).returncode == 0
+        assert run(at(knot) + rs + ["nodata.example.com", "A"]).returncode == 0  # NODATA
+    assert run(at(knot) + ["nx.example.com"]).returncode == 0
+    assert run(at(knot) + ["example.org"]).returncode == 0  # REFUSED
+    # +rcode-status: tern's own distinct statuses
+    assert run(at(knot) + ["+rcode-status", "nx.example.com"]).returncode == 2
+    assert run(at(knot) + ["+rcode-status", "example.org"]).returncode == 3
     fake.handler = lambda w, *a: [make_reply(w, rcode=dns.rcode.SERVFAIL)]
-    r = run(at(fake) + ["example.com"])
+    r = run(at(fake) + ["+rcode-status", "example.com"])
     assert r.returncode == 3 and "status: SERVFAIL" in r.stdout
+    assert run(at(fake) + ["example.com"]).returncode == 0
     fake.handler = lambda w, *a: [make_reply(w, rcode=dns.rcode.REFUSED)]
-    assert run(at(fake) + ["example.com"]).returncode == 3
+    assert run(at(fake) + ["+rcode-status", "example.com"]).returncode == 3
     fake.handler = lambda w, *a: [make_reply(w, rcode=dns.rcode.FORMERR)]
-    assert run(at(fake) + ["example.com"]).returncode == 3
+    assert run(at(fake) + ["+rcode-status", "example.com"]).returncode == 3
     fake.handler = lambda *a: []
     assert run(at(fake) + ["+timeout=1", "+tries=1", "example.com"]).returncode == 9
-    for bad in (["+frobnicate"], ["-t", "NOSUCHTYPE", "x."], ["-p", "0", "x."], ["-p", "70000", "x."],
-                ["+tries=x", "x."], ["+timeout=0", "x."], ["-x", "not-an-address"], ["-z"],
-                ["@", "x."], ["@[::1", "x."], ["+bufsize=70000", "x."], ["-c", "NOCLASS", "x."], ["-p"]):
+    for bad in (["+frobnicate"], ["-p", "70000", "x."], ["-p", "x", "x."], ["-x", "not-an-address"], ["-z"],
+                ["@", "x."], ["@[::1", "x."], ["-p"], ["+nobufsize", "x."], ["IXFR=x", "x."]):
         r = run(["@127.0.0.1"] + bad)
         assert r.returncode == 1, bad
-        assert r.stdout == "" and r.stderr, bad
+        assert r.stderr, bad
+    for bad in (["+tries=x", "x."], ["+bufsize=70000", "x."], ["+qid=70000", "x."], ["+edns=300", "x."]):
+        r = run(["@127.0.0.1"] + bad)
+        assert r.returncode == 10 and "Couldn't parse" in r.stderr, bad
+    # an unknown type or class is warned about and ignored, as dig does
+    r = run(at(knot) + ["-t", "NOSUCHTYPE", "-c", "NOCLASS", "example.com", "+short"])
+    assert r.returncode == 0 and r.stdout == "192.0.2.1\n"
+    assert ";; Warning, ignoring invalid type NOSUCHTYPE" in r.stderr
+    assert ";; Warning, ignoring invalid class NOCLASS" in r.stderr
 
 
 def test_exit_code_worst_wins(knot, fake):
-    assert run(at(knot) + ["example.com", "nx.example.com"]).returncode == 2
-    assert run(at(knot) + ["nx.example.com", "example.org", "example.com"]).returncode == 3
+    assert run(at(knot) + ["+rcode-status", "example.com", "nx.example.com"]).returncode == 2
+    assert run(at(knot) + ["+rcode-status", "nx.example.com", "example.org", "example.com"]).returncode == 3
+    assert run(at(knot) + ["nx.example.com", "example.org", "example.com"]).returncode == 0
     fake.handler = lambda w, *a: [] if b"silent" in w else [make_reply(w, rcode=dns.rcode.NXDOMAIN)]
     r = run(at(fake) + ["+timeout=1", "+tries=1", "nx.example.com", "silent.example.com", "nx2.example.com"])
     assert r.returncode == 9
@@ -384,10 +401,12 @@ def test_exit_code_worst_wins(knot, fake):
 def test_help_documents_exit_codes():
     r = run(["--help"])
     assert r.returncode == 0
-    for code, what in (("0", "NOERROR"), ("1", "usage"), ("2", "NXDOMAIN"), ("3", "SERVFAIL"), ("9", "no reply")):
+    for code, what in (("0", "reply arrived"), ("1", "usage"), ("2", "NXDOMAIN"), ("3", "SERVFAIL"),
+                       ("8", "batch"), ("9", "no reply"), ("10", "internal")):
         assert re.search(rf"^\s+{code}\s+.*{what}", r.stdout, re.M), code
-    for opt in ("+[no]tcp", "+[no]short", "+[no]recurse", "+[no]dnssec", "+bufsize=N", "+[no]edns", "+timeout=S",
-                "+tries=N", "+[no]nsid", "+[no]json", "-x ADDR", "-p PORT", "-4", "-6", "-i", "TERN_RESOLV_CONF"):
+    for opt in ("+[no]tcp", "+[no]short", "+[no]recurse", "+[no]dnssec", "+bufsize", "+[no]edns", "+timeout=",
+                "+tries=", "+[no]nsid", "+[no]json", "+[no]rcode-status", "-x dot-notation", "-p port", "-4", "-6",
+                "-i", "TERN_RESOLV_CONF"):
         assert opt in r.stdout, opt
     assert run(["-h"]).returncode == 0
     r = run(["--version"])
@@ -397,13 +416,15 @@ def test_help_documents_exit_codes():
 # ---------------------------------------------------------------- several queries, -x
 
 def test_several_queries(knot):
-    r = run(at(knot) + ["example.com", "A", "example.com", "MX", "txt.example.com", "TXT", "+short"])
-    # +short after the last name applies to it alone, as in dig
-    assert r.stdout.count("; <<>> tern") == 2
-    assert r.stdout.rstrip().endswith('"hello world" "second string"')
-    blocks = r.stdout.split("; <<>> tern")[1:]
-    assert ("example.com.", 3600, "IN", "A", "192.0.2.1") in sections(blocks[0])["ANSWER"]
-    assert ("example.com.", 3600, "IN", "MX", "10 mail.example.com.") in sections(blocks[1])["ANSWER"]
+    args = ["example.com", "A", "example.com", "MX", "txt.example.com", "TXT", "+short"]
+    r = run(at(knot) + args)
+    # +short is global in dig, wherever it stands
+    d = subprocess.run(["dig"] + at(knot) + args, capture_output=True, text=True)
+    assert r.stdout == d.stdout == '192.0.2.1\n10 mail.example.com.\n20 mail2.example.com.\n"hello world" "second string"\n'
+    r = run(at(knot) + ["example.com", "A", "example.com", "MX"])
+    assert r.stdout.count("; <<>> tern") == 1  # one greeting per run, as dig
+    blocks = r.stdout.split(";; Got answer:")
+    assert ("example.com.", 3600, "IN", "A", "192.0.2.1") in sections(blocks[1])["ANSWER"]
     r = run(at(knot) + ["+short", "example.com", "www.example.com", "-x", "192.0.2.1"])
     lines = r.stdout.splitlines()
     assert lines[0] == "192.0.2.1" and sorted(lines[1:3]) == ["192.0.2.80", "192.0.2.81"]
@@ -415,7 +436,7 @@ def test_batch_file(knot, tmp_path):
     f.write_text("example.com MX +short\n# a comment\n\n  nx.example.com ; trailing comment\n"
                  "-x 192.0.2.1\ntxt.example.com -t TXT +noall +answer\n")
     r = run(at(knot) + ["+short", "-f", str(f)])
-    assert r.returncode == 2
+    assert r.returncode == 0
     assert r.stdout.splitlines() == ["10 mail.example.com.", "20 mail2.example.com.", "example.com.",
                                      '"hello world" "second string"']
     d = subprocess.run(["dig"] + at(knot) + ["+short", "-f", str(f)], capture_output=True, text=True)
@@ -429,7 +450,8 @@ def test_batch_file(knot, tmp_path):
     f.write_text("")
     r = run(at(knot) + ["-f", str(f)], input="example.com\n")
     assert r.returncode == 0 and r.stdout == ""
-    assert run(at(knot) + ["-f", str(tmp_path / "missing")]).returncode == 1
+    r = run(at(knot) + ["-f", str(tmp_path / "missing")])
+    assert r.returncode == 8 and "couldn't open specified batch file" in r.stderr  # dig's status
 
 
 def test_reverse(knot, fake):
@@ -593,7 +615,7 @@ def test_malformed_reply(fake):
     for make in (cut, bad_rdata):
         fake.handler = lambda wire, *a: [make(wire)]
         for opts in ([], ["+short"], ["+json"]):
-            r = run(at(fake) + opts + ["example.com", "+timeout=1", "+tries=1"])
+            r = run(at(fake) + opts + ["example.com", "+timeout=1", "+tries=1", "+rcode-status"])
             assert r.returncode == 3, (make.__name__, opts, r.stdout)
             assert "Got bad packet" in r.stdout + r.stderr, (make.__name__, opts)
             if opts == ["+json"]:
@@ -714,7 +736,8 @@ def test_axfr_as_dig(knot, args):
     d = subprocess.run(["dig"] + at(knot) + args, capture_output=True, text=True)
     assert dig_text(t.stdout) == dig_text(d.stdout)
     if "nx.test" in args:
-        assert t.returncode == 3 and "; Transfer failed." in t.stdout  # dig exits 0 here
+        assert t.returncode == 0 and "; Transfer failed." in t.stdout  # as dig
+        assert run(at(knot) + args + ["+rcode-status"]).returncode == 3
     else:
         assert t.returncode == 0
 
@@ -766,14 +789,16 @@ def test_axfr_failures(fake):
     # refused
     fake.handler = lambda w, t, *a: [make_reply(w, rcode=dns.rcode.REFUSED)] if t == "tcp" else []
     r = run(at(fake) + ["axfr", "example.com", "+timeout=1"])
+    assert r.returncode == 0 and "; Transfer failed." in r.stdout  # dig's status
+    r = run(at(fake) + ["axfr", "example.com", "+timeout=1", "+rcode-status"])
     assert r.returncode == 3 and "; Transfer failed." in r.stdout
     # the server stops after the first message
     fake.handler = lambda w, t, *a: axfr_messages(w, [[SOA, "a.example.com. 300 IN A 192.0.2.1"]])
-    r = run(at(fake) + ["axfr", "example.com", "+timeout=1"])
+    r = run(at(fake) + ["axfr", "example.com", "+timeout=1", "+rcode-status"])
     assert r.returncode == 3 and "; Transfer failed." in r.stdout
     # the first record is not an SOA
     fake.handler = lambda w, t, *a: axfr_messages(w, [["a.example.com. 300 IN A 192.0.2.1", SOA]])
-    r = run(at(fake) + ["axfr", "example.com", "+timeout=1"])
+    r = run(at(fake) + ["axfr", "example.com", "+timeout=1", "+rcode-status"])
     assert r.returncode == 3 and "; Transfer failed." in r.stdout and "192.0.2.1" not in r.stdout
     # nobody listens
     port = peers.free_port()
@@ -790,7 +815,9 @@ def test_query_flags_and_edns(fake):
         return queries_of(fake)[0][1]
     m = q()  # dig's defaults: RD and AD (RFC 6840 5.7)
     assert m.flags & dns.flags.RD and m.flags & dns.flags.AD and not m.flags & dns.flags.CD
-    assert m.edns == 0 and m.payload == 1232 and not m.ednsflags & dns.flags.DO and not m.options
+    assert m.edns == 0 and m.payload == 1232 and not m.ednsflags & dns.flags.DO
+    # and a DNS cookie (RFC 7873), 8 random bytes, as dig sends
+    assert [(o.otype, len(o.to_wire())) for o in m.options] == [(dns.edns.COOKIE, 8)]
     m = q("+norecurse")
     assert not m.flags & dns.flags.RD
     m = q("+norec", "+recurse")
@@ -804,10 +831,23 @@ def test_query_flags_and_edns(fake):
     m = q("+noedns", "+edns")
     assert m.edns == 0
     m = q("+nsid")
-    assert [o.otype for o in m.options] == [dns.edns.NSID]
+    assert [o.otype for o in m.options] == [dns.edns.NSID, dns.edns.COOKIE]
     m = q("+nocookie", "+nosearch", "+noidnin", "+noidnout")
     assert m.flags & dns.flags.RD and not m.options
-    assert run(at(fake) + ["+cookie", "example.com"]).returncode == 1
+    m = q("+cookie=0102030405060708aabbccddeeff0011")
+    assert [o.to_wire().hex() for o in m.options] == ["0102030405060708aabbccddeeff0011"]
+    m = q("+nocookie", "+subnet=192.0.2.0/24", "+expire", "+ednsopt=65001:abcd", "+padding=128")
+    assert [o.otype for o in m.options] == [dns.edns.ECS, dns.edns.EXPIRE, 65001, dns.edns.PADDING]
+    assert m.options[0].address == "192.0.2.0" and m.options[0].srclen == 24
+    assert len(fake.queries[0][1]) % 128 == 0  # RFC 7830: padded to the block
+    m = q("+opcode=NOTIFY", "+aaflag", "+noadflag", "+qid=4660")
+    assert m.opcode() == dns.opcode.NOTIFY and m.flags & dns.flags.AA and m.id == 4660
+    m = q("+noedns", "+dnssec")  # DO needs EDNS: dig sends it anyway
+    assert m.edns == 0 and m.ednsflags & dns.flags.DO
+    m = q("+edns=1", "+ednsflags=0x80")
+    assert m.edns == 1 and m.ednsflags & 0xffff == 0x80
+    m = q("+header-only")
+    assert len(m.question) == 0
     m = q("+noadflag", "+cdflag")
     assert not m.flags & dns.flags.AD and m.flags & dns.flags.CD
     m = q("+noad", "+adflag")
@@ -862,7 +902,9 @@ def test_interactive_loop_default_type_and_quit(knot):
     assert r.stdout.count("Enter hostname: ") == 4 and r.stdout.count("Record type: ") == 3
     assert "192.0.2.1\n" in r.stdout and "192.0.2.80" in r.stdout and "10 mail.example.com." in r.stdout
     r = run(at(knot), input="nx.example.com\n\n")
-    assert r.returncode == 2 and "status: NXDOMAIN" in r.stdout
+    assert r.returncode == 0 and "status: NXDOMAIN" in r.stdout
+    r = run(at(knot) + ["+rcode-status"], input="nx.example.com\n\n")
+    assert r.returncode == 2
     r = run(at(knot), input="example.com\nBOGUS\nexample.com\nexit\n")
     assert "Unknown record type 'BOGUS'" in r.stdout and r.returncode == 0
     r = run(at(knot), input="")
@@ -952,6 +994,7 @@ def dig_text(out):
         if line.startswith(("; <<>>", ";; Query time:", ";; WHEN:")):
             continue
         line = re.sub(r"id: \d+$", "id: N", line)
+        line = re.sub(r"^; COOKIE: [0-9a-f]+", "; COOKIE: C", line)
         if len(line.split("\t")[0]) >= 24:
             line = " ".join(line.split())
         lines.append(line)
@@ -971,7 +1014,7 @@ def test_display_options_as_dig(knot, opts):
         t = run(at(knot) + name + opts)
         d = subprocess.run(["dig"] + at(knot) + name + opts, capture_output=True, text=True)
         assert dig_text(t.stdout) == dig_text(d.stdout), (name, t.stdout, d.stdout)
-        assert t.returncode == (0 if name[0] == "example.com" else 2)
+        assert t.returncode == d.returncode == 0
 
 
 QR_CASES = [["+qr", "+nocookie"], ["+qr", "+nocookie", "+noedns", "+norec"], ["+qr", "+nocookie", "+nsid", "+dnssec"],
@@ -1025,10 +1068,9 @@ TERND_COMPARE = [["example.com"], ["example.com", "MX"], ["alias.example.com"], 
 
 @pytest.mark.parametrize("args", TERND_COMPARE, ids=[" ".join(a) for a in TERND_COMPARE])
 def test_same_text_as_dig_on_ternd(ternd, args):
-    # dig sends a DNS cookie by default and ternd answers it (RFC 7873);
-    # tern sends none yet (docs/tern.1), so dig is asked without one
+    # both send a DNS cookie by default and ternd answers it (RFC 7873)
     t = run(at(ternd) + args)
-    d = subprocess.run(["dig", "+nocookie"] + at(ternd) + args, capture_output=True, text=True)
+    d = subprocess.run(["dig"] + at(ternd) + args, capture_output=True, text=True)
     assert dig_text(t.stdout) == dig_text(d.stdout)
 
 
