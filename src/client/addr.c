@@ -143,7 +143,7 @@ int cli_source_parse(struct cli *c, const char *text, int family)
 	const char *hash = strchr(text, '#');
 	size_t n = hash ? (size_t)(hash - text) : strlen(text);
 	uint16_t port = 0;
-	if (n >= sizeof host || (hash && !(port = parse_port(hash + 1)))) {
+	if (n >= sizeof host || (hash && !(port = parse_port(hash + 1)) && strcmp(hash + 1, "0") != 0)) {
 		fprintf(stderr, "tern: invalid source address '%s'\n", text);
 		return -1;
 	}

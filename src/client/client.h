@@ -49,6 +49,7 @@ enum {
 /* Settings of one query, from +options (dig's names; options.c). */
 struct cli_opts {
 	bool tcp;       /* +tcp: TCP only */
+	bool tcp_set;   /* +[no]tcp given (else ANY goes over TCP, as in dig) */
 	bool ignore_tc; /* +ignore: do not retry over TCP on TC=1 */
 	bool short_out; /* +short */
 	bool json;      /* +json: RFC 8427 */
@@ -163,6 +164,7 @@ struct cli {
 	char qtext[TERN_NAME_TEXT_MAX]; /* the query's name, for dig's messages */
 	bool tcp_connect_failed; /* the last TCP try never connected (dig then prints no greeting) */
 	uint8_t rdata[CLI_RDATA_MAX];
+	size_t rdata_len; /* of the RDATA cli_rdata_text unpacked last */
 	char text[CLI_TEXT_MAX];
 };
 
@@ -221,11 +223,23 @@ const char *cli_rcode_name(unsigned rcode, char *buf, size_t cap);
 /* The 12-bit rcode of a reply (EDNS included) and the exit code for it. */
 unsigned cli_rcode(const uint8_t *pkt, size_t len);
 int cli_exit_for_rcode(unsigned rcode);
+/* One EDNS option as dig shows it, after lead ("; "); sent_cookie: in a
+ * reply, the client cookie sent (NULL when showing the query). */
+void cli_print_option(FILE *out, const char *lead, uint16_t code, const uint8_t *d, uint16_t len,
+                      const uint8_t *sent_cookie, size_t sent_len);
+void cli_print_duration(FILE *out, uint32_t secs); /* "2 weeks", "1 day 2 hours" */
 void cli_print_when(FILE *out, const struct timespec *ts); /* ";; WHEN: ..." */
 /* One line of tern_rr_to_text laid out as dig does. */
 void cli_print_rr_line(FILE *out, const char *line, bool question, const struct cli_opts *o);
 /* RDATA of rr in presentation form into c->text; returns its length or an error. */
 int cli_rdata_text(struct cli *c, const tern_rr *rr);
+
+/* rrtext.c: one RR as dig shows it with the display options of o
+ * (+unknownformat, +expandaaaa): the whole line into c->text (question
+ * entries too), or, after cli_rdata_text, just its RDATA. Return the text
+ * length or an error. */
+int cli_rr_text(struct cli *c, const struct cli_opts *o, const tern_rr *rr);
+int cli_rdata_style(struct cli *c, const struct cli_opts *o, const tern_rr *rr);
 
 /* json.c: RFC 8427 output. */
 int cli_print_json(struct cli *c, FILE *out);

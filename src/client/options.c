@@ -489,7 +489,10 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 			goto invalid;
 		return subnet_parse(o, val);
 	case O_TCFLAG: o->tc = on; break;
-	case O_TCP: o->tcp = on; break;
+	case O_TCP:
+		o->tcp = on;
+		o->tcp_set = true;
+		break;
 	case O_TIMEOUT:
 		if ((rc = number("timeout", val, 0xffffffffUL, false, &v)) != 0)
 			return rc;

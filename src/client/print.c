@@ -86,6 +86,7 @@ int cli_rdata_text(struct cli *c, const tern_rr *rr)
 	int rc = tern_rdata_unpack(&r, rr->type, rr->rdlen, c->rdata, sizeof c->rdata, &len);
 	if (rc != 0)
 		return rc;
+	c->rdata_len = len;
 	return tern_rdata_to_text(rr->type, c->rdata, len, c->text, sizeof c->text);
 }
 
@@ -107,6 +108,67 @@ static void ttl_units(uint32_t ttl, char *buf, size_t cap)
 		if (n && pos < cap)
 			pos += (size_t)snprintf(buf + pos, cap - pos, "%u%c", (unsigned)n, units[k].unit);
 	}
+}
+
+/* +multiline: an SOA's RDATA as dig spreads it, the timers one per line
+ * with what they mean. Returns false (nothing written) if it does not
+ * have the seven fields. */
+static bool soa_multiline(FILE *out, const char *rdata)
+{
+	static const char *const what[5] = {"serial", "refresh", "retry", "expire", "minimum"};
+	char names[2][TERN_NAME_TEXT_MAX];
+	unsigned long v[5];
+	if (sscanf(rdata, "%1023s %1023s %lu %lu %lu %lu %lu", names[0], names[1], &v[0], &v[1], &v[2], &v[3], &v[4]) != 7)
+		return false;
+	fprintf(out, "%s %s (\n", names[0], names[1]);
+	for (int k = 0; k < 5; k++) {
+		char num[16];
+		snprintf(num, sizeof num, "%lu", v[k]);
+		fprintf(out, "\t\t\t\t%-10s ; %s", num, what[k]);
+		if (k > 0) {
+			fputs(" (", out);
+			cli_print_duration(out, (uint32_t)v[k]);
+			fputc(')', out);
+		}
+		fputc('\n', out);
+	}
+	fputs("\t\t\t\t)\n", out);
+	return true;
+}
+
+/* +multiline: RDATA that ends in a hex digest (SSHFP after 2 fields; DS,
+ * CDS, TLSA, SMIMEA after 3) with the digest in parentheses on the lines
+ * below, 44 digits a line, as dig writes them. False if not such a type. */
+static bool hex_multiline(FILE *out, const char *type, size_t tlen, const char *rdata)
+{
+	unsigned fixed = 0;
+	if (tlen == 5 && memcmp(type, "SSHFP", 5) == 0)
+		fixed = 2;
+	else if ((tlen == 2 && memcmp(type, "DS", 2) == 0) || (tlen == 3 && memcmp(type, "CDS", 3) == 0) ||
+	         (tlen == 4 && memcmp(type, "TLSA", 4) == 0) || (tlen == 6 && memcmp(type, "SMIMEA", 6) == 0))
+		fixed = 3;
+	if (!fixed)
+		return false;
+	const char *p = rdata;
+	for (unsigned k = 0; k < fixed; k++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return false;
+		p++;
+	}
+	fwrite(rdata, 1, (size_t)(p - rdata), out);
+	fputs("(\n\t\t\t\t", out);
+	size_t digits = 0;
+	for (; *p; p++) {
+		if (*p == ' ')
+			continue;
+		if (digits && digits % 44 == 0)
+			fputs("\n\t\t\t\t", out);
+		fputc(*p, out);
+		digits++;
+	}
+	fputs(" )\n", out);
+	return true;
 }
 
 /* Writes the spaces or tabs that take the column from *col to `to`, as
@@ -181,20 +243,28 @@ void cli_print_rr_line(FILE *out, const char *line, bool question, const struct 
 		else
 			cols[2] = 24;
 	}
+	if (o && o->multiline) { /* dig's multi-line style: 24, 24, 24, 32 */
+		cols[1] = cols[2] = cols[3] = 24;
+		cols[4] = 32;
+	}
 	fwrite(f[0], 1, n[0], out);
 	size_t col = question ? n[0] - 1 : n[0];
 	for (size_t k = 1; k < nf; k++) {
 		if ((k == 1 && (!show_ttl || question)) || (k == 2 && !show_class))
 			continue;
 		indent(out, &col, cols[k]);
+		if (k == 4 && o && o->multiline &&
+		    ((n[3] == 3 && memcmp(f[3], "SOA", 3) == 0 && soa_multiline(out, f[4])) ||
+		     hex_multiline(out, f[3], n[3], f[4])))
+			return;
 		fwrite(f[k], 1, n[k], out);
 		col += n[k];
 	}
 	fputc('\n', out);
 }
 
-/* "1 week", "2 days, 3 hours" ...: a duration as dig writes EXPIRE. */
-static void print_duration(FILE *out, uint32_t secs)
+/* "1 week", "2 days 3 hours" ...: a duration as BIND writes one in words. */
+void cli_print_duration(FILE *out, uint32_t secs)
 {
 	static const struct {
 		uint32_t n;
@@ -206,7 +276,7 @@ static void print_duration(FILE *out, uint32_t secs)
 		secs %= units[k].n;
 		if (!v)
 			continue;
-		fprintf(out, "%s%u %s%s", first ? "" : ", ", (unsigned)v, units[k].unit, v > 1 ? "s" : "");
+		fprintf(out, "%s%u %s%s", first ? "" : " ", (unsigned)v, units[k].unit, v > 1 ? "s" : "");
 		first = false;
 	}
 	if (first)
@@ -216,13 +286,13 @@ static void print_duration(FILE *out, uint32_t secs)
 /* "; NSID: 6b 6e 6f 74 ("knot")" and the like for one EDNS option.
  * sent_cookie: in a reply, the client cookie that went out (a returned
  * server cookie after it is "(good)"); NULL when showing the query. */
-static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t len, const uint8_t *sent_cookie,
-                         size_t sent_len)
+void cli_print_option(FILE *out, const char *lead, uint16_t code, const uint8_t *d, uint16_t len,
+                      const uint8_t *sent_cookie, size_t sent_len)
 {
 	if (code == TERN_OPT_NSID)
-		fprintf(out, "; NSID:");
+		fprintf(out, "%sNSID:", lead);
 	else if (code == TERN_OPT_COOKIE) {
-		fprintf(out, "; COOKIE: ");
+		fprintf(out, "%sCOOKIE: ", lead);
 		for (uint16_t i = 0; i < len; i++)
 			fprintf(out, "%02x", d[i]);
 		if (sent_cookie && len >= 8 && sent_len >= 8 && memcmp(d, sent_cookie, 8) == 0)
@@ -241,28 +311,28 @@ static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t le
 			inet_ntop(AF_INET6, a, text, sizeof text);
 		else
 			snprintf(text, sizeof text, "0");
-		fprintf(out, "; CLIENT-SUBNET: %s/%u/%u\n", text, d[2], d[3]);
+		fprintf(out, "%sCLIENT-SUBNET: %s/%u/%u\n", lead, text, d[2], d[3]);
 		return;
 	} else if (code == 9) { /* RFC 7314 EXPIRE */
 		if (len == 4) {
 			uint32_t v = tern_get_u32(d);
-			fprintf(out, "; EXPIRE: %u (", (unsigned)v);
-			print_duration(out, v);
+			fprintf(out, "%sEXPIRE: %u (", lead, (unsigned)v);
+			cli_print_duration(out, v);
 			fputs(")\n", out);
 		} else
-			fputs("; EXPIRE:\n", out);
+			fprintf(out, "%sEXPIRE:\n", lead);
 		return;
 	} else if (code == 11) { /* RFC 7828 TCP keepalive, in units of 100 ms */
 		if (len == 2)
-			fprintf(out, "; TCP KEEPALIVE: %u.%u secs\n", tern_get_u16(d) / 10u, tern_get_u16(d) % 10u);
+			fprintf(out, "%sTCP KEEPALIVE: %u.%u secs\n", lead, tern_get_u16(d) / 10u, tern_get_u16(d) % 10u);
 		else
-			fputs("; TCP KEEPALIVE:\n", out);
+			fprintf(out, "%sTCP KEEPALIVE:\n", lead);
 		return;
 	} else if (code == 12) { /* RFC 7830 padding; dig shows its query's before it is padded */
 		if (sent_cookie || len == 0)
-			fprintf(out, "; PAD: (%u bytes)\n", (unsigned)len);
+			fprintf(out, "%sPAD: (%u bytes)\n", lead, (unsigned)len);
 		else
-			fputs("; PAD:\n", out);
+			fprintf(out, "%sPAD:\n", lead);
 		return;
 	} else if (code == 15 && len >= 2) { /* RFC 8914 Extended DNS Error */
 		static const char *const ede[] = {
@@ -273,7 +343,7 @@ static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t le
 		        "Stale NXDOMAIN Answer", "Not Authoritative", "Not Supported", "No Reachable Authority",
 		        "Network Error", "Invalid Data"};
 		unsigned info = tern_get_u16(d);
-		fprintf(out, "; EDE: %u", info);
+		fprintf(out, "%sEDE: %u", lead, info);
 		if (info < sizeof ede / sizeof ede[0])
 			fprintf(out, " (%s)", ede[info]);
 		if (len > 2) {
@@ -285,7 +355,7 @@ static void print_option(FILE *out, uint16_t code, const uint8_t *d, uint16_t le
 		fputc('\n', out);
 		return;
 	} else
-		fprintf(out, "; OPT=%u:", (unsigned)code);
+		fprintf(out, "%sOPT=%u:", lead, (unsigned)code);
 	for (uint16_t i = 0; i < len; i++)
 		fprintf(out, " %02x", d[i]);
 	if (len) {
@@ -308,7 +378,7 @@ static void print_opt(FILE *out, const tern_edns *e, const uint8_t *sent_cookie,
 	size_t pos = 0;
 	int rc;
 	while ((rc = tern_edns_next_opt(e, &pos, &o)) == 1)
-		print_option(out, o.code, o.data, o.len, sent_cookie, sent_len);
+		cli_print_option(out, "; ", o.code, o.data, o.len, sent_cookie, sent_len);
 	if (rc < 0 && o.len) /* a whole option header, not its data */
 		fprintf(out, "; (malformed option %u)\n", (unsigned)o.code);
 }
@@ -355,6 +425,13 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 		if (!sending && (f & TERN_F_RD) && !(f & TERN_F_RA))
 			fprintf(out, ";; WARNING: recursion requested but not available\n");
 		fputc('\n', out);
+		/* dig's hint when an EDNS query met a server that did not take it */
+		if (!sending && !e.present && q->o.edns &&
+		    (rcode == TERN_R_FORMERR || rcode == TERN_R_SERVFAIL || rcode == TERN_R_NOTIMP)) {
+			char b3[24];
+			fprintf(out, ";; WARNING: EDNS query returned status %s - retry with '+noedns'\n\n",
+			        cli_rcode_name(rcode, b3, sizeof b3));
+		}
 		if (e.present) {
 			static const uint8_t no_cookie[1];
 			const uint8_t *ck = sending ? NULL : no_cookie; /* NULL: the query is shown */
@@ -367,6 +444,8 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 		}
 	}
 
+	if (sending && q->o.header_only && comments && (show & CLI_SHOW_QUESTION))
+		fputs(";; QUESTION SECTION:\n\n", out); /* dig names it, empty */
 	/* invariant: `open` is the shown section whose records are being printed */
 	int open = -1;
 	while ((rc = tern_msg_next(&it, &rr)) == 1) {
@@ -388,7 +467,7 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 			if (comments)
 				fprintf(out, ";; %s SECTION:\n", section_names[open]);
 		}
-		if ((n = tern_rr_to_text(r->pkt, r->len, &rr, c->text, sizeof c->text)) < 0) {
+		if ((n = cli_rr_text(c, &q->o, &rr)) < 0) {
 			rc = n;
 			break;
 		}
@@ -446,6 +525,8 @@ int cli_print_short(struct cli *c, const struct cli_query *q, FILE *out)
 		if (rr.section != TERN_S_ANSWER)
 			continue;
 		int n = cli_rdata_text(c, &rr);
+		if (n >= 0)
+			n = cli_rdata_style(c, &q->o, &rr);
 		if (n < 0) {
 			rc = n;
 			goto bad;

@@ -448,7 +448,7 @@ int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
 {
 	int rc;
 	/* IXFR without a serial gets one message over TCP; AXFR is in xfr.c */
-	if (q->o.tcp || q->qtype == TERN_T_AXFR || q->qtype == TERN_T_IXFR)
+	if (q->o.tcp || q->qtype == TERN_T_AXFR || q->qtype == TERN_T_IXFR || (q->qtype == TERN_T_ANY && !q->o.tcp_set))
 		return exchange_tcp(c, q, msgs);
 	rc = exchange_udp(c, q, msgs);
 	if (rc != 0 || q->o.ignore_tc || !(tern_get_u16(c->reply.pkt + 2) & TERN_F_TC))

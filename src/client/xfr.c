@@ -79,8 +79,9 @@ static int xfr_message(struct cli *c, const struct cli_query *q, struct xfr_stat
 		take--;
 		if (take == 0 && st->done && q->o.onesoa && st->records > 1 && rr.type == TERN_T_SOA)
 			break; /* +onesoa: the closing SOA is not shown */
-		int n = q->o.short_out ? cli_rdata_text(c, &rr)
-		                       : tern_rr_to_text(c->reply.pkt, c->reply.len, &rr, c->text, sizeof c->text);
+		int n = q->o.short_out ? cli_rdata_text(c, &rr) : cli_rr_text(c, &q->o, &rr);
+		if (n >= 0 && q->o.short_out)
+			n = cli_rdata_style(c, &q->o, &rr);
 		if (n < 0)
 			return n;
 		if (q->o.short_out)

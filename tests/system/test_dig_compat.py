@@ -103,6 +103,7 @@ MASKS = [
     (re.compile(r"^;; WHEN: .*$", re.M), ";; WHEN: W"),
     (re.compile(r"COOKIE: [0-9a-f]+"), "COOKIE: C"),
     (re.compile(r" in \d+ (ms|us)"), r" in T \1"),
+    (re.compile(r"!!timestamp \S+"), "!!timestamp T"),
 ]
 
 
@@ -156,6 +157,17 @@ CASES = [
     ["+nostats", "+identify", "example.com"], ["+rrcomments", "example.com"], ["+norrcomments", "example.com"],
     ["+split=8", "example.com"], ["+nosplit", "example.com"], ["+nocrypto", "example.com"],
     ["+short", "nx.example.com"], ["+noall", "+answer", LONG], ["+noall", "+answer", "+nottlid", LONG],
+    ["+multiline", "example.com", "SOA"], ["+multiline", "example.com", "MX"], ["+multi", "nx.example.com"],
+    ["+multiline", "+nottlid", "+noclass", "example.com", "SOA"], ["+multiline", "+ttlunits", "example.com", "SOA"],
+    ["+multiline", "+short", "example.com", "SOA"], ["+multiline", LONG], ["+multiline", "-t", "AXFR", "example.com"],
+    ["+yaml", "example.com", "MX"], ["+yaml", "nx.example.com", "+nsid"], ["+yaml", "+noedns", "txt.example.com", "TXT"],
+    ["+yaml", "+tcp", "example.com"], ["+yaml", "+dnssec", "example.com", "NS"], ["+y", "example.com"],
+    ["+expandaaaa", "example.com", "AAAA"], ["+expandaaaa", "+short", "mail2.example.com", "AAAA"],
+    ["+unknownformat", "example.com", "MX"], ["+unknownformat", "+short", "txt.example.com", "TXT"],
+    ["+unknownformat", "big.example.com", "TXT", "+tcp"], ["+unknownformat", "axfr", "example.com"],
+    ["example.com", "ANY"], ["example.com", "ANY", "+notcp"], ["-b", "127.0.0.1", "example.com"],
+    ["-b", "127.0.0.1#0", "example.com"], ["+header-only", "example.com"], ["+opcode=STATUS", "example.com"],
+    ["+opcode=15", "example.com"], ["+qr", "+header-only", "example.com"],
     # query flags
     ["+norecurse", "example.com"], ["+norec", "example.com"], ["+nordflag", "example.com"],
     ["+aaflag", "example.com"], ["+aaonly", "example.com"], ["+noadflag", "example.com"],
