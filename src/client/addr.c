@@ -144,7 +144,7 @@ int cli_source_parse(struct cli *c, const char *text, int family)
 	size_t n = hash ? (size_t)(hash - text) : strlen(text);
 	uint16_t port = 0;
 	if (n >= sizeof host || (hash && !(port = parse_port(hash + 1)) && strcmp(hash + 1, "0") != 0)) {
-		fprintf(stderr, "tern: invalid source address '%s'\n", text);
+		fprintf(stderr, "tern: invalid address %s\n", text);
 		return -1;
 	}
 	memcpy(host, text, n);
@@ -157,7 +157,7 @@ int cli_source_parse(struct cli *c, const char *text, int family)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	hints.ai_socktype = SOCK_DGRAM;
 	if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
-		fprintf(stderr, "tern: invalid source address '%s'\n", text);
+		fprintf(stderr, "tern: invalid address %s\n", text);
 		return -1;
 	}
 	server_set(&tmp, res->ai_addr, res->ai_addrlen);

@@ -212,7 +212,8 @@ CASES = [
     ["+cookie=zz", "example.com"], ["+subnet=bogus", "example.com"], ["+id", "example.com"],
     ["+notimeout", "example.com"], ["+nodomain", "example.com"], ["+short=1", "example.com"],
     ["+ndots=x", "example.com"], ["+split=x", "example.com"], ["-Z", "example.com"],
-    ["IXFR=x", "example.com"], ["-f", "/nonexistent/batch", "example.com"],
+    ["IXFR=x", "example.com"], ["-f", "/nonexistent/batch", "example.com"], ["-b", "nonsense", "example.com"],
+    ["-p", "x", "example.com"], ["-p", "70000", "example.com"],
 ]
 
 IDS = [" ".join(a) for a in CASES]
