@@ -199,7 +199,33 @@ int cli_reverse_name(const char *addr, uint8_t out[TERN_NAME_MAX])
 	return cli_name_from_text(text, out) == 0 ? 0 : -1;
 }
 
+/* The search list of +search: +domain= alone if given, else resolv.conf's
+ * "search" line (or its "domain" line), as dig takes them. */
 void cli_search_apply(struct cli *c)
 {
-	(void)c; /* filled in below */
+	c->nsearch = 0;
+	if (c->domain[0]) {
+		snprintf(c->search_list[0], sizeof c->search_list[0], "%.255s", c->domain);
+		c->nsearch = 1;
+		c->search = true;
+		return;
+	}
+	if (!c->search)
+		return;
+	const char *path = getenv("TERN_RESOLV_CONF");
+	if (!path || !*path)
+		path = "/etc/resolv.conf";
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	while (f && fgets(line, sizeof line, f)) {
+		char *save = NULL, *kw = strtok_r(line, " \t\r\n", &save);
+		if (!kw || (strcmp(kw, "search") != 0 && strcmp(kw, "domain") != 0))
+			continue;
+		c->nsearch = 0; /* the last line of either kind wins, as in the resolver */
+		for (char *w = strtok_r(NULL, " \t\r\n", &save); w && c->nsearch < CLI_SEARCH_MAX;
+		     w = strtok_r(NULL, " \t\r\n", &save))
+			snprintf(c->search_list[c->nsearch++], sizeof c->search_list[0], "%s", w);
+	}
+	if (f)
+		fclose(f);
 }

@@ -128,6 +128,7 @@ struct cli_reply {
 };
 
 #define CLI_MAX_QUERIES 256
+#define CLI_SEARCH_MAX 6
 #define CLI_CMDLINE_MAX 4096
 #define CLI_TEXT_MAX (4 * TERN_MSG_MAX + 1024)
 #define CLI_RDATA_MAX (TERN_MSG_MAX + 1024)
@@ -154,6 +155,10 @@ struct cli {
 	bool search;       /* +search: resolv.conf's search list for names without a final dot */
 	unsigned ndots;    /* +ndots */
 	char domain[TERN_NAME_TEXT_MAX]; /* +domain= */
+	bool showsearch;   /* +showsearch: the answers along the search list too */
+	unsigned nsearch;  /* the search list (cli_search_apply) */
+	char search_list[CLI_SEARCH_MAX][256];
+	bool search_quiet; /* this try's NXDOMAIN leads to the next name: print nothing */
 	uint8_t client_cookie[8]; /* this run's client cookie (RFC 7873 4.1) */
 	char cmdline[CLI_CMDLINE_MAX]; /* the arguments, for the "; <<>>" line */
 	char batch_line[CLI_CMDLINE_MAX]; /* the batch line being run, or "" */

@@ -416,7 +416,9 @@ static int dig_status(const struct cli_query *q, int rc)
 	return rc;
 }
 
-static int run_one(struct cli *c, const struct cli_query *q, const char *extra)
+#define SEARCH_NEXT (-3) /* NXDOMAIN on a name of the search list: try the next */
+
+static int run_name(struct cli *c, const struct cli_query *q, const char *extra)
 {
 	if (q->o.trace || q->o.nssearch)
 		return cli_trace(c, q);
@@ -437,6 +439,8 @@ static int run_one(struct cli *c, const struct cli_query *q, const char *extra)
 		fflush(stdout);
 		return rc; /* dig has said it all, greeting aside */
 	}
+	if (rc == 0 && c->search_quiet && cli_rcode(c->reply.pkt, c->reply.len) == TERN_R_NXDOMAIN)
+		return SEARCH_NEXT;
 	if (full && !q->o.qr)
 		cli_print_cmd(c, q, extra, stdout);
 	if (rc != 0) {
@@ -454,6 +458,56 @@ static int run_one(struct cli *c, const struct cli_query *q, const char *extra)
 		rc = cli_print_reply(c, q, stdout);
 	fflush(stdout);
 	return rc;
+}
+
+/* dots in a name as typed, and whether it ends in one (then it is absolute) */
+static unsigned count_dots(const char *s, bool *absolute)
+{
+	unsigned n = 0;
+	size_t len = strlen(s);
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == '.' && (i == 0 || s[i - 1] != '\\');
+	*absolute = len && s[len - 1] == '.' && (len < 2 || s[len - 2] != '\\');
+	return n;
+}
+
+/* +search (dig's order): a name with fewer dots than +ndots goes down the
+ * search list first and is then tried as it is; one with more is tried as
+ * it is first. An NXDOMAIN moves to the next name, quietly unless
+ * +showsearch; the last answer is shown whatever it is. */
+static int run_one(struct cli *c, const struct cli_query *q, const char *extra)
+{
+	bool absolute;
+	unsigned dots = q->text[0] ? count_dots(q->text, &absolute) : 0;
+	if (!c->search || c->nsearch == 0 || !q->text[0] || absolute || q->o.trace || q->o.nssearch)
+		return run_name(c, q, extra);
+	char names[CLI_SEARCH_MAX + 1][TERN_NAME_TEXT_MAX];
+	unsigned n = 0;
+	if (dots >= c->ndots)
+		snprintf(names[n++], sizeof names[0], "%s", q->text);
+	for (unsigned k = 0; k < c->nsearch; k++)
+		snprintf(names[n++], sizeof names[0], "%.*s.%s", (int)(sizeof names[0] - 258), q->text, c->search_list[k]);
+	if (dots < c->ndots)
+		snprintf(names[n++], sizeof names[0], "%s", q->text);
+	struct cli_query *try = malloc(sizeof *try);
+	if (!try)
+		return CLI_EXIT_INTERNAL;
+	int rc = CLI_EXIT_INTERNAL;
+	for (unsigned k = 0; k < n; k++) {
+		*try = *q;
+		if (cli_name_from_text(names[k], try->qname) != 0)
+			continue;
+		snprintf(try->text, sizeof try->text, "%s", names[k]);
+		c->search_quiet = k + 1 < n && !c->showsearch;
+		if (c->showsearch && k > 0 && q->greeting)
+			c->banner_done = false; /* dig greets each shown step in full */
+		rc = run_name(c, try, extra);
+		c->search_quiet = false;
+		if (rc != SEARCH_NEXT && !(c->showsearch && k + 1 < n && rc == CLI_EXIT_NXDOMAIN))
+			break;
+	}
+	free(try);
+	return rc == SEARCH_NEXT ? CLI_EXIT_NXDOMAIN : rc;
 }
 
 int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra)

@@ -459,7 +459,10 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 		}
 		break;
 	case O_SHOWBADCOOKIE: break;
-	case O_SHOWSEARCH: c->search = on; break;
+	case O_SHOWSEARCH:
+		c->search = on;
+		c->showsearch = on;
+		break;
 	case O_SPLIT:
 		if (!on) {
 			o->split = 0;

@@ -189,7 +189,10 @@ CASES = [
     ["+fail", "example.com"], ["+nofail", "example.com"], ["+keepopen", "example.com", "www.example.com"],
     ["+nokeepopen", "example.com"], ["+noidnin", "example.com"], ["+noidnout", "example.com"],
     ["+nosearch", "example.com"], ["+nodefname", "example.com"], ["+noshowsearch", "example.com"],
-    ["+ndots=2", "example.com"], ["+nodns64prefix", "example.com"], ["+unknownformat", "+noall", "example.com"],
+    ["+ndots=2", "example.com"], ["+domain=example.com", "www"], ["+domain=example.com", "nx"],
+    ["+domain=example.com", "www.example.com"], ["+domain=example.com", "+showsearch", "nx"],
+    ["+domain=example.com", "+showsearch", "www"], ["+domain=example.com", "+ndots=2", "www.example"],
+    ["+domain=example.com", "www."], ["+domain=example.com", "+short", "mail"], ["+dom=example.com", "sip"], ["+nodns64prefix", "example.com"], ["+unknownformat", "+noall", "example.com"],
     # +qr: the query as sent
     ["+qr", "example.com"], ["+qr", "+noedns", "+norec", "example.com"], ["+qr", "+nsid", "+dnssec", "example.com"],
     ["+qr", "+short", "example.com"], ["+qr", "+tcp", "example.com"], ["+qr", "+subnet=10.0.0.0/8", "example.com"],
@@ -255,6 +258,21 @@ def test_digrc(servers, tmp_path):
     compare(["@127.0.0.1", "-p", port, "example.com", "MX"], home)
     compare(["@127.0.0.1", "-p", port, "-r", "example.com", "MX"], home)
     compare(["@127.0.0.1", "-p", port, "+all", "example.com"], home)
+
+
+def test_search_list_of_resolv_conf(servers, tmp_path, home):
+    """+search takes resolv.conf's search line ($TERN_RESOLV_CONF for tern:
+    dig reads /etc/resolv.conf, so this one is tern's alone)."""
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 127.0.0.1\nsearch sub.example.com example.com\n")  # the first: NXDOMAIN
+    port = str(servers["knot"].port)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": home, "TERN_RESOLV_CONF": str(conf)}
+    r = subprocess.run([TERN, "@127.0.0.1", "-p", port, "+search", "+short", "www", "mail"], capture_output=True,
+                       text=True, env=env)
+    assert r.returncode == 0 and sorted(r.stdout.split()) == ["192.0.2.25", "192.0.2.80", "192.0.2.81"]
+    r = subprocess.run([TERN, "@127.0.0.1", "-p", port, "+nosearch", "+short", "www"], capture_output=True,
+                       text=True, env=env)
+    assert r.returncode == 0 and r.stdout == ""
 
 
 def test_batch_file(servers, tmp_path, home):
