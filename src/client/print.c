@@ -531,6 +531,11 @@ int cli_print_short(struct cli *c, const struct cli_query *q, FILE *out)
 			rc = n;
 			goto bad;
 		}
+		if (q->o.trace || q->o.nssearch) { /* dig names the type in these */
+			char tname[32];
+			tern_type_to_text(rr.type, tname, sizeof tname);
+			fprintf(out, "%s ", tname);
+		}
 		if (q->o.identify && c->usec)
 			fprintf(out, "%s from server %s in %llu us.\n", c->text, c->srv.addr,
 			        (unsigned long long)c->reply.usec);

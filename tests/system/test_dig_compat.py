@@ -296,3 +296,90 @@ def test_help_lists_every_dig_option():
 def test_count_of_comparisons():
     """The issue asks for 200+ invocations compared."""
     assert len(CASES) * 2 >= 200
+
+
+# ---------------------------------------------------------------- +trace, +nssearch
+# A test hierarchy on loopback: the root on 127.0.0.1 (ternd), test. on
+# 127.0.0.2 (Knot), example.test. on 127.0.0.3 (ternd), all on one port, as
+# dig's +trace asks every server on the port of its command line. The NS
+# names are addresses written as names ("127.0.0.2."), which dig (and tern)
+# take as those addresses: nothing is looked up off the machine.
+
+ROOT_ZONE = """$ORIGIN .
+$TTL 86400
+@ SOA 127.0.0.1. hostmaster.root. 1 7200 3600 1209600 300
+@ NS 127.0.0.1.
+test. NS 127.0.0.2.
+"""
+TLD_ZONE = """$ORIGIN test.
+$TTL 3600
+@ SOA 127.0.0.2. hostmaster.test. 1 7200 3600 1209600 300
+@ NS 127.0.0.2.
+example NS 127.0.0.3.
+"""
+LEAF_ZONE = """$ORIGIN example.test.
+$TTL 300
+@ SOA 127.0.0.3. hostmaster.example.test. 7 7200 3600 1209600 300
+@ NS 127.0.0.3.
+www A 192.0.2.1
+www MX 10 mail.example.test.
+"""
+
+
+def _port_free_on(hosts):
+    import socket
+    for _ in range(50):
+        port = peers.free_port(hosts[0])
+        ok = True
+        for h in hosts[1:]:
+            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                with socket.socket(socket.AF_INET, kind) as s:
+                    try:
+                        s.bind((h, port))
+                    except OSError:
+                        ok = False
+        if ok:
+            return port
+    raise RuntimeError("no port free on all of " + ", ".join(hosts))
+
+
+@pytest.fixture(scope="module")
+def hierarchy(tmp_path_factory):
+    port = _port_free_on(["127.0.0.1", "127.0.0.2", "127.0.0.3"])
+    d = tmp_path_factory.mktemp("hier")
+    (d / "root.zone").write_text(ROOT_ZONE)
+    root = start_ternd(tmp_path_factory.mktemp("root"), {}, port=port,
+                       args=["--zone", f".={d / 'root.zone'}"], probe=".")
+    tld = peers.start_knot(tmp_path_factory.mktemp("tld"), {"test": TLD_ZONE}, host="127.0.0.2", port=port)
+    leaf = start_ternd(tmp_path_factory.mktemp("leaf"), {"example.test": LEAF_ZONE}, host="127.0.0.3", port=port)
+    yield port
+    for s in (leaf, tld, root):
+        s.stop()
+
+
+TRACE_CASES = [["www.example.test"], ["nx.example.test"], ["www.example.test", "MX"], ["example.test", "NS"],
+               ["+short", "www.example.test"], ["www.example.test", "+nodnssec"], ["www.example.test", "+tcp"],
+               ["www.example.test", "+nocookie"], ["+trace", "test", "SOA"]]
+
+
+@pytest.mark.parametrize("args", TRACE_CASES, ids=[" ".join(a) for a in TRACE_CASES])
+def test_trace_as_dig(hierarchy, home, args):
+    t = compare(["@127.0.0.1", "-p", str(hierarchy), "+tries=1", "+time=1", "+trace"] + args, home)
+    if args == ["www.example.test"]:
+        # it went down the delegations: root, then test., then example.test.
+        froms = re.findall(r"^;; Received \d+ bytes from (\S+)\(", t.stdout, re.M)
+        assert froms == [f"127.0.0.{i}#{hierarchy}" for i in (1, 1, 2, 3)]
+
+
+def test_nssearch(hierarchy, home):
+    """dig 9.18 answers ";; NS servers could not be reached" here (it
+    opens the socket to the SOA server and never sends): tern does what
+    dig's manual says, so this is checked on its own."""
+    r = _run(TERN, ["@127.0.0.3", "-p", str(hierarchy), "+nssearch", "example.test"], home)
+    assert r.returncode == 0, r.stdout
+    assert re.fullmatch(r"SOA 127\.0\.0\.3\. hostmaster\.example\.test\. 7 7200 3600 1209600 300 "
+                        r"from server 127\.0\.0\.3 in \d+ ms\.\n", r.stdout), r.stdout
+    compare(["@127.0.0.3", "-p", str(hierarchy), "+nssearch", "nx.example.test"], home)  # nothing, 0
+    port = peers.free_port()
+    r = _run(TERN, ["@127.0.0.1", "-p", str(port), "+tries=1", "+nssearch", "example.test"], home)
+    assert r.returncode == 9 and r.stdout.endswith(";; NS servers could not be reached\n")
