@@ -12,6 +12,7 @@ need knot            # differential tests and the client's reference peer
 need knot-dnsutils   # kdig
 need bind9-dnsutils  # dig, to compare the client's output
 need nsd
+need libedit-dev     # line editing and history in the client's interactive mode
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
 [ -z "$pkgs" ] && exit 0

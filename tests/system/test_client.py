@@ -888,33 +888,37 @@ def test_nocmd(knot):
 # ---------------------------------------------------------------- interactive
 
 def test_interactive_pipe_word_for_word(knot):
+    # stdout is a pipe: the prompts go to stderr, the answers alone to stdout
     r = run(["@127.0.0.1", "-p", str(knot.port)], input="alias.example.com\nCNAME\n")
     assert r.returncode == 0
-    assert r.stdout.startswith("Enter hostname: Record type: \n; <<>> tern ")
+    assert r.stderr == "Enter hostname: Record type: Enter hostname: \n"
+    assert r.stdout.startswith("\n; <<>> tern ") and "Enter hostname" not in r.stdout
     s = sections(r.stdout)
     assert s["ANSWER"] == {("alias.example.com.", 3600, "IN", "CNAME", "example.com.")}
-    assert r.stdout.endswith("\nEnter hostname: \n")
 
 
 def test_interactive_loop_default_type_and_quit(knot):
     r = run(at(knot) + ["-i", "+short"], input="example.com\n\nwww.example.com\nA\nexample.com\nmx\nquit\nnx.example.com\n\n")
     assert r.returncode == 0
-    assert r.stdout.count("Enter hostname: ") == 4 and r.stdout.count("Record type: ") == 3
+    assert r.stderr.count("Enter hostname: ") == 4 and r.stderr.count("Record type: ") == 3
+    assert r.stdout == "192.0.2.1\n192.0.2.80\n192.0.2.81\n10 mail.example.com.\n20 mail2.example.com.\n"
     assert "192.0.2.1\n" in r.stdout and "192.0.2.80" in r.stdout and "10 mail.example.com." in r.stdout
     r = run(at(knot), input="nx.example.com\n\n")
     assert r.returncode == 0 and "status: NXDOMAIN" in r.stdout
     r = run(at(knot) + ["+rcode-status"], input="nx.example.com\n\n")
     assert r.returncode == 2
     r = run(at(knot), input="example.com\nBOGUS\nexample.com\nexit\n")
-    assert "Unknown record type 'BOGUS'" in r.stdout and r.returncode == 0
+    assert "Unknown record type 'BOGUS'" in r.stderr and r.returncode == 0
     r = run(at(knot), input="")
-    assert r.returncode == 0 and r.stdout == "Enter hostname: \n"
+    assert r.returncode == 0 and r.stderr == "Enter hostname: \n" and r.stdout == ""
+    r = run(at(knot), input="help\nquit\n")
+    assert "quit" in r.stderr and "Record type" in r.stderr and r.stdout == "" and r.returncode == 0
     # the type (and class) may follow the name on one line: no second prompt
     r = run(at(knot) + ["+short"], input="example.com MX\ntxt.example.com\nTXT IN\nexample.com  aaaa in\n")
-    assert r.stdout.count("Record type: ") == 1 and r.returncode == 0
+    assert r.stderr.count("Record type: ") == 1 and r.returncode == 0
     assert "10 mail.example.com." in r.stdout and '"hello world"' in r.stdout and "2001:db8::1" in r.stdout
     r = run(at(knot), input="example.com NOSUCH\n")
-    assert "Unknown record type 'NOSUCH'" in r.stdout
+    assert "Unknown record type 'NOSUCH'" in r.stderr
 
 
 def _read_until(fd, pattern, timeout=10):
@@ -953,6 +957,50 @@ def test_interactive_pty(knot):
         out = _read_until(master, b"Enter hostname: ")
         assert b"CNAME\texample.com." in out.replace(b" ", b"\t") or b"CNAME" in out
         os.write(master, b"quit\n")
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, 9)
+            proc.wait()
+        os.close(master)
+
+
+def _with_libedit():
+    r = subprocess.run(["ldd", TERN], capture_output=True, text=True)
+    return "libedit" in r.stdout
+
+
+@pytest.mark.skipif(not _with_libedit(), reason="tern built without libedit (libedit-dev)")
+def test_interactive_pty_history_and_help(knot):
+    """On a terminal the prompts are on stdout, lines can be edited and the
+    up arrow brings back the last name (libedit, when built with it)."""
+    master, slave = pty.openpty()
+    env = dict(os.environ, TERM="xterm", HOME="/nonexistent")
+    proc = subprocess.Popen([TERN] + at(knot) + ["+short"], stdin=slave, stdout=slave, stderr=slave,
+                            close_fds=True, env=env)
+    os.close(slave)
+    try:
+        _read_until(master, b"Enter hostname: ")
+        os.write(master, b"help\r")
+        assert b"quit" in _read_until(master, b"Enter hostname: ")
+        os.write(master, b"www.example.com\r")
+        _read_until(master, b"Record type: ")
+        os.write(master, b"\r")
+        out = _read_until(master, b"Enter hostname: ")
+        assert b"192.0.2.80" in out
+        # edit: "example.con", Backspace, "m" -> example.com
+        os.write(master, b"example.con\x7fm\r")
+        _read_until(master, b"Record type: ")
+        os.write(master, b"MX\r")
+        out = _read_until(master, b"Enter hostname: ")
+        assert b"10 mail.example.com." in out
+        # the up arrow three times: MX, example.com, then www.example.com
+        os.write(master, b"\x1b[A\x1b[A\x1b[A\r")
+        _read_until(master, b"Record type: ")
+        os.write(master, b"\r")
+        out = _read_until(master, b"Enter hostname: ")
+        assert b"192.0.2.81" in out
+        os.write(master, b"quit\r")
         assert proc.wait(timeout=10) == 0
     finally:
         if proc.poll() is None:
@@ -1057,7 +1105,7 @@ def test_seed_session_against_ternd(ternd):
     """The original project's session: a piped hostname and type."""
     r = run(at(ternd), input="alias.example.com\nCNAME\n")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.startswith("Enter hostname: Record type: ")
+    assert r.stderr.startswith("Enter hostname: Record type: ")
     assert sections(r.stdout)["ANSWER"] == {("alias.example.com.", 3600, "IN", "CNAME", "example.com.")}
 
 
