@@ -383,3 +383,15 @@ def test_nssearch(hierarchy, home):
     port = peers.free_port()
     r = _run(TERN, ["@127.0.0.1", "-p", str(port), "+tries=1", "+nssearch", "example.test"], home)
     assert r.returncode == 9 and r.stdout.endswith(";; NS servers could not be reached\n")
+
+
+def test_man_page_lists_every_dig_option():
+    d = subprocess.run(["dig", "-h"], capture_output=True, text=True).stdout
+    names = set(re.findall(r"^\s+\+(?:\[no\])?([a-z0-9-]+)", d, re.M))
+    flags = set(re.findall(r"^\s+(-[a-z0-9])\s", d, re.M))
+    man = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "tern.1")
+    with open(man) as f:
+        text = f.read().replace("\\-", "-").replace("\\fB", "").replace("\\fR", "").replace("\\fI", "")
+    missing = sorted(n for n in names if not re.search(r"\+(no)?" + re.escape(n) + r"\b", text))
+    missing += sorted(f for f in flags if not re.search(r"(^|\s)" + re.escape(f) + r"\b", text, re.M))
+    assert not missing, missing
