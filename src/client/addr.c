@@ -43,8 +43,11 @@ static int server_resolve(struct cli_server *s, const char *host, uint16_t port,
 		rc = getaddrinfo(host, portstr, &hints, &res);
 	}
 	if (rc != 0 || res == NULL) {
-		fprintf(stderr, "tern: couldn't get address for '%s': %s\n", host,
-		        rc ? gai_strerror(rc) : "not found");
+		/* dig's (ISC's) words for why */
+		const char *why = rc == EAI_ADDRFAMILY || rc == EAI_FAMILY ? "address family not supported"
+		                  : rc == EAI_NONAME || rc == 0           ? "not found"
+		                                                          : gai_strerror(rc);
+		fprintf(stderr, "tern: couldn't get address for '%s': %s\n", host, why);
 		return -1;
 	}
 	server_set(s, res->ai_addr, res->ai_addrlen);
@@ -194,7 +197,25 @@ int cli_reverse_name(const char *addr, uint8_t out[TERN_NAME_MAX])
 		}
 		memcpy(text + pos, "ip6.arpa.", sizeof "ip6.arpa.");
 	} else {
-		return -1;
+		/* as dig: anything else is taken as dotted labels, reversed
+		 * ("192.0.2" -> 2.0.192.in-addr.arpa.) */
+		char copy[80];
+		const char *labels[64];
+		size_t n = 0;
+		if (!*addr || strlen(addr) >= sizeof copy)
+			return -1;
+		memcpy(copy, addr, strlen(addr) + 1);
+		for (char *save = NULL, *l = strtok_r(copy, ".", &save); l && n < 64; l = strtok_r(NULL, ".", &save))
+			labels[n++] = l;
+		for (size_t k = n; k > 0; k--) {
+			int w = snprintf(text + pos, sizeof text - pos, "%s.", labels[k - 1]);
+			if (w < 0 || (size_t)w >= sizeof text - pos)
+				return -1;
+			pos += (size_t)w;
+		}
+		if (pos + sizeof "in-addr.arpa." > sizeof text)
+			return -1;
+		memcpy(text + pos, "in-addr.arpa.", sizeof "in-addr.arpa.");
 	}
 	return cli_name_from_text(text, out) == 0 ? 0 : -1;
 }

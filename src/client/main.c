@@ -2,6 +2,7 @@
  * -p/-4/-6/-t/-c/-x/-q, names with their type and class, +options), runs
  * each query in turn or the interactive loop, and exits with the most
  * severe status of all (see usage()). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,7 +118,8 @@ static int set_type(struct cli *c, struct cli_query *q, const char *s)
 	int rc = ixfr_form(c, q, s);
 	if (rc)
 		return rc == IXFR_TAKEN ? 0 : rc;
-	if (tern_type_from_text(s, strlen(s), &t) != 0) {
+	if (tern_type_from_text(s, strlen(s), &t) != 0 || t == TERN_T_IXFR) {
+		/* IXFR comes only as IXFR=SERIAL */
 		fprintf(stderr, ";; Warning, ignoring invalid type %s\n", s);
 		return 0;
 	}
@@ -227,11 +229,8 @@ static int parse_words(struct cli *c, struct args *a, int argc, char **argv, boo
 			}
 			if (!strchr("bcfkpqtxy", arg[1]))
 				return invalid_flag(arg);
-			if (!(val = opt_value(argc, argv, &i))) {
-				cli_print_usage(stderr);
-				fputs("\nUse \"tern -h\" (or \"tern -h | more\") for complete list of options\n", stderr);
-				return CLI_EXIT_USAGE;
-			}
+			if (!(val = opt_value(argc, argv, &i)))
+				return invalid_flag(arg);
 			switch (arg[1]) {
 			case 'b': a->source = val; break;
 			case 'f': a->batch = val; break;
@@ -277,6 +276,10 @@ static int parse_words(struct cli *c, struct args *a, int argc, char **argv, boo
 			if (rc != IXFR_TAKEN)
 				return rc;
 		} else if (tern_type_from_text(arg, strlen(arg), &t) == 0 && strchr(arg, '.') == NULL) {
+			if (t == TERN_T_IXFR) {
+				fprintf(stderr, ";; Warning, ixfr requires a serial number\n");
+				continue;
+			}
 			if (cur && cur->type_set)
 				fprintf(stderr, ";; Warning, extra type option\n");
 			if ((rc = set_type(c, cur, arg)) != 0)
@@ -571,6 +574,15 @@ int main(int argc, char **argv)
 	}
 	join_args(c, argc, argv);
 	c->server_given = a.server != NULL;
+	struct in_addr v4;
+	if (a.family == AF_INET6 && a.server && inet_pton(AF_INET, a.server, &v4) == 1) {
+		/* dig's answer to -6 with an IPv4 server (its words, its status) */
+		printf(";; Skipping mapped address '::ffff:%s'\n;; No acceptable nameservers\n", a.server);
+		if (batch && batch != stdin)
+			fclose(batch);
+		free(c);
+		return CLI_EXIT_OK;
+	}
 	if ((a.server ? cli_server_parse(&c->srv, a.server, (uint16_t)a.port, a.family)
 	              : cli_server_default(&c->srv, (uint16_t)a.port, a.family)) ||
 	    (a.source && cli_source_parse(c, a.source, c->srv.sa.ss_family) != 0)) {

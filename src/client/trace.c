@@ -48,7 +48,9 @@ static unsigned collect_ns(struct cli *c, enum tern_section sec, struct ns_list 
 		size_t len = strlen(c->text);
 		if (len > 1 && c->text[len - 1] == '.')
 			c->text[--len] = 0;
-		snprintf(l->name[l->n++], sizeof l->name[0], "%s", c->text);
+		if (len >= sizeof l->name[0])
+			continue; /* not a name text can hold: no server of ours */
+		memcpy(l->name[l->n++], c->text, len + 1);
 	}
 	return l->n;
 }

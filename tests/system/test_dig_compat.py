@@ -216,7 +216,9 @@ CASES = [
     ["+notimeout", "example.com"], ["+nodomain", "example.com"], ["+short=1", "example.com"],
     ["+ndots=x", "example.com"], ["+split=x", "example.com"], ["-Z", "example.com"],
     ["IXFR=x", "example.com"], ["-f", "/nonexistent/batch", "example.com"], ["-b", "nonsense", "example.com"],
-    ["-p", "x", "example.com"], ["-p", "70000", "example.com"],
+    ["-p", "x", "example.com"], ["-p", "70000", "example.com"], ["-t"], ["-x"], ["-c"], ["-q"],
+    ["-x", "192.0.2"], ["-x", "bogus"], ["-x", "1.2.3.4.5"], ["-t", "ixfr", "example.com"], ["example.com", "ixfr"],
+    ["-6", "example.com"], ["+bufsize=abc", "example.com"], ["+retry=-1", "example.com"],
 ]
 
 IDS = [" ".join(a) for a in CASES]
@@ -248,6 +250,7 @@ def test_port_unreachable_tcp(home):
 
 def test_ipv6_to_ipv4_only_server(servers, home):
     compare(["@::1", "-p", str(servers["knot"].port), "+tries=2", "example.com"], home)
+    compare(["@::1", "-p", str(servers["knot"].port), "-4", "example.com"], home)
 
 
 def test_digrc(servers, tmp_path):
