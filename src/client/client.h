@@ -87,7 +87,7 @@ struct cli_opts {
 	unsigned opcode;   /* +opcode */
 	int32_t qid;       /* +qid, or -1: random */
 	uint16_t padding;  /* +padding: block size (RFC 7830, 8467), 0: none */
-	unsigned split;    /* +split: width of hex/base64 chunks (accepted) */
+	unsigned split;    /* +split: width of hex/base64 chunks, 0: one piece, CLI_SPLIT_DEFAULT: dig's */
 	uint8_t cookie_len; /* +cookie=HEX: the cookie sent as given (0: a fresh client cookie) */
 	uint8_t cookie_val[40];
 	bool subnet;        /* +subnet=ADDR[/LEN] (RFC 7871) */
@@ -129,6 +129,7 @@ struct cli_reply {
 
 #define CLI_MAX_QUERIES 256
 #define CLI_SEARCH_MAX 6
+#define CLI_SPLIT_DEFAULT 0xffffffffu
 #define CLI_CMDLINE_MAX 4096
 #define CLI_TEXT_MAX (4 * TERN_MSG_MAX + 1024)
 #define CLI_RDATA_MAX (TERN_MSG_MAX + 1024)
@@ -244,7 +245,7 @@ int cli_rdata_text(struct cli *c, const tern_rr *rr);
  * entries too), or, after cli_rdata_text, just its RDATA. Return the text
  * length or an error. */
 int cli_rr_text(struct cli *c, const struct cli_opts *o, const tern_rr *rr);
-int cli_rdata_style(struct cli *c, const struct cli_opts *o, const tern_rr *rr);
+int cli_rdata_style(struct cli *c, const struct cli_opts *o, const tern_rr *rr, bool multiline);
 
 /* json.c: RFC 8427 output. */
 int cli_print_json(struct cli *c, FILE *out);

@@ -549,7 +549,8 @@ int main(int argc, char **argv)
 	                                .bufsize = TERN_EDNS_SIZE,
 	                                .timeout = 5,
 	                                .tries = 3,
-	                                .qid = -1};
+	                                .qid = -1,
+	                                .split = CLI_SPLIT_DEFAULT};
 	c->def_type = TERN_T_A;
 	c->def_class = TERN_C_IN;
 	c->ndots = 1;

@@ -479,7 +479,7 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 				fprintf(stderr, ";; Warning, split must be a multiple of 4; adjusting to %lu\n", v);
 			if ((rc = number("split", val, 1023, false, &v)) != 0)
 				return rc;
-			o->split = (unsigned)v;
+			o->split = (unsigned)((v + 3) / 4 * 4);
 		}
 		break;
 	case O_STATS: o->show = on ? o->show | CLI_SHOW_STATS : o->show & ~CLI_SHOW_STATS; break;

@@ -136,41 +136,6 @@ static bool soa_multiline(FILE *out, const char *rdata)
 	return true;
 }
 
-/* +multiline: RDATA that ends in a hex digest (SSHFP after 2 fields; DS,
- * CDS, TLSA, SMIMEA after 3) with the digest in parentheses on the lines
- * below, 44 digits a line, as dig writes them. False if not such a type. */
-static bool hex_multiline(FILE *out, const char *type, size_t tlen, const char *rdata)
-{
-	unsigned fixed = 0;
-	if (tlen == 5 && memcmp(type, "SSHFP", 5) == 0)
-		fixed = 2;
-	else if ((tlen == 2 && memcmp(type, "DS", 2) == 0) || (tlen == 3 && memcmp(type, "CDS", 3) == 0) ||
-	         (tlen == 4 && memcmp(type, "TLSA", 4) == 0) || (tlen == 6 && memcmp(type, "SMIMEA", 6) == 0))
-		fixed = 3;
-	if (!fixed)
-		return false;
-	const char *p = rdata;
-	for (unsigned k = 0; k < fixed; k++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return false;
-		p++;
-	}
-	fwrite(rdata, 1, (size_t)(p - rdata), out);
-	fputs("(\n\t\t\t\t", out);
-	size_t digits = 0;
-	for (; *p; p++) {
-		if (*p == ' ')
-			continue;
-		if (digits && digits % 44 == 0)
-			fputs("\n\t\t\t\t", out);
-		fputc(*p, out);
-		digits++;
-	}
-	fputs(" )\n", out);
-	return true;
-}
-
 /* Writes the spaces or tabs that take the column from *col to `to`, as
  * BIND's master-file dumper does: tabs to reach it, at least one space when
  * the column is already there or past. */
@@ -253,9 +218,7 @@ void cli_print_rr_line(FILE *out, const char *line, bool question, const struct 
 		if ((k == 1 && (!show_ttl || question)) || (k == 2 && !show_class))
 			continue;
 		indent(out, &col, cols[k]);
-		if (k == 4 && o && o->multiline &&
-		    ((n[3] == 3 && memcmp(f[3], "SOA", 3) == 0 && soa_multiline(out, f[4])) ||
-		     hex_multiline(out, f[3], n[3], f[4])))
+		if (k == 4 && o && o->multiline && n[3] == 3 && memcmp(f[3], "SOA", 3) == 0 && soa_multiline(out, f[4]))
 			return;
 		fwrite(f[k], 1, n[k], out);
 		col += n[k];
@@ -526,7 +489,7 @@ int cli_print_short(struct cli *c, const struct cli_query *q, FILE *out)
 			continue;
 		int n = cli_rdata_text(c, &rr);
 		if (n >= 0)
-			n = cli_rdata_style(c, &q->o, &rr);
+			n = cli_rdata_style(c, &q->o, &rr, false);
 		if (n < 0) {
 			rc = n;
 			goto bad;

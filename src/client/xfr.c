@@ -81,7 +81,7 @@ static int xfr_message(struct cli *c, const struct cli_query *q, struct xfr_stat
 			break; /* +onesoa: the closing SOA is not shown */
 		int n = q->o.short_out ? cli_rdata_text(c, &rr) : cli_rr_text(c, &q->o, &rr);
 		if (n >= 0 && q->o.short_out)
-			n = cli_rdata_style(c, &q->o, &rr);
+			n = cli_rdata_style(c, &q->o, &rr, false);
 		if (n < 0)
 			return n;
 		if (q->o.short_out)

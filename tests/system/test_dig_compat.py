@@ -60,6 +60,13 @@ sixteen-chars.example.com. TXT "owner of 26"
 hinfo   HINFO "PC" "Linux"
 sshfp   SSHFP 1 1 dd465c09cfa51fb45020cc83316fff21b9ec74ac
 naptr   NAPTR 100 10 "S" "SIP+D2U" "" _sip._udp
+keys    DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==
+keys    DNSKEY 256 3 8 AwEAAcZi/FRDCm4JY5rCSjhKUxAv+uWD2Kj+TQRZ0zKFBWmYpdqLDhzZXcN2AKUZKdSaFMBJbzNnRcM7a3+bvhZ0lEL6k8FkQPhsRqbO0nJC2G6lnvpIlE8zZ+tu4jR6jK0E0m2BHt5uRFb8QHBDAv2yDBhJNvkqs3QM5DtVfb1ukGnd
+keys    DS    12345 13 2 3490a6806d47f17a34c29e2ce80e8a999ffbe4be8c3e2aa2f7d8e8e1b1e2e0e3
+keys    RRSIG A 13 3 300 20301231000000 20200101000000 12345 example.com. oJB1W6WNGv+ldvQ3WDG0MQkg5IEhjRip8WTrPYGv07h108dUKGMeDPKijVCHX3DDKdfb+v6oB9wfuh3DTJXUAfI/M0zmO/zz8bW0Rznl8O3tGNazPwQKkRN20XPXV6nwwfoXmJQbsLNrLfkGJ5D6fwFm8nN+6pBzeDQfsS3Ap3o=
+keys    TLSA  3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6
+keys    NSEC  www.example.com. A RRSIG NSEC TLSA DS DNSKEY
+keys    A     192.0.2.7
 """ + "".join(f'big TXT "record {i:02d} {"x" * 48}"\n' for i in range(40))
 
 REVERSE = """$ORIGIN 2.0.192.in-addr.arpa.
@@ -157,6 +164,15 @@ CASES = [
     ["+nostats", "+identify", "example.com"], ["+rrcomments", "example.com"], ["+norrcomments", "example.com"],
     ["+split=8", "example.com"], ["+nosplit", "example.com"], ["+nocrypto", "example.com"],
     ["+short", "nx.example.com"], ["+noall", "+answer", LONG], ["+noall", "+answer", "+nottlid", LONG],
+    ["keys.example.com", "DNSKEY"], ["keys.example.com", "DS"], ["keys.example.com", "RRSIG"],
+    ["keys.example.com", "TLSA"], ["keys.example.com", "NSEC"], ["+short", "keys.example.com", "DNSKEY"],
+    ["+multiline", "keys.example.com", "DNSKEY"], ["+multiline", "keys.example.com", "DS"],
+    ["+multiline", "keys.example.com", "RRSIG"], ["+multiline", "keys.example.com", "TLSA"],
+    ["+rrcomments", "keys.example.com", "DNSKEY"], ["+norrcomments", "+multiline", "keys.example.com", "DNSKEY"],
+    ["+nocrypto", "keys.example.com", "DNSKEY"], ["+nocrypto", "keys.example.com", "RRSIG"],
+    ["+nocrypto", "keys.example.com", "DS"], ["+split=8", "keys.example.com", "DNSKEY"],
+    ["+split=0", "keys.example.com", "DS"], ["+nosplit", "keys.example.com", "RRSIG"],
+    ["+split=7", "keys.example.com", "TLSA"], ["+multiline", "+split=16", "keys.example.com", "DNSKEY"],
     ["+multiline", "example.com", "SOA"], ["+multiline", "example.com", "MX"], ["+multi", "nx.example.com"],
     ["+multiline", "+nottlid", "+noclass", "example.com", "SOA"], ["+multiline", "+ttlunits", "example.com", "SOA"],
     ["+multiline", "+short", "example.com", "SOA"], ["+multiline", LONG], ["+multiline", "-t", "AXFR", "example.com"],
