@@ -91,7 +91,7 @@ struct cli_opts {
 	uint8_t cookie_len; /* +cookie=HEX: the cookie sent as given (0: a fresh client cookie) */
 	uint8_t cookie_val[40];
 	bool subnet;        /* +subnet=ADDR[/LEN] (RFC 7871) */
-	uint16_t subnet_family; /* 0 (+subnet=0), 1 IPv4, 2 IPv6 */
+	uint16_t subnet_family; /* 1 IPv4 (and +subnet=0), 2 IPv6 */
 	uint8_t subnet_len;
 	uint8_t subnet_addr[16];
 	uint16_t ednsopt_len; /* +ednsopt=CODE[:HEX]...: the options, wire form */

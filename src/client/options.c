@@ -127,8 +127,8 @@ static int hex_decode(const char *s, uint8_t *out, size_t cap)
 	return (int)(n / 2);
 }
 
-/* +subnet=ADDR[/LEN] or 0 (RFC 7871 7.1.2: family 0, "do not use my
- * address"). A short IPv4 address is completed with zeros, as dig does. */
+/* +subnet=ADDR[/LEN] or 0 (RFC 7871 7.1.2: "do not use my address").
+ * A short IPv4 address is completed with zeros, as dig does. */
 static int subnet_parse(struct cli_opts *o, const char *val)
 {
 	char addr[48];
@@ -149,7 +149,8 @@ static int subnet_parse(struct cli_opts *o, const char *val)
 			goto badlen;
 	}
 	if (strcmp(addr, "0") == 0 && (!has_len || len == 0)) {
-		o->subnet_family = 0;
+		/* RFC 7871 7.1.2 "0": dig sends it as IPv4 with a source prefix of 0 */
+		o->subnet_family = 1;
 		o->subnet_len = 0;
 	} else if (inet_pton(AF_INET6, addr, o->subnet_addr) == 1) {
 		if (len > 128)
