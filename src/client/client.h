@@ -196,6 +196,12 @@ TERN_WUR int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t 
  * Returns 0 with c->reply filled, or CLI_EXIT_NOREPLY after saying why on
  * msgs (stdout, or stderr in JSON mode). */
 TERN_WUR int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs);
+/* dig's checks on a message from the server (ID, QR, opcode, question), in
+ * its order and with its words on msgs: CLI_REPLY_TAKE it, SKIP it and wait
+ * on, or GIVE_UP (over TCP, where dig stops at a stray message). */
+enum { CLI_REPLY_TAKE, CLI_REPLY_SKIP, CLI_REPLY_GIVE_UP };
+#define CLI_GAVE_UP (-4) /* cli_exchange: dig's stop at a stray TCP message; the status is 0 */
+int cli_reply_check(const struct cli *c, const uint8_t *pkt, size_t len, bool tcp, FILE *msgs);
 /* True if pkt is a reply to the query in c->qframe (same ID and question). */
 bool cli_reply_matches(const struct cli *c, const uint8_t *pkt, size_t len);
 /* Builds the query of q with a random ID. Returns 0 or CLI_EXIT_USAGE. */

@@ -438,6 +438,10 @@ static int run_name(struct cli *c, const struct cli_query *q, const char *extra)
 		fflush(stdout);
 	}
 	rc = cli_exchange(c, q, msgs);
+	if (rc == CLI_GAVE_UP) {
+		fflush(stdout);
+		return CLI_EXIT_OK; /* as dig: the stray message named, nothing more */
+	}
 	if (rc != 0 && c->tcp_connect_failed) {
 		fflush(stdout);
 		return rc; /* dig has said it all, greeting aside */

@@ -346,6 +346,20 @@ static void print_opt(FILE *out, const tern_edns *e, const uint8_t *sent_cookie,
 		fprintf(out, "; (malformed option %u)\n", (unsigned)o.code);
 }
 
+/* Where the last record of a message ends (0 if it does not walk): bytes
+ * after it are dig's "extra bytes at end". */
+static size_t message_end(const uint8_t *pkt, size_t len)
+{
+	tern_msg_iter it;
+	tern_rr rr;
+	int rc;
+	if (tern_msg_iter_init(&it, pkt, len) != 0)
+		return 0;
+	while ((rc = tern_msg_next(&it, &rr)) == 1)
+		;
+	return rc == 0 ? it.r.pos : 0;
+}
+
 void cli_print_when(FILE *out, const struct timespec *ts)
 {
 	struct tm tm;
@@ -387,6 +401,9 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 		        it.hdr.count[3]);
 		if (!sending && (f & TERN_F_RD) && !(f & TERN_F_RA))
 			fprintf(out, ";; WARNING: recursion requested but not available\n");
+		size_t end = message_end(r->pkt, r->len);
+		if (!sending && end && end < r->len)
+			fprintf(out, ";; WARNING: Message has %zu extra bytes at end\n", r->len - end);
 		fputc('\n', out);
 		/* dig's hint when an EDNS query met a server that did not take it */
 		if (!sending && !e.present && q->o.edns &&

@@ -161,6 +161,44 @@ bool cli_reply_matches(const struct cli *c, const uint8_t *pkt, size_t len)
 	return rq.type == qq.type && rq.cls == qq.cls && tern_name_eq(rq.owner, qq.owner);
 }
 
+int cli_reply_check(const struct cli *c, const uint8_t *pkt, size_t len, bool tcp, FILE *msgs)
+{
+	tern_msg_iter qi, ri;
+	tern_rr qq, rq;
+	if (tern_msg_iter_init(&qi, c->qframe + 2, c->qlen) != 0 || tern_msg_iter_init(&ri, pkt, len) != 0)
+		return CLI_REPLY_SKIP;
+	if (ri.hdr.id != qi.hdr.id) {
+		fprintf(msgs, ";; %s: ID mismatch: expected ID %u, got %u\n", tcp ? "ERROR" : "Warning",
+		        (unsigned)qi.hdr.id, (unsigned)ri.hdr.id);
+		return tcp ? CLI_REPLY_GIVE_UP : CLI_REPLY_SKIP;
+	}
+	if (!(ri.hdr.flags & TERN_F_QR))
+		fprintf(msgs, ";; Warning: query response not set\n"); /* and dig takes it */
+	if (TERN_OPCODE(ri.hdr.flags) != TERN_OPCODE(qi.hdr.flags))
+		return CLI_REPLY_SKIP;
+	if (qi.hdr.count[TERN_S_QUESTION] == 0) /* +header-only */
+		return CLI_REPLY_TAKE;
+	if (ri.hdr.count[TERN_S_QUESTION] == 0) {
+		unsigned rcode = TERN_RCODE(ri.hdr.flags);
+		return rcode == TERN_R_FORMERR || rcode == TERN_R_NOTIMP ? CLI_REPLY_TAKE : CLI_REPLY_SKIP;
+	}
+	if (tern_msg_next(&qi, &qq) != 1 || tern_msg_next(&ri, &rq) != 1)
+		return CLI_REPLY_SKIP;
+	if (rq.type == qq.type && rq.cls == qq.cls && tern_name_eq(rq.owner, qq.owner))
+		return CLI_REPLY_TAKE;
+	/* dig's words, its doubled ";; " included; the name without its final dot */
+	char name[TERN_NAME_TEXT_MAX], type[32], cls[32];
+	if (tern_name_to_text(rq.owner, name, sizeof name) < 0)
+		name[0] = 0;
+	size_t nl = strlen(name);
+	if (nl > 1 && name[nl - 1] == '.')
+		name[nl - 1] = 0;
+	tern_type_to_text(rq.type, type, sizeof type);
+	tern_class_to_text(rq.cls, cls, sizeof cls);
+	fprintf(msgs, ";; ;; Question section mismatch: got %s/%s/%s\n", name, type, cls);
+	return tcp ? CLI_REPLY_GIVE_UP : CLI_REPLY_SKIP;
+}
+
 uint64_t cli_now_ms(void)
 {
 	struct timespec ts;
@@ -286,7 +324,8 @@ static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
 			}
 			if (n < 0)
 				continue;
-			if (!same_addr(&from, &c->srv) || !cli_reply_matches(c, c->reply.pkt, (size_t)n))
+			if (!same_addr(&from, &c->srv) ||
+			    cli_reply_check(c, c->reply.pkt, (size_t)n, false, msgs) != CLI_REPLY_TAKE)
 				continue;
 			c->reply.len = (size_t)n;
 			c->reply.tcp = false;
@@ -394,19 +433,25 @@ int cli_tcp_recv(struct cli *c, int fd, uint64_t deadline, const char **why)
 }
 
 /* One TCP attempt. Returns 0 with a reply, 1 if the attempt failed (and
- * may be retried), having said why. */
+ * may be retried), having said why, or CLI_GAVE_UP (a message with another
+ * ID or question: dig says so and stops there). */
 static int tcp_attempt(struct cli *c, FILE *msgs, uint64_t deadline, uint64_t sent)
 {
 	const char *why = NULL;
 	int fd = cli_tcp_send(c, msgs, deadline);
 	if (fd < 0)
 		return 1;
-	/* invariant: every frame read so far was not a reply to our query */
+	/* invariant: every frame read so far was skipped without a word */
 	while (cli_tcp_recv(c, fd, deadline, &why) == 0) {
-		if (cli_reply_matches(c, c->reply.pkt, c->reply.len)) {
+		int v = cli_reply_check(c, c->reply.pkt, c->reply.len, true, msgs);
+		if (v == CLI_REPLY_TAKE) {
 			cli_set_when(&c->reply, sent);
 			close(fd);
 			return 0;
+		}
+		if (v == CLI_REPLY_GIVE_UP) {
+			close(fd);
+			return CLI_GAVE_UP;
 		}
 	}
 	cli_comm_error(c, msgs, why);
@@ -418,8 +463,9 @@ static int exchange_tcp(struct cli *c, const struct cli_query *q, FILE *msgs)
 {
 	for (unsigned t = 0; t < q->o.tries; t++) {
 		uint64_t sent = cli_now_us(), deadline = sent / 1000u + (uint64_t)q->o.timeout * 1000u;
-		if (tcp_attempt(c, msgs, deadline, sent) == 0)
-			return 0;
+		int rc = tcp_attempt(c, msgs, deadline, sent);
+		if (rc == 0 || rc == CLI_GAVE_UP)
+			return rc;
 	}
 	return CLI_EXIT_NOREPLY;
 }

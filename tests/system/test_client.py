@@ -571,34 +571,43 @@ def test_truncation_from_knot(knot):
 
 def test_mismatched_replies_are_ignored(fake):
     """Wrong ID, wrong question, wrong source port and garbage are all
-    dropped; the client keeps waiting and takes the right reply."""
+    passed over (the ID and the question with dig's warnings) and the client
+    takes the right reply; a message without QR is taken, as dig takes it,
+    with its warning. test_dig_compat.py compares each case with dig."""
     def handler(wire, transport, peer, sock):
         q = dns.message.from_wire(wire)
         wrong_id = make_reply(wire, ["example.com. 300 IN A 6.6.6.1"], id=(q.id + 1) % 65536)
         other_q = dns.message.make_query("other.example.com", "A")
         other_q.id = q.id
         wrong_q = make_reply(other_q.to_wire(), ["other.example.com. 300 IN A 6.6.6.2"])
-        not_resp = wire  # QR=0
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as spoof:
             spoof.bind(("127.0.0.1", 0))
             spoof.sendto(make_reply(wire, ["example.com. 300 IN A 6.6.6.3"]), peer)
-        return [wrong_id, wrong_q, not_resp, wire[:2] + b"\x81\x80garbage",
+        return [wrong_id, wrong_q, wire[:2] + b"\x81\x80garbage",
                 make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
     fake.handler = handler
     r = run(at(fake) + ["example.com", "+timeout=2", "+tries=1"])
     assert r.returncode == 0, r.stdout
     assert sections(r.stdout)["ANSWER"] == {("example.com.", 300, "IN", "A", "192.0.2.1")}
     assert "6.6.6" not in r.stdout
+    assert re.search(r"^;; Warning: ID mismatch: expected ID \d+, got \d+$", r.stdout, re.M)
+    assert ";; ;; Question section mismatch: got other.example.com/A/IN" in r.stdout
+    fake.handler = lambda wire, *a: [wire]  # the query itself: QR=0
+    r = run(at(fake) + ["example.com", "+timeout=2", "+tries=1"])
+    assert r.returncode == 0 and r.stdout.startswith(";; Warning: query response not set\n")
 
 
 def test_mismatched_replies_over_tcp(fake):
+    """Over TCP dig names a message with another ID and stops there (status
+    0, no greeting); so does tern."""
     def handler(wire, transport, peer, sock):
         q = dns.message.from_wire(wire)
         return [make_reply(wire, ["example.com. 300 IN A 6.6.6.1"], id=(q.id + 1) % 65536),
                 make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
     fake.handler = handler
     r = run(at(fake) + ["+tcp", "example.com", "+timeout=2", "+tries=1"])
-    assert r.returncode == 0 and "6.6.6" not in r.stdout and "192.0.2.1" in r.stdout
+    assert r.returncode == 0 and "6.6.6" not in r.stdout
+    assert re.fullmatch(r";; ERROR: ID mismatch: expected ID \d+, got \d+\n", r.stdout)
 
 
 def test_malformed_reply(fake):

@@ -137,6 +137,7 @@ MASKS = [
     (re.compile(r"COOKIE: [0-9a-f]+"), "COOKIE: C"),
     (re.compile(r" in \d+ (ms|us)"), r" in T \1"),
     (re.compile(r"!!timestamp \S+"), "!!timestamp T"),
+    (re.compile(r"ID mismatch: expected ID \d+, got \d+"), "ID mismatch: expected ID X, got Y"),
 ]
 
 
@@ -293,6 +294,71 @@ def test_port_unreachable_tcp(home):
 def test_ipv6_to_ipv4_only_server(servers, home):
     compare(["@::1", "-p", str(servers["knot"].port), "+tries=2", "example.com"], home)
     compare(["@::1", "-p", str(servers["knot"].port), "-4", "example.com"], home)
+
+
+# ---------------------------------------------------------------- stray replies
+# A scripted server (peers.ScriptedServer) sends what a real one will not:
+# each reply is handled as dig handles it (the words, what is taken, what
+# is waited past, where it stops).
+
+def _reply(wire, **kw):
+    import dns.message
+    import dns.rrset
+    q = dns.message.from_wire(wire)
+    r = dns.message.make_response(q)
+    r.flags |= 0x0400  # AA
+    r.answer.append(dns.rrset.from_text("example.com.", 300, "IN", "A", "192.0.2.1"))
+    for k, v in kw.items():
+        setattr(r, k, v)
+    return r
+
+
+def _stray(kind, wire, transport):
+    import dns.flags
+    import dns.message
+    import dns.name
+    good = _reply(wire).to_wire()
+    if kind == "wrong-id":
+        return [_reply(wire, id=(dns.message.from_wire(wire).id + 1) % 65536).to_wire(), good]
+    if kind == "wrong-question":
+        r = _reply(wire)
+        r.question[0].name = dns.name.from_text("other.example.")
+        return [r.to_wire(), good]
+    if kind == "no-qr":
+        b = bytearray(good)
+        b[2] &= 0x7F
+        return [bytes(b), good]
+    if kind == "extra-bytes":
+        return [good + b"\x00\x01junk"]
+    if kind == "truncated":
+        if transport == "udp":
+            r = dns.message.make_response(dns.message.from_wire(wire))
+            r.flags |= dns.flags.TC
+            return [r.to_wire()]
+        return [good]
+    if kind == "formerr-no-question":
+        b = bytearray(good[:12])
+        b[3] = (b[3] & 0xF0) | 1
+        b[4:12] = bytes(8)
+        return [bytes(b)]
+    if kind == "servfail":
+        return [_reply(wire, flags=0x8180 | 0x0002).to_wire()]
+    raise ValueError(kind)
+
+
+STRAYS = ["wrong-id", "wrong-question", "no-qr", "extra-bytes", "truncated", "formerr-no-question", "servfail"]
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+@pytest.mark.parametrize("kind", STRAYS)
+def test_stray_replies_as_dig(home, kind, transport):
+    srv = peers.ScriptedServer(lambda wire, t, peer, sock: _stray(kind, wire, t))
+    try:
+        opts = ["+tcp"] if transport == "tcp" else []
+        for extra in ([], ["+short"]):
+            compare(["@127.0.0.1", "-p", str(srv.port), "+tries=1", "+time=1"] + opts + extra + ["example.com"], home)
+    finally:
+        srv.stop()
 
 
 def test_digrc(servers, tmp_path):
