@@ -4,7 +4,7 @@
  * through the client's checks of a reply (cli_reply_check, as over UDP and
  * over TCP) and then through every printer, each with several sets of
  * display options: dig's text (plain, +multiline, +unknownformat,
- * +nocrypto +rrcomments, +split, +nottlid +noclass +ttlunits,
+ * +nocrypto +rrcomments, +split, +nottlid +noclass +ttlunits +idnout,
  * +expandaaaa), +short (with +identify), +yaml and +json. Output goes to
  * /dev/null. Checks: every printer returns one of the documented statuses
  * (0, 2, 3), and nothing reads or writes out of bounds (the sanitizers). */
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 2: q.o.unknownformat = true; break;
 		case 3: q.o.nocrypto = true, q.o.rrcomments = 1; break;
 		case 4: q.o.split = 8, q.o.expandaaaa = true; break;
-		case 5: q.o.nottl = q.o.noclass = q.o.ttlunits = true; break;
+		case 5: q.o.nottl = q.o.noclass = q.o.ttlunits = q.o.idnout = true; break;
 		case 6: q.o.multiline = true, q.o.split = 0, q.o.identify = true, q.o.show &= ~CLI_SHOW_STATS; break;
 		}
 		FUZZ_CHECK(status_ok(cli_print_reply(c, &q, devnull)));

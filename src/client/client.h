@@ -74,6 +74,7 @@ struct cli_opts {
 	bool nocrypto;  /* +nocrypto: key and signature data as [omitted] */
 	bool unknownformat; /* +unknownformat: RDATA in RFC 3597 form */
 	bool expandaaaa; /* +expandaaaa: AAAA with every zero written */
+	bool idnin, idnout; /* +idnin, +idnout (dig's default: on when stdout is a terminal) */
 	bool rcode_status; /* +rcode-status: exit 2/3 for error rcodes */
 	bool trace, nssearch; /* +trace, +nssearch */
 	int rrcomments; /* +rrcomments: 1, +norrcomments: -1, default 0 */
@@ -252,6 +253,15 @@ int cli_rdata_text(struct cli *c, const tern_rr *rr);
  * length or an error. */
 int cli_rr_text(struct cli *c, const struct cli_opts *o, const tern_rr *rr);
 int cli_rdata_style(struct cli *c, const struct cli_opts *o, const tern_rr *rr, bool multiline);
+
+/* idn.c: internationalized names (Punycode, RFC 3492). A name as typed with
+ * non-ASCII labels to its ASCII form ("xn--..."): returns the length or -1.
+ * A name's text (len bytes) with its "xn--" labels in UTF-8 where they
+ * decode (others as they are) into out: returns the length. */
+int cli_idn_to_ascii(const char *in, char *out, size_t cap);
+size_t cli_idn_to_unicode(const char *in, size_t len, char *out, size_t cap);
+/* The same for the names in the RDATA text of a record of type. */
+size_t cli_idn_rdata(uint16_t type, const char *in, char *out, size_t cap);
 
 /* json.c: RFC 8427 output. */
 int cli_print_json(struct cli *c, FILE *out);

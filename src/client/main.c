@@ -4,6 +4,8 @@
  * severe status of all (see usage()). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,7 +521,30 @@ static int run_one(struct cli *c, const struct cli_query *q, const char *extra)
 
 int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra)
 {
-	return dig_status(q, run_one(c, q, extra));
+	bool ascii = true;
+	for (const char *p = q->text; *p; p++)
+		ascii &= (unsigned char)*p < 0x80;
+	if (ascii || !q->o.idnin)
+		return dig_status(q, run_one(c, q, extra));
+	/* +idnin: the name as typed, its non-ASCII labels in Punycode */
+	struct cli_query *ace = malloc(sizeof *ace);
+	if (!ace)
+		return CLI_EXIT_INTERNAL;
+	*ace = *q;
+	/* as dig (libidn2), the name is read in the locale's character set */
+	const char *why = strcmp(nl_langinfo(CODESET), "UTF-8") != 0 ? "could not convert string to UTF-8"
+	                  : cli_idn_to_ascii(q->text, ace->text, sizeof ace->text) < 0 ||
+	                                  cli_name_from_text(ace->text, ace->qname) != 0
+	                          ? "string contains invalid characters"
+	                          : NULL;
+	if (why) {
+		fprintf(stderr, "tern: '%s' is not a legal IDNA2008 name (%s), use +noidnin\n", q->text, why);
+		free(ace);
+		return CLI_EXIT_USAGE;
+	}
+	int rc = dig_status(q, run_one(c, ace, extra));
+	free(ace);
+	return rc;
 }
 
 /* -r anywhere on the command line keeps ~/.digrc unread (dig looks for it
@@ -540,6 +565,7 @@ static bool digrc_disabled(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	setlocale(LC_CTYPE, ""); /* the character set of names typed and shown (+idnin, +idnout) */
 	struct cli *c = calloc(1, sizeof *c);
 	if (!c) {
 		perror("tern");
@@ -554,7 +580,9 @@ int main(int argc, char **argv)
 	                                .timeout = 5,
 	                                .tries = 3,
 	                                .qid = -1,
-	                                .split = CLI_SPLIT_DEFAULT};
+	                                .split = CLI_SPLIT_DEFAULT,
+	                                .idnin = isatty(STDOUT_FILENO),
+	                                .idnout = isatty(STDOUT_FILENO)};
 	c->def_type = TERN_T_A;
 	c->def_class = TERN_C_IN;
 	c->ndots = 1;

@@ -390,8 +390,8 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 		}
 		break;
 	case O_IDENTIFY: o->identify = on; break;
-	case O_IDNIN:
-	case O_IDNOUT: break; /* names are shown as they are on the wire (no libidn2) */
+	case O_IDNIN: o->idnin = on; break;
+	case O_IDNOUT: o->idnout = on; break;
 	case O_IGNORE: o->ignore_tc = on; break;
 	case O_JSON: o->json = on; break;
 	case O_KEEPALIVE:

@@ -183,8 +183,20 @@ void cli_print_rr_line(FILE *out, const char *line, bool question, const struct 
 		fprintf(out, "%s\n", line);
 		return;
 	}
-	char units[32];
+	char units[32], owner[4 * TERN_NAME_TEXT_MAX], rdata[4 * TERN_NAME_TEXT_MAX];
 	bool show_ttl = !question && !(o && o->nottl), show_class = !(o && o->noclass);
+	if (o && o->idnout && memmem(f[0], n[0], "xn--", 4)) { /* +idnout: the owner in UTF-8 */
+		size_t skip = question ? 1 : 0;
+		memcpy(owner, f[0], skip);
+		n[0] = skip + cli_idn_to_unicode(f[0] + skip, n[0] - skip, owner + skip, sizeof owner - skip);
+		f[0] = owner;
+	}
+	uint16_t t;
+	if (o && o->idnout && !question && n[4] < TERN_NAME_TEXT_MAX && strstr(f[4], "xn--") &&
+	    tern_type_from_text(f[3], n[3], &t) == 0) {
+		n[4] = cli_idn_rdata(t, f[4], rdata, sizeof rdata);
+		f[4] = rdata;
+	}
 	if (!question && o && o->ttlunits && show_ttl) {
 		ttl_units((uint32_t)strtoul(f[1], NULL, 10), units, sizeof units);
 		f[1] = units;
@@ -510,6 +522,11 @@ int cli_print_short(struct cli *c, const struct cli_query *q, FILE *out)
 		if (n < 0) {
 			rc = n;
 			goto bad;
+		}
+		if (q->o.idnout && strstr(c->text, "xn--") && n < TERN_NAME_TEXT_MAX) {
+			char names[4 * TERN_NAME_TEXT_MAX];
+			cli_idn_rdata(rr.type, c->text, names, sizeof names);
+			snprintf(c->text, sizeof c->text, "%s", names);
 		}
 		if (q->o.trace || q->o.nssearch) { /* dig names the type in these */
 			char tname[32];

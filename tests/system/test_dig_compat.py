@@ -67,6 +67,9 @@ keys    RRSIG A 13 3 300 20301231000000 20200101000000 12345 example.com. oJB1W6
 keys    TLSA  3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6
 keys    NSEC  www.example.com. A RRSIG NSEC TLSA DS DNSKEY
 keys    A     192.0.2.7
+xn--bcher-kva A 192.0.2.9
+xn--bcher-kva.xn--4ca0b CNAME xn--bcher-kva
+xn--zz-bad A 192.0.2.10
 """ + "".join(f'big TXT "record {i:02d} {"x" * 48}"\n' for i in range(40))
 
 REVERSE = """$ORIGIN 2.0.192.in-addr.arpa.
@@ -122,8 +125,8 @@ def home(tmp_path_factory):
     return str(tmp_path_factory.mktemp("home"))
 
 
-def _run(prog, args, home, stdin=None):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TZ": "UTC", "LC_ALL": "C"}
+def _run(prog, args, home, stdin=None, locale="C.UTF-8"):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TZ": "UTC", "LC_ALL": locale}
     r = subprocess.run([prog] + args, capture_output=True, text=True, env=env, timeout=30, input=stdin)
     assert "runtime error:" not in r.stderr and "AddressSanitizer" not in r.stderr, r.stderr
     return r
@@ -152,9 +155,9 @@ def mask_err(text):
     return mask(text.replace("Usage:  dig ", "Usage:  tern "))
 
 
-def compare(args, home, stdin=None):
-    d = _run("dig", args, home, stdin)
-    t = _run(TERN, args, home, stdin)
+def compare(args, home, stdin=None, locale="C.UTF-8"):
+    d = _run("dig", args, home, stdin, locale)
+    t = _run(TERN, args, home, stdin, locale)
     assert mask(t.stdout) == mask(d.stdout), f"stdout differs for {args}\n--- dig\n{d.stdout}\n--- tern\n{t.stdout}"
     assert mask_err(t.stderr) == mask_err(d.stderr), f"stderr differs for {args}\n--- dig\n{d.stderr}\n--- tern\n{t.stderr}"
     assert t.returncode == d.returncode, f"exit {t.returncode} where dig exits {d.returncode}: {args}"
@@ -231,6 +234,10 @@ CASES = [
     ["+tries=2", "example.com"], ["+retry=0", "example.com"], ["+timeout=2", "example.com"], ["+tim=1", "example.com"],
     ["+fail", "example.com"], ["+nofail", "example.com"], ["+keepopen", "example.com", "www.example.com"],
     ["+nokeepopen", "example.com"], ["+noidnin", "example.com"], ["+noidnout", "example.com"],
+    ["bücher.example.com"], ["+idnin", "bücher.example.com"], ["+idnin", "+idnout", "bücher.example.com"],
+    ["+idnout", "xn--bcher-kva.example.com"], ["+idnin", "+noidnin", "bücher.example.com"],
+    ["+idnin", "+idnout", "+short", "Bücher.ÄÖ.example.com"], ["+idnin", "+idnout", "Bücher.ÄÖ.example.com"],
+["+idnin", "例え.テスト"], ["+idnin", "+idnout", "ΑΒΓ.Дом.example.com"],
     ["+nosearch", "example.com"], ["+nodefname", "example.com"], ["+noshowsearch", "example.com"],
     ["+ndots=2", "example.com"], ["+domain=example.com", "www"], ["+domain=example.com", "nx"],
     ["+domain=example.com", "www.example.com"], ["+domain=example.com", "+showsearch", "nx"],
@@ -359,6 +366,15 @@ def test_stray_replies_as_dig(home, kind, transport):
             compare(["@127.0.0.1", "-p", str(srv.port), "+tries=1", "+time=1"] + opts + extra + ["example.com"], home)
     finally:
         srv.stop()
+
+
+def test_idn_in_a_locale_without_utf8(servers, home):
+    """+idnin reads the name in the locale's character set, as dig does:
+    in the C locale a name that is not ASCII is refused, in dig's words."""
+    port = str(servers["knot"].port)
+    compare(["@127.0.0.1", "-p", port, "+idnin", "bücher.example.com"], home, locale="C")
+    compare(["@127.0.0.1", "-p", port, "+noidnin", "bücher.example.com"], home, locale="C")
+    compare(["@127.0.0.1", "-p", port, "+idnin", "example.com"], home, locale="C")
 
 
 def test_digrc(servers, tmp_path):
