@@ -66,7 +66,7 @@ struct cli_opts {
 	bool header_only; /* +header-only: no question */
 	bool cookie;    /* +cookie (default on): EDNS COOKIE (RFC 7873) */
 	bool badcookie; /* +badcookie: retry once on BADCOOKIE */
-	bool fail;      /* +fail: SERVFAIL ends the lookup (always true with one server) */
+	bool fail;      /* +fail (dig's default): a SERVFAIL is the answer; +nofail asks the next server */
 	bool nottl, noclass, ttlunits; /* +nottlid, +noclass, +ttlunits */
 	bool multiline; /* +multiline */
 	bool onesoa;    /* +onesoa: AXFR shows the first SOA only */
@@ -130,6 +130,7 @@ struct cli_reply {
 
 #define CLI_MAX_QUERIES 256
 #define CLI_SEARCH_MAX 6
+#define CLI_SERVERS_MAX 8
 #define CLI_SPLIT_DEFAULT 0xffffffffu
 #define CLI_CMDLINE_MAX 4096
 #define CLI_TEXT_MAX (4 * TERN_MSG_MAX + 1024)
@@ -142,7 +143,10 @@ struct cli {
 	uint16_t def_type, def_class;
 	bool def_ixfr_set;  /* IXFR=SERIAL before the first name */
 	uint32_t def_ixfr;
-	struct cli_server srv;
+	struct cli_server srv;    /* the server being asked */
+	struct cli_server srvs[CLI_SERVERS_MAX]; /* every @SERVER, in order */
+	unsigned nsrv;
+	bool srv_more;     /* servers are left after this one (dig's messages differ) */
 	bool server_given;
 	struct sockaddr_storage src; /* -b: source address (srclen 0: any) */
 	socklen_t srclen;

@@ -48,7 +48,9 @@ static int worst(int a, int b)
 struct args {
 	const char *batch; /* -f */
 	bool no_digrc;     /* -r */
-	const char *server;
+	const char *server;        /* the first @SERVER */
+	const char *more[CLI_SERVERS_MAX - 1]; /* the others, tried in turn as dig tries them */
+	unsigned nmore;
 	const char *source; /* -b */
 	unsigned long port;
 	bool port_given;
@@ -209,7 +211,12 @@ static int parse_words(struct cli *c, struct args *a, int argc, char **argv, boo
 		}
 		if (arg[0] == '@') {
 			if (!rc_file)
-				a->server = arg + 1;
+			{
+				if (!a->server)
+					a->server = arg + 1;
+				else if (a->nmore < CLI_SERVERS_MAX - 1)
+					a->more[a->nmore++] = arg + 1;
+			}
 		} else if (arg[0] == '+') {
 			if ((rc = cli_plus_option(c, cur ? &cur->o : &c->defaults, arg)) != 0)
 				return rc;
@@ -580,6 +587,7 @@ int main(int argc, char **argv)
 	                                .timeout = 5,
 	                                .tries = 3,
 	                                .qid = -1,
+	                                .fail = true,
 	                                .split = CLI_SPLIT_DEFAULT,
 	                                .idnin = isatty(STDOUT_FILENO),
 	                                .idnout = isatty(STDOUT_FILENO)};
@@ -623,6 +631,17 @@ int main(int argc, char **argv)
 			fclose(batch);
 		free(c);
 		return CLI_EXIT_USAGE;
+	}
+	c->srvs[0] = c->srv;
+	c->nsrv = 1;
+	for (unsigned k = 0; k < a.nmore; k++) {
+		if (cli_server_parse(&c->srvs[c->nsrv], a.more[k], (uint16_t)a.port, a.family) != 0) {
+			if (batch && batch != stdin)
+				fclose(batch);
+			free(c);
+			return CLI_EXIT_USAGE;
+		}
+		c->nsrv++;
 	}
 	cli_search_apply(c);
 	for (unsigned k = 0; k < c->nq; k++) { /* +short is global in dig, wherever it is given */

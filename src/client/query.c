@@ -412,8 +412,8 @@ fail:
 	return -1;
 connect_failed:
 	/* dig's words for a connection that never opened, each try */
-	fprintf(msgs, ";; Connection to %s#%u(%s) for %s failed: %s.\n;; no servers could be reached\n", c->srv.addr,
-	        (unsigned)c->srv.port, c->srv.given, c->qtext, why);
+	fprintf(msgs, ";; Connection to %s#%u(%s) for %s failed: %s.\n%s", c->srv.addr, (unsigned)c->srv.port,
+	        c->srv.given, c->qtext, why, c->srv_more ? "" : ";; no servers could be reached\n");
 	c->tcp_connect_failed = true;
 	close(fd);
 	return -1;
@@ -490,7 +490,7 @@ int cli_query_new(struct cli *c, const struct cli_query *q)
 	return 0;
 }
 
-int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
+static int exchange_one(struct cli *c, const struct cli_query *q, FILE *msgs)
 {
 	int rc;
 	/* IXFR without a serial gets one message over TCP; AXFR is in xfr.c */
@@ -502,4 +502,28 @@ int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
 	if (!q->o.short_out && !q->o.json && (q->o.show & CLI_SHOW_COMMENTS))
 		fprintf(msgs, ";; Truncated, retrying in TCP mode.\n"); /* a comment to dig */
 	return exchange_tcp(c, q, msgs);
+}
+
+/* Every @SERVER in turn, as dig: the next when one does not answer (or,
+ * with +nofail, answers SERVFAIL). */
+int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs)
+{
+	int rc = CLI_EXIT_NOREPLY;
+	if (c->nsrv <= 1)
+		return exchange_one(c, q, msgs);
+	for (unsigned k = 0; k < c->nsrv; k++) {
+		c->srv = c->srvs[k];
+		c->srv_more = k + 1 < c->nsrv;
+		rc = exchange_one(c, q, msgs);
+		if (rc == 0 && !q->o.fail && k + 1 < c->nsrv &&
+		    cli_rcode(c->reply.pkt, c->reply.len) == TERN_R_SERVFAIL) {
+			if (!q->o.short_out && !q->o.json && !c->yaml)
+				fprintf(msgs, ";; Got SERVFAIL reply from %s, trying next server\n", c->srv.addr);
+			continue;
+		}
+		if (rc == 0 || rc == CLI_GAVE_UP)
+			break;
+	}
+	c->srv_more = false;
+	return rc;
 }

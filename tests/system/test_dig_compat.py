@@ -368,6 +368,28 @@ def test_stray_replies_as_dig(home, kind, transport):
         srv.stop()
 
 
+def test_next_server(servers, home):
+    """Several @SERVERs are tried in turn as dig tries them: the next when
+    one does not answer, and with +nofail when one answers SERVFAIL."""
+    port = str(servers["knot"].port)
+    compare(["@127.0.0.2", "@127.0.0.1", "-p", port, "+tries=1", "example.com"], home)
+    compare(["@127.0.0.2", "@127.0.0.1", "-p", port, "+tries=1", "+tcp", "example.com"], home)
+    compare(["@127.0.0.1", "@127.0.0.2", "-p", port, "+tries=1", "example.com", "MX"], home)
+
+    def servfail(wire, transport, peer, sock):
+        import dns.message
+        import dns.rcode
+        r = dns.message.make_response(dns.message.from_wire(wire))
+        r.set_rcode(dns.rcode.SERVFAIL)
+        return [r.to_wire()]
+    fake = peers.ScriptedServer(servfail, host="127.0.0.5", port=servers["knot"].port)
+    try:
+        for opt in ([], ["+nofail"], ["+fail"], ["+nofail", "+short"]):
+            compare(["@127.0.0.5", "@127.0.0.1", "-p", port, "+tries=1", "+time=1"] + opt + ["example.com"], home)
+    finally:
+        fake.stop()
+
+
 def test_idn_in_a_locale_without_utf8(servers, home):
     """+idnin reads the name in the locale's character set, as dig does:
     in the C locale a name that is not ASCII is refused, in dig's words."""
