@@ -165,6 +165,7 @@ struct cli {
 	unsigned nsearch;  /* the search list (cli_search_apply) */
 	char search_list[CLI_SEARCH_MAX][256];
 	bool search_quiet; /* this try's NXDOMAIN leads to the next name: print nothing */
+	bool badcookie_retry; /* asking again after a BADCOOKIE (once) */
 	uint8_t client_cookie[8]; /* this run's client cookie (RFC 7873 4.1) */
 	char cmdline[CLI_CMDLINE_MAX]; /* the arguments, for the "; <<>>" line */
 	char batch_line[CLI_CMDLINE_MAX]; /* the batch line being run, or "" */

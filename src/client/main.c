@@ -430,6 +430,36 @@ static int dig_status(const struct cli_query *q, int rc)
 
 #define SEARCH_NEXT (-3) /* NXDOMAIN on a name of the search list: try the next */
 
+static int run_name(struct cli *c, const struct cli_query *q, const char *extra);
+
+/* +badcookie (dig's default): a BADCOOKIE reply (RFC 7873 5.3) is asked
+ * again once, with the server cookie it brought. */
+static int retry_badcookie(struct cli *c, const struct cli_query *q, const char *extra, FILE *msgs)
+{
+	tern_edns e;
+	tern_edns_opt o;
+	size_t pos = 0;
+	int k;
+	if (tern_msg_edns(c->reply.pkt, c->reply.len, &e) != 0 || !e.present)
+		return -1;
+	while ((k = tern_edns_next_opt(&e, &pos, &o)) == 1 && o.code != TERN_OPT_COOKIE)
+		;
+	struct cli_query *again = k == 1 && o.len >= 16 && o.len <= 40 ? malloc(sizeof *again) : NULL;
+	if (!again)
+		return -1; /* no server cookie to send back: the reply stands */
+	*again = *q;
+	again->greeting = !c->banner_done && q->greeting; /* no second greeting */
+	memcpy(again->o.cookie_val, o.data, o.len);
+	again->o.cookie_len = (uint8_t)o.len;
+	if (!q->o.short_out && !q->o.json && !c->yaml)
+		fprintf(msgs, ";; BADCOOKIE, retrying.\n");
+	c->badcookie_retry = true;
+	int rc = run_name(c, again, extra);
+	c->badcookie_retry = false;
+	free(again);
+	return rc;
+}
+
 static int run_name(struct cli *c, const struct cli_query *q, const char *extra)
 {
 	if (q->o.trace || q->o.nssearch)
@@ -457,6 +487,13 @@ static int run_name(struct cli *c, const struct cli_query *q, const char *extra)
 	}
 	if (rc == 0 && c->search_quiet && cli_rcode(c->reply.pkt, c->reply.len) == TERN_R_NXDOMAIN)
 		return SEARCH_NEXT;
+	if (rc == 0 && q->o.badcookie && q->o.cookie && !c->badcookie_retry && !c->reply.tcp &&
+	    cli_rcode(c->reply.pkt, c->reply.len) == TERN_R_BADCOOKIE)
+	{
+		int again = retry_badcookie(c, q, extra, msgs);
+		if (again != -1)
+			return again;
+	}
 	if (full && !q->o.qr)
 		cli_print_cmd(c, q, extra, stdout);
 	if (rc != 0) {
@@ -588,6 +625,7 @@ int main(int argc, char **argv)
 	                                .tries = 3,
 	                                .qid = -1,
 	                                .fail = true,
+	                                .badcookie = true,
 	                                .split = CLI_SPLIT_DEFAULT,
 	                                .idnin = isatty(STDOUT_FILENO),
 	                                .idnout = isatty(STDOUT_FILENO)};

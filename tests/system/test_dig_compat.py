@@ -356,6 +356,45 @@ def _stray(kind, wire, transport):
 STRAYS = ["wrong-id", "wrong-question", "no-qr", "extra-bytes", "truncated", "formerr-no-question", "servfail"]
 
 
+def _badcookie_server():
+    """BADCOOKIE (RFC 7873 5.3) to every other query, with a server cookie."""
+    import dns.edns
+    import dns.message
+    import dns.rrset
+    state = {"n": 0}
+
+    def handler(wire, transport, peer, sock):
+        q = dns.message.from_wire(wire)
+        state["n"] += 1
+        r = dns.message.make_response(q)
+        cc = [o.to_wire()[:8] for o in q.options if o.otype == dns.edns.COOKIE]
+        if cc:
+            r.use_edns(0, options=[dns.edns.GenericOption(dns.edns.COOKIE, cc[0] + b"\x01\x00\x00\x00" + b"S" * 12)])
+        if state["n"] % 2 == 1 and cc:
+            r.set_rcode(23)
+        else:
+            r.answer.append(dns.rrset.from_text("example.com.", 300, "IN", "A", "192.0.2.1"))
+        return [r.to_wire()]
+    return peers.ScriptedServer(handler), state
+
+
+@pytest.mark.parametrize("opts", [[], ["+nobadcookie"], ["+short"], ["+qr"], ["+tcp"], ["+nocookie"], ["+yaml"]],
+                         ids=lambda o: " ".join(o) or "default")
+def test_badcookie_as_dig(home, opts):
+    """dig asks again once, with the server's cookie, after a BADCOOKIE
+    over UDP (";; BADCOOKIE, retrying."); so does tern."""
+    srv, state = _badcookie_server()
+    try:
+        args = ["@127.0.0.1", "-p", str(srv.port), "+tries=1", "+time=1"] + opts + ["example.com"]
+        d = _run("dig", args, home)
+        state["n"] = 0
+        t = _run(TERN, args, home)
+        assert mask(t.stdout) == mask(d.stdout), f"--- dig\n{d.stdout}\n--- tern\n{t.stdout}"
+        assert t.returncode == d.returncode
+    finally:
+        srv.stop()
+
+
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 @pytest.mark.parametrize("kind", STRAYS)
 def test_stray_replies_as_dig(home, kind, transport):
