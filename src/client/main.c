@@ -451,6 +451,11 @@ static int retry_badcookie(struct cli *c, const struct cli_query *q, const char 
 	again->greeting = !c->banner_done && q->greeting; /* no second greeting */
 	memcpy(again->o.cookie_val, o.data, o.len);
 	again->o.cookie_len = (uint8_t)o.len;
+	if (q->o.showbadcookie && !q->o.short_out && !q->o.json && !c->yaml) {
+		cli_print_cmd(c, q, extra, stdout);
+		(void)cli_print_reply(c, q, stdout);
+		again->greeting = false;
+	}
 	if (!q->o.short_out && !q->o.json && !c->yaml)
 		fprintf(msgs, ";; BADCOOKIE, retrying.\n");
 	c->badcookie_retry = true;

@@ -459,7 +459,7 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 			c->printcmd = false;
 		}
 		break;
-	case O_SHOWBADCOOKIE: break;
+	case O_SHOWBADCOOKIE: o->showbadcookie = on; break;
 	case O_SHOWSEARCH:
 		c->search = on;
 		c->showsearch = on;

@@ -378,7 +378,8 @@ def _badcookie_server():
     return peers.ScriptedServer(handler), state
 
 
-@pytest.mark.parametrize("opts", [[], ["+nobadcookie"], ["+short"], ["+qr"], ["+tcp"], ["+nocookie"], ["+yaml"]],
+@pytest.mark.parametrize("opts", [[], ["+nobadcookie"], ["+short"], ["+qr"], ["+tcp"], ["+nocookie"], ["+yaml"],
+                                  ["+showbadcookie"], ["+showbadcookie", "+short"]],
                          ids=lambda o: " ".join(o) or "default")
 def test_badcookie_as_dig(home, opts):
     """dig asks again once, with the server's cookie, after a BADCOOKIE
