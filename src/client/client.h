@@ -66,6 +66,7 @@ struct cli_opts {
 	bool header_only; /* +header-only: no question */
 	bool cookie;    /* +cookie (default on): EDNS COOKIE (RFC 7873) */
 	bool badcookie; /* +badcookie: retry once on BADCOOKIE */
+	bool ednsneg;   /* +ednsnegotiation: on BADVERS, ask again with the server's version */
 	bool showbadcookie; /* +showbadcookie: show the BADCOOKIE reply before that */
 	bool fail;      /* +fail (dig's default): a SERVFAIL is the answer; +nofail asks the next server */
 	bool nottl, noclass, ttlunits; /* +nottlid, +noclass, +ttlunits */

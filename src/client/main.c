@@ -432,6 +432,27 @@ static int dig_status(const struct cli_query *q, int rc)
 
 static int run_name(struct cli *c, const struct cli_query *q, const char *extra);
 
+/* +ednsnegotiation (dig's default): a BADVERS reply (RFC 6891 6.1.3) with
+ * a lower version than ours is asked again with that version. Returns -1
+ * if there is nothing to ask again. */
+static int retry_badvers(struct cli *c, const struct cli_query *q, const char *extra, FILE *msgs)
+{
+	tern_edns e;
+	if (tern_msg_edns(c->reply.pkt, c->reply.len, &e) != 0 || !e.present || e.version >= q->o.edns_version)
+		return -1;
+	struct cli_query *again = malloc(sizeof *again);
+	if (!again)
+		return -1;
+	*again = *q;
+	again->greeting = !c->banner_done && q->greeting;
+	again->o.edns_version = e.version;
+	if (!q->o.short_out && !q->o.json && !c->yaml)
+		fprintf(msgs, ";; BADVERS, retrying with EDNS version %u.\n", (unsigned)e.version);
+	int rc = run_name(c, again, extra);
+	free(again);
+	return rc;
+}
+
 /* +badcookie (dig's default): a BADCOOKIE reply (RFC 7873 5.3) is asked
  * again once, with the server cookie it brought. */
 static int retry_badcookie(struct cli *c, const struct cli_query *q, const char *extra, FILE *msgs)
@@ -492,6 +513,11 @@ static int run_name(struct cli *c, const struct cli_query *q, const char *extra)
 	}
 	if (rc == 0 && c->search_quiet && cli_rcode(c->reply.pkt, c->reply.len) == TERN_R_NXDOMAIN)
 		return SEARCH_NEXT;
+	if (rc == 0 && q->o.ednsneg && cli_rcode(c->reply.pkt, c->reply.len) == TERN_R_BADVERS) {
+		int again = retry_badvers(c, q, extra, msgs);
+		if (again != -1)
+			return again;
+	}
 	if (rc == 0 && q->o.badcookie && q->o.cookie && !c->badcookie_retry && !c->reply.tcp &&
 	    cli_rcode(c->reply.pkt, c->reply.len) == TERN_R_BADCOOKIE)
 	{
@@ -631,6 +657,7 @@ int main(int argc, char **argv)
 	                                .qid = -1,
 	                                .fail = true,
 	                                .badcookie = true,
+	                                .ednsneg = true,
 	                                .split = CLI_SPLIT_DEFAULT,
 	                                .idnin = isatty(STDOUT_FILENO),
 	                                .idnout = isatty(STDOUT_FILENO)};

@@ -367,7 +367,7 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 			o->edns = true;
 		}
 		break;
-	case O_EDNSNEG: break; /* tern sends the version it is told */
+	case O_EDNSNEG: o->ednsneg = on; break;
 	case O_EDNSOPT:
 		if (!on) {
 			o->ednsopt_len = 0;

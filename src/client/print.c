@@ -12,6 +12,8 @@
 #include "client/client.h"
 
 static const char *const section_names[4] = {"QUESTION", "ANSWER", "AUTHORITY", "ADDITIONAL"};
+/* RFC 2136 2: an UPDATE's sections */
+static const char *const update_names[4] = {"ZONE", "PREREQUISITE", "UPDATE", "ADDITIONAL"};
 
 const char *cli_opcode_name(unsigned opcode, char *buf, size_t cap)
 {
@@ -406,11 +408,13 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 		fprintf(out, ";; ->>HEADER<<- opcode: %s, status: %s, id: %u\n",
 		        cli_opcode_name(TERN_OPCODE(f), b1, sizeof b1), cli_rcode_name(rcode, b2, sizeof b2),
 		        (unsigned)it.hdr.id);
-		fprintf(out, ";; flags:%s%s%s%s%s%s%s; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: %u\n",
-		        (f & TERN_F_QR) ? " qr" : "", (f & TERN_F_AA) ? " aa" : "", (f & TERN_F_TC) ? " tc" : "",
-		        (f & TERN_F_RD) ? " rd" : "", (f & TERN_F_RA) ? " ra" : "", (f & TERN_F_AD) ? " ad" : "",
-		        (f & TERN_F_CD) ? " cd" : "", it.hdr.count[0], it.hdr.count[1], it.hdr.count[2],
-		        it.hdr.count[3]);
+		fprintf(out, ";; flags:%s%s%s%s%s%s%s;", (f & TERN_F_QR) ? " qr" : "", (f & TERN_F_AA) ? " aa" : "",
+		        (f & TERN_F_TC) ? " tc" : "", (f & TERN_F_RD) ? " rd" : "", (f & TERN_F_RA) ? " ra" : "",
+		        (f & TERN_F_AD) ? " ad" : "", (f & TERN_F_CD) ? " cd" : "");
+		if (f & 0x0040) /* the Z bit, as dig shows it */
+			fprintf(out, " MBZ: 0x%x;", (f & 0x0040) >> 4);
+		fprintf(out, " QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: %u\n", it.hdr.count[0], it.hdr.count[1],
+		        it.hdr.count[2], it.hdr.count[3]);
 		if (!sending && (f & TERN_F_RD) && !(f & TERN_F_RA))
 			fprintf(out, ";; WARNING: recursion requested but not available\n");
 		size_t end = message_end(r->pkt, r->len);
@@ -457,7 +461,8 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 				fputc('\n', out);
 			open = (int)rr.section;
 			if (comments)
-				fprintf(out, ";; %s SECTION:\n", section_names[open]);
+				fprintf(out, ";; %s SECTION:\n",
+				        (TERN_OPCODE(f) == 5 ? update_names : section_names)[open]);
 		}
 		if ((n = cli_rr_text(c, &q->o, &rr)) < 0) {
 			rc = n;

@@ -228,7 +228,10 @@ CASES = [
     ["+ednsopt=65001", "+noednsopt", "example.com"], ["+coflag", "example.com"], ["+nocookie", "example.com"],
     ["+cookie", "example.com"], ["+cookie=0102030405060708", "example.com"], ["+qid=1234", "example.com"],
     ["+opcode=QUERY", "example.com"], ["+noopcode", "example.com"], ["+nsid", "+dnssec", "+noedns", "example.com"],
-    ["+ednsneg", "example.com"], ["+nobadcookie", "example.com"], ["+besteffort", "example.com"],
+    ["+ednsneg", "example.com"], ["+edns=1", "example.com"], ["+edns=1", "+noednsneg", "example.com"],
+    ["+edns=1", "+short", "example.com"], ["+edns=1", "+qr", "example.com"], ["+edns=2", "+tcp", "example.com"],
+    ["+opcode=UPDATE", "+qr", "example.com"], ["+opcode=NOTIFY", "example.com", "SOA"], ["+zflag", "+qr", "example.com"],
+    ["+nobadcookie", "example.com"], ["+besteffort", "example.com"],
     # transport and retries
     ["+tcp", "example.com"], ["+vc", "example.com"], ["+notcp", "example.com"], ["+ignore", "big.example.com", "TXT"],
     ["+tries=2", "example.com"], ["+retry=0", "example.com"], ["+timeout=2", "example.com"], ["+tim=1", "example.com"],
