@@ -32,11 +32,11 @@ enum cli_exit {
 	CLI_EXIT_INTERNAL = 10, /* a value dig "couldn't parse", or an internal error */
 };
 
-/* Parts of the dig-style output, switched by +[no]cmd, +[no]comments,
+/* Parts of the dig-style output of one query, switched by +[no]comments,
  * +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats
- * and +[no]all. */
+ * and +[no]all. The greeting (+[no]cmd) is global in dig: c->printcmd. */
 enum {
-	CLI_SHOW_CMD = 1u << 0,      /* "; <<>> tern ..." */
+	CLI_SHOW_CMD = 1u << 0,      /* kept for the bit layout; see c->printcmd */
 	CLI_SHOW_COMMENTS = 1u << 1, /* header, flags, OPT, section titles, blank lines */
 	CLI_SHOW_QUESTION = 1u << 2, /* the sections' records: 1u << (2 + section) */
 	CLI_SHOW_ANSWER = 1u << 3,

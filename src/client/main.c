@@ -1,7 +1,9 @@
-/* main.c: tern, the command-line client. Reads dig's command line (server,
- * -p/-4/-6/-t/-c/-x/-q, names with their type and class, +options), runs
- * each query in turn or the interactive loop, and exits with the most
- * severe status of all (see usage()). */
+/* main.c: tern, the command-line client. Reads ~/.digrc and dig's command
+ * line (servers, -p/-4/-6/-b/-t/-c/-x/-q/-f/-r/-u/-m, names with their type
+ * and class, +options in options.c), runs each query in turn (the search
+ * list, IDN, BADCOOKIE and BADVERS retries as dig does them), then the batch
+ * file or the interactive loop, and exits with the most severe status of
+ * all, dig's (see the EXIT STATUS of docs/tern.1). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <langinfo.h>
