@@ -168,6 +168,10 @@ struct cli {
 	char search_list[CLI_SEARCH_MAX][256];
 	bool search_quiet; /* this try's NXDOMAIN leads to the next name: print nothing */
 	bool badcookie_retry; /* asking again after a BADCOOKIE (once) */
+	bool keepopen;     /* +keepopen (global, as in dig): TCP connections kept for the next query */
+	int keep_fd;       /* the connection kept open, or -1 */
+	struct sockaddr_storage keep_sa; /* and the server at its other end */
+	socklen_t keep_len;
 	uint8_t client_cookie[8]; /* this run's client cookie (RFC 7873 4.1) */
 	char cmdline[CLI_CMDLINE_MAX]; /* the arguments, for the "; <<>>" line */
 	char batch_line[CLI_CMDLINE_MAX]; /* the batch line being run, or "" */

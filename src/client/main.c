@@ -667,6 +667,7 @@ int main(int argc, char **argv)
 	c->def_class = TERN_C_IN;
 	c->ndots = 1;
 	c->printcmd = true;
+	c->keep_fd = -1;
 	/* RFC 7873 4.1: a client cookie that changes from run to run */
 	if (getrandom(c->client_cookie, sizeof c->client_cookie, 0) != (ssize_t)sizeof c->client_cookie) {
 		uint64_t t = cli_now_us() ^ ((uint64_t)getpid() << 32);
@@ -730,6 +731,8 @@ int main(int argc, char **argv)
 	}
 	if ((c->nq == 0 && !a.batch) || c->interactive)
 		status = worst(status, cli_interactive(c, stdin, stdout));
+	if (c->keep_fd >= 0)
+		close(c->keep_fd);
 	free(c);
 	return status;
 }

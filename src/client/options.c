@@ -399,7 +399,7 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 		if (on)
 			o->edns = true;
 		break;
-	case O_KEEPOPEN: break; /* one connection per query; accepted */
+	case O_KEEPOPEN: c->keepopen = on; break;
 	case O_MULTILINE: o->multiline = on; break;
 	case O_NDOTS:
 		if ((rc = number("ndots", val, 0xffff, false, &v)) != 0)

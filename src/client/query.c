@@ -365,6 +365,26 @@ static int read_full(int fd, uint8_t *buf, size_t n, uint64_t deadline, const ch
 	return 0;
 }
 
+/* The query, framed by its length (RFC 1035 4.2.2), on a connected TCP
+ * socket; short writes are finished by polling. NULL, or why not. */
+static const char *send_frame(struct cli *c, int fd, uint64_t deadline)
+{
+	tern_put_u16(c->qframe, (uint16_t)c->qlen);
+	for (size_t off = 0; off < c->qlen + 2;) {
+		ssize_t k = send(fd, c->qframe + off, c->qlen + 2 - off, MSG_NOSIGNAL);
+		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
+			int w = wait_fd(fd, POLLOUT, deadline);
+			if (w <= 0)
+				return w == 0 ? "timed out" : strerror(-w);
+			continue;
+		}
+		if (k < 0)
+			return strerror(errno);
+		off += (size_t)k;
+	}
+	return NULL;
+}
+
 int cli_tcp_send(struct cli *c, FILE *msgs, uint64_t deadline)
 {
 	const char *why = NULL;
@@ -386,24 +406,8 @@ int cli_tcp_send(struct cli *c, FILE *msgs, uint64_t deadline)
 		why = cli_errno_text(soerr ? soerr : errno);
 		goto connect_failed;
 	}
-	/* length and message in one write; short writes are finished by polling */
-	const uint8_t *frame = c->qframe;
-	tern_put_u16(c->qframe, (uint16_t)c->qlen);
-	for (size_t off = 0; off < c->qlen + 2;) {
-		ssize_t k = send(fd, frame + off, c->qlen + 2 - off, MSG_NOSIGNAL);
-		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if ((w = wait_fd(fd, POLLOUT, deadline)) <= 0) {
-				why = w == 0 ? "timed out" : strerror(-w);
-				goto fail;
-			}
-			continue;
-		}
-		if (k < 0) {
-			why = strerror(errno);
-			goto fail;
-		}
-		off += (size_t)k;
-	}
+	if ((why = send_frame(c, fd, deadline)) != NULL)
+		goto fail;
 	c->tcp_connect_failed = false;
 	return fd;
 fail:
@@ -438,15 +442,31 @@ int cli_tcp_recv(struct cli *c, int fd, uint64_t deadline, const char **why)
 static int tcp_attempt(struct cli *c, FILE *msgs, uint64_t deadline, uint64_t sent)
 {
 	const char *why = NULL;
-	int fd = cli_tcp_send(c, msgs, deadline);
-	if (fd < 0)
+	int fd = -1;
+	bool reused = false;
+	/* +keepopen: the connection the last query left open, to this server */
+	if (c->keep_fd >= 0) {
+		if (c->keep_len == c->srv.salen && memcmp(&c->keep_sa, &c->srv.sa, c->srv.salen) == 0 &&
+		    send_frame(c, c->keep_fd, deadline) == NULL) {
+			fd = c->keep_fd;
+			reused = true;
+		} else
+			close(c->keep_fd);
+		c->keep_fd = -1;
+	}
+	if (fd < 0 && (fd = cli_tcp_send(c, msgs, deadline)) < 0)
 		return 1;
 	/* invariant: every frame read so far was skipped without a word */
 	while (cli_tcp_recv(c, fd, deadline, &why) == 0) {
 		int v = cli_reply_check(c, c->reply.pkt, c->reply.len, true, msgs);
 		if (v == CLI_REPLY_TAKE) {
 			cli_set_when(&c->reply, sent);
-			close(fd);
+			if (c->keepopen) {
+				c->keep_fd = fd;
+				memcpy(&c->keep_sa, &c->srv.sa, c->srv.salen);
+				c->keep_len = c->srv.salen;
+			} else
+				close(fd);
 			return 0;
 		}
 		if (v == CLI_REPLY_GIVE_UP) {
@@ -454,8 +474,10 @@ static int tcp_attempt(struct cli *c, FILE *msgs, uint64_t deadline, uint64_t se
 			return CLI_GAVE_UP;
 		}
 	}
-	cli_comm_error(c, msgs, why);
 	close(fd);
+	if (reused) /* the server closed the connection it had left open: a new one */
+		return tcp_attempt(c, msgs, deadline, sent);
+	cli_comm_error(c, msgs, why);
 	return 1;
 }
 
