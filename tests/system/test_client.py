@@ -865,28 +865,6 @@ def test_query_flags_and_edns(fake):
     assert fake.queries[0][0] == "tcp"
 
 
-def test_keepopen(fake, knot):
-    """+keepopen: the queries of a run share one TCP connection (dig's
-    keep_open); without it each has its own. Knot keeps a connection open
-    between queries, so the output is the same either way."""
-    peers_seen = []
-
-    def handler(wire, transport, peer, sock):
-        peers_seen.append((transport, peer[1]))
-        return [make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
-    fake.handler = handler
-    r = run(at(fake) + ["+tcp", "+keepopen", "example.com", "example.com", "example.com"])
-    assert r.returncode == 0 and len(peers_seen) == 3
-    assert len({p for _, p in peers_seen}) == 1, peers_seen
-    peers_seen.clear()
-    r = run(at(fake) + ["+tcp", "example.com", "example.com"])
-    assert r.returncode == 0 and len({p for _, p in peers_seen}) == 2, peers_seen
-    args = ["+tcp", "+keepopen", "example.com", "MX", "www.example.com", "+short"]
-    t = run(at(knot) + args)
-    d = subprocess.run(["dig"] + at(knot) + args, capture_output=True, text=True)
-    assert t.stdout == d.stdout and t.returncode == d.returncode == 0
-
-
 def test_dnssec_and_nsid_output(knot):
     r = run(at(knot) + ["+dnssec", "+nsid", "example.com"])
     assert "; EDNS: version: 0, flags: do; udp: 1232\n" in r.stdout

@@ -434,6 +434,29 @@ def test_next_server(servers, home):
         fake.stop()
 
 
+def test_keepopen(servers, home):
+    """+keepopen: the TCP queries of a run share one connection (dig's
+    keep_open), seen by the client port the server sees; without it each
+    has its own. Knot keeps a connection open, so the text is dig's."""
+    seen = []
+
+    def handler(wire, transport, peer, sock):
+        seen.append(peer[1])
+        return [_reply(wire).to_wire()]
+    fake = peers.ScriptedServer(handler)
+    try:
+        r = _run(TERN, ["@127.0.0.1", "-p", str(fake.port), "+tcp", "+keepopen", "example.com", "example.com",
+                        "example.com"], home)
+        assert r.returncode == 0 and len(seen) == 3 and len(set(seen)) == 1, seen
+        seen.clear()
+        r = _run(TERN, ["@127.0.0.1", "-p", str(fake.port), "+tcp", "example.com", "example.com"], home)
+        assert r.returncode == 0 and len(set(seen)) == 2, seen
+    finally:
+        fake.stop()
+    compare(["@127.0.0.1", "-p", str(servers["knot"].port), "+tcp", "+keepopen", "example.com", "MX",
+             "www.example.com", "nx.example.com"], home)
+
+
 def test_idn_in_a_locale_without_utf8(servers, home):
     """+idnin reads the name in the locale's character set, as dig does:
     in the C locale a name that is not ASCII is refused, in dig's words."""
