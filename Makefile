@@ -39,6 +39,15 @@ SERVER_OBJ := $(call obj,$(SERVER_SRC))
 # everything of the server except main(), so unit tests can link it
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_OBJ))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+
+# The client's interactive mode edits lines and keeps a history with libedit
+# (libedit-dev) when it is there at build time; without it, plain input.
+HAVE_LIBEDIT := $(shell printf '\043include <editline/readline.h>\nint main(void){return !readline;}\n' | \
+	$(CC) -x c - -o /dev/null -ledit >/dev/null 2>&1 && echo 1)
+ifeq ($(HAVE_LIBEDIT),1)
+CLIENT_CPPFLAGS = -DTERN_HAVE_LIBEDIT
+CLIENT_LDLIBS   = -ledit
+endif
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all run test unit check-deps clean bench
@@ -56,7 +65,11 @@ $(BUILD)/ternd: $(SERVER_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libtern.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(CLIENT_LDLIBS) $(LDLIBS)
+
+$(BUILD)/obj/src/client/%.o: src/client/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLFLAGS) $(CLIENT_CPPFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
 	@mkdir -p $(dir $@)

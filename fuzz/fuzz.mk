@@ -14,7 +14,7 @@
 # The upstream harness needs the forwarder (src/resolve/forward.c); it is
 # left out while that does not exist.
 
-FUZZ_HARNESSES := msg name rdata zonefile config server tsig xfr xfrin $(if $(wildcard src/resolve/forward.c),upstream) update
+FUZZ_HARNESSES := msg name rdata zonefile config server tsig xfr xfrin client $(if $(wildcard src/resolve/forward.c),upstream) update
 FUZZ_ONLY      ?= $(FUZZ_HARNESSES)
 FUZZ_SECONDS   ?= 60
 # libFuzzer takes -max_total_time=0 as "forever": 0 or empty means 60 here
@@ -43,6 +43,13 @@ $(FUZZ_DIR)/obj/%.o: %.c
 $(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/obj/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
+# the client harness links the client too, but for its main() and its
+# interactive loop (the one part that needs main.c)
+FUZZ_CLIENT_SRC := $(filter-out src/client/main.c src/client/interactive.c,$(CLIENT_SRC))
+$(FUZZ_DIR)/fuzz-client: $(FUZZ_DIR)/obj/fuzz/fuzz_client.o $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_CLIENT_SRC)) \
+		$(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
 fuzz-build: $(FUZZ_BINS)
 
 # One harness after the other, each on one core (-jobs/-workers 1).
@@ -64,6 +71,10 @@ $(REPLAY_DIR)/replay-%.o: fuzz/replay.c
 
 $(REPLAY_DIR)/replay-%: $(REPLAY_DIR)/replay-%.o $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/common.o \
 		$(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(REPLAY_DIR)/replay-client: $(REPLAY_DIR)/replay-client.o $(BUILD)/obj/fuzz/fuzz_client.o $(BUILD)/obj/fuzz/common.o \
+		$(call obj,$(FUZZ_CLIENT_SRC)) $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 # keep the objects make would otherwise delete as intermediates

@@ -12,7 +12,9 @@ need python3-pytest
 need knot            # differential tests and the client's reference peer
 need knot-dnsutils   # kdig
 need bind9-dnsutils  # dig, to compare the client's output
+need bind9           # named: the third server of the dig comparison (tests/system/test_dig_compat.py)
 need nsd
+need libedit-dev     # line editing and history in the client's interactive mode
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
 [ -z "$pkgs" ] && exit 0

@@ -43,8 +43,11 @@ static int server_resolve(struct cli_server *s, const char *host, uint16_t port,
 		rc = getaddrinfo(host, portstr, &hints, &res);
 	}
 	if (rc != 0 || res == NULL) {
-		fprintf(stderr, "tern: couldn't get address for '%s': %s\n", host,
-		        rc ? gai_strerror(rc) : "not found");
+		/* dig's (ISC's) words for why */
+		const char *why = rc == EAI_ADDRFAMILY || rc == EAI_FAMILY ? "address family not supported"
+		                  : rc == EAI_NONAME || rc == 0           ? "not found"
+		                                                          : gai_strerror(rc);
+		fprintf(stderr, "tern: couldn't get address for '%s': %s\n", host, why);
 		return -1;
 	}
 	server_set(s, res->ai_addr, res->ai_addrlen);
@@ -143,8 +146,8 @@ int cli_source_parse(struct cli *c, const char *text, int family)
 	const char *hash = strchr(text, '#');
 	size_t n = hash ? (size_t)(hash - text) : strlen(text);
 	uint16_t port = 0;
-	if (n >= sizeof host || (hash && !(port = parse_port(hash + 1)))) {
-		fprintf(stderr, "tern: invalid source address '%s'\n", text);
+	if (n >= sizeof host || (hash && !(port = parse_port(hash + 1)) && strcmp(hash + 1, "0") != 0)) {
+		fprintf(stderr, "tern: invalid address %s\n", text);
 		return -1;
 	}
 	memcpy(host, text, n);
@@ -157,7 +160,7 @@ int cli_source_parse(struct cli *c, const char *text, int family)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	hints.ai_socktype = SOCK_DGRAM;
 	if (getaddrinfo(host, portstr, &hints, &res) != 0 || !res) {
-		fprintf(stderr, "tern: invalid source address '%s'\n", text);
+		fprintf(stderr, "tern: invalid address %s\n", text);
 		return -1;
 	}
 	server_set(&tmp, res->ai_addr, res->ai_addrlen);
@@ -194,7 +197,56 @@ int cli_reverse_name(const char *addr, uint8_t out[TERN_NAME_MAX])
 		}
 		memcpy(text + pos, "ip6.arpa.", sizeof "ip6.arpa.");
 	} else {
-		return -1;
+		/* as dig: anything else is taken as dotted labels, reversed
+		 * ("192.0.2" -> 2.0.192.in-addr.arpa.) */
+		char copy[80];
+		const char *labels[64];
+		size_t n = 0;
+		if (!*addr || strlen(addr) >= sizeof copy)
+			return -1;
+		memcpy(copy, addr, strlen(addr) + 1);
+		for (char *save = NULL, *l = strtok_r(copy, ".", &save); l && n < 64; l = strtok_r(NULL, ".", &save))
+			labels[n++] = l;
+		for (size_t k = n; k > 0; k--) {
+			int w = snprintf(text + pos, sizeof text - pos, "%s.", labels[k - 1]);
+			if (w < 0 || (size_t)w >= sizeof text - pos)
+				return -1;
+			pos += (size_t)w;
+		}
+		if (pos + sizeof "in-addr.arpa." > sizeof text)
+			return -1;
+		memcpy(text + pos, "in-addr.arpa.", sizeof "in-addr.arpa.");
 	}
 	return cli_name_from_text(text, out) == 0 ? 0 : -1;
+}
+
+/* The search list of +search: +domain= alone if given, else resolv.conf's
+ * "search" line (or its "domain" line), as dig takes them. */
+void cli_search_apply(struct cli *c)
+{
+	c->nsearch = 0;
+	if (c->domain[0]) {
+		snprintf(c->search_list[0], sizeof c->search_list[0], "%.255s", c->domain);
+		c->nsearch = 1;
+		c->search = true;
+		return;
+	}
+	if (!c->search)
+		return;
+	const char *path = getenv("TERN_RESOLV_CONF");
+	if (!path || !*path)
+		path = "/etc/resolv.conf";
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	while (f && fgets(line, sizeof line, f)) {
+		char *save = NULL, *kw = strtok_r(line, " \t\r\n", &save);
+		if (!kw || (strcmp(kw, "search") != 0 && strcmp(kw, "domain") != 0))
+			continue;
+		c->nsearch = 0; /* the last line of either kind wins, as in the resolver */
+		for (char *w = strtok_r(NULL, " \t\r\n", &save); w && c->nsearch < CLI_SEARCH_MAX;
+		     w = strtok_r(NULL, " \t\r\n", &save))
+			snprintf(c->search_list[c->nsearch++], sizeof c->search_list[0], "%s", w);
+	}
+	if (f)
+		fclose(f);
 }

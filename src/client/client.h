@@ -18,21 +18,25 @@
 #define TERN_VERSION "0.1.0"
 #endif
 
-/* Exit codes; with several queries the most severe one wins, in the order
- * OK < NXDOMAIN < RCODE < NOREPLY (usage errors stop before any query). */
+/* Exit codes, as dig's (BIND 9.18): 0 whenever a reply arrived, whatever
+ * its rcode. With several queries the most severe one wins. +rcode-status
+ * adds the distinct statuses 2 (NXDOMAIN) and 3 (another error rcode or a
+ * malformed reply), tern's own. */
 enum cli_exit {
-	CLI_EXIT_OK = 0,       /* NOERROR (including NODATA) */
+	CLI_EXIT_OK = 0,       /* a reply arrived (NOERROR with +rcode-status) */
 	CLI_EXIT_USAGE = 1,    /* bad command line */
-	CLI_EXIT_NXDOMAIN = 2, /* NXDOMAIN */
-	CLI_EXIT_RCODE = 3,    /* SERVFAIL, REFUSED, FORMERR, ... or a malformed reply */
+	CLI_EXIT_NXDOMAIN = 2, /* +rcode-status: NXDOMAIN */
+	CLI_EXIT_RCODE = 3,    /* +rcode-status: SERVFAIL, REFUSED, ... or a malformed reply */
+	CLI_EXIT_BATCH = 8,    /* cannot open the batch file */
 	CLI_EXIT_NOREPLY = 9,  /* no valid reply from the server */
+	CLI_EXIT_INTERNAL = 10, /* a value dig "couldn't parse", or an internal error */
 };
 
-/* Parts of the dig-style output, switched by +[no]cmd, +[no]comments,
+/* Parts of the dig-style output of one query, switched by +[no]comments,
  * +[no]question, +[no]answer, +[no]authority, +[no]additional, +[no]stats
- * and +[no]all. */
+ * and +[no]all. The greeting (+[no]cmd) is global in dig: c->printcmd. */
 enum {
-	CLI_SHOW_CMD = 1u << 0,      /* "; <<>> tern ..." */
+	CLI_SHOW_CMD = 1u << 0,      /* kept for the bit layout; see c->printcmd */
 	CLI_SHOW_COMMENTS = 1u << 1, /* header, flags, OPT, section titles, blank lines */
 	CLI_SHOW_QUESTION = 1u << 2, /* the sections' records: 1u << (2 + section) */
 	CLI_SHOW_ANSWER = 1u << 3,
@@ -42,28 +46,69 @@ enum {
 	CLI_SHOW_ALL = (1u << 7) - 1,
 };
 
-/* Settings of one query, from +options (dig's names). */
+/* Settings of one query, from +options (dig's names; options.c). */
 struct cli_opts {
 	bool tcp;       /* +tcp: TCP only */
+	bool tcp_set;   /* +[no]tcp given (else ANY goes over TCP, as in dig) */
 	bool ignore_tc; /* +ignore: do not retry over TCP on TC=1 */
 	bool short_out; /* +short */
 	bool json;      /* +json: RFC 8427 */
 	bool rd;        /* +recurse (default on) */
 	bool ad, cd;    /* +adflag (default on, as in dig), +cdflag */
+	bool aa, ra, tc, z; /* +aaflag, +raflag, +tcflag, +zflag: header bits of the query */
 	bool qr;        /* +qr: print the query too */
 	bool dnssec;    /* +dnssec: EDNS DO bit */
+	bool coflag;    /* +coflag: EDNS CO bit */
 	bool edns;      /* +edns (default on) */
 	bool nsid;      /* +nsid */
+	bool expire;    /* +expire: EDNS EXPIRE (RFC 7314) */
+	bool keepalive; /* +keepalive: EDNS TCP keepalive (RFC 7828) */
+	bool header_only; /* +header-only: no question */
+	bool cookie;    /* +cookie (default on): EDNS COOKIE (RFC 7873) */
+	bool badcookie; /* +badcookie: retry once on BADCOOKIE */
+	bool ednsneg;   /* +ednsnegotiation: on BADVERS, ask again with the server's version */
+	bool showbadcookie; /* +showbadcookie: show the BADCOOKIE reply before that */
+	bool fail;      /* +fail (dig's default): a SERVFAIL is the answer; +nofail asks the next server */
+	bool nottl, noclass, ttlunits; /* +nottlid, +noclass, +ttlunits */
+	bool multiline; /* +multiline */
+	bool onesoa;    /* +onesoa: AXFR shows the first SOA only */
+	bool identify;  /* +identify: the answering server in +short output */
+	bool nocrypto;  /* +nocrypto: key and signature data as [omitted] */
+	bool unknownformat; /* +unknownformat: RDATA in RFC 3597 form */
+	bool expandaaaa; /* +expandaaaa: AAAA with every zero written */
+	bool idnin, idnout; /* +idnin, +idnout (dig's default: on when stdout is a terminal) */
+	bool rcode_status; /* +rcode-status: exit 2/3 for error rcodes */
+	bool trace, nssearch; /* +trace, +nssearch */
+	int rrcomments; /* +rrcomments: 1, +norrcomments: -1, default 0 */
 	unsigned show;  /* what dig-style output shows: CLI_SHOW_* */
+	uint8_t edns_version;
+	uint16_t ednsflags; /* +ednsflags: the flag bits other than DO and CO */
 	uint16_t bufsize;  /* EDNS UDP payload size */
+	bool bufsize_set;  /* +bufsize=N (N > 0): EDNS even after +noedns, as in dig */
 	unsigned timeout;  /* seconds per try */
 	unsigned tries;    /* UDP (and TCP connect) attempts */
+	unsigned opcode;   /* +opcode */
+	int32_t qid;       /* +qid, or -1: random */
+	uint16_t padding;  /* +padding: block size (RFC 7830, 8467), 0: none */
+	unsigned split;    /* +split: width of hex/base64 chunks, 0: one piece, CLI_SPLIT_DEFAULT: dig's */
+	uint8_t cookie_len; /* +cookie=HEX: the cookie sent as given (0: a fresh client cookie) */
+	uint8_t cookie_val[40];
+	bool subnet;        /* +subnet=ADDR[/LEN] (RFC 7871) */
+	uint16_t subnet_family; /* 1 IPv4 (and +subnet=0), 2 IPv6 */
+	uint8_t subnet_len;
+	uint8_t subnet_addr[16];
+	uint16_t ednsopt_len; /* +ednsopt=CODE[:HEX]...: the options, wire form */
+	uint8_t ednsopt[512];
 };
 
 struct cli_query {
 	uint8_t qname[TERN_NAME_MAX];
 	uint16_t qtype, qclass;
 	bool type_set, class_set; /* given for this query explicitly */
+	bool ixfr_serial_set;     /* IXFR=SERIAL: an SOA with it in the authority section */
+	uint32_t ixfr_serial;
+	char text[TERN_NAME_TEXT_MAX]; /* the name as given (for +search), or "" */
+	bool greeting; /* the first query of the command line or of a batch line */
 	struct cli_opts o;
 };
 
@@ -81,10 +126,14 @@ struct cli_reply {
 	size_t len;
 	bool tcp;           /* came over TCP */
 	unsigned msec;      /* query time */
+	uint64_t usec;      /* query time in microseconds */
 	struct timespec when;
 };
 
 #define CLI_MAX_QUERIES 256
+#define CLI_SEARCH_MAX 6
+#define CLI_SERVERS_MAX 8
+#define CLI_SPLIT_DEFAULT 0xffffffffu
 #define CLI_CMDLINE_MAX 4096
 #define CLI_TEXT_MAX (4 * TERN_MSG_MAX + 1024)
 #define CLI_RDATA_MAX (TERN_MSG_MAX + 1024)
@@ -94,21 +143,56 @@ struct cli_reply {
 struct cli {
 	struct cli_opts defaults; /* options given before the first name */
 	uint16_t def_type, def_class;
-	struct cli_server srv;
+	bool def_ixfr_set;  /* IXFR=SERIAL before the first name */
+	uint32_t def_ixfr;
+	struct cli_server srv;    /* the server being asked */
+	struct cli_server srvs[CLI_SERVERS_MAX]; /* every @SERVER, in order */
+	unsigned nsrv;
+	bool srv_more;     /* servers are left after this one (dig's messages differ) */
 	bool server_given;
 	struct sockaddr_storage src; /* -b: source address (srclen 0: any) */
 	socklen_t srclen;
 	struct cli_query q[CLI_MAX_QUERIES];
 	unsigned nq;
 	bool interactive;
+	bool usec;         /* -u: query times in microseconds */
+	bool banner_done;  /* the "; <<>>" greeting is printed once per run */
+	bool yaml;         /* +yaml (global, as in dig) */
+	bool short_form;   /* +short anywhere: every lookup (global, as in dig) */
+	bool printcmd;     /* +[no]cmd, +[no]all: the greeting (global, as in dig) */
+	bool search;       /* +search: resolv.conf's search list for names without a final dot */
+	unsigned ndots;    /* +ndots */
+	char domain[TERN_NAME_TEXT_MAX]; /* +domain= */
+	bool showsearch;   /* +showsearch: the answers along the search list too */
+	unsigned nsearch;  /* the search list (cli_search_apply) */
+	char search_list[CLI_SEARCH_MAX][256];
+	bool search_quiet; /* this try's NXDOMAIN leads to the next name: print nothing */
+	bool badcookie_retry; /* asking again after a BADCOOKIE (once) */
+	bool keepopen;     /* +keepopen (global, as in dig): TCP connections kept for the next query */
+	int keep_fd;       /* the connection kept open, or -1 */
+	struct sockaddr_storage keep_sa; /* and the server at its other end */
+	socklen_t keep_len;
+	uint8_t client_cookie[8]; /* this run's client cookie (RFC 7873 4.1) */
 	char cmdline[CLI_CMDLINE_MAX]; /* the arguments, for the "; <<>>" line */
+	char batch_line[CLI_CMDLINE_MAX]; /* the batch line being run, or "" */
 	/* the query, after two bytes kept for its TCP length (RFC 1035 4.2.2) */
 	uint8_t qframe[2 + TERN_MSG_MAX];
 	size_t qlen;
 	struct cli_reply reply;
+	char qtext[TERN_NAME_TEXT_MAX]; /* the query's name, for dig's messages */
+	bool tcp_connect_failed; /* the last TCP try never connected (dig then prints no greeting) */
 	uint8_t rdata[CLI_RDATA_MAX];
+	size_t rdata_len; /* of the RDATA cli_rdata_text unpacked last */
 	char text[CLI_TEXT_MAX];
 };
+
+/* options.c: one +option into o (c for dig's global ones). Returns 0, or
+ * the exit status after saying why on stderr, in dig's words: 1 for an
+ * unknown option, 10 for a value dig "couldn't parse". */
+TERN_WUR int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg);
+/* dig's usage lines (on an error) and the -h text. */
+void cli_print_usage(FILE *out);
+void cli_print_help(FILE *out);
 
 /* addr.c: the server address, resolv.conf and reverse names. */
 TERN_WUR int cli_server_parse(struct cli_server *s, const char *text, uint16_t port, int family);
@@ -124,6 +208,12 @@ TERN_WUR int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t 
  * Returns 0 with c->reply filled, or CLI_EXIT_NOREPLY after saying why on
  * msgs (stdout, or stderr in JSON mode). */
 TERN_WUR int cli_exchange(struct cli *c, const struct cli_query *q, FILE *msgs);
+/* dig's checks on a message from the server (ID, QR, opcode, question), in
+ * its order and with its words on msgs: CLI_REPLY_TAKE it, SKIP it and wait
+ * on, or GIVE_UP (over TCP, where dig stops at a stray message). */
+enum { CLI_REPLY_TAKE, CLI_REPLY_SKIP, CLI_REPLY_GIVE_UP };
+#define CLI_GAVE_UP (-4) /* cli_exchange: dig's stop at a stray TCP message; the status is 0 */
+int cli_reply_check(const struct cli *c, const uint8_t *pkt, size_t len, bool tcp, FILE *msgs);
 /* True if pkt is a reply to the query in c->qframe (same ID and question). */
 bool cli_reply_matches(const struct cli *c, const uint8_t *pkt, size_t len);
 /* Builds the query of q with a random ID. Returns 0 or CLI_EXIT_USAGE. */
@@ -133,33 +223,66 @@ TERN_WUR int cli_tcp_send(struct cli *c, FILE *msgs, uint64_t deadline);
 /* TCP: reads one framed message into c->reply; 0, or -1 with *why set. */
 TERN_WUR int cli_tcp_recv(struct cli *c, int fd, uint64_t deadline, const char **why);
 void cli_comm_error(const struct cli *c, FILE *msgs, const char *what);
-void cli_set_when(struct cli_reply *r, uint64_t sent);
+void cli_set_when(struct cli_reply *r, uint64_t sent_us);
 uint64_t cli_now_ms(void); /* monotonic clock */
+uint64_t cli_now_us(void);
+const char *cli_errno_text(int e);
 
 /* xfr.c: AXFR (RFC 5936) over TCP, every message until the closing SOA.
  * Returns the exit code. */
 int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra);
 
 /* print.c: dig-style and +short output. */
-void cli_print_cmd(const struct cli *c, const char *extra, FILE *out);
+/* The "; <<>> tern" greeting, once per run (unless +nocmd). */
+void cli_print_cmd(struct cli *c, const struct cli_query *q, const char *extra, FILE *out);
 void cli_print_noreply(const struct cli *c, FILE *out);
 int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out);
 /* +qr: the query about to be sent, as dig shows it (uses c->reply). */
 void cli_print_query(struct cli *c, const struct cli_query *q, FILE *out);
-int cli_print_short(struct cli *c, FILE *out);
+int cli_print_short(struct cli *c, const struct cli_query *q, FILE *out);
+/* +yaml: the reply as dig's YAML. */
+int cli_print_yaml(struct cli *c, const struct cli_query *q, FILE *out);
 const char *cli_opcode_name(unsigned opcode, char *buf, size_t cap);
 const char *cli_rcode_name(unsigned rcode, char *buf, size_t cap);
 /* The 12-bit rcode of a reply (EDNS included) and the exit code for it. */
 unsigned cli_rcode(const uint8_t *pkt, size_t len);
 int cli_exit_for_rcode(unsigned rcode);
+/* One EDNS option as dig shows it, after lead ("; "); sent_cookie: in a
+ * reply, the client cookie sent (NULL when showing the query). */
+void cli_print_option(FILE *out, const char *lead, uint16_t code, const uint8_t *d, uint16_t len,
+                      const uint8_t *sent_cookie, size_t sent_len);
+void cli_print_duration(FILE *out, uint32_t secs); /* "2 weeks", "1 day 2 hours" */
 void cli_print_when(FILE *out, const struct timespec *ts); /* ";; WHEN: ..." */
 /* One line of tern_rr_to_text laid out as dig does. */
-void cli_print_rr_line(FILE *out, const char *line, bool question);
+void cli_print_rr_line(FILE *out, const char *line, bool question, const struct cli_opts *o);
 /* RDATA of rr in presentation form into c->text; returns its length or an error. */
 int cli_rdata_text(struct cli *c, const tern_rr *rr);
 
+/* rrtext.c: one RR as dig shows it with the display options of o
+ * (+unknownformat, +expandaaaa): the whole line into c->text (question
+ * entries too), or, after cli_rdata_text, just its RDATA. Return the text
+ * length or an error. */
+int cli_rr_text(struct cli *c, const struct cli_opts *o, const tern_rr *rr);
+int cli_rdata_style(struct cli *c, const struct cli_opts *o, const tern_rr *rr, bool multiline);
+
+/* idn.c: internationalized names (Punycode, RFC 3492). A name as typed with
+ * non-ASCII labels to its ASCII form ("xn--..."): returns the length or -1.
+ * A name's text (len bytes) with its "xn--" labels in UTF-8 where they
+ * decode (others as they are) into out: returns the length. */
+int cli_idn_to_ascii(const char *in, char *out, size_t cap);
+size_t cli_idn_to_unicode(const char *in, size_t len, char *out, size_t cap);
+/* The same for the names in the RDATA text of a record of type. */
+size_t cli_idn_rdata(uint16_t type, const char *in, char *out, size_t cap);
+
 /* json.c: RFC 8427 output. */
 int cli_print_json(struct cli *c, FILE *out);
+
+/* trace.c: +trace (iterative from the root) and +nssearch. */
+int cli_trace(struct cli *c, const struct cli_query *q);
+
+/* addr.c: +search: names without a final dot get resolv.conf's search
+ * list (or +domain=), as dig does with +search. */
+void cli_search_apply(struct cli *c);
 
 /* main.c: one query from start to output; returns its exit code. */
 int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra);

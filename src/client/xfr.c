@@ -11,10 +11,20 @@
 #include "client/client.h"
 
 struct xfr_state {
-	unsigned records, messages, soas;
+	unsigned records, messages, soas; /* soas: those with the first SOA's serial */
+	uint32_t serial;                  /* of the first SOA */
+	bool incremental;                 /* IXFR: the second record is an SOA (RFC 1995 4) */
 	size_t bytes;
 	bool done;
 };
+
+/* The serial of the SOA RDATA that cli_rdata_text left in c->rdata. */
+static uint32_t soa_serial(const struct cli *c)
+{
+	size_t a = tern_name_len(c->rdata);
+	size_t b = tern_name_len(c->rdata + a);
+	return tern_get_u32(c->rdata + a + b);
+}
 
 /* Counts, then prints, the answer records of the message in c->reply.
  * Returns 0, or a negative error if the message does not parse or the
@@ -36,8 +46,24 @@ static int xfr_message(struct cli *c, const struct cli_query *q, struct xfr_stat
 			return TERN_EMALFORMED; /* RFC 5936 2.2: the first record is the SOA */
 		st->records++;
 		take++;
-		if (rr.type == TERN_T_SOA && ++st->soas == 2)
-			st->done = true; /* the SOA that closes the transfer */
+		if (rr.type != TERN_T_SOA)
+			continue;
+		uint32_t serial = soa_serial(c);
+		if (st->records == 1) {
+			st->serial = serial;
+			st->soas = 1;
+			/* RFC 1995 4: one SOA no newer than ours says we are up to date */
+			if (q->qtype == TERN_T_IXFR && q->ixfr_serial_set && it.hdr.count[TERN_S_ANSWER] == 1 &&
+			    (int32_t)(serial - q->ixfr_serial) <= 0)
+				st->done = true;
+			continue;
+		}
+		if (st->records == 2 && q->qtype == TERN_T_IXFR)
+			st->incremental = true;
+		/* the SOA that closes the transfer: the second with the first's
+		 * serial (the third in an incremental one, RFC 1995 4) */
+		if (serial == st->serial && ++st->soas == (st->incremental ? 3u : 2u))
+			st->done = true;
 	}
 	if (rc < 0)
 		return rc;
@@ -51,14 +77,17 @@ static int xfr_message(struct cli *c, const struct cli_query *q, struct xfr_stat
 		if (rr.section != TERN_S_ANSWER)
 			continue;
 		take--;
-		int n = q->o.short_out ? cli_rdata_text(c, &rr)
-		                       : tern_rr_to_text(c->reply.pkt, c->reply.len, &rr, c->text, sizeof c->text);
+		if (take == 0 && st->done && q->o.onesoa && st->records > 1 && rr.type == TERN_T_SOA)
+			break; /* +onesoa: the closing SOA is not shown */
+		int n = q->o.short_out ? cli_rdata_text(c, &rr) : cli_rr_text(c, &q->o, &rr);
+		if (n >= 0 && q->o.short_out)
+			n = cli_rdata_style(c, &q->o, &rr, false);
 		if (n < 0)
 			return n;
 		if (q->o.short_out)
 			fprintf(out, "%s\n", c->text);
 		else
-			cli_print_rr_line(out, c->text, false);
+			cli_print_rr_line(out, c->text, false, &q->o);
 	}
 	return rc < 0 ? rc : 0;
 }
@@ -74,11 +103,15 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 	int fd = -1;
 	uint64_t sent = 0;
 	for (unsigned t = 0; t < q->o.tries && fd < 0; t++) {
-		sent = cli_now_ms();
-		fd = cli_tcp_send(c, msgs, sent + (uint64_t)q->o.timeout * 1000u);
+		sent = cli_now_us();
+		fd = cli_tcp_send(c, msgs, sent / 1000u + (uint64_t)q->o.timeout * 1000u);
 	}
-	if (full && (q->o.show & CLI_SHOW_CMD))
-		cli_print_cmd(c, extra, out);
+	if (fd < 0 && c->tcp_connect_failed) {
+		fflush(out);
+		return CLI_EXIT_NOREPLY; /* dig has said it all, greeting aside */
+	}
+	if (full)
+		cli_print_cmd(c, q, extra, out);
 	if (fd < 0) {
 		cli_print_noreply(c, msgs);
 		fflush(out);

@@ -17,9 +17,7 @@ test_mutated_replies_never_crash sends, default 60, and its seed).
 
 import json
 import os
-import pty
 import re
-import select
 import shutil
 import socket
 import subprocess
@@ -30,6 +28,7 @@ import dns.edns
 import dns.flags
 import dns.message
 import dns.name
+import dns.opcode
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
@@ -259,6 +258,8 @@ def test_short(knot):
     r = run(at(knot) + ["www.example.com", "+short"])
     assert sorted(r.stdout.splitlines()) == ["192.0.2.80", "192.0.2.81"]
     r = run(at(knot) + ["+short", "nx.example.com"])
+    assert r.stdout == "" and r.returncode == 0  # dig's status: a reply arrived
+    r = run(at(knot) + ["+short", "+rcode-status", "nx.example.com"])
     assert r.stdout == "" and r.returncode == 2
 
 
@@ -307,7 +308,7 @@ def test_json_fields(knot):
 
 def test_json_types(knot):
     def one(args):
-        r = run(at(knot) + ["+json"] + args)
+        r = run(at(knot) + ["+json", "+rcode-status"] + args)
         return r.returncode, json.loads(r.stdout)
     rc, m = one(["alias.example.com", "CNAME"])
     assert m["answerRRs"][0]["rdataCNAME"] == "example.com."
@@ -339,7 +340,7 @@ def test_json_escapes_odd_names(fake):
 
 
 def test_json_several_and_errors_on_stderr(knot, fake):
-    r = run(at(knot) + ["+json", "example.com", "nx.example.com", "txt.example.com", "TXT"])
+    r = run(at(knot) + ["+json", "+rcode-status", "example.com", "nx.example.com", "txt.example.com", "TXT"])
     objs = parse_json_stream(r.stdout)
     assert [o["QNAME"] for o in objs] == ["example.com.", "nx.example.com.", "txt.example.com."]
     assert r.returncode == 2
@@ -352,30 +353,44 @@ def test_json_several_and_errors_on_stderr(knot, fake):
 # ---------------------------------------------------------------- exit codes
 
 def test_exit_codes(knot, fake):
-    assert run(at(knot) + ["example.com"]).returncode == 0
-    assert run(at(knot) + ["nodata.example.com", "A"]).returncode == 0  # NODATA
-    assert run(at(knot) + ["nx.example.com"]).returncode == 2
-    assert run(at(knot) + ["example.org"]).returncode == 3  # REFUSED
+    # dig's statuses: 0 whenever a reply arrived
+    for rs in ([], ["+rcode-status"]):
+        assert run(at(knot) + rs + ["example.com"]).returncode == 0
+        assert run(at(knot) + rs + ["nodata.example.com", "A"]).returncode == 0  # NODATA
+    assert run(at(knot) + ["nx.example.com"]).returncode == 0
+    assert run(at(knot) + ["example.org"]).returncode == 0  # REFUSED
+    # +rcode-status: tern's own distinct statuses
+    assert run(at(knot) + ["+rcode-status", "nx.example.com"]).returncode == 2
+    assert run(at(knot) + ["+rcode-status", "example.org"]).returncode == 3
     fake.handler = lambda w, *a: [make_reply(w, rcode=dns.rcode.SERVFAIL)]
-    r = run(at(fake) + ["example.com"])
+    r = run(at(fake) + ["+rcode-status", "example.com"])
     assert r.returncode == 3 and "status: SERVFAIL" in r.stdout
+    assert run(at(fake) + ["example.com"]).returncode == 0
     fake.handler = lambda w, *a: [make_reply(w, rcode=dns.rcode.REFUSED)]
-    assert run(at(fake) + ["example.com"]).returncode == 3
+    assert run(at(fake) + ["+rcode-status", "example.com"]).returncode == 3
     fake.handler = lambda w, *a: [make_reply(w, rcode=dns.rcode.FORMERR)]
-    assert run(at(fake) + ["example.com"]).returncode == 3
+    assert run(at(fake) + ["+rcode-status", "example.com"]).returncode == 3
     fake.handler = lambda *a: []
     assert run(at(fake) + ["+timeout=1", "+tries=1", "example.com"]).returncode == 9
-    for bad in (["+frobnicate"], ["-t", "NOSUCHTYPE", "x."], ["-p", "0", "x."], ["-p", "70000", "x."],
-                ["+tries=x", "x."], ["+timeout=0", "x."], ["-x", "not-an-address"], ["-z"],
-                ["@", "x."], ["@[::1", "x."], ["+bufsize=70000", "x."], ["-c", "NOCLASS", "x."], ["-p"]):
+    for bad in (["+frobnicate"], ["-p", "70000", "x."], ["-p", "x", "x."], ["-x"], ["-z"],
+                ["@", "x."], ["@[::1", "x."], ["-p"], ["+nobufsize", "x."], ["IXFR=x", "x."]):
         r = run(["@127.0.0.1"] + bad)
         assert r.returncode == 1, bad
-        assert r.stdout == "" and r.stderr, bad
+        assert r.stderr, bad
+    for bad in (["+tries=x", "x."], ["+bufsize=70000", "x."], ["+qid=70000", "x."], ["+edns=300", "x."]):
+        r = run(["@127.0.0.1"] + bad)
+        assert r.returncode == 10 and "Couldn't parse" in r.stderr, bad
+    # an unknown type or class is warned about and ignored, as dig does
+    r = run(at(knot) + ["-t", "NOSUCHTYPE", "-c", "NOCLASS", "example.com", "+short"])
+    assert r.returncode == 0 and r.stdout == "192.0.2.1\n"
+    assert ";; Warning, ignoring invalid type NOSUCHTYPE" in r.stderr
+    assert ";; Warning, ignoring invalid class NOCLASS" in r.stderr
 
 
 def test_exit_code_worst_wins(knot, fake):
-    assert run(at(knot) + ["example.com", "nx.example.com"]).returncode == 2
-    assert run(at(knot) + ["nx.example.com", "example.org", "example.com"]).returncode == 3
+    assert run(at(knot) + ["+rcode-status", "example.com", "nx.example.com"]).returncode == 2
+    assert run(at(knot) + ["+rcode-status", "nx.example.com", "example.org", "example.com"]).returncode == 3
+    assert run(at(knot) + ["nx.example.com", "example.org", "example.com"]).returncode == 0
     fake.handler = lambda w, *a: [] if b"silent" in w else [make_reply(w, rcode=dns.rcode.NXDOMAIN)]
     r = run(at(fake) + ["+timeout=1", "+tries=1", "nx.example.com", "silent.example.com", "nx2.example.com"])
     assert r.returncode == 9
@@ -384,10 +399,12 @@ def test_exit_code_worst_wins(knot, fake):
 def test_help_documents_exit_codes():
     r = run(["--help"])
     assert r.returncode == 0
-    for code, what in (("0", "NOERROR"), ("1", "usage"), ("2", "NXDOMAIN"), ("3", "SERVFAIL"), ("9", "no reply")):
+    for code, what in (("0", "reply arrived"), ("1", "usage"), ("2", "NXDOMAIN"), ("3", "SERVFAIL"),
+                       ("8", "batch"), ("9", "no reply"), ("10", "internal")):
         assert re.search(rf"^\s+{code}\s+.*{what}", r.stdout, re.M), code
-    for opt in ("+[no]tcp", "+[no]short", "+[no]recurse", "+[no]dnssec", "+bufsize=N", "+[no]edns", "+timeout=S",
-                "+tries=N", "+[no]nsid", "+[no]json", "-x ADDR", "-p PORT", "-4", "-6", "-i", "TERN_RESOLV_CONF"):
+    for opt in ("+[no]tcp", "+[no]short", "+[no]recurse", "+[no]dnssec", "+bufsize", "+[no]edns", "+timeout=",
+                "+tries=", "+[no]nsid", "+[no]json", "+[no]rcode-status", "-x dot-notation", "-p port", "-4", "-6",
+                "-i", "TERN_RESOLV_CONF"):
         assert opt in r.stdout, opt
     assert run(["-h"]).returncode == 0
     r = run(["--version"])
@@ -397,13 +414,15 @@ def test_help_documents_exit_codes():
 # ---------------------------------------------------------------- several queries, -x
 
 def test_several_queries(knot):
-    r = run(at(knot) + ["example.com", "A", "example.com", "MX", "txt.example.com", "TXT", "+short"])
-    # +short after the last name applies to it alone, as in dig
-    assert r.stdout.count("; <<>> tern") == 2
-    assert r.stdout.rstrip().endswith('"hello world" "second string"')
-    blocks = r.stdout.split("; <<>> tern")[1:]
-    assert ("example.com.", 3600, "IN", "A", "192.0.2.1") in sections(blocks[0])["ANSWER"]
-    assert ("example.com.", 3600, "IN", "MX", "10 mail.example.com.") in sections(blocks[1])["ANSWER"]
+    args = ["example.com", "A", "example.com", "MX", "txt.example.com", "TXT", "+short"]
+    r = run(at(knot) + args)
+    # +short is global in dig, wherever it stands
+    d = subprocess.run(["dig"] + at(knot) + args, capture_output=True, text=True)
+    assert r.stdout == d.stdout == '192.0.2.1\n10 mail.example.com.\n20 mail2.example.com.\n"hello world" "second string"\n'
+    r = run(at(knot) + ["example.com", "A", "example.com", "MX"])
+    assert r.stdout.count("; <<>> tern") == 1  # one greeting per run, as dig
+    blocks = r.stdout.split(";; Got answer:")
+    assert ("example.com.", 3600, "IN", "A", "192.0.2.1") in sections(blocks[1])["ANSWER"]
     r = run(at(knot) + ["+short", "example.com", "www.example.com", "-x", "192.0.2.1"])
     lines = r.stdout.splitlines()
     assert lines[0] == "192.0.2.1" and sorted(lines[1:3]) == ["192.0.2.80", "192.0.2.81"]
@@ -415,7 +434,7 @@ def test_batch_file(knot, tmp_path):
     f.write_text("example.com MX +short\n# a comment\n\n  nx.example.com ; trailing comment\n"
                  "-x 192.0.2.1\ntxt.example.com -t TXT +noall +answer\n")
     r = run(at(knot) + ["+short", "-f", str(f)])
-    assert r.returncode == 2
+    assert r.returncode == 0
     assert r.stdout.splitlines() == ["10 mail.example.com.", "20 mail2.example.com.", "example.com.",
                                      '"hello world" "second string"']
     d = subprocess.run(["dig"] + at(knot) + ["+short", "-f", str(f)], capture_output=True, text=True)
@@ -429,7 +448,8 @@ def test_batch_file(knot, tmp_path):
     f.write_text("")
     r = run(at(knot) + ["-f", str(f)], input="example.com\n")
     assert r.returncode == 0 and r.stdout == ""
-    assert run(at(knot) + ["-f", str(tmp_path / "missing")]).returncode == 1
+    r = run(at(knot) + ["-f", str(tmp_path / "missing")])
+    assert r.returncode == 8 and "couldn't open specified batch file" in r.stderr  # dig's status
 
 
 def test_reverse(knot, fake):
@@ -470,7 +490,7 @@ def test_source_address(fake):
     assert peers_seen == [("udp", "127.0.0.2"), ("tcp", "127.0.0.3")]
     port = peers.free_port()
     assert run(at(fake) + ["-b", f"127.0.0.2#{port}", "example.com"]).returncode == 0
-    for bad in (["-b", "::1"], ["-b", "nonsense"], ["-b", "127.0.0.1#0"], ["-b"]):
+    for bad in (["-b", "::1"], ["-b", "nonsense"], ["-b", "127.0.0.1#x"], ["-b"]):
         assert run(at(fake) + bad + ["example.com"]).returncode == 1, bad
 
 
@@ -549,34 +569,43 @@ def test_truncation_from_knot(knot):
 
 def test_mismatched_replies_are_ignored(fake):
     """Wrong ID, wrong question, wrong source port and garbage are all
-    dropped; the client keeps waiting and takes the right reply."""
+    passed over (the ID and the question with dig's warnings) and the client
+    takes the right reply; a message without QR is taken, as dig takes it,
+    with its warning. test_dig_compat.py compares each case with dig."""
     def handler(wire, transport, peer, sock):
         q = dns.message.from_wire(wire)
         wrong_id = make_reply(wire, ["example.com. 300 IN A 6.6.6.1"], id=(q.id + 1) % 65536)
         other_q = dns.message.make_query("other.example.com", "A")
         other_q.id = q.id
         wrong_q = make_reply(other_q.to_wire(), ["other.example.com. 300 IN A 6.6.6.2"])
-        not_resp = wire  # QR=0
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as spoof:
             spoof.bind(("127.0.0.1", 0))
             spoof.sendto(make_reply(wire, ["example.com. 300 IN A 6.6.6.3"]), peer)
-        return [wrong_id, wrong_q, not_resp, wire[:2] + b"\x81\x80garbage",
+        return [wrong_id, wrong_q, wire[:2] + b"\x81\x80garbage",
                 make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
     fake.handler = handler
     r = run(at(fake) + ["example.com", "+timeout=2", "+tries=1"])
     assert r.returncode == 0, r.stdout
     assert sections(r.stdout)["ANSWER"] == {("example.com.", 300, "IN", "A", "192.0.2.1")}
     assert "6.6.6" not in r.stdout
+    assert re.search(r"^;; Warning: ID mismatch: expected ID \d+, got \d+$", r.stdout, re.M)
+    assert ";; ;; Question section mismatch: got other.example.com/A/IN" in r.stdout
+    fake.handler = lambda wire, *a: [wire]  # the query itself: QR=0
+    r = run(at(fake) + ["example.com", "+timeout=2", "+tries=1"])
+    assert r.returncode == 0 and r.stdout.startswith(";; Warning: query response not set\n")
 
 
 def test_mismatched_replies_over_tcp(fake):
+    """Over TCP dig names a message with another ID and stops there (status
+    0, no greeting); so does tern."""
     def handler(wire, transport, peer, sock):
         q = dns.message.from_wire(wire)
         return [make_reply(wire, ["example.com. 300 IN A 6.6.6.1"], id=(q.id + 1) % 65536),
                 make_reply(wire, ["example.com. 300 IN A 192.0.2.1"])]
     fake.handler = handler
     r = run(at(fake) + ["+tcp", "example.com", "+timeout=2", "+tries=1"])
-    assert r.returncode == 0 and "6.6.6" not in r.stdout and "192.0.2.1" in r.stdout
+    assert r.returncode == 0 and "6.6.6" not in r.stdout
+    assert re.fullmatch(r";; ERROR: ID mismatch: expected ID \d+, got \d+\n", r.stdout)
 
 
 def test_malformed_reply(fake):
@@ -593,7 +622,7 @@ def test_malformed_reply(fake):
     for make in (cut, bad_rdata):
         fake.handler = lambda wire, *a: [make(wire)]
         for opts in ([], ["+short"], ["+json"]):
-            r = run(at(fake) + opts + ["example.com", "+timeout=1", "+tries=1"])
+            r = run(at(fake) + opts + ["example.com", "+timeout=1", "+tries=1", "+rcode-status"])
             assert r.returncode == 3, (make.__name__, opts, r.stdout)
             assert "Got bad packet" in r.stdout + r.stderr, (make.__name__, opts)
             if opts == ["+json"]:
@@ -626,8 +655,9 @@ def test_mutated_replies_never_crash(fake):
         return [mutate(good), good]
     fake.handler = handler
     for i in range(int(os.environ.get("TERN_FUZZ_RUNS", "60"))):
-        opts = [[], ["+short"], ["+json"]][i % 3]
-        r = run(at(fake) + opts + ["example.com", "+timeout=1", "+tries=1"])
+        opts = [[], ["+short"], ["+json"], ["+yaml"], ["+multiline", "+unknownformat"],
+                ["+expandaaaa", "+identify", "+nottlid", "+ttlunits"]][i % 6]
+        r = run(at(fake) + opts + ["example.com", "+timeout=1", "+tries=1", "+rcode-status"])
         assert r.returncode in (0, 2, 3), (i, r.returncode, r.stdout, r.stderr)
         if opts == ["+json"] and r.stdout:
             json.loads(r.stdout)
@@ -714,7 +744,8 @@ def test_axfr_as_dig(knot, args):
     d = subprocess.run(["dig"] + at(knot) + args, capture_output=True, text=True)
     assert dig_text(t.stdout) == dig_text(d.stdout)
     if "nx.test" in args:
-        assert t.returncode == 3 and "; Transfer failed." in t.stdout  # dig exits 0 here
+        assert t.returncode == 0 and "; Transfer failed." in t.stdout  # as dig
+        assert run(at(knot) + args + ["+rcode-status"]).returncode == 3
     else:
         assert t.returncode == 0
 
@@ -766,14 +797,16 @@ def test_axfr_failures(fake):
     # refused
     fake.handler = lambda w, t, *a: [make_reply(w, rcode=dns.rcode.REFUSED)] if t == "tcp" else []
     r = run(at(fake) + ["axfr", "example.com", "+timeout=1"])
+    assert r.returncode == 0 and "; Transfer failed." in r.stdout  # dig's status
+    r = run(at(fake) + ["axfr", "example.com", "+timeout=1", "+rcode-status"])
     assert r.returncode == 3 and "; Transfer failed." in r.stdout
     # the server stops after the first message
     fake.handler = lambda w, t, *a: axfr_messages(w, [[SOA, "a.example.com. 300 IN A 192.0.2.1"]])
-    r = run(at(fake) + ["axfr", "example.com", "+timeout=1"])
+    r = run(at(fake) + ["axfr", "example.com", "+timeout=1", "+rcode-status"])
     assert r.returncode == 3 and "; Transfer failed." in r.stdout
     # the first record is not an SOA
     fake.handler = lambda w, t, *a: axfr_messages(w, [["a.example.com. 300 IN A 192.0.2.1", SOA]])
-    r = run(at(fake) + ["axfr", "example.com", "+timeout=1"])
+    r = run(at(fake) + ["axfr", "example.com", "+timeout=1", "+rcode-status"])
     assert r.returncode == 3 and "; Transfer failed." in r.stdout and "192.0.2.1" not in r.stdout
     # nobody listens
     port = peers.free_port()
@@ -790,7 +823,9 @@ def test_query_flags_and_edns(fake):
         return queries_of(fake)[0][1]
     m = q()  # dig's defaults: RD and AD (RFC 6840 5.7)
     assert m.flags & dns.flags.RD and m.flags & dns.flags.AD and not m.flags & dns.flags.CD
-    assert m.edns == 0 and m.payload == 1232 and not m.ednsflags & dns.flags.DO and not m.options
+    assert m.edns == 0 and m.payload == 1232 and not m.ednsflags & dns.flags.DO
+    # and a DNS cookie (RFC 7873), 8 random bytes, as dig sends
+    assert [(o.otype, len(o.to_wire())) for o in m.options] == [(dns.edns.COOKIE, 8)]
     m = q("+norecurse")
     assert not m.flags & dns.flags.RD
     m = q("+norec", "+recurse")
@@ -804,10 +839,23 @@ def test_query_flags_and_edns(fake):
     m = q("+noedns", "+edns")
     assert m.edns == 0
     m = q("+nsid")
-    assert [o.otype for o in m.options] == [dns.edns.NSID]
+    assert [o.otype for o in m.options] == [dns.edns.NSID, dns.edns.COOKIE]
     m = q("+nocookie", "+nosearch", "+noidnin", "+noidnout")
     assert m.flags & dns.flags.RD and not m.options
-    assert run(at(fake) + ["+cookie", "example.com"]).returncode == 1
+    m = q("+cookie=0102030405060708aabbccddeeff0011")
+    assert [o.to_wire().hex() for o in m.options] == ["0102030405060708aabbccddeeff0011"]
+    m = q("+nocookie", "+subnet=192.0.2.0/24", "+expire", "+ednsopt=65001:abcd", "+padding=128")
+    assert [o.otype for o in m.options] == [dns.edns.ECS, dns.edns.EXPIRE, 65001, dns.edns.PADDING]
+    assert m.options[0].address == "192.0.2.0" and m.options[0].srclen == 24
+    assert len(fake.queries[0][1]) % 128 == 0  # RFC 7830: padded to the block
+    m = q("+opcode=NOTIFY", "+aaflag", "+noadflag", "+qid=4660")
+    assert m.opcode() == dns.opcode.NOTIFY and m.flags & dns.flags.AA and m.id == 4660
+    m = q("+noedns", "+dnssec")  # DO needs EDNS: dig sends it anyway
+    assert m.edns == 0 and m.ednsflags & dns.flags.DO
+    m = q("+edns=1", "+ednsflags=0x80")
+    assert m.edns == 1 and m.ednsflags & 0xffff == 0x80
+    m = q("+header-only")
+    assert len(m.question) == 0
     m = q("+noadflag", "+cdflag")
     assert not m.flags & dns.flags.AD and m.flags & dns.flags.CD
     m = q("+noad", "+adflag")
@@ -845,80 +893,6 @@ def test_nocmd(knot):
         "example.com. 3600 IN MX 10 mail.example.com.", "example.com. 3600 IN MX 20 mail2.example.com."]
 
 
-# ---------------------------------------------------------------- interactive
-
-def test_interactive_pipe_word_for_word(knot):
-    r = run(["@127.0.0.1", "-p", str(knot.port)], input="alias.example.com\nCNAME\n")
-    assert r.returncode == 0
-    assert r.stdout.startswith("Enter hostname: Record type: \n; <<>> tern ")
-    s = sections(r.stdout)
-    assert s["ANSWER"] == {("alias.example.com.", 3600, "IN", "CNAME", "example.com.")}
-    assert r.stdout.endswith("\nEnter hostname: \n")
-
-
-def test_interactive_loop_default_type_and_quit(knot):
-    r = run(at(knot) + ["-i", "+short"], input="example.com\n\nwww.example.com\nA\nexample.com\nmx\nquit\nnx.example.com\n\n")
-    assert r.returncode == 0
-    assert r.stdout.count("Enter hostname: ") == 4 and r.stdout.count("Record type: ") == 3
-    assert "192.0.2.1\n" in r.stdout and "192.0.2.80" in r.stdout and "10 mail.example.com." in r.stdout
-    r = run(at(knot), input="nx.example.com\n\n")
-    assert r.returncode == 2 and "status: NXDOMAIN" in r.stdout
-    r = run(at(knot), input="example.com\nBOGUS\nexample.com\nexit\n")
-    assert "Unknown record type 'BOGUS'" in r.stdout and r.returncode == 0
-    r = run(at(knot), input="")
-    assert r.returncode == 0 and r.stdout == "Enter hostname: \n"
-    # the type (and class) may follow the name on one line: no second prompt
-    r = run(at(knot) + ["+short"], input="example.com MX\ntxt.example.com\nTXT IN\nexample.com  aaaa in\n")
-    assert r.stdout.count("Record type: ") == 1 and r.returncode == 0
-    assert "10 mail.example.com." in r.stdout and '"hello world"' in r.stdout and "2001:db8::1" in r.stdout
-    r = run(at(knot), input="example.com NOSUCH\n")
-    assert "Unknown record type 'NOSUCH'" in r.stdout
-
-
-def _read_until(fd, pattern, timeout=10):
-    buf = b""
-    deadline = time.monotonic() + timeout
-    while pattern not in buf:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"timed out waiting for {pattern!r}; got {buf!r}")
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            buf += chunk
-    return buf
-
-
-def test_interactive_pty(knot):
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([TERN] + at(knot), stdin=slave, stdout=slave, stderr=slave, close_fds=True)
-    os.close(slave)
-    try:
-        _read_until(master, b"Enter hostname: ")
-        os.write(master, b"example.com\n")
-        _read_until(master, b"Record type: ")
-        os.write(master, b"\n")
-        out = _read_until(master, b"Enter hostname: ")
-        assert b"192.0.2.1" in out and b"status: NOERROR" in out
-        os.write(master, b"alias.example.com\n")
-        _read_until(master, b"Record type: ")
-        os.write(master, b"CNAME\n")
-        out = _read_until(master, b"Enter hostname: ")
-        assert b"CNAME\texample.com." in out.replace(b" ", b"\t") or b"CNAME" in out
-        os.write(master, b"quit\n")
-        assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, 9)
-            proc.wait()
-        os.close(master)
-
-
 # ---------------------------------------------------------------- against dig and kdig
 
 COMPARE = [
@@ -952,6 +926,7 @@ def dig_text(out):
         if line.startswith(("; <<>>", ";; Query time:", ";; WHEN:")):
             continue
         line = re.sub(r"id: \d+$", "id: N", line)
+        line = re.sub(r"^; COOKIE: [0-9a-f]+", "; COOKIE: C", line)
         if len(line.split("\t")[0]) >= 24:
             line = " ".join(line.split())
         lines.append(line)
@@ -971,7 +946,7 @@ def test_display_options_as_dig(knot, opts):
         t = run(at(knot) + name + opts)
         d = subprocess.run(["dig"] + at(knot) + name + opts, capture_output=True, text=True)
         assert dig_text(t.stdout) == dig_text(d.stdout), (name, t.stdout, d.stdout)
-        assert t.returncode == (0 if name[0] == "example.com" else 2)
+        assert t.returncode == d.returncode == 0
 
 
 QR_CASES = [["+qr", "+nocookie"], ["+qr", "+nocookie", "+noedns", "+norec"], ["+qr", "+nocookie", "+nsid", "+dnssec"],
@@ -993,43 +968,6 @@ def test_same_records_as_dig_on_nsd(tmp_path):
             t = run(at(n) + args)
             d = subprocess.run(["dig"] + at(n) + args, capture_output=True, text=True)
             assert dig_text(t.stdout) == dig_text(d.stdout), args
-
-
-# ---------------------------------------------------------------- against ternd
-
-@pytest.fixture(scope="module")
-def ternd(tmp_path_factory):
-    """ternd serving the demo zone of etc/, if it is built and starts."""
-    from ternd import binary, start_ternd
-    if not os.access(binary(), os.X_OK):
-        pytest.skip("ternd not built")
-    with open(os.path.join(ROOT, "etc", "example.com.zone")) as f:
-        demo = f.read()
-    srv = start_ternd(tmp_path_factory.mktemp("ternd"), {"example.com": demo})
-    yield srv
-    srv.stop()
-
-
-def test_seed_session_against_ternd(ternd):
-    """The original project's session: a piped hostname and type."""
-    r = run(at(ternd), input="alias.example.com\nCNAME\n")
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.startswith("Enter hostname: Record type: ")
-    assert sections(r.stdout)["ANSWER"] == {("alias.example.com.", 3600, "IN", "CNAME", "example.com.")}
-
-
-TERND_COMPARE = [["example.com"], ["example.com", "MX"], ["alias.example.com"], ["ftp.example.com"],
-                 ["nx.example.com"], ["example.com", "TXT"], ["_dns._udp.example.com", "SRV"],
-                 ["example.com", "+tcp"], ["example.com", "NS", "+norecurse"], ["example.com", "+noall", "+answer"]]
-
-
-@pytest.mark.parametrize("args", TERND_COMPARE, ids=[" ".join(a) for a in TERND_COMPARE])
-def test_same_text_as_dig_on_ternd(ternd, args):
-    # dig sends a DNS cookie by default and ternd answers it (RFC 7873);
-    # tern sends none yet (docs/tern.1), so dig is asked without one
-    t = run(at(ternd) + args)
-    d = subprocess.run(["dig", "+nocookie"] + at(ternd) + args, capture_output=True, text=True)
-    assert dig_text(t.stdout) == dig_text(d.stdout)
 
 
 @pytest.mark.skipif(shutil.which("kdig") is None, reason="kdig not installed")
