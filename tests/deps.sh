@@ -9,6 +9,7 @@ need libcmocka-dev
 need libssl-dev      # OpenSSL 3 libcrypto: TSIG HMACs
 need python3-dnspython
 need python3-pytest
+need python3-pytest-xdist # the system tests run in two processes (tests/run.py)
 need knot            # differential tests and the client's reference peer
 need knot-dnsutils   # kdig
 need bind9-dnsutils  # dig, to compare the client's output

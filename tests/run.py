@@ -110,8 +110,14 @@ def run_pytest(build, label):
     xml = os.path.join(ROOT, build, f"pytest-{label}.xml")
     os.makedirs(os.path.dirname(xml), exist_ok=True)
     env = dict(os.environ, TERN_BUILD=build)
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}",
-           "tests/system"]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}"]
+    # Two processes, each test file on one of them (its module fixtures
+    # start its servers once): the suite waits on sockets and timers more
+    # than it computes. TERN_TEST_JOBS=1 runs them one after the other.
+    jobs = os.environ.get("TERN_TEST_JOBS", "2")
+    if jobs != "1" and subprocess.run([sys.executable, "-c", "import xdist"], capture_output=True).returncode == 0:
+        cmd += ["-n", jobs, "--dist", "loadfile"]
+    cmd.append("tests/system")
     print(f"system tests ({label}): {' '.join(cmd[2:])}", flush=True)
     p = subprocess.run(cmd, cwd=ROOT, env=env)
     if not os.path.exists(xml):
