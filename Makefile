@@ -93,10 +93,11 @@ run: all
 # under ASan+UBSan. Ends with the line "N passed, N failed".
 # FUZZ_SECONDS=N (CI sets 30) also runs each libFuzzer harness that long.
 FUZZ_SECONDS ?= 0
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test:
 	@tests/deps.sh
-	@$(MAKE) --no-print-directory all unit
-	@$(MAKE) --no-print-directory SAN=1 all unit
+	@$(MAKE) --no-print-directory -j$(JOBS) all unit
+	@$(MAKE) --no-print-directory -j$(JOBS) SAN=1 all unit
 	@/usr/bin/python3 tests/run.py --build build --san-build build/san --fuzz-seconds $(FUZZ_SECONDS)
 
 bench: all
