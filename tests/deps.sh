@@ -14,6 +14,7 @@ need bind9-dnsutils  # dig, to compare the client's output
 need nsd
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
+need prometheus      # promtool check metrics, and a real scrape of /metrics (test_metrics.py)
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "tests/deps.sh: installing$pkgs"

@@ -35,6 +35,7 @@ typedef struct upstream {
 	char text[64];
 	_Atomic uint32_t srtt_us;  /* smoothed round-trip time */
 	_Atomic uint32_t timeouts; /* consecutive */
+	unsigned stats_slot;       /* the server's counter slot (0: none yet) */
 } upstream;
 
 typedef struct upstream_set {

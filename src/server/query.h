@@ -73,6 +73,11 @@ typedef struct qctx {
 	size_t question_end;     /* where a truncated (slipped) answer ends */
 	bool referral, wildcard;
 	const uint8_t *apex;
+	/* for the counters (stats.h), set whenever a response is made */
+	uint8_t opcode;
+	uint8_t source;          /* enum stats_source: where the answer ended */
+	uint16_t rcode;          /* with the extended bits (BADVERS: 16) */
+	const db_zone *zone;     /* the zone that answered, or NULL */
 } qctx;
 
 /* Writes the response to pkt into out (cap bytes, at least 65535 for TCP)

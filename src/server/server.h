@@ -14,6 +14,7 @@
 
 #include "server/config.h"
 #include "server/query.h"
+#include "server/stats.h"
 
 typedef struct worker worker;
 
@@ -38,6 +39,13 @@ typedef struct server {
 	 * reload, a zone change): one writer at a time. Never taken by
 	 * workers. */
 	pthread_mutex_t change_lock;
+	/* Counters the server keeps itself (stats.h), and the slots of the
+	 * per-zone and per-upstream counters (given by server_publish). */
+	stats_names names;
+	_Atomic uint64_t reloads_ok, reloads_failed, zone_changes;
+	uint64_t started_ms; /* CLOCK_MONOTONIC, set by server_start */
+	resolver *res;       /* the first version's (for the life of the server), or NULL */
+	_Atomic size_t nzones; /* in the version published last */
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT, refusing addresses
@@ -51,9 +59,14 @@ int server_start(server *s, version *v);
  * sockets of addresses no longer configured are closed. Connections
  * already accepted stay open. Called by the main thread only. */
 int server_relisten(server *s, const config *cfg);
-/* Logs one line of counters (every worker's summed, the cache's, the
- * zones'): for SIGUSR1. Called by the main thread. */
+/* Logs the counters (every worker's summed, the cache's, the zones'):
+ * for SIGUSR1. Any thread. */
 void server_log_stats(server *s, double uptime_s);
+/* Sums every worker's counters and the server's own into out (which the
+ * caller allocates: it is large and 64-byte aligned). Any thread. */
+void server_stats(server *s, stats_snap *out);
+/* Seconds since server_start. */
+double server_uptime(const server *s);
 /* Publishes v and frees the previous version when no worker can see it. */
 void server_publish(server *s, version *v);
 void server_stop(server *s);
@@ -76,5 +89,8 @@ void version_free(version *v);
  * and other zone changes by change_lock; returns -1 (z released) when out
  * of memory. Any thread but a worker. */
 int server_replace_zone(server *s, db_zone *z);
+/* Publishes a version without the zone of this origin. Returns 0, 1 when
+ * no such zone is served, -1 when out of memory. Any thread but a worker. */
+int server_remove_zone(server *s, const uint8_t *origin);
 
 #endif

@@ -45,6 +45,56 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* ---- counters (stats.h): this worker's own, no lock ---- */
+
+/* One query read from a client over transport t, once query_respond has
+ * looked at it. */
+static void count_query(worker *w, unsigned t, const qctx *ctx)
+{
+	WORKER_COUNT(w, queries[t][stats_qtype_index(ctx->qtype)], 1);
+	WORKER_COUNT(w, opcodes[ctx->opcode & 15], 1);
+}
+
+/* One response made (before rate limiting), from ctx. */
+static void count_response(worker *w, const qctx *ctx)
+{
+	WORKER_COUNT(w, responses, 1);
+	WORKER_COUNT(w, rcodes[ctx->rcode < STATS_RCODES - 1 ? ctx->rcode : STATS_RCODES - 1], 1);
+	WORKER_COUNT(w, sources[ctx->source < STATS_SOURCES ? ctx->source : 0], 1);
+	if (ctx->zone) {
+		unsigned z = ctx->zone->stats_slot < STATS_ZONES ? ctx->zone->stats_slot : 0;
+		WORKER_COUNT(w, zone_queries[z], 1);
+		WORKER_COUNT(w, zone_rcodes[z][stats_zone_rcode_index(ctx->rcode)], 1);
+	}
+}
+
+/* An error response made without a full query_respond (SERVFAIL). */
+static void count_error(worker *w, unsigned rcode)
+{
+	qctx ctx = {.rcode = (uint16_t)rcode};
+	count_response(w, &ctx);
+}
+
+static void count_rrl(worker *w, size_t sent, size_t full)
+{
+	if (!sent)
+		WORKER_COUNT(w, rrl_dropped, 1);
+	else if (sent != full)
+		WORKER_COUNT(w, rrl_slipped, 1);
+}
+
+static unsigned up_slot(const upstream *us)
+{
+	return us->stats_slot < STATS_UPSTREAMS ? us->stats_slot : 0;
+}
+
 void worker_wake(worker *w)
 {
 	uint64_t one = 1;
@@ -103,8 +153,7 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		int n = recvmmsg(fd, w->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		WORKER_COUNT(w, udp_queries, n);
-		int k = 0, limited = 0;
+		int k = 0;
 		for (int i = 0; i < n; i++) {
 			if (w->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue; /* larger than any query we accept */
@@ -112,6 +161,11 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
 			ctx.allowed = v->res && config_allowed(&v->cfg, client);
 			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
+			count_query(w, STATS_UDP, &ctx);
+			if (len)
+				count_response(w, &ctx);
+			else if (!ctx.forward)
+				WORKER_COUNT(w, dropped, 1);
 			if (ctx.forward)
 				park(w, v, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
 				     w->msgs[i].msg_hdr.msg_namelen, -1, now);
@@ -121,7 +175,8 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 				continue;
 			size_t full = len;
 			len = rate_limit(v, &ctx, client, w->out[k], len, now);
-			limited += len != full;
+			if (len != full)
+				count_rrl(w, len, full);
 			if (!len)
 				continue;
 			w->oiov[k].iov_len = len;
@@ -131,9 +186,6 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		}
 		for (int i = 0; i < n; i++)
 			w->msgs[i].msg_hdr.msg_namelen = sizeof w->addrs[i];
-		WORKER_COUNT(w, responses, k);
-		if (limited)
-			WORKER_COUNT(w, rate_limited, limited);
 		for (int sent = 0; sent < k;) {
 			int r = sendmmsg(fd, w->omsgs + sent, (unsigned)(k - sent), MSG_DONTWAIT);
 			if (r <= 0) {
@@ -160,6 +212,7 @@ static void conn_close(worker *w, unsigned i)
 	free(c->wbuf);
 	uint32_t gen = c->gen;
 	memset(c, 0, sizeof *c);
+	WORKER_COUNT(w, tcp_closed, 1);
 	c->fd = -1;
 	c->gen = gen;
 	w->nconns--;
@@ -240,8 +293,11 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 			continue;
 		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
-		WORKER_COUNT(w, tcp_queries, 1);
-		WORKER_COUNT(w, responses, olen != 0);
+		count_query(w, STATS_TCP, &ctx);
+		if (olen)
+			count_response(w, &ctx);
+		else if (!ctx.forward)
+			WORKER_COUNT(w, dropped, 1);
 		c->rlen = 0;
 		c->last_ms = now;
 		/* send before park/prefetch: they may answer other waiters
@@ -318,14 +374,18 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 				mine++;
 		if (mine >= v->cfg.tcp_max_per_client) {
 			int old = oldest_conn(w, &peer);
-			if (old >= 0)
+			if (old >= 0) {
 				conn_close(w, (unsigned)old);
+				WORKER_COUNT(w, tcp_evicted, 1);
+			}
 		}
 		if (w->nconns >= w->maxconns) {
 			/* full: the connection idle the longest makes room */
 			int old = oldest_conn(w, NULL);
-			if (old >= 0)
+			if (old >= 0) {
 				conn_close(w, (unsigned)old);
+				WORKER_COUNT(w, tcp_evicted, 1);
+			}
 		}
 		unsigned slot = 0;
 		while (w->conns[slot].fd >= 0)
@@ -350,8 +410,10 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 static void sweep(worker *w, const config *cfg, uint64_t now)
 {
 	for (unsigned i = 0; i < w->maxconns; i++)
-		if (w->conns[i].fd >= 0 && now - w->conns[i].last_ms >= cfg->tcp_idle_ms)
+		if (w->conns[i].fd >= 0 && now - w->conns[i].last_ms >= cfg->tcp_idle_ms) {
 			conn_close(w, i);
+			WORKER_COUNT(w, tcp_closed_idle, 1);
+		}
 }
 
 /* ---- forwarding ---- */
@@ -379,13 +441,19 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 			return true;
 		}
 	}
-	if (ctx.forward) /* too many rounds, or the table is full */
+	if (ctx.forward) { /* too many rounds, or the table is full */
 		len = query_error(wt->pkt, wt->len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, tcp);
+		ctx.rcode = TERN_R_SERVFAIL;
+		ctx.source = STATS_SRC_NONE;
+	}
 	if (!len)
 		return false;
-	WORKER_COUNT(w, responses, 1);
+	count_response(w, &ctx);
 	if (!tcp) {
+		size_t full = len;
 		len = rate_limit(v, &ctx, (const struct sockaddr *)&wt->addr, out, len, now);
+		if (len != full)
+			count_rrl(w, len, full);
 		if (!len)
 			return false;
 		int fd = w->udp_fds[wt->listener]; /* -1: a reload closed that address */
@@ -539,8 +607,11 @@ static int upq_send(worker *w, upq *u, const upstream *us)
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, u->fd, &ev) || send(u->fd, u->q, u->qlen, MSG_DONTWAIT) < 0) {
 		close(u->fd);
 		u->fd = -1;
+		WORKER_COUNT(w, up_failures[up_slot(us)], 1);
 		return 1;
 	}
+	u->sent_us = now_us();
+	WORKER_COUNT(w, up_queries[up_slot(us)], 1);
 	return 0;
 }
 
@@ -638,6 +709,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 	size_t n = query_error(pkt, len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, slot >= 0);
 	if (!n)
 		return;
+	count_error(w, TERN_R_SERVFAIL);
 	if (slot < 0) {
 		ssize_t r = sendto(w->udp_fds[listener], out, n, MSG_DONTWAIT, (const struct sockaddr *)addr, addrlen);
 		(void)r;
@@ -670,6 +742,7 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		/* over TCP there is no other answer coming */
 		__attribute__((fallthrough));
 	case FWD_BAD:
+		WORKER_COUNT(w, up_failures[up_slot(us)], 1);
 		fwd_attempt_answered(&u->a, set, now);
 		upq_try(w, v, u, now);
 		return;
@@ -692,10 +765,16 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		fwd_attempt_tcp(&u->a, now);
 		return;
 	}
-	case FWD_OK:
+	case FWD_OK: {
+		unsigned slot = up_slot(us);
+		uint64_t t = now_us(), lat = t > u->sent_us ? t - u->sent_us : 0;
+		WORKER_COUNT(w, up_answers[slot], 1);
+		WORKER_COUNT(w, up_latency[slot][stats_lat_bucket(lat)], 1);
+		WORKER_COUNT(w, up_latency_us[slot], lat);
 		fwd_attempt_answered(&u->a, set, now);
 		upq_finish(w, v, u, &w->fr, now);
 		return;
+	}
 	}
 }
 
@@ -712,6 +791,7 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 					return;
 				/* ECONNREFUSED: nobody listens there */
+				WORKER_COUNT(w, up_failures[up_slot(&u->ups->sets[u->set].ups[u->a.up])], 1);
 				fwd_attempt_failed(&u->a, &u->ups->sets[u->set]);
 				upq_try(w, v, u, now);
 				return;
@@ -729,11 +809,15 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 		memcpy(frame + 2, u->q, u->qlen);
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_UPQ, u - w->upqs)};
 		u->tbuf = malloc(2 + 65535);
+		const upstream *us = &u->ups->sets[u->set].ups[u->a.up];
 		if (err || !u->tbuf || send(u->fd, frame, 2u + u->qlen, MSG_NOSIGNAL | MSG_DONTWAIT) != 2 + u->qlen ||
 		    epoll_ctl(w->epfd, EPOLL_CTL_MOD, u->fd, &ev)) {
+			WORKER_COUNT(w, up_failures[up_slot(us)], 1);
 			upq_try(w, v, u, now);
 			return;
 		}
+		u->sent_us = now_us();
+		WORKER_COUNT(w, up_queries[up_slot(us)], 1);
 		u->tlen = 0;
 		u->state = UPQ_TCP_READ;
 		return;
@@ -763,6 +847,8 @@ static void upq_timers(worker *w, const version *v, uint64_t now)
 		seen++;
 		if (!fwd_attempt_due(&u->a, now))
 			continue;
+		if (u->a.up >= 0 && !u->a.waiting)
+			WORKER_COUNT(w, up_timeouts[up_slot(&u->ups->sets[u->set].ups[u->a.up])], 1);
 		fwd_attempt_failed(&u->a, &u->ups->sets[u->set]); /* silence */
 		upq_try(w, v, u, now);
 	}
