@@ -1,5 +1,5 @@
 # tern: one make builds the library, the server and the client into $(BUILD).
-#   make            build build/ternd and build/tern
+#   make            build build/ternd, build/tern and build/ternctl
 #   make run        build and start ternd on its built-in default (Ctrl-C stops it)
 #   make test       install test dependencies (as root), build, run every test
 #   make SAN=1      the same with AddressSanitizer + UndefinedBehaviorSanitizer
@@ -27,7 +27,7 @@ LIB_SRC    := $(wildcard src/lib/*.c)
 DB_SRC     := $(wildcard src/db/*.c)
 RESOLVE_SRC:= $(wildcard src/resolve/*.c)
 XFR_SRC    := $(wildcard src/xfr/*.c)
-SERVER_SRC := $(wildcard src/server/*.c)
+SERVER_SRC := $(wildcard src/server/*.c) $(filter-out src/ctl/ternctl.c,$(wildcard src/ctl/*.c))
 CLIENT_SRC := $(wildcard src/client/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
@@ -41,7 +41,7 @@ CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all run test unit check-deps clean bench
-all: $(BUILD)/ternd $(BUILD)/tern
+all: $(BUILD)/ternd $(BUILD)/tern $(BUILD)/ternctl
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -55,6 +55,11 @@ $(BUILD)/ternd: $(SERVER_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libtern.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+# ternctl: the control tool (src/ctl/ternctl.c, and the request language it
+# shares with ternd)
+$(BUILD)/ternctl: $(call obj,src/ctl/ternctl.c src/ctl/proto.c src/ctl/out.c)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a

@@ -179,6 +179,7 @@ void config_free(config *c)
 	free(c->resolv_conf);
 	free(c->user);
 	free(c->chroot);
+	free(c->control);
 	free_strs(c->local_data, c->nlocal_data);
 	free_strs(c->local_files, c->nlocal_files);
 	free_strs(c->hosts_files, c->nhosts_files);
@@ -551,6 +552,18 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "max-inflight")) {
 				if (parse_uint(val, 1, 1000000, &c->max_inflight))
 					ERR("max-inflight must be 1..1000000, got '%s'", val);
+			} else if (!strcmp(key, "control") || !strcmp(key, "metrics")) {
+				/* operations: ternctl's socket, Prometheus metrics */
+				if (!strcmp(key, "control")) {
+					free(c->control);
+					c->control = resolve_path(path, val);
+					if (!c->control || strlen(c->control) >= 108)
+						ERR("control: the socket path must be shorter than 108 bytes, got '%s'", val);
+				} else if (config_parse_listen(val, &c->metrics)) {
+					ERR("metrics wants ADDR:PORT (e.g. 127.0.0.1:9153), got '%s'", val);
+				} else {
+					c->metrics_on = true;
+				}
 			} else {
 				ERR("unknown server option '%s'", key);
 			}

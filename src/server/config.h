@@ -81,6 +81,10 @@ typedef struct config {
 	unsigned rrl_slip;       /* every Nth limited response goes out truncated */
 	unsigned rrl_v4_prefix, rrl_v6_prefix;
 	bool cookies;            /* answer DNS cookies (RFC 7873, 9018); default on */
+	/* operations (issue 13): read at start only */
+	char *control;           /* the control socket's path (ternctl), or NULL */
+	cfg_listen metrics;      /* where /metrics is served, if metrics_on */
+	bool metrics_on;
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

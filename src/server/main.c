@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/ops.h"
 #include "db/zone.h"
 #include "server/config.h"
 #include "server/local.h"
@@ -498,11 +499,12 @@ static void resolver_free(resolver *r)
 	free(r);
 }
 
-/* SIGHUP: build and check a complete new version; on success apply the
- * listen addresses (new ones bound before old ones close) and publish it
- * with its new upstreams, warning for each setting that needs a restart. On
- * any error the old version keeps serving. */
-static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secret *cookie)
+/* SIGHUP (and ternctl reload): build and check a complete new version; on
+ * success apply the listen addresses (new ones bound before old ones
+ * close) and publish it with its new upstreams, warning for each setting
+ * that needs a restart. On any error the old version keeps serving and -1
+ * is returned. Any thread but a worker (change_lock serializes). */
+static int reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secret *cookie)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -516,7 +518,8 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 		pthread_mutex_unlock(&s->change_lock);
 		log_err("reload failed; the previous configuration and zones keep serving");
 		notify("READY=1");
-		return;
+		atomic_fetch_add(&s->reloads_failed, 1);
+		return -1;
 	}
 	nv->rrl = rl;
 	nv->cookie = cookie; /* not cur's: the first version is freed by the first reload */
@@ -527,7 +530,8 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 		version_free(nv);
 		pthread_mutex_unlock(&s->change_lock);
 		notify("READY=1");
-		return;
+		atomic_fetch_add(&s->reloads_failed, 1);
+		return -1;
 	}
 	if (!res && upstreams_total(nv->ups))
 		log_warn("reload: 'forward' changed, but forwarding was off at start: it takes effect only on "
@@ -543,6 +547,23 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 	log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,
 	         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	notify("READY=1");
+	atomic_fetch_add(&s->reloads_ok, 1);
+	return 0;
+}
+
+/* ternctl reload: the same as SIGHUP, on the control thread. */
+typedef struct reload_ctx {
+	args *a;
+	server *s;
+	resolver *res;
+	rrl *rl;
+	const cookie_secret *cookie;
+} reload_ctx;
+
+static int reload_hook(void *user)
+{
+	reload_ctx *r = user;
+	return reload(r->a, r->s, r->res, r->rl, r->cookie);
 }
 
 static unsigned cpu_count(void)
@@ -694,7 +715,9 @@ int main(int argc, char **argv)
 		args_free(&a);
 		return 1;
 	}
-	if (drop_privileges(&a, &v->cfg)) {
+	ops *opsv = NULL; /* the control socket and /metrics (src/ctl/) */
+	if (ops_open(&v->cfg, a.user ? a.user : v->cfg.user, &opsv) || drop_privileges(&a, &v->cfg)) {
+		ops_stop(opsv);
 		version_free(v);
 		resolver_free(res);
 		args_free(&a);
@@ -709,6 +732,11 @@ int main(int argc, char **argv)
 		log_info("listening on %s (UDP, TCP)", v->cfg.listen[i].text);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	notify("READY=1");
+	/* v may be replaced from here on (ternctl reload) */
+	reload_ctx rctx = {&a, &s, res, rl, cookie};
+	ctl_hooks hooks = {.reload = reload_hook, .user = &rctx, .version = TERN_VERSION};
+	if (ops_start(opsv, &s, &hooks))
+		log_err("cannot start the control or metrics thread: %s", strerror(errno));
 
 	struct timespec started;
 	clock_gettime(CLOCK_MONOTONIC, &started);
@@ -736,6 +764,7 @@ int main(int argc, char **argv)
 		notify("STOPPING=1");
 		break;
 	}
+	ops_stop(opsv);
 	server_stop(&s);
 	resolver_free(res);
 	rrl_free(rl);
