@@ -448,6 +448,8 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 	}
 	if (!len)
 		return false;
+	if (ctx.source == STATS_SRC_CACHE && !fr->failed)
+		ctx.source = STATS_SRC_UPSTREAM; /* just put there by this answer */
 	count_response(w, &ctx);
 	if (!tcp) {
 		size_t full = len;
