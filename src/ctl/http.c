@@ -55,12 +55,16 @@ static const char *line_end(const char *p, const char *end)
 int http_parse(const char *buf, size_t len, http_req *r)
 {
 	memset(r, 0, sizeof *r);
-	size_t hend = header_end(buf, len > HTTP_REQUEST_MAX ? HTTP_REQUEST_MAX : len);
-	/* RFC 9112 2.2: empty lines before the request-line may be ignored */
+	size_t lim = len > HTTP_REQUEST_MAX ? HTTP_REQUEST_MAX : len;
+	/* RFC 9112 2.2: empty lines before the request-line may be ignored
+	 * (a few bytes of them) */
 	size_t start = 0;
-	while (start < len && (buf[start] == '\r' || buf[start] == '\n') && start < 4)
+	while (start < lim && start < 4 && (buf[start] == '\r' || buf[start] == '\n'))
 		start++;
-	if (!hend || hend <= start) {
+	size_t hend = header_end(buf + start, lim - start);
+	if (hend)
+		hend += start;
+	if (!hend) {
 		if (len >= HTTP_REQUEST_MAX)
 			return bad(r, "request too large");
 		return 0;
