@@ -10,6 +10,7 @@
  * 3 cannot reach the server. */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,17 +61,29 @@ static char *trim(char *s)
 	return s;
 }
 
-/* The control: line of a ternd configuration, resolved as ternd resolves
- * it (relative to the file's directory). 0, or -1 after saying why. */
-static int socket_from_config(const char *path, char *out, size_t cap)
+/* A path from a configuration file, relative to that file's directory. */
+static void resolve(const char *from, const char *val, char *out, size_t cap)
 {
-	FILE *f = fopen(path, "r");
+	const char *slash = strrchr(from, '/');
+	if (val[0] == '/' || !slash)
+		snprintf(out, cap, "%s", val);
+	else
+		snprintf(out, cap, "%.*s%s", (int)(slash - from + 1), from, val);
+}
+
+/* The control: line of a ternd configuration (following include:, as
+ * ternd does), resolved as ternd resolves it. 1 found, 0 not, -1 after
+ * saying why. */
+static int scan_config(const char *path, char *out, size_t cap, unsigned depth)
+{
+	FILE *f = depth < 8 ? fopen(path, "r") : NULL;
 	if (!f) {
-		fprintf(stderr, "ternctl: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "ternctl: %s: %s\n", path, depth < 8 ? strerror(errno) : "include nested too deep");
 		return -1;
 	}
 	char line[4096];
-	bool server = false, found = false;
+	bool server = false;
+	int found = 0;
 	while (fgets(line, sizeof line, f)) {
 		char *hash = strchr(line, '#');
 		if (hash)
@@ -86,23 +99,38 @@ static int socket_from_config(const char *path, char *out, size_t cap)
 			val[vl - 1] = 0;
 			val++;
 		}
+		if (!strcmp(key, "include") && *val) {
+			char pattern[4096];
+			resolve(path, val, pattern, sizeof pattern);
+			glob_t g;
+			if (glob(pattern, 0, NULL, &g) == 0) {
+				for (size_t i = 0; i < g.gl_pathc; i++) {
+					if (scan_config(g.gl_pathv[i], out, cap, depth + 1) == 1)
+						found = 1;
+				}
+				globfree(&g);
+			}
+			continue;
+		}
 		if (!*val) {
 			server = !strcmp(key, "server");
 			continue;
 		}
 		if (!server || strcmp(key, "control"))
 			continue;
-		const char *slash = strrchr(path, '/');
-		if (val[0] == '/' || !slash)
-			snprintf(out, cap, "%s", val);
-		else
-			snprintf(out, cap, "%.*s%s", (int)(slash - path + 1), path, val);
-		found = true;
+		resolve(path, val, out, cap);
+		found = 1; /* the last one wins, as in ternd */
 	}
 	fclose(f);
-	if (!found)
+	return found;
+}
+
+static int socket_from_config(const char *path, char *out, size_t cap)
+{
+	int r = scan_config(path, out, cap, 0);
+	if (r == 0)
 		fprintf(stderr, "ternctl: %s has no 'control:' line in its server section (or use -s PATH)\n", path);
-	return found ? 0 : -1;
+	return r == 1 ? 0 : -1;
 }
 
 static void print_json_error(const char *msg)
