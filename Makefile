@@ -6,6 +6,8 @@
 #                   (into build/san unless BUILD is given)
 #   make fuzz       run each libFuzzer harness (fuzz/README.md)
 #   make bench      the side-by-side benchmark (docs/performance.md)
+#   make install    ternd, ternctl, tern, man pages, the example configuration
+#                   and the systemd unit (PREFIX, DESTDIR, sysconfdir); make uninstall
 CC      ?= cc
 SAN     ?= 0
 ifeq ($(SAN),1)
@@ -40,7 +42,7 @@ SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_OBJ))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test unit check-deps clean bench
+.PHONY: all run test unit check-deps clean bench install uninstall
 all: $(BUILD)/ternd $(BUILD)/tern $(BUILD)/ternctl
 
 $(BUILD)/obj/%.o: %.c
@@ -95,6 +97,67 @@ bench: all
 
 clean:
 	rm -rf build
+
+# ---- install (issue 13 item 5)
+#   make install [PREFIX=/usr/local] [DESTDIR=] [sysconfdir=$(PREFIX)/etc, /etc for /usr]
+#   make uninstall (the same variables; the configuration in sysconfdir stays)
+# Installed ternd and ternctl read $(sysconfdir)/tern/ternd.conf when given no
+# --config / -c (built again for that into $(BUILD)/install/); the source
+# tree's own binaries keep etc/ternd.conf for make run. The example
+# configuration is installed only where none is.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+bindir     ?= $(PREFIX)/bin
+sbindir    ?= $(PREFIX)/sbin
+mandir     ?= $(PREFIX)/share/man
+sysconfdir ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+systemdunitdir ?= $(PREFIX)/lib/systemd/system
+runstatedir ?= /run
+INSTALL    ?= install
+INST_DEFS   = -DTERN_DEFAULT_CONFIG='"$(sysconfdir)/tern/ternd.conf"'
+INST_DIR    = $(BUILD)/install
+
+.PHONY: FORCE
+FORCE:
+# rebuilt every time: sysconfdir may differ from the last install
+$(INST_DIR)/main.o: src/server/main.c FORCE
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLFLAGS) $(INST_DEFS) -c $< -o $@
+$(INST_DIR)/ternctl.o: src/ctl/ternctl.c FORCE
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLFLAGS) $(INST_DEFS) -c $< -o $@
+$(INST_DIR)/ternd: $(INST_DIR)/main.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+$(INST_DIR)/ternctl: $(INST_DIR)/ternctl.o $(call obj,src/ctl/proto.c src/ctl/out.c)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+install: all $(INST_DIR)/ternd $(INST_DIR)/ternctl
+	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
+		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(sysconfdir)/tern $(DESTDIR)$(systemdunitdir)
+	$(INSTALL) -m 755 $(INST_DIR)/ternd $(INST_DIR)/ternctl $(DESTDIR)$(sbindir)/
+	$(INSTALL) -m 755 $(BUILD)/tern $(DESTDIR)$(bindir)/
+	$(INSTALL) -m 644 docs/tern.1 $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 644 docs/ternd.conf.5 $(DESTDIR)$(mandir)/man5/
+	$(INSTALL) -m 644 docs/ternd.8 docs/ternctl.8 $(DESTDIR)$(mandir)/man8/
+	@for f in example.com.zone aliases.txt; do \
+		[ -e $(DESTDIR)$(sysconfdir)/tern/$$f ] || $(INSTALL) -m 644 etc/$$f $(DESTDIR)$(sysconfdir)/tern/$$f; \
+	done
+	@if [ -e $(DESTDIR)$(sysconfdir)/tern/ternd.conf ]; then \
+		echo "install: $(DESTDIR)$(sysconfdir)/tern/ternd.conf exists: kept"; \
+	else \
+		sed 's|^\( *control:\).*|\1 $(runstatedir)/ternd/ternd.ctl  # ternctl status|' etc/ternd.conf \
+			> $(DESTDIR)$(sysconfdir)/tern/ternd.conf && chmod 644 $(DESTDIR)$(sysconfdir)/tern/ternd.conf; \
+	fi
+	sed -e 's|/usr/local/sbin/|$(sbindir)/|g' -e 's|/etc/tern/|$(sysconfdir)/tern/|g' etc/ternd.service \
+		> $(DESTDIR)$(systemdunitdir)/ternd.service
+	chmod 644 $(DESTDIR)$(systemdunitdir)/ternd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/ternd $(DESTDIR)$(sbindir)/ternctl $(DESTDIR)$(bindir)/tern \
+		$(DESTDIR)$(mandir)/man1/tern.1 $(DESTDIR)$(mandir)/man5/ternd.conf.5 \
+		$(DESTDIR)$(mandir)/man8/ternd.8 $(DESTDIR)$(mandir)/man8/ternctl.8 \
+		$(DESTDIR)$(systemdunitdir)/ternd.service
+	@echo "uninstall: $(DESTDIR)$(sysconfdir)/tern/ (the configuration) is left in place"
 
 include fuzz/fuzz.mk
 

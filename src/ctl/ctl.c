@@ -66,6 +66,20 @@ ctl *ctl_open(const char *path, uid_t uid, gid_t gid)
 	mode_t old = umask(0177);
 	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
 	umask(old);
+	if (rc && errno == ENOENT) { /* /run/ternd after a reboot, outside systemd: one level made */
+		char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+		if (slash && slash != dir) {
+			*slash = 0;
+			if (mkdir(dir, 0755) == 0) {
+				if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(dir, uid, gid))
+					log_warn("control %s: chown: %s", dir, strerror(errno));
+				old = umask(0177);
+				rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+				umask(old);
+			}
+		}
+		free(dir);
+	}
 	if (rc || listen(fd, 16)) {
 		log_err("control %s: %s", path, strerror(errno));
 		close(fd);

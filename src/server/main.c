@@ -651,10 +651,15 @@ int main(int argc, char **argv)
 	if (a.chroot && a.config && realpath(a.config, config_abs))
 		a.config = config_abs; /* relative paths do not survive the chroot */
 	if (!a.config && !a.nlisten && !a.nzones && !a.nlocal) {
-		if (access(TERN_DEFAULT_CONFIG, R_OK) == 0)
+		if (access(TERN_DEFAULT_CONFIG, R_OK) == 0) {
 			a.config = TERN_DEFAULT_CONFIG;
-		else
+		} else if (a.check) { /* --check of the (installed) default: it must be there */
+			log_err("%s: cannot read: %s", TERN_DEFAULT_CONFIG, strerror(errno));
+			args_free(&a);
+			return 1;
+		} else {
 			log_warn("%s not found: serving no zones", TERN_DEFAULT_CONFIG);
+		}
 	}
 	log_set_level((enum log_level)(LOG_INFO + a.verbose > LOG_DEBUG ? LOG_DEBUG : LOG_INFO + a.verbose));
 
