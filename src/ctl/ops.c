@@ -9,13 +9,14 @@
 struct ops {
 	ctl *ctl;
 	metrics *metrics;
+	qlog *qlog;
 	char metrics_text[64];
 };
 
-int ops_open(const config *cfg, const char *user, ops **out)
+int ops_open(const config *cfg, const char *user, server *s, ops **out)
 {
 	*out = NULL;
-	if (!cfg->control && !cfg->metrics_on)
+	if (!cfg->control && !cfg->metrics_on && !cfg->query_log)
 		return 0;
 	ops *o = calloc(1, sizeof *o);
 	if (!o)
@@ -41,6 +42,15 @@ int ops_open(const config *cfg, const char *user, ops **out)
 		}
 		snprintf(o->metrics_text, sizeof o->metrics_text, "%s", cfg->metrics.text);
 	}
+	if (cfg->query_log) {
+		if (!(o->qlog = qlog_open(cfg->query_log, s->nworkers))) {
+			metrics_stop(o->metrics);
+			ctl_stop(o->ctl);
+			free(o);
+			return -1;
+		}
+		s->qlog = o->qlog;
+	}
 	*out = o;
 	return 0;
 }
@@ -55,6 +65,8 @@ int ops_start(ops *o, server *s, const ctl_hooks *hooks)
 		return -1;
 	if (o->metrics && metrics_start(o->metrics, s))
 		return -1;
+	if (o->qlog && qlog_start(o->qlog))
+		return -1;
 	return 0;
 }
 
@@ -64,5 +76,15 @@ void ops_stop(ops *o)
 		return;
 	ctl_stop(o->ctl);
 	metrics_stop(o->metrics);
+	o->ctl = NULL;
+	o->metrics = NULL;
+}
+
+void ops_free(ops *o)
+{
+	if (!o)
+		return;
+	ops_stop(o);
+	qlog_stop(o->qlog);
 	free(o);
 }

@@ -122,6 +122,9 @@ void report_stats_text(sbuf *b, const stats_snap *s, const stats_names *n)
 	}
 	sb_printf(b, "reloads.ok %llu\nreloads.failed %llu\nzone_changes %llu\n", (ull)s->reloads_ok,
 	          (ull)s->reloads_failed, (ull)s->zone_changes);
+	if (s->have_qlog)
+		sb_printf(b, "query_log.written %llu\nquery_log.dropped_full %llu\nquery_log.dropped_write %llu\n",
+		          (ull)s->qlog_written, (ull)s->qlog_dropped_full, (ull)s->qlog_dropped_write);
 }
 
 void report_stats_json(sbuf *b, const stats_snap *s, const stats_names *n)
@@ -199,8 +202,12 @@ void report_stats_json(sbuf *b, const stats_snap *s, const stats_names *n)
 		sb_printf(b, "}");
 		sep = ",";
 	}
-	sb_printf(b, "},\"reloads\":{\"ok\":%llu,\"failed\":%llu},\"zone_changes\":%llu}\n", (ull)s->reloads_ok,
+	sb_printf(b, "},\"reloads\":{\"ok\":%llu,\"failed\":%llu},\"zone_changes\":%llu", (ull)s->reloads_ok,
 	          (ull)s->reloads_failed, (ull)s->zone_changes);
+	if (s->have_qlog)
+		sb_printf(b, ",\"query_log\":{\"written\":%llu,\"dropped_full\":%llu,\"dropped_write\":%llu}",
+		          (ull)s->qlog_written, (ull)s->qlog_dropped_full, (ull)s->qlog_dropped_write);
+	sb_printf(b, "}\n");
 }
 
 /* ---- /metrics: https://prometheus.io/docs/instrumenting/exposition_formats/ ----
@@ -337,4 +344,12 @@ void report_metrics(sbuf *b, const stats_snap *s, const stats_names *n)
 	sb_printf(b, "ternd_reloads_total{result=\"failed\"} %llu\n", (ull)s->reloads_failed);
 	head(b, "ternd_zone_changes_total", "counter", "Single-zone changes published (ternctl zone-add/remove/reload ZONE).");
 	sb_printf(b, "ternd_zone_changes_total %llu\n", (ull)s->zone_changes);
+	if (s->have_qlog) {
+		head(b, "ternd_query_log_lines_total", "counter", "Query log lines written.");
+		sb_printf(b, "ternd_query_log_lines_total %llu\n", (ull)s->qlog_written);
+		head(b, "ternd_query_log_dropped_total", "counter",
+		     "Query log entries dropped: the writer fell behind (full) or a write failed (write).");
+		sb_printf(b, "ternd_query_log_dropped_total{reason=\"full\"} %llu\n", (ull)s->qlog_dropped_full);
+		sb_printf(b, "ternd_query_log_dropped_total{reason=\"write\"} %llu\n", (ull)s->qlog_dropped_write);
+	}
 }

@@ -75,6 +75,7 @@ typedef struct fwd_waiter {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	uint8_t rounds;         /* upstream questions asked for it (a chain may need several) */
+	uint64_t start_us;      /* when it arrived (the query log's clock), or 0 */
 	uint16_t len;
 	uint8_t pkt[];          /* the client's query, to answer it again */
 } fwd_waiter;

@@ -181,6 +181,7 @@ void config_free(config *c)
 	free(c->user);
 	free(c->chroot);
 	free(c->control);
+	free(c->query_log);
 	free_strs(c->local_data, c->nlocal_data);
 	free_strs(c->local_files, c->nlocal_files);
 	free_strs(c->hosts_files, c->nhosts_files);
@@ -606,9 +607,12 @@ static int load(config *c, const char *path, unsigned depth)
 			} else if (!strcmp(key, "max-inflight")) {
 				if (parse_uint(val, 1, 1000000, &c->max_inflight))
 					ERR("max-inflight must be 1..1000000, got '%s'", val);
-			} else if (!strcmp(key, "control") || !strcmp(key, "metrics")) {
-				/* operations: ternctl's socket, Prometheus metrics */
-				if (!strcmp(key, "control")) {
+			} else if (!strcmp(key, "control") || !strcmp(key, "metrics") || !strcmp(key, "query-log")) {
+				/* operations: ternctl's socket, Prometheus metrics, the query log */
+				if (!strcmp(key, "query-log")) {
+					free(c->query_log);
+					c->query_log = resolve_path(path, val);
+				} else if (!strcmp(key, "control")) {
 					free(c->control);
 					c->control = resolve_path(path, val);
 					if (!c->control || strlen(c->control) >= 108)

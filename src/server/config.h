@@ -85,6 +85,7 @@ typedef struct config {
 	char *control;           /* the control socket's path (ternctl), or NULL */
 	cfg_listen metrics;      /* where /metrics is served, if metrics_on */
 	bool metrics_on;
+	char *query_log;         /* one line per query to this file, or NULL */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

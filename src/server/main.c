@@ -721,8 +721,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ops *opsv = NULL; /* the control socket and /metrics (src/ctl/) */
-	if (ops_open(&v->cfg, a.user ? a.user : v->cfg.user, &opsv) || drop_privileges(&a, &v->cfg)) {
-		ops_stop(opsv);
+	if (ops_open(&v->cfg, a.user ? a.user : v->cfg.user, &s, &opsv) || drop_privileges(&a, &v->cfg)) {
+		ops_free(opsv);
 		version_free(v);
 		resolver_free(res);
 		args_free(&a);
@@ -771,6 +771,7 @@ int main(int argc, char **argv)
 	}
 	ops_stop(opsv);
 	server_stop(&s);
+	ops_free(opsv); /* the query log's last lines */
 	resolver_free(res);
 	rrl_free(rl);
 	free((char *)a.jail);

@@ -59,6 +59,7 @@ typedef struct qctx {
 	uint64_t now_ms;         /* the cache's clock */
 	const fwd_result *fr;    /* re-answering a waiter: the upstream's answer */
 	const struct sockaddr *client; /* for cookies (may be NULL) */
+	uint64_t start_us;       /* when the query arrived, for the query log (0: not logged) */
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
 	bool prefetch;           /* answered, but refresh (name, type) upstream */

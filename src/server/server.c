@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/qlog.h"
 #include "server/listener.h"
 #include "server/log.h"
 #include "server/worker.h"
@@ -414,6 +415,14 @@ void server_stats(server *s, stats_snap *out)
 		out->cache_evictions = cs.evictions;
 		out->cache_inserts = cs.inserts;
 		out->waiting = atomic_load(&s->res->waiters);
+	}
+	if (s->qlog) {
+		qlog_stats qs;
+		qlog_get_stats(s->qlog, &qs);
+		out->have_qlog = 1;
+		out->qlog_written = qs.written;
+		out->qlog_dropped_full = qs.dropped_full;
+		out->qlog_dropped_write = qs.dropped_write;
 	}
 }
 

@@ -46,6 +46,7 @@ typedef struct server {
 	uint64_t started_ms; /* CLOCK_MONOTONIC, set by server_start */
 	resolver *res;       /* the first version's (for the life of the server), or NULL */
 	_Atomic size_t nzones; /* in the version published last */
+	struct qlog *qlog;   /* the query log (src/ctl/qlog.h), or NULL; set before server_start */
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT, refusing addresses

@@ -110,6 +110,8 @@ typedef struct stats_snap {
 	unsigned workers;
 	size_t zones;
 	int have_cache;
+	int have_qlog; /* the query log (src/ctl/qlog.h) is on */
+	uint64_t qlog_written, qlog_dropped_full, qlog_dropped_write;
 } stats_snap;
 
 /* Adds src's counters into dst (src is a live worker's: relaxed loads). */

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/qlog.h"
 #include "server/log.h"
 #include "server/worker.h"
 #include "tern/wire.h"
@@ -88,6 +89,33 @@ static void count_rrl(worker *w, size_t sent, size_t full)
 		WORKER_COUNT(w, rrl_dropped, 1);
 	else if (sent != full)
 		WORKER_COUNT(w, rrl_slipped, 1);
+}
+
+/* The query log's clock (qlog.h): wall time, in microseconds. */
+static uint64_t real_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* With the query log on: one entry for a response made (never waits: a
+ * full ring drops it). t0: when the query arrived (real_us). */
+static void log_query(worker *w, const qctx *ctx, unsigned transport, const uint8_t *pkt, size_t pktlen,
+                      const uint8_t *resp, size_t rlen, const struct sockaddr *client, uint64_t t0)
+{
+	qlog_entry *e = qlog_slot(w->srv->qlog, w->id);
+	if (!e)
+		return;
+	qlog_fill(e, resp, rlen, client);
+	uint64_t t1 = real_us();
+	e->t_us = t0;
+	e->dur_us = t1 > t0 ? (uint32_t)(t1 - t0 < UINT32_MAX ? t1 - t0 : UINT32_MAX) : 0;
+	e->flags = pktlen >= 4 ? tern_get_u16(pkt + 2) : 0;
+	e->rcode = (uint8_t)(ctx->rcode < 255 ? ctx->rcode : 255);
+	e->source = ctx->source;
+	e->transport = (uint8_t)transport;
+	qlog_commit(w->srv->qlog, w->id);
 }
 
 static unsigned up_slot(const upstream *us)
@@ -160,10 +188,14 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			const struct sockaddr *client = (const struct sockaddr *)&w->addrs[i];
 			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
 			ctx.allowed = v->res && config_allowed(&v->cfg, client);
+			uint64_t t0 = w->srv->qlog ? real_us() : 0;
+			ctx.start_us = t0;
 			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
 			count_query(w, STATS_UDP, &ctx);
 			if (len)
 				count_response(w, &ctx);
+			if (len && t0)
+				log_query(w, &ctx, STATS_UDP, w->in[i], w->msgs[i].msg_len, w->out[k], len, client, t0);
 			else if (!ctx.forward)
 				WORKER_COUNT(w, dropped, 1);
 			if (ctx.forward)
@@ -292,10 +324,14 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		if (c->rlen < 2 + flen)
 			continue;
 		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
+		uint64_t t0 = w->srv->qlog ? real_us() : 0;
+		ctx.start_us = t0;
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
 		count_query(w, STATS_TCP, &ctx);
 		if (olen)
 			count_response(w, &ctx);
+		if (olen && t0)
+			log_query(w, &ctx, STATS_TCP, c->rbuf + 2, flen, w->tcp_out + 2, olen, ctx.client, t0);
 		else if (!ctx.forward)
 			WORKER_COUNT(w, dropped, 1);
 		c->rlen = 0;
@@ -451,6 +487,9 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 	if (ctx.source == STATS_SRC_CACHE && !fr->failed)
 		ctx.source = STATS_SRC_UPSTREAM; /* just put there by this answer */
 	count_response(w, &ctx);
+	if (w->srv->qlog)
+		log_query(w, &ctx, tcp ? STATS_TCP : STATS_UDP, wt->pkt, wt->len, out, len,
+		          (const struct sockaddr *)&wt->addr, wt->start_us ? wt->start_us : real_us());
 	if (!tcp) {
 		size_t full = len;
 		len = rate_limit(v, &ctx, (const struct sockaddr *)&wt->addr, out, len, now);
@@ -692,6 +731,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 		wt->tcp_gen = slot >= 0 ? w->conns[slot].gen : 0;
 		wt->listener = listener;
 		wt->rounds = 0;
+		wt->start_us = ctx->start_us;
 		memcpy(&wt->addr, addr, addrlen);
 		wt->addrlen = addrlen;
 		wt->len = (uint16_t)len;

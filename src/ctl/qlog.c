@@ -1,0 +1,239 @@
+/* qlog.c: see qlog.h. */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/qlog.h"
+#include "server/log.h"
+#include "server/stats.h"
+#include "tern/name.h"
+#include "tern/rr.h"
+#include "tern/wire.h"
+
+typedef struct ring {
+	_Alignas(64) _Atomic uint64_t head; /* written by the worker */
+	uint64_t dropped;                   /* the worker's (relaxed) */
+	_Alignas(64) _Atomic uint64_t tail; /* written by the writer */
+	qlog_entry *e;
+} ring;
+
+struct qlog {
+	int fd;
+	char *path;
+	unsigned n;
+	ring *rings;
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+	_Atomic uint64_t written, dropped_write;
+	bool failing; /* the last write failed (logged once) */
+	char buf[1 << 16];
+	size_t len;
+	uint64_t pending; /* entries in buf */
+};
+
+qlog *qlog_open(const char *path, unsigned nworkers)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
+	if (fd < 0) {
+		log_err("query-log %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	qlog *q = calloc(1, sizeof *q);
+	ring *r = q ? aligned_alloc(64, ((size_t)nworkers * sizeof *r + 63) / 64 * 64) : NULL;
+	if (!q || !r || !(q->path = strdup(path))) {
+		free(r);
+		free(q);
+		close(fd);
+		return NULL;
+	}
+	memset(r, 0, (size_t)nworkers * sizeof *r);
+	q->rings = r;
+	q->n = nworkers;
+	q->fd = fd;
+	for (unsigned i = 0; i < nworkers; i++)
+		if (!(r[i].e = calloc(QLOG_RING, sizeof *r[i].e))) {
+			q->n = i;
+			qlog_stop(q);
+			return NULL;
+		}
+	return q;
+}
+
+qlog_entry *qlog_slot(qlog *q, unsigned w)
+{
+	ring *r = &q->rings[w];
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	if (head - atomic_load_explicit(&r->tail, memory_order_acquire) >= QLOG_RING) {
+		__atomic_store_n(&r->dropped, r->dropped + 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	return &r->e[head & (QLOG_RING - 1)];
+}
+
+void qlog_commit(qlog *q, unsigned w)
+{
+	ring *r = &q->rings[w];
+	atomic_store_explicit(&r->head, atomic_load_explicit(&r->head, memory_order_relaxed) + 1,
+	                      memory_order_release);
+}
+
+void qlog_fill(qlog_entry *e, const uint8_t *resp, size_t len, const struct sockaddr *addr)
+{
+	e->namelen = 0;
+	e->qtype = e->qclass = 0;
+	if (len > 12 && tern_get_u16(resp + 4) >= 1) { /* the question's name is never compressed */
+		size_t off = 12;
+		while (off < len && resp[off] && resp[off] < 64 && off - 12 + 1 + resp[off] < 255)
+			off += 1 + (size_t)resp[off];
+		if (off < len && resp[off] == 0 && off + 5 <= len) {
+			e->namelen = (uint8_t)(off - 12 + 1);
+			memcpy(e->name, resp + 12, e->namelen);
+			e->qtype = tern_get_u16(resp + off + 1);
+			e->qclass = tern_get_u16(resp + off + 3);
+		}
+	}
+	e->family = (uint8_t)addr->sa_family;
+	if (addr->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)addr;
+		memcpy(e->addr, &a->sin_addr, 4);
+		e->port = ntohs(a->sin_port);
+	} else if (addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)addr;
+		memcpy(e->addr, &a->sin6_addr, 16);
+		e->port = ntohs(a->sin6_port);
+	}
+}
+
+static void flush_buf(qlog *q)
+{
+	if (!q->len)
+		return;
+	size_t off = 0;
+	while (off < q->len) {
+		ssize_t r = write(q->fd, q->buf + off, q->len - off);
+		if (r > 0) {
+			off += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		/* full disk, full pipe, anything: these lines are lost */
+		if (!q->failing)
+			log_err("query-log %s: %s; entries are dropped (and counted) until it can be written again",
+			        q->path, r < 0 ? strerror(errno) : "short write");
+		q->failing = true;
+		atomic_fetch_add(&q->dropped_write, q->pending);
+		q->len = 0;
+		q->pending = 0;
+		return;
+	}
+	if (q->failing)
+		log_info("query-log %s: writing again", q->path);
+	q->failing = false;
+	atomic_fetch_add(&q->written, q->pending);
+	q->len = 0;
+	q->pending = 0;
+}
+
+static void format(qlog *q, const qlog_entry *e)
+{
+	if (sizeof q->buf - q->len < 700)
+		flush_buf(q);
+	char name[TERN_NAME_TEXT_MAX], type[32], cls[32], addr[64], ts[40], rb[16];
+	if (!e->namelen || tern_name_to_text(e->name, name, sizeof name) < 0)
+		snprintf(name, sizeof name, "-");
+	tern_type_to_text(e->qtype, type, sizeof type);
+	tern_class_to_text(e->qclass, cls, sizeof cls);
+	if (e->family == AF_INET6)
+		inet_ntop(AF_INET6, e->addr, addr, sizeof addr);
+	else if (e->family == AF_INET)
+		inet_ntop(AF_INET, e->addr, addr, sizeof addr);
+	else
+		snprintf(addr, sizeof addr, "-");
+	time_t secs = (time_t)(e->t_us / 1000000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	char flags[32];
+	snprintf(flags, sizeof flags, "%s%s%s%s", e->flags & 0x0100 ? "+rd" : "", e->flags & 0x0010 ? "+cd" : "",
+	         e->flags & 0x0020 ? "+ad" : "", e->flags & 0x0130 ? "" : "-");
+	int n = snprintf(q->buf + q->len, sizeof q->buf - q->len, "%s.%06uZ %s#%u %s %s %s %s %s %s %s %u\n", ts,
+	                 (unsigned)(e->t_us % 1000000), addr, e->port, name, cls, type, flags,
+	                 stats_transport_name(e->transport), stats_rcode_name(e->rcode, rb, sizeof rb),
+	                 stats_source_name(e->source), e->dur_us);
+	if (n > 0 && (size_t)n < sizeof q->buf - q->len) {
+		q->len += (size_t)n;
+		q->pending++;
+	}
+}
+
+static void drain(qlog *q)
+{
+	for (unsigned i = 0; i < q->n; i++) {
+		ring *r = &q->rings[i];
+		uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+		uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+		for (; tail != head; tail++) {
+			format(q, &r->e[tail & (QLOG_RING - 1)]);
+			if ((tail & 255) == 255) /* give slots back as we go */
+				atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+		}
+		atomic_store_explicit(&r->tail, tail, memory_order_release);
+	}
+	flush_buf(q);
+}
+
+static void *qlog_main(void *arg)
+{
+	qlog *q = arg;
+	while (!atomic_load(&q->stop)) {
+		struct timespec ts = {0, 20 * 1000000};
+		nanosleep(&ts, NULL);
+		drain(q);
+	}
+	drain(q);
+	return NULL;
+}
+
+int qlog_start(qlog *q)
+{
+	if (pthread_create(&q->thread, NULL, qlog_main, q))
+		return -1;
+	q->started = true;
+	log_info("query log: %s", q->path);
+	return 0;
+}
+
+void qlog_stop(qlog *q)
+{
+	if (!q)
+		return;
+	if (q->started) {
+		atomic_store(&q->stop, true);
+		pthread_join(q->thread, NULL);
+	}
+	for (unsigned i = 0; i < q->n; i++)
+		free(q->rings[i].e);
+	free(q->rings);
+	close(q->fd);
+	free(q->path);
+	free(q);
+}
+
+void qlog_get_stats(qlog *q, qlog_stats *out)
+{
+	out->written = atomic_load(&q->written);
+	out->dropped_write = atomic_load(&q->dropped_write);
+	out->dropped_full = 0;
+	for (unsigned i = 0; i < q->n; i++)
+		out->dropped_full += __atomic_load_n(&q->rings[i].dropped, __ATOMIC_RELAXED);
+}
