@@ -181,6 +181,7 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		int n = recvmmsg(fd, w->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		uint64_t batch_us = w->srv->qlog ? real_us() : 0;
 		int k = 0;
 		for (int i = 0; i < n; i++) {
 			if (w->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
@@ -188,7 +189,7 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			const struct sockaddr *client = (const struct sockaddr *)&w->addrs[i];
 			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
 			ctx.allowed = v->res && config_allowed(&v->cfg, client);
-			uint64_t t0 = w->srv->qlog ? real_us() : 0;
+			uint64_t t0 = batch_us; /* arrival: the batch's (one clock read per batch) */
 			ctx.start_us = t0;
 			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
 			count_query(w, STATS_UDP, &ctx);
