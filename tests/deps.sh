@@ -15,6 +15,7 @@ need nsd
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
 need prometheus      # promtool check metrics, and a real scrape of /metrics (test_metrics.py)
+need fstrm-bin       # fstrm_capture: a dnstap collector on a unix socket (test_querylog.py)
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "tests/deps.sh: installing$pkgs"

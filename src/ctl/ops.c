@@ -10,13 +10,14 @@ struct ops {
 	ctl *ctl;
 	metrics *metrics;
 	qlog *qlog;
+	dnstap *dnstap;
 	char metrics_text[64];
 };
 
 int ops_open(const config *cfg, const char *user, server *s, ops **out)
 {
 	*out = NULL;
-	if (!cfg->control && !cfg->metrics_on && !cfg->query_log)
+	if (!cfg->control && !cfg->metrics_on && !cfg->query_log && !cfg->dnstap)
 		return 0;
 	ops *o = calloc(1, sizeof *o);
 	if (!o)
@@ -51,6 +52,17 @@ int ops_open(const config *cfg, const char *user, server *s, ops **out)
 		}
 		s->qlog = o->qlog;
 	}
+	if (cfg->dnstap) {
+		if (!(o->dnstap = dnstap_open(cfg->dnstap, s->nworkers, cfg->identity))) {
+			qlog_stop(o->qlog);
+			s->qlog = NULL;
+			metrics_stop(o->metrics);
+			ctl_stop(o->ctl);
+			free(o);
+			return -1;
+		}
+		s->dnstap = o->dnstap;
+	}
 	*out = o;
 	return 0;
 }
@@ -66,6 +78,8 @@ int ops_start(ops *o, server *s, const ctl_hooks *hooks)
 	if (o->metrics && metrics_start(o->metrics, s))
 		return -1;
 	if (o->qlog && qlog_start(o->qlog))
+		return -1;
+	if (o->dnstap && dnstap_start(o->dnstap))
 		return -1;
 	return 0;
 }
@@ -86,5 +100,6 @@ void ops_free(ops *o)
 		return;
 	ops_stop(o);
 	qlog_stop(o->qlog);
+	dnstap_stop(o->dnstap);
 	free(o);
 }

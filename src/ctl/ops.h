@@ -7,6 +7,7 @@
 
 #include "ctl/ctl.h"
 #include "ctl/metrics.h"
+#include "ctl/dnstap.h"
 #include "ctl/qlog.h"
 
 typedef struct ops ops;

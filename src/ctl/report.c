@@ -125,6 +125,8 @@ void report_stats_text(sbuf *b, const stats_snap *s, const stats_names *n)
 	if (s->have_qlog)
 		sb_printf(b, "query_log.written %llu\nquery_log.dropped_full %llu\nquery_log.dropped_write %llu\n",
 		          (ull)s->qlog_written, (ull)s->qlog_dropped_full, (ull)s->qlog_dropped_write);
+	if (s->have_dnstap)
+		sb_printf(b, "dnstap.written %llu\ndnstap.dropped %llu\n", (ull)s->dnstap_written, (ull)s->dnstap_dropped);
 }
 
 void report_stats_json(sbuf *b, const stats_snap *s, const stats_names *n)
@@ -207,6 +209,9 @@ void report_stats_json(sbuf *b, const stats_snap *s, const stats_names *n)
 	if (s->have_qlog)
 		sb_printf(b, ",\"query_log\":{\"written\":%llu,\"dropped_full\":%llu,\"dropped_write\":%llu}",
 		          (ull)s->qlog_written, (ull)s->qlog_dropped_full, (ull)s->qlog_dropped_write);
+	if (s->have_dnstap)
+		sb_printf(b, ",\"dnstap\":{\"written\":%llu,\"dropped\":%llu}", (ull)s->dnstap_written,
+		          (ull)s->dnstap_dropped);
 	sb_printf(b, "}\n");
 }
 
@@ -351,5 +356,11 @@ void report_metrics(sbuf *b, const stats_snap *s, const stats_names *n)
 		     "Query log entries dropped: the writer fell behind (full) or a write failed (write).");
 		sb_printf(b, "ternd_query_log_dropped_total{reason=\"full\"} %llu\n", (ull)s->qlog_dropped_full);
 		sb_printf(b, "ternd_query_log_dropped_total{reason=\"write\"} %llu\n", (ull)s->qlog_dropped_write);
+	}
+	if (s->have_dnstap) {
+		head(b, "ternd_dnstap_messages_total", "counter", "dnstap messages written.");
+		sb_printf(b, "ternd_dnstap_messages_total %llu\n", (ull)s->dnstap_written);
+		head(b, "ternd_dnstap_dropped_total", "counter", "dnstap messages dropped (ring full, write failed, no reader).");
+		sb_printf(b, "ternd_dnstap_dropped_total %llu\n", (ull)s->dnstap_dropped);
 	}
 }

@@ -182,6 +182,7 @@ void config_free(config *c)
 	free(c->chroot);
 	free(c->control);
 	free(c->query_log);
+	free(c->dnstap);
 	free_strs(c->local_data, c->nlocal_data);
 	free_strs(c->local_files, c->nlocal_files);
 	free_strs(c->hosts_files, c->nhosts_files);
@@ -607,9 +608,18 @@ static int load(config *c, const char *path, unsigned depth)
 			} else if (!strcmp(key, "max-inflight")) {
 				if (parse_uint(val, 1, 1000000, &c->max_inflight))
 					ERR("max-inflight must be 1..1000000, got '%s'", val);
-			} else if (!strcmp(key, "control") || !strcmp(key, "metrics") || !strcmp(key, "query-log")) {
-				/* operations: ternctl's socket, Prometheus metrics, the query log */
-				if (!strcmp(key, "query-log")) {
+			} else if (!strcmp(key, "control") || !strcmp(key, "metrics") || !strcmp(key, "query-log") ||
+			           !strcmp(key, "dnstap")) {
+				/* operations: ternctl's socket, Prometheus metrics, the query log, dnstap */
+				if (!strcmp(key, "dnstap")) {
+					bool sock = !strncmp(val, "unix:", 5);
+					char *p2 = resolve_path(path, sock ? val + 5 : val);
+					free(c->dnstap);
+					c->dnstap = p2 ? malloc(strlen(p2) + 6) : NULL;
+					if (c->dnstap)
+						sprintf(c->dnstap, "%s%s", sock ? "unix:" : "", p2);
+					free(p2);
+				} else if (!strcmp(key, "query-log")) {
 					free(c->query_log);
 					c->query_log = resolve_path(path, val);
 				} else if (!strcmp(key, "control")) {

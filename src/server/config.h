@@ -86,6 +86,7 @@ typedef struct config {
 	cfg_listen metrics;      /* where /metrics is served, if metrics_on */
 	bool metrics_on;
 	char *query_log;         /* one line per query to this file, or NULL */
+	char *dnstap;            /* "unix:PATH" or a file for dnstap, or NULL */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/dnstap.h"
 #include "ctl/qlog.h"
 #include "server/listener.h"
 #include "server/log.h"
@@ -423,6 +424,13 @@ void server_stats(server *s, stats_snap *out)
 		out->qlog_written = qs.written;
 		out->qlog_dropped_full = qs.dropped_full;
 		out->qlog_dropped_write = qs.dropped_write;
+	}
+	if (s->dnstap) {
+		dnstap_stats ds;
+		dnstap_get_stats(s->dnstap, &ds);
+		out->have_dnstap = 1;
+		out->dnstap_written = ds.written;
+		out->dnstap_dropped = ds.dropped;
 	}
 }
 

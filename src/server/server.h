@@ -47,6 +47,7 @@ typedef struct server {
 	resolver *res;       /* the first version's (for the life of the server), or NULL */
 	_Atomic size_t nzones; /* in the version published last */
 	struct qlog *qlog;   /* the query log (src/ctl/qlog.h), or NULL; set before server_start */
+	struct dnstap *dnstap; /* dnstap output (src/ctl/dnstap.h), or NULL; the same */
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT, refusing addresses

@@ -112,6 +112,8 @@ typedef struct stats_snap {
 	int have_cache;
 	int have_qlog; /* the query log (src/ctl/qlog.h) is on */
 	uint64_t qlog_written, qlog_dropped_full, qlog_dropped_write;
+	int have_dnstap; /* dnstap (src/ctl/dnstap.h) is on */
+	uint64_t dnstap_written, dnstap_dropped;
 } stats_snap;
 
 /* Adds src's counters into dst (src is a live worker's: relaxed loads). */

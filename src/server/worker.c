@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/dnstap.h"
 #include "ctl/qlog.h"
 #include "server/log.h"
 #include "server/worker.h"
@@ -99,12 +100,25 @@ static uint64_t real_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* With the query log on: one entry for a response made (never waits: a
- * full ring drops it). t0: when the query arrived (real_us). */
+/* With the query log or dnstap on: what they record of a response made
+ * (never waits: a full ring drops it). t0: when the query arrived
+ * (real_us). */
 static void log_query(worker *w, const qctx *ctx, unsigned transport, const uint8_t *pkt, size_t pktlen,
                       const uint8_t *resp, size_t rlen, const struct sockaddr *client, uint64_t t0)
 {
-	qlog_entry *e = qlog_slot(w->srv->qlog, w->id);
+	if (w->srv->dnstap) { /* dnstap.h: the client's query and our response */
+		uint64_t t1 = real_us();
+		dnstap_msg q = {.type = DNSTAP_CLIENT_QUERY, .tcp = transport == STATS_TCP, .peer = client,
+		                .query_us = t0, .msg = pkt, .len = pktlen};
+		dnstap_log(w->srv->dnstap, w->id, &q);
+		dnstap_msg r = q;
+		r.type = DNSTAP_CLIENT_RESPONSE;
+		r.response_us = t1;
+		r.msg = resp;
+		r.len = rlen;
+		dnstap_log(w->srv->dnstap, w->id, &r);
+	}
+	qlog_entry *e = w->srv->qlog ? qlog_slot(w->srv->qlog, w->id) : NULL;
 	if (!e)
 		return;
 	qlog_fill(e, resp, rlen, client);
@@ -116,6 +130,18 @@ static void log_query(worker *w, const qctx *ctx, unsigned transport, const uint
 	e->source = ctx->source;
 	e->transport = (uint8_t)transport;
 	qlog_commit(w->srv->qlog, w->id);
+}
+
+/* dnstap: a question to an upstream, or its answer (dnstap.h). */
+static void tap_upstream(worker *w, const upq *u, const upstream *us, bool response, const uint8_t *msg,
+                         size_t len)
+{
+	uint64_t wall = real_us(), mono = now_us();
+	uint64_t asked = wall - (mono > u->sent_us ? mono - u->sent_us : 0); /* sent_us is monotonic */
+	dnstap_msg m = {.type = response ? DNSTAP_FORWARDER_RESPONSE : DNSTAP_FORWARDER_QUERY,
+	                .tcp = u->state != UPQ_UDP, .peer = (const struct sockaddr *)&us->addr,
+	                .query_us = asked, .response_us = response ? wall : 0, .msg = msg, .len = len};
+	dnstap_log(w->srv->dnstap, w->id, &m);
 }
 
 static unsigned up_slot(const upstream *us)
@@ -181,7 +207,7 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		int n = recvmmsg(fd, w->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		uint64_t batch_us = w->srv->qlog ? real_us() : 0;
+		uint64_t batch_us = w->srv->qlog || w->srv->dnstap ? real_us() : 0;
 		int k = 0;
 		for (int i = 0; i < n; i++) {
 			if (w->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
@@ -325,7 +351,7 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		if (c->rlen < 2 + flen)
 			continue;
 		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
-		uint64_t t0 = w->srv->qlog ? real_us() : 0;
+		uint64_t t0 = w->srv->qlog || w->srv->dnstap ? real_us() : 0;
 		ctx.start_us = t0;
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
 		count_query(w, STATS_TCP, &ctx);
@@ -488,7 +514,7 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 	if (ctx.source == STATS_SRC_CACHE && !fr->failed)
 		ctx.source = STATS_SRC_UPSTREAM; /* just put there by this answer */
 	count_response(w, &ctx);
-	if (w->srv->qlog)
+	if (w->srv->qlog || w->srv->dnstap)
 		log_query(w, &ctx, tcp ? STATS_TCP : STATS_UDP, wt->pkt, wt->len, out, len,
 		          (const struct sockaddr *)&wt->addr, wt->start_us ? wt->start_us : real_us());
 	if (!tcp) {
@@ -654,6 +680,8 @@ static int upq_send(worker *w, upq *u, const upstream *us)
 	}
 	u->sent_us = now_us();
 	WORKER_COUNT(w, up_queries[up_slot(us)], 1);
+	if (w->srv->dnstap)
+		tap_upstream(w, u, us, false, u->q, u->qlen);
 	return 0;
 }
 
@@ -776,6 +804,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 {
 	upstream_set *set = &u->ups->sets[u->set];
 	const upstream *us = &set->ups[u->a.up];
+	if (w->srv->dnstap)
+		tap_upstream(w, u, us, true, pkt, len);
 	enum fwd_verdict verdict =
 		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, u->ups->sets[u->set].zone, v->res->cache, now, &w->fr);
 	switch (verdict) {
@@ -861,6 +891,8 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 		}
 		u->sent_us = now_us();
 		WORKER_COUNT(w, up_queries[up_slot(us)], 1);
+		if (w->srv->dnstap)
+			tap_upstream(w, u, us, false, u->q, u->qlen);
 		u->tlen = 0;
 		u->state = UPQ_TCP_READ;
 		return;

@@ -116,3 +116,82 @@ def test_full_pipe_drops_then_recovers(ops, tmp_path):  # noqa: F811
         assert len([line for line in srv.log_text().splitlines() if "entries are dropped" in line]) == 1
     finally:
         os.close(reader)
+
+
+# ------------------------------------------------------------ dnstap
+
+def dnstap_read(path):
+    import subprocess
+    r = subprocess.run(["dnstap-read", path], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.splitlines()
+
+
+def tap_lines(lines):
+    """dnstap-read's short lines as (kind, transport, name/class/type)."""
+    out = []
+    for line in lines:
+        parts = line.split()
+        # 06-Dec-2026 10:18:20.419 CQ 127.0.0.1:44299 -> ? UDP 56b www.example.com/IN/A
+        out.append((parts[2], parts[6], parts[8]))
+    return out
+
+
+def test_dnstap_file_decodes_to_the_queries(ops, tmp_path):  # noqa: F811
+    import shutil
+    import pytest
+    if shutil.which("dnstap-read") is None:
+        pytest.skip("dnstap-read (bind9-dnsutils) not installed")
+    up = ops.upstream(Records())
+    tap = tmp_path / "tap.fstrm"
+    srv = ops.ternd(forward=[up], config=[f"dnstap: {tap}", "identity: ns-test"], metrics=False)
+    query(srv, "www.example.org", "A")
+    query(srv, "nx.example.org", "MX", tcp=True)
+    query(srv, "www.up.test", "AAAA")
+    srv.stop()  # the last frames and STOP are written at exit
+    assert srv.exit_status == 0
+    got = [t for t in tap_lines(dnstap_read(str(tap))) if "/CH/" not in t[2]]
+    want = [("CQ", "UDP", "www.example.org/IN/A"), ("CR", "UDP", "www.example.org/IN/A"),
+            ("CQ", "TCP", "nx.example.org/IN/MX"), ("CR", "TCP", "nx.example.org/IN/MX"),
+            ("FQ", "UDP", "www.up.test/IN/AAAA"), ("FR", "UDP", "www.up.test/IN/AAAA"),
+            ("CQ", "UDP", "www.up.test/IN/AAAA"), ("CR", "UDP", "www.up.test/IN/AAAA")]
+    assert sorted(got) == sorted(want), got
+    import subprocess
+    y = subprocess.run(["dnstap-read", "-y", str(tap)], capture_output=True, text=True).stdout
+    assert "identity: ns-test" in y and "query_port:" in y and "response_address: \"127.0.0.1\"" in y
+
+
+def test_dnstap_unix_socket_to_fstrm_capture(ops, tmp_path):  # noqa: F811
+    import shutil
+    import subprocess
+    import pytest
+    if shutil.which("fstrm_capture") is None or shutil.which("dnstap-read") is None:
+        pytest.skip("fstrm_capture (fstrm-bin) or dnstap-read not installed")
+    sock = tmp_path / "tap.sock"
+    out = tmp_path / "captured.fstrm"
+    cap = subprocess.Popen(["fstrm_capture", "-t", "protobuf:dnstap.Dnstap", "-u", str(sock), "-w", str(out)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        srv = ops.ternd(config=[f"dnstap: unix:{sock}"], metrics=False)
+        for _ in range(3):
+            query(srv, "www.example.org", "TXT")
+        srv.stop()  # STOP, then fstrm_capture's FINISH
+        assert srv.exit_status == 0
+    finally:
+        cap.terminate()
+        cap.wait(10)
+    got = [t for t in tap_lines(dnstap_read(str(out))) if "/CH/" not in t[2]]
+    assert got == [("CQ", "UDP", "www.example.org/IN/TXT"), ("CR", "UDP", "www.example.org/IN/TXT")] * 3, got
+
+
+def test_dnstap_socket_absent_drops_and_answers(ops, tmp_path):  # noqa: F811
+    srv = ops.ternd(config=[f"dnstap: unix:{tmp_path}/nobody.sock"])
+    for _ in range(10):
+        assert query(srv, "www.example.org").rcode() == dns.rcode.NOERROR
+    time.sleep(0.2)
+    st = json.loads(ops.ctl(srv, "stats", json=True).stdout)
+    assert st["dnstap"]["dropped"] >= 20 and st["dnstap"]["written"] == 0
+    assert len([line for line in srv.log_text().splitlines() if "cannot connect" in line]) == 1
