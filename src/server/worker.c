@@ -27,9 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl/dnstap.h"
-#include "ctl/qlog.h"
 #include "server/log.h"
+#include "server/observe.h"
 #include "server/worker.h"
 #include "tern/wire.h"
 
@@ -45,108 +44,6 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* ---- counters (stats.h): this worker's own, no lock ---- */
-
-/* One query read from a client over transport t, once query_respond has
- * looked at it. */
-static void count_query(worker *w, unsigned t, const qctx *ctx)
-{
-	WORKER_COUNT(w, queries[t][stats_qtype_index(ctx->qtype)], 1);
-	WORKER_COUNT(w, opcodes[ctx->opcode & 15], 1);
-}
-
-/* One response made (before rate limiting), from ctx. */
-static void count_response(worker *w, const qctx *ctx)
-{
-	WORKER_COUNT(w, responses, 1);
-	WORKER_COUNT(w, rcodes[ctx->rcode < STATS_RCODES - 1 ? ctx->rcode : STATS_RCODES - 1], 1);
-	WORKER_COUNT(w, sources[ctx->source < STATS_SOURCES ? ctx->source : 0], 1);
-	if (ctx->zone) {
-		unsigned z = ctx->zone->stats_slot < STATS_ZONES ? ctx->zone->stats_slot : 0;
-		WORKER_COUNT(w, zone_queries[z], 1);
-		WORKER_COUNT(w, zone_rcodes[z][stats_zone_rcode_index(ctx->rcode)], 1);
-	}
-}
-
-/* An error response made without a full query_respond (SERVFAIL). */
-static void count_error(worker *w, unsigned rcode)
-{
-	qctx ctx = {.rcode = (uint16_t)rcode};
-	count_response(w, &ctx);
-}
-
-static void count_rrl(worker *w, size_t sent, size_t full)
-{
-	if (!sent)
-		WORKER_COUNT(w, rrl_dropped, 1);
-	else if (sent != full)
-		WORKER_COUNT(w, rrl_slipped, 1);
-}
-
-/* The query log's clock (qlog.h): wall time, in microseconds. */
-static uint64_t real_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* With the query log or dnstap on: what they record of a response made
- * (never waits: a full ring drops it). t0: when the query arrived
- * (real_us). */
-static void log_query(worker *w, const qctx *ctx, unsigned transport, const uint8_t *pkt, size_t pktlen,
-                      const uint8_t *resp, size_t rlen, const struct sockaddr *client, uint64_t t0)
-{
-	if (w->srv->dnstap) { /* dnstap.h: the client's query and our response */
-		uint64_t t1 = real_us();
-		dnstap_msg q = {.type = DNSTAP_CLIENT_QUERY, .tcp = transport == STATS_TCP, .peer = client,
-		                .query_us = t0, .msg = pkt, .len = pktlen};
-		dnstap_log(w->srv->dnstap, w->id, &q);
-		dnstap_msg r = q;
-		r.type = DNSTAP_CLIENT_RESPONSE;
-		r.response_us = t1;
-		r.msg = resp;
-		r.len = rlen;
-		dnstap_log(w->srv->dnstap, w->id, &r);
-	}
-	qlog_entry *e = w->srv->qlog ? qlog_slot(w->srv->qlog, w->id) : NULL;
-	if (!e)
-		return;
-	qlog_fill(e, resp, rlen, client);
-	uint64_t t1 = real_us();
-	e->t_us = t0;
-	e->dur_us = t1 > t0 ? (uint32_t)(t1 - t0 < UINT32_MAX ? t1 - t0 : UINT32_MAX) : 0;
-	e->flags = pktlen >= 4 ? tern_get_u16(pkt + 2) : 0;
-	e->rcode = (uint8_t)(ctx->rcode < 255 ? ctx->rcode : 255);
-	e->source = ctx->source;
-	e->transport = (uint8_t)transport;
-	qlog_commit(w->srv->qlog, w->id);
-}
-
-/* dnstap: a question to an upstream, or its answer (dnstap.h). */
-static void tap_upstream(worker *w, const upq *u, const upstream *us, bool response, const uint8_t *msg,
-                         size_t len)
-{
-	uint64_t wall = real_us(), mono = now_us();
-	uint64_t asked = wall - (mono > u->sent_us ? mono - u->sent_us : 0); /* sent_us is monotonic */
-	dnstap_msg m = {.type = response ? DNSTAP_FORWARDER_RESPONSE : DNSTAP_FORWARDER_QUERY,
-	                .tcp = u->state != UPQ_UDP, .peer = (const struct sockaddr *)&us->addr,
-	                .query_us = asked, .response_us = response ? wall : 0, .msg = msg, .len = len};
-	dnstap_log(w->srv->dnstap, w->id, &m);
-}
-
-static unsigned up_slot(const upstream *us)
-{
-	return us->stats_slot < STATS_UPSTREAMS ? us->stats_slot : 0;
 }
 
 void worker_wake(worker *w)
@@ -207,7 +104,7 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		int n = recvmmsg(fd, w->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		uint64_t batch_us = w->srv->qlog || w->srv->dnstap ? real_us() : 0;
+		uint64_t batch_us = w->srv->qlog || w->srv->dnstap ? obs_real_us() : 0;
 		int k = 0;
 		for (int i = 0; i < n; i++) {
 			if (w->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
@@ -218,11 +115,11 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			uint64_t t0 = batch_us; /* arrival: the batch's (one clock read per batch) */
 			ctx.start_us = t0;
 			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
-			count_query(w, STATS_UDP, &ctx);
+			obs_query(w, STATS_UDP, &ctx);
 			if (len)
-				count_response(w, &ctx);
+				obs_response(w, &ctx);
 			if (len && t0)
-				log_query(w, &ctx, STATS_UDP, w->in[i], w->msgs[i].msg_len, w->out[k], len, client, t0);
+				obs_log(w, &ctx, STATS_UDP, w->in[i], w->msgs[i].msg_len, w->out[k], len, client, t0);
 			else if (!ctx.forward)
 				WORKER_COUNT(w, dropped, 1);
 			if (ctx.forward)
@@ -235,7 +132,7 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			size_t full = len;
 			len = rate_limit(v, &ctx, client, w->out[k], len, now);
 			if (len != full)
-				count_rrl(w, len, full);
+				obs_rrl(w, len, full);
 			if (!len)
 				continue;
 			w->oiov[k].iov_len = len;
@@ -351,14 +248,14 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		if (c->rlen < 2 + flen)
 			continue;
 		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
-		uint64_t t0 = w->srv->qlog || w->srv->dnstap ? real_us() : 0;
+		uint64_t t0 = w->srv->qlog || w->srv->dnstap ? obs_real_us() : 0;
 		ctx.start_us = t0;
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
-		count_query(w, STATS_TCP, &ctx);
+		obs_query(w, STATS_TCP, &ctx);
 		if (olen)
-			count_response(w, &ctx);
+			obs_response(w, &ctx);
 		if (olen && t0)
-			log_query(w, &ctx, STATS_TCP, c->rbuf + 2, flen, w->tcp_out + 2, olen, ctx.client, t0);
+			obs_log(w, &ctx, STATS_TCP, c->rbuf + 2, flen, w->tcp_out + 2, olen, ctx.client, t0);
 		else if (!ctx.forward)
 			WORKER_COUNT(w, dropped, 1);
 		c->rlen = 0;
@@ -513,15 +410,15 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 		return false;
 	if (ctx.source == STATS_SRC_CACHE && !fr->failed)
 		ctx.source = STATS_SRC_UPSTREAM; /* just put there by this answer */
-	count_response(w, &ctx);
+	obs_response(w, &ctx);
 	if (w->srv->qlog || w->srv->dnstap)
-		log_query(w, &ctx, tcp ? STATS_TCP : STATS_UDP, wt->pkt, wt->len, out, len,
-		          (const struct sockaddr *)&wt->addr, wt->start_us ? wt->start_us : real_us());
+		obs_log(w, &ctx, tcp ? STATS_TCP : STATS_UDP, wt->pkt, wt->len, out, len,
+		          (const struct sockaddr *)&wt->addr, wt->start_us ? wt->start_us : obs_real_us());
 	if (!tcp) {
 		size_t full = len;
 		len = rate_limit(v, &ctx, (const struct sockaddr *)&wt->addr, out, len, now);
 		if (len != full)
-			count_rrl(w, len, full);
+			obs_rrl(w, len, full);
 		if (!len)
 			return false;
 		int fd = w->udp_fds[wt->listener]; /* -1: a reload closed that address */
@@ -675,13 +572,13 @@ static int upq_send(worker *w, upq *u, const upstream *us)
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, u->fd, &ev) || send(u->fd, u->q, u->qlen, MSG_DONTWAIT) < 0) {
 		close(u->fd);
 		u->fd = -1;
-		WORKER_COUNT(w, up_failures[up_slot(us)], 1);
+		WORKER_COUNT(w, up_failures[obs_up_slot(us)], 1);
 		return 1;
 	}
-	u->sent_us = now_us();
-	WORKER_COUNT(w, up_queries[up_slot(us)], 1);
+	u->sent_us = obs_mono_us();
+	WORKER_COUNT(w, up_queries[obs_up_slot(us)], 1);
 	if (w->srv->dnstap)
-		tap_upstream(w, u, us, false, u->q, u->qlen);
+		obs_tap_upstream(w, u, us, false, u->q, u->qlen);
 	return 0;
 }
 
@@ -780,7 +677,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 	size_t n = query_error(pkt, len, TERN_R_SERVFAIL, out, sizeof w->tcp_out - 2, slot >= 0);
 	if (!n)
 		return;
-	count_error(w, TERN_R_SERVFAIL);
+	obs_error(w, TERN_R_SERVFAIL);
 	if (slot < 0) {
 		ssize_t r = sendto(w->udp_fds[listener], out, n, MSG_DONTWAIT, (const struct sockaddr *)addr, addrlen);
 		(void)r;
@@ -805,7 +702,7 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 	upstream_set *set = &u->ups->sets[u->set];
 	const upstream *us = &set->ups[u->a.up];
 	if (w->srv->dnstap)
-		tap_upstream(w, u, us, true, pkt, len);
+		obs_tap_upstream(w, u, us, true, pkt, len);
 	enum fwd_verdict verdict =
 		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, u->ups->sets[u->set].zone, v->res->cache, now, &w->fr);
 	switch (verdict) {
@@ -815,7 +712,7 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		/* over TCP there is no other answer coming */
 		__attribute__((fallthrough));
 	case FWD_BAD:
-		WORKER_COUNT(w, up_failures[up_slot(us)], 1);
+		WORKER_COUNT(w, up_failures[obs_up_slot(us)], 1);
 		fwd_attempt_answered(&u->a, set, now);
 		upq_try(w, v, u, now);
 		return;
@@ -839,8 +736,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		return;
 	}
 	case FWD_OK: {
-		unsigned slot = up_slot(us);
-		uint64_t t = now_us(), lat = t > u->sent_us ? t - u->sent_us : 0;
+		unsigned slot = obs_up_slot(us);
+		uint64_t t = obs_mono_us(), lat = t > u->sent_us ? t - u->sent_us : 0;
 		WORKER_COUNT(w, up_answers[slot], 1);
 		WORKER_COUNT(w, up_latency[slot][stats_lat_bucket(lat)], 1);
 		WORKER_COUNT(w, up_latency_us[slot], lat);
@@ -864,7 +761,7 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 					return;
 				/* ECONNREFUSED: nobody listens there */
-				WORKER_COUNT(w, up_failures[up_slot(&u->ups->sets[u->set].ups[u->a.up])], 1);
+				WORKER_COUNT(w, up_failures[obs_up_slot(&u->ups->sets[u->set].ups[u->a.up])], 1);
 				fwd_attempt_failed(&u->a, &u->ups->sets[u->set]);
 				upq_try(w, v, u, now);
 				return;
@@ -885,14 +782,14 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 		const upstream *us = &u->ups->sets[u->set].ups[u->a.up];
 		if (err || !u->tbuf || send(u->fd, frame, 2u + u->qlen, MSG_NOSIGNAL | MSG_DONTWAIT) != 2 + u->qlen ||
 		    epoll_ctl(w->epfd, EPOLL_CTL_MOD, u->fd, &ev)) {
-			WORKER_COUNT(w, up_failures[up_slot(us)], 1);
+			WORKER_COUNT(w, up_failures[obs_up_slot(us)], 1);
 			upq_try(w, v, u, now);
 			return;
 		}
-		u->sent_us = now_us();
-		WORKER_COUNT(w, up_queries[up_slot(us)], 1);
+		u->sent_us = obs_mono_us();
+		WORKER_COUNT(w, up_queries[obs_up_slot(us)], 1);
 		if (w->srv->dnstap)
-			tap_upstream(w, u, us, false, u->q, u->qlen);
+			obs_tap_upstream(w, u, us, false, u->q, u->qlen);
 		u->tlen = 0;
 		u->state = UPQ_TCP_READ;
 		return;
@@ -923,7 +820,7 @@ static void upq_timers(worker *w, const version *v, uint64_t now)
 		if (!fwd_attempt_due(&u->a, now))
 			continue;
 		if (u->a.up >= 0 && !u->a.waiting)
-			WORKER_COUNT(w, up_timeouts[up_slot(&u->ups->sets[u->set].ups[u->a.up])], 1);
+			WORKER_COUNT(w, up_timeouts[obs_up_slot(&u->ups->sets[u->set].ups[u->a.up])], 1);
 		fwd_attempt_failed(&u->a, &u->ups->sets[u->set]); /* silence */
 		upq_try(w, v, u, now);
 	}
