@@ -171,3 +171,20 @@ scrape_configs:
             prom.wait()
         log.close()
     assert os.path.isdir(tmp_path / "tsdb")
+
+
+def test_grafana_dashboard_uses_served_series(ops):  # noqa: F811
+    """etc/grafana-ternd.json is JSON and every ternd_* series it queries is one /metrics serves."""
+    import re as _re
+    from ternd import ROOT
+    dash = json.load(open(os.path.join(ROOT, "etc", "grafana-ternd.json")))
+    names = set()
+    for p in dash["panels"]:
+        for t in p["targets"]:
+            names |= set(_re.findall(r"\b(ternd_[a-z_]+?)(?:_bucket)?\b[{\[(]", t["expr"]))
+    up = ops.upstream(Records())
+    srv = ops.ternd(forward=[up])
+    query(srv, "www.up.test")
+    served = {line.split()[2] for line in scrape(srv).splitlines() if line.startswith("# TYPE")}
+    missing = {n for n in names if n not in served}
+    assert names and not missing, missing
