@@ -220,7 +220,37 @@ static int write_all(int fd, const uint8_t *p, size_t n, int timeout_ms)
 	return 0;
 }
 
-/* Reads one control frame of type want from a socket within timeout_ms. */
+int dnstap_control_parse(const uint8_t *buf, size_t len, uint32_t *type, bool *ct_ok)
+{
+	if (len < 12)
+		return len >= 4 && get_be32(buf) != 0 ? -1 : 0;
+	uint32_t clen = get_be32(buf + 4);
+	if (get_be32(buf) != 0 || clen < 4 || clen > 512 - 8)
+		return -1;
+	if (len < 8 + (size_t)clen)
+		return 0;
+	*type = get_be32(buf + 8);
+	size_t off = 12, end = 8 + (size_t)clen, n = strlen(DNSTAP_CONTENT_TYPE);
+	bool any = false, match = false;
+	while (off < end) { /* fields: type, length, bytes */
+		if (end - off < 8)
+			return -1;
+		uint32_t ft = get_be32(buf + off), fl = get_be32(buf + off + 4);
+		off += 8;
+		if (fl > end - off)
+			return -1;
+		if (ft == 1) { /* CONTENT_TYPE */
+			any = true;
+			match |= fl == n && !memcmp(buf + off, DNSTAP_CONTENT_TYPE, n);
+		}
+		off += fl;
+	}
+	*ct_ok = !any || match;
+	return 1;
+}
+
+/* Reads one control frame of type want (with our content type, if it
+ * names one) from a socket within timeout_ms. */
 static int read_control(int fd, uint32_t want, int timeout_ms)
 {
 	uint8_t buf[512];
@@ -234,13 +264,13 @@ static int read_control(int fd, uint32_t want, int timeout_ms)
 		if (r <= 0)
 			return -1;
 		have += (size_t)r;
-		if (have >= 12) {
-			uint32_t clen = get_be32(buf + 4);
-			if (get_be32(buf) != 0 || clen < 4 || clen > sizeof buf - 8)
-				return -1;
-			if (have >= 8 + clen)
-				return get_be32(buf + 8) == want ? 0 : -1;
-		}
+		uint32_t type;
+		bool ct_ok;
+		int rc = dnstap_control_parse(buf, have, &type, &ct_ok);
+		if (rc)
+			return rc > 0 && type == want && ct_ok ? 0 : -1;
+		if (have == sizeof buf)
+			return -1;
 	}
 	return -1;
 }

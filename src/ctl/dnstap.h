@@ -48,6 +48,13 @@ typedef struct dnstap_msg {
  * when cap is too small. Pure. */
 size_t dnstap_encode(uint8_t *out, size_t cap, const dnstap_msg *m);
 
+/* Looks at what a collector sent on the socket (Frame Streams control
+ * frames, at most 512 bytes are read): 0 while one control frame is not
+ * complete, 1 when it is (*type: its control type; *ct_ok: it has no
+ * CONTENT_TYPE field or one equal to DNSTAP_CONTENT_TYPE), -1 when the
+ * bytes are not a control frame. Pure; fuzzed (fuzz/fuzz_dnstap.c). */
+int dnstap_control_parse(const uint8_t *buf, size_t len, uint32_t *type, bool *ct_ok);
+
 typedef struct dnstap dnstap;
 
 /* spec: "unix:PATH" or a file name (appended to). Opened before the
