@@ -164,6 +164,17 @@ def test_reload_all_and_one_zone(ops):  # noqa: F811
     assert json.loads(ops.ctl(srv, "stats", json=True).stdout)["reloads"] == {"ok": 1, "failed": 1}
 
 
+def test_reload_warns_that_operations_settings_need_a_restart(ops):  # noqa: F811
+    srv = ops.ternd()
+    text = open(srv.conf).read().replace(f"127.0.0.1:{srv.metrics_port}", "127.0.0.1:1")
+    open(srv.conf, "w").write(text + "    query-log: q.log\n")
+    r = ops.ctl(srv, "reload")
+    assert r.returncode == 0, r.stderr
+    log = srv.log_text()
+    assert "reload: 'metrics' changed" in log and "reload: 'query-log' changed" in log, log
+    assert "ternd_queries_total" in __import__("ops_helpers").scrape(srv)  # still where it was
+
+
 def test_zone_add_and_remove_while_queries_flow(ops, tmp_path):  # noqa: F811
     srv = ops.ternd()
     newfile = tmp_path / "new.test.zone"
