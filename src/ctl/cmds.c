@@ -455,7 +455,8 @@ static int cmd_log_level(ctl_env *e, const ctl_req *r, sbuf *out)
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(r->argv[0], lv[i])) {
 			log_set_level((enum log_level)i);
-			log_msg(LOG_INFO < i ? LOG_INFO : (enum log_level)i, "control: log level %s", lv[i]);
+			/* said at the new level's own severity or above, so that it shows */
+			log_msg(i < LOG_INFO ? (enum log_level)i : LOG_INFO, "control: log level %s", lv[i]);
 			sb_printf(out, "log level %s\n", lv[i]);
 			return 0;
 		}
