@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +36,8 @@ struct qlog {
 	atomic_bool stop;
 	_Atomic uint64_t written, dropped_write;
 	bool failing; /* the last write failed (logged once) */
+	bool reopen_failing; /* a rotated file could not be opened again (logged once) */
+	long long next_check_ms;
 	char buf[1 << 16];
 	size_t len;
 	time_t ts_secs; /* the second ts holds */
@@ -249,6 +252,41 @@ static void drain(qlog *q)
 	flush_buf(q);
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Log rotation by rename (logrotate's default): once a second, if the
+ * path no longer names the file we write, open it again (what is drained
+ * already went to the old file). */
+static void check_rotated(qlog *q)
+{
+	long long now = mono_ms();
+	if (now < q->next_check_ms)
+		return;
+	q->next_check_ms = now + 1000;
+	struct stat cur, at;
+	if (fstat(q->fd, &cur) || !S_ISREG(cur.st_mode))
+		return; /* a pipe, /dev/null...: never rotated */
+	if (stat(q->path, &at) == 0 && at.st_dev == cur.st_dev && at.st_ino == cur.st_ino)
+		return;
+	int fd = open(q->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
+	if (fd < 0) {
+		if (!q->reopen_failing)
+			log_err("query-log %s: moved away, and cannot be opened again: %s; still writing the old file",
+			        q->path, strerror(errno));
+		q->reopen_failing = true;
+		return;
+	}
+	close(q->fd);
+	q->fd = fd;
+	q->reopen_failing = false;
+	log_info("query-log %s: opened again (rotated)", q->path);
+}
+
 static void *qlog_main(void *arg)
 {
 	qlog *q = arg;
@@ -256,6 +294,7 @@ static void *qlog_main(void *arg)
 		struct timespec ts = {0, 20 * 1000000}; /* qlog.h: the drain period */
 		nanosleep(&ts, NULL);
 		drain(q);
+		check_rotated(q);
 	}
 	drain(q);
 	return NULL;

@@ -10,7 +10,9 @@
  * problem logged once, and it is logged again when writing works again.
  * Each worker's lines are in the order of its responses; lines of
  * different workers may interleave out of order by up to one drain period
- * (20 ms); the time on each line is the query's arrival.
+ * (20 ms); the time on each line is the query's arrival. A file renamed
+ * away (log rotation) is noticed within a second and the path opened
+ * again.
  *
  * Line format (space separated, one per query):
  *   TIME CLIENT#PORT NAME CLASS TYPE FLAGS TRANSPORT RCODE SOURCE MICROSECONDS

@@ -67,6 +67,28 @@ def test_lines_match_the_queries(ops, tmp_path):  # noqa: F811
     assert st["query_log"]["written"] >= 5
 
 
+def test_rotation_by_rename(ops, tmp_path):  # noqa: F811
+    log = tmp_path / "query.log"
+    srv = ops.ternd(config=[f"query-log: {log}"], metrics=False)
+    query(srv, "www.example.org", "MX")
+    assert any(" MX " in line for line in read_lines(log, 1))
+    os.rename(log, tmp_path / "query.log.1")
+    deadline = time.monotonic() + 5
+    while "opened again" not in srv.log_text() and time.monotonic() < deadline:
+        query(srv, "www.example.org", "NS")
+        time.sleep(0.2)
+    assert "opened again (rotated)" in srv.log_text(), srv.log_text()
+    query(srv, "www.example.org", "SRV")
+    lines = read_lines(log, 1)
+    deadline = time.monotonic() + 3
+    while not any(" SRV " in line for line in lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        lines = read_lines(log, 1)
+    assert any(" SRV " in line for line in lines), lines
+    old = open(tmp_path / "query.log.1").read()
+    assert " MX " in old and " SRV " not in old
+
+
 def test_disk_full_is_logged_once_and_answering_goes_on(ops):  # noqa: F811
     srv = ops.ternd(config=["query-log: /dev/full"])
     for i in range(30):
