@@ -240,6 +240,8 @@ static int load_and_publish(ctl_env *e, const uint8_t *origin, const char *name,
 	size_t nrec = z->nrecords;
 	if (server_replace_zone(s, z))
 		return fail(out, "%s", "out of memory; nothing changed");
+	if (adding && server_note_runtime_zone(s, origin, file))
+		log_warn("zone %s: out of memory: a full reload will not keep it", name);
 	log_info("zone %s: %zu records, serial %u, from %s (%s)", name, nrec, serial, file,
 	         adding ? "ternctl zone-add" : "ternctl reload");
 	sb_printf(out, "zone %s: serial %u, %zu records, from %s\n", name, serial, nrec, file);
@@ -297,6 +299,8 @@ static int cmd_zone_remove(ctl_env *e, const ctl_req *r, sbuf *out)
 		return fail(out, "no such zone: %s", r->argv[0]);
 	if (rc < 0)
 		return fail(out, "%s", "out of memory; nothing changed");
+	if (server_note_runtime_zone(e->srv, origin, NULL))
+		log_warn("zone %s: out of memory: a full reload will serve it again", r->argv[0]);
 	log_info("zone %s: removed (ternctl zone-remove)", r->argv[0]);
 	sb_printf(out, "zone %s removed\n", r->argv[0]);
 	return 0;

@@ -514,6 +514,13 @@ static int reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secre
 	pthread_mutex_lock(&s->change_lock);
 	const version *cur = atomic_load(&s->current);
 	version *nv = version_build(a, cur);
+	if (nv && s->nrt_zones) { /* what ternctl zone-add/zone-remove did stays */
+		db_diag diag = {.fn = zone_diag};
+		if (!(nv->zones = zones_runtime_apply(nv->zones, s->rt_zones, s->nrt_zones, cur->zones, &nv->cfg, &diag))) {
+			version_free(nv);
+			nv = NULL;
+		}
+	}
 	if (!nv) {
 		pthread_mutex_unlock(&s->change_lock);
 		log_err("reload failed; the previous configuration and zones keep serving");

@@ -487,6 +487,33 @@ void server_publish(server *s, version *v)
 	version_free(old);
 }
 
+int server_note_runtime_zone(server *s, const uint8_t *origin, const char *file)
+{
+	char *copy = file ? strdup(file) : NULL;
+	if (file && !copy)
+		return -1;
+	pthread_mutex_lock(&s->change_lock);
+	size_t i = 0;
+	while (i < s->nrt_zones && !tern_name_eq(s->rt_zones[i].origin, origin))
+		i++;
+	if (i == s->nrt_zones) {
+		runtime_zone *nz = realloc(s->rt_zones, (s->nrt_zones + 1) * sizeof *nz);
+		if (!nz) {
+			pthread_mutex_unlock(&s->change_lock);
+			free(copy);
+			return -1;
+		}
+		s->rt_zones = nz;
+		memcpy(nz[i].origin, origin, tern_name_len(origin));
+		nz[i].file = NULL;
+		s->nrt_zones++;
+	}
+	free(s->rt_zones[i].file);
+	s->rt_zones[i].file = copy;
+	pthread_mutex_unlock(&s->change_lock);
+	return 0;
+}
+
 void server_stop(server *s)
 {
 	atomic_store(&s->stop, true);
@@ -509,6 +536,9 @@ void server_stop(server *s)
 			close(s->tcp_fds[k]);
 	}
 	free(s->workers);
+	for (size_t i = 0; i < s->nrt_zones; i++)
+		free(s->rt_zones[i].file);
+	free(s->rt_zones);
 	free(s->udp_fds);
 	free(s->tcp_fds);
 	version_free(atomic_load(&s->current));

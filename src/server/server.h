@@ -48,6 +48,11 @@ typedef struct server {
 	_Atomic size_t nzones; /* in the version published last */
 	struct qlog *qlog;   /* the query log (src/ctl/qlog.h), or NULL; set before server_start */
 	struct dnstap *dnstap; /* dnstap output (src/ctl/dnstap.h), or NULL; the same */
+	/* Zones added (file set) or removed (file NULL) with ternctl since
+	 * start, in order: a full reload applies them again over the
+	 * configuration (zones_runtime_apply). Under change_lock. */
+	struct runtime_zone *rt_zones;
+	size_t nrt_zones;
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT, refusing addresses
@@ -72,6 +77,14 @@ double server_uptime(const server *s);
 /* Publishes v and frees the previous version when no worker can see it. */
 void server_publish(server *s, version *v);
 void server_stop(server *s);
+
+typedef struct runtime_zone {
+	uint8_t origin[TERN_NAME_MAX];
+	char *file; /* added from this file; NULL: removed */
+} runtime_zone;
+/* Records a ternctl zone-add (file) or zone-remove (NULL), replacing an
+ * earlier record for the origin. Takes change_lock. -1: out of memory. */
+int server_note_runtime_zone(server *s, const uint8_t *origin, const char *file);
 
 /* A version that shares everything of cur (configuration, local records,
  * forwarding, rate limiting, cookies) except the zone set, which is left

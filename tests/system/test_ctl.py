@@ -209,6 +209,32 @@ def test_zone_add_and_remove_while_queries_flow(ops, tmp_path):  # noqa: F811
     assert rdatas(query(srv, "www.new.test")) == ["192.0.2.77"]
 
 
+def test_runtime_zone_changes_outlive_a_full_reload(ops, tmp_path):  # noqa: F811
+    import signal
+    srv = ops.ternd(zones={"example.org": zone("example.org"), "example.net": zone("example.net")})
+    newfile = tmp_path / "new.test.zone"
+    newfile.write_text(zone("new.test", serial=5, last=77))
+    assert ops.ctl(srv, "zone-add", "new.test", str(newfile)).returncode == 0
+    assert ops.ctl(srv, "zone-remove", "example.net").returncode == 0
+    assert ops.ctl(srv, "reload").returncode == 0
+    assert rdatas(query(srv, "www.new.test")) == ["192.0.2.77"]
+    assert query(srv, "www.example.net").rcode() == REFUSED
+    assert query(srv, "www.example.org").rcode() == NOERROR
+    os.kill(srv.pid, signal.SIGHUP)  # the same through SIGHUP
+    deadline = time.monotonic() + 5
+    while srv.log_text().count("reloaded:") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert rdatas(query(srv, "www.new.test")) == ["192.0.2.77"]
+    assert query(srv, "www.example.net").rcode() == REFUSED
+    # adding it back at run time undoes the removal
+    net = os.path.join(srv.workdir, "example.net.zone")
+    assert ops.ctl(srv, "zone-add", "example.net", net).returncode == 0
+    assert ops.ctl(srv, "reload").returncode == 0
+    assert query(srv, "www.example.net").rcode() == NOERROR
+    st = ops.ctl(srv, "zone-status").stdout
+    assert "new.test." in st and "example.net." in st and "example.org." in st
+
+
 def test_replication_commands_not_available_yet(ops):  # noqa: F811
     srv = ops.ternd()
     for cmd in ("zone-refresh", "zone-retransfer", "zone-notify"):
