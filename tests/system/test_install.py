@@ -81,6 +81,25 @@ def test_install_run_uninstall(tmp_path):
         assert (prefix / f).exists() == f.startswith("etc/"), f
 
 
+def test_install_into_destdir_for_usr(tmp_path):
+    """DESTDIR stages (as a package build does); PREFIX=/usr puts the configuration in /etc."""
+    dest = tmp_path / "dest"
+    build = os.environ.get("TERN_BUILD", "build")
+    r = make("install", f"DESTDIR={dest}", "PREFIX=/usr", f"BUILD={build}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for f in ["usr/sbin/ternd", "usr/sbin/ternctl", "usr/bin/tern", "etc/tern/ternd.conf",
+              "usr/share/man/man5/ternd.conf.5", "usr/lib/systemd/system/ternd.service"]:
+        assert (dest / f).is_file(), f
+    unit = (dest / "usr/lib/systemd/system/ternd.service").read_text()
+    assert "ExecStart=/usr/sbin/ternd --config /etc/tern/ternd.conf" in unit and str(dest) not in unit
+    v = subprocess.run([str(dest / "usr/sbin/ternd"), "--help"], capture_output=True, text=True, timeout=30)
+    assert v.returncode == 0 and "/etc/tern/ternd.conf" in v.stdout
+    h = subprocess.run([str(dest / "usr/sbin/ternctl"), "--help"], capture_output=True, text=True, timeout=30)
+    assert h.returncode == 0 and "default /etc/tern/ternd.conf" in h.stdout
+    r = make("uninstall", f"DESTDIR={dest}", "PREFIX=/usr", f"BUILD={build}")
+    assert r.returncode == 0 and not (dest / "usr/sbin/ternd").exists()
+
+
 def test_check_without_installed_configuration(tmp_path):
     """ternd --check reads the installed default; a missing one is an error."""
     prefix = tmp_path / "prefix"
