@@ -1,11 +1,13 @@
 # tern: one make builds the library, the server and the client into $(BUILD).
-#   make            build build/ternd and build/tern
+#   make            build build/ternd, build/tern and build/ternctl
 #   make run        build and start ternd on its built-in default (Ctrl-C stops it)
 #   make test       install test dependencies (as root), build, run every test
 #   make SAN=1      the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #                   (into build/san unless BUILD is given)
 #   make fuzz       run each libFuzzer harness (fuzz/README.md)
 #   make bench      the side-by-side benchmark (docs/performance.md)
+#   make install    ternd, ternctl, tern, man pages, the example configuration
+#                   and the systemd unit (PREFIX, DESTDIR, sysconfdir); make uninstall
 CC      ?= cc
 SAN     ?= 0
 ifeq ($(SAN),1)
@@ -21,13 +23,13 @@ CFLAGS  ?= $(OPT) -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
 ALLFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -pthread
-LDLIBS   = -lcrypto -pthread   # libcrypto: TSIG HMACs (src/lib/tsig.c)
+LDLIBS   = -lcrypto -pthread $(LDFLAGS)   # libcrypto: TSIG HMACs (src/lib/tsig.c); LDFLAGS: packaging's
 
 LIB_SRC    := $(wildcard src/lib/*.c)
 DB_SRC     := $(wildcard src/db/*.c)
 RESOLVE_SRC:= $(wildcard src/resolve/*.c)
 XFR_SRC    := $(wildcard src/xfr/*.c)
-SERVER_SRC := $(wildcard src/server/*.c)
+SERVER_SRC := $(wildcard src/server/*.c) $(filter-out src/ctl/ternctl.c,$(wildcard src/ctl/*.c))
 XFR_SRC    := $(wildcard src/xfr/*.c)
 CLIENT_SRC := $(wildcard src/client/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -50,8 +52,8 @@ CLIENT_LDLIBS   = -ledit
 endif
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test unit check-deps clean bench
-all: $(BUILD)/ternd $(BUILD)/tern
+.PHONY: all run test unit check-deps clean bench install uninstall
+all: $(BUILD)/ternd $(BUILD)/tern $(BUILD)/ternctl
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,6 +72,11 @@ $(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libtern.a
 $(BUILD)/obj/src/client/%.o: src/client/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) $(CLIENT_CPPFLAGS) -c $< -o $@
+
+# ternctl: the control tool (src/ctl/ternctl.c, and the request language it
+# shares with ternd)
+$(BUILD)/ternctl: $(call obj,src/ctl/ternctl.c src/ctl/proto.c src/ctl/out.c)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
 	@mkdir -p $(dir $@)
@@ -105,6 +112,67 @@ bench: all
 
 clean:
 	rm -rf build
+
+# ---- install (issue 13 item 5)
+#   make install [PREFIX=/usr/local] [DESTDIR=] [sysconfdir=$(PREFIX)/etc, /etc for /usr]
+#   make uninstall (the same variables; the configuration in sysconfdir stays)
+# Installed ternd and ternctl read $(sysconfdir)/tern/ternd.conf when given no
+# --config / -c (built again for that into $(BUILD)/install/); the source
+# tree's own binaries keep etc/ternd.conf for make run. The example
+# configuration is installed only where none is.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+bindir     ?= $(PREFIX)/bin
+sbindir    ?= $(PREFIX)/sbin
+mandir     ?= $(PREFIX)/share/man
+sysconfdir ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+systemdunitdir ?= $(PREFIX)/lib/systemd/system
+runstatedir ?= /run
+INSTALL    ?= install
+INST_DEFS   = -DTERN_DEFAULT_CONFIG='"$(sysconfdir)/tern/ternd.conf"'
+INST_DIR    = $(BUILD)/install
+
+.PHONY: FORCE
+FORCE:
+# rebuilt every time: sysconfdir may differ from the last install
+$(INST_DIR)/main.o: src/server/main.c FORCE
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLFLAGS) $(INST_DEFS) -c $< -o $@
+$(INST_DIR)/ternctl.o: src/ctl/ternctl.c FORCE
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLFLAGS) $(INST_DEFS) -c $< -o $@
+$(INST_DIR)/ternd: $(INST_DIR)/main.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+$(INST_DIR)/ternctl: $(INST_DIR)/ternctl.o $(call obj,src/ctl/proto.c src/ctl/out.c)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+install: all $(INST_DIR)/ternd $(INST_DIR)/ternctl
+	$(INSTALL) -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
+		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(sysconfdir)/tern $(DESTDIR)$(systemdunitdir)
+	$(INSTALL) -m 755 $(INST_DIR)/ternd $(INST_DIR)/ternctl $(DESTDIR)$(sbindir)/
+	$(INSTALL) -m 755 $(BUILD)/tern $(DESTDIR)$(bindir)/
+	$(INSTALL) -m 644 docs/tern.1 $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 644 docs/ternd.conf.5 $(DESTDIR)$(mandir)/man5/
+	$(INSTALL) -m 644 docs/ternd.8 docs/ternctl.8 $(DESTDIR)$(mandir)/man8/
+	@for f in example.com.zone aliases.txt; do \
+		[ -e $(DESTDIR)$(sysconfdir)/tern/$$f ] || $(INSTALL) -m 644 etc/$$f $(DESTDIR)$(sysconfdir)/tern/$$f; \
+	done
+	@if [ -e $(DESTDIR)$(sysconfdir)/tern/ternd.conf ]; then \
+		echo "install: $(DESTDIR)$(sysconfdir)/tern/ternd.conf exists: kept"; \
+	else \
+		sed 's|^\( *control:\).*|\1 $(runstatedir)/ternd/ternd.ctl  # ternctl status|' etc/ternd.conf \
+			> $(DESTDIR)$(sysconfdir)/tern/ternd.conf && chmod 644 $(DESTDIR)$(sysconfdir)/tern/ternd.conf; \
+	fi
+	sed -e 's|/usr/local/sbin/|$(sbindir)/|g' -e 's|/etc/tern/|$(sysconfdir)/tern/|g' etc/ternd.service \
+		> $(DESTDIR)$(systemdunitdir)/ternd.service
+	chmod 644 $(DESTDIR)$(systemdunitdir)/ternd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(sbindir)/ternd $(DESTDIR)$(sbindir)/ternctl $(DESTDIR)$(bindir)/tern \
+		$(DESTDIR)$(mandir)/man1/tern.1 $(DESTDIR)$(mandir)/man5/ternd.conf.5 \
+		$(DESTDIR)$(mandir)/man8/ternd.8 $(DESTDIR)$(mandir)/man8/ternctl.8 \
+		$(DESTDIR)$(systemdunitdir)/ternd.service
+	@echo "uninstall: $(DESTDIR)$(sysconfdir)/tern/ (the configuration) is left in place"
 
 include fuzz/fuzz.mk
 

@@ -280,7 +280,8 @@ def gen_config():
         "all-server-options": "server:\n listen: 0.0.0.0\n listen: ::\n threads: 2\n version: \"ternd 1\"\n identity: ns1\n"
                               " nsid: yes\n udp-max-size: 1400\n tcp-idle-timeout: 5\n tcp-max-connections: 100\n"
                               " log-level: debug\n cache-size: 64m\n cache-min-ttl: 5\n cache-max-ttl: 3600\n"
-                              " cache-max-negative-ttl: 60\n serve-stale: 86400\n forward-timeout: 1500\n max-inflight: 50\n",
+                              " cache-max-negative-ttl: 60\n serve-stale: 86400\n forward-timeout: 1500\n max-inflight: 50\n"
+                              " control: /run/ternd/ternd.ctl\n metrics: 127.0.0.1:9153\n metrics: bad\n",
         "forwarding": "server:\n forward: 192.0.2.53:53\n forward: [2001:db8::53]:5353\n forward-zone: corp.example=10.0.0.1\n"
                       " access-control: 192.168.0.0/16 allow\n access-control: 10.0.0.0/8 refuse\n"
                       " access-control: ::1 allow\n access-control: 2001:db8::/32 allow\n resolv-conf: resolv.conf\n",

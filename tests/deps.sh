@@ -18,6 +18,10 @@ need nsd
 need libedit-dev     # line editing and history in the client's interactive mode
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
+need prometheus      # promtool check metrics, and a real scrape of /metrics (test_metrics.py)
+need fstrm-bin       # fstrm_capture: a dnstap collector on a unix socket (test_querylog.py)
+need debhelper       # dpkg-buildpackage of debian/ (test_install.py)
+need lintian         # checks that package
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "tests/deps.sh: installing$pkgs"

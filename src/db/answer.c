@@ -451,6 +451,7 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	res->has_next = false;
 	res->referral = res->wildcard = false;
 	res->apex = NULL;
+	res->zone = NULL;
 	if (!set || !set->nzones) { /* a forwarder without zones: nothing to hash */
 		res->rcode = TERN_R_REFUSED;
 		res->no_zone = true;
@@ -489,6 +490,7 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 		res->no_zone = true;
 		return;
 	}
+	res->zone = z;
 	if (!zone_has_data(z)) { /* configured, never loaded */
 		res->rcode = TERN_R_SERVFAIL;
 		return;

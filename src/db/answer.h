@@ -17,6 +17,7 @@ typedef struct db_result {
 	bool referral; /* the answer is a delegation */
 	bool wildcard; /* synthesized from a wildcard */
 	const uint8_t *apex; /* the zone that answered (for rate limiting) */
+	const db_zone *zone; /* the same zone, or NULL (for counters) */
 	bool has_next; /* a CNAME/DNAME chain left the served data at next */
 	uint8_t next[TERN_NAME_MAX];
 } db_result;

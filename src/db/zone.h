@@ -74,6 +74,9 @@ typedef struct db_zone {
 	unsigned soa_line;  /* where the SOA is, in file (for reload warnings) */
 	const char *file;
 	bool local; /* local records: no SOA/NS needed, no delegations */
+	/* The server's counter slot for this origin (src/server/stats.h); 0
+	 * until the server gives one, before it publishes the version. */
+	unsigned stats_slot;
 	/* Zone sets that hold this version (docs/architecture.md, "Zones that
 	 * change at run time"): taken and dropped when server versions are
 	 * built and freed, never per query. 1 when made. */

@@ -577,3 +577,79 @@ void cache_get_stats(cache *c, cache_stats *out)
 		pthread_mutex_unlock(&s->lock);
 	}
 }
+
+/* ---- flush and walk (the control socket) ---- */
+
+/* Is the lower-case name e (e_len bytes) at or below lname (len bytes)? */
+static bool under(const uint8_t *e, size_t e_len, const uint8_t *lname, size_t len)
+{
+	if (e_len < len)
+		return false;
+	size_t off = 0;
+	while (off < e_len - len) /* label starts only: "xexample.com" is not below "example.com" */
+		off += 1 + (size_t)e[off];
+	return off == e_len - len && memcmp(e + off, lname, len) == 0;
+}
+
+size_t cache_flush(cache *c, const uint8_t *name, uint16_t type)
+{
+	uint8_t lname[TERN_NAME_MAX + 7];
+	size_t len = 0;
+	uint32_t nh = 0;
+	if (name)
+		nh = name_key(lname, name, &len);
+	size_t n = 0;
+	if (name && type) { /* one key */
+		stripe *s = stripe_of(c, nh);
+		pthread_mutex_lock(&s->lock);
+		centry **p;
+		centry *e = find(s, lname, len, type, key_hash(nh, type), &p);
+		if (e) {
+			remove_entry(s, e, p);
+			n++;
+		}
+		pthread_mutex_unlock(&s->lock);
+		return n;
+	}
+	for (unsigned i = 0; i <= c->smask; i++) {
+		stripe *s = &c->s[i];
+		pthread_mutex_lock(&s->lock);
+		for (centry *e = s->head, *next; e; e = next) {
+			next = e->next;
+			if (!name || under(e->data, e->name_len, lname, len)) {
+				remove_entry(s, e, NULL);
+				n++;
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return n;
+}
+
+void cache_walk(cache *c, uint64_t now_ms, void (*fn)(void *user, const cache_entry_info *e), void *user)
+{
+	for (unsigned i = 0; i <= c->smask; i++) {
+		stripe *s = &c->s[i];
+		pthread_mutex_lock(&s->lock);
+		for (const centry *e = s->head; e; e = e->next) {
+			int64_t left;
+			(void)age(c, e, now_ms, &left);
+			if (left <= 0) { /* expired: by how much */
+				uint64_t el = now_ms > e->inserted_ms ? (now_ms - e->inserted_ms) / 1000 : 0;
+				left = (int64_t)e->ttl - (int64_t)el;
+			}
+			cache_entry_info info = {
+				.name = e->data,
+				.type = e->type,
+				.kind = (enum cache_kind)e->kind,
+				.ttl_left = left,
+				.count = e->count,
+				.rdata = e->data + e->name_len,
+				.soa_rdlen = e->soa_rdlen,
+				.bytes = e->size,
+			};
+			fn(user, &info);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+}

@@ -86,4 +86,27 @@ typedef struct cache_stats {
 } cache_stats;
 void cache_get_stats(cache *c, cache_stats *out);
 
+/* Removes entries (ternctl cache-flush): every one (name NULL); name and
+ * every name below it, of every type and negative entries too (type 0); or
+ * exactly (name, type) (an RRset or NODATA entry). Returns how many went.
+ * Visits every stripe for a subtree (one lock at a time): O(entries). */
+size_t cache_flush(cache *c, const uint8_t *name, uint16_t type);
+
+/* One entry as cache_walk shows it. */
+typedef struct cache_entry_info {
+	const uint8_t *name;  /* lower case */
+	uint16_t type;        /* CACHE_NXDOMAIN for a name's NXDOMAIN entry */
+	enum cache_kind kind;
+	int64_t ttl_left;     /* seconds; <= 0: expired (kept to serve stale) */
+	uint16_t count;       /* RRset: records at rdata, each u16 length (host order) then bytes */
+	const uint8_t *rdata; /* RRset: the records; negative: the SOA owner, then its RDATA */
+	uint16_t soa_rdlen;   /* negative: SOA RDATA length */
+	size_t bytes;         /* accounted size */
+} cache_entry_info;
+
+/* Calls fn for every entry, in LRU order per stripe, with that stripe
+ * locked: fn must be quick and must not call the cache. now_ms is the
+ * cache's clock. */
+void cache_walk(cache *c, uint64_t now_ms, void (*fn)(void *user, const cache_entry_info *e), void *user);
+
 #endif

@@ -37,6 +37,7 @@ typedef struct upstream {
 	_Atomic uint32_t timeouts; /* failures in a row (silence, unreachable) */
 	_Atomic uint64_t fail_since_ms; /* when the first of them came */
 	_Atomic bool down;         /* see attempt.h */
+	unsigned stats_slot;       /* the server's counter slot (0: none yet) */
 } upstream;
 
 typedef struct upstream_set {
@@ -84,6 +85,7 @@ typedef struct fwd_waiter {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	uint8_t rounds;         /* upstream questions asked for it (a chain may need several) */
+	uint64_t start_us;      /* when it arrived (the query log's clock), or 0 */
 	uint16_t len;
 	uint8_t pkt[];          /* the client's query, to answer it again */
 } fwd_waiter;

@@ -1,6 +1,7 @@
 /* config.c: see config.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,9 @@ void config_free(config *c)
 	free(c->user);
 	free(c->chroot);
 	free(c->log_file);
+	free(c->control);
+	free(c->query_log);
+	free(c->dnstap);
 	free_strs(c->local_data, c->nlocal_data);
 	free_strs(c->local_files, c->nlocal_files);
 	free_strs(c->hosts_files, c->nhosts_files);
@@ -433,7 +437,50 @@ static int config_check_xfr_keys(const config *c)
 	return errors;
 }
 
+#define INCLUDE_DEPTH 8
+
+static int load(config *c, const char *path, unsigned depth);
+
+/* include: PATTERN (issue 13 item 6): every file the glob names, in
+ * sorted order, each read as a configuration file of its own at this
+ * point (it starts outside any section). A pattern without wildcards must
+ * name a file; one with wildcards may match none. Returns the errors. */
+static int include(config *c, const char *from, const char *pattern, const char *where, unsigned depth)
+{
+	if (depth >= INCLUDE_DEPTH) {
+		log_err("%s: include nested more than %d deep (does a file include itself?)", where, INCLUDE_DEPTH);
+		return 1;
+	}
+	char *full = resolve_path(from, pattern);
+	if (!full)
+		return 1;
+	glob_t g;
+	int rc = glob(full, 0, NULL, &g);
+	int errors = 0;
+	if (rc == GLOB_NOMATCH) {
+		if (!strpbrk(pattern, "*?[")) {
+			log_err("%s: include %s: no such file", where, full);
+			errors++;
+		}
+	} else if (rc) {
+		log_err("%s: include %s: cannot read", where, full);
+		errors++;
+	} else {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			errors += load(c, g.gl_pathv[i], depth + 1);
+	}
+	if (rc != GLOB_NOMATCH)
+		globfree(&g);
+	free(full);
+	return errors;
+}
+
 int config_load(config *c, const char *path)
+{
+	return load(c, path, 0);
+}
+
+static int load(config *c, const char *path, unsigned depth)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -510,6 +557,16 @@ int config_load(config *c, const char *path)
 		if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
 			val[vl - 1] = 0;
 			val++;
+		}
+		if (!strcmp(key, "include")) { /* a zone in progress ends first */
+			END_ZONE();
+			if (sec == ZONE)
+				sec = NONE;
+			if (!*val)
+				ERR("include wants a file name or a pattern (include: conf.d/*.conf)");
+			else
+				errors += include(c, path, val, where, depth);
+			continue;
 		}
 		if (!*val) {
 			END_ZONE();
@@ -656,6 +713,30 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "xfr-max-concurrent")) {
 				if (parse_uint(val, 1, 10000, &c->xfr_max))
 					ERR("xfr-max-concurrent must be 1..10000, got '%s'", val);
+			} else if (!strcmp(key, "control") || !strcmp(key, "metrics") || !strcmp(key, "query-log") ||
+			           !strcmp(key, "dnstap")) {
+				/* operations: ternctl's socket, Prometheus metrics, the query log, dnstap */
+				if (!strcmp(key, "dnstap")) {
+					bool sock = !strncmp(val, "unix:", 5);
+					char *p2 = resolve_path(path, sock ? val + 5 : val);
+					free(c->dnstap);
+					c->dnstap = p2 ? malloc(strlen(p2) + 6) : NULL;
+					if (c->dnstap)
+						sprintf(c->dnstap, "%s%s", sock ? "unix:" : "", p2);
+					free(p2);
+				} else if (!strcmp(key, "query-log")) {
+					free(c->query_log);
+					c->query_log = resolve_path(path, val);
+				} else if (!strcmp(key, "control")) {
+					free(c->control);
+					c->control = resolve_path(path, val);
+					if (!c->control || strlen(c->control) >= 108)
+						ERR("control: the socket path must be shorter than 108 bytes, got '%s'", val);
+				} else if (config_parse_listen(val, &c->metrics)) {
+					ERR("metrics wants ADDR:PORT (e.g. 127.0.0.1:9153), got '%s'", val);
+				} else {
+					c->metrics_on = true;
+				}
 			} else {
 				ERR("unknown server option '%s'", key);
 			}
@@ -691,8 +772,10 @@ int config_load(config *c, const char *path)
 	END_ZONE();
 	xfrconf_free(&zx);
 	fclose(f);
-	errors += xfrin_config_check(c);
-	errors += config_check_xfr_keys(c);
+	if (depth == 0) { /* once the whole configuration, includes too, is read */
+		errors += xfrin_config_check(c);
+		errors += config_check_xfr_keys(c);
+	}
 	return errors;
 #undef ERR
 #undef END_ZONE

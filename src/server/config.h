@@ -96,6 +96,12 @@ typedef struct config {
 	tern_tsig_key *keys;     /* TSIG keys ("key:" sections), names distinct */
 	size_t nkeys;
 	unsigned xfr_max;        /* zone transfers out at once, in all (xfr-max-concurrent) */
+	/* operations (issue 13): read at start only */
+	char *control;           /* the control socket's path (ternctl), or NULL */
+	cfg_listen metrics;      /* where /metrics is served, if metrics_on */
+	bool metrics_on;
+	char *query_log;         /* one line per query to this file, or NULL */
+	char *dnstap;            /* "unix:PATH" or a file for dnstap, or NULL */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

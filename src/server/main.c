@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/ops.h"
 #include "db/zone.h"
 #include "server/config.h"
 #include "server/local.h"
@@ -538,12 +539,13 @@ static void resolver_free(resolver *r)
 	free(r);
 }
 
-/* SIGHUP: build and check a complete new version; on success apply the
- * listen addresses (new ones bound before old ones close) and publish it
- * with its new upstreams, warning for each setting that needs a restart. On
- * any error the old version keeps serving. */
-static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secret *cookie, secondary *sec,
-                   notifier *nfy, updater *upd)
+/* SIGHUP (and ternctl reload): build and check a complete new version; on
+ * success apply the listen addresses (new ones bound before old ones
+ * close) and publish it with its new upstreams, warning for each setting
+ * that needs a restart. On any error the old version keeps serving and -1
+ * is returned. Any thread but a worker (change_lock serializes). */
+static int reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secret *cookie, secondary *sec,
+                  notifier *nfy, updater *upd)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -554,11 +556,19 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 	pthread_mutex_lock(&s->change_lock);
 	const version *cur = atomic_load(&s->current);
 	version *nv = version_build(a, cur);
+	if (nv && s->nrt_zones) { /* what ternctl zone-add/zone-remove did stays */
+		db_diag diag = {.fn = zone_diag};
+		if (!(nv->zones = zones_runtime_apply(nv->zones, s->rt_zones, s->nrt_zones, cur->zones, &nv->cfg, &diag))) {
+			version_free(nv);
+			nv = NULL;
+		}
+	}
 	if (!nv) {
 		pthread_mutex_unlock(&s->change_lock);
 		log_err("reload failed; the previous configuration and zones keep serving");
 		notify("READY=1");
-		return;
+		atomic_fetch_add(&s->reloads_failed, 1);
+		return -1;
 	}
 	db_diag rdiag = {.fn = zone_diag};
 	db_set_check_reload(cur->zones, nv->zones, &rdiag);
@@ -573,7 +583,8 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 		version_free(nv);
 		pthread_mutex_unlock(&s->change_lock);
 		notify("READY=1");
-		return;
+		atomic_fetch_add(&s->reloads_failed, 1);
+		return -1;
 	}
 	if (!res && upstreams_total(nv->ups))
 		log_warn("reload: 'forward' changed, but forwarding was off at start: it takes effect only on "
@@ -592,6 +603,26 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 	log_info("reloaded: %zu zone(s) in %ld ms", nv->cfg.nzones,
 	         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	notify("READY=1");
+	atomic_fetch_add(&s->reloads_ok, 1);
+	return 0;
+}
+
+/* ternctl reload: the same as SIGHUP, on the control thread. */
+typedef struct reload_ctx {
+	args *a;
+	server *s;
+	resolver *res;
+	rrl *rl;
+	const cookie_secret *cookie;
+	secondary *sec;
+	notifier *nfy;
+	updater *upd;
+} reload_ctx;
+
+static int reload_hook(void *user)
+{
+	reload_ctx *r = user;
+	return reload(r->a, r->s, r->res, r->rl, r->cookie, r->sec, r->nfy, r->upd);
 }
 
 /* Reads the configuration file once, silently, for its log-file and
@@ -711,10 +742,16 @@ int main(int argc, char **argv)
 	if (a.chroot && a.config && realpath(a.config, config_abs))
 		a.config = config_abs; /* relative paths do not survive the chroot */
 	if (!a.config && !a.nlisten && !a.nzones && !a.nlocal) {
-		if (access(TERN_DEFAULT_CONFIG, R_OK) == 0)
+		if (access(TERN_DEFAULT_CONFIG, R_OK) == 0) {
 			a.config = TERN_DEFAULT_CONFIG;
-		else
+		} else if (a.check) { /* --check of the (installed) default: it must be there */
+			log_err("%s: cannot read: %s", TERN_DEFAULT_CONFIG, strerror(errno));
+			log_check_flush();
+			args_free(&a);
+			return 1;
+		} else {
 			log_warn("%s not found: serving no zones", TERN_DEFAULT_CONFIG);
+		}
 	}
 	if (!a.check) {
 		if (open_log_early(&a)) {
@@ -794,7 +831,9 @@ int main(int argc, char **argv)
 		args_free(&a);
 		return 1;
 	}
-	if (drop_privileges(&a, &v->cfg)) {
+	ops *opsv = NULL; /* the control socket and /metrics (src/ctl/) */
+	if (ops_open(&v->cfg, a.user ? a.user : v->cfg.user, &s, &opsv) || drop_privileges(&a, &v->cfg)) {
+		ops_free(opsv);
 		version_free(v);
 		resolver_free(res);
 		args_free(&a);
@@ -815,6 +854,11 @@ int main(int argc, char **argv)
 	notify("READY=1");
 	secondary_set_notifier(sec, nfy);
 	notify_submit(nfy, notify_collect(NULL, v));
+	/* v may be replaced from here on (ternctl reload) */
+	reload_ctx rctx = {&a, &s, res, rl, cookie, sec, nfy, upd};
+	ctl_hooks hooks = {.reload = reload_hook, .user = &rctx, .version = TERN_VERSION};
+	if (ops_start(opsv, &s, &hooks))
+		log_err("cannot start the control or metrics thread: %s", strerror(errno));
 
 	struct timespec started;
 	clock_gettime(CLOCK_MONOTONIC, &started);
@@ -842,10 +886,12 @@ int main(int argc, char **argv)
 		notify("STOPPING=1");
 		break;
 	}
+	ops_stop(opsv); /* first: it may reload */
 	updater_stop(upd); /* before the workers: it posts answers to them */
 	secondary_stop(sec);
 	notify_stop(nfy);
 	server_stop(&s);
+	ops_free(opsv); /* the query log's last lines */
 	resolver_free(res);
 	rrl_free(rl);
 	free((char *)a.jail);

@@ -13,6 +13,7 @@
 
 #include "db/answer.h"
 #include "server/query.h"
+#include "server/stats.h"
 #include "tern/msg.h"
 #include "tern/tsig.h"
 #include "xfr/xfr_query.h"
@@ -141,6 +142,7 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 		const uint8_t *owner = started ? n->name : q->qname;
 		*aa = *aa || !started;
 		const db_rrset *s = q->qtype == TERN_T_ANY ? &n->rrsets[0] : node_rrset(n, q->qtype);
+		ctx->source = STATS_SRC_LOCAL;
 		if (s) {
 			db_put_rrset(m, TERN_S_ANSWER, owner, s, s->ttl);
 			return TERN_R_NOERROR;
@@ -174,6 +176,8 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 			ctx->referral = r.referral;
 			ctx->wildcard = r.wildcard;
 			ctx->apex = r.apex;
+			ctx->zone = r.zone;
+			ctx->source = STATS_SRC_ZONE;
 			if (!r.has_next || m->truncated)
 				return r.rcode;
 			memcpy(name, r.next, tern_name_len(r.next));
@@ -192,16 +196,21 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 		return TERN_R_REFUSED;
 	}
 	unsigned rcode = TERN_R_NOERROR;
-	if (from_cache(v, q, m, name, !started, false, ctx, &rcode) == CHAIN_DONE)
+	if (from_cache(v, q, m, name, !started, false, ctx, &rcode) == CHAIN_DONE) {
+		ctx->source = STATS_SRC_CACHE;
 		return rcode;
+	}
 	const fwd_result *fr = ctx->fr;
 	if (fr && fr->qtype == q->qtype && tern_name_eq(fr->name, name)) {
 		if (!fr->failed) {
 			fwd_result_write(fr, m, tern_name_eq(name, q->qname) ? q->qname : name);
+			ctx->source = STATS_SRC_UPSTREAM;
 			return fr->rcode;
 		}
 		/* RFC 8767: every upstream failed; stale data beats none */
-		return failed(v, q, m, name, ctx, fr->ede, fr->ede_text);
+		rcode = failed(v, q, m, name, ctx, fr->ede, fr->ede_text);
+		ctx->source = ctx->stale ? STATS_SRC_STALE : STATS_SRC_NONE;
+		return rcode;
 	}
 	if (!(q->hdr.flags & TERN_F_RD))
 		return started ? TERN_R_NOERROR : TERN_R_REFUSED; /* cache only */
@@ -313,9 +322,14 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = ctx->xfr = ctx->update = false;
 	ctx->ede = FWD_NO_EDE;
 	ctx->ede_text = NULL;
+	ctx->opcode = ctx->source = 0;
+	ctx->rcode = 0;
+	ctx->qtype = 0;
+	ctx->zone = NULL;
 	enum tern_qparse pr = tern_query_parse(pkt, len, &q);
 	if (pr == TERN_Q_DROP)
 		return 0;
+	ctx->opcode = (uint8_t)TERN_OPCODE(q.hdr.flags);
 
 	uint8_t opts[4 + 255 + 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN + EDE_ROOM + 8 /* EXPIRE */];
 	size_t optlen = 0;
@@ -455,6 +469,7 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		memcpy(ctx->rrl_qname, q.qname, q.qname_len); /* q is gone on return */
 		ctx->rrl_name = ctx->rrl_qname;
 	}
+	ctx->rcode = (uint16_t)rcode;
 	int n = tern_msgw_finish(&m, rcode & 0xf);
 	if (n < 0)
 		return 0;

@@ -64,6 +64,7 @@ typedef struct qctx {
 	uint64_t now_ms;         /* the cache's clock */
 	const fwd_result *fr;    /* re-answering a waiter: the upstream's answer */
 	const struct sockaddr *client; /* for cookies (may be NULL) */
+	uint64_t start_us;       /* when the query arrived, for the query log (0: not logged) */
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
 	bool xfr;                /* nothing sent: an AXFR/IXFR for xfr_respond (xfr/xfr.h) */
@@ -90,6 +91,11 @@ typedef struct qctx {
 	 * unsigned or failed (then it got NOTAUTH); lives as long as v. For
 	 * what comes later: transfers, UPDATE, NOTIFY, ACLs naming keys. */
 	const tern_tsig_key *tsig_key;
+	/* for the counters (stats.h), set whenever a response is made */
+	uint8_t opcode;
+	uint8_t source;          /* enum stats_source: where the answer ended */
+	uint16_t rcode;          /* with the extended bits (BADVERS: 16) */
+	const db_zone *zone;     /* the zone that answered, or NULL */
 } qctx;
 
 /* Writes the response to pkt into out (cap bytes, at least 65535 for TCP)

@@ -60,6 +60,11 @@ unsigned reload_warn_restart(const config *old, const config *nw, bool user_fixe
 	n += warn_uint("rrl-slip", old->rrl_slip, nw->rrl_slip);
 	n += warn_uint("rrl-ipv4-prefix", old->rrl_v4_prefix, nw->rrl_v4_prefix);
 	n += warn_uint("rrl-ipv6-prefix", old->rrl_v6_prefix, nw->rrl_v6_prefix);
+	/* operations (src/ctl/): opened before the privilege drop */
+	n += warn_str("control", old->control, nw->control);
+	n += warn_str("metrics", old->metrics_on ? old->metrics.text : NULL, nw->metrics_on ? nw->metrics.text : NULL);
+	n += warn_str("query-log", old->query_log, nw->query_log);
+	n += warn_str("dnstap", old->dnstap, nw->dnstap);
 	return n;
 }
 

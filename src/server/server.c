@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/dnstap.h"
+#include "ctl/qlog.h"
 #include "server/listener.h"
 #include "server/log.h"
 #include "server/worker.h"
@@ -75,6 +77,7 @@ int server_replace_zone_locked(server *s, db_zone *z)
 		return -1;
 	}
 	server_publish(s, nv);
+	atomic_fetch_add(&s->zone_changes, 1);
 	return 0;
 }
 
@@ -84,6 +87,68 @@ int server_replace_zone(server *s, db_zone *z)
 	int rc = server_replace_zone_locked(s, z);
 	pthread_mutex_unlock(&s->change_lock);
 	return rc;
+}
+
+int server_remove_zone(server *s, const uint8_t *origin)
+{
+	pthread_mutex_lock(&s->change_lock);
+	const version *cur = atomic_load(&s->current);
+	const db_set *old = cur->zones;
+	if (!db_set_get(old, origin)) {
+		pthread_mutex_unlock(&s->change_lock);
+		return 1;
+	}
+	db_zone **zones = calloc(old->nzones, sizeof *zones);
+	version *nv = zones ? version_derive(cur) : NULL;
+	if (!nv) {
+		free(zones);
+		pthread_mutex_unlock(&s->change_lock);
+		return -1;
+	}
+	size_t k = 0;
+	size_t len = tern_name_len(origin);
+	for (size_t i = 0; i < old->nzones; i++) {
+		db_zone *o = old->zones[i];
+		if (o->origin_len != len || !db_name_eq_len(o->origin, origin, len))
+			zones[k++] = zone_ref(o);
+	}
+	nv->zones = db_set_new(zones, k);
+	if (!nv->zones) {
+		while (k)
+			zone_unref(zones[--k]);
+		free(zones);
+		version_free(nv);
+		pthread_mutex_unlock(&s->change_lock);
+		return -1;
+	}
+	server_publish(s, nv);
+	atomic_fetch_add(&s->zone_changes, 1);
+	pthread_mutex_unlock(&s->change_lock);
+	return 0;
+}
+
+/* Gives v's zones and upstreams their counter slots (stats.h), before v is
+ * published: what is already published has its slot, or has slot 0 for
+ * good (the table was full), and is not written again. */
+static void stats_assign(server *s, version *v)
+{
+	for (size_t i = 0; v->zones && i < v->zones->nzones; i++) {
+		db_zone *z = v->zones->zones[i];
+		if (z->stats_slot || atomic_load(&s->names.nzones) >= STATS_ZONES)
+			continue;
+		unsigned slot = stats_zone_slot(&s->names, z->origin);
+		if (slot)
+			z->stats_slot = slot;
+	}
+	for (unsigned i = 0; v->ups && i < v->ups->nsets; i++)
+		for (unsigned j = 0; j < v->ups->sets[i].n; j++) {
+			upstream *u = &v->ups->sets[i].ups[j];
+			if (u->stats_slot || atomic_load(&s->names.nups) >= STATS_UPSTREAMS)
+				continue;
+			unsigned slot = stats_upstream_slot(&s->names, u->text);
+			if (slot)
+				u->stats_slot = slot;
+		}
 }
 
 upstreams *upstreams_new(unsigned nsets)
@@ -273,14 +338,33 @@ int server_relisten(server *s, const config *cfg)
 	return 0;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+double server_uptime(const server *s)
+{
+	return (double)(mono_ms() - s->started_ms) / 1000.0;
+}
+
 int server_start(server *s, version *v)
 {
+	stats_assign(s, v);
+	s->res = v->res;
+	atomic_store(&s->nzones, v->zones ? v->zones->nzones : 0);
+	s->started_ms = mono_ms();
 	atomic_store(&s->current, v);
 	atomic_store(&s->epoch, 1);
 	atomic_store(&s->stop, false);
-	s->workers = calloc(s->nworkers, sizeof *s->workers);
+	/* each worker's counters on cache lines of their own (stats.h) */
+	size_t size = ((size_t)s->nworkers * sizeof *s->workers + 63) / 64 * 64;
+	s->workers = aligned_alloc(64, size);
 	if (!s->workers)
 		return -1;
+	memset(s->workers, 0, size);
 	unsigned maxconns = v->cfg.tcp_max / s->nworkers;
 	if (maxconns < 1)
 		maxconns = 1;
@@ -314,39 +398,85 @@ int server_start(server *s, version *v)
 	return 0;
 }
 
+void server_stats(server *s, stats_snap *out)
+{
+	memset(out, 0, sizeof *out);
+	for (unsigned i = 0; i < s->nworkers; i++)
+		stats_add(&out->w, &s->workers[i].stats);
+	out->reloads_ok = atomic_load(&s->reloads_ok);
+	out->reloads_failed = atomic_load(&s->reloads_failed);
+	out->zone_changes = atomic_load(&s->zone_changes);
+	out->uptime_s = server_uptime(s);
+	out->workers = s->nworkers;
+	out->zones = atomic_load(&s->nzones);
+	if (s->res) { /* the resolver lives as long as the server */
+		cache_stats cs;
+		cache_get_stats(s->res->cache, &cs);
+		out->have_cache = 1;
+		out->cache_entries = cs.entries;
+		out->cache_bytes = cs.bytes;
+		out->cache_hits = cs.hits;
+		out->cache_misses = cs.misses;
+		out->cache_evictions = cs.evictions;
+		out->cache_inserts = cs.inserts;
+		out->waiting = atomic_load(&s->res->waiters);
+	}
+	if (s->qlog) {
+		qlog_stats qs;
+		qlog_get_stats(s->qlog, &qs);
+		out->have_qlog = 1;
+		out->qlog_written = qs.written;
+		out->qlog_dropped_full = qs.dropped_full;
+		out->qlog_dropped_write = qs.dropped_write;
+	}
+	if (s->dnstap) {
+		dnstap_stats ds;
+		dnstap_get_stats(s->dnstap, &ds);
+		out->have_dnstap = 1;
+		out->dnstap_written = ds.written;
+		out->dnstap_dropped = ds.dropped;
+	}
+}
+
 void server_log_stats(server *s, double uptime_s)
 {
-	worker_stats t = {0};
-	for (unsigned i = 0; i < s->nworkers; i++) {
-		const worker_stats *w = &s->workers[i].stats;
-		t.udp_queries += atomic_load_explicit(&w->udp_queries, memory_order_relaxed);
-		t.tcp_queries += atomic_load_explicit(&w->tcp_queries, memory_order_relaxed);
-		t.responses += atomic_load_explicit(&w->responses, memory_order_relaxed);
-		t.forwarded += atomic_load_explicit(&w->forwarded, memory_order_relaxed);
-		t.rate_limited += atomic_load_explicit(&w->rate_limited, memory_order_relaxed);
-		t.tcp_accepted += atomic_load_explicit(&w->tcp_accepted, memory_order_relaxed);
+	stats_snap *t = aligned_alloc(64, (sizeof *t + 63) / 64 * 64);
+	if (!t)
+		return;
+	server_stats(s, t);
+	uint64_t udp = 0, tcp = 0;
+	for (unsigned q = 0; q < STATS_QTYPES; q++) {
+		udp += t->w.queries[STATS_UDP][q];
+		tcp += t->w.queries[STATS_TCP][q];
 	}
-	/* the main thread is the only one that replaces the version */
-	const version *v = atomic_load(&s->current);
 	log_info("stats: uptime %.0f s, %u worker(s); queries %llu (UDP %llu, TCP %llu), responses %llu, "
 	         "forwarded %llu, rate-limited %llu, TCP connections %llu; %zu zone(s)",
-	         uptime_s, s->nworkers, (unsigned long long)(t.udp_queries + t.tcp_queries),
-	         (unsigned long long)t.udp_queries, (unsigned long long)t.tcp_queries, (unsigned long long)t.responses,
-	         (unsigned long long)t.forwarded, (unsigned long long)t.rate_limited,
-	         (unsigned long long)t.tcp_accepted, v->cfg.nzones);
-	if (v->res) {
-		cache_stats cs;
-		cache_get_stats(v->res->cache, &cs);
-		log_info("stats: cache %zu entries, %zu bytes, %llu hits, %llu misses, %llu inserts, %llu evictions; "
+	         uptime_s, s->nworkers, (unsigned long long)(udp + tcp), (unsigned long long)udp,
+	         (unsigned long long)tcp, (unsigned long long)t->w.responses, (unsigned long long)t->w.forwarded,
+	         (unsigned long long)(t->w.rrl_dropped + t->w.rrl_slipped), (unsigned long long)t->w.tcp_accepted,
+	         t->zones);
+	log_info("stats: responses NOERROR %llu, NXDOMAIN %llu, SERVFAIL %llu, REFUSED %llu; from zone %llu, "
+	         "local %llu, cache %llu, upstream %llu, stale %llu; reloads %llu (%llu failed)",
+	         (unsigned long long)t->w.rcodes[TERN_R_NOERROR], (unsigned long long)t->w.rcodes[TERN_R_NXDOMAIN],
+	         (unsigned long long)t->w.rcodes[TERN_R_SERVFAIL], (unsigned long long)t->w.rcodes[TERN_R_REFUSED],
+	         (unsigned long long)t->w.sources[STATS_SRC_ZONE], (unsigned long long)t->w.sources[STATS_SRC_LOCAL],
+	         (unsigned long long)t->w.sources[STATS_SRC_CACHE],
+	         (unsigned long long)t->w.sources[STATS_SRC_UPSTREAM],
+	         (unsigned long long)t->w.sources[STATS_SRC_STALE],
+	         (unsigned long long)(t->reloads_ok + t->reloads_failed), (unsigned long long)t->reloads_failed);
+	if (t->have_cache)
+		log_info("stats: cache %llu entries, %llu bytes, %llu hits, %llu misses, %llu inserts, %llu evictions; "
 		         "%u client(s) waiting upstream",
-		         cs.entries, cs.bytes, (unsigned long long)cs.hits, (unsigned long long)cs.misses,
-		         (unsigned long long)cs.inserts, (unsigned long long)cs.evictions,
-		         atomic_load(&v->res->waiters));
-	}
+		         (unsigned long long)t->cache_entries, (unsigned long long)t->cache_bytes,
+		         (unsigned long long)t->cache_hits, (unsigned long long)t->cache_misses,
+		         (unsigned long long)t->cache_inserts, (unsigned long long)t->cache_evictions, t->waiting);
+	free(t);
 }
 
 void server_publish(server *s, version *v)
 {
+	stats_assign(s, v);
+	atomic_store(&s->nzones, v->zones ? v->zones->nzones : 0);
 	version *old = atomic_exchange(&s->current, v);
 	uint64_t e = atomic_fetch_add(&s->epoch, 1) + 1;
 	for (unsigned i = 0; i < s->nworkers; i++) {
@@ -359,6 +489,33 @@ void server_publish(server *s, version *v)
 		}
 	}
 	version_free(old);
+}
+
+int server_note_runtime_zone(server *s, const uint8_t *origin, const char *file)
+{
+	char *copy = file ? strdup(file) : NULL;
+	if (file && !copy)
+		return -1;
+	pthread_mutex_lock(&s->change_lock);
+	size_t i = 0;
+	while (i < s->nrt_zones && !tern_name_eq(s->rt_zones[i].origin, origin))
+		i++;
+	if (i == s->nrt_zones) {
+		runtime_zone *nz = realloc(s->rt_zones, (s->nrt_zones + 1) * sizeof *nz);
+		if (!nz) {
+			pthread_mutex_unlock(&s->change_lock);
+			free(copy);
+			return -1;
+		}
+		s->rt_zones = nz;
+		memcpy(nz[i].origin, origin, tern_name_len(origin));
+		nz[i].file = NULL;
+		s->nrt_zones++;
+	}
+	free(s->rt_zones[i].file);
+	s->rt_zones[i].file = copy;
+	pthread_mutex_unlock(&s->change_lock);
+	return 0;
 }
 
 void server_stop(server *s)
@@ -383,6 +540,9 @@ void server_stop(server *s)
 			close(s->tcp_fds[k]);
 	}
 	free(s->workers);
+	for (size_t i = 0; i < s->nrt_zones; i++)
+		free(s->rt_zones[i].file);
+	free(s->rt_zones);
 	free(s->udp_fds);
 	free(s->tcp_fds);
 	version_free(atomic_load(&s->current));

@@ -14,6 +14,7 @@
 
 #include "server/config.h"
 #include "server/query.h"
+#include "server/stats.h"
 
 typedef struct worker worker;
 
@@ -39,6 +40,20 @@ typedef struct server {
 	 * workers. */
 	pthread_mutex_t change_lock;
 	atomic_uint xfr_active; /* zone transfers out running now (xfr/xfr.h) */
+	/* Counters the server keeps itself (stats.h), and the slots of the
+	 * per-zone and per-upstream counters (given by server_publish). */
+	stats_names names;
+	_Atomic uint64_t reloads_ok, reloads_failed, zone_changes;
+	uint64_t started_ms; /* CLOCK_MONOTONIC, set by server_start */
+	resolver *res;       /* the first version's (for the life of the server), or NULL */
+	_Atomic size_t nzones; /* in the version published last */
+	struct qlog *qlog;   /* the query log (src/ctl/qlog.h), or NULL; set before server_start */
+	struct dnstap *dnstap; /* dnstap output (src/ctl/dnstap.h), or NULL; the same */
+	/* Zones added (file set) or removed (file NULL) with ternctl since
+	 * start, in order: a full reload applies them again over the
+	 * configuration (zones_runtime_apply). Under change_lock. */
+	struct runtime_zone *rt_zones;
+	size_t nrt_zones;
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT, refusing addresses
@@ -52,12 +67,25 @@ int server_start(server *s, version *v);
  * sockets of addresses no longer configured are closed. Connections
  * already accepted stay open. Called by the main thread only. */
 int server_relisten(server *s, const config *cfg);
-/* Logs one line of counters (every worker's summed, the cache's, the
- * zones'): for SIGUSR1. Called by the main thread. */
+/* Logs the counters (every worker's summed, the cache's, the zones'):
+ * for SIGUSR1. Any thread. */
 void server_log_stats(server *s, double uptime_s);
+/* Sums every worker's counters and the server's own into out (which the
+ * caller allocates: it is large and 64-byte aligned). Any thread. */
+void server_stats(server *s, stats_snap *out);
+/* Seconds since server_start. */
+double server_uptime(const server *s);
 /* Publishes v and frees the previous version when no worker can see it. */
 void server_publish(server *s, version *v);
 void server_stop(server *s);
+
+typedef struct runtime_zone {
+	uint8_t origin[TERN_NAME_MAX];
+	char *file; /* added from this file; NULL: removed */
+} runtime_zone;
+/* Records a ternctl zone-add (file) or zone-remove (NULL), replacing an
+ * earlier record for the origin. Takes change_lock. -1: out of memory. */
+int server_note_runtime_zone(server *s, const uint8_t *origin, const char *file);
 
 /* A version that shares everything of cur (configuration, local records,
  * forwarding, rate limiting, cookies) except the zone set, which is left
@@ -80,5 +108,8 @@ int server_replace_zone(server *s, db_zone *z);
 /* The same for a caller that holds change_lock (and so may read
  * s->current and the zones in it until it lets go). */
 int server_replace_zone_locked(server *s, db_zone *z);
+/* Publishes a version without the zone of this origin. Returns 0, 1 when
+ * no such zone is served, -1 when out of memory. Any thread but a worker. */
+int server_remove_zone(server *s, const uint8_t *origin);
 
 #endif

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "server/log.h"
+#include "server/observe.h"
 #include "server/worker.h"
 #include "xfr/updater.h"
 #include "tern/rr.h"
@@ -108,14 +109,16 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		int n = recvmmsg(fd, w->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		WORKER_COUNT(w, udp_queries, n);
-		int k = 0, limited = 0;
+		uint64_t batch_us = w->srv->qlog || w->srv->dnstap ? obs_real_us() : 0;
+		int k = 0;
 		for (int i = 0; i < n; i++) {
 			if (w->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue; /* larger than any query we accept */
 			const struct sockaddr *client = (const struct sockaddr *)&w->addrs[i];
 			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
 			ctx.allowed = v->res && config_allowed(&v->cfg, client);
+			uint64_t t0 = batch_us; /* arrival: the batch's (one clock read per batch) */
+			ctx.start_us = t0;
 			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
 			if (ctx.xfr) /* AXFR: NOTIMP; IXFR: RFC 1995 4 (only to allow-transfer clients) */
 				len = xfr_respond(v, w->in[i], w->msgs[i].msg_len, client, false, &w->srv->xfr_active,
@@ -130,6 +133,13 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			}
 			if (log_enabled(LOG_DEBUG))
 				query_log(v, w->in[i], w->msgs[i].msg_len, &ctx, w->out[k], len);
+			obs_query(w, STATS_UDP, &ctx);
+			if (len)
+				obs_response(w, &ctx);
+			if (len && t0)
+				obs_log(w, &ctx, STATS_UDP, w->in[i], w->msgs[i].msg_len, w->out[k], len, client, t0);
+			else if (!ctx.forward)
+				WORKER_COUNT(w, dropped, 1);
 			if (ctx.forward)
 				park(w, v, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
 				     w->msgs[i].msg_hdr.msg_namelen, -1, now);
@@ -142,7 +152,8 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			size_t full = len;
 			if (!ctx.xfr)
 				len = rate_limit(v, &ctx, client, w->out[k], len, now);
-			limited += len != full;
+			if (len != full)
+				obs_rrl(w, len, full);
 			if (!len)
 				continue;
 			w->oiov[k].iov_len = len;
@@ -152,9 +163,6 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		}
 		for (int i = 0; i < n; i++)
 			w->msgs[i].msg_hdr.msg_namelen = sizeof w->addrs[i];
-		WORKER_COUNT(w, responses, k);
-		if (limited)
-			WORKER_COUNT(w, rate_limited, limited);
 		for (int sent = 0; sent < k;) {
 			int r = sendmmsg(fd, w->omsgs + sent, (unsigned)(k - sent), MSG_DONTWAIT);
 			if (r <= 0) {
@@ -182,6 +190,7 @@ static void conn_close(worker *w, unsigned i)
 	free(c->wbuf);
 	uint32_t gen = c->gen;
 	memset(c, 0, sizeof *c);
+	WORKER_COUNT(w, tcp_closed, 1);
 	c->fd = -1;
 	c->gen = gen;
 	w->nconns--;
@@ -289,6 +298,8 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		if (c->rlen < 2 + flen)
 			continue;
 		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
+		uint64_t t0 = w->srv->qlog || w->srv->dnstap ? obs_real_us() : 0;
+		ctx.start_us = t0;
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
 		if (ctx.xfr)
 			olen = xfr_respond(v, c->rbuf + 2, flen, (const struct sockaddr *)&c->peer, true,
@@ -300,10 +311,15 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 				olen = query_error(c->rbuf + 2, flen, TERN_R_SERVFAIL, TERN_EDE_OTHER, "updates not accepted now",
 				                   w->tcp_out + 2, sizeof w->tcp_out - 2, true);
 		}
-		WORKER_COUNT(w, tcp_queries, 1);
-		WORKER_COUNT(w, responses, olen != 0);
 		if (log_enabled(LOG_DEBUG))
 			query_log(v, c->rbuf + 2, flen, &ctx, w->tcp_out + 2, olen);
+		obs_query(w, STATS_TCP, &ctx);
+		if (olen)
+			obs_response(w, &ctx);
+		if (olen && t0)
+			obs_log(w, &ctx, STATS_TCP, c->rbuf + 2, flen, w->tcp_out + 2, olen, ctx.client, t0);
+		else if (!ctx.forward)
+			WORKER_COUNT(w, dropped, 1);
 		c->rlen = 0;
 		c->last_ms = now;
 		/* send before park/prefetch: they may answer other waiters
@@ -391,14 +407,18 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 				mine++;
 		if (mine >= v->cfg.tcp_max_per_client) {
 			int old = oldest_conn(w, &peer);
-			if (old >= 0)
+			if (old >= 0) {
 				conn_close(w, (unsigned)old);
+				WORKER_COUNT(w, tcp_evicted, 1);
+			}
 		}
 		if (w->nconns >= w->maxconns) {
 			/* full: the connection idle the longest makes room */
 			int old = oldest_conn(w, NULL);
-			if (old >= 0)
+			if (old >= 0) {
 				conn_close(w, (unsigned)old);
+				WORKER_COUNT(w, tcp_evicted, 1);
+			}
 		}
 		unsigned slot = 0;
 		while (w->conns[slot].fd >= 0)
@@ -423,8 +443,10 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 static void sweep(worker *w, const config *cfg, uint64_t now)
 {
 	for (unsigned i = 0; i < w->maxconns; i++)
-		if (w->conns[i].fd >= 0 && now - w->conns[i].last_ms >= cfg->tcp_idle_ms)
+		if (w->conns[i].fd >= 0 && now - w->conns[i].last_ms >= cfg->tcp_idle_ms) {
 			conn_close(w, i);
+			WORKER_COUNT(w, tcp_closed_idle, 1);
+		}
 }
 
 /* ---- forwarding ---- */
@@ -464,15 +486,26 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 			return true;
 		}
 	}
-	if (ctx.forward) /* too many rounds, or the table is full */
+	if (ctx.forward) { /* too many rounds, or the table is full */
 		len = query_error(wt->pkt, wt->len, TERN_R_SERVFAIL, TERN_EDE_OTHER,
 		                  wt->rounds >= MAX_ROUNDS ? "chain too long" : "too many questions upstream", out,
 		                  sizeof w->tcp_out - 2, tcp);
+		ctx.rcode = TERN_R_SERVFAIL;
+		ctx.source = STATS_SRC_NONE;
+	}
 	if (!len)
 		return false;
-	WORKER_COUNT(w, responses, 1);
+	if (ctx.source == STATS_SRC_CACHE && !fr->failed)
+		ctx.source = STATS_SRC_UPSTREAM; /* just put there by this answer */
+	obs_response(w, &ctx);
+	if (w->srv->qlog || w->srv->dnstap)
+		obs_log(w, &ctx, tcp ? STATS_TCP : STATS_UDP, wt->pkt, wt->len, out, len,
+		          (const struct sockaddr *)&wt->addr, wt->start_us ? wt->start_us : obs_real_us());
 	if (!tcp) {
+		size_t full = len;
 		len = rate_limit(v, &ctx, (const struct sockaddr *)&wt->addr, out, len, now);
+		if (len != full)
+			obs_rrl(w, len, full);
 		if (!len)
 			return false;
 		int fd = w->udp_fds[wt->listener]; /* -1: a reload closed that address */
@@ -705,8 +738,13 @@ static int upq_send(worker *w, upq *u, const upstream *us)
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, u->fd, &ev) || send(u->fd, u->q, u->qlen, MSG_DONTWAIT) < 0) {
 		close(u->fd);
 		u->fd = -1;
+		WORKER_COUNT(w, up_failures[obs_up_slot(us)], 1);
 		return 1;
 	}
+	u->sent_us = obs_mono_us();
+	WORKER_COUNT(w, up_queries[obs_up_slot(us)], 1);
+	if (w->srv->dnstap)
+		obs_tap_upstream(w, u, us, false, u->q, u->qlen);
 	return 0;
 }
 
@@ -804,6 +842,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 		wt->tcp_gen = slot >= 0 ? w->conns[slot].gen : 0;
 		wt->listener = listener;
 		wt->rounds = 0;
+		wt->start_us = ctx->start_us;
 		memcpy(&wt->addr, addr, addrlen);
 		wt->addrlen = addrlen;
 		wt->len = (uint16_t)len;
@@ -824,6 +863,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 	                       sizeof w->tcp_out - 2, slot >= 0);
 	if (!n)
 		return;
+	obs_error(w, TERN_R_SERVFAIL);
 	if (slot < 0) {
 		ssize_t r = sendto(w->udp_fds[listener], out, n, MSG_DONTWAIT, (const struct sockaddr *)addr, addrlen);
 		(void)r;
@@ -862,6 +902,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 {
 	upstream_set *set = &u->ups->sets[u->set];
 	const upstream *us = &set->ups[u->a.up];
+	if (w->srv->dnstap)
+		obs_tap_upstream(w, u, us, true, pkt, len);
 	enum fwd_verdict verdict =
 		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, u->ups->sets[u->set].zone, v->res->cache, now, &w->fr);
 	switch (verdict) {
@@ -871,6 +913,7 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		/* over TCP there is no other answer coming */
 		__attribute__((fallthrough));
 	case FWD_BAD: /* this upstream is out of the question */
+		WORKER_COUNT(w, up_failures[obs_up_slot(us)], 1);
 		if (log_enabled(LOG_DEBUG))
 			upq_log(v, u, "an error rcode or an unusable answer: trying another");
 		if (fwd_attempt_answered(&u->a, set, now))
@@ -901,7 +944,12 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		fwd_attempt_tcp(&u->a, now);
 		return;
 	}
-	case FWD_OK:
+	case FWD_OK: {
+		unsigned slot = obs_up_slot(us);
+		uint64_t t = obs_mono_us(), lat = t > u->sent_us ? t - u->sent_us : 0;
+		WORKER_COUNT(w, up_answers[slot], 1);
+		WORKER_COUNT(w, up_latency[slot][stats_lat_bucket(lat)], 1);
+		WORKER_COUNT(w, up_latency_us[slot], lat);
 		if (log_enabled(LOG_DEBUG))
 			upq_log(v, u, "answered");
 		if (fwd_attempt_answered(&u->a, set, now))
@@ -910,6 +958,7 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 			failcache_clear(v->res->failures, u->name, u->qtype);
 		upq_finish(w, v, u, &w->fr, now);
 		return;
+	}
 	}
 }
 
@@ -929,6 +978,7 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 				 * listens there; a failure now, not at the try's end */
 				if (log_enabled(LOG_DEBUG))
 					upq_log(v, u, "refused (nothing listens there)");
+				WORKER_COUNT(w, up_failures[obs_up_slot(&u->ups->sets[u->set].ups[u->a.up])], 1);
 				upq_failed(w, v, u, now);
 				upq_try(w, v, u, now);
 				return;
@@ -946,11 +996,17 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 		memcpy(frame + 2, u->q, u->qlen);
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(EV_UPQ, u - w->upqs)};
 		u->tbuf = malloc(2 + 65535);
+		const upstream *us = &u->ups->sets[u->set].ups[u->a.up];
 		if (err || !u->tbuf || send(u->fd, frame, 2u + u->qlen, MSG_NOSIGNAL | MSG_DONTWAIT) != 2 + u->qlen ||
 		    epoll_ctl(w->epfd, EPOLL_CTL_MOD, u->fd, &ev)) {
+			WORKER_COUNT(w, up_failures[obs_up_slot(us)], 1);
 			upq_try(w, v, u, now);
 			return;
 		}
+		u->sent_us = obs_mono_us();
+		WORKER_COUNT(w, up_queries[obs_up_slot(us)], 1);
+		if (w->srv->dnstap)
+			obs_tap_upstream(w, u, us, false, u->q, u->qlen);
 		u->tlen = 0;
 		u->state = UPQ_TCP_READ;
 		return;
@@ -1003,6 +1059,8 @@ static void upq_timers(worker *w, const version *v, uint64_t now)
 			continue;
 		if (log_enabled(LOG_DEBUG) && !u->a.waiting)
 			upq_log(v, u, "no answer in time");
+		if (u->a.up >= 0 && !u->a.waiting)
+			WORKER_COUNT(w, up_timeouts[obs_up_slot(&u->ups->sets[u->set].ups[u->a.up])], 1);
 		upq_failed(w, v, u, now); /* silence */
 		upq_try(w, v, u, now);
 	}

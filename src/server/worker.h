@@ -10,6 +10,7 @@
 
 #include "resolve/attempt.h"
 #include "server/server.h"
+#include "server/stats.h"
 
 #define UDP_BATCH 64
 #define UDP_BUF 4096 /* datagrams are read into and answered from this much */
@@ -39,6 +40,7 @@ typedef struct upq {
 	fwd_attempt a;        /* which upstream, and until when (the policy) */
 	uint16_t id;
 	uint16_t qtype;
+	uint64_t sent_us;     /* when the current try left (latency) */
 	uint8_t name[TERN_NAME_MAX];
 	uint16_t qlen;
 	uint8_t q[300];       /* the query: name <= 255 + header, question, OPT */
@@ -77,21 +79,8 @@ typedef struct mail {
 
 #define UPQ_MAX 1024 /* upstream questions per worker */
 
-/* A worker's counters: written by the worker alone (a relaxed load and
- * store, no locked instruction), read by the main thread for SIGUSR1. */
-typedef struct worker_stats {
-	_Atomic uint64_t udp_queries;  /* datagrams read */
-	_Atomic uint64_t tcp_queries;  /* messages read over TCP */
-	_Atomic uint64_t responses;    /* made (at once, or when an upstream answered or failed) */
-	_Atomic uint64_t forwarded;    /* queries that waited for an upstream */
-	_Atomic uint64_t rate_limited; /* responses dropped or slipped by RRL */
-	_Atomic uint64_t tcp_accepted; /* TCP connections */
-} worker_stats;
-
-#define WORKER_COUNT(w, field, n)                                                                              \
-	atomic_store_explicit(&(w)->stats.field,                                                               \
-	                      atomic_load_explicit(&(w)->stats.field, memory_order_relaxed) + (uint64_t)(n),    \
-	                      memory_order_relaxed)
+/* A worker's counters (stats.h): written by the worker alone. */
+#define WORKER_COUNT(w, field, n) STATS_ADD(&(w)->stats, field, n)
 
 struct worker {
 	server *srv;
@@ -100,7 +89,7 @@ struct worker {
 	int epfd;
 	int wakefd;
 	_Atomic uint64_t quiescent; /* epoch seen, or 0 while asleep */
-	worker_stats stats;
+	worker_stats stats; /* its own cache lines (aligned) */
 	int udp_fds[SERVER_LISTEN_MAX], tcp_fds[SERVER_LISTEN_MAX]; /* by slot; -1: none */
 	_Atomic uint64_t listen_seen; /* the server's listen_gen these are from */
 	tcp_conn *conns;

@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <string.h>
+
 #include "server/log.h"
+#include "server/server.h"
 #include "server/zones.h"
 #include "xfr/xfrin_config.h"
 #include "xfr/zjournal.h"
@@ -69,4 +72,49 @@ db_set *zones_load(const config *cfg, const db_set *old, db_diag *diag, unsigned
 		free(zones);
 	}
 	return s;
+}
+
+static bool configured(const config *cfg, const uint8_t *origin)
+{
+	for (size_t i = 0; i < cfg->nzones; i++)
+		if (tern_name_eq(cfg->zones[i].origin, origin))
+			return true;
+	return false;
+}
+
+db_set *zones_runtime_apply(db_set *set, const runtime_zone *rt, size_t n, const db_set *cur, const config *cfg,
+                            db_diag *diag)
+{
+	db_zone **zones = calloc(set->nzones + n + 1, sizeof *zones);
+	if (!zones) {
+		db_set_free(set);
+		return NULL;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < set->nzones; i++) { /* the configured ones, less those removed */
+		bool removed = false;
+		for (size_t j = 0; j < n && !removed; j++)
+			removed = !rt[j].file && tern_name_eq(rt[j].origin, set->zones[i]->origin);
+		if (!removed)
+			zones[k++] = zone_ref(set->zones[i]);
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (!rt[j].file || configured(cfg, rt[j].origin))
+			continue;
+		db_zone *z = (db_zone *)db_set_get(cur, rt[j].origin);
+		if (z) {
+			zones[k++] = zone_ref(z);
+			continue;
+		}
+		if ((z = zone_load(rt[j].origin, rt[j].file, diag)))
+			zones[k++] = z;
+	}
+	db_set_free(set);
+	db_set *out = db_set_new(zones, k);
+	if (!out) {
+		while (k)
+			zone_unref(zones[--k]);
+		free(zones);
+	}
+	return out;
 }

@@ -16,4 +16,14 @@
  * Returns the new set, or NULL when out of memory. Control thread only. */
 db_set *zones_load(const config *cfg, const db_set *old, db_diag *diag, unsigned *failed);
 
+struct runtime_zone;
+/* A reload keeps what ternctl zone-add and zone-remove did: returns a set
+ * made from set (which it frees) with each removed origin dropped and each
+ * added zone put in (not when the configuration now has it): its version
+ * in cur when there is one, else loaded from its file (skipped, with the
+ * errors logged, when that fails). NULL when out of memory (set is then
+ * freed too). Control thread, under change_lock. */
+db_set *zones_runtime_apply(db_set *set, const struct runtime_zone *rt, size_t n, const db_set *cur,
+                            const config *cfg, db_diag *diag);
+
 #endif

@@ -51,7 +51,7 @@ static int split_key(const char *val, char *first, size_t cap, bool *has_key, ui
 	return 0;
 }
 
-int xfrconf_parse_acl(const char *val, xfr_acl *out, const char *where)
+static int parse_acl(const char *val, xfr_acl *out, const char *where, const char *opt)
 {
 	char pfx[80];
 	memset(out, 0, sizeof *out);
@@ -82,10 +82,13 @@ int xfrconf_parse_acl(const char *val, xfr_acl *out, const char *where)
 	}
 	return 0;
 bad:
-	log_err("%s: allow-transfer and allow-update want 'PREFIX' or 'PREFIX key NAME' (e.g. 192.0.2.0/24 key "
-	        "xfr), got '%s'",
-	        where, val);
+	log_err("%s: %s wants 'PREFIX' or 'PREFIX key NAME' (e.g. 192.0.2.0/24 key xfr), got '%s'", where, opt, val);
 	return -1;
+}
+
+int xfrconf_parse_acl(const char *val, xfr_acl *out, const char *where)
+{
+	return parse_acl(val, out, where, "allow-transfer");
 }
 
 int xfrconf_parse_notify(const char *val, xfr_notify_to *out, const char *where)
@@ -124,7 +127,7 @@ int xfrconf_zone_option(xfr_zone_conf *x, const char *key, const char *val, cons
 	}
 	if (!strcmp(key, "allow-update")) {
 		xfr_acl a;
-		if (xfrconf_parse_acl(val, &a, where))
+		if (parse_acl(val, &a, where, "allow-update"))
 			return -1;
 		return push((void **)&x->update, &x->nupdate, sizeof a, &a);
 	}

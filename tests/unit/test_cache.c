@@ -813,6 +813,61 @@ static void test_threads(void **st)
 	cache_free(c);
 }
 
+/* ternctl cache-flush: a name takes its subtree (label boundaries only),
+ * a name and type exactly that key, no name everything. */
+static void test_flush_subtree_and_key(void **state)
+{
+	(void)state;
+	cache *c = cache_new(NULL);
+	assert_non_null(c);
+	assert_int_equal(put_a(c, "example.com.", 300, 1, T0), 0);
+	assert_int_equal(put_a(c, "www.example.com.", 300, 2, T0), 0);
+	assert_int_equal(put_a(c, "a.b.Example.COM.", 300, 3, T0), 0);
+	assert_int_equal(put_a(c, "xexample.com.", 300, 4, T0), 0);
+	assert_int_equal(put_a(c, "example.org.", 300, 5, T0), 0);
+	uint8_t n[TERN_NAME_MAX];
+	nm("WWW.example.com.", n);
+	assert_int_equal(cache_flush(c, n, TERN_T_AAAA), 0);
+	assert_int_equal(cache_flush(c, n, TERN_T_A), 1);
+	assert_int_equal(ttl_at(c, "www.example.com.", T0), -1);
+	assert_int_equal(ttl_at(c, "example.com.", T0), 300);
+	nm("example.COM.", n);
+	assert_int_equal(cache_flush(c, n, 0), 2); /* example.com, a.b.example.com */
+	assert_int_equal(ttl_at(c, "a.b.example.com.", T0), -1);
+	assert_int_equal(ttl_at(c, "xexample.com.", T0), 300);
+	assert_int_equal(ttl_at(c, "example.org.", T0), 300);
+	assert_int_equal(cache_flush(c, NULL, 0), 2);
+	cache_stats st;
+	cache_get_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(st.bytes, 0);
+	cache_free(c);
+}
+
+static void count_entry(void *user, const cache_entry_info *e)
+{
+	long *seen = user;
+	if (e->kind == CACHE_RRSET && e->type == TERN_T_A && e->count == 1) {
+		assert_int_equal(e->ttl_left, 290);
+		seen[0]++;
+	}
+	if (e->kind == CACHE_NXDOMAIN_HIT)
+		seen[1]++;
+}
+
+static void test_walk_remaining_ttl(void **state)
+{
+	(void)state;
+	cache *c = cache_new(NULL);
+	assert_int_equal(put_a(c, "one.example.", 300, 1, T0), 0);
+	assert_int_equal(put_a(c, "two.example.", 300, 2, T0), 0);
+	long seen[2] = {0, 0};
+	cache_walk(c, T0 + 10000, count_entry, seen);
+	assert_int_equal(seen[0], 2);
+	assert_int_equal(seen[1], 0);
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -832,6 +887,8 @@ int main(void)
 	    cmocka_unit_test(test_oversized_entry_refused),
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_flush_subtree_and_key),
+	    cmocka_unit_test(test_walk_remaining_ttl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -270,11 +270,12 @@ static void test_query_parse(void **st)
 	n = mkq(p, 0, 1, 0, 0);
 	p[n++] = 0xff;
 	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_FORMERR);
-	/* opcode STATUS, UPDATE -> NOTIMP; NOTIFY is parsed like a query */
+	/* opcode STATUS -> NOTIMP; NOTIFY and UPDATE are parsed like a query */
 	n = mkq(p, 2 << 11, 1, 0, 0);
 	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_NOTIMP);
 	n = mkq(p, 5 << 11, 1, 0, 0);
-	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_NOTIMP);
+	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_OK);
+	assert_int_equal(TERN_OPCODE(q.hdr.flags), TERN_OP_UPDATE);
 	n = mkq(p, 4 << 11, 1, 0, 0);
 	assert_int_equal(tern_query_parse(p, n, &q), TERN_Q_OK);
 	assert_int_equal(TERN_OPCODE(q.hdr.flags), TERN_OP_NOTIFY);
