@@ -334,6 +334,10 @@ static void check_response(const version *v, const uint8_t *pkt, size_t len, con
 		           (q.qtype == TERN_T_AXFR || q.qtype == TERN_T_IXFR));
 		return;
 	}
+	if (ctx->update) { /* UPDATE goes to the updater thread (xfr/updater.c; fuzz_update.c) */
+		FUZZ_CHECK(n == 0 && pr == TERN_Q_OK && TERN_OPCODE(q.hdr.flags) == TERN_OP_UPDATE);
+		return;
+	}
 	FUZZ_CHECK(n >= TERN_HDR_LEN); /* everything else gets an answer */
 	if (it_flags_ra(out) && !ctx->allowed)
 		FUZZ_CHECK(!"RA set for a client the ACL refuses");

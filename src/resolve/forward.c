@@ -350,6 +350,9 @@ static void upstream_ede(tern_msg_iter *it, const uint8_t *pkt, fwd_result *res)
 			if (olen > end - o - 4)
 				return;
 			if (code == TERN_OPT_EDE && olen >= 2) {
+				/* 65535 (private use, RFC 8914 5.2) is our "none": not passed on */
+				if (tern_get_u16(o + 4) == FWD_NO_EDE)
+					return;
 				res->ede = tern_get_u16(o + 4);
 				size_t n = 0;
 				for (size_t i = 6; i < 4u + olen && n + 1 < sizeof res->ede_text; i++)
