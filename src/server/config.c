@@ -29,6 +29,7 @@ void config_init(config *c)
 	c->forward_timeout_ms = 2500;
 	c->stale_client_ms = 1800;
 	c->max_inflight = 10000;
+	pol_config_init(&c->policy);
 }
 
 static int push_str(char ***v, size_t *n, const char *s)
@@ -188,6 +189,7 @@ void config_free(config *c)
 	if (c->keys)
 		OPENSSL_cleanse(c->keys, c->nkeys * sizeof *c->keys);
 	free(c->keys);
+	pol_config_free(&c->policy);
 	memset(c, 0, sizeof *c);
 }
 
@@ -401,7 +403,7 @@ int config_load(config *c, const char *path)
 		log_err("%s: cannot open: %s", path, strerror(errno));
 		return 1;
 	}
-	enum { NONE, SERVER, ZONE, KEY } sec = NONE;
+	enum { NONE, SERVER, ZONE, KEY, GROUP } sec = NONE;
 	char kname[1024] = "", kalg[64] = "", ksecret[1024] = "", kwhere[PATH_MAX + 32] = "";
 	char line[4096], where[PATH_MAX + 32];
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
@@ -471,6 +473,12 @@ int config_load(config *c, const char *path)
 				sec = ZONE;
 				zname[0] = zfile[0] = 0;
 				snprintf(zwhere, sizeof zwhere, "%s", where);
+			} else if (!strcmp(key, "group")) { /* a client group (policy.h) */
+				sec = GROUP;
+				if (pol_config_group_begin(&c->policy, where)) {
+					errors++;
+					sec = NONE;
+				}
 			} else if (!strcmp(key, "key")) {
 				sec = KEY;
 				kname[0] = kalg[0] = ksecret[0] = 0;
@@ -599,7 +607,12 @@ int config_load(config *c, const char *path)
 				if (parse_uint(val, 1, 1000000, &c->max_inflight))
 					ERR("max-inflight must be 1..1000000, got '%s'", val);
 			} else {
-				ERR("unknown server option '%s'", key);
+				/* the policy engine's keys (src/policy/polconf.c) */
+				int pr = pol_config_key(&c->policy, key, val, path, where, &c->local_data, &c->nlocal_data);
+				if (pr < 0)
+					errors++;
+				else if (pr > 0)
+					ERR("unknown server option '%s'", key);
 			}
 		} else if (sec == ZONE) {
 			if (!strcmp(key, "name"))
@@ -617,12 +630,16 @@ int config_load(config *c, const char *path)
 				snprintf(ksecret, sizeof ksecret, "%s", val);
 			else
 				ERR("unknown key option '%s'", key);
+		} else if (sec == GROUP) {
+			if (pol_config_group_key(&c->policy, key, val, path, where))
+				errors++;
 		} else {
-			ERR("'%s' outside a section (start one with 'server:', 'zone:' or 'key:')", key);
+			ERR("'%s' outside a section (start one with 'server:', 'zone:', 'key:' or 'group:')", key);
 		}
 	}
 	END_ZONE();
 	fclose(f);
+	errors += pol_config_check(&c->policy);
 	return errors;
 #undef ERR
 #undef END_ZONE

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "policy/policy.h"
 #include "tern/name.h"
 #include "tern/tsig.h"
 
@@ -85,6 +86,9 @@ typedef struct config {
 	bool cookies;            /* answer DNS cookies (RFC 7873, 9018); default on */
 	tern_tsig_key *keys;     /* TSIG keys ("key:" sections), names distinct */
 	size_t nkeys;
+	/* the policy engine (src/policy/policy.h): local zones, block lists,
+	 * RPZ, client groups ("group:" sections) */
+	pol_config policy;
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

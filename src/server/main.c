@@ -140,6 +140,16 @@ static int jail_paths(const args *a, config *c)
 		errors -= jail_path(a, &c->local_files[i]);
 	for (size_t i = 0; i < c->nhosts_files; i++)
 		errors -= jail_path(a, &c->hosts_files[i]);
+	/* the policy engine's lists, global and per client group */
+	for (size_t g = 0; g <= c->policy.ngroups; g++) {
+		pol_lists *l = g ? &c->policy.groups[g - 1].lists : &c->policy.lists;
+		for (size_t i = 0; i < l->nblock; i++)
+			errors -= jail_path(a, &l->block[i]);
+		for (size_t i = 0; i < l->nallow; i++)
+			errors -= jail_path(a, &l->allow[i]);
+		for (size_t i = 0; i < l->nrpz; i++)
+			errors -= jail_path(a, &l->rpz[i]);
+	}
 	return errors;
 }
 
@@ -218,6 +228,15 @@ static void check_reload_files(const args *a, const config *c)
 		check_one(a, c->local_files[i], "local-file", user);
 	for (size_t i = 0; i < c->nhosts_files; i++)
 		check_one(a, c->hosts_files[i], "hosts-file", user);
+	for (size_t g = 0; g <= c->policy.ngroups; g++) {
+		const pol_lists *l = g ? &c->policy.groups[g - 1].lists : &c->policy.lists;
+		for (size_t i = 0; i < l->nblock; i++)
+			check_one(a, l->block[i], "block-list", user);
+		for (size_t i = 0; i < l->nallow; i++)
+			check_one(a, l->allow[i], "allow-list", user);
+		for (size_t i = 0; i < l->nrpz; i++)
+			check_one(a, l->rpz[i], "rpz", user);
+	}
 	bool any_default = false;
 	for (size_t i = 0; i < c->nforward; i++)
 		any_default |= c->forward[i].zone[0] == 0;
@@ -326,6 +345,8 @@ static version *version_build(const args *a, const version *old)
 	}
 	errors += jail_paths(a, &v->cfg);
 	if (local_build(&v->cfg, &v->local))
+		errors++;
+	if (!errors && policy_build(&v->cfg.policy, &v->policy))
 		errors++;
 	if (errors && !a->check) { /* the configuration itself is wrong: nothing changes */
 		version_free(v);

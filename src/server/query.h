@@ -45,6 +45,7 @@ typedef struct version {
 	config cfg;
 	db_set *zones;
 	db_zone *local; /* local records, or NULL */
+	policy *policy; /* local zones, block lists, RPZ, client groups, or NULL */
 	resolver *res;  /* NULL: no forwarding at all */
 	upstreams *ups; /* with res: the upstreams (held by the version) */
 	rrl *rrl;       /* response rate limiting (shared), or NULL */

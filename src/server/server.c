@@ -19,6 +19,7 @@ void version_free(version *v)
 	upstreams_release(v->ups);
 	db_set_free(v->zones);
 	zone_unref(v->local);
+	policy_release(v->policy);
 	if (!v->cfg_refs || atomic_fetch_sub(v->cfg_refs, 1) == 1) {
 		config_free(&v->cfg);
 		free(v->cfg_refs);
@@ -35,6 +36,7 @@ version *version_derive(const version *cur)
 	v->zones = NULL;
 	if (v->local)
 		zone_ref(v->local);
+	policy_hold(v->policy);
 	if (v->ups)
 		upstreams_hold(v->ups);
 	atomic_fetch_add(cur->cfg_refs, 1);

@@ -1,0 +1,175 @@
+/* blocklist.c: block and allow lists in the two formats people share
+ * (hosts files, "0.0.0.0 ads.example"; one domain per line), read whole
+ * into memory and parsed in one pass. A bad line is a warning naming
+ * file:line (the first 20 of a file; then a count) and is skipped. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/policy.h"
+#include "server/log.h"
+
+#define WARN_MAX 20
+
+/* Names of hosts files that are not blocks: the file's own housekeeping
+ * ("127.0.0.1 localhost", "255.255.255.255 broadcasthost", ...). */
+static bool housekeeping(const char *s, size_t n)
+{
+	static const char *const names[] = {"localhost", "localhost.localdomain", "local", "broadcasthost",
+	                                    "ip6-localhost", "ip6-loopback", "ip6-localnet", "ip6-mcastprefix",
+	                                    "ip6-allnodes", "ip6-allrouters", "ip6-allhosts", "localhost."};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strlen(names[i]) == n && !strncasecmp(names[i], s, n))
+			return true;
+	return false;
+}
+
+static bool is_addr(const char *s, size_t n)
+{
+	char buf[64];
+	unsigned char bin[16];
+	if (n >= sizeof buf)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return inet_pton(AF_INET, buf, bin) == 1 || inet_pton(AF_INET6, buf, bin) == 1;
+}
+
+/* A host name as lists write them: letters, digits, '-', '_', dots
+ * between labels, an optional final dot. Into wire form. */
+static bool host_name(const char *s, size_t n, uint8_t *wire)
+{
+	if (!n || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		          c == '_' || (c == '.' && (i + 1 == n || s[i + 1] != '.'));
+		if (!ok)
+			return false;
+	}
+	size_t wl;
+	return tern_name_from_text(s, n, (const uint8_t *)"", wire, &wl) == 0 && wl > 1;
+}
+
+typedef struct tok {
+	const char *p;
+	size_t n;
+} tok;
+
+long pol_list_load_text(pol_names *s, const char *name, const char *text, size_t len, bool allow)
+{
+	long added = 0;
+	unsigned lineno = 0, bad = 0;
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		const char *line = p;
+		p = nl ? nl + 1 : end;
+		lineno++;
+		/* the line's tokens, up to a comment */
+		tok t[3];
+		size_t nt = 0;
+		bool more = false;
+		const char *q = line;
+		if (q < le && (*q == '!' || *q == '[')) /* Adblock comments and headers */
+			continue;
+		while (q < le) {
+			while (q < le && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\0'))
+				q++;
+			if (q >= le || *q == '#')
+				break;
+			const char *b = q;
+			while (q < le && *q != ' ' && *q != '\t' && *q != '\r' && *q != '#' && *q != '\0')
+				q++;
+			if (nt < 3)
+				t[nt++] = (tok){b, (size_t)(q - b)};
+			else
+				more = true;
+		}
+		if (!nt)
+			continue;
+		const char *why = NULL;
+		size_t first = 0, last = nt;
+		if (is_addr(t[0].p, t[0].n)) { /* hosts format: every name after the address */
+			first = 1;
+			if (nt == 1)
+				why = "an address without a name";
+		} else if (nt > 1) {
+			why = "more than one name on a line (want 'NAME' or 'ADDRESS NAME...')";
+		}
+		if (more && first == 0)
+			why = "more than one name on a line (want 'NAME' or 'ADDRESS NAME...')";
+		for (size_t i = first; !why && i < last; i++) {
+			const char *ns = t[i].p;
+			size_t nn = t[i].n;
+			if (first == 0) { /* one domain: "*.name" and "||name^" say the same */
+				if (nn > 2 && ns[0] == '*' && ns[1] == '.')
+					ns += 2, nn -= 2;
+				else if (nn > 3 && ns[0] == '|' && ns[1] == '|' && ns[nn - 1] == '^')
+					ns += 2, nn -= 3;
+			}
+			if (first == 1 && (housekeeping(ns, nn) || is_addr(ns, nn)))
+				continue;
+			uint8_t wire[TERN_NAME_MAX];
+			if (!host_name(ns, nn, wire)) {
+				why = "not a domain name";
+				break;
+			}
+			if (allow ? pol_names_allow(s, wire) : pol_names_add(s, wire, POL_BLOCK, POL_BLOCK)) {
+				log_err("%s:%u: out of memory", name, lineno);
+				return -1;
+			}
+			added++;
+		}
+		if (why && ++bad <= WARN_MAX) {
+			int show = (int)(le - line > 60 ? 60 : le - line);
+			log_warn("%s:%u: %s: '%.*s' (line skipped)", name, lineno, why, show, line);
+		}
+	}
+	if (bad > WARN_MAX)
+		log_warn("%s: %u more bad lines skipped", name, bad - WARN_MAX);
+	return added;
+}
+
+long pol_list_load(pol_names *s, const char *path, bool allow)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		log_err("%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len == cap) {
+			size_t nc = cap ? cap * 2 : 1u << 20;
+			char *nb = realloc(buf, nc);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				log_err("%s: out of memory", path);
+				return -1;
+			}
+			buf = nb;
+			cap = nc;
+		}
+		size_t r = fread(buf + len, 1, cap - len, f);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	bool err = ferror(f);
+	fclose(f);
+	if (err) {
+		free(buf);
+		log_err("%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	long n = pol_list_load_text(s, path, buf, len, allow);
+	free(buf);
+	return n;
+}
