@@ -59,6 +59,32 @@ typedef struct tok {
 	size_t n;
 } tok;
 
+/* The next token of [*q, le) up to a comment ('#'); n == 0 at the end. */
+static tok next_token(const char **q, const char *le)
+{
+	const char *p = *q;
+	while (p < le && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\0'))
+		p++;
+	if (p >= le || *p == '#') {
+		*q = le;
+		return (tok){p, 0};
+	}
+	const char *b = p;
+	while (p < le && *p != ' ' && *p != '\t' && *p != '\r' && *p != '#' && *p != '\0')
+		p++;
+	*q = p;
+	return (tok){b, (size_t)(p - b)};
+}
+
+/* 0 added, 1 not a name, -1 out of memory */
+static int add_name(pol_names *s, const char *p, size_t n, bool allow)
+{
+	uint8_t wire[TERN_NAME_MAX];
+	if (!host_name(p, n, wire))
+		return 1;
+	return (allow ? pol_names_allow(s, wire) : pol_names_add(s, wire, POL_BLOCK, POL_BLOCK)) ? -1 : 0;
+}
+
 long pol_list_load_text(pol_names *s, const char *name, const char *text, size_t len, bool allow)
 {
 	long added = 0;
@@ -70,60 +96,51 @@ long pol_list_load_text(pol_names *s, const char *name, const char *text, size_t
 		const char *line = p;
 		p = nl ? nl + 1 : end;
 		lineno++;
-		/* the line's tokens, up to a comment */
-		tok t[3];
-		size_t nt = 0;
-		bool more = false;
-		const char *q = line;
-		if (q < le && (*q == '!' || *q == '[')) /* Adblock comments and headers */
+		if (line < le && (*line == '!' || *line == '[')) /* Adblock comments and headers */
 			continue;
-		while (q < le) {
-			while (q < le && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\0'))
-				q++;
-			if (q >= le || *q == '#')
-				break;
-			const char *b = q;
-			while (q < le && *q != ' ' && *q != '\t' && *q != '\r' && *q != '#' && *q != '\0')
-				q++;
-			if (nt < 3)
-				t[nt++] = (tok){b, (size_t)(q - b)};
-			else
-				more = true;
-		}
-		if (!nt)
+		const char *q = line;
+		tok t0 = next_token(&q, le);
+		if (!t0.n)
 			continue;
 		const char *why = NULL;
-		size_t first = 0, last = nt;
-		if (is_addr(t[0].p, t[0].n)) { /* hosts format: every name after the address */
-			first = 1;
-			if (nt == 1)
+		if (is_addr(t0.p, t0.n)) { /* hosts format: every name after the address */
+			unsigned names = 0;
+			for (tok t = next_token(&q, le); t.n && !why; t = next_token(&q, le), names++) {
+				if (housekeeping(t.p, t.n) || is_addr(t.p, t.n))
+					continue;
+				int r = add_name(s, t.p, t.n, allow);
+				if (r < 0) {
+					log_err("%s:%u: out of memory", name, lineno);
+					return -1;
+				}
+				if (r > 0)
+					why = "not a domain name";
+				else
+					added++;
+			}
+			if (!names)
 				why = "an address without a name";
-		} else if (nt > 1) {
-			why = "more than one name on a line (want 'NAME' or 'ADDRESS NAME...')";
-		}
-		if (more && first == 0)
-			why = "more than one name on a line (want 'NAME' or 'ADDRESS NAME...')";
-		for (size_t i = first; !why && i < last; i++) {
-			const char *ns = t[i].p;
-			size_t nn = t[i].n;
-			if (first == 0) { /* one domain: "*.name" and "||name^" say the same */
-				if (nn > 2 && ns[0] == '*' && ns[1] == '.')
-					ns += 2, nn -= 2;
-				else if (nn > 3 && ns[0] == '|' && ns[1] == '|' && ns[nn - 1] == '^')
-					ns += 2, nn -= 3;
-			}
-			if (first == 1 && (housekeeping(ns, nn) || is_addr(ns, nn)))
-				continue;
-			uint8_t wire[TERN_NAME_MAX];
-			if (!host_name(ns, nn, wire)) {
-				why = "not a domain name";
-				break;
-			}
-			if (allow ? pol_names_allow(s, wire) : pol_names_add(s, wire, POL_BLOCK, POL_BLOCK)) {
+		} else {
+			/* one domain: "*.name" and "||name^" say the same as "name" */
+			const char *ns = t0.p;
+			size_t nn = t0.n;
+			if (nn > 2 && ns[0] == '*' && ns[1] == '.')
+				ns += 2, nn -= 2;
+			else if (nn > 3 && ns[0] == '|' && ns[1] == '|' && ns[nn - 1] == '^')
+				ns += 2, nn -= 3;
+			uint8_t w0[TERN_NAME_MAX];
+			if (next_token(&q, le).n)
+				why = host_name(ns, nn, w0) ? "more than one name on a line (want 'NAME' or 'ADDRESS NAME...')"
+				                            : "neither an address nor a domain name";
+			int r = why ? 0 : add_name(s, ns, nn, allow);
+			if (r < 0) {
 				log_err("%s:%u: out of memory", name, lineno);
 				return -1;
 			}
-			added++;
+			if (r > 0)
+				why = "not a domain name";
+			else if (!why)
+				added++;
 		}
 		if (why && ++bad <= WARN_MAX) {
 			int show = (int)(le - line > 60 ? 60 : le - line);
