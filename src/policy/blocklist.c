@@ -30,28 +30,50 @@ static bool is_addr(const char *s, size_t n)
 {
 	char buf[64];
 	unsigned char bin[16];
-	if (n >= sizeof buf)
+	if (n >= sizeof buf || n < 2)
 		return false;
+	for (size_t i = 0; i < n; i++) { /* a quick no for most names */
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || c == '.' || c == ':' || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+			return false;
+	}
 	memcpy(buf, s, n);
 	buf[n] = 0;
 	return inet_pton(AF_INET, buf, bin) == 1 || inet_pton(AF_INET6, buf, bin) == 1;
 }
 
 /* A host name as lists write them: letters, digits, '-', '_', dots
- * between labels, an optional final dot. Into wire form. */
+ * between labels, an optional final dot; labels of 1..63 bytes, 255 in
+ * all (RFC 1035 2.3.4). Into wire form, in one pass. */
 static bool host_name(const char *s, size_t n, uint8_t *wire)
 {
-	if (!n || s[0] == '.')
+	if (n && s[n - 1] == '.')
+		n--;
+	if (!n || n > TERN_NAME_MAX - 2)
 		return false;
+	size_t lab = 0, o = 1; /* wire[lab]: the length byte of the label being written */
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
+		if (c == '.') {
+			size_t ll = o - lab - 1;
+			if (!ll || ll > 63)
+				return false;
+			wire[lab] = (uint8_t)ll;
+			lab = o++;
+			continue;
+		}
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		          c == '_' || (c == '.' && (i + 1 == n || s[i + 1] != '.'));
+		          c == '_';
 		if (!ok)
 			return false;
+		wire[o++] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
-	size_t wl;
-	return tern_name_from_text(s, n, (const uint8_t *)"", wire, &wl) == 0 && wl > 1;
+	size_t ll = o - lab - 1;
+	if (!ll || ll > 63)
+		return false;
+	wire[lab] = (uint8_t)ll;
+	wire[o] = 0;
+	return true;
 }
 
 typedef struct tok {
@@ -76,13 +98,34 @@ static tok next_token(const char **q, const char *le)
 	return (tok){b, (size_t)(p - b)};
 }
 
-/* 0 added, 1 not a name, -1 out of memory */
-static int add_name(pol_names *s, const char *p, size_t n, bool allow)
+/* Names of a block list wait here to be added 64 at a time
+ * (pol_names_add_batch). */
+#define BATCH 64
+typedef struct batch {
+	uint8_t wire[BATCH][TERN_NAME_MAX];
+	const uint8_t *ptr[BATCH];
+	size_t n;
+} batch;
+
+static int flush(pol_names *s, batch *b)
 {
-	uint8_t wire[TERN_NAME_MAX];
+	int r = b->n ? pol_names_add_batch(s, b->ptr, b->n, POL_BLOCK, POL_BLOCK) : 0;
+	b->n = 0;
+	return r;
+}
+
+/* 0 added, 1 not a name, -1 out of memory */
+static int add_name(pol_names *s, batch *b, const char *p, size_t n, bool allow)
+{
+	uint8_t *wire = b->wire[b->n];
 	if (!host_name(p, n, wire))
 		return 1;
-	return (allow ? pol_names_allow(s, wire) : pol_names_add(s, wire, POL_BLOCK, POL_BLOCK)) ? -1 : 0;
+	if (allow)
+		return pol_names_allow(s, wire) ? -1 : 0;
+	b->ptr[b->n] = wire;
+	if (++b->n == BATCH)
+		return flush(s, b);
+	return 0;
 }
 
 long pol_list_load_text(pol_names *s, const char *name, const char *text, size_t len, bool allow)
@@ -90,6 +133,16 @@ long pol_list_load_text(pol_names *s, const char *name, const char *text, size_t
 	long added = 0;
 	unsigned lineno = 0, bad = 0;
 	const char *p = text, *end = text + len;
+	size_t lines = 1; /* room for every line, so that the table never grows while loading */
+	for (const char *c = text; (c = memchr(c, '\n', (size_t)(end - c))); c++)
+		lines++;
+	batch *b = malloc(sizeof *b);
+	if (!b || pol_names_reserve(s, lines, len + 4 * lines)) {
+		free(b);
+		log_err("%s: out of memory", name);
+		return -1;
+	}
+	b->n = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
@@ -108,9 +161,10 @@ long pol_list_load_text(pol_names *s, const char *name, const char *text, size_t
 			for (tok t = next_token(&q, le); t.n && !why; t = next_token(&q, le), names++) {
 				if (housekeeping(t.p, t.n) || is_addr(t.p, t.n))
 					continue;
-				int r = add_name(s, t.p, t.n, allow);
+				int r = add_name(s, b, t.p, t.n, allow);
 				if (r < 0) {
 					log_err("%s:%u: out of memory", name, lineno);
+					free(b);
 					return -1;
 				}
 				if (r > 0)
@@ -132,9 +186,10 @@ long pol_list_load_text(pol_names *s, const char *name, const char *text, size_t
 			if (next_token(&q, le).n)
 				why = host_name(ns, nn, w0) ? "more than one name on a line (want 'NAME' or 'ADDRESS NAME...')"
 				                            : "neither an address nor a domain name";
-			int r = why ? 0 : add_name(s, ns, nn, allow);
+			int r = why ? 0 : add_name(s, b, ns, nn, allow);
 			if (r < 0) {
 				log_err("%s:%u: out of memory", name, lineno);
+				free(b);
 				return -1;
 			}
 			if (r > 0)
@@ -146,6 +201,12 @@ long pol_list_load_text(pol_names *s, const char *name, const char *text, size_t
 			int show = (int)(le - line > 60 ? 60 : le - line);
 			log_warn("%s:%u: %s: '%.*s' (line skipped)", name, lineno, why, show, line);
 		}
+	}
+	int fr = flush(s, b);
+	free(b);
+	if (fr) {
+		log_err("%s: out of memory", name);
+		return -1;
 	}
 	if (bad > WARN_MAX)
 		log_warn("%s: %u more bad lines skipped", name, bad - WARN_MAX);

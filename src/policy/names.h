@@ -43,11 +43,15 @@ enum pol_action {
 	POL_ACTION_MAX
 };
 
+typedef struct pol_slot {
+	uint32_t off;  /* entry offset + 1; 0: empty */
+	uint32_t hash; /* db_name_hash of the name */
+} pol_slot;
+
 typedef struct pol_names {
-	uint8_t *bytes;  /* entries: exact, subtree, name (wire) */
+	uint8_t *bytes;  /* entries: exact, subtree, allow, name (wire) */
 	size_t len, cap;
-	uint32_t *off;   /* slot -> entry offset + 1; 0: empty */
-	uint32_t *hash;  /* slot -> db_name_hash of the name */
+	pol_slot *slots; /* one cache line holds 8: a probe costs one miss */
 	uint32_t mask;   /* slots - 1 */
 	size_t count;
 	size_t nallow;   /* allow entries: a lookup then looks at every level */
@@ -67,8 +71,17 @@ void pol_names_free(pol_names *s);
  * An action already set for that name is kept (the first list wins).
  * Returns 0, or -1 when out of memory or past 4 GiB of names. */
 int pol_names_add(pol_names *s, const uint8_t *name, uint8_t exact, uint8_t subtree);
+/* Adds n names at once (wire, lower case already, as a list loader makes
+ * them), each with the same actions as pol_names_add: the table slots of
+ * all are fetched from memory together, so that their cache misses
+ * overlap (a 1M-name table is far larger than the caches). -1: out of
+ * memory. */
+int pol_names_add_batch(pol_names *s, const uint8_t *const *names, size_t n, uint8_t exact, uint8_t subtree);
 /* An allow-list entry: name and its subtree are never blocked. */
 int pol_names_allow(pol_names *s, const uint8_t *name);
+/* Makes room for n more names of about bytes bytes in all (a hint: a
+ * list's size, so that loading it does not rehash). -1: out of memory. */
+int pol_names_reserve(pol_names *s, size_t n, size_t bytes);
 /* Gives back the spare room of the building arrays. */
 void pol_names_freeze(pol_names *s);
 
