@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "server/config.h"
 #include "server/log.h"
 
 void pol_config_init(pol_config *c)
@@ -322,12 +323,15 @@ int pol_config_group_key(pol_config *c, const char *key, const char *val, const 
 		return 0;
 	}
 	if (!strcmp(key, "forward")) {
-		/* a group's own upstreams need a cache and in-flight table of the
-		 * group's (docs/architecture.md, "Client groups"): not yet */
-		log_err("%s: a group's own 'forward' is not supported yet (the group's lists are)", where);
-		return -1;
+		cfg_listen l;
+		if (config_parse_listen(val, &l)) {
+			log_err("%s: bad upstream address '%s' (want 192.0.2.53:53 or [2001:db8::53]:53)", where, val);
+			return -1;
+		}
+		return push(&g->forward, &g->nforward, val);
 	}
-	log_err("%s: unknown group option '%s' (name, clients, block-list, allow-list, rpz, block-answer)", where, key);
+	log_err("%s: unknown group option '%s' (name, clients, block-list, allow-list, rpz, block-answer, forward)",
+	        where, key);
 	return -1;
 }
 

@@ -63,7 +63,7 @@ typedef struct pol_group_cfg {
 	size_t nclients;
 	pol_lists lists;
 	bool own_lists;  /* lists given: they replace the global ones */
-	char **forward;  /* reserved: a group's own upstreams (not yet accepted) */
+	char **forward;  /* its own upstreams, "ADDR[:PORT]" (checked) */
 	size_t nforward;
 } pol_group_cfg;
 
@@ -95,7 +95,7 @@ int pol_config_key(pol_config *c, const char *key, const char *val, const char *
 /* A new "group:" section at where. -1: out of memory. */
 int pol_config_group_begin(pol_config *c, const char *where);
 /* A key of the current group section (name, clients, block-list,
- * allow-list, rpz, block-answer). Same returns, never 1. */
+ * allow-list, rpz, block-answer, forward). Same returns, never 1. */
 int pol_config_group_key(pol_config *c, const char *key, const char *val, const char *base, const char *where);
 /* At the end of the configuration: every group has a distinct name and at
  * least one client prefix. Returns the number of errors logged. */

@@ -55,10 +55,25 @@ typedef struct args {
 	unsigned threads;
 	int check;
 	int verbose;
+	/* the resolvers of client groups with upstreams of their own, by
+	 * group name: made when a group first appears, kept for the life of
+	 * the process (as the default resolver: in-flight questions use them) */
+	struct group_res {
+		char *name;
+		struct resolver *res;
+	} *gres;
+	size_t ngres;
 } args;
+
+static void resolver_free(resolver *r);
 
 static void args_free(args *a)
 {
+	for (size_t i = 0; i < a->ngres; i++) {
+		free(a->gres[i].name);
+		resolver_free(a->gres[i].res);
+	}
+	free(a->gres);
 	free(a->listen);
 	free(a->zones);
 	free(a->forward);
@@ -528,6 +543,72 @@ static void resolver_free(resolver *r)
 	free(r);
 }
 
+/* The upstreams and resolvers of the client groups that forward to their
+ * own upstreams (policy.h): the group's forward: addresses as its default
+ * set, plus the configuration's forward-zones. cur (may be NULL): the
+ * version serving now, whose groups' upstream health is kept. Returns 0,
+ * or -1 when out of memory. */
+static int groups_build(args *a, version *nv, const version *cur)
+{
+	const pol_config *pc = &nv->cfg.policy;
+	size_t n = 0;
+	for (size_t i = 0; i < pc->ngroups; i++)
+		n += pc->groups[i].nforward != 0;
+	if (!n || !nv->policy)
+		return 0;
+	group_fwd *g = calloc(1, sizeof *g);
+	if (!g || !(g->res = calloc(pc->ngroups, sizeof *g->res)) || !(g->ups = calloc(pc->ngroups, sizeof *g->ups))) {
+		if (g)
+			free(g->res);
+		free(g);
+		return -1;
+	}
+	atomic_init(&g->refs, 1);
+	g->n = pc->ngroups;
+	nv->gfwd = g; /* freed with nv from here on */
+	for (size_t i = 0; i < pc->ngroups; i++) {
+		const pol_group_cfg *gc = &pc->groups[i];
+		if (!gc->nforward)
+			continue;
+		upstreams *u = upstreams_new(1);
+		if (!u)
+			return -1;
+		g->ups[i] = u;
+		for (size_t j = 0; j < nv->cfg.nforward; j++)
+			if (nv->cfg.forward[j].zone[0])
+				add_upstream(u, &nv->cfg, nv->cfg.forward[j].zone, &nv->cfg.forward[j].addr);
+		for (size_t j = 0; j < gc->nforward; j++) {
+			cfg_listen l;
+			if (config_parse_listen(gc->forward[j], &l) == 0)
+				add_upstream(u, &nv->cfg, (const uint8_t *)"", &l);
+		}
+		for (size_t j = 0; cur && cur->gfwd && cur->policy && j < cur->gfwd->n && j < cur->policy->ngroups; j++)
+			if (!strcmp(cur->policy->groups[j].name, gc->name))
+				keep_health(u, cur->gfwd->ups[j]);
+		for (size_t j = 0; j < a->ngres && !g->res[i]; j++)
+			if (!strcmp(a->gres[j].name, gc->name))
+				g->res[i] = a->gres[j].res;
+		if (!g->res[i]) {
+			struct group_res *ng = realloc(a->gres, (a->ngres + 1) * sizeof *ng);
+			if (!ng)
+				return -1;
+			a->gres = ng;
+			resolver *r = resolver_build(&nv->cfg, u);
+			char *name = strdup(gc->name);
+			if (!r || !name) {
+				resolver_free(r);
+				free(name);
+				return -1;
+			}
+			a->gres[a->ngres++] = (struct group_res){name, r};
+			g->res[i] = r;
+			log_info("client group %s: %u upstream(s) of its own, with its own cache", gc->name,
+			         upstreams_total(u));
+		}
+	}
+	return 0;
+}
+
 /* SIGHUP: build and check a complete new version; on success apply the
  * listen addresses (new ones bound before old ones close) and publish it
  * with its new upstreams, warning for each setting that needs a restart. On
@@ -554,7 +635,7 @@ static void reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secr
 	nv->cookie = cookie; /* not cur's: the first version is freed by the first reload */
 	nv->res = res;
 	nv->ups = upstreams_build(&nv->cfg, cur->ups);
-	if (!nv->ups) {
+	if (!nv->ups || groups_build(a, nv, cur)) {
 		log_err("reload failed (out of memory); the previous configuration and zones keep serving");
 		version_free(nv);
 		pthread_mutex_unlock(&s->change_lock);
@@ -686,6 +767,13 @@ int main(int argc, char **argv)
 	v->ups = upstreams_build(&v->cfg, NULL);
 	resolver *res = resolver_build(&v->cfg, v->ups);
 	v->res = res;
+	if (groups_build(&a, v, NULL)) {
+		log_err("out of memory");
+		version_free(v);
+		resolver_free(res);
+		args_free(&a);
+		return 1;
+	}
 	/* Rate limiting and cookies are shared by all versions (set at start). */
 	rrl *rl = NULL;
 	if (v->cfg.rrl_limit) {

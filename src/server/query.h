@@ -40,6 +40,19 @@ typedef struct upstreams {
 	upstream_set *sets; /* sets[0]: the default upstreams (may be empty) */
 } upstreams;
 
+/* Client groups that forward to upstreams of their own (policy.h, a
+ * "group:" section with forward:): per group number, its resolver (a cache
+ * and in-flight table of the group's, kept by main() for the life of the
+ * process like the default one, so that no group's answer is served to
+ * another) and its upstreams (NULL: the group uses the version's). Shared
+ * by the versions derived from one another; reference counted. */
+typedef struct group_fwd {
+	atomic_uint refs;
+	size_t n;
+	resolver **res;
+	upstreams **ups;
+} group_fwd;
+
 /* What a worker sees of one published server version. */
 typedef struct version {
 	config cfg;
@@ -48,6 +61,7 @@ typedef struct version {
 	policy *policy; /* local zones, block lists, RPZ, client groups, or NULL */
 	resolver *res;  /* NULL: no forwarding at all */
 	upstreams *ups; /* with res: the upstreams (held by the version) */
+	group_fwd *gfwd; /* client groups with upstreams of their own, or NULL */
 	rrl *rrl;       /* response rate limiting (shared), or NULL */
 	const cookie_secret *cookie; /* server cookie secret, or NULL */
 	uint64_t generation;
@@ -55,6 +69,25 @@ typedef struct version {
 	 * and count here who holds it; the last one frees it. */
 	atomic_uint *cfg_refs;
 } version;
+
+/* The version a client's query is answered with: v itself, or, for a
+ * client of a group with upstreams of its own, a copy of v in *tmp with
+ * the group's resolver and upstreams (the copy lives as long as the
+ * caller's frame: whatever outlives the query holds the upstreams and the
+ * resolver, never the version). One pointer test when no group forwards. */
+static inline const version *version_for_client(const version *v, const struct sockaddr *client, version *tmp)
+{
+	if (!v->gfwd)
+		return v;
+	int g = policy_group_of(v->policy, client);
+	if (g < 0 || (size_t)g >= v->gfwd->n || !v->gfwd->ups[g])
+		return v;
+	*tmp = *v;
+	tmp->res = v->gfwd->res[g];
+	tmp->ups = v->gfwd->ups[g];
+	tmp->gfwd = NULL;
+	return tmp;
+}
 
 typedef struct qctx {
 	/* in */

@@ -397,11 +397,46 @@ def test_client_groups(fwd, tmp_path):  # noqa: F811
     assert up.count("games.test") == 1 and up.count("ads.test") == 1  # the cache is shared
 
 
-def test_group_forward_not_yet(fwd):  # noqa: F811
-    log = refused_config(fwd, cfg("group:", "name: a", "clients: 127.0.0.2", "forward: 127.0.0.1:5399"))
-    assert "own 'forward' is not supported yet" in log
+def test_client_group_upstreams(fwd, tmp_path):  # noqa: F811
+    """A group with upstreams of its own: its clients' questions go there,
+    with a cache of the group's (a family filter's answer never reaches the
+    others, nor theirs the group)."""
+    main_up = fwd.upstream()
+    family = fwd.upstream(records=None)
+    family.records.rrsets.clear()
+    family.records.names.clear()
+    family.records.add("www.up.test. 300 IN A 192.0.2.200")
+    srv = fwd.ternd([main_up], config=cfg("group:", "name: family", "clients: 127.0.0.2",
+                                          f"forward: {family.addr}",
+                                          "group:", "name: tv", "clients: 127.0.0.3"))
+    for _ in range(2):  # the second time from each group's own cache
+        assert rdatas(query(srv, UP, source="127.0.0.2")) == ["192.0.2.200"]
+        assert rdatas(query(srv, UP, source="127.0.0.3")) == ["192.0.2.1", "192.0.2.2"]
+        assert rdatas(query(srv, UP, source="127.0.0.1")) == ["192.0.2.1", "192.0.2.2"]
+        assert rdatas(query(srv, UP, source="127.0.0.2", tcp=True)) == ["192.0.2.200"]
+    assert family.count(UP) == 1 and main_up.count(UP) == 1
+    # a chain that leaves the group's upstream data: still the group's upstream
+    assert query(srv, "c1.up.test", source="127.0.0.2").rcode() == NXDOMAIN
+    assert family.count("c1.up.test") == 1 and main_up.count("c1.up.test") == 0
+    # a reload keeps the groups (and their caches)
+    srv.reload()
+    time.sleep(0.5)
+    assert rdatas(query(srv, UP, source="127.0.0.2")) == ["192.0.2.200"]
+    assert rdatas(query(srv, UP, source="127.0.0.1")) == ["192.0.2.1", "192.0.2.2"]
+    assert family.count(UP) == 1 and main_up.count(UP) == 1
+
+
+def test_client_group_upstreams_without_default(fwd):  # noqa: F811
+    """forward: none for everyone, one group forwarding: only that group resolves."""
+    family = fwd.upstream()
+    srv = fwd.ternd(config=cfg("group:", "name: family", "clients: 127.0.0.2", f"forward: {family.addr}"))
+    assert rdatas(query(srv, UP, source="127.0.0.2")) == ["192.0.2.1", "192.0.2.2"]
+    assert query(srv, UP, source="127.0.0.1").rcode() == REFUSED
+    assert family.count(UP) == 1
 
 
 def test_group_errors(fwd):  # noqa: F811
-    log = refused_config(fwd, cfg("group:", "name: a", "group:", "clients: 10.0.0.0/99"))
+    log = refused_config(fwd, cfg("group:", "name: a", "group:", "clients: 10.0.0.0/99", "forward: nowhere",
+                                  "group:", "name: a", "clients: 10.0.0.1"))
     assert "group 'a' needs 'clients'" in log and "bad client prefix '10.0.0.0/99'" in log
+    assert "bad upstream address 'nowhere'" in log and "group 'a' already defined at" in log
