@@ -9,7 +9,9 @@ from bench/run.sh (`make bench`):
      memory then (VmRSS) against the same server with no list;
   2. answers: queries/s of ternd answering blocked names against ternd
      answering cache hits (the same ternd, one worker, pinned to CPU 0;
-     blast pinned to CPU 1), in interleaved rounds.
+     blast pinned to CPU 1), and cache hits of a ternd without the list,
+     in interleaved rounds; with the server's CPU time per query, the
+     fairer figure on a machine where the generator is the limit.
 
   bench/policy.py [--names N] [--rounds R] [--duration S] [--out DIR]
                   [--no-unbound] [--no-dnsmasq]
@@ -224,7 +226,7 @@ def measure_answers(args, wd, names, results):
     rnd = random.Random(7)
     with open(blk, "w") as f:
         f.write("".join(f"{n} A\n" for n in rnd.sample(names, min(5000, len(names)))))
-    srv = None
+    srv = bare = None
     runs = []
     try:
         up.wait_ready("h1.up.bench")
@@ -232,26 +234,32 @@ def measure_answers(args, wd, names, results):
         os.makedirs(srvd, exist_ok=True)
         srv = ternd(args, srvd, [f"block-list: {blocked}"], pin=0, forward=f"{HOST}:{up_port}")
         srv.wait_ready("h1.up.bench")
-        for _ in range(2):  # warm: every cached name, gently
-            blast(args, srv.port, hits, 2, 1)
+        bared = os.path.join(d, "ternd-nolist")  # the same ternd without the list: what the lookup costs
+        os.makedirs(bared, exist_ok=True)
+        bare = ternd(args, bared, [], pin=0, forward=f"{HOST}:{up_port}")
+        bare.wait_ready("h1.up.bench")
+        for s_ in (srv, bare):
+            for _ in range(2):  # warm: every cached name, gently
+                blast(args, s_.port, hits, 2, 1)
+        kinds = [("cached", srv, hits), ("blocked", srv, blk), ("cached-nolist", bare, hits)]
         for r in range(args.rounds):
-            for kind, qf in ((("cached", hits), ("blocked", blk)) if r % 2 == 0 else
-                             (("blocked", blk), ("cached", hits))):
-                c0, t0 = srv.cpu(), time.monotonic()
-                res = blast(args, srv.port, qf, args.duration, 1)
-                cpu = (srv.cpu() - c0) / (time.monotonic() - t0)
+            for kind, s_, qf in kinds[r % 3:] + kinds[:r % 3]:
+                c0, t0 = s_.cpu(), time.monotonic()
+                res = blast(args, s_.port, qf, args.duration, 1)
+                cpu = (s_.cpu() - c0) / (time.monotonic() - t0)
                 us = cpu / res["qps"] * 1e6 if res["qps"] else 0
                 runs.append({"kind": kind, "round": r, "qps": res["qps"], "lost": res.get("lost", 0),
                              "server_cpu": round(cpu, 3), "server_us_per_query": round(us, 2),
                              "rcodes": res.get("rcodes")})
-                print(f"  round {r + 1} {kind:8s} {res['qps']:>10.0f} q/s  lost {res.get('lost', 0)}  "
+                print(f"  round {r + 1} {kind:14s} {res['qps']:>10.0f} q/s  lost {res.get('lost', 0)}  "
                       f"server cpu {cpu:.2f}  {us:.2f} us/query", flush=True)
     finally:
-        if srv:
-            srv.stop()
+        for s_ in (srv, bare):
+            if s_:
+                s_.stop()
         up.stop()
     results["answers"] = runs
-    for kind in ("cached", "blocked"):
+    for kind in ("cached", "blocked", "cached-nolist"):
         xs = [x["qps"] for x in runs if x["kind"] == kind]
         if xs:
             results.setdefault("answers_median", {})[kind] = statistics.median(xs)

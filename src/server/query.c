@@ -162,8 +162,9 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	/* 1. Local zones and local records (local.h); a CNAME may lead to
 	 * another. */
 	const policy *pol = v->policy;
+	bool local = v->local || (pol && pol->lzones.count);
 	unsigned lrc;
-	if ((v->local || pol) && local_chain(v, q, m, name, &started, aa, &lrc))
+	if (local && local_chain(v, q, m, name, &started, aa, &lrc))
 		return lrc;
 	/* 1b. The client's policy (block and allow lists, RPZ): for the
 	 * query's name, before zones, cache and upstream. Clients in no group
@@ -186,7 +187,7 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 			case POL_CHAIN: /* the CNAME's target may be local */
 				ctx->ede = ede;
 				started = true;
-				if ((v->local || pol) && local_chain(v, q, m, name, &started, aa, &lrc))
+				if (local && local_chain(v, q, m, name, &started, aa, &lrc))
 					return lrc;
 				break;
 			}
