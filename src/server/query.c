@@ -139,7 +139,8 @@ static bool local_chain(const version *v, const tern_query *q, tern_msgw *m, uin
 		                                     m, rcode, name);
 		if (lv == LOCAL_PASS)
 			return false;
-		*aa = *aa || !*started;
+		/* AA for the local data's answers, not for a refusal */
+		*aa = *aa || (!*started && (lv == LOCAL_CHAIN || *rcode == TERN_R_NOERROR || *rcode == TERN_R_NXDOMAIN));
 		if (lv == LOCAL_DROP)
 			*rcode = RCODE_DROP;
 		if (lv != LOCAL_CHAIN)

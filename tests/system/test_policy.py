@@ -76,6 +76,7 @@ def test_refuse_and_always_types(fwd, kind, rcode):  # noqa: F811
     srv = fwd.ternd([up], config=cfg(f"local-zone: corp.test {kind}", 'local-data: "host.corp.test. A 10.1.1.1"'))
     r = query(srv, "other.corp.test")
     assert r.rcode() == rcode, r.to_text()
+    assert not (r.flags & dns.flags.AA) or rcode == NXDOMAIN  # a refusal is no authoritative data
     r = query(srv, "host.corp.test")
     if kind == "refuse":  # refuse: local data is still answered
         assert rdatas(r) == ["10.1.1.1"]
