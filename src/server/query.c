@@ -171,7 +171,7 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	 * query's name, before zones, cache and upstream. Clients in no group
 	 * of a configuration without groups cost one pointer test here. */
 	if (!started && pol) {
-		const pol_view *pv = policy_view_for(pol, ctx->client);
+		const pol_view *pv = ctx->view ? ctx->view : policy_view_for(pol, ctx->client);
 		if (pv->names.count) {
 			db_qname qn;
 			db_qname_init(&qn, q->qname);

@@ -70,17 +70,23 @@ typedef struct version {
 	atomic_uint *cfg_refs;
 } version;
 
-/* The version a client's query is answered with: v itself, or, for a
- * client of a group with upstreams of its own, a copy of v in *tmp with
- * the group's resolver and upstreams (the copy lives as long as the
- * caller's frame: whatever outlives the query holds the upstreams and the
- * resolver, never the version). One pointer test when no group forwards. */
-static inline const version *version_for_client(const version *v, const struct sockaddr *client, version *tmp)
+/* The version a client's query is answered with, and its policy view
+ * (*view; NULL when there are no client groups, the global view applies):
+ * v itself, or, for a client of a group with upstreams of its own, a copy
+ * of v in *tmp with the group's resolver and upstreams (the copy lives as
+ * long as the caller's frame: whatever outlives the query holds the
+ * upstreams and the resolver, never the version). The client's group is
+ * decided here, once per query; without groups this is one pointer test
+ * (two with a policy). */
+static inline const version *version_for_client(const version *v, const struct sockaddr *client, version *tmp,
+                                                const pol_view **view)
 {
-	if (!v->gfwd)
+	*view = NULL;
+	if (!v->policy || !v->policy->ngroups)
 		return v;
 	int g = policy_group_of(v->policy, client);
-	if (g < 0 || (size_t)g >= v->gfwd->n || !v->gfwd->ups[g])
+	*view = g < 0 ? &v->policy->global : v->policy->groups[g].view;
+	if (g < 0 || !v->gfwd || (size_t)g >= v->gfwd->n || !v->gfwd->ups[g])
 		return v;
 	*tmp = *v;
 	tmp->res = v->gfwd->res[g];
@@ -96,6 +102,8 @@ typedef struct qctx {
 	uint64_t now_ms;         /* the cache's clock */
 	const fwd_result *fr;    /* re-answering a waiter: the upstream's answer */
 	const struct sockaddr *client; /* for cookies (may be NULL) */
+	const pol_view *view;    /* the client's policy view, when the caller decided
+	                            its group (version_for_client); NULL: decided here */
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
 	bool prefetch;           /* answered, but refresh (name, type) upstream */

@@ -112,8 +112,9 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 				continue; /* larger than any query we accept */
 			const struct sockaddr *client = (const struct sockaddr *)&w->addrs[i];
 			version gv; /* a client group's upstreams (query.h) */
-			const version *qv = version_for_client(v, client, &gv);
-			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
+			const pol_view *view;
+			const version *qv = version_for_client(v, client, &gv, &view);
+			qctx ctx = {.tcp = false, .now_ms = now, .client = client, .view = view};
 			ctx.allowed = qv->res && config_allowed(&v->cfg, client);
 			size_t len = query_respond(qv, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
 			if (ctx.forward)
@@ -216,7 +217,8 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 {
 	tcp_conn *c = &w->conns[i];
 	version gv; /* a client group's upstreams (query.h) */
-	v = version_for_client(v, (const struct sockaddr *)&c->peer, &gv);
+	const pol_view *view;
+	v = version_for_client(v, (const struct sockaddr *)&c->peer, &gv, &view);
 	bool allowed = v->res && config_allowed(&v->cfg, (const struct sockaddr *)&c->peer);
 	for (int budget = 0; budget < 64 && c->fd >= 0 && c->wlen == c->woff; budget++) {
 		size_t need = c->rlen < 2 ? 2 : 2 + (size_t)tern_get_u16(c->rbuf);
@@ -246,7 +248,8 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		}
 		if (c->rlen < 2 + flen)
 			continue;
-		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
+		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer,
+		            .view = view};
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
 		WORKER_COUNT(w, tcp_queries, 1);
 		WORKER_COUNT(w, responses, olen != 0);
@@ -378,9 +381,11 @@ static bool deliver(worker *w, const version *v, resolver *res, fwd_waiter *wt, 
 {
 	bool tcp = wt->tcp_slot >= 0;
 	version gv; /* a client group's upstreams (query.h) */
-	v = version_for_client(v, (const struct sockaddr *)&wt->addr, &gv);
+	const pol_view *view;
+	v = version_for_client(v, (const struct sockaddr *)&wt->addr, &gv, &view);
 	uint8_t *out = w->tcp_out + 2;
-	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr, .client = (const struct sockaddr *)&wt->addr};
+	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr, .client = (const struct sockaddr *)&wt->addr,
+	            .view = view};
 	size_t len = query_respond(v, wt->pkt, wt->len, out, sizeof w->tcp_out - 2, &ctx);
 	if (ctx.forward && ++wt->rounds < MAX_ROUNDS && v->res) {
 		bool created;
