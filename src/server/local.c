@@ -98,6 +98,7 @@ static void diag_fn(void *user, bool error, const char *file, unsigned line, con
  * /etc/hosts; Unbound's local-data-ptr) ---- */
 
 typedef struct ptr_ctx {
+	const pol_config *pc;   /* the local zones: a redirect's data names no host */
 	pol_names explicit_ptr; /* reverse names that have PTR records of their own */
 	pol_names done;         /* reverse names a PTR was made for */
 	sbuf out;
@@ -136,6 +137,9 @@ static int ptr_rr(const tern_zrr *rr, void *user)
 		return 0;
 	if (!memcmp(rr->rdata, zero, rr->rdlen)) /* 0.0.0.0 / :: (a block, not a host) */
 		return 0;
+	for (size_t i = 0; i < c->pc->nlzones; i++) /* a redirect (address=/x/...) is no host either, as in dnsmasq */
+		if (c->pc->lzones[i].type == POL_LZ_REDIRECT && tern_name_eq(c->pc->lzones[i].name, rr->owner))
+			return 0;
 	char rev[80], owner[TERN_NAME_TEXT_MAX], line[TERN_NAME_TEXT_MAX + 120];
 	reverse_name(rr->rdata, rr->rdlen, rev, sizeof rev);
 	tern_name_to_text(rr->owner, owner, sizeof owner);
@@ -152,10 +156,11 @@ static void ptr_err(const char *file, unsigned line, const char *msg, void *user
 
 /* Appends to b a PTR record for each A/AAAA record of b's text (the first
  * name of an address wins, as in dnsmasq), except for addresses that have a
- * PTR record of their own. */
-static int add_ptrs(sbuf *b)
+ * PTR record of their own, 0.0.0.0 and ::, and the data of redirect local
+ * zones. */
+static int add_ptrs(sbuf *b, const pol_config *pc)
 {
-	ptr_ctx c = {0};
+	ptr_ctx c = {.pc = pc};
 	pol_names_init(&c.explicit_ptr);
 	pol_names_init(&c.done);
 	tern_zparse zp = {.origin = (const uint8_t *)"", .default_ttl = 3600, .have_default_ttl = 1,
@@ -214,7 +219,7 @@ int local_build(const config *c, db_zone **out)
 			errors++;
 	for (size_t i = 0; i < c->nhosts_files; i++)
 		hosts_to_text(c->hosts_files[i], &b, &errors);
-	if (!errors && b.p && c->policy.local_ptr && add_ptrs(&b))
+	if (!errors && b.p && c->policy.local_ptr && add_ptrs(&b, &c->policy))
 		errors++;
 	db_diag diag = {.fn = diag_fn};
 	db_zone *z = (errors || !b.p) ? NULL : zone_load_local("local-data", b.p, &diag);

@@ -138,6 +138,7 @@ def test_automatic_ptr(fwd, tmp_path):  # noqa: F811
     hosts.write_text("192.168.1.20 nas.lan nas\n::1 localhost6\n0.0.0.0 blocked.example\n"
                      "fd00::20 nas.lan\n192.168.1.21 tv.lan\n")
     srv = fwd.ternd(config=cfg(f"hosts-file: {hosts}", 'local-data: "printer.lan. A 192.168.1.9"',
+                               "address: /ads.example/127.0.0.1",
                                'local-data: "10.1.168.192.in-addr.arpa. PTR mine.lan."',
                                'local-data: "other.lan. A 192.168.1.10"'))
     assert rdatas(query(srv, "9.1.168.192.in-addr.arpa", "PTR")) == ["printer.lan."]
@@ -146,6 +147,7 @@ def test_automatic_ptr(fwd, tmp_path):  # noqa: F811
     assert rdatas(query(srv, rev6, "PTR")) == ["nas.lan."]
     assert rdatas(query(srv, "10.1.168.192.in-addr.arpa", "PTR")) == ["mine.lan."]  # an explicit PTR stays
     assert not query(srv, "0.0.0.0.in-addr.arpa", "PTR").answer  # 0.0.0.0 is a block, not a host
+    assert not query(srv, "1.0.0.127.in-addr.arpa", "PTR").answer  # nor is a redirect
 
 
 def test_automatic_ptr_off(fwd):  # noqa: F811
