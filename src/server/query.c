@@ -168,9 +168,9 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	if (local && local_chain(v, q, m, name, &started, aa, &lrc))
 		return lrc;
 	/* 1b. The client's policy (block and allow lists, RPZ): for the
-	 * query's name, before zones, cache and upstream. Clients in no group
-	 * of a configuration without groups cost one pointer test here. */
-	if (!started && pol) {
+	 * query's name, before zones, cache and upstream, for clients the ACL
+	 * lets resolve (a refused client learns nothing from the lists). */
+	if (!started && pol && ctx->allowed) {
 		const pol_view *pv = ctx->view ? ctx->view : policy_view_for(pol, ctx->client);
 		if (pv->names.count) {
 			db_qname qn;

@@ -252,11 +252,28 @@ def test_unreadable_list_is_an_error(fwd, tmp_path):  # noqa: F811
 
 def test_local_data_beats_block_list(fwd, tmp_path):  # noqa: F811
     """The network's own names come first (local data, then the lists)."""
+    up = fwd.upstream()
     bl = tmp_path / "block.txt"
     bl.write_text("lan\n")
-    srv = fwd.ternd(config=cfg(f"block-list: {bl}", 'local-data: "printer.lan. A 192.168.1.9"'))
+    srv = fwd.ternd([up], config=cfg(f"block-list: {bl}", 'local-data: "printer.lan. A 192.168.1.9"'))
     assert rdatas(query(srv, "printer.lan")) == ["192.168.1.9"]
     assert rdatas(query(srv, "other.lan")) == ["0.0.0.0"]
+    assert up.count() == 0
+
+
+def test_lists_only_for_clients_the_acl_allows(fwd, tmp_path):  # noqa: F811
+    """A client refused by access-control learns nothing from the lists:
+    REFUSED, as for any name it may not resolve (local data stays public)."""
+    up = fwd.upstream()
+    bl = tmp_path / "block.txt"
+    bl.write_text("ads.test\n")
+    srv = fwd.ternd([up], config=cfg(f"block-list: {bl}", "access-control: 127.0.0.3/32 refuse",
+                                     'local-data: "printer.lan. A 192.168.1.9"'))
+    r = query(srv, "ads.test", source="127.0.0.3")
+    assert r.rcode() == REFUSED and ede_codes(r) == [18], r.to_text()
+    assert rdatas(query(srv, "printer.lan", source="127.0.0.3")) == ["192.168.1.9"]
+    assert rdatas(query(srv, "ads.test", source="127.0.0.1")) == ["0.0.0.0"]
+    assert up.count() == 0
 
 
 # ------------------------------------------------------------ RPZ
@@ -319,8 +336,10 @@ def test_rpz_with_origin(fwd, tmp_path):  # noqa: F811
     z = tmp_path / "feed.rpz"
     z.write_text("$ORIGIN rpz.feed.\n$TTL 60\n@ SOA ns. h. 1 2 3 4 5\n@ NS ns.\nbad.example CNAME .\n"
                  "bad.example.rpz.feed.other. CNAME .\n")
-    srv = fwd.ternd(config=cfg(f"rpz: {z}"))
+    up = fwd.upstream()
+    srv = fwd.ternd([up], config=cfg(f"rpz: {z}"))
     assert query(srv, "bad.example").rcode() == NXDOMAIN
+    assert up.count() == 0
 
 
 # ------------------------------------------------------------ reload
