@@ -108,4 +108,13 @@ if [ $rc = 0 ]; then
         build/bench/zone_change "$d/zone.db" bench.test 10 20 | tail -1 | tee -a "$OUT/zone_change.txt"
     done
 fi
+
+# ---- block lists (issue 14, item 6): 1M blocked names loaded by ternd,
+# dnsmasq (address=/NAME/) and Unbound (local-zone), and blocked answers
+# against cache hits (bench/policy.py, also run by hand)
+if [ $rc = 0 ]; then
+    if [ ${#quick[@]} -gt 0 ]; then pargs=(--names 100000 --rounds 2 --duration 2); else pargs=(); fi
+    "$PY" bench/policy.py --out "$OUT/policy" --blast "$OUT/blast" ${pargs[@]+"${pargs[@]}"} | tee "$OUT/policy.txt"
+    rc=${PIPESTATUS[0]}
+fi
 exit $rc

@@ -208,7 +208,62 @@ static const char local_data[] =
 	"local.example.org. 60 IN TXT \"local\"\n"
 	"tozone.example.org. 60 IN CNAME chain1.example.com.\n"
 	"tocache.example.org. 60 IN CNAME c1.cached.test.\n"
-	"www.example.com. 60 IN TXT \"local shadows zone\"\n";
+	"www.example.com. 60 IN TXT \"local shadows zone\"\n"
+	"*.wild.example.org. 60 IN A 192.0.2.202\n"
+	"static.example.org. 60 IN SOA ns.example.org. h.example.org. 1 2 3 4 5\n"
+	"host.static.example.org. 60 IN A 192.0.2.203\n"
+	"redirect.example.org. 60 IN CNAME chain1.example.com.\n";
+
+/* The policy: local zones of each type, a block list, RPZ triggers of each
+ * action (a local-data CNAME leading into a zone). */
+static const char block_list[] = "ads.example.org\n0.0.0.0 track.example.com tracker.cached.test\n";
+static const char rpz_zone[] = "@ SOA a. b. 1 2 3 4 5\nnx.rpz.test CNAME .\nnd.rpz.test CNAME *.\n"
+                               "*.w.rpz.test CNAME .\nok.w.rpz.test CNAME rpz-passthru.\n"
+                               "drop.rpz.test CNAME rpz-drop.\ntcp.rpz.test CNAME rpz-tcp-only.\n"
+                               "data.rpz.test A 192.0.2.9\ndata.rpz.test TXT \"x\"\n"
+                               "cn.rpz.test CNAME chain1.example.com.\n*.cn.rpz.test CNAME c1.cached.test.\n";
+
+static policy *the_policy(void)
+{
+	static policy p;
+	atomic_init(&p.refs, 1);
+	pol_names_init(&p.lzones);
+	static const struct {
+		const char *name;
+		uint8_t type;
+	} lz[] = {{"static.example.org.", POL_LZ_STATIC},       {"refuse.example.org.", POL_LZ_REFUSE},
+	          {"redirect.example.org.", POL_LZ_REDIRECT},   {"nx.example.org.", POL_LZ_NXDOMAIN},
+	          {"deny.example.org.", POL_LZ_DENY},           {"always.example.org.", POL_LZ_ALWAYS_REFUSE},
+	          {"example.org.", POL_LZ_TRANSPARENT}};
+	for (size_t i = 0; i < sizeof lz / sizeof *lz; i++) {
+		uint8_t w[TERN_NAME_MAX];
+		size_t len;
+		FUZZ_CHECK(tern_name_from_text(lz[i].name, strlen(lz[i].name), NULL, w, &len) == 0);
+		FUZZ_CHECK(pol_names_add(&p.lzones, w, lz[i].type, lz[i].type) == 0);
+	}
+	pol_names_init(&p.global.names);
+	p.global.answer = POL_ANS_NULL;
+	p.global.ttl = 60;
+	p.global.ups = -1;
+	fuzz_quiet();
+	FUZZ_CHECK(pol_list_load_text(&p.global.names, "fuzz", block_list, strlen(block_list), false) == 3);
+	pol_text t = {0};
+	FUZZ_CHECK(rpz_load_text(&p.global.names, &t, "fuzz", rpz_zone, strlen(rpz_zone)) == 10);
+	fuzz_loud();
+	db_diag diag = {.fn = on_diag};
+	p.global.rpz_data = zone_load_local("rpz", t.p, &diag);
+	FUZZ_CHECK(p.global.rpz_data != NULL);
+	free(t.p);
+	return &p;
+}
+
+/* Dropped on purpose: a deny local zone, an RPZ rpz-drop. */
+static bool deliberately_dropped(const tern_query *q)
+{
+	return q->qclass == TERN_C_IN &&
+	       (tern_name_is_sub(q->qname, (const uint8_t *)"\4deny\7example\3org") ||
+	        tern_name_eq(q->qname, (const uint8_t *)"\4drop\3rpz\4test"));
+}
 
 static const uint8_t c1_name[] = "\2c1\6cached\4test";
 
@@ -265,6 +320,7 @@ static version *the_version(void)
 	db_diag diag = {.fn = on_diag};
 	v.local = zone_load_local("local-data", local_data, &diag);
 	FUZZ_CHECK(v.local != NULL);
+	v.policy = the_policy();
 	v.cfg.serve_stale = 3600;
 	static resolver res;
 	static upstream_set sets[1];
@@ -338,6 +394,8 @@ static void check_response(const version *v, const uint8_t *pkt, size_t len, con
 		FUZZ_CHECK(n == 0 && pr == TERN_Q_OK && TERN_OPCODE(q.hdr.flags) == TERN_OP_UPDATE);
 		return;
 	}
+	if (n == 0 && pr == TERN_Q_OK && deliberately_dropped(&q))
+		return;
 	FUZZ_CHECK(n >= TERN_HDR_LEN); /* everything else gets an answer */
 	if (it_flags_ra(out) && !ctx->allowed)
 		FUZZ_CHECK(!"RA set for a client the ACL refuses");

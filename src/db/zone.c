@@ -634,7 +634,7 @@ static int build_rrsets(build *b, db_node *n)
 		}
 	}
 	const db_rrset *soa = node_rrset(n, TERN_T_SOA);
-	if (soa && n != z->apex) {
+	if (soa && n != z->apex && !z->local) { /* local data: the SOA of a local zone (policy.h) */
 		for (brec *r = n->build; r; r = r->next)
 			if (r->type == TERN_T_SOA) {
 				db_diag_report(b->diag, true, r->file, r->line, "SOA record not at the zone apex (%s)", OWNER());

@@ -32,6 +32,7 @@ void config_init(config *c)
 	c->stale_client_ms = 1800;
 	c->max_inflight = 10000;
 	c->xfr_max = 10; /* BIND's transfers-out */
+	pol_config_init(&c->policy);
 }
 
 int config_add_str(cfg_str **v, size_t *n, const char *val, const char *where)
@@ -200,6 +201,7 @@ void config_free(config *c)
 	if (c->keys)
 		OPENSSL_cleanse(c->keys, c->nkeys * sizeof *c->keys);
 	free(c->keys);
+	pol_config_free(&c->policy);
 	memset(c, 0, sizeof *c);
 }
 
@@ -480,6 +482,13 @@ int config_load(config *c, const char *path)
 	return load(c, path, 0);
 }
 
+/* A local record the policy engine makes (dnsmasq's address:). */
+static int add_local_rr(void *user, const char *rr, const char *where)
+{
+	config *c = user;
+	return config_add_str(&c->local_data, &c->nlocal_data, rr, where);
+}
+
 static int load(config *c, const char *path, unsigned depth)
 {
 	FILE *f = fopen(path, "r");
@@ -487,7 +496,7 @@ static int load(config *c, const char *path, unsigned depth)
 		log_err("%s: cannot open: %s", path, strerror(errno));
 		return 1;
 	}
-	enum { NONE, SERVER, ZONE, KEY } sec = NONE;
+	enum { NONE, SERVER, ZONE, KEY, GROUP } sec = NONE;
 	char kname[1024] = "", kalg[64] = "", ksecret[1024] = "", kwhere[PATH_MAX + 32] = "";
 	char line[4096], where[PATH_MAX + 32];
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
@@ -577,6 +586,12 @@ static int load(config *c, const char *path, unsigned depth)
 				zname[0] = zfile[0] = 0;
 				xfrconf_free(&zx);
 				snprintf(zwhere, sizeof zwhere, "%s", where);
+			} else if (!strcmp(key, "group")) { /* a client group (policy.h) */
+				sec = GROUP;
+				if (pol_config_group_begin(&c->policy, where)) {
+					errors++;
+					sec = NONE;
+				}
 			} else if (!strcmp(key, "key")) {
 				sec = KEY;
 				kname[0] = kalg[0] = ksecret[0] = 0;
@@ -738,7 +753,12 @@ static int load(config *c, const char *path, unsigned depth)
 					c->metrics_on = true;
 				}
 			} else {
-				ERR("unknown server option '%s'", key);
+				/* the policy engine's keys (src/policy/polconf.c) */
+				int pr = pol_config_key(&c->policy, key, val, path, where, add_local_rr, c);
+				if (pr < 0)
+					errors++;
+				else if (pr > 0)
+					ERR("unknown server option '%s'", key);
 			}
 		} else if (sec == ZONE) {
 			if (!strcmp(key, "name"))
@@ -765,8 +785,11 @@ static int load(config *c, const char *path, unsigned depth)
 				snprintf(ksecret, sizeof ksecret, "%s", val);
 			else
 				ERR("unknown key option '%s'", key);
+		} else if (sec == GROUP) {
+			if (pol_config_group_key(&c->policy, key, val, path, where))
+				errors++;
 		} else {
-			ERR("'%s' outside a section (start one with 'server:', 'zone:' or 'key:')", key);
+			ERR("'%s' outside a section (start one with 'server:', 'zone:', 'key:' or 'group:')", key);
 		}
 	}
 	END_ZONE();
@@ -776,6 +799,7 @@ static int load(config *c, const char *path, unsigned depth)
 		errors += xfrin_config_check(c);
 		errors += config_check_xfr_keys(c);
 	}
+	errors += pol_config_check(&c->policy);
 	return errors;
 #undef ERR
 #undef END_ZONE

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "policy/policy.h"
 #include "tern/name.h"
 #include "tern/tsig.h"
 #include "xfr/xfrconf.h"
@@ -102,6 +103,9 @@ typedef struct config {
 	bool metrics_on;
 	char *query_log;         /* one line per query to this file, or NULL */
 	char *dnstap;            /* "unix:PATH" or a file for dnstap, or NULL */
+	/* the policy engine (src/policy/policy.h): local zones, block lists,
+	 * RPZ, client groups ("group:" sections) */
+	pol_config policy;
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

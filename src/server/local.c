@@ -1,6 +1,8 @@
 /* local.c: local records (issue: "the alias table"): single records from
  * the configuration (local-data), files of zone-file lines (local-file) and
- * hosts files (/etc/hosts format), gathered into one transparent zone. */
+ * hosts files (/etc/hosts format), gathered into one zone of local data,
+ * with a PTR record made for each address (local-data-ptr); and the answer
+ * from them under the local zones' rules (Unbound's local-zone types). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,7 +10,9 @@
 #include <string.h>
 
 #include "server/local.h"
+#include "db/answer.h"
 #include "server/log.h"
+#include "tern/zonefile.h"
 
 /* the name the zone parser gives the generated text */
 #define LOCAL_NAME "local-data"
@@ -138,6 +142,104 @@ static void diag_fn(void *user, bool error, const char *file, unsigned line, con
 	}
 }
 
+/* ---- PTR records for the local addresses (dnsmasq does it for
+ * /etc/hosts; Unbound's local-data-ptr) ---- */
+
+typedef struct ptr_ctx {
+	const pol_config *pc;   /* the local zones: a redirect's data names no host */
+	pol_names explicit_ptr; /* reverse names that have PTR records of their own */
+	pol_names done;         /* reverse names a PTR was made for */
+	sbuf out;
+	bool oom;
+} ptr_ctx;
+
+/* The in-addr.arpa / ip6.arpa name of an address (RFC 1035 3.5, RFC 3596 2.5). */
+static void reverse_name(const uint8_t *a, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+	if (n == 4) {
+		snprintf(out, cap, "%u.%u.%u.%u.in-addr.arpa.", a[3], a[2], a[1], a[0]);
+		return;
+	}
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 16; i-- > 0 && o + 4 < cap;) {
+		out[o++] = hex[a[i] & 15];
+		out[o++] = '.';
+		out[o++] = hex[a[i] >> 4];
+		out[o++] = '.';
+	}
+	snprintf(out + o, cap - o, "ip6.arpa.");
+}
+
+static int ptr_rr(const tern_zrr *rr, void *user)
+{
+	ptr_ctx *c = user;
+	if (rr->type == TERN_T_PTR) {
+		c->oom |= pol_names_add(&c->explicit_ptr, rr->owner, POL_DATA, POL_NONE) != 0;
+		return 0;
+	}
+	if ((rr->type != TERN_T_A || rr->rdlen != 4) && (rr->type != TERN_T_AAAA || rr->rdlen != 16))
+		return 0;
+	static const uint8_t zero[16];
+	if (rr->owner[0] == 1 && rr->owner[1] == '*') /* a wildcard names no host */
+		return 0;
+	if (!memcmp(rr->rdata, zero, rr->rdlen)) /* 0.0.0.0 / :: (a block, not a host) */
+		return 0;
+	for (size_t i = 0; i < c->pc->nlzones; i++) /* a redirect (address=/x/...) is no host either, as in dnsmasq */
+		if (c->pc->lzones[i].type == POL_LZ_REDIRECT && tern_name_eq(c->pc->lzones[i].name, rr->owner))
+			return 0;
+	char rev[80], owner[TERN_NAME_TEXT_MAX], line[TERN_NAME_TEXT_MAX + 120];
+	reverse_name(rr->rdata, rr->rdlen, rev, sizeof rev);
+	tern_name_to_text(rr->owner, owner, sizeof owner);
+	int n = snprintf(line, sizeof line, "%s %u IN PTR %s\n", rev, (unsigned)rr->ttl, owner);
+	if (n > 0 && (size_t)n < sizeof line)
+		c->oom |= put(&c->out, line, (size_t)n) != 0;
+	return 0;
+}
+
+static void ptr_err(const char *file, unsigned line, const char *msg, void *user)
+{
+	(void)file, (void)line, (void)msg, (void)user; /* reported by the real load */
+}
+
+/* Appends to b a PTR record for each A/AAAA record of b's text (the first
+ * name of an address wins, as in dnsmasq), except for addresses that have a
+ * PTR record of their own, 0.0.0.0 and ::, and the data of redirect local
+ * zones. */
+static int add_ptrs(sbuf *b, const pol_config *pc)
+{
+	ptr_ctx c = {.pc = pc};
+	pol_names_init(&c.explicit_ptr);
+	pol_names_init(&c.done);
+	tern_zparse zp = {.origin = (const uint8_t *)"", .default_ttl = 3600, .have_default_ttl = 1,
+	                  .allow_include = 1, .on_rr = ptr_rr, .on_error = ptr_err, .user = &c};
+	int pr = tern_zone_parse_string(&zp, "local-data", b->p, b->len);
+	(void)pr; /* errors: reported by the real load */
+	/* the candidates are lines "REV TTL IN PTR NAME": keep the first per REV */
+	int rc = c.oom ? -1 : 0;
+	for (char *l = c.out.p, *e; rc == 0 && l && *l; l = e + 1) {
+		e = strchr(l, '\n');
+		char *sp = strchr(l, ' ');
+		uint8_t wire[TERN_NAME_MAX];
+		size_t wl;
+		if (!e || !sp || tern_name_from_text(l, (size_t)(sp - l), (const uint8_t *)"", wire, &wl))
+			break;
+		db_qname qn;
+		db_qname_init(&qn, wire);
+		pol_match pm;
+		if (pol_names_lookup(&c.explicit_ptr, &qn, &pm) && pm.exact)
+			continue;
+		if (pol_names_lookup(&c.done, &qn, &pm) && pm.exact)
+			continue;
+		if (pol_names_add(&c.done, wire, POL_DATA, POL_NONE) || put(b, l, (size_t)(e - l) + 1))
+			rc = -1;
+	}
+	pol_names_free(&c.explicit_ptr);
+	pol_names_free(&c.done);
+	free(c.out.p);
+	return rc;
+}
+
 int local_build(const config *c, db_zone **out)
 {
 	*out = NULL;
@@ -174,6 +276,9 @@ int local_build(const config *c, db_zone **out)
 		if (n >= 0)
 			log_info("hosts-file %s: %ld records", c->hosts_files[i].val, n);
 	}
+	/* PTR records for the local addresses (local-data-ptr) */
+	if (!errors && b.p && c->policy.local_ptr && add_ptrs(&b, &c->policy))
+		errors++;
 	/* parsed even after errors, so that one --check reports them all */
 	local_diag ld = {&b};
 	db_diag diag = {.fn = diag_fn, .user = &ld};
@@ -188,4 +293,96 @@ int local_build(const config *c, db_zone **out)
 	         c->nlocal_data, c->nlocal_files, c->nhosts_files);
 	*out = z;
 	return 0;
+}
+
+/* ---- answering ---- */
+
+/* The records of n for the question, owner `owner`: the RRset; or the
+ * CNAME, then *name is its target (LOCAL_CHAIN); or NODATA. */
+static enum local_verdict put_node(const db_node *n, const uint8_t *owner, uint16_t qtype, tern_msgw *m,
+                                   unsigned *rcode, uint8_t *name)
+{
+	*rcode = TERN_R_NOERROR;
+	if (!n || !n->nrrsets)
+		return LOCAL_DONE;
+	const db_rrset *s = qtype == TERN_T_ANY ? &n->rrsets[0] : node_rrset(n, qtype);
+	if (s) {
+		db_put_rrset(m, TERN_S_ANSWER, owner, s, s->ttl);
+		return LOCAL_DONE;
+	}
+	const db_rrset *cn = node_rrset(n, TERN_T_CNAME);
+	if (!cn)
+		return LOCAL_DONE;
+	db_put_rrset(m, TERN_S_ANSWER, owner, cn, cn->ttl);
+	uint16_t len;
+	const uint8_t *target = rrset_rdata(cn->rdata, &len);
+	memcpy(name, target, len);
+	return m->truncated ? LOCAL_DONE : LOCAL_CHAIN;
+}
+
+/* The SOA at the local zone's apex (local data), for negative answers. */
+static void put_soa(const db_zone *local, const db_qname *qn, unsigned apex, tern_msgw *m)
+{
+	const db_node *a = local ? zone_find_q(local, qn, apex) : NULL;
+	const db_rrset *soa = a ? node_rrset(a, TERN_T_SOA) : NULL;
+	if (soa)
+		db_put_rrset(m, TERN_S_AUTHORITY, a->name, soa, soa->ttl);
+}
+
+enum local_verdict local_answer(const db_zone *local, const pol_names *lzones, const uint8_t *lookup,
+                                const uint8_t *owner, uint16_t qtype, tern_msgw *m, unsigned *rcode, uint8_t *name)
+{
+	db_qname qn;
+	db_qname_init(&qn, lookup);
+	pol_match lz = {.action = POL_LZ_TRANSPARENT, .suffix = 0};
+	bool in_zone = lzones && pol_names_lookup(lzones, &qn, &lz);
+	switch (lz.action) {
+	case POL_LZ_NXDOMAIN:
+		*rcode = TERN_R_NXDOMAIN;
+		return LOCAL_DONE;
+	case POL_LZ_ALWAYS_REFUSE:
+		*rcode = TERN_R_REFUSED;
+		return LOCAL_DONE;
+	case POL_LZ_DENY:
+		return LOCAL_DROP;
+	case POL_LZ_REDIRECT: /* every name of the zone gets the apex's data */
+		return put_node(local ? zone_find_q(local, &qn, lz.suffix) : NULL, owner, qtype, m, rcode, name);
+	default:
+		break;
+	}
+	const db_node *n = local ? zone_find_q(local, &qn, 0) : NULL;
+	if (n && n->nrrsets)
+		return put_node(n, owner, qtype, m, rcode, name);
+	/* RFC 4592: a wildcard of the closest encloser, for a name that does
+	 * not exist (within the local zone, if there is one) */
+	unsigned top = in_zone ? lz.suffix : qn.labels;
+	for (unsigned i = 1; !n && local && i <= top; i++) {
+		const db_node *ce = zone_find_q(local, &qn, i);
+		if (!ce)
+			continue;
+		if (ce->flags & DB_HAS_WILD) {
+			uint8_t wild[TERN_NAME_MAX];
+			size_t l = db_qname_len(&qn, i);
+			if (l + 2 <= TERN_NAME_MAX) {
+				wild[0] = 1;
+				wild[1] = '*';
+				memcpy(wild + 2, db_qname_suffix(&qn, i), l);
+				const db_node *w = zone_find(local, wild);
+				if (w && w->nrrsets)
+					return put_node(w, owner, qtype, m, rcode, name);
+			}
+		}
+		break;
+	}
+	switch (lz.action) {
+	case POL_LZ_STATIC: /* NODATA for a name that exists (below it: data), else NXDOMAIN */
+		*rcode = n || lz.suffix == 0 ? TERN_R_NOERROR : TERN_R_NXDOMAIN; /* the apex exists */
+		put_soa(local, &qn, lz.suffix, m);
+		return LOCAL_DONE;
+	case POL_LZ_REFUSE:
+		*rcode = TERN_R_REFUSED;
+		return LOCAL_DONE;
+	default: /* transparent: on to the zones and upstream */
+		return LOCAL_PASS;
+	}
 }

@@ -61,10 +61,25 @@ typedef struct args {
 	int verbose; /* -v: one log level more than configured, -vv two */
 	int quiet;   /* -q: one less */
 	char *log_file; /* the log's destination when not stderr (for messages) */
+	/* the resolvers of client groups with upstreams of their own, by
+	 * group name: made when a group first appears, kept for the life of
+	 * the process (as the default resolver: in-flight questions use them) */
+	struct group_res {
+		char *name;
+		struct resolver *res;
+	} *gres;
+	size_t ngres;
 } args;
+
+static void resolver_free(resolver *r);
 
 static void args_free(args *a)
 {
+	for (size_t i = 0; i < a->ngres; i++) {
+		free(a->gres[i].name);
+		resolver_free(a->gres[i].res);
+	}
+	free(a->gres);
 	free(a->listen);
 	free(a->zones);
 	free(a->forward);
@@ -168,6 +183,16 @@ static int jail_paths(const args *a, config *c)
 	for (size_t i = 0; i < c->nhosts_files; i++)
 		errors -= jail_path(a, &c->hosts_files[i].val);
 	errors -= jail_path(a, &c->log_file);
+	/* the policy engine's lists, global and per client group */
+	for (size_t g = 0; g <= c->policy.ngroups; g++) {
+		pol_lists *l = g ? &c->policy.groups[g - 1].lists : &c->policy.lists;
+		for (size_t i = 0; i < l->nblock; i++)
+			errors -= jail_path(a, &l->block[i]);
+		for (size_t i = 0; i < l->nallow; i++)
+			errors -= jail_path(a, &l->allow[i]);
+		for (size_t i = 0; i < l->nrpz; i++)
+			errors -= jail_path(a, &l->rpz[i]);
+	}
 	return errors;
 }
 
@@ -246,6 +271,15 @@ static void check_reload_files(const args *a, const config *c)
 		check_one(a, c->local_files[i].val, "local-file", user);
 	for (size_t i = 0; i < c->nhosts_files; i++)
 		check_one(a, c->hosts_files[i].val, "hosts-file", user);
+	for (size_t g = 0; g <= c->policy.ngroups; g++) {
+		const pol_lists *l = g ? &c->policy.groups[g - 1].lists : &c->policy.lists;
+		for (size_t i = 0; i < l->nblock; i++)
+			check_one(a, l->block[i], "block-list", user);
+		for (size_t i = 0; i < l->nallow; i++)
+			check_one(a, l->allow[i], "allow-list", user);
+		for (size_t i = 0; i < l->nrpz; i++)
+			check_one(a, l->rpz[i], "rpz", user);
+	}
 	bool any_default = false;
 	for (size_t i = 0; i < c->nforward; i++)
 		any_default |= c->forward[i].zone[0] == 0;
@@ -347,6 +381,8 @@ static version *version_build(const args *a, const version *old)
 	}
 	errors += jail_paths(a, &v->cfg);
 	if (local_build(&v->cfg, &v->local))
+		errors++;
+	if (!errors && policy_build(&v->cfg.policy, &v->policy))
 		errors++;
 	if (errors && !a->check) { /* the configuration itself is wrong: nothing changes */
 		version_free(v);
@@ -539,6 +575,72 @@ static void resolver_free(resolver *r)
 	free(r);
 }
 
+/* The upstreams and resolvers of the client groups that forward to their
+ * own upstreams (policy.h): the group's forward: addresses as its default
+ * set, plus the configuration's forward-zones. cur (may be NULL): the
+ * version serving now, whose groups' upstream health is kept. Returns 0,
+ * or -1 when out of memory. */
+static int groups_build(args *a, version *nv, const version *cur)
+{
+	const pol_config *pc = &nv->cfg.policy;
+	size_t n = 0;
+	for (size_t i = 0; i < pc->ngroups; i++)
+		n += pc->groups[i].nforward != 0;
+	if (!n || !nv->policy)
+		return 0;
+	group_fwd *g = calloc(1, sizeof *g);
+	if (!g || !(g->res = calloc(pc->ngroups, sizeof *g->res)) || !(g->ups = calloc(pc->ngroups, sizeof *g->ups))) {
+		if (g)
+			free(g->res);
+		free(g);
+		return -1;
+	}
+	atomic_init(&g->refs, 1);
+	g->n = pc->ngroups;
+	nv->gfwd = g; /* freed with nv from here on */
+	for (size_t i = 0; i < pc->ngroups; i++) {
+		const pol_group_cfg *gc = &pc->groups[i];
+		if (!gc->nforward)
+			continue;
+		upstreams *u = upstreams_new(1);
+		if (!u)
+			return -1;
+		g->ups[i] = u;
+		for (size_t j = 0; j < nv->cfg.nforward; j++)
+			if (nv->cfg.forward[j].zone[0])
+				add_upstream(u, &nv->cfg, nv->cfg.forward[j].zone, &nv->cfg.forward[j].addr);
+		for (size_t j = 0; j < gc->nforward; j++) {
+			cfg_listen l;
+			if (config_parse_listen(gc->forward[j], &l) == 0)
+				add_upstream(u, &nv->cfg, (const uint8_t *)"", &l);
+		}
+		for (size_t j = 0; cur && cur->gfwd && cur->policy && j < cur->gfwd->n && j < cur->policy->ngroups; j++)
+			if (!strcmp(cur->policy->groups[j].name, gc->name))
+				keep_health(u, cur->gfwd->ups[j]);
+		for (size_t j = 0; j < a->ngres && !g->res[i]; j++)
+			if (!strcmp(a->gres[j].name, gc->name))
+				g->res[i] = a->gres[j].res;
+		if (!g->res[i]) {
+			struct group_res *ng = realloc(a->gres, (a->ngres + 1) * sizeof *ng);
+			if (!ng)
+				return -1;
+			a->gres = ng;
+			resolver *r = resolver_build(&nv->cfg, u);
+			char *name = strdup(gc->name);
+			if (!r || !name) {
+				resolver_free(r);
+				free(name);
+				return -1;
+			}
+			a->gres[a->ngres++] = (struct group_res){name, r};
+			g->res[i] = r;
+			log_info("client group %s: %u upstream(s) of its own, with its own cache", gc->name,
+			         upstreams_total(u));
+		}
+	}
+	return 0;
+}
+
 /* SIGHUP (and ternctl reload): build and check a complete new version; on
  * success apply the listen addresses (new ones bound before old ones
  * close) and publish it with its new upstreams, warning for each setting
@@ -578,7 +680,7 @@ static int reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secre
 	nv->sec = sec;
 	nv->upd = upd;
 	nv->ups = upstreams_build(&nv->cfg, cur->ups);
-	if (!nv->ups) {
+	if (!nv->ups || groups_build(a, nv, cur)) {
 		log_err("reload failed (out of memory); the previous configuration and zones keep serving");
 		version_free(nv);
 		pthread_mutex_unlock(&s->change_lock);
@@ -788,6 +890,13 @@ int main(int argc, char **argv)
 	v->ups = upstreams_build(&v->cfg, NULL);
 	resolver *res = resolver_build(&v->cfg, v->ups);
 	v->res = res;
+	if (groups_build(&a, v, NULL)) {
+		log_err("out of memory");
+		version_free(v);
+		resolver_free(res);
+		args_free(&a);
+		return 1;
+	}
 	/* Rate limiting and cookies are shared by all versions (set at start). */
 	rrl *rl = NULL;
 	if (v->cfg.rrl_limit) {

@@ -2,7 +2,8 @@
  *   1. parse (tern_query_parse): drop, FORMERR, NOTIMP, BADVERS or go on;
  *   2. size the answer: TCP 65535; UDP 512 without EDNS, else the client's
  *      payload size clamped to [512, udp_max] (RFC 6891 6.2.5);
- *   3. class IN -> local records, zones, cache, upstream (answer_in);
+ *   3. class IN -> local zones and records, the client's policy (block
+ *      lists, RPZ), zones, cache, upstream (answer_in);
  *      class CH -> version.bind/id.server if configured;
  *   4. OPT in the response whenever the query had one (RFC 6891 7);
  *   5. a query with TSIG (RFC 8945) is verified before it is answered: a
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "db/answer.h"
+#include "server/local.h"
 #include "server/query.h"
 #include "server/stats.h"
 #include "tern/msg.h"
@@ -123,7 +125,35 @@ static bool can_forward(const version *v, const qctx *ctx)
 	return false;
 }
 
-/* Class IN: local records, zones, then cache and upstream. */
+#define RCODE_DROP 0x10000u /* answer_in: send nothing (a deny zone, RPZ rpz-drop) */
+
+/* Local zones and records (local.h: Unbound's local-zone types; without a
+ * local zone, a name with data is answered here, any other goes on), from
+ * the query's name or (*started) from name, following CNAMEs. Returns true
+ * when that is the answer (*rcode, or RCODE_DROP); false to go on, with
+ * *started set and name the target if a chain began. */
+static bool local_chain(const version *v, const tern_query *q, tern_msgw *m, uint8_t *name, bool *started, bool *aa,
+                        unsigned *rcode)
+{
+	for (int step = 0; step < DB_MAX_CHAIN; step++) {
+		const uint8_t *at = *started ? name : q->qname;
+		enum local_verdict lv = local_answer(v->local, v->policy ? &v->policy->lzones : NULL, at, at, q->qtype,
+		                                     m, rcode, name);
+		if (lv == LOCAL_PASS)
+			return false;
+		/* AA for the local data's answers, not for a refusal */
+		*aa = *aa || (!*started && (lv == LOCAL_CHAIN || *rcode == TERN_R_NOERROR || *rcode == TERN_R_NXDOMAIN));
+		if (lv == LOCAL_DROP)
+			*rcode = RCODE_DROP;
+		if (lv != LOCAL_CHAIN)
+			return true;
+		*started = true; /* name is the CNAME's target */
+	}
+	*rcode = TERN_R_NOERROR; /* chain too long: what we have */
+	return true;
+}
+
+/* Class IN: local records, policy, zones, then cache and upstream. */
 static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, qctx *ctx, bool *aa, bool *ra)
 {
 	uint8_t name[TERN_NAME_MAX]; /* where the chain is, once started */
@@ -132,31 +162,44 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	/* RA: this client may use recursion here, whatever answers this one. */
 	*ra = can_forward(v, ctx);
 
-	/* 1. Local records: transparent, like Unbound's local-zone
-	 * "transparent": a name held here is answered here (NODATA for a type
-	 * it lacks), any other goes on; a CNAME may lead to another. */
-	for (int step = 0; v->local && step < DB_MAX_CHAIN; step++) {
-		const db_node *n = zone_find(v->local, started ? name : q->qname);
-		if (!n || !n->nrrsets)
-			break;
-		const uint8_t *owner = started ? n->name : q->qname;
-		*aa = *aa || !started;
-		const db_rrset *s = q->qtype == TERN_T_ANY ? &n->rrsets[0] : node_rrset(n, q->qtype);
+	/* 1. Local zones and local records (local.h); a CNAME may lead to
+	 * another. */
+	const policy *pol = v->policy;
+	bool local = v->local || (pol && pol->lzones.count);
+	unsigned lrc;
+	if (local && local_chain(v, q, m, name, &started, aa, &lrc)) {
 		ctx->source = STATS_SRC_LOCAL;
-		if (s) {
-			db_put_rrset(m, TERN_S_ANSWER, owner, s, s->ttl);
-			return TERN_R_NOERROR;
+		return lrc;
+	}
+	if (started)
+		ctx->source = STATS_SRC_LOCAL; /* a chain that goes on from local data */
+	/* 1b. The client's policy (block and allow lists, RPZ): for the
+	 * query's name, before zones, cache and upstream, for clients the ACL
+	 * lets resolve (a refused client learns nothing from the lists). */
+	if (!started && pol && ctx->allowed) {
+		const pol_view *pv = ctx->view ? ctx->view : policy_view_for(pol, ctx->client);
+		if (pv->names.count) {
+			db_qname qn;
+			db_qname_init(&qn, q->qname);
+			unsigned prc = TERN_R_NOERROR;
+			uint16_t ede = FWD_NO_EDE;
+			switch (policy_answer(pv, &qn, q->qname, q->qtype, ctx->tcp, m, &prc, &ede, name)) {
+			case POL_PASS:
+				break;
+			case POL_DROPPED:
+				return RCODE_DROP;
+			case POL_ANSWERED:
+				ctx->ede = ede;
+				ctx->source = STATS_SRC_BLOCKED;
+				return prc;
+			case POL_CHAIN: /* the CNAME's target may be local */
+				ctx->ede = ede;
+				started = true;
+				if (local && local_chain(v, q, m, name, &started, aa, &lrc))
+					return lrc;
+				break;
+			}
 		}
-		const db_rrset *cn = node_rrset(n, TERN_T_CNAME);
-		if (!cn)
-			return TERN_R_NOERROR; /* NODATA */
-		db_put_rrset(m, TERN_S_ANSWER, owner, cn, cn->ttl);
-		uint16_t len;
-		const uint8_t *target = rrset_rdata(cn->rdata, &len);
-		memcpy(name, target, len);
-		started = true;
-		if (m->truncated)
-			return TERN_R_NOERROR;
 	}
 
 	/* 2. Served zones. */
@@ -417,7 +460,7 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 			rcode = TERN_R_FORMERR; /* OPT, TSIG, TKEY are not questions */
 		} else if (q.qclass == TERN_C_IN) {
 			rcode = answer_in(v, &q, &m, ctx, &aa, &ra);
-			if (ctx->forward)
+			if (ctx->forward || rcode == RCODE_DROP)
 				return 0;
 		} else if (q.qclass == TERN_C_CH) {
 			rcode = chaos(v, &q, &m, &aa);

@@ -40,13 +40,28 @@ typedef struct upstreams {
 	upstream_set *sets; /* sets[0]: the default upstreams (may be empty) */
 } upstreams;
 
+/* Client groups that forward to upstreams of their own (policy.h, a
+ * "group:" section with forward:): per group number, its resolver (a cache
+ * and in-flight table of the group's, kept by main() for the life of the
+ * process like the default one, so that no group's answer is served to
+ * another) and its upstreams (NULL: the group uses the version's). Shared
+ * by the versions derived from one another; reference counted. */
+typedef struct group_fwd {
+	atomic_uint refs;
+	size_t n;
+	resolver **res;
+	upstreams **ups;
+} group_fwd;
+
 /* What a worker sees of one published server version. */
 typedef struct version {
 	config cfg;
 	db_set *zones;
 	db_zone *local; /* local records, or NULL */
+	policy *policy; /* local zones, block lists, RPZ, client groups, or NULL */
 	resolver *res;  /* NULL: no forwarding at all */
 	upstreams *ups; /* with res: the upstreams (held by the version) */
+	group_fwd *gfwd; /* client groups with upstreams of their own, or NULL */
 	rrl *rrl;       /* response rate limiting (shared), or NULL */
 	const cookie_secret *cookie; /* server cookie secret, or NULL */
 	struct secondary *sec; /* secondary zones' thread (src/xfr/secondary.h), or NULL */
@@ -57,6 +72,31 @@ typedef struct version {
 	atomic_uint *cfg_refs;
 } version;
 
+/* The version a client's query is answered with, and its policy view
+ * (*view; NULL when there are no client groups, the global view applies):
+ * v itself, or, for a client of a group with upstreams of its own, a copy
+ * of v in *tmp with the group's resolver and upstreams (the copy lives as
+ * long as the caller's frame: whatever outlives the query holds the
+ * upstreams and the resolver, never the version). The client's group is
+ * decided here, once per query; without groups this is one pointer test
+ * (two with a policy). */
+static inline const version *version_for_client(const version *v, const struct sockaddr *client, version *tmp,
+                                                const pol_view **view)
+{
+	*view = NULL;
+	if (!v->policy || !v->policy->ngroups)
+		return v;
+	int g = policy_group_of(v->policy, client);
+	*view = g < 0 ? &v->policy->global : v->policy->groups[g].view;
+	if (g < 0 || !v->gfwd || (size_t)g >= v->gfwd->n || !v->gfwd->ups[g])
+		return v;
+	*tmp = *v;
+	tmp->res = v->gfwd->res[g];
+	tmp->ups = v->gfwd->ups[g];
+	tmp->gfwd = NULL;
+	return tmp;
+}
+
 typedef struct qctx {
 	/* in */
 	bool tcp;
@@ -65,6 +105,8 @@ typedef struct qctx {
 	const fwd_result *fr;    /* re-answering a waiter: the upstream's answer */
 	const struct sockaddr *client; /* for cookies (may be NULL) */
 	uint64_t start_us;       /* when the query arrived, for the query log (0: not logged) */
+	const pol_view *view;    /* the client's policy view, when the caller decided
+	                            its group (version_for_client); NULL: decided here */
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
 	bool xfr;                /* nothing sent: an AXFR/IXFR for xfr_respond (xfr/xfr.h) */

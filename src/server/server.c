@@ -14,13 +14,26 @@
 #include "server/log.h"
 #include "server/worker.h"
 
+void group_fwd_release(group_fwd *g)
+{
+	if (!g || atomic_fetch_sub(&g->refs, 1) != 1)
+		return;
+	for (size_t i = 0; i < g->n; i++)
+		upstreams_release(g->ups[i]); /* the resolvers are main()'s */
+	free(g->ups);
+	free(g->res);
+	free(g);
+}
+
 void version_free(version *v)
 {
 	if (!v)
 		return;
+	group_fwd_release(v->gfwd);
 	upstreams_release(v->ups);
 	db_set_free(v->zones);
 	zone_unref(v->local);
+	policy_release(v->policy);
 	if (!v->cfg_refs || atomic_fetch_sub(v->cfg_refs, 1) == 1) {
 		config_free(&v->cfg);
 		free(v->cfg_refs);
@@ -37,8 +50,11 @@ version *version_derive(const version *cur)
 	v->zones = NULL;
 	if (v->local)
 		zone_ref(v->local);
+	policy_hold(v->policy);
 	if (v->ups)
 		upstreams_hold(v->ups);
+	if (v->gfwd)
+		atomic_fetch_add(&v->gfwd->refs, 1);
 	atomic_fetch_add(cur->cfg_refs, 1);
 	return v;
 }
@@ -374,8 +390,8 @@ int server_start(server *s, version *v)
 		w->id = i;
 		w->maxconns = maxconns;
 		w->conns = calloc(maxconns, sizeof *w->conns);
-		w->upqs = v->res ? calloc(UPQ_MAX, sizeof *w->upqs) : NULL;
-		if (v->res && !w->upqs)
+		w->upqs = v->res || v->gfwd ? calloc(UPQ_MAX, sizeof *w->upqs) : NULL;
+		if ((v->res || v->gfwd) && !w->upqs)
 			return -1;
 		pthread_mutex_init(&w->mail_lock, NULL);
 		w->mail_head = NULL;

@@ -97,6 +97,9 @@ version *version_derive(const version *cur);
 upstreams *upstreams_new(unsigned nsets);
 void upstreams_hold(upstreams *u);
 void upstreams_release(upstreams *u);
+/* Drops a reference on g (NULL is fine); the last one releases the groups'
+ * upstreams. */
+void group_fwd_release(group_fwd *g);
 
 void version_free(version *v);
 

@@ -115,11 +115,14 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			if (w->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue; /* larger than any query we accept */
 			const struct sockaddr *client = (const struct sockaddr *)&w->addrs[i];
-			qctx ctx = {.tcp = false, .now_ms = now, .client = client};
-			ctx.allowed = v->res && config_allowed(&v->cfg, client);
+			version gv; /* a client group's upstreams (query.h) */
+			const pol_view *view;
+			const version *qv = version_for_client(v, client, &gv, &view);
+			qctx ctx = {.tcp = false, .now_ms = now, .client = client, .view = view};
+			ctx.allowed = qv->res && config_allowed(&v->cfg, client);
 			uint64_t t0 = batch_us; /* arrival: the batch's (one clock read per batch) */
 			ctx.start_us = t0;
-			size_t len = query_respond(v, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
+			size_t len = query_respond(qv, w->in[i], w->msgs[i].msg_len, w->out[k], UDP_BUF, &ctx);
 			if (ctx.xfr) /* AXFR: NOTIMP; IXFR: RFC 1995 4 (only to allow-transfer clients) */
 				len = xfr_respond(v, w->in[i], w->msgs[i].msg_len, client, false, &w->srv->xfr_active,
 				                  w->out[k], UDP_BUF, NULL);
@@ -141,12 +144,12 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			else if (!ctx.forward)
 				WORKER_COUNT(w, dropped, 1);
 			if (ctx.forward)
-				park(w, v, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
+				park(w, qv, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
 				     w->msgs[i].msg_hdr.msg_namelen, -1, now);
 			if (ctx.prefetch)
-				prefetch(w, v, &ctx, now);
+				prefetch(w, qv, &ctx, now);
 			if (ctx.probe)
-				probe(w, v, &ctx, now);
+				probe(w, qv, &ctx, now);
 			if (!len)
 				continue;
 			size_t full = len;
@@ -268,6 +271,9 @@ static void xfr_pump(worker *w, unsigned i, uint64_t now)
 static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 {
 	tcp_conn *c = &w->conns[i];
+	version gv; /* a client group's upstreams (query.h) */
+	const pol_view *view;
+	v = version_for_client(v, (const struct sockaddr *)&c->peer, &gv, &view);
 	bool allowed = v->res && config_allowed(&v->cfg, (const struct sockaddr *)&c->peer);
 	for (int budget = 0; budget < 64 && c->fd >= 0 && c->wlen == c->woff && !c->xfr; budget++) {
 		size_t need = c->rlen < 2 ? 2 : 2 + (size_t)tern_get_u16(c->rbuf);
@@ -297,7 +303,8 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		}
 		if (c->rlen < 2 + flen)
 			continue;
-		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
+		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer,
+		            .view = view};
 		uint64_t t0 = w->srv->qlog || w->srv->dnstap ? obs_real_us() : 0;
 		ctx.start_us = t0;
 		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
@@ -469,18 +476,26 @@ static void post_mail(worker *to, mail *m)
 	worker_wake(to);
 }
 
-static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_result *fr, uint64_t now)
+static bool deliver(worker *w, const version *v, resolver *res, fwd_waiter *wt, const fwd_result *fr, uint64_t now)
 {
 	bool tcp = wt->tcp_slot >= 0;
+	version gv; /* a client group's upstreams (query.h) */
+	const pol_view *view;
+	v = version_for_client(v, (const struct sockaddr *)&wt->addr, &gv, &view);
 	uint8_t *out = w->tcp_out + 2;
-	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr, .client = (const struct sockaddr *)&wt->addr};
+	qctx ctx = {.tcp = tcp, .allowed = true, .now_ms = now, .fr = fr, .client = (const struct sockaddr *)&wt->addr,
+	            .view = view};
 	size_t len = query_respond(v, wt->pkt, wt->len, out, sizeof w->tcp_out - 2, &ctx);
 	if (log_enabled(LOG_DEBUG))
 		query_log(v, wt->pkt, wt->len, &ctx, out, len);
-	if (ctx.forward && ++wt->rounds < MAX_ROUNDS) {
+	if (ctx.forward && ++wt->rounds < MAX_ROUNDS && v->res) {
 		bool created;
 		fwd_pending *p = fwd_join(v->res->table, ctx.name, ctx.type, w->id, wt, &created);
 		if (p) {
+			if (v->res != res) { /* a reload moved the client to another group */
+				atomic_fetch_sub(&res->waiters, 1);
+				atomic_fetch_add(&v->res->waiters, 1);
+			}
 			if (created)
 				upq_start(w, v, p, -1, now);
 			return true;
@@ -604,17 +619,17 @@ static const fwd_result *failure(worker *w, const uint8_t *name, uint16_t qtype,
  * waiter whose chain would go on to another name gets SERVFAIL instead of a
  * new upstream question (after a failure: so that answering these waiters
  * can never start another failure that would overwrite w->fail). */
-static void complete(worker *w, const version *v, fwd_pending *p, const fwd_result *fr, bool no_more_rounds,
-                     uint64_t now)
+static void complete(worker *w, const version *v, resolver *res, fwd_pending *p, const fwd_result *fr,
+                     bool no_more_rounds, uint64_t now)
 {
-	fwd_waiter *wt = fwd_complete(v->res->table, p);
+	fwd_waiter *wt = fwd_complete(res->table, p);
 	while (wt) {
 		fwd_waiter *next = wt->next;
 		if (no_more_rounds)
 			wt->rounds = MAX_ROUNDS;
-		if (!deliver(w, v, wt, fr, now)) {
+		if (!deliver(w, v, res, wt, fr, now)) {
 			free(wt);
-			atomic_fetch_sub(&v->res->waiters, 1);
+			atomic_fetch_sub(&res->waiters, 1);
 		}
 		wt = next;
 	}
@@ -633,7 +648,7 @@ static void upq_finish(worker *w, const version *v, upq *u, const fwd_result *fr
 	upstreams_release(u->ups);
 	u->ups = NULL;
 	w->nupqs--;
-	complete(w, v, p, fr, fr->failed, now);
+	complete(w, v, u->res, p, fr, fr->failed, now);
 }
 
 /* Debug: one step of an upstream question (only called when debug is on). */
@@ -658,8 +673,8 @@ static void upq_fail(worker *w, const version *v, upq *u, uint64_t now)
 	const fwd_attempt *a = &u->a;
 	if (log_enabled(LOG_DEBUG))
 		upq_log(v, u, "giving up: SERVFAIL (or stale data) for the waiting clients");
-	if (v->res->failures)
-		(void)failcache_put(v->res->failures, u->name, u->qtype, now, a->ede);
+	if (u->res->failures)
+		(void)failcache_put(u->res->failures, u->name, u->qtype, now, a->ede);
 	char why[48];
 	const char *text = why;
 	if (a->ede != FWD_NO_EDE)
@@ -796,7 +811,7 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up,
 			break;
 		}
 	if (!u) { /* this worker has too many questions out: SERVFAIL */
-		complete(w, v, p,
+		complete(w, v, v->res, p,
 		         failure(w, fwd_pending_name(p), fwd_pending_type(p), TERN_EDE_OTHER, "too many questions upstream"),
 		         true, now);
 		return;
@@ -808,6 +823,7 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up,
 	u->qtype = fwd_pending_type(p);
 	u->ups = v->ups;
 	upstreams_hold(u->ups);
+	u->res = v->res;
 	const upstream_set *set = fwd_set_for(u->ups->sets, u->ups->nsets, u->name);
 	u->set = (unsigned)(set - u->ups->sets);
 	if (probe_up >= 0)
@@ -905,7 +921,7 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 	if (w->srv->dnstap)
 		obs_tap_upstream(w, u, us, true, pkt, len);
 	enum fwd_verdict verdict =
-		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, u->ups->sets[u->set].zone, v->res->cache, now, &w->fr);
+		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, u->ups->sets[u->set].zone, u->res->cache, now, &w->fr);
 	switch (verdict) {
 	case FWD_IGNORE: /* forged or stray: the real answer may still come */
 		if (u->state == UPQ_UDP)
@@ -954,8 +970,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 			upq_log(v, u, "answered");
 		if (fwd_attempt_answered(&u->a, set, now))
 			up_changed(us, false);
-		if (v->res->failures)
-			failcache_clear(v->res->failures, u->name, u->qtype);
+		if (u->res->failures)
+			failcache_clear(u->res->failures, u->name, u->qtype);
 		upq_finish(w, v, u, &w->fr, now);
 		return;
 	}
@@ -1032,14 +1048,14 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
  * later are answered on the next scan. */
 static void answer_stale(worker *w, const version *v, upq *u, uint64_t now)
 {
-	fwd_waiter *wt = fwd_take_waiters(v->res->table, u->p);
+	fwd_waiter *wt = fwd_take_waiters(u->res->table, u->p);
 	const fwd_result *fr = wt ? failure(w, u->name, u->qtype, TERN_EDE_NO_REACHABLE_AUTHORITY, "upstream slow") : NULL;
 	while (wt) {
 		fwd_waiter *next = wt->next;
 		wt->rounds = MAX_ROUNDS; /* answered with what is at hand, no new question */
-		if (!deliver(w, v, wt, fr, now)) {
+		if (!deliver(w, v, u->res, wt, fr, now)) {
 			free(wt);
-			atomic_fetch_sub(&v->res->waiters, 1);
+			atomic_fetch_sub(&u->res->waiters, 1);
 		}
 		wt = next;
 	}

@@ -36,6 +36,8 @@ typedef struct upq {
 	int fd;
 	int state;
 	upstreams *ups;       /* the version's upstreams when it started (held) */
+	resolver *res;        /* whose cache and in-flight table (a client group's
+	                         or the default one: they live as long as ternd) */
 	unsigned set;         /* index in ups->sets */
 	fwd_attempt a;        /* which upstream, and until when (the policy) */
 	uint16_t id;

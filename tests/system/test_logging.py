@@ -145,7 +145,8 @@ def test_startup_names_what_it_uses(fwd, tmp_path):  # noqa: F811
     log = srv.log_text()
     assert f"upstream {up.addr}" in log, log
     assert re.search(rf"forward-zone corp\.test\.?: upstream {re.escape(fz.addr)}", log), log
-    assert re.search(r"local records: 5 records", log), log
+    # 5, and the PTR records made for the 4 addresses (local-data-ptr)
+    assert re.search(r"local records: 9 records", log), log
     assert f"hosts-file {hosts}" in log, log
     assert re.search(r"listening on 127\.0\.0\.1:\d+", log), log
 

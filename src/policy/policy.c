@@ -1,0 +1,293 @@
+/* policy.c: building a policy from its configuration, choosing a client's
+ * view, and answering a query by a view's lists (policy.h). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/answer.h"
+#include "policy/policy.h"
+#include "server/log.h"
+
+static void view_free(pol_view *v)
+{
+	pol_names_free(&v->names);
+	zone_unref(v->rpz_data);
+	v->rpz_data = NULL;
+}
+
+void policy_release(policy *p)
+{
+	if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	pol_names_free(&p->lzones);
+	for (size_t i = 0; i < p->ngroups; i++)
+		if (p->groups[i].view != &p->global) {
+			view_free(p->groups[i].view);
+			free(p->groups[i].view);
+		}
+	view_free(&p->global);
+	free(p->groups);
+	free(p->prefixes);
+	free(p->prefix_group);
+	free(p);
+}
+
+static void rpz_diag(void *user, bool error, const char *file, unsigned line, const char *msg)
+{
+	(void)user;
+	log_msg(error ? LOG_ERR : LOG_WARN, "%s:%u: %s", file, line, msg);
+}
+
+/* Loads the lists of l into v. Returns the number of errors (files that
+ * cannot be read). */
+static int view_build(pol_view *v, const pol_lists *l, uint8_t answer, uint32_t ttl)
+{
+	int errors = 0;
+	pol_names_init(&v->names);
+	v->answer = l->answer ? l->answer : answer;
+	v->ttl = ttl;
+	v->ups = -1;
+	/* allow lists first: they are flags, and cost a look at every level
+	 * only when there are any */
+	for (size_t i = 0; i < l->nallow; i++)
+		if (pol_list_load(&v->names, l->allow[i], true) < 0)
+			errors++;
+	/* RPZ before the block lists: an RPZ action on a name is kept over a
+	 * plain block of the same name (the first list wins) */
+	pol_text data = {0};
+	for (size_t i = 0; i < l->nrpz; i++) {
+		long n = rpz_load(&v->names, &data, l->rpz[i]);
+		if (n < 0)
+			errors++;
+		else
+			log_info("%s: %ld policy trigger(s)", l->rpz[i], n);
+	}
+	if (data.len) {
+		db_diag diag = {.fn = rpz_diag};
+		v->rpz_data = zone_load_local("rpz local data", data.p, &diag);
+		if (!v->rpz_data)
+			errors++;
+	}
+	free(data.p);
+	for (size_t i = 0; i < l->nblock; i++) {
+		long n = pol_list_load(&v->names, l->block[i], false);
+		if (n < 0)
+			errors++;
+		else
+			log_info("%s: %ld name(s) blocked", l->block[i], n);
+	}
+	pol_names_freeze(&v->names);
+	return errors;
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	const pol_prefix *x = a, *y = b;
+	return (int)y->bits - (int)x->bits; /* most specific first */
+}
+
+int policy_build(const pol_config *c, policy **out)
+{
+	*out = NULL;
+	if (!c->nlzones && !c->lists.nblock && !c->lists.nallow && !c->lists.nrpz && !c->ngroups)
+		return 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	policy *p = calloc(1, sizeof *p);
+	if (!p)
+		return -1;
+	atomic_init(&p->refs, 1);
+	p->local_ptr = c->local_ptr;
+	int errors = 0;
+	pol_names_init(&p->lzones);
+	for (size_t i = 0; i < c->nlzones; i++)
+		if (pol_names_add(&p->lzones, c->lzones[i].name, c->lzones[i].type, c->lzones[i].type))
+			errors++;
+	errors += view_build(&p->global, &c->lists, POL_ANS_NULL, c->block_ttl);
+	if (c->ngroups) {
+		p->groups = calloc(c->ngroups, sizeof *p->groups);
+		size_t np = 0;
+		for (size_t i = 0; i < c->ngroups; i++)
+			np += c->groups[i].nclients;
+		p->prefixes = calloc(np ? np : 1, sizeof *p->prefixes);
+		p->prefix_group = calloc(np ? np : 1, sizeof *p->prefix_group);
+		if (!p->groups || !p->prefixes || !p->prefix_group) {
+			policy_release(p);
+			return -1;
+		}
+		p->ngroups = c->ngroups;
+		for (size_t i = 0; i < c->ngroups; i++) {
+			const pol_group_cfg *g = &c->groups[i];
+			p->groups[i].name = g->name;
+			if (g->own_lists) {
+				pol_view *v = calloc(1, sizeof *v);
+				if (!v) {
+					policy_release(p);
+					return -1;
+				}
+				p->groups[i].view = v;
+				errors += view_build(v, &g->lists, p->global.answer, c->block_ttl);
+			} else if (g->lists.answer && g->lists.answer != p->global.answer) {
+				/* the global lists with another answer: a copy of the view
+				 * would copy the lists; load them again instead (rare) */
+				pol_view *v = calloc(1, sizeof *v);
+				if (!v) {
+					policy_release(p);
+					return -1;
+				}
+				p->groups[i].view = v;
+				pol_lists l = c->lists;
+				l.answer = g->lists.answer;
+				errors += view_build(v, &l, p->global.answer, c->block_ttl);
+			} else {
+				p->groups[i].view = &p->global;
+			}
+		}
+		/* one table of prefixes, most specific first: the first match is the
+		 * client's group (a stable sort keeps the order of the file among
+		 * equals) */
+		for (size_t i = 0, k = 0; i < c->ngroups; i++)
+			for (size_t j = 0; j < c->groups[i].nclients; j++, k++)
+				p->prefixes[k] = c->groups[i].clients[j], p->prefix_group[k] = (unsigned)i;
+		/* insertion sort of (prefix, group) pairs: a handful of prefixes */
+		for (size_t i = 1; i < np; i++)
+			for (size_t j = i; j > 0 && prefix_cmp(&p->prefixes[j - 1], &p->prefixes[j]) > 0; j--) {
+				pol_prefix t = p->prefixes[j];
+				p->prefixes[j] = p->prefixes[j - 1];
+				p->prefixes[j - 1] = t;
+				unsigned g = p->prefix_group[j];
+				p->prefix_group[j] = p->prefix_group[j - 1];
+				p->prefix_group[j - 1] = g;
+			}
+		p->nprefixes = np;
+	}
+	if (errors) {
+		policy_release(p);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (p->global.names.count)
+		log_info("policy: %zu name(s) in %ld ms", p->global.names.count, ms);
+	*out = p;
+	return 0;
+}
+
+static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned full = bits / 8, rest = bits % 8;
+	if (memcmp(a, b, full))
+		return false;
+	return !rest || ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
+}
+
+int policy_group_of(const policy *p, const struct sockaddr *client)
+{
+	if (!p->nprefixes || !client)
+		return -1;
+	const uint8_t *addr;
+	bool v6;
+	if (client->sa_family == AF_INET) {
+		addr = (const uint8_t *)&((const struct sockaddr_in *)client)->sin_addr;
+		v6 = false;
+	} else if (client->sa_family == AF_INET6) {
+		addr = (const uint8_t *)&((const struct sockaddr_in6 *)client)->sin6_addr;
+		v6 = true;
+		static const uint8_t v4map[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (!memcmp(addr, v4map, 12)) {
+			addr += 12;
+			v6 = false;
+		}
+	} else {
+		return -1;
+	}
+	for (size_t i = 0; i < p->nprefixes; i++)
+		if (p->prefixes[i].v6 == v6 && prefix_match(addr, p->prefixes[i].addr, p->prefixes[i].bits))
+			return (int)p->prefix_group[i];
+	return -1;
+}
+
+const pol_view *policy_view_for(const policy *p, const struct sockaddr *client)
+{
+	if (!p->ngroups)
+		return &p->global;
+	int g = policy_group_of(p, client);
+	return g < 0 ? &p->global : p->groups[g].view;
+}
+
+/* The records of node n for qtype, owner qname: the RRset, or its CNAME
+ * (then *name is the target), or nothing (NODATA). */
+static enum pol_verdict put_data(const db_node *n, const uint8_t *qname, uint16_t qtype, tern_msgw *m, uint8_t *name)
+{
+	if (!n || !n->nrrsets)
+		return POL_ANSWERED;
+	const db_rrset *s = qtype == TERN_T_ANY ? &n->rrsets[0] : node_rrset(n, qtype);
+	if (s) {
+		db_put_rrset(m, TERN_S_ANSWER, qname, s, s->ttl);
+		return POL_ANSWERED;
+	}
+	const db_rrset *cn = node_rrset(n, TERN_T_CNAME);
+	if (!cn)
+		return POL_ANSWERED;
+	db_put_rrset(m, TERN_S_ANSWER, qname, cn, cn->ttl);
+	uint16_t len;
+	const uint8_t *target = rrset_rdata(cn->rdata, &len);
+	memcpy(name, target, len);
+	return m->truncated ? POL_ANSWERED : POL_CHAIN;
+}
+
+enum pol_verdict policy_answer(const pol_view *view, const db_qname *qn, const uint8_t *qname, uint16_t qtype,
+                               bool tcp, tern_msgw *m, unsigned *rcode, uint16_t *ede, uint8_t *name)
+{
+	pol_match pm;
+	if (!pol_names_lookup(&view->names, qn, &pm))
+		return POL_PASS;
+	*rcode = TERN_R_NOERROR;
+	*ede = POL_EDE_BLOCKED;
+	switch (pm.action) {
+	case POL_BLOCK:
+		if (view->answer == POL_ANS_NXDOMAIN) {
+			*rcode = TERN_R_NXDOMAIN;
+		} else if (view->answer == POL_ANS_REFUSED) {
+			*rcode = TERN_R_REFUSED;
+		} else if (qtype == TERN_T_A || qtype == TERN_T_AAAA) {
+			uint8_t zero[16] = {0};
+			(void)tern_msgw_rr(m, TERN_S_ANSWER, qname, qtype, TERN_C_IN, view->ttl, zero,
+			                   qtype == TERN_T_A ? 4 : 16);
+		} /* else NODATA */
+		return POL_ANSWERED;
+	case POL_NXDOMAIN:
+		*rcode = TERN_R_NXDOMAIN;
+		return POL_ANSWERED;
+	case POL_NODATA:
+		return POL_ANSWERED;
+	case POL_DROP:
+		return POL_DROPPED;
+	case POL_TCP_ONLY:
+		if (tcp)
+			return POL_PASS;
+		m->truncated = true; /* RFC 1035 4.1.1 TC: ask again over TCP */
+		return POL_ANSWERED;
+	case POL_DATA: {
+		*ede = POL_EDE_FORGED;
+		uint8_t key[TERN_NAME_MAX]; /* the trigger's owner in the local data */
+		if (pm.exact) {
+			memcpy(key, db_qname_suffix(qn, 0), db_qname_len(qn, 0));
+		} else {
+			key[0] = 1;
+			key[1] = '*';
+			size_t l = db_qname_len(qn, pm.suffix);
+			if (l + 2 > TERN_NAME_MAX)
+				return POL_ANSWERED;
+			memcpy(key + 2, db_qname_suffix(qn, pm.suffix), l);
+		}
+		const db_node *n = view->rpz_data ? zone_find(view->rpz_data, key) : NULL;
+		return put_data(n, qname, qtype, m, name);
+	}
+	case POL_PASSTHRU:
+	default:
+		return POL_PASS;
+	}
+}
