@@ -21,7 +21,7 @@ CFLAGS  ?= $(OPT) -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
 ALLFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -pthread
-LDLIBS   = -lcrypto -pthread   # libcrypto: TSIG HMACs (src/lib/tsig.c)
+LDLIBS   = -lssl -lnghttp2 -lcrypto -pthread   # libcrypto: TSIG HMACs (src/lib/tsig.c); libssl, nghttp2: src/tls/
 
 LIB_SRC    := $(wildcard src/lib/*.c)
 DB_SRC     := $(wildcard src/db/*.c)
@@ -29,6 +29,7 @@ RESOLVE_SRC:= $(wildcard src/resolve/*.c)
 XFR_SRC    := $(wildcard src/xfr/*.c)
 SERVER_SRC := $(wildcard src/server/*.c)
 CLIENT_SRC := $(wildcard src/client/*.c)
+TLS_SRC    := $(wildcard src/tls/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -38,6 +39,7 @@ SERVER_OBJ := $(call obj,$(SERVER_SRC))
 # everything of the server except main(), so unit tests can link it
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_OBJ))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+TLS_OBJ    := $(call obj,$(TLS_SRC))
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all run test unit check-deps clean bench
@@ -51,13 +53,18 @@ $(BUILD)/libtern.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/ternd: $(SERVER_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+# src/tls: contexts, peer checks, DoH, HTTP/2 (server and client link it)
+$(BUILD)/libterntls.a: $(TLS_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ternd: $(SERVER_OBJ) $(DB_OBJ) $(BUILD)/libterntls.a $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libtern.a
+$(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libterntls.a $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libterntls.a $(BUILD)/libtern.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 

@@ -6,7 +6,8 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs="$pkgs $1"; }
 need gcc
 need make
 need libcmocka-dev
-need libssl-dev      # OpenSSL 3 libcrypto: TSIG HMACs
+need libssl-dev      # OpenSSL 3: libcrypto (TSIG HMACs), libssl (DoT, DoH)
+need libnghttp2-dev  # HTTP/2 for DNS over HTTPS
 need python3-dnspython
 need python3-pytest
 need knot            # differential tests and the client's reference peer

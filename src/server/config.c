@@ -187,6 +187,9 @@ void config_free(config *c)
 	if (c->keys)
 		OPENSSL_cleanse(c->keys, c->nkeys * sizeof *c->keys);
 	free(c->keys);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_ca_file);
 	memset(c, 0, sizeof *c);
 }
 
@@ -405,7 +408,7 @@ int config_load(config *c, const char *path)
 	char line[4096], where[PATH_MAX + 32];
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
 	unsigned lineno = 0;
-	int errors = 0;
+	int errors = 0, tls_rc;
 #define ERR(...)                                    \
 	do {                                        \
 		char m_[512];                       \
@@ -594,6 +597,8 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "max-inflight")) {
 				if (parse_uint(val, 1, 1000000, &c->max_inflight))
 					ERR("max-inflight must be 1..1000000, got '%s'", val);
+			} else if ((tls_rc = config_tls_option(c, key, val, path, where)) != 0) {
+				errors += tls_rc < 0;
 			} else {
 				ERR("unknown server option '%s'", key);
 			}

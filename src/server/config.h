@@ -21,10 +21,15 @@
 #include "tern/name.h"
 #include "tern/tsig.h"
 
+/* What a listen address serves: plain DNS (UDP and TCP), DNS over TLS
+ * (TCP, RFC 7858) or DNS over HTTPS (TCP, HTTP/2, RFC 8484). */
+enum cfg_transport { CFG_PLAIN = 0, CFG_TLS = 1, CFG_HTTPS = 2 };
+
 typedef struct cfg_listen {
 	struct sockaddr_storage addr;
 	socklen_t len;
 	char text[64]; /* as given, for messages */
+	uint8_t transport; /* enum cfg_transport */
 } cfg_listen;
 
 typedef struct cfg_zone {
@@ -84,6 +89,11 @@ typedef struct config {
 	bool cookies;            /* answer DNS cookies (RFC 7873, 9018); default on */
 	tern_tsig_key *keys;     /* TSIG keys ("key:" sections), names distinct */
 	size_t nkeys;
+	/* TLS (config_tls.c): listen-tls/listen-https addresses are in listen[]
+	 * with their transport; the files are read into a context per version */
+	char *tls_cert;          /* tls-certificate: PEM chain */
+	char *tls_key;           /* tls-key: PEM private key */
+	char *tls_ca_file;       /* tls-ca-file: CAs for TLS upstreams; NULL: the system's */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */
@@ -107,6 +117,19 @@ int config_add_acl(config *c, const char *spec, const char *where);
 /* A TSIG key: name, algorithm (NULL: hmac-sha256), base64 secret. Logs
  * what is wrong with where (file:line) and returns -1, or 0. */
 int config_add_key(config *c, const char *name, const char *alg, const char *secret, const char *where);
+/* config_tls.c: the TLS keys of a server: section (listen-tls,
+ * listen-https, tls-certificate, tls-key, tls-ca-file). Returns 0 when key
+ * is not one of them, 1 when taken, -1 after logging an error at where.
+ * path: the configuration file (relative file names start at its
+ * directory). */
+int config_tls_option(config *c, const char *key, const char *val, const char *path, const char *where);
+/* Drops the plain listen addresses, keeping listen-tls/listen-https ones
+ * (--listen on the command line replaces the file's plain addresses). */
+void config_drop_plain_listens(config *c);
+/* Checks the TLS settings as a whole (a TLS listener needs a certificate
+ * and key). Returns the number of errors logged. */
+int config_tls_check(const config *c);
+
 /* Does the ACL let this client use forwarding and the cache? With no
  * access-control lines, only loopback may. */
 bool config_allowed(const config *c, const struct sockaddr *sa);

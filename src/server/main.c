@@ -24,6 +24,7 @@
 #include "server/log.h"
 #include "server/reload.h"
 #include "server/server.h"
+#include "server/tlsconn.h"
 #include "server/zones.h"
 
 #ifndef TERN_VERSION
@@ -266,7 +267,7 @@ static version *version_build(const args *a, const version *old)
 	if (a->config)
 		errors += config_load(&v->cfg, a->config);
 	if (a->nlisten) {
-		v->cfg.nlisten = 0;
+		config_drop_plain_listens(&v->cfg); /* listen-tls/-https stay */
 		for (size_t i = 0; i < a->nlisten; i++)
 			if (config_add_listen(&v->cfg, a->listen[i], "--listen"))
 				errors++;
@@ -326,6 +327,8 @@ static version *version_build(const args *a, const version *old)
 	}
 	errors += jail_paths(a, &v->cfg);
 	if (local_build(&v->cfg, &v->local))
+		errors++;
+	if (config_tls_check(&v->cfg) || tlsconn_ctx_build(v)) /* the TLS certificate, read again on reload */
 		errors++;
 	if (errors && !a->check) { /* the configuration itself is wrong: nothing changes */
 		version_free(v);
@@ -708,7 +711,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (size_t i = 0; i < v->cfg.nlisten; i++)
-		log_info("listening on %s (UDP, TCP)", v->cfg.listen[i].text);
+		log_info("listening on %s (%s)", v->cfg.listen[i].text,
+		         (const char *[]){"UDP, TCP", "DNS over TLS", "DNS over HTTPS"}[v->cfg.listen[i].transport % 3]);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	notify("READY=1");
 

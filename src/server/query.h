@@ -47,6 +47,10 @@ typedef struct version {
 	rrl *rrl;       /* response rate limiting (shared), or NULL */
 	const cookie_secret *cookie; /* server cookie secret, or NULL */
 	uint64_t generation;
+	/* TLS server context for listen-tls/listen-https (tlsconn.h), NULL
+	 * without a certificate; each version holds a reference, and each
+	 * connection its own (a reload's new context serves new connections) */
+	struct ssl_ctx_st *tls;
 	/* Versions made by version_derive share cfg's storage (a shallow copy)
 	 * and count here who holds it; the last one frees it. */
 	atomic_uint *cfg_refs;

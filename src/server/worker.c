@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "server/log.h"
+#include "server/tlsconn.h"
 #include "server/worker.h"
 #include "tern/wire.h"
 
@@ -149,12 +150,14 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 	}
 }
 
-static void conn_close(worker *w, unsigned i)
+void worker_conn_close(worker *w, unsigned i)
 {
 	tcp_conn *c = &w->conns[i];
 	if (c->fd < 0)
 		return;
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->tls)
+		tlsconn_free(c);
 	close(c->fd);
 	free(c->rbuf);
 	free(c->wbuf);
@@ -165,7 +168,7 @@ static void conn_close(worker *w, unsigned i)
 	w->nconns--;
 }
 
-static void conn_events(worker *w, unsigned i, uint32_t events)
+void worker_conn_events(worker *w, unsigned i, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.u64 = EV_CONN_OF(w, i)};
 	epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->conns[i].fd, &ev);
@@ -176,10 +179,12 @@ static void conn_events(worker *w, unsigned i, uint32_t events)
 static int conn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 {
 	tcp_conn *c = &w->conns[i];
+	if (c->tls)
+		return tlsconn_send(w, i, data, n);
 	if (c->wlen == c->woff) {
 		ssize_t r = send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return -1;
 		}
 		if (r < 0)
@@ -189,13 +194,13 @@ static int conn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 		c->wlen = c->woff = 0;
 		if (!n)
 			return 0;
-		conn_events(w, i, EPOLLOUT);
+		worker_conn_events(w, i, EPOLLOUT);
 	}
 	if (c->wlen + n > c->wcap) {
 		size_t ncap = c->wlen + n;
 		uint8_t *nb = realloc(c->wbuf, ncap);
 		if (!nb) {
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return -1;
 		}
 		c->wbuf = nb;
@@ -215,7 +220,7 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		if (c->rcap < need) {
 			uint8_t *nb = realloc(c->rbuf, need);
 			if (!nb) {
-				conn_close(w, i);
+				worker_conn_close(w, i);
 				return;
 			}
 			c->rbuf = nb;
@@ -223,7 +228,7 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		}
 		ssize_t r = recv(c->fd, c->rbuf + c->rlen, need - c->rlen, MSG_DONTWAIT);
 		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return;
 		}
 		if (r < 0)
@@ -233,31 +238,38 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 			continue;
 		size_t flen = tern_get_u16(c->rbuf);
 		if (flen < 12) { /* a zero or short frame cannot be a query */
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return;
 		}
 		if (c->rlen < 2 + flen)
 			continue;
-		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
-		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
-		WORKER_COUNT(w, tcp_queries, 1);
-		WORKER_COUNT(w, responses, olen != 0);
 		c->rlen = 0;
-		c->last_ms = now;
-		/* send before park/prefetch: they may answer other waiters
-		 * through the same tcp_out buffer */
-		if (olen) {
-			tern_put_u16(w->tcp_out, (uint16_t)olen);
-			if (conn_send(w, i, w->tcp_out, olen + 2))
-				return;
-		}
-		if (ctx.forward)
-			park(w, v, &ctx, c->rbuf + 2, flen, 0, &c->peer, c->peerlen, (int)i, now);
-		if (ctx.prefetch)
-			prefetch(w, v, &ctx, now);
+		worker_conn_query(w, v, i, c->rbuf + 2, flen, allowed, now);
 		if (c->fd < 0)
 			return;
 	}
+}
+
+void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *pkt, size_t len, bool allowed,
+                       uint64_t now)
+{
+	tcp_conn *c = &w->conns[i];
+	qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer};
+	size_t olen = query_respond(v, pkt, len, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
+	WORKER_COUNT(w, tcp_queries, 1);
+	WORKER_COUNT(w, responses, olen != 0);
+	c->last_ms = now;
+	/* send before park/prefetch: they may answer other waiters
+	 * through the same tcp_out buffer */
+	if (olen) {
+		tern_put_u16(w->tcp_out, (uint16_t)olen);
+		if (conn_send(w, i, w->tcp_out, olen + 2))
+			return;
+	}
+	if (ctx.forward)
+		park(w, v, &ctx, pkt, len, 0, &c->peer, c->peerlen, (int)i, now);
+	if (ctx.prefetch)
+		prefetch(w, v, &ctx, now);
 }
 
 static void conn_write(worker *w, const version *v, unsigned i, uint64_t now)
@@ -268,13 +280,13 @@ static void conn_write(worker *w, const version *v, unsigned i, uint64_t now)
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				return;
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return;
 		}
 		c->woff += (size_t)r;
 	}
 	c->woff = c->wlen = 0;
-	conn_events(w, i, EPOLLIN);
+	worker_conn_events(w, i, EPOLLIN);
 	conn_read(w, v, i, now);
 }
 
@@ -301,7 +313,7 @@ static int oldest_conn(const worker *w, const struct sockaddr_storage *peer)
 	return oldest;
 }
 
-static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
+static void tcp_accept(worker *w, const version *v, int lfd, int transport, uint64_t now)
 {
 	for (int k = 0; k < 64; k++) {
 		struct sockaddr_storage peer;
@@ -319,13 +331,13 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 		if (mine >= v->cfg.tcp_max_per_client) {
 			int old = oldest_conn(w, &peer);
 			if (old >= 0)
-				conn_close(w, (unsigned)old);
+				worker_conn_close(w, (unsigned)old);
 		}
 		if (w->nconns >= w->maxconns) {
 			/* full: the connection idle the longest makes room */
 			int old = oldest_conn(w, NULL);
 			if (old >= 0)
-				conn_close(w, (unsigned)old);
+				worker_conn_close(w, (unsigned)old);
 		}
 		unsigned slot = 0;
 		while (w->conns[slot].fd >= 0)
@@ -337,7 +349,9 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 		c->peer = peer;
 		c->peerlen = peerlen;
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_CONN_OF(w, slot)};
-		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		if ((transport && tlsconn_accept(w, v, slot, transport)) || epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+			if (c->tls)
+				tlsconn_free(c);
 			close(fd);
 			c->fd = -1;
 			continue;
@@ -351,7 +365,7 @@ static void sweep(worker *w, const config *cfg, uint64_t now)
 {
 	for (unsigned i = 0; i < w->maxconns; i++)
 		if (w->conns[i].fd >= 0 && now - w->conns[i].last_ms >= cfg->tcp_idle_ms)
-			conn_close(w, i);
+			worker_conn_close(w, i);
 }
 
 /* ---- forwarding ---- */
@@ -805,6 +819,7 @@ void worker_take_listeners(worker *w)
 			if (tcp[k] >= 0)
 				epoll_ctl(w->epfd, EPOLL_CTL_ADD, tcp[k], &ev);
 			w->tcp_fds[k] = tcp[k];
+			w->transport[k] = s->transport[k];
 		}
 	}
 	atomic_store(&w->listen_seen, gen);
@@ -832,13 +847,15 @@ void *worker_main(void *arg)
 				udp_ready(w, v, idx, now);
 				break;
 			case EV_TCP_LISTEN:
-				tcp_accept(w, v, w->tcp_fds[idx], now);
+				tcp_accept(w, v, w->tcp_fds[idx], w->transport[idx], now);
 				break;
 			case EV_CONN:
 				if (w->conns[idx].fd < 0 || (w->conns[idx].gen & 0xffffff) != gen)
 					break; /* closed, or the slot already holds another connection */
-				if (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))
-					conn_close(w, idx);
+				if (w->conns[idx].tls)
+					tlsconn_event(w, v, idx, evs[k].events, now);
+				else if (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))
+					worker_conn_close(w, idx);
 				else if (evs[k].events & EPOLLOUT)
 					conn_write(w, v, idx, now);
 				else
@@ -866,6 +883,6 @@ void *worker_main(void *arg)
 		}
 	}
 	for (unsigned i = 0; i < w->maxconns; i++)
-		conn_close(w, i);
+		worker_conn_close(w, i);
 	return NULL;
 }

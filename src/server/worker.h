@@ -24,6 +24,7 @@ typedef struct tcp_conn {
 	uint32_t gen;     /* changes each time the slot is reused */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	struct tls_conn *tls; /* DoT or DoH (tlsconn.h); NULL: plain TCP */
 } tcp_conn;
 
 /* One question this worker asked upstream (it created the pending entry and
@@ -81,6 +82,7 @@ struct worker {
 	_Atomic uint64_t quiescent; /* epoch seen, or 0 while asleep */
 	worker_stats stats;
 	int udp_fds[SERVER_LISTEN_MAX], tcp_fds[SERVER_LISTEN_MAX]; /* by slot; -1: none */
+	uint8_t transport[SERVER_LISTEN_MAX]; /* by slot: plain, TLS or HTTPS (cfg_transport) */
 	_Atomic uint64_t listen_seen; /* the server's listen_gen these are from */
 	tcp_conn *conns;
 	unsigned nconns, maxconns;
@@ -106,6 +108,14 @@ struct worker {
 };
 
 void *worker_main(void *arg);
+/* For the TLS connections (tlsconn.c), which share the TCP connection
+ * table: answers one query of connection i (its answer, now or after an
+ * upstream question, goes through the connection's send path); closes
+ * connection i; sets its epoll interest. */
+void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *pkt, size_t len, bool allowed,
+                       uint64_t now);
+void worker_conn_close(worker *w, unsigned i);
+void worker_conn_events(worker *w, unsigned i, uint32_t events);
 void worker_wake(worker *w);
 /* Takes the server's listener table for this worker (its own thread, or
  * before the thread starts): epoll follows the sockets that changed. */

@@ -1,0 +1,103 @@
+/* config_tls.c: the TLS settings of ternd's configuration (config.h):
+ * encrypted listen addresses and the certificate files. Kept apart from
+ * config.c so that the encrypted transports' keys read in one place. */
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/config.h"
+#include "server/log.h"
+
+/* file relative to the directory of the configuration file path */
+static char *relative_to(const char *path, const char *file)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	if (file[0] == '/' || !slash)
+		return strdup(file);
+	size_t dl = (size_t)(slash - path) + 1;
+	char *p = malloc(dl + strlen(file) + 1);
+	if (p) {
+		memcpy(p, path, dl);
+		strcpy(p + dl, file);
+	}
+	return p;
+}
+
+/* Was a port written? "1.2.3.4:853", "[::1]:853" yes; "1.2.3.4", "::1",
+ * "[::1]" no. */
+static bool has_port(const char *s)
+{
+	const char *rb = strchr(s, ']');
+	if (rb)
+		return rb[1] == ':';
+	const char *c = strchr(s, ':');
+	return c && !strchr(c + 1, ':');
+}
+
+static int add_listen(config *c, const char *val, enum cfg_transport t, const char *where)
+{
+	if (config_add_listen(c, val, where))
+		return -1;
+	cfg_listen *l = &c->listen[c->nlisten - 1];
+	l->transport = (uint8_t)t;
+	if (!has_port(val)) { /* RFC 7858 3.1: 853; RFC 8484: https, 443 */
+		uint16_t port = htons(t == CFG_TLS ? 853 : 443);
+		if (l->addr.ss_family == AF_INET)
+			((struct sockaddr_in *)&l->addr)->sin_port = port;
+		else
+			((struct sockaddr_in6 *)&l->addr)->sin6_port = port;
+	}
+	return 0;
+}
+
+static int set_path(char **slot, const char *path, const char *val)
+{
+	char *p = relative_to(path, val);
+	if (!p)
+		return -1;
+	free(*slot);
+	*slot = p;
+	return 0;
+}
+
+int config_tls_option(config *c, const char *key, const char *val, const char *path, const char *where)
+{
+	if (!strcmp(key, "listen-tls"))
+		return add_listen(c, val, CFG_TLS, where) ? -1 : 1;
+	if (!strcmp(key, "listen-https"))
+		return add_listen(c, val, CFG_HTTPS, where) ? -1 : 1;
+	char **slot = !strcmp(key, "tls-certificate") ? &c->tls_cert
+	              : !strcmp(key, "tls-key")       ? &c->tls_key
+	              : !strcmp(key, "tls-ca-file")   ? &c->tls_ca_file
+	                                              : NULL;
+	if (!slot)
+		return 0;
+	if (set_path(slot, path, val)) {
+		log_err("%s: out of memory", where);
+		return -1;
+	}
+	return 1;
+}
+
+void config_drop_plain_listens(config *c)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->nlisten; i++)
+		if (c->listen[i].transport != CFG_PLAIN)
+			c->listen[k++] = c->listen[i];
+	c->nlisten = k;
+}
+
+int config_tls_check(const config *c)
+{
+	bool tls = false;
+	for (size_t i = 0; i < c->nlisten; i++)
+		tls |= c->listen[i].transport != CFG_PLAIN;
+	if (tls && (!c->tls_cert || !c->tls_key)) {
+		log_err("listen-tls and listen-https need tls-certificate and tls-key");
+		return 1;
+	}
+	return 0;
+}
