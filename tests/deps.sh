@@ -14,6 +14,11 @@ need knot            # differential tests and the client's reference peer
 need knot-dnsutils   # kdig
 need bind9-dnsutils  # dig, to compare the client's output
 need nsd
+need unbound         # a DoT upstream and DoT/DoH reference (tests/system/test_tls*.py)
+need curl            # DoH queries over HTTP/2
+need openssl         # the TLS tests' CA and certificates
+need python3-h2      # HTTP/2 abuse tests (raw frames)
+need nghttp2-client  # h2load: the DoH benchmark
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
 [ -z "$pkgs" ] && exit 0
