@@ -29,10 +29,21 @@
 #define FWD_MAX_CHAIN 16
 #define FWD_RESULT_MAX 65536 /* sanitized data kept for one answer: a whole TCP message */
 
+/* An upstream reached over TLS (RFC 7858, strict: never in clear text):
+ * its certificate must name `name` (a host name or an IP address), or its
+ * public key match the SPKI pin. */
+typedef struct fwd_tls {
+	bool on;
+	bool pinned;
+	uint8_t pin[32];  /* SHA-256 of the SubjectPublicKeyInfo */
+	char name[256];
+} fwd_tls;
+
 typedef struct upstream {
 	struct sockaddr_storage addr;
 	socklen_t len;
 	char text[64];
+	fwd_tls tls;       /* tls.on: DNS over TLS (server/tlsup.c) */
 	_Atomic uint32_t srtt_us;  /* smoothed round-trip time */
 	_Atomic uint32_t timeouts; /* consecutive */
 } upstream;

@@ -58,7 +58,13 @@ int config_add_forward(config *c, const char *zone, const char *addr, const char
 		log_err("%s: bad forward zone name '%s'", where, zone);
 		return -1;
 	}
-	if (config_parse_listen(addr, &f.addr)) {
+	char head[128];
+	const char *sp = strchr(addr, ' '); /* "ADDR tls NAME": config_tls.c */
+	snprintf(head, sizeof head, "%.*s", sp ? (int)(sp - addr) : (int)strlen(addr), addr);
+	memset(&f.tls, 0, sizeof f.tls);
+	if (sp && config_forward_tls(sp, &f.tls, where))
+		return -1;
+	if (config_parse_listen(head, &f.addr)) {
 		log_err("%s: bad upstream address '%s' (want 192.0.2.53:53 or [2001:db8::53]:53)", where, addr);
 		return -1;
 	}

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "tern/name.h"
+#include "resolve/forward.h"
 #include "tern/tsig.h"
 
 /* What a listen address serves: plain DNS (UDP and TCP), DNS over TLS
@@ -47,6 +48,7 @@ typedef struct cfg_acl {
 typedef struct cfg_forward {
 	uint8_t zone[TERN_NAME_MAX]; /* "." for the default upstreams */
 	cfg_listen addr;
+	fwd_tls tls;                 /* "ADDR tls NAME [pin sha256/B64]" (config_tls.c) */
 } cfg_forward;
 
 typedef struct config {
@@ -123,6 +125,12 @@ int config_add_key(config *c, const char *name, const char *alg, const char *sec
  * path: the configuration file (relative file names start at its
  * directory). */
 int config_tls_option(config *c, const char *key, const char *val, const char *path, const char *where);
+/* The words after an upstream's address: "tls NAME" or "tls NAME pin
+ * sha256/BASE64" or "tls pin sha256/BASE64" (DNS over TLS, RFC 7858 and
+ * 8310: strict, the name checked against the certificate or the key
+ * against the pin). An empty tail is plain DNS. Returns 0, or -1 after
+ * logging why at where. */
+int config_forward_tls(const char *tail, fwd_tls *out, const char *where);
 /* Drops the plain listen addresses, keeping listen-tls/listen-https ones
  * (--listen on the command line replaces the file's plain addresses). */
 void config_drop_plain_listens(config *c);

@@ -9,6 +9,7 @@
 
 #include "server/config.h"
 #include "server/log.h"
+#include "tls/tls.h"
 
 /* file relative to the directory of the configuration file path */
 static char *relative_to(const char *path, const char *file)
@@ -98,6 +99,50 @@ int config_tls_check(const config *c)
 	if (tls && (!c->tls_cert || !c->tls_key)) {
 		log_err("listen-tls and listen-https need tls-certificate and tls-key");
 		return 1;
+	}
+	return 0;
+}
+
+int config_forward_tls(const char *tail, fwd_tls *out, const char *where)
+{
+	char w[4][300];
+	int n = sscanf(tail, "%299s %299s %299s %299s", w[0], w[1], w[2], w[3]);
+	memset(out, 0, sizeof *out);
+	if (n <= 0)
+		return 0;
+	if (strcmp(w[0], "tls")) {
+		log_err("%s: after the upstream's address, want 'tls NAME' or 'tls pin sha256/BASE64', got '%s'", where,
+		        w[0]);
+		return -1;
+	}
+	out->on = true;
+	int k = 1;
+	if (k < n && strcmp(w[k], "pin")) {
+		if (strlen(w[k]) >= sizeof out->name) {
+			log_err("%s: TLS name too long", where);
+			return -1;
+		}
+		snprintf(out->name, sizeof out->name, "%s", w[k]);
+		k++;
+	}
+	if (k < n && !strcmp(w[k], "pin")) {
+		tls_pin pin;
+		if (k + 1 >= n || tls_pin_parse(w[k + 1], &pin)) {
+			log_err("%s: want 'pin sha256/BASE64' (the SHA-256 of the server's public key, RFC 7858 4.2)",
+			        where);
+			return -1;
+		}
+		memcpy(out->pin, pin.sha256, sizeof out->pin);
+		out->pinned = true;
+		k += 2;
+	}
+	if (k < n) {
+		log_err("%s: unexpected '%s' after the upstream's TLS settings", where, w[k]);
+		return -1;
+	}
+	if (!out->name[0] && !out->pinned) {
+		log_err("%s: a TLS upstream needs the name its certificate carries (tls NAME) or a pin", where);
+		return -1;
 	}
 	return 0;
 }

@@ -362,7 +362,8 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 	return x->sin6_port == y->sin6_port && !memcmp(&x->sin6_addr, &y->sin6_addr, 16);
 }
 
-static int add_upstream(upstreams *r, const config *c, const uint8_t *zone, const cfg_listen *addr)
+static int add_upstream(upstreams *r, const config *c, const uint8_t *zone, const cfg_listen *addr,
+                        const fwd_tls *tls)
 {
 	/* An upstream that is this server would forward to itself forever. */
 	for (size_t i = 0; i < c->nlisten; i++)
@@ -391,6 +392,8 @@ static int add_upstream(upstreams *r, const config *c, const uint8_t *zone, cons
 	memcpy(&u->addr, &addr->addr, sizeof u->addr);
 	u->len = addr->len;
 	snprintf(u->text, sizeof u->text, "%s", addr->text);
+	if (tls)
+		u->tls = *tls;
 	atomic_store(&u->srtt_us, 0);
 	atomic_store(&u->timeouts, 0);
 	return 0;
@@ -437,7 +440,7 @@ static upstreams *upstreams_build(const config *c, const upstreams *prev)
 		return r;
 	}
 	for (size_t i = 0; i < c->nforward; i++)
-		add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr);
+		add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr, &c->forward[i].tls);
 	bool any_default = false;
 	for (size_t i = 0; i < c->nforward; i++)
 		any_default |= c->forward[i].zone[0] == 0;
@@ -452,7 +455,7 @@ static upstreams *upstreams_build(const config *c, const upstreams *prev)
 			cfg_listen l;
 			char spec[140];
 			snprintf(spec, sizeof spec, strchr(addr, ':') ? "[%s]:53" : "%s:53", addr);
-			if (config_parse_listen(spec, &l) == 0 && add_upstream(r, c, (const uint8_t *)"", &l) == 0)
+			if (config_parse_listen(spec, &l) == 0 && add_upstream(r, c, (const uint8_t *)"", &l, NULL) == 0)
 				log_info("upstream %s (from %s)", l.text, path);
 		}
 		if (f)

@@ -51,6 +51,9 @@ typedef struct version {
 	 * without a certificate; each version holds a reference, and each
 	 * connection its own (a reload's new context serves new connections) */
 	struct ssl_ctx_st *tls;
+	/* TLS client context for TLS upstreams (tls-ca-file or the system's
+	 * store), NULL when no upstream uses TLS; held like tls */
+	struct ssl_ctx_st *tls_client;
 	/* Versions made by version_derive share cfg's storage (a shallow copy)
 	 * and count here who holds it; the last one frees it. */
 	atomic_uint *cfg_refs;

@@ -21,6 +21,7 @@ void version_free(version *v)
 	db_set_free(v->zones);
 	zone_unref(v->local);
 	SSL_CTX_free(v->tls);
+	SSL_CTX_free(v->tls_client);
 	if (!v->cfg_refs || atomic_fetch_sub(v->cfg_refs, 1) == 1) {
 		config_free(&v->cfg);
 		free(v->cfg_refs);
@@ -41,6 +42,8 @@ version *version_derive(const version *cur)
 		upstreams_hold(v->ups);
 	if (v->tls)
 		SSL_CTX_up_ref(v->tls);
+	if (v->tls_client)
+		SSL_CTX_up_ref(v->tls_client);
 	atomic_fetch_add(cur->cfg_refs, 1);
 	return v;
 }

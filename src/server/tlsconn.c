@@ -54,9 +54,16 @@ struct tls_conn {
 int tlsconn_ctx_build(version *v)
 {
 	const config *c = &v->cfg;
+	char err[512];
+	bool upstream_tls = false;
+	for (size_t i = 0; i < c->nforward; i++)
+		upstream_tls |= c->forward[i].tls.on;
+	if (upstream_tls && !(v->tls_client = tls_client_new(c->tls_ca_file, err, sizeof err))) {
+		log_err("%s", err);
+		return -1;
+	}
 	if (!c->tls_cert || !c->tls_key)
 		return 0;
-	char err[512];
 	v->tls = tls_server_new(c->tls_cert, c->tls_key, err, sizeof err);
 	if (!v->tls) {
 		log_err("%s", err);

@@ -29,10 +29,11 @@
 
 #include "server/log.h"
 #include "server/tlsconn.h"
+#include "server/tlsup.h"
 #include "server/worker.h"
 #include "tern/wire.h"
 
-enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5 };
+enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5, EV_TLSUP = TLSUP_EV_KIND };
 /* epoll data: kind (8 bits) | a connection's generation (24 bits) | index.
  * The generation makes an event queued for an evicted connection harmless
  * to the new connection in the same slot. */
@@ -366,6 +367,7 @@ static void sweep(worker *w, const config *cfg, uint64_t now)
 	for (unsigned i = 0; i < w->maxconns; i++)
 		if (w->conns[i].fd >= 0 && now - w->conns[i].last_ms >= cfg->tcp_idle_ms)
 			worker_conn_close(w, i);
+	tlsup_sweep(w, now, cfg->tcp_idle_ms);
 }
 
 /* ---- forwarding ---- */
@@ -539,8 +541,10 @@ static int random_port_socket(int family)
 /* Connects u's socket to the upstream and sends the question. Returns 0
  * when sent, 1 when that upstream cannot be reached (try the next), -1 when
  * no socket could be made (give up). */
-static int upq_send(worker *w, upq *u, const upstream *us)
+static int upq_send(worker *w, const version *v, upq *u, const upstream *us, uint64_t now)
 {
+	if (us->tls.on) /* DNS over TLS: strict, never this function's UDP */
+		return tlsup_send(w, v, u, us, now);
 	fwd_random(&u->id, sizeof u->id);
 	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype);
 	u->fd = qlen > 0 ? random_port_socket(us->addr.ss_family) : -1;
@@ -565,6 +569,7 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 	if (u->fd >= 0)
 		close(u->fd);
 	u->fd = -1;
+	u->tlsup = -1; /* a late answer over TLS finds no question */
 	free(u->tbuf);
 	u->tbuf = NULL;
 	upstream_set *set = &u->ups->sets[u->set];
@@ -580,7 +585,7 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 		case FWD_STEP_ASK:
 			break;
 		}
-		int rc = upq_send(w, u, &set->ups[u->a.up]);
+		int rc = upq_send(w, v, u, &set->ups[u->a.up], now);
 		if (rc == 0) {
 			fwd_attempt_sent(&u->a, set, now);
 			return;
@@ -713,6 +718,17 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 	}
 }
 
+void worker_upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	upq_answer(w, v, u, pkt, len, now);
+}
+
+void worker_upq_failed(worker *w, const version *v, upq *u, uint64_t now)
+{
+	fwd_attempt_failed(&u->a, &u->ups->sets[u->set]);
+	upq_try(w, v, u, now);
+}
+
 static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint64_t now)
 {
 	if (!u->p || u->fd < 0)
@@ -792,6 +808,7 @@ void worker_cleanup(worker *w)
 			upstreams_release(u->ups);
 		free(u->tbuf);
 	}
+	tlsup_cleanup(w);
 	free(w->upqs);
 	read_mail(w); /* frees what is left (connections are closed) */
 	pthread_mutex_destroy(&w->mail_lock);
@@ -863,6 +880,9 @@ void *worker_main(void *arg)
 				break;
 			case EV_UPQ:
 				upq_event(w, v, &w->upqs[idx], evs[k].events, now);
+				break;
+			case EV_TLSUP:
+				tlsup_event(w, v, idx, evs[k].events, now);
 				break;
 			case EV_WAKE: {
 				uint64_t x;

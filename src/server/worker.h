@@ -29,7 +29,7 @@ typedef struct tcp_conn {
 
 /* One question this worker asked upstream (it created the pending entry and
  * completes it). */
-enum { UPQ_UDP, UPQ_TCP_CONNECT, UPQ_TCP_READ };
+enum { UPQ_UDP, UPQ_TCP_CONNECT, UPQ_TCP_READ, UPQ_TLS };
 typedef struct upq {
 	fwd_pending *p;       /* NULL: the slot is free */
 	int fd;
@@ -44,6 +44,7 @@ typedef struct upq {
 	uint8_t q[300];       /* the query: name <= 255 + header, question, OPT */
 	uint8_t *tbuf;        /* TCP: the answer being read */
 	size_t tlen;
+	int tlsup;            /* UPQ_TLS: the worker's TLS upstream connection (tlsup.h) */
 } upq;
 
 /* A TCP answer for a connection of another worker. */
@@ -91,6 +92,8 @@ struct worker {
 	upq *upqs;
 	unsigned nupqs;
 	uint64_t last_upq_scan_ms;
+	struct tlsup_conn *tlsups; /* TLSUP_MAX connections to TLS upstreams, made on first use */
+	uint64_t tlsup_warned_ms;  /* the last TLS upstream failure logged as a warning */
 	pthread_mutex_t mail_lock;
 	mail *mail_head, **mail_tail;
 	fwd_result fr;   /* an upstream's sanitized answer, while its waiters are answered */
@@ -116,6 +119,11 @@ void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *p
                        uint64_t now);
 void worker_conn_close(worker *w, unsigned i);
 void worker_conn_events(worker *w, unsigned i, uint32_t events);
+/* For the TLS upstream connections (tlsup.c): an answer (or what claims to
+ * be one) for question u; u's upstream failed (unreachable, verification,
+ * connection lost): the next one is asked. */
+void worker_upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now);
+void worker_upq_failed(worker *w, const version *v, upq *u, uint64_t now);
 void worker_wake(worker *w);
 /* Takes the server's listener table for this worker (its own thread, or
  * before the thread starts): epoll follows the sockets that changed. */
