@@ -195,3 +195,110 @@ def start_tls_ternd(d, zones, cert, key, extra="", args=()):
     srv = start_ternd(d, zones, args=["-c", path, *args])
     srv.dot, srv.doh = dot, doh
     return srv
+
+
+class DotServer:
+    """A DNS-over-TLS upstream in this process (threads): handler(query
+    message) returns a response message (or None: silence). batch=N: on
+    each connection, read N queries, then answer them in reverse order (out
+    of order, RFC 7858 3.3). Counts connections and queries."""
+
+    def __init__(self, cert, key, handler, batch=1):
+        import socketserver
+        import threading
+        self.handler, self.batch = handler, batch
+        self.connections, self.queries = 0, []
+        self._lock = threading.Lock()
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        outer = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                try:
+                    conn = ctx.wrap_socket(self.request, server_side=True)
+                except (ssl.SSLError, OSError):
+                    return
+                with outer._lock:
+                    outer.connections += 1
+                conn.settimeout(10)
+                try:
+                    while True:
+                        got = []
+                        for _ in range(outer.batch):
+                            got.append(dot_recv(conn))
+                        with outer._lock:
+                            outer.queries += [str(m.question[0].name) for m in got]
+                        for m in reversed(got):
+                            r = outer.handler(m)
+                            if r is not None:
+                                dot_send(conn, r)
+                except (EOFError, OSError, ssl.SSLError):
+                    return
+
+        class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.srv = Server((LOOPBACK, 0), Handler)
+        self.port = self.srv.server_address[1]
+        self._t = threading.Thread(target=self.srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._t.start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def answer_a(addr, ttl=60):
+    """A handler answering every A question with addr."""
+    import dns.rrset
+
+    def h(m):
+        r = dns.message.make_response(m)
+        r.answer.append(dns.rrset.from_text(m.question[0].name, ttl, "IN", "A", addr))
+        return r
+    return h
+
+
+def start_unbound_dot(d, cert, key, local_data):
+    """Unbound serving local_data (list of RR strings) over DNS over TLS on
+    a free loopback port; returns (proc, port)."""
+    port = free_port()
+    conf = os.path.join(d, "unbound.conf")
+    with open(conf, "w") as f:
+        f.write(f"""server:
+    interface: 127.0.0.1@{port}
+    tls-port: {port}
+    tls-service-key: "{key}"
+    tls-service-pem: "{cert}"
+    username: ""
+    chroot: ""
+    directory: "{d}"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    do-daemonize: no
+    num-threads: 1
+    access-control: 127.0.0.0/8 allow
+    local-zone: "up.test." static
+""" + "".join(f'    local-data: "{rr}"\n' for rr in local_data) + "remote-control:\n    control-enable: no\n")
+    log = open(os.path.join(d, "unbound.log"), "w")
+    proc = subprocess.Popen(["unbound", "-d", "-c", conf], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection((LOOPBACK, port), timeout=0.5).close()
+            return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("unbound did not start: " + open(os.path.join(d, "unbound.log")).read())
