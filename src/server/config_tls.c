@@ -118,11 +118,12 @@ int config_forward_tls(const char *tail, fwd_tls *out, const char *where)
 	out->on = true;
 	int k = 1;
 	if (k < n && strcmp(w[k], "pin")) {
-		if (strlen(w[k]) >= sizeof out->name) {
+		size_t nl = strlen(w[k]);
+		if (nl >= sizeof out->name) {
 			log_err("%s: TLS name too long", where);
 			return -1;
 		}
-		snprintf(out->name, sizeof out->name, "%s", w[k]);
+		memcpy(out->name, w[k], nl + 1);
 		k++;
 	}
 	if (k < n && !strcmp(w[k], "pin")) {

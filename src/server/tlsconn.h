@@ -15,9 +15,11 @@
 typedef struct worker worker;
 typedef struct tcp_conn tcp_conn;
 
-/* The server TLS context of version v from its tls-certificate/tls-key
- * (v->tls; NULL when none is configured). Returns 0, or -1 after logging
- * why (the version is then not used). */
+/* The TLS contexts of version v: the server's from tls-certificate and
+ * tls-key (v->tls; NULL when none is configured), and the client's for
+ * TLS upstreams from tls-ca-file or the system's store (v->tls_client;
+ * NULL when no upstream uses TLS). Returns 0, or -1 after logging why (the
+ * version is then not used). */
 int tlsconn_ctx_build(version *v);
 
 /* Connection i was just accepted on a listener of this transport
