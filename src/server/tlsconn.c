@@ -148,9 +148,11 @@ static void flush(tcp_conn *c)
 	struct tls_conn *t = c->tls;
 	t->want_write = false;
 	for (;;) { /* ends: each turn writes bytes, or returns */
-		if (t->h2 && c->wlen - c->woff < WQUEUE_MAX) {
+		/* every frame HTTP/2 has ready (nghttp2 gives one at a time)
+		 * goes into one write: one TLS record, one system call */
+		for (long n = 1; t->h2 && n > 0 && c->wlen - c->woff < WQUEUE_MAX;) {
 			const uint8_t *p;
-			long n = h2_pending(t->h2, &p);
+			n = h2_pending(t->h2, &p);
 			if (n < 0 || (n > 0 && stage(c, p, (size_t)n))) {
 				t->dead = true;
 				return;
