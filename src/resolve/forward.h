@@ -34,9 +34,11 @@
  * public key match the SPKI pin. */
 typedef struct fwd_tls {
 	bool on;
+	bool https;       /* DNS over HTTPS (RFC 8484): POST to path over HTTP/2 */
 	bool pinned;
 	uint8_t pin[32];  /* SHA-256 of the SubjectPublicKeyInfo */
 	char name[256];
+	char path[128];   /* https: the URI's path, "/dns-query" by default */
 } fwd_tls;
 
 typedef struct upstream {

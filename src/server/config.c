@@ -59,10 +59,11 @@ int config_add_forward(config *c, const char *zone, const char *addr, const char
 		return -1;
 	}
 	char head[128];
-	const char *sp = strchr(addr, ' '); /* "ADDR tls NAME": config_tls.c */
+	const char *sp = strchr(addr, ' '); /* "ADDR tls NAME", "https://...": config_tls.c */
 	snprintf(head, sizeof head, "%.*s", sp ? (int)(sp - addr) : (int)strlen(addr), addr);
 	memset(&f.tls, 0, sizeof f.tls);
-	if (sp && config_forward_tls(sp, &f.tls, where))
+	if (!strncmp(addr, "https://", 8) ? config_forward_https(addr, head, sizeof head, &f.tls, where)
+	                                  : sp && config_forward_tls(sp, &f.tls, where))
 		return -1;
 	if (config_parse_listen(head, &f.addr)) {
 		log_err("%s: bad upstream address '%s' (want 192.0.2.53:53 or [2001:db8::53]:53)", where, addr);

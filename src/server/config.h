@@ -131,6 +131,11 @@ int config_tls_option(config *c, const char *key, const char *val, const char *p
  * against the pin). An empty tail is plain DNS. Returns 0, or -1 after
  * logging why at where. */
 int config_forward_tls(const char *tail, fwd_tls *out, const char *where);
+/* "https://ADDR[:PORT][/PATH] NAME [pin sha256/BASE64]" (or "https://ADDR
+ * pin ..."): DNS over HTTPS (RFC 8484), the port 443 and the path
+ * /dns-query by default. The address with its port goes to addr. Returns
+ * 0, or -1 after logging why at where. */
+int config_forward_https(const char *spec, char *addr, size_t addrlen, fwd_tls *out, const char *where);
 /* Drops the plain listen addresses, keeping listen-tls/listen-https ones
  * (--listen on the command line replaces the file's plain addresses). */
 void config_drop_plain_listens(config *c);

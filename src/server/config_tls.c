@@ -147,3 +147,31 @@ int config_forward_tls(const char *tail, fwd_tls *out, const char *where)
 	}
 	return 0;
 }
+
+int config_forward_https(const char *spec, char *addr, size_t addrlen, fwd_tls *out, const char *where)
+{
+	const char *p = spec + strlen("https://");
+	size_t hl = strcspn(p, "/ ");
+	const char *path = p[hl] == '/' ? p + hl : NULL;
+	size_t pl = path ? strcspn(path, " ") : 0;
+	const char *tail = path ? path + pl : p + hl;
+	char t[600];
+	snprintf(t, sizeof t, "tls%s", tail);
+	if (config_forward_tls(t, out, where))
+		return -1;
+	if (hl == 0 || hl + 5 >= addrlen || pl >= sizeof out->path) {
+		log_err("%s: want https://ADDR[:PORT][/PATH] NAME, got '%s'", where, spec);
+		return -1;
+	}
+	snprintf(addr, addrlen, "%.*s", (int)hl, p);
+	if (!has_port(addr))
+		snprintf(addr + hl, addrlen - hl, ":443");
+	out->https = true;
+	if (path) {
+		memcpy(out->path, path, pl);
+		out->path[pl] = 0;
+	} else {
+		snprintf(out->path, sizeof out->path, "/dns-query");
+	}
+	return 0;
+}

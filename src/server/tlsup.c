@@ -11,11 +11,18 @@
 #include "server/tlsup.h"
 #include "server/worker.h"
 #include "tern/wire.h"
+#include "tls/h2c.h"
 #include "tls/tls.h"
 
 typedef struct tlsup_conn {
 	int fd; /* -1: the slot is free */
 	SSL *ssl;
+	h2c_conn *h2; /* DoH upstream: its HTTP/2 session; NULL for DoT */
+	/* during an event, for the HTTP/2 answer callback */
+	worker *w;
+	const version *v;
+	int idx;
+	uint64_t now;
 	bool connected;   /* TCP connected */
 	bool want_write;  /* TLS waits for the socket to be writable */
 	bool busy, dead;  /* in an event / to close when it returns */
@@ -48,7 +55,8 @@ typedef struct tlsup_conn {
 static bool same_upstream(const tlsup_conn *c, const upstream *us)
 {
 	return c->len == us->len && !memcmp(&c->addr, &us->addr, us->len) && c->tls.pinned == us->tls.pinned &&
-	       !memcmp(c->tls.pin, us->tls.pin, sizeof c->tls.pin) && !strcmp(c->tls.name, us->tls.name);
+	       !memcmp(c->tls.pin, us->tls.pin, sizeof c->tls.pin) && !strcmp(c->tls.name, us->tls.name) &&
+	       c->tls.https == us->tls.https && !strcmp(c->tls.path, us->tls.path);
 }
 
 static void conn_free(worker *w, tlsup_conn *c)
@@ -57,6 +65,7 @@ static void conn_free(worker *w, tlsup_conn *c)
 		return;
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	SSL_free(c->ssl);
+	h2c_free(c->h2);
 	close(c->fd);
 	free(c->rbuf);
 	free(c->wbuf);
@@ -103,6 +112,8 @@ static void set_events(worker *w, int idx)
 	c->events = want;
 }
 
+static void h2_answer_cb(void *user, uint32_t tag, int status, const uint8_t *body, size_t len);
+
 static int open_conn(worker *w, const version *v, const upstream *us)
 {
 	int idx = -1;
@@ -118,7 +129,19 @@ static int open_conn(worker *w, const version *v, const upstream *us)
 	tls_pin pin;
 	memcpy(pin.sha256, us->tls.pin, sizeof pin.sha256);
 	c->ssl = tls_client_ssl(v->tls_client, c->fd, us->tls.name[0] ? us->tls.name : NULL,
-	                        us->tls.pinned ? &pin : NULL, "dot");
+	                        us->tls.pinned ? &pin : NULL, us->tls.https ? "h2" : "dot");
+	if (c->ssl && us->tls.https) {
+		char host[64]; /* :authority: the name, else the address without its port */
+		snprintf(host, sizeof host, "%s", us->text);
+		char *cut = host[0] == '[' ? strstr(host, "]:") : strrchr(host, ':');
+		if (cut)
+			cut[host[0] == '['] = 0; /* "[::1]:443" -> "[::1]", "192.0.2.1:443" -> "192.0.2.1" */
+		c->h2 = h2c_new(us->tls.name[0] ? us->tls.name : host, us->tls.path, h2_answer_cb, c);
+		if (!c->h2) {
+			SSL_free(c->ssl);
+			c->ssl = NULL;
+		}
+	}
 	c->events = EPOLLIN | EPOLLOUT;
 	struct epoll_event ev = {.events = c->events, .data.u64 = EV_TLSUP_DATA(idx)};
 	if (!c->ssl || (connect(c->fd, (const struct sockaddr *)&us->addr, us->len) && errno != EINPROGRESS) ||
@@ -127,6 +150,8 @@ static int open_conn(worker *w, const version *v, const upstream *us)
 			SSL_free(c->ssl);
 			c->ssl = NULL;
 		}
+		h2c_free(c->h2);
+		c->h2 = NULL;
 		close(c->fd);
 		c->fd = -1;
 		return -2;
@@ -139,9 +164,41 @@ static int open_conn(worker *w, const version *v, const upstream *us)
 }
 
 /* Writes what is queued. Marks the connection dead on an error. */
+static int stage(tlsup_conn *c, const uint8_t *p, size_t n)
+{
+	if (c->wlen + n > c->wcap) {
+		if (c->woff) {
+			memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
+			c->wlen -= c->woff;
+			c->woff = 0;
+		}
+		size_t ncap = c->wcap ? c->wcap : 4096;
+		while (ncap < c->wlen + n)
+			ncap *= 2;
+		if (ncap > c->wcap) {
+			uint8_t *nb = realloc(c->wbuf, ncap);
+			if (!nb)
+				return -1;
+			c->wbuf = nb;
+			c->wcap = ncap;
+		}
+	}
+	memcpy(c->wbuf + c->wlen, p, n);
+	c->wlen += n;
+	return 0;
+}
+
 static void flush(tlsup_conn *c)
 {
 	c->want_write = false;
+	for (long n = 1; c->h2 && n > 0 && SSL_is_init_finished(c->ssl);) {
+		const uint8_t *p;
+		n = h2c_pending(c->h2, &p);
+		if (n < 0 || (n > 0 && stage(c, p, (size_t)n))) {
+			c->dead = true;
+			return;
+		}
+	}
 	while (c->woff < c->wlen && SSL_is_init_finished(c->ssl)) {
 		ERR_clear_error();
 		int r = SSL_write(c->ssl, c->wbuf + c->woff, (int)(c->wlen - c->woff));
@@ -193,19 +250,15 @@ int tlsup_send(worker *w, const version *v, upq *u, const upstream *us, uint64_t
 	if (qlen <= 0)
 		return -1;
 	u->qlen = (uint16_t)qlen;
-	if (c->wlen + 2 + (size_t)qlen > c->wcap) {
-		size_t ncap = c->wcap ? c->wcap * 2 : 4096;
-		while (ncap < c->wlen + 2 + (size_t)qlen)
-			ncap *= 2;
-		uint8_t *nb = realloc(c->wbuf, ncap);
-		if (!nb)
+	if (c->h2) { /* DoH: a POST whose stream carries the ID (RFC 8484 4.1) */
+		if (h2c_request(c->h2, u->id, u->q, u->qlen))
 			return -1;
-		c->wbuf = nb;
-		c->wcap = ncap;
+	} else {
+		uint8_t len2[2];
+		tern_put_u16(len2, u->qlen);
+		if (stage(c, len2, 2) || stage(c, u->q, u->qlen))
+			return -1;
 	}
-	tern_put_u16(c->wbuf + c->wlen, u->qlen);
-	memcpy(c->wbuf + c->wlen + 2, u->q, u->qlen);
-	c->wlen += 2 + (size_t)qlen;
 	u->state = UPQ_TLS;
 	u->tlsup = idx;
 	u->fd = -1;
@@ -234,6 +287,22 @@ static upq *question_of(worker *w, int idx, uint16_t id)
 	return NULL;
 }
 
+/* DoH: a response on the stream of question `tag` (its ID). */
+static void h2_answer_cb(void *user, uint32_t tag, int status, const uint8_t *body, size_t len)
+{
+	tlsup_conn *c = user;
+	upq *u = question_of(c->w, c->idx, (uint16_t)tag);
+	if (!u) /* the question moved on */
+		return;
+	if (status == 200 && len >= 12) {
+		worker_upq_answer(c->w, c->v, u, body, len, c->now);
+		return;
+	}
+	log_debug("DoH upstream %s: HTTP status %d", c->text, status);
+	u->tlsup = -1;
+	worker_upq_failed(c->w, c->v, u, c->now);
+}
+
 /* Reads answers and hands each to its question. */
 static void read_answers(worker *w, const version *v, int idx, uint64_t now)
 {
@@ -259,8 +328,13 @@ static void read_answers(worker *w, const version *v, int idx, uint64_t now)
 				c->dead = true; /* closed or failed */
 			return;
 		}
-		c->rlen += (size_t)r;
 		c->last_ms = now;
+		if (c->h2) {
+			if (h2c_recv(c->h2, c->rbuf + c->rlen, (size_t)r))
+				c->dead = true;
+			continue;
+		}
+		c->rlen += (size_t)r;
 		size_t off = 0;
 		while (c->rlen - off >= 2 && c->rlen - off >= 2 + (size_t)tern_get_u16(c->rbuf + off)) {
 			size_t len = tern_get_u16(c->rbuf + off);
@@ -280,6 +354,10 @@ void tlsup_event(worker *w, const version *v, unsigned idx, uint32_t events, uin
 	if (!w->tlsups || idx >= TLSUP_MAX || w->tlsups[idx].fd < 0)
 		return;
 	tlsup_conn *c = &w->tlsups[idx];
+	c->w = w;
+	c->v = v;
+	c->idx = (int)idx;
+	c->now = now;
 	char err[300];
 	if (!c->connected) {
 		int so = 0;
