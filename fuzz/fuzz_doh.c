@@ -7,15 +7,21 @@
  *    status is one of the documented ones; a 200 holds 12..65535 bytes;
  *    a GET's message encodes back to the dns= value (base64url is
  *    canonical); doh_min_ttl reads any message without harm.
- *  - odd: the rest is what a client sends after the connection preface:
- *    HTTP/2 frames into h2_recv. Every query handed over is answered at
- *    once with itself (through h2_answer); the output is drained. Checks:
- *    no crash, no leak, and queries carry at least a header. */
+ *  - 1 (mod 3): the rest is what a client sends after the connection
+ *    preface: HTTP/2 frames into h2_recv. Every query handed over is
+ *    answered at once with itself (through h2_answer); the output is
+ *    drained. Checks: no crash, no leak, queries carry at least a header.
+ *  - 2 (mod 3): the rest is what a DoH upstream sends (its SETTINGS, then
+ *    responses) to an h2c client session that asked three questions
+ *    (streams 1, 3, 5). Checks: every answer handed over is one of the
+ *    three tags, at most once, with at most 65535 bytes; no leak.
+ * (0 mod 3 is the request parser above.) */
 #include <string.h>
 
 #include "fuzz.h"
 #include "tls/doh.h"
 #include "tls/h2.h"
+#include "tls/h2c.h"
 
 static const char *line(const char **p, const char *end, size_t *len)
 {
@@ -105,13 +111,54 @@ static void h2_mode(const uint8_t *data, size_t size)
 	cur = NULL;
 }
 
+static unsigned answered; /* a bit per tag */
+
+static void client_answer(void *user, uint32_t tag, int status, const uint8_t *body, size_t len)
+{
+	(void)user;
+	(void)body;
+	FUZZ_CHECK(tag >= 1 && tag <= 3);
+	FUZZ_CHECK(!(answered & 1u << tag));
+	answered |= 1u << tag;
+	FUZZ_CHECK(len <= DOH_MAX_MSG);
+	FUZZ_CHECK(status >= 0 && status <= 999);
+}
+
+static void h2c_mode(const uint8_t *data, size_t size)
+{
+	static const uint8_t q[] = {0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1};
+	h2c_conn *c = h2c_new("dns.test", "/dns-query", client_answer, NULL);
+	FUZZ_CHECK(c);
+	answered = 0;
+	for (uint32_t t = 1; t <= 3; t++)
+		FUZZ_CHECK(h2c_request(c, t, q, sizeof q) == 0);
+	const uint8_t *out;
+	for (int k = 0; k < 64 && h2c_pending(c, &out) > 0; k++)
+		;
+	for (size_t off = 0; off < size;) {
+		size_t n = size - off < 64 ? size - off : 64;
+		if (h2c_recv(c, data + off, n))
+			break;
+		off += n;
+		for (int k = 0; k < 64 && h2c_pending(c, &out) > 0; k++)
+			;
+	}
+	h2c_free(c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	if (data[0] & 1)
-		h2_mode(data + 1, size - 1);
-	else
+	switch (data[0] % 3) {
+	case 0:
 		parse_mode(data + 1, size - 1);
+		break;
+	case 1:
+		h2_mode(data + 1, size - 1);
+		break;
+	default:
+		h2c_mode(data + 1, size - 1);
+	}
 	return 0;
 }

@@ -1,11 +1,13 @@
-"""DNS over TLS upstreams (issue 14, item 3): `forward: ADDR:PORT tls NAME`
+"""DNS over TLS and DNS over HTTPS upstreams (issue 14, item 3): `forward: ADDR:PORT tls NAME`
 (the name checked against the certificate, CAs from `tls-ca-file:`) or
 `tls pin sha256/BASE64` (RFC 7858 4.2); strict (RFC 8310): a wrong name,
 an expired or self-signed certificate or a wrong pin fails that upstream,
 is logged, and nothing is ever sent in clear text; failover to the next
 TLS upstream; one kept connection per upstream and worker with pipelined
-questions and answers in any order. Upstreams: Unbound's DoT service and
-a scripted DoT server in this process."""
+questions and answers in any order. `forward: https://ADDR:PORT/PATH NAME`
+asks over HTTP/2 (RFC 8484 POST). Upstreams: Unbound's DoT and DoH
+services, ternd's own DoH service, and a scripted DoT server in this
+process."""
 import time
 
 import dns.message
@@ -183,6 +185,77 @@ def test_failover_between_tls_upstreams(tmp_path, pki):
     ("127.0.0.1:853 tls dns.test extra", "unexpected"),
 ])
 def test_bad_tls_forward_config(tmp_path, spec, msg):
+    import subprocess
+    from ternd import binary
+    conf = tmp_path / "bad.conf"
+    conf.write_text(f"server:\n    forward: {spec}\n")
+    r = subprocess.run([binary(), "-c", str(conf), "--check"], capture_output=True, text=True, timeout=20)
+    assert r.returncode != 0 and msg in r.stderr + r.stdout and "bad.conf:2" in r.stderr + r.stdout
+
+
+def test_unbound_doh_upstream(tmp_path, pki):
+    proc, port = start_unbound_dot(str(tmp_path), pki["cert"], pki["key"], ["www.up.test. 60 IN A 198.51.100.10"],
+                                   https=True)
+    try:
+        srv = forwarder(tmp_path, pki, [f"https://127.0.0.1:{port}/dns-query dns.test"])
+        try:
+            for i in range(3):
+                r = ask(srv, "www.up.test")
+                assert r.rcode() == dns.rcode.NOERROR and addrs(r) == ["198.51.100.10"], r.to_text()
+            assert ask(srv, "nx.up.test").rcode() == dns.rcode.NXDOMAIN
+        finally:
+            srv.stop()
+        assert srv.exit_status == 0, srv.log_text()
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def test_ternd_doh_upstream(tmp_path, pki):
+    """ternd asks another ternd's DoH service; many questions at once go
+    as streams of one connection; a wrong path (404) fails over to the next
+    upstream; a wrong name is refused and logged."""
+    from tls_helpers import start_tls_ternd
+    zone = "$ORIGIN up.test.\n$TTL 60\n@ SOA ns h 1 1 1 1 60\n@ NS ns\nns A 192.0.2.1\n" + "".join(
+        f"n{i} A 198.51.100.{i}\n" for i in range(1, 30))
+    (tmp_path / "up").mkdir()
+    (tmp_path / "fw").mkdir()
+    up = start_tls_ternd(tmp_path / "up", {"up.test": zone}, pki["cert"], pki["key"], args=["--forward", "none"])
+    try:
+        srv = forwarder(tmp_path / "fw", pki, [f"https://127.0.0.1:{up.doh}/wrong dns.test",
+                                               f"https://127.0.0.1:{up.doh} dns.test"])
+        try:
+            import threading
+            res = {}
+
+            def one(i):
+                res[i] = ask(srv, f"n{i}.up.test")
+            ts = [threading.Thread(target=one, args=(i,)) for i in range(1, 30)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            for i in range(1, 30):
+                assert addrs(res[i]) == [f"198.51.100.{i}"], res[i].to_text()
+        finally:
+            srv.stop()
+        assert srv.exit_status == 0, srv.log_text()
+        (tmp_path / "bad").mkdir()
+        srv = forwarder(tmp_path / "bad", pki, [f"https://127.0.0.1:{up.doh} other.test"])
+        try:
+            assert ask(srv, "n1.up.test").rcode() == dns.rcode.SERVFAIL
+            assert "hostname mismatch" in srv.log_text()
+        finally:
+            srv.stop()
+    finally:
+        up.stop()
+
+
+@pytest.mark.parametrize("spec,msg", [
+    ("https://127.0.0.1:443/dns-query", "needs the name"),
+    ("https:///dns-query dns.test", "want https://ADDR"),
+])
+def test_bad_https_forward_config(tmp_path, spec, msg):
     import subprocess
     from ternd import binary
     conf = tmp_path / "bad.conf"

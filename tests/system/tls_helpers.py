@@ -267,16 +267,18 @@ def answer_a(addr, ttl=60):
     return h
 
 
-def start_unbound_dot(d, cert, key, local_data):
-    """Unbound serving local_data (list of RR strings) over DNS over TLS on
-    a free loopback port; returns (proc, port)."""
+def start_unbound_dot(d, cert, key, local_data, https=False):
+    """Unbound serving local_data (list of RR strings) over DNS over TLS (or,
+    https=True, DNS over HTTPS at /dns-query) on a free loopback port;
+    returns (proc, port)."""
     port = free_port()
     conf = os.path.join(d, "unbound.conf")
+    service = (f"    https-port: {port}\n    http-endpoint: \"/dns-query\"\n" if https
+               else f"    tls-port: {port}\n")
     with open(conf, "w") as f:
         f.write(f"""server:
     interface: 127.0.0.1@{port}
-    tls-port: {port}
-    tls-service-key: "{key}"
+{service}    tls-service-key: "{key}"
     tls-service-pem: "{cert}"
     username: ""
     chroot: ""
