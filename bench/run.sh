@@ -50,7 +50,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- dependencies
-declare -A pkg_of=([dnsperf]=dnsperf [nsd]=nsd [knotd]=knot [unbound]=unbound [dnsmasq]=dnsmasq-base [gnuplot]=gnuplot-nox [taskset]=util-linux)
+declare -A pkg_of=([dnsperf]=dnsperf [nsd]=nsd [knotd]=knot [unbound]=unbound [dnsmasq]=dnsmasq-base [gnuplot]=gnuplot-nox [taskset]=util-linux [h2load]=nghttp2-client)
 missing=()
 for cmd in "${!pkg_of[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_of[$cmd]}")
@@ -107,5 +107,9 @@ if [ $rc = 0 ]; then
         echo "zone change, $names entries:" | tee -a "$OUT/zone_change.txt"
         build/bench/zone_change "$d/zone.db" bench.test 10 20 | tail -1 | tee -a "$OUT/zone_change.txt"
     done
+fi
+# ---- DoT and DoH with connection reuse, ternd against Unbound (issue 14)
+if [ $rc = 0 ]; then
+    "$PY" bench/tls.py --out "$OUT" --ternd "$OUT/ternd" || echo "bench: bench/tls.py failed" >&2
 fi
 exit $rc

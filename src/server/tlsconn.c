@@ -180,6 +180,15 @@ static void flush(tcp_conn *c)
 	}
 }
 
+/* EPOLLOUT while TLS waits to write, or bytes are queued once the
+ * handshake is done (before, what is staged waits for SSL_read to finish
+ * the handshake: asking for EPOLLOUT then would spin). */
+static uint32_t out_interest(const tcp_conn *c)
+{
+	const struct tls_conn *t = c->tls;
+	return t->want_write || (c->woff < c->wlen && SSL_is_init_finished(t->ssl)) ? EPOLLOUT : 0;
+}
+
 /* DoT: answers every complete frame in rbuf; keeps a partial one. */
 static void dot_frames(worker *w, const version *v, unsigned i, uint64_t now)
 {
@@ -283,8 +292,7 @@ void tlsconn_event(worker *w, const version *v, unsigned i, uint32_t events, uin
 	}
 	/* a DoT client that closed its side may still wait for answers
 	 * to come from upstream: stop reading, keep the connection */
-	uint32_t want = (t->eof || c->wlen - c->woff >= WQUEUE_MAX ? 0 : EPOLLIN) |
-	                (t->want_write || c->woff < c->wlen ? EPOLLOUT : 0);
+	uint32_t want = (t->eof || c->wlen - c->woff >= WQUEUE_MAX ? 0 : EPOLLIN) | out_interest(c);
 	if (want != t->events) {
 		t->events = want;
 		worker_conn_events(w, i, want);
@@ -310,7 +318,7 @@ int tlsconn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 		worker_conn_close(w, i);
 		return -1;
 	}
-	uint32_t want = t->events | (t->want_write || c->woff < c->wlen ? EPOLLOUT : 0);
+	uint32_t want = t->events | out_interest(c);
 	if (want != t->events) {
 		t->events = want;
 		worker_conn_events(w, i, want);
