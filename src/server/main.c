@@ -219,6 +219,9 @@ static void check_reload_files(const args *a, const config *c)
 		check_one(a, c->local_files[i], "local-file", user);
 	for (size_t i = 0; i < c->nhosts_files; i++)
 		check_one(a, c->hosts_files[i], "hosts-file", user);
+	check_one(a, c->tls_cert, "tls-certificate", user);
+	check_one(a, c->tls_key, "tls-key", user);
+	check_one(a, c->tls_ca_file, "tls-ca-file", user);
 	bool any_default = false;
 	for (size_t i = 0; i < c->nforward; i++)
 		any_default |= c->forward[i].zone[0] == 0;

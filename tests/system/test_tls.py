@@ -368,3 +368,20 @@ def test_bad_tls_config_refused(tmp_path, extra, msg):
     conf.write_text(f"server:\n    listen-tls: 127.0.0.1:{free_port()}\n{extra}")
     r = subprocess.run([binary(), "-c", str(conf), "--check"], capture_output=True, text=True, timeout=20)
     assert r.returncode != 0 and msg in r.stderr + r.stdout
+
+
+def test_unreadable_key_after_privilege_drop_warned(tmp_path, pki):
+    """The key is read again on every reload, after the privilege drop: a
+    key that the user cannot read is named at start-up."""
+    if os.getuid() != 0:
+        pytest.skip("needs root to drop privileges")
+    key = tmp_path / "private.key"
+    key.write_bytes(open(pki["key"], "rb").read())
+    os.chmod(key, 0o600)
+    srv = start_tls_ternd(tmp_path, {"example.com": ZONE}, pki["cert"], str(key), args=["--user", "nobody"])
+    try:
+        assert dot_query(srv.dot, pki["ca"], "www.example.com").rcode() == dns.rcode.NOERROR
+        log = srv.log_text()
+        assert "tls-key" in log and "private.key" in log and "not readable by user nobody" in log, log
+    finally:
+        srv.stop()
