@@ -40,6 +40,7 @@ struct h2_conn {
 	uint16_t next_tag;
 	unsigned asked;
 	bool fatal;
+	size_t buffered; /* request bodies held, all streams (H2_MAX_BUFFERED) */
 };
 
 static h2_stream *stream_of(h2_conn *h, int32_t id)
@@ -56,6 +57,7 @@ static void stream_free(h2_conn *h, h2_stream *st)
 		}
 	if (st->asked)
 		h->asked--;
+	h->buffered -= st->body_len;
 	free(st->path);
 	free(st->body);
 	free(st->resp);
@@ -139,6 +141,10 @@ static int request_done(h2_conn *h, h2_stream *st)
 	if (!msg)
 		return -1;
 	int status = doh_parse(&req, msg, cap, &len);
+	h->buffered -= st->body_len; /* the body is the message now */
+	free(st->body);
+	st->body = NULL;
+	st->body_len = 0;
 	if (status != 200) {
 		free(msg);
 		return respond(h, st, status, NULL, 0);
@@ -214,12 +220,17 @@ static int on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t 
 		st->status = 413;
 		return 0;
 	}
+	if (h->buffered + len > H2_MAX_BUFFERED) { /* many streams with big bodies */
+		st->status = 503;
+		return 0;
+	}
 	uint8_t *nb = realloc(st->body, st->body_len + len);
 	if (!nb)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	st->body = nb;
 	memcpy(st->body + st->body_len, data, len);
 	st->body_len += len;
+	h->buffered += len;
 	return 0;
 }
 

@@ -9,7 +9,9 @@
  *
  * Limits: 100 concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS; nghttp2
  * refuses more); a header block of more than 8 KiB is answered 431; a body
- * of more than 65535 bytes 413; other refusals as doh_parse says. */
+ * of more than 65535 bytes 413; bodies beyond H2_MAX_BUFFERED held at once
+ * on one connection 503 (100 streams x 64 KiB would be 6.4 MiB a
+ * connection); other refusals as doh_parse says. */
 #ifndef TERN_TLS_H2_H
 #define TERN_TLS_H2_H
 
@@ -19,6 +21,7 @@
 
 #define H2_MAX_STREAMS 100
 #define H2_MAX_HEADER_BYTES 8192
+#define H2_MAX_BUFFERED (256 * 1024) /* request bodies held at once per connection: past it, 503 */
 
 typedef struct h2_conn h2_conn;
 

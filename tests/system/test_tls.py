@@ -385,3 +385,52 @@ def test_unreadable_key_after_privilege_drop_warned(tmp_path, pki):
         assert "tls-key" in log and "private.key" in log and "not readable by user nobody" in log, log
     finally:
         srv.stop()
+
+
+def test_doh_request_bodies_bounded_per_connection(srv, pki):
+    """Streams that hold big request bodies open: past 256 KiB held on one
+    connection, the stream that crosses it is refused with 503 (memory per
+    connection stays bounded); the others are answered, and so is a new
+    request on the same connection."""
+    import h2.events
+    h = H2Client(srv.doh, pki["ca"])
+    hdrs = [("content-type", "application/dns-message")]
+    chunk = b"\0" * 16000
+    sids = [h.request("POST", "/dns-query", headers=hdrs, body=b"", end=False) for _ in range(6)]
+    # 4 x 64000 bytes = 256000 bytes held; the 5th stream goes over
+    want = {s: 64000 for s in sids[:4]}
+    want[sids[4]] = 16000
+    sock, conn = h.sock, h.conn
+    sock.settimeout(0.2)
+    deadline = time.time() + 15
+    while any(want.values()) and time.time() < deadline:
+        for s, left in want.items():
+            n = min(left, len(chunk), conn.local_flow_control_window(s))
+            if n > 0:
+                conn.send_data(s, chunk[:n])
+                want[s] -= n
+        h.flush()
+        try:
+            data = sock.recv(65536)
+            for ev in conn.receive_data(data):
+                if isinstance(ev, h2.events.DataReceived):
+                    conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            h.flush()
+        except socket.timeout:
+            pass
+    assert not any(want.values()), want
+    for s in sids[:5]:
+        conn.end_stream(s)
+    ok = q("www.example.com")
+    last = h.request("GET", "/dns-query?dns=" + b64url(ok.to_wire()))
+    h.flush()
+    sock.settimeout(5)
+    got = h.responses(6, timeout=10)
+    h.close()
+    # the stream whose data crossed the bound got 503; the others' bodies
+    # (zeros: a DNS header and trailing bytes) were answered FORMERR
+    assert sorted(got[s][0] for s in sids[:5]) == [200, 200, 200, 200, 503], got
+    for s in sids[:5]:
+        if got[s][0] == 200:
+            assert dns.message.from_wire(got[s][2]).rcode() == dns.rcode.FORMERR
+    assert got[last][0] == 200
