@@ -1,9 +1,11 @@
 /* h2.c: see h2.h. */
+#include <ctype.h>
 #include <nghttp2/nghttp2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tern/name.h"
 #include "tern/wire.h"
 #include "tls/doh.h"
 #include "tls/h2.h"
@@ -13,6 +15,8 @@ typedef struct h2_stream {
 	int32_t id;
 	uint16_t tag;      /* the DNS ID its query carries while answered */
 	uint16_t orig_id;  /* the client's DNS ID */
+	uint16_t qlen;     /* the query's question section (after the header) */
+	uint8_t question[TERN_NAME_MAX + 4];
 	bool asked;        /* handed to the callback, answer not submitted yet */
 	bool answered;     /* a response was submitted */
 	int status;        /* 0, or a refusal decided while reading */
@@ -128,6 +132,34 @@ static uint16_t new_tag(h2_conn *h)
 	}
 }
 
+/* The length of a query's first question (name + type + class), 0 when it
+ * has none or it is not plain (the answer is then matched by tag alone). */
+static uint16_t question_len(const uint8_t *msg, size_t len)
+{
+	if (len < 12 || tern_get_u16(msg + 4) == 0)
+		return 0;
+	size_t p = 12;
+	while (p < len && msg[p] && msg[p] < 64)
+		p += 1u + msg[p];
+	if (p >= len || msg[p] || p + 5 > len || p + 5 - 12 > TERN_NAME_MAX + 4)
+		return 0;
+	return (uint16_t)(p + 5 - 12);
+}
+
+/* Does the answer's question repeat the stream's query's (the name's
+ * letters in any case)? */
+static bool same_question(const uint8_t *msg, size_t len, const h2_stream *st)
+{
+	if (len < 12 + (size_t)st->qlen)
+		return false;
+	const uint8_t *a = msg + 12, *b = st->question;
+	size_t name = (size_t)st->qlen - 4;
+	for (size_t i = 0; i < name; i++)
+		if (tolower(a[i]) != tolower(b[i]))
+			return false;
+	return !memcmp(a + name, b + name, 4);
+}
+
 /* A request is complete: refuse it or hand its query over. */
 static int request_done(h2_conn *h, h2_stream *st)
 {
@@ -150,6 +182,8 @@ static int request_done(h2_conn *h, h2_stream *st)
 		return respond(h, st, status, NULL, 0);
 	}
 	st->orig_id = tern_get_u16(msg);
+	st->qlen = question_len(msg, len);
+	memcpy(st->question, msg + 12, st->qlen);
 	st->tag = new_tag(h);
 	st->asked = true;
 	h->asked++;
@@ -322,6 +356,11 @@ int h2_answer(h2_conn *h, const uint8_t *msg, size_t len)
 		st = st->next;
 	if (!st)
 		return 0; /* the client reset the stream meanwhile */
+	/* a tag is reused once its stream is gone: the answer of a query
+	 * whose stream was reset must not reach a newer stream that drew the
+	 * same tag (the answer repeats the question, RFC 1035 4.1.2) */
+	if (st->qlen && tern_get_u16(msg + 4) && !same_question(msg, len, st))
+		return 0;
 	st->asked = false;
 	h->asked--;
 	if (respond(h, st, 200, msg, len))

@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include "tls/doh.h"
+#include "tls/h2.h"
+#include "tls/h2c.h"
 #include "tls/tls.h"
 
 /* RFC 8484 4.1.1's example: www.example.com A, ID 0 */
@@ -124,11 +126,88 @@ static void test_pin(void **state)
 	assert_int_equal(tls_pin_parse("sha256/!00Yn2RYe5c2lpBs43jrC6DHbVHxnTe9e7y6FdR6u/Y=", &p), -1);
 }
 
+/* An HTTP/2 client (h2c.c) and server (h2.c) joined in memory. */
+static uint8_t held[512];
+static size_t held_len;
+static int got_status = -1;
+static uint8_t got_body[512];
+static size_t got_len;
+
+static void server_query(void *user, uint8_t *msg, size_t len)
+{
+	(void)user;
+	memcpy(held, msg, len); /* answered later, as after an upstream question */
+	held_len = len;
+}
+
+static void client_answer(void *user, uint32_t tag, int status, const uint8_t *body, size_t len)
+{
+	(void)user;
+	assert_int_equal(tag, 7);
+	got_status = status;
+	memcpy(got_body, body, len);
+	got_len = len;
+}
+
+static void pump(h2c_conn *c, h2_conn *s)
+{
+	for (int round = 0; round < 8; round++) {
+		const uint8_t *p;
+		long n;
+		while ((n = h2c_pending(c, &p)) > 0)
+			assert_int_equal(h2_recv(s, p, (size_t)n), 0);
+		while ((n = h2_pending(s, &p)) > 0)
+			assert_int_equal(h2c_recv(c, p, (size_t)n), 0);
+	}
+}
+
+static void test_h2_answer_matches_question(void **state)
+{
+	(void)state;
+	h2_conn *s = h2_new(server_query, NULL);
+	h2c_conn *c = h2c_new("dns.test", "/dns-query", client_answer, NULL);
+	assert_non_null(s);
+	assert_non_null(c);
+	uint8_t q[sizeof example_q];
+	memcpy(q, example_q, sizeof q);
+	q[0] = 0xab; /* the client's ID */
+	q[1] = 0xcd;
+	assert_int_equal(h2c_request(c, 7, q, sizeof q), 0);
+	pump(c, s);
+	assert_int_equal(held_len, sizeof q);
+	assert_int_equal(h2_open_streams(s), 1);
+	/* an answer with the stream's tag but another question (a late
+	 * answer for a reset stream that drew the same tag): not delivered */
+	uint8_t wrong[sizeof example_q];
+	memcpy(wrong, held, sizeof wrong);
+	wrong[2] |= 0x80;
+	wrong[13] = 'x'; /* wxw.example.com */
+	assert_int_equal(h2_answer(s, wrong, sizeof wrong), 0);
+	pump(c, s);
+	assert_int_equal(got_status, -1);
+	/* the right one, whatever the case of its name, is, with the
+	 * client's ID restored */
+	uint8_t right[sizeof example_q];
+	memcpy(right, held, sizeof right);
+	right[2] |= 0x80;
+	right[13] = 'W';
+	assert_int_equal(h2_answer(s, right, sizeof right), 0);
+	pump(c, s);
+	assert_int_equal(got_status, 200);
+	assert_int_equal(got_len, sizeof q);
+	assert_int_equal(got_body[0], 0xab);
+	assert_int_equal(got_body[1], 0xcd);
+	assert_int_equal(h2_open_streams(s), 0);
+	h2c_free(c);
+	h2_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base64url), cmocka_unit_test(test_get_post), cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_min_ttl),   cmocka_unit_test(test_pin),
+		cmocka_unit_test(test_h2_answer_matches_question),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
