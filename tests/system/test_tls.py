@@ -21,6 +21,7 @@ import dns.rdatatype
 import pytest
 
 from peers import ScriptedServer
+from ternd import start_ternd
 from tls_helpers import (HOST, H2Client, b64url, curl, dot_connect, dot_query, dot_recv, dot_send, make_ca,
                          make_cert, start_tls_ternd)
 
@@ -434,3 +435,49 @@ def test_doh_request_bodies_bounded_per_connection(srv, pki):
         if got[s][0] == 200:
             assert dns.message.from_wire(got[s][2]).rcode() == dns.rcode.FORMERR
     assert got[last][0] == 200
+
+
+def test_listen_tls_added_and_removed_on_sighup(tmp_path, pki):
+    """listen-tls/listen-https follow reloads like listen: added ones are
+    bound (TCP only), removed ones closed; plain listening goes on."""
+    from peers import free_port
+    from tls_helpers import tls_config
+    conf, dot, doh = tls_config(str(tmp_path), pki["cert"], pki["key"])
+    plain = tmp_path / "plain.conf"
+    plain.write_text(f"server:\n    tls-certificate: {pki['cert']}\n    tls-key: {pki['key']}\n")
+    live = tmp_path / "live.conf"
+    live.write_text(plain.read_text())
+    srv = start_ternd(tmp_path, {"example.com": ZONE}, args=["-c", str(live)])
+    try:
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", dot), timeout=1).close()
+        live.write_text(open(conf).read())
+        srv.reload()
+        deadline = time.time() + 10
+        while True:
+            try:
+                r = dot_query(dot, pki["ca"], "www.example.com")
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert r.rcode() == dns.rcode.NOERROR
+        status, _, _ = curl(doh, pki["ca"], "/dns-query?dns=" + b64url(q("www.example.com").to_wire()))
+        assert status == 200
+        live.write_text(plain.read_text())
+        srv.reload()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", dot), timeout=1).close()
+                time.sleep(0.2)
+            except OSError:
+                break
+        else:
+            raise AssertionError("listen-tls address still open after the reload")
+        assert srv.query("www.example.com").rcode() == dns.rcode.NOERROR
+        assert "listening on 127.0.0.1:%d (DNS over TLS)" % dot in srv.log_text()
+    finally:
+        srv.stop()
+    assert srv.exit_status == 0, srv.log_text()
