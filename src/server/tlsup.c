@@ -120,8 +120,15 @@ static int open_conn(worker *w, const version *v, const upstream *us)
 	for (int i = 0; i < TLSUP_MAX && idx < 0; i++)
 		if (w->tlsups[i].fd < 0)
 			idx = i;
-	if (idx < 0 || !v->tls_client)
+	for (int i = 0; i < TLSUP_MAX && idx < 0; i++) /* all taken: one with nothing outstanding goes */
+		if (!w->tlsups[i].busy && !outstanding(w, i)) {
+			conn_free(w, &w->tlsups[i]);
+			idx = i;
+		}
+	if (!v->tls_client)
 		return -1;
+	if (idx < 0)
+		return -2; /* every connection busy: as unreachable, the next upstream */
 	tlsup_conn *c = &w->tlsups[idx];
 	c->fd = socket(us->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
@@ -228,7 +235,8 @@ int tlsup_send(worker *w, const version *v, upq *u, const upstream *us, uint64_t
 	}
 	int idx = -1;
 	for (int i = 0; i < TLSUP_MAX && idx < 0; i++)
-		if (w->tlsups[i].fd >= 0 && !w->tlsups[i].dead && same_upstream(&w->tlsups[i], us))
+		if (w->tlsups[i].fd >= 0 && !w->tlsups[i].dead && same_upstream(&w->tlsups[i], us) &&
+		    (!w->tlsups[i].h2 || h2c_usable(w->tlsups[i].h2)))
 			idx = i;
 	if (idx < 0)
 		idx = open_conn(w, v, us);
@@ -419,7 +427,7 @@ void tlsup_sweep(worker *w, uint64_t now, uint64_t idle_ms)
 {
 	for (int i = 0; w->tlsups && i < TLSUP_MAX; i++) {
 		tlsup_conn *c = &w->tlsups[i];
-		if (c->fd >= 0 && now - c->last_ms >= idle_ms && !outstanding(w, i))
+		if (c->fd >= 0 && (now - c->last_ms >= idle_ms || (c->h2 && !h2c_usable(c->h2))) && !outstanding(w, i))
 			conn_free(w, c);
 	}
 }

@@ -168,6 +168,11 @@ int h2c_request(h2c_conn *h, uint32_t tag, const uint8_t *msg, size_t len)
 	return 0;
 }
 
+bool h2c_usable(h2c_conn *h)
+{
+	return nghttp2_session_check_request_allowed(h->s) != 0;
+}
+
 int h2c_recv(h2c_conn *h, const uint8_t *in, size_t len)
 {
 	return nghttp2_session_mem_recv(h->s, in, len) < 0 ? -1 : 0;

@@ -6,6 +6,7 @@
 #ifndef TERN_TLS_H2C_H
 #define TERN_TLS_H2C_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,9 @@ h2c_conn *h2c_new(const char *authority, const char *path, h2c_answer_fn fn, voi
 void h2c_free(h2c_conn *h);
 /* Queues a POST of msg. 0, or -1 (no memory, or the session is gone). */
 int h2c_request(h2c_conn *h, uint32_t tag, const uint8_t *msg, size_t len);
+/* Whether a new request may still start (false after the server's GOAWAY:
+ * the connection then only finishes what it has). */
+bool h2c_usable(h2c_conn *h);
 /* Received bytes. 0, or -1 when the connection must close. */
 int h2c_recv(h2c_conn *h, const uint8_t *in, size_t len);
 /* Bytes to send (valid until the next call), their number, or -1. */
