@@ -6,7 +6,8 @@
  *    is an empty one; content type "-" is none) for doh_parse. Checks: the
  *    status is one of the documented ones; a 200 holds 12..65535 bytes;
  *    a GET's message encodes back to the dns= value (base64url is
- *    canonical); doh_min_ttl reads any message without harm.
+ *    canonical); doh_min_ttl reads any message without harm; padding it
+ *    (pad.c) gives a multiple of 468 or leaves it alone.
  *  - 1 (mod 3): the rest is what a client sends after the connection
  *    preface: HTTP/2 frames into h2_recv. Every query handed over is
  *    answered at once with itself (through h2_answer); the output is
@@ -22,6 +23,7 @@
 #include "tls/doh.h"
 #include "tls/h2.h"
 #include "tls/h2c.h"
+#include "tls/pad.h"
 
 static const char *line(const char **p, const char *end, size_t *len)
 {
@@ -56,6 +58,15 @@ static void parse_mode(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(len >= DOH_MIN_MSG && len <= DOH_MAX_MSG && len <= cap);
 	(void)doh_min_ttl(out, len);
+	{ /* padding (pad.c) as if the message were an answer */
+		static uint8_t padded[DOH_MAX_MSG];
+		memcpy(padded, out, len);
+		size_t pl = tls_pad_response(padded, len, sizeof padded);
+		FUZZ_CHECK(pl == len || (pl % TLS_PAD_BLOCK == 0 && pl > len && pl <= sizeof padded));
+		FUZZ_CHECK(!memcmp(padded, out, 10)); /* the header but ARCOUNT's neighbours kept */
+		if (pl != len) /* the padded message reads to its end */
+			FUZZ_CHECK(tls_pad_response(padded, pl, pl) == pl);
+	}
 	if (r.method_len == 3) { /* GET: the value decodes and encodes back */
 		static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 		size_t o = 0;

@@ -16,7 +16,10 @@
  * DoT: the plaintext is 2-byte framed DNS messages, answered as they come
  * (a forwarded one later, when its upstream answer arrives: out of order,
  * RFC 7858 3.3). DoH: the plaintext is HTTP/2 (h2.c); each request's query
- * goes the same way, and its answer comes back through tlsconn_send. */
+ * goes the same way, and its answer comes back through tlsconn_send.
+ *
+ * Every answer with EDNS is padded to a multiple of 468 bytes (RFC 8467
+ * 4.1, pad.h) on its way out, whichever transport. */
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -29,6 +32,7 @@
 #include "server/worker.h"
 #include "tern/wire.h"
 #include "tls/h2.h"
+#include "tls/pad.h"
 #include "tls/tls.h"
 
 #define READ_RECORDS 4
@@ -303,6 +307,14 @@ int tlsconn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 {
 	tcp_conn *c = &w->conns[i];
 	struct tls_conn *t = c->tls;
+	uint8_t padded[2 + 65535]; /* EDNS padding, RFC 8467 (pad.h) */
+	if (n >= 2 + 12 && n <= sizeof padded) {
+		memcpy(padded, data, n);
+		size_t len = tls_pad_response(padded + 2, n - 2, sizeof padded - 2);
+		tern_put_u16(padded, (uint16_t)len);
+		data = padded;
+		n = len + 2;
+	}
 	int bad;
 	if (t->h2)
 		bad = n < 2 || h2_answer(t->h2, data + 2, n - 2);

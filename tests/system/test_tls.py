@@ -481,3 +481,34 @@ def test_listen_tls_added_and_removed_on_sighup(tmp_path, pki):
     finally:
         srv.stop()
     assert srv.exit_status == 0, srv.log_text()
+
+
+@pytest.mark.parametrize("transport", ["dot", "doh"])
+def test_edns_answers_padded(srv, pki, transport):
+    """Answers with EDNS are padded to a multiple of 468 bytes (RFC 8467
+    4.1; RFC 7830 3: MUST when the query was padded, MAY with EDNS);
+    answers without EDNS are not (the client could not read the option)."""
+    import dns.edns
+    padded = q("www.example.com", use_edns=0, options=[dns.edns.GenericOption(12, b"\0" * 50)])
+    plain_edns = q("www.example.com", use_edns=0)
+    no_edns = q("www.example.com", use_edns=False)
+
+    def ask(m):
+        if transport == "dot":
+            with dot_connect(srv.dot, pki["ca"]) as c:
+                wire = m.to_wire()
+                c.sendall(len(wire).to_bytes(2, "big") + wire)
+                from tls_helpers import recv_exact
+                n = int.from_bytes(recv_exact(c, 2), "big")
+                return recv_exact(c, n)
+        status, _, body = curl(srv.doh, pki["ca"], "/dns-query?dns=" + b64url(m.to_wire()))
+        assert status == 200
+        return body
+    for m in (padded, plain_edns):
+        wire = ask(m)
+        r = dns.message.from_wire(wire)
+        assert len(wire) % 468 == 0, len(wire)
+        assert any(o.otype == 12 for o in r.options)
+        assert [str(x) for x in r.answer[0]] == ["192.0.2.80"]
+    wire = ask(no_edns)
+    assert len(wire) % 468 != 0 and dns.message.from_wire(wire).edns < 0

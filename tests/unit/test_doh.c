@@ -14,6 +14,7 @@
 #include "tls/doh.h"
 #include "tls/h2.h"
 #include "tls/h2c.h"
+#include "tls/pad.h"
 #include "tls/tls.h"
 
 /* RFC 8484 4.1.1's example: www.example.com A, ID 0 */
@@ -126,6 +127,41 @@ static void test_pin(void **state)
 	assert_int_equal(tls_pin_parse("sha256/!00Yn2RYe5c2lpBs43jrC6DHbVHxnTe9e7y6FdR6u/Y=", &p), -1);
 }
 
+static void test_pad(void **state)
+{
+	(void)state;
+	static uint8_t m[70000];
+	memcpy(m, example_q, sizeof example_q);
+	size_t n = sizeof example_q;
+	m[2] = 0x81;
+	/* no additional section: untouched */
+	assert_int_equal(tls_pad_response(m, n, sizeof m), n);
+	/* an OPT last: padded to 468 with option 12, RDLEN and ARCOUNT kept right */
+	m[11] = 1;
+	const uint8_t opt[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
+	memcpy(m + n, opt, sizeof opt);
+	n += sizeof opt;
+	assert_int_equal(tls_pad_response(m, n, 400), n); /* no room */
+	size_t p = tls_pad_response(m, n, sizeof m);
+	assert_int_equal(p, TLS_PAD_BLOCK);
+	assert_int_equal(m[n - 2] << 8 | m[n - 1], p - n); /* the OPT's RDLEN */
+	assert_int_equal(m[n] << 8 | m[n + 1], 12);
+	assert_int_equal(m[n + 2] << 8 | m[n + 3], p - n - 4);
+	assert_int_equal(m[p - 1], 0);
+	/* padded again: already a multiple, still a valid one (+468) or kept */
+	assert_int_equal(tls_pad_response(m, p, sizeof m) % TLS_PAD_BLOCK, 0);
+	/* a record after the OPT (a TSIG): untouched */
+	n = sizeof example_q + sizeof opt;
+	memcpy(m + sizeof example_q, opt, sizeof opt);
+	m[11] = 2;
+	m[7] = 0;
+	const uint8_t after[] = {0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4};
+	memcpy(m + n, after, sizeof after);
+	assert_int_equal(tls_pad_response(m, n + sizeof after, sizeof m), n + sizeof after);
+	/* malformed: untouched */
+	assert_int_equal(tls_pad_response(m, n - 1, sizeof m), n - 1);
+}
+
 /* An HTTP/2 client (h2c.c) and server (h2.c) joined in memory. */
 static uint8_t held[512];
 static size_t held_len;
@@ -208,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_base64url), cmocka_unit_test(test_get_post), cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_min_ttl),   cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_h2_answer_matches_question),
+		cmocka_unit_test(test_pad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
