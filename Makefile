@@ -23,7 +23,7 @@ CFLAGS  ?= $(OPT) -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
 ALLFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -pthread
-LDLIBS   = -lcrypto -pthread $(LDFLAGS)   # libcrypto: TSIG HMACs (src/lib/tsig.c); LDFLAGS: packaging's
+LDLIBS   = -lssl -lnghttp2 -lcrypto -pthread $(LDFLAGS)   # libcrypto: TSIG HMACs (src/lib/tsig.c); libssl, nghttp2: src/tls/; LDFLAGS: packaging's
 
 LIB_SRC    := $(wildcard src/lib/*.c)
 DB_SRC     := $(wildcard src/db/*.c)
@@ -33,6 +33,7 @@ POLICY_SRC := $(wildcard src/policy/*.c)
 SERVER_SRC := $(wildcard src/server/*.c) $(filter-out src/ctl/ternctl.c,$(wildcard src/ctl/*.c))
 XFR_SRC    := $(wildcard src/xfr/*.c)
 CLIENT_SRC := $(wildcard src/client/*.c)
+TLS_SRC    := $(wildcard src/tls/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -42,6 +43,7 @@ SERVER_OBJ := $(call obj,$(SERVER_SRC))
 # everything of the server except main(), so unit tests can link it
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_OBJ))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+TLS_OBJ    := $(call obj,$(TLS_SRC))
 
 # The client's interactive mode edits lines and keeps a history with libedit
 # (libedit-dev) when it is there at build time; without it, plain input.
@@ -64,10 +66,15 @@ $(BUILD)/libtern.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/ternd: $(SERVER_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+# src/tls: contexts, peer checks, DoH, HTTP/2 (server and client link it)
+$(BUILD)/libterntls.a: $(TLS_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ternd: $(SERVER_OBJ) $(DB_OBJ) $(BUILD)/libterntls.a $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libtern.a
+$(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libterntls.a $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(CLIENT_LDLIBS) $(LDLIBS)
 
 $(BUILD)/obj/src/client/%.o: src/client/%.c
@@ -79,7 +86,7 @@ $(BUILD)/obj/src/client/%.o: src/client/%.c
 $(BUILD)/ternctl: $(call obj,src/ctl/ternctl.c src/ctl/proto.c src/ctl/out.c)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libterntls.a $(BUILD)/libtern.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 

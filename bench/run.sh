@@ -50,7 +50,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- dependencies
-declare -A pkg_of=([dnsperf]=dnsperf [nsd]=nsd [knotd]=knot [unbound]=unbound [dnsmasq]=dnsmasq-base [gnuplot]=gnuplot-nox [taskset]=util-linux)
+declare -A pkg_of=([dnsperf]=dnsperf [nsd]=nsd [knotd]=knot [unbound]=unbound [dnsmasq]=dnsmasq-base [gnuplot]=gnuplot-nox [taskset]=util-linux [h2load]=nghttp2-client)
 missing=()
 for cmd in "${!pkg_of[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_of[$cmd]}")
@@ -116,5 +116,10 @@ if [ $rc = 0 ]; then
     if [ ${#quick[@]} -gt 0 ]; then pargs=(--names 100000 --rounds 2 --duration 2); else pargs=(); fi
     "$PY" bench/policy.py --out "$OUT/policy" --blast "$OUT/blast" ${pargs[@]+"${pargs[@]}"} | tee "$OUT/policy.txt"
     rc=${PIPESTATUS[0]}
+fi
+
+# ---- DoT and DoH with connection reuse, ternd against Unbound (issue 14)
+if [ $rc = 0 ]; then
+    "$PY" bench/tls.py --out "$OUT" --ternd "$OUT/ternd" || echo "bench: bench/tls.py failed" >&2
 fi
 exit $rc

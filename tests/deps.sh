@@ -6,7 +6,8 @@ need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs="$pkgs $1"; }
 need gcc
 need make
 need libcmocka-dev
-need libssl-dev      # OpenSSL 3 libcrypto: TSIG HMACs
+need libssl-dev      # OpenSSL 3: libcrypto (TSIG HMACs), libssl (DoT, DoH)
+need libnghttp2-dev  # HTTP/2 for DNS over HTTPS
 need python3-dnspython
 need python3-pytest
 need python3-pytest-xdist # the system tests run in two processes (tests/run.py)
@@ -16,6 +17,11 @@ need bind9-dnsutils  # dig, to compare the client's output
 need bind9           # named: the third server of the dig comparison (tests/system/test_dig_compat.py)
 need nsd
 need libedit-dev     # line editing and history in the client's interactive mode
+need unbound         # a DoT upstream and DoT/DoH reference (tests/system/test_tls*.py)
+need curl            # DoH queries over HTTP/2
+need openssl         # the TLS tests' CA and certificates
+need python3-h2      # HTTP/2 abuse tests (raw frames)
+need nghttp2-client  # h2load: the DoH benchmark
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
 need prometheus      # promtool check metrics, and a real scrape of /metrics (test_metrics.py)

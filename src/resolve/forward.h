@@ -29,10 +29,23 @@
 #define FWD_MAX_CHAIN 16
 #define FWD_RESULT_MAX 65536 /* sanitized data kept for one answer: a whole TCP message */
 
+/* An upstream reached over TLS (RFC 7858, strict: never in clear text):
+ * its certificate must name `name` (a host name or an IP address), or its
+ * public key match the SPKI pin. */
+typedef struct fwd_tls {
+	bool on;
+	bool https;       /* DNS over HTTPS (RFC 8484): POST to path over HTTP/2 */
+	bool pinned;
+	uint8_t pin[32];  /* SHA-256 of the SubjectPublicKeyInfo */
+	char name[256];
+	char path[128];   /* https: the URI's path, "/dns-query" by default */
+} fwd_tls;
+
 typedef struct upstream {
 	struct sockaddr_storage addr;
 	socklen_t len;
 	char text[64];
+	fwd_tls tls;       /* tls.on: DNS over TLS (server/tlsup.c) */
 	_Atomic uint32_t srtt_us;  /* smoothed round-trip time */
 	_Atomic uint32_t timeouts; /* failures in a row (silence, unreachable) */
 	_Atomic uint64_t fail_since_ms; /* when the first of them came */

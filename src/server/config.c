@@ -66,7 +66,14 @@ int config_add_forward(config *c, const char *zone, const char *addr, const char
 		log_err("%s: bad forward zone name '%s'", where, zone);
 		return -1;
 	}
-	if (config_parse_listen(addr, &f.addr)) {
+	char head[128];
+	const char *sp = strchr(addr, ' '); /* "ADDR tls NAME", "https://...": config_tls.c */
+	snprintf(head, sizeof head, "%.*s", sp ? (int)(sp - addr) : (int)strlen(addr), addr);
+	memset(&f.tls, 0, sizeof f.tls);
+	if (!strncmp(addr, "https://", 8) ? config_forward_https(addr, head, sizeof head, &f.tls, where)
+	                                  : sp && config_forward_tls(sp, &f.tls, where))
+		return -1;
+	if (config_parse_listen(head, &f.addr)) {
 		log_err("%s: bad upstream address '%s' (want 192.0.2.53:53 or [2001:db8::53]:53)", where, addr);
 		return -1;
 	}
@@ -202,6 +209,9 @@ void config_free(config *c)
 		OPENSSL_cleanse(c->keys, c->nkeys * sizeof *c->keys);
 	free(c->keys);
 	pol_config_free(&c->policy);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_ca_file);
 	memset(c, 0, sizeof *c);
 }
 
@@ -505,7 +515,7 @@ static int load(config *c, const char *path, unsigned depth)
 	xfr_zone_conf zx; /* the transfer settings of the zone being read */
 	xfrconf_init(&zx);
 	unsigned lineno = 0;
-	int errors = 0;
+	int errors = 0, tls_rc;
 #define ERR(...)                                    \
 	do {                                        \
 		char m_[512];                       \
@@ -752,6 +762,8 @@ static int load(config *c, const char *path, unsigned depth)
 				} else {
 					c->metrics_on = true;
 				}
+			} else if ((tls_rc = config_tls_option(c, key, val, path, where)) != 0) {
+				errors += tls_rc < 0;
 			} else {
 				/* the policy engine's keys (src/policy/polconf.c) */
 				int pr = pol_config_key(&c->policy, key, val, path, where, add_local_rr, c);

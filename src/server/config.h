@@ -20,13 +20,19 @@
 
 #include "policy/policy.h"
 #include "tern/name.h"
+#include "resolve/forward.h"
 #include "tern/tsig.h"
 #include "xfr/xfrconf.h"
+
+/* What a listen address serves: plain DNS (UDP and TCP), DNS over TLS
+ * (TCP, RFC 7858) or DNS over HTTPS (TCP, HTTP/2, RFC 8484). */
+enum cfg_transport { CFG_PLAIN = 0, CFG_TLS = 1, CFG_HTTPS = 2 };
 
 typedef struct cfg_listen {
 	struct sockaddr_storage addr;
 	socklen_t len;
 	char text[64]; /* for messages: "192.0.2.1:53", "[2001:db8::1]:53" (the port always shown) */
+	uint8_t transport; /* enum cfg_transport */
 } cfg_listen;
 
 typedef struct cfg_zone {
@@ -52,6 +58,7 @@ typedef struct cfg_acl {
 typedef struct cfg_forward {
 	uint8_t zone[TERN_NAME_MAX]; /* "." for the default upstreams */
 	cfg_listen addr;
+	fwd_tls tls;                 /* "ADDR tls NAME [pin sha256/B64]" (config_tls.c) */
 } cfg_forward;
 
 typedef struct config {
@@ -106,6 +113,11 @@ typedef struct config {
 	/* the policy engine (src/policy/policy.h): local zones, block lists,
 	 * RPZ, client groups ("group:" sections) */
 	pol_config policy;
+	/* TLS (config_tls.c): listen-tls/listen-https addresses are in listen[]
+	 * with their transport; the files are read into a context per version */
+	char *tls_cert;          /* tls-certificate: PEM chain */
+	char *tls_key;           /* tls-key: PEM private key */
+	char *tls_ca_file;       /* tls-ca-file: CAs for TLS upstreams; NULL: the system's */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */
@@ -133,6 +145,30 @@ int config_add_acl(config *c, const char *spec, const char *where);
 /* A TSIG key: name, algorithm (NULL: hmac-sha256), base64 secret. Logs
  * what is wrong with where (file:line) and returns -1, or 0. */
 int config_add_key(config *c, const char *name, const char *alg, const char *secret, const char *where);
+/* config_tls.c: the TLS keys of a server: section (listen-tls,
+ * listen-https, tls-certificate, tls-key, tls-ca-file). Returns 0 when key
+ * is not one of them, 1 when taken, -1 after logging an error at where.
+ * path: the configuration file (relative file names start at its
+ * directory). */
+int config_tls_option(config *c, const char *key, const char *val, const char *path, const char *where);
+/* The words after an upstream's address: "tls NAME" or "tls NAME pin
+ * sha256/BASE64" or "tls pin sha256/BASE64" (DNS over TLS, RFC 7858 and
+ * 8310: strict, the name checked against the certificate or the key
+ * against the pin). An empty tail is plain DNS. Returns 0, or -1 after
+ * logging why at where. */
+int config_forward_tls(const char *tail, fwd_tls *out, const char *where);
+/* "https://ADDR[:PORT][/PATH] NAME [pin sha256/BASE64]" (or "https://ADDR
+ * pin ..."): DNS over HTTPS (RFC 8484), the port 443 and the path
+ * /dns-query by default. The address with its port goes to addr. Returns
+ * 0, or -1 after logging why at where. */
+int config_forward_https(const char *spec, char *addr, size_t addrlen, fwd_tls *out, const char *where);
+/* Drops the plain listen addresses, keeping listen-tls/listen-https ones
+ * (--listen on the command line replaces the file's plain addresses). */
+void config_drop_plain_listens(config *c);
+/* Checks the TLS settings as a whole (a TLS listener needs a certificate
+ * and key). Returns the number of errors logged. */
+int config_tls_check(const config *c);
+
 /* Does the ACL let this client use forwarding and the cache? The most
  * specific prefix that covers the address decides; an address no rule
  * covers is allowed only if it is loopback (127.0.0.0/8, ::1). */

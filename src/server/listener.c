@@ -160,7 +160,8 @@ int listener_open(const cfg_listen *l, unsigned n, int *udp, int *tcp, bool prob
 		int type;
 		const char *name;
 	} kinds[] = {{SOCK_DGRAM, "UDP"}, {SOCK_STREAM, "TCP"}};
-	for (int k = 0; k < 2 && probe; k++)
+	int k0 = l->transport == CFG_PLAIN ? 0 : 1; /* TLS and HTTPS: TCP only */
+	for (int k = k0; k < 2 && probe; k++)
 		if (probe_bind(l, kinds[k].type)) {
 			if (errno == EADDRINUSE)
 				log_err("cannot listen on %s (%s): address already in use by another process", l->text,
@@ -170,8 +171,8 @@ int listener_open(const cfg_listen *l, unsigned n, int *udp, int *tcp, bool prob
 			return -1;
 		}
 	for (unsigned i = 0; i < n; i++) {
-		udp[i] = open_socket(l, SOCK_DGRAM);
-		if (udp[i] < 0) {
+		udp[i] = k0 ? -1 : open_socket(l, SOCK_DGRAM);
+		if (!k0 && udp[i] < 0) {
 			log_err("cannot listen on %s (UDP): %s", l->text, strerror(errno));
 			goto fail;
 		}
@@ -181,7 +182,7 @@ int listener_open(const cfg_listen *l, unsigned n, int *udp, int *tcp, bool prob
 			goto fail;
 		}
 	}
-	for (int k = 0; k < 2; k++) {
+	for (int k = k0; k < 2; k++) {
 		unsigned uid = 0;
 		int o = listener_foreign(l, kinds[k].type, kinds[k].type == SOCK_DGRAM ? udp : tcp, n, &uid);
 		if (o < 0) {

@@ -22,7 +22,7 @@
 
 #include "server/config.h"
 
-/* Opens n UDP and n TCP sockets on l (udp[i], tcp[i], non-blocking,
+/* Opens n UDP (none for listen-tls/listen-https: udp[i] = -1) and n TCP sockets on l (udp[i], tcp[i], non-blocking,
  * close-on-exec) after the probe and the verification above. probe false
  * skips step 1 (when this process itself listens on l's port at another
  * address, e.g. 127.0.0.1:53 while a reload adds 0.0.0.0:53: the probe

@@ -25,6 +25,7 @@
 #include "server/log.h"
 #include "server/reload.h"
 #include "server/server.h"
+#include "server/tlsconn.h"
 #include "server/zones.h"
 #include "xfr/updater.h"
 #include "xfr/secondary.h"
@@ -280,6 +281,9 @@ static void check_reload_files(const args *a, const config *c)
 		for (size_t i = 0; i < l->nrpz; i++)
 			check_one(a, l->rpz[i], "rpz", user);
 	}
+	check_one(a, c->tls_cert, "tls-certificate", user);
+	check_one(a, c->tls_key, "tls-key", user);
+	check_one(a, c->tls_ca_file, "tls-ca-file", user);
 	bool any_default = false;
 	for (size_t i = 0; i < c->nforward; i++)
 		any_default |= c->forward[i].zone[0] == 0;
@@ -329,7 +333,7 @@ static version *version_build(const args *a, const version *old)
 	if (a->config)
 		errors += config_load(&v->cfg, a->config);
 	if (a->nlisten) {
-		v->cfg.nlisten = 0;
+		config_drop_plain_listens(&v->cfg); /* listen-tls/-https stay */
 		for (size_t i = 0; i < a->nlisten; i++)
 			if (config_add_listen(&v->cfg, a->listen[i], "--listen"))
 				errors++;
@@ -384,6 +388,8 @@ static version *version_build(const args *a, const version *old)
 		errors++;
 	if (!errors && policy_build(&v->cfg.policy, &v->policy))
 		errors++;
+	if (config_tls_check(&v->cfg) || tlsconn_ctx_build(v)) /* the TLS certificate, read again on reload */
+		errors++;
 	if (errors && !a->check) { /* the configuration itself is wrong: nothing changes */
 		version_free(v);
 		unsigned n = log_error_count() - logged;
@@ -420,7 +426,8 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 	return x->sin6_port == y->sin6_port && !memcmp(&x->sin6_addr, &y->sin6_addr, 16);
 }
 
-static int add_upstream(upstreams *r, const config *c, const uint8_t *zone, const cfg_listen *addr)
+static int add_upstream(upstreams *r, const config *c, const uint8_t *zone, const cfg_listen *addr,
+                        const fwd_tls *tls)
 {
 	/* An upstream that is this server would forward to itself forever. */
 	for (size_t i = 0; i < c->nlisten; i++)
@@ -449,6 +456,8 @@ static int add_upstream(upstreams *r, const config *c, const uint8_t *zone, cons
 	memcpy(&u->addr, &addr->addr, sizeof u->addr);
 	u->len = addr->len;
 	snprintf(u->text, sizeof u->text, "%s", addr->text);
+	if (tls)
+		u->tls = *tls;
 	atomic_store(&u->srtt_us, 0);
 	atomic_store(&u->timeouts, 0);
 	return 0;
@@ -498,7 +507,7 @@ static upstreams *upstreams_build(const config *c, const upstreams *prev)
 			log_warn("upstream %s not used: forward: none", c->forward[i].addr.text);
 			continue;
 		}
-		if (add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr))
+		if (add_upstream(r, c, c->forward[i].zone, &c->forward[i].addr, &c->forward[i].tls))
 			continue;
 		char zone[TERN_NAME_TEXT_MAX];
 		tern_name_to_text(c->forward[i].zone, zone, sizeof zone);
@@ -523,7 +532,7 @@ static upstreams *upstreams_build(const config *c, const upstreams *prev)
 			cfg_listen l;
 			char spec[140];
 			snprintf(spec, sizeof spec, strchr(addr, ':') ? "[%s]:53" : "%s:53", addr);
-			if (config_parse_listen(spec, &l) == 0 && add_upstream(r, c, (const uint8_t *)"", &l) == 0)
+			if (config_parse_listen(spec, &l) == 0 && add_upstream(r, c, (const uint8_t *)"", &l, NULL) == 0)
 				log_info("upstream %s (from %s)", l.text, path);
 		}
 		if (f)
@@ -608,11 +617,11 @@ static int groups_build(args *a, version *nv, const version *cur)
 		g->ups[i] = u;
 		for (size_t j = 0; j < nv->cfg.nforward; j++)
 			if (nv->cfg.forward[j].zone[0])
-				add_upstream(u, &nv->cfg, nv->cfg.forward[j].zone, &nv->cfg.forward[j].addr);
+				add_upstream(u, &nv->cfg, nv->cfg.forward[j].zone, &nv->cfg.forward[j].addr, &nv->cfg.forward[j].tls);
 		for (size_t j = 0; j < gc->nforward; j++) {
 			cfg_listen l;
 			if (config_parse_listen(gc->forward[j], &l) == 0)
-				add_upstream(u, &nv->cfg, (const uint8_t *)"", &l);
+				add_upstream(u, &nv->cfg, (const uint8_t *)"", &l, NULL);
 		}
 		for (size_t j = 0; cur && cur->gfwd && cur->policy && j < cur->gfwd->n && j < cur->policy->ngroups; j++)
 			if (!strcmp(cur->policy->groups[j].name, gc->name))
@@ -958,7 +967,8 @@ int main(int argc, char **argv)
 	if (secondary_start(sec))
 		log_err("cannot start the secondary zones' thread: %s", strerror(errno));
 	for (size_t i = 0; i < v->cfg.nlisten; i++)
-		log_info("listening on %s (UDP, TCP)", v->cfg.listen[i].text);
+		log_info("listening on %s (%s)", v->cfg.listen[i].text,
+		         (const char *[]){"UDP, TCP", "DNS over TLS", "DNS over HTTPS"}[v->cfg.listen[i].transport % 3]);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	notify("READY=1");
 	secondary_set_notifier(sec, nfy);

@@ -67,6 +67,13 @@ typedef struct version {
 	struct secondary *sec; /* secondary zones' thread (src/xfr/secondary.h), or NULL */
 	struct updater *upd;   /* dynamic update's thread (src/xfr/updater.h), or NULL */
 	uint64_t generation;
+	/* TLS server context for listen-tls/listen-https (tlsconn.h), NULL
+	 * without a certificate; each version holds a reference, and each
+	 * connection its own (a reload's new context serves new connections) */
+	struct ssl_ctx_st *tls;
+	/* TLS client context for TLS upstreams (tls-ca-file or the system's
+	 * store), NULL when no upstream uses TLS; held like tls */
+	struct ssl_ctx_st *tls_client;
 	/* Versions made by version_derive share cfg's storage (a shallow copy)
 	 * and count here who holds it; the last one frees it. */
 	atomic_uint *cfg_refs;

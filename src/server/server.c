@@ -1,5 +1,6 @@
 /* server.c: see server.h. */
 #include <errno.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@ void version_free(version *v)
 	db_set_free(v->zones);
 	zone_unref(v->local);
 	policy_release(v->policy);
+	SSL_CTX_free(v->tls);
+	SSL_CTX_free(v->tls_client);
 	if (!v->cfg_refs || atomic_fetch_sub(v->cfg_refs, 1) == 1) {
 		config_free(&v->cfg);
 		free(v->cfg_refs);
@@ -55,6 +58,10 @@ version *version_derive(const version *cur)
 		upstreams_hold(v->ups);
 	if (v->gfwd)
 		atomic_fetch_add(&v->gfwd->refs, 1);
+	if (v->tls)
+		SSL_CTX_up_ref(v->tls);
+	if (v->tls_client)
+		SSL_CTX_up_ref(v->tls_client);
 	atomic_fetch_add(cur->cfg_refs, 1);
 	return v;
 }
@@ -194,7 +201,7 @@ void upstreams_release(upstreams *u)
 
 static bool same_listen(const cfg_listen *a, const cfg_listen *b)
 {
-	return a->len == b->len && !memcmp(&a->addr, &b->addr, a->len);
+	return a->len == b->len && !memcmp(&a->addr, &b->addr, a->len) && a->transport == b->transport;
 }
 
 static int *fd_at(int *fds, unsigned wk, unsigned slot)
@@ -254,11 +261,13 @@ static int bind_new(server *s, const config *cfg, int *udp, int *tcp, bool *used
 		}
 		used[slot] = opened[slot] = true;
 		addr[slot] = *l;
+		s->transport[slot] = l->transport; /* read by workers after listen_gen changes */
 	}
 	if (rc)
 		for (unsigned k = 0; k < SERVER_LISTEN_MAX; k++)
 			for (unsigned w = 0; opened[k] && w < s->nworkers; w++) {
-				close(*fd_at(udp, w, k));
+				if (*fd_at(udp, w, k) >= 0)
+					close(*fd_at(udp, w, k));
 				close(*fd_at(tcp, w, k));
 			}
 	free(ufd);
@@ -338,10 +347,14 @@ int server_relisten(server *s, const config *cfg)
 		if (s->used[k] && !used[k])
 			log_info("no longer listening on %s", s->addr[k].text);
 		if (used[k] && !(s->used[k] && same_listen(&s->addr[k], &addr[k])))
-			log_info("listening on %s (UDP, TCP)", addr[k].text);
+			log_info("listening on %s (%s)", addr[k].text,
+			         addr[k].transport == CFG_TLS     ? "DNS over TLS"
+			         : addr[k].transport == CFG_HTTPS ? "DNS over HTTPS"
+			                                          : "UDP, TCP");
 		for (unsigned w = 0; w < s->nworkers; w++) {
-			if (*fd_at(old_udp, w, k) >= 0 && *fd_at(old_udp, w, k) != *fd_at(udp, w, k)) {
-				close(*fd_at(old_udp, w, k));
+			if (*fd_at(old_tcp, w, k) >= 0 && *fd_at(old_tcp, w, k) != *fd_at(tcp, w, k)) {
+				if (*fd_at(old_udp, w, k) >= 0) /* none for TLS */
+					close(*fd_at(old_udp, w, k));
 				close(*fd_at(old_tcp, w, k));
 			}
 		}

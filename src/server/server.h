@@ -33,6 +33,7 @@ typedef struct server {
 	int *udp_fds;   /* [worker * SERVER_LISTEN_MAX + slot], -1: none */
 	int *tcp_fds;
 	_Atomic uint64_t listen_gen; /* workers take udp_fds/tcp_fds when it changes */
+	uint8_t transport[SERVER_LISTEN_MAX]; /* a slot's cfg_transport, set before listen_gen moves */
 	worker *workers;
 	unsigned nworkers;
 	/* Held by whoever builds the next version from the current one (a

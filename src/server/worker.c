@@ -30,13 +30,15 @@
 
 #include "server/log.h"
 #include "server/observe.h"
+#include "server/tlsconn.h"
+#include "server/tlsup.h"
 #include "server/worker.h"
 #include "xfr/updater.h"
 #include "tern/rr.h"
 #include "tern/wire.h"
 #include "xfr/xfr.h"
 
-enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5 };
+enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5, EV_TLSUP = TLSUP_EV_KIND };
 /* epoll data: kind (8 bits) | a connection's generation (24 bits) | index.
  * The generation makes an event queued for an evicted connection harmless
  * to the new connection in the same slot. */
@@ -181,12 +183,14 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 	}
 }
 
-static void conn_close(worker *w, unsigned i)
+void worker_conn_close(worker *w, unsigned i)
 {
 	tcp_conn *c = &w->conns[i];
 	if (c->fd < 0)
 		return;
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->tls)
+		tlsconn_free(c);
 	close(c->fd);
 	xfr_end(c->xfr);
 	free(c->rbuf);
@@ -199,7 +203,7 @@ static void conn_close(worker *w, unsigned i)
 	w->nconns--;
 }
 
-static void conn_events(worker *w, unsigned i, uint32_t events)
+void worker_conn_events(worker *w, unsigned i, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.u64 = EV_CONN_OF(w, i)};
 	epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->conns[i].fd, &ev);
@@ -210,10 +214,12 @@ static void conn_events(worker *w, unsigned i, uint32_t events)
 static int conn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 {
 	tcp_conn *c = &w->conns[i];
+	if (c->tls)
+		return tlsconn_send(w, i, data, n);
 	if (c->wlen == c->woff) {
 		ssize_t r = send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return -1;
 		}
 		if (r < 0)
@@ -223,13 +229,13 @@ static int conn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 		c->wlen = c->woff = 0;
 		if (!n)
 			return 0;
-		conn_events(w, i, EPOLLOUT);
+		worker_conn_events(w, i, EPOLLOUT);
 	}
 	if (c->wlen + n > c->wcap) {
 		size_t ncap = c->wlen + n;
 		uint8_t *nb = realloc(c->wbuf, ncap);
 		if (!nb) {
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return -1;
 		}
 		c->wbuf = nb;
@@ -257,7 +263,7 @@ static void xfr_pump(worker *w, unsigned i, uint64_t now)
 			c->xfr = NULL;
 		}
 		if (!n) {
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return;
 		}
 		tern_put_u16(w->tcp_out, (uint16_t)n);
@@ -265,7 +271,7 @@ static void xfr_pump(worker *w, unsigned i, uint64_t now)
 			return;
 	}
 	if (c->fd >= 0 && c->xfr)
-		conn_events(w, i, EPOLLOUT);
+		worker_conn_events(w, i, EPOLLOUT);
 }
 
 static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
@@ -280,7 +286,7 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		if (c->rcap < need) {
 			uint8_t *nb = realloc(c->rbuf, need);
 			if (!nb) {
-				conn_close(w, i);
+				worker_conn_close(w, i);
 				return;
 			}
 			c->rbuf = nb;
@@ -288,7 +294,7 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 		}
 		ssize_t r = recv(c->fd, c->rbuf + c->rlen, need - c->rlen, MSG_DONTWAIT);
 		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return;
 		}
 		if (r < 0)
@@ -298,57 +304,64 @@ static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
 			continue;
 		size_t flen = tern_get_u16(c->rbuf);
 		if (flen < 12) { /* a zero or short frame cannot be a query */
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return;
 		}
 		if (c->rlen < 2 + flen)
 			continue;
-		qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer,
-		            .view = view};
-		uint64_t t0 = w->srv->qlog || w->srv->dnstap ? obs_real_us() : 0;
-		ctx.start_us = t0;
-		size_t olen = query_respond(v, c->rbuf + 2, flen, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
-		if (ctx.xfr)
-			olen = xfr_respond(v, c->rbuf + 2, flen, (const struct sockaddr *)&c->peer, true,
-			                   &w->srv->xfr_active, w->tcp_out + 2, sizeof w->tcp_out - 2, &c->xfr);
-		if (ctx.update) {
-			worker_reply_to to = {.worker = w->id, .tcp_slot = (int)i, .tcp_gen = c->gen,
-			                      .addr = c->peer, .addrlen = sizeof c->peer}; /* the address for allow-update */
-			if (!updater_submit(v->upd, c->rbuf + 2, flen, &to))
-				olen = query_error(c->rbuf + 2, flen, TERN_R_SERVFAIL, TERN_EDE_OTHER, "updates not accepted now",
-				                   w->tcp_out + 2, sizeof w->tcp_out - 2, true);
-		}
-		if (log_enabled(LOG_DEBUG))
-			query_log(v, c->rbuf + 2, flen, &ctx, w->tcp_out + 2, olen);
-		obs_query(w, STATS_TCP, &ctx);
-		if (olen)
-			obs_response(w, &ctx);
-		if (olen && t0)
-			obs_log(w, &ctx, STATS_TCP, c->rbuf + 2, flen, w->tcp_out + 2, olen, ctx.client, t0);
-		else if (!ctx.forward)
-			WORKER_COUNT(w, dropped, 1);
 		c->rlen = 0;
-		c->last_ms = now;
-		/* send before park/prefetch: they may answer other waiters
-		 * through the same tcp_out buffer */
-		if (olen) {
-			tern_put_u16(w->tcp_out, (uint16_t)olen);
-			if (conn_send(w, i, w->tcp_out, olen + 2))
-				return;
-		}
-		if (c->xfr) {
-			xfr_pump(w, i, now);
-			continue;
-		}
-		if (ctx.forward)
-			park(w, v, &ctx, c->rbuf + 2, flen, 0, &c->peer, c->peerlen, (int)i, now);
-		if (ctx.prefetch)
-			prefetch(w, v, &ctx, now);
-		if (ctx.probe)
-			probe(w, v, &ctx, now);
+		worker_conn_query(w, v, i, c->rbuf + 2, flen, allowed, view, STATS_TCP, now);
 		if (c->fd < 0)
 			return;
 	}
+}
+
+void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *pkt, size_t len, bool allowed,
+                       const pol_view *view, unsigned transport, uint64_t now)
+{
+	tcp_conn *c = &w->conns[i];
+	qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer,
+	            .view = view};
+	uint64_t t0 = w->srv->qlog || w->srv->dnstap ? obs_real_us() : 0;
+	ctx.start_us = t0;
+	size_t olen = query_respond(v, pkt, len, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
+	if (ctx.xfr)
+		olen = xfr_respond(v, pkt, len, (const struct sockaddr *)&c->peer, true, &w->srv->xfr_active, w->tcp_out + 2,
+		                   sizeof w->tcp_out - 2, &c->xfr);
+	if (ctx.update) {
+		worker_reply_to to = {.worker = w->id, .tcp_slot = (int)i, .tcp_gen = c->gen,
+		                      .addr = c->peer, .addrlen = sizeof c->peer}; /* the address for allow-update */
+		if (!updater_submit(v->upd, pkt, len, &to))
+			olen = query_error(pkt, len, TERN_R_SERVFAIL, TERN_EDE_OTHER, "updates not accepted now", w->tcp_out + 2,
+			                   sizeof w->tcp_out - 2, true);
+	}
+	if (log_enabled(LOG_DEBUG))
+		query_log(v, pkt, len, &ctx, w->tcp_out + 2, olen);
+	obs_query(w, transport, &ctx);
+	if (olen)
+		obs_response(w, &ctx);
+	if (olen && t0)
+		obs_log(w, &ctx, transport, pkt, len, w->tcp_out + 2, olen, ctx.client, t0);
+	else if (!ctx.forward)
+		WORKER_COUNT(w, dropped, 1);
+	c->last_ms = now;
+	/* send before park/prefetch: they may answer other waiters
+	 * through the same tcp_out buffer */
+	if (olen) {
+		tern_put_u16(w->tcp_out, (uint16_t)olen);
+		if (conn_send(w, i, w->tcp_out, olen + 2))
+			return;
+	}
+	if (c->xfr) { /* the transfer goes on as the connection drains */
+		xfr_pump(w, i, now);
+		return;
+	}
+	if (ctx.forward)
+		park(w, v, &ctx, pkt, len, 0, &c->peer, c->peerlen, (int)i, now);
+	if (ctx.prefetch)
+		prefetch(w, v, &ctx, now);
+	if (ctx.probe)
+		probe(w, v, &ctx, now);
 }
 
 static void conn_write(worker *w, const version *v, unsigned i, uint64_t now)
@@ -359,7 +372,7 @@ static void conn_write(worker *w, const version *v, unsigned i, uint64_t now)
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				return;
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			return;
 		}
 		c->woff += (size_t)r;
@@ -370,7 +383,7 @@ static void conn_write(worker *w, const version *v, unsigned i, uint64_t now)
 		if (c->fd < 0 || c->xfr || c->wlen != c->woff)
 			return;
 	}
-	conn_events(w, i, EPOLLIN);
+	worker_conn_events(w, i, EPOLLIN);
 	conn_read(w, v, i, now);
 }
 
@@ -397,7 +410,7 @@ static int oldest_conn(const worker *w, const struct sockaddr_storage *peer)
 	return oldest;
 }
 
-static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
+static void tcp_accept(worker *w, const version *v, int lfd, int transport, uint64_t now)
 {
 	for (int k = 0; k < 64; k++) {
 		struct sockaddr_storage peer;
@@ -415,7 +428,7 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 		if (mine >= v->cfg.tcp_max_per_client) {
 			int old = oldest_conn(w, &peer);
 			if (old >= 0) {
-				conn_close(w, (unsigned)old);
+				worker_conn_close(w, (unsigned)old);
 				WORKER_COUNT(w, tcp_evicted, 1);
 			}
 		}
@@ -423,7 +436,7 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 			/* full: the connection idle the longest makes room */
 			int old = oldest_conn(w, NULL);
 			if (old >= 0) {
-				conn_close(w, (unsigned)old);
+				worker_conn_close(w, (unsigned)old);
 				WORKER_COUNT(w, tcp_evicted, 1);
 			}
 		}
@@ -437,7 +450,9 @@ static void tcp_accept(worker *w, const version *v, int lfd, uint64_t now)
 		c->peer = peer;
 		c->peerlen = peerlen;
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_CONN_OF(w, slot)};
-		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		if ((transport && tlsconn_accept(w, v, slot, transport)) || epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+			if (c->tls)
+				tlsconn_free(c);
 			close(fd);
 			c->fd = -1;
 			continue;
@@ -451,9 +466,10 @@ static void sweep(worker *w, const config *cfg, uint64_t now)
 {
 	for (unsigned i = 0; i < w->maxconns; i++)
 		if (w->conns[i].fd >= 0 && now - w->conns[i].last_ms >= cfg->tcp_idle_ms) {
-			conn_close(w, i);
+			worker_conn_close(w, i);
 			WORKER_COUNT(w, tcp_closed_idle, 1);
 		}
+	tlsup_sweep(w, now, cfg->tcp_idle_ms);
 }
 
 /* ---- forwarding ---- */
@@ -739,8 +755,10 @@ static int random_port_socket(int family)
 /* Connects u's socket to the upstream and sends the question. Returns 0
  * when sent, 1 when that upstream cannot be reached (try the next), -1 when
  * no socket could be made (give up). */
-static int upq_send(worker *w, upq *u, const upstream *us)
+static int upq_send(worker *w, const version *v, upq *u, const upstream *us, uint64_t now)
 {
+	if (us->tls.on) /* DNS over TLS: strict, never this function's UDP */
+		return tlsup_send(w, v, u, us, now);
 	fwd_random(&u->id, sizeof u->id);
 	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype);
 	u->fd = qlen > 0 ? random_port_socket(us->addr.ss_family) : -1;
@@ -770,6 +788,7 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 	if (u->fd >= 0)
 		close(u->fd);
 	u->fd = -1;
+	u->tlsup = -1; /* a late answer over TLS finds no question */
 	free(u->tbuf);
 	u->tbuf = NULL;
 	upstream_set *set = &u->ups->sets[u->set];
@@ -785,9 +804,9 @@ static void upq_try(worker *w, const version *v, upq *u, uint64_t now)
 		case FWD_STEP_ASK:
 			break;
 		}
-		int rc = upq_send(w, u, &set->ups[u->a.up]);
+		int rc = upq_send(w, v, u, &set->ups[u->a.up], now);
 		if (log_enabled(LOG_DEBUG))
-			upq_log(v, u, rc == 0 ? "asking (UDP)" : "cannot send to it");
+			upq_log(v, u, rc == 0 ? "asking" : "cannot send to it");
 		if (rc == 0) {
 			fwd_attempt_sent(&u->a, set, now);
 			return;
@@ -978,6 +997,17 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 	}
 }
 
+void worker_upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	upq_answer(w, v, u, pkt, len, now);
+}
+
+void worker_upq_failed(worker *w, const version *v, upq *u, uint64_t now)
+{
+	upq_failed(w, v, u, now);
+	upq_try(w, v, u, now);
+}
+
 static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint64_t now)
 {
 	if (!u->p || u->fd < 0)
@@ -1092,6 +1122,7 @@ void worker_cleanup(worker *w)
 			upstreams_release(u->ups);
 		free(u->tbuf);
 	}
+	tlsup_cleanup(w);
 	free(w->upqs);
 	read_mail(w); /* frees what is left (connections are closed) */
 	pthread_mutex_destroy(&w->mail_lock);
@@ -1119,6 +1150,7 @@ void worker_take_listeners(worker *w)
 			if (tcp[k] >= 0)
 				epoll_ctl(w->epfd, EPOLL_CTL_ADD, tcp[k], &ev);
 			w->tcp_fds[k] = tcp[k];
+			w->transport[k] = s->transport[k];
 		}
 	}
 	atomic_store(&w->listen_seen, gen);
@@ -1146,13 +1178,15 @@ void *worker_main(void *arg)
 				udp_ready(w, v, idx, now);
 				break;
 			case EV_TCP_LISTEN:
-				tcp_accept(w, v, w->tcp_fds[idx], now);
+				tcp_accept(w, v, w->tcp_fds[idx], w->transport[idx], now);
 				break;
 			case EV_CONN:
 				if (w->conns[idx].fd < 0 || (w->conns[idx].gen & 0xffffff) != gen)
 					break; /* closed, or the slot already holds another connection */
-				if (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))
-					conn_close(w, idx);
+				if (w->conns[idx].tls)
+					tlsconn_event(w, v, idx, evs[k].events, now);
+				else if (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))
+					worker_conn_close(w, idx);
 				else if (evs[k].events & EPOLLOUT)
 					conn_write(w, v, idx, now);
 				else
@@ -1160,6 +1194,9 @@ void *worker_main(void *arg)
 				break;
 			case EV_UPQ:
 				upq_event(w, v, &w->upqs[idx], evs[k].events, now);
+				break;
+			case EV_TLSUP:
+				tlsup_event(w, v, idx, evs[k].events, now);
 				break;
 			case EV_WAKE: {
 				uint64_t x;
@@ -1180,6 +1217,6 @@ void *worker_main(void *arg)
 		}
 	}
 	for (unsigned i = 0; i < w->maxconns; i++)
-		conn_close(w, i);
+		worker_conn_close(w, i);
 	return NULL;
 }

@@ -26,11 +26,12 @@ typedef struct tcp_conn {
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
 	struct xfr_out *xfr; /* a zone transfer out in progress (xfr/xfr.h), or NULL */
+	struct tls_conn *tls; /* DoT or DoH (tlsconn.h); NULL: plain TCP */
 } tcp_conn;
 
 /* One question this worker asked upstream (it created the pending entry and
  * completes it). */
-enum { UPQ_UDP, UPQ_TCP_CONNECT, UPQ_TCP_READ };
+enum { UPQ_UDP, UPQ_TCP_CONNECT, UPQ_TCP_READ, UPQ_TLS };
 typedef struct upq {
 	fwd_pending *p;       /* NULL: the slot is free */
 	int fd;
@@ -51,6 +52,7 @@ typedef struct upq {
 	uint64_t stale_ms;    /* RFC 8767 client-response timer: from then on its
 	                         waiters get the stale data (0: none) */
 	char ede_text[48];    /* the EXTRA-TEXT of an upstream's error (u->a.ede) */
+	int tlsup;            /* UPQ_TLS: the worker's TLS upstream connection (tlsup.h) */
 } upq;
 
 /* Where an answer made outside the worker that read the query goes: a
@@ -93,6 +95,7 @@ struct worker {
 	_Atomic uint64_t quiescent; /* epoch seen, or 0 while asleep */
 	worker_stats stats; /* its own cache lines (aligned) */
 	int udp_fds[SERVER_LISTEN_MAX], tcp_fds[SERVER_LISTEN_MAX]; /* by slot; -1: none */
+	uint8_t transport[SERVER_LISTEN_MAX]; /* by slot: plain, TLS or HTTPS (cfg_transport) */
 	_Atomic uint64_t listen_seen; /* the server's listen_gen these are from */
 	tcp_conn *conns;
 	unsigned nconns, maxconns;
@@ -101,6 +104,8 @@ struct worker {
 	upq *upqs;
 	unsigned nupqs;
 	uint64_t last_upq_scan_ms;
+	struct tlsup_conn *tlsups; /* TLSUP_MAX connections to TLS upstreams, made on first use */
+	uint64_t tlsup_warned_ms;  /* the last TLS upstream failure logged as a warning */
 	pthread_mutex_t mail_lock;
 	mail *mail_head, **mail_tail;
 	fwd_result fr;   /* an upstream's sanitized answer, while its waiters are answered */
@@ -118,6 +123,19 @@ struct worker {
 };
 
 void *worker_main(void *arg);
+/* For the TLS connections (tlsconn.c), which share the TCP connection
+ * table: answers one query of connection i (its answer, now or after an
+ * upstream question, goes through the connection's send path); closes
+ * connection i; sets its epoll interest. */
+void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *pkt, size_t len, bool allowed,
+                       const pol_view *view, unsigned transport, uint64_t now);
+void worker_conn_close(worker *w, unsigned i);
+void worker_conn_events(worker *w, unsigned i, uint32_t events);
+/* For the TLS upstream connections (tlsup.c): an answer (or what claims to
+ * be one) for question u; u's upstream failed (unreachable, verification,
+ * connection lost): the next one is asked. */
+void worker_upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now);
+void worker_upq_failed(worker *w, const version *v, upq *u, uint64_t now);
 void worker_wake(worker *w);
 /* Posts an answer (msg, len bytes, without the TCP length) to the worker
  * to->worker, which sends it to the client. Any thread. */
