@@ -814,6 +814,8 @@ def main():
                     help="zone entries for the transfer figures (default 1000000)")
     ap.add_argument("--xfr-servers", default="ternd,knot,nsd", help="servers of the transfer figures")
     ap.add_argument("--xfr-rounds", type=int, default=3, help="rounds of the transfer figures (default 3)")
+    ap.add_argument("--xfr-parts", default="out,in", help="out (AXFR out, queries/s during AXFRs), "
+                    "in (secondaries of a Knot primary); comma list")
     ap.add_argument("--mode", default="full", help="a label for the run (run.sh --quick sets quick)")
     a = ap.parse_args()
     cfg = Config(a)
@@ -871,7 +873,7 @@ def main():
                 phase(results, run_cache, cfg, results, a.names, caches)
         if a.xfr:
             phase(results, xfr.run_xfr, sys.modules[__name__], cfg, results, a.xfr_names,
-                  a.xfr_servers.split(","), min(a.rounds, a.xfr_rounds), a.duration)
+                  a.xfr_servers.split(","), min(a.rounds, a.xfr_rounds), a.duration, a.xfr_parts.split(","))
     except KeyboardInterrupt:
         log("interrupted: stopping servers")
         results["notes"].append("interrupted: partial results")
