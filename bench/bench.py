@@ -895,8 +895,9 @@ def main():
         sys.exit(130)
     png = plot(cfg, results)
     text = table(results)
-    head = (f"tern benchmark ({a.mode}): {a.names} names, {a.rounds} rounds x {a.duration} s, "
-            f"queries: {a.query}; {results['meta']['cpu']}, {results['meta']['cpus']} CPUs; "
+    what = (f"{a.names} names, {a.rounds} rounds x {a.duration} s, queries: {a.query}" if layouts or a.load
+            or a.cache else f"zone transfers only, {a.xfr_names} names")
+    head = (f"tern benchmark ({a.mode}): {what}; {results['meta']['cpu']}, {results['meta']['cpus']} CPUs; "
             f"load average at start {' '.join(results['meta']['loadavg_start'])}\n\n")
     with open(os.path.join(cfg.out, "table.md"), "w") as f:
         f.write(head + text)
