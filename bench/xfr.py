@@ -446,6 +446,14 @@ def summarise(results):
                 row["axfr_mb_s_median"] = statistics.median(x["axfr"]["bytes"] / 1e6 / x["axfr"]["seconds"]
                                                             for x in xs)
         out.append(row)
+    # the share of the server's CPU that went to queries while the AXFR
+    # loop ran: q/s with the loop over what one CPU-second answers without
+    # it, divided by the CPU the server used with the loop
+    alone = {r["server"]: r for r in out if r["test"] == "qps-alone"}
+    for r in out:
+        a = alone.get(r["server"])
+        if r["test"] == "qps-axfr" and a and a["q_per_cpu_s_median"] and r["server_cpu_median"]:
+            r["query_cpu_share"] = r["qps_median"] / a["q_per_cpu_s_median"] / r["server_cpu_median"]
     return out
 
 
@@ -483,13 +491,15 @@ def table_lines(results):
     rs = [r for r in rows if r["test"] in ("qps-alone", "qps-axfr")]
     if rs:
         lines += [f"### Queries/s on one core while AXFRs of the {names}-entry zone run (pinned, mixed UDP)", "",
-                  "| server | AXFR loop | median q/s | spread | server CPU | q/s per server CPU-second | generator CPU (max) | transfers | AXFR MB/s | load avg |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| server | AXFR loop | median q/s | spread | server CPU | q/s per server CPU-second | "
+                  "server CPU on queries | generator CPU (max) | transfers | AXFR MB/s | load avg |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in sorted(rs, key=lambda r: (order.get(r["server"], 9), r["test"])):
             ax = r["test"] == "qps-axfr"
             cells = [r["server"], "yes" if ax else "no", f"{r['qps_median'] / 1000:.1f}k",
                      f"{r['qps_min'] / 1000:.1f}k-{r['qps_max'] / 1000:.1f}k", f"{r['server_cpu_median']:.2f}",
                      f"{r['q_per_cpu_s_median'] / 1000:.1f}k",
+                     f"{r['query_cpu_share'] * 100:.0f} %" if "query_cpu_share" in r else "-",
                      f"{r['gen_cpu_max']:.2f}", str(r["transfers"]) if ax else "-",
                      f"{r['axfr_mb_s_median']:.0f}" if ax else "-", _load(r)]
             lines.append("| " + " | ".join(cells) + " |")
