@@ -29,6 +29,8 @@ import subprocess
 import sys
 import time
 
+import xfr                      # bench/xfr.py: the zone transfer figures
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 HOST = "127.0.0.1"
@@ -713,6 +715,7 @@ def table(results):
                          f"{r['ready_s_min']:.3f}-{r['ready_s_max']:.3f} | {r['rss_mib_median']:.1f} | "
                          f"{r['pss_tree_mib_median']:.1f} |")
         lines.append("")
+    lines += xfr.table_lines(results)
     for c in results.get("generator_checks", []):
         lines.append(f"Generator check: dnsperf against the bare responder (pinned): "
                      f"{fmt_k(c['qps'])} q/s with dnsperf at {c['cpu']['util']:.2f} CPU.")
@@ -806,6 +809,13 @@ def main():
     ap.add_argument("--no-cache", dest="cache", action="store_false")
     ap.add_argument("--no-dnsperf", dest="dnsperf", action="store_false")
     ap.add_argument("--caches", default="ternd,unbound,dnsmasq", help="servers of the cache benchmark")
+    ap.add_argument("--no-xfr", dest="xfr", action="store_false", help="skip the zone transfer figures")
+    ap.add_argument("--xfr-names", type=int, default=1000000,
+                    help="zone entries for the transfer figures (default 1000000)")
+    ap.add_argument("--xfr-servers", default="ternd,knot,nsd", help="servers of the transfer figures")
+    ap.add_argument("--xfr-rounds", type=int, default=3, help="rounds of the transfer figures (default 3)")
+    ap.add_argument("--xfr-parts", default="out,in", help="out (AXFR out, queries/s during AXFRs), "
+                    "in (secondaries of a Knot primary); comma list")
     ap.add_argument("--mode", default="full", help="a label for the run (run.sh --quick sets quick)")
     a = ap.parse_args()
     cfg = Config(a)
@@ -861,6 +871,9 @@ def main():
             if caches:
                 log(f"== cache benchmark: {', '.join(caches)}")
                 phase(results, run_cache, cfg, results, a.names, caches)
+        if a.xfr:
+            phase(results, xfr.run_xfr, sys.modules[__name__], cfg, results, a.xfr_names,
+                  a.xfr_servers.split(","), min(a.rounds, a.xfr_rounds), a.duration, a.xfr_parts.split(","))
     except KeyboardInterrupt:
         log("interrupted: stopping servers")
         results["notes"].append("interrupted: partial results")
@@ -871,7 +884,7 @@ def main():
     results["meta"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     results["generator_checks"] = [x for x in results["runs"] if x.get("test") == "generator-check"]
     thr, ld = summarise(results)
-    results["summary"] = {"throughput": thr, "load": ld}
+    results["summary"] = {"throughput": thr, "load": ld, "xfr": xfr.summarise(results)}
     if interrupted:
         # keep the last complete run's table, JSON and plot; the partial one goes aside
         part = os.path.join(cfg.out, "results-interrupted.json")
@@ -882,8 +895,9 @@ def main():
         sys.exit(130)
     png = plot(cfg, results)
     text = table(results)
-    head = (f"tern benchmark ({a.mode}): {a.names} names, {a.rounds} rounds x {a.duration} s, "
-            f"queries: {a.query}; {results['meta']['cpu']}, {results['meta']['cpus']} CPUs; "
+    what = (f"{a.names} names, {a.rounds} rounds x {a.duration} s, queries: {a.query}" if layouts or a.load
+            or a.cache else f"zone transfers only, {a.xfr_names} names")
+    head = (f"tern benchmark ({a.mode}): {what}; {results['meta']['cpu']}, {results['meta']['cpus']} CPUs; "
             f"load average at start {' '.join(results['meta']['loadavg_start'])}\n\n")
     with open(os.path.join(cfg.out, "table.md"), "w") as f:
         f.write(head + text)

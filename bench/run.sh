@@ -2,10 +2,13 @@
 # bench/run.sh: the tern benchmark (`make bench` runs it). See docs/performance.md.
 #
 #   bench/run.sh [--quick] [--names N] [--rounds N] [--duration S] [--no-install]
-#                [any option of bench/bench.py, e.g. --servers ternd,nsd --layouts pinned]
+#                [--xfr] [any option of bench/bench.py, e.g. --servers ternd,nsd --layouts pinned]
 #
 #   --quick       smoke run: 2 rounds x 2 s, 100k names, load/memory for 100k only,
-#                 no per-query-kind breakdown (about 3 minutes)
+#                 no per-query-kind breakdown, transfers of the 100k zone (about 4 minutes)
+#   --xfr         only the zone transfer figures (AXFR out of ternd, Knot and NSD;
+#                 ternd, Knot and NSD as secondaries of Knot; queries/s while AXFRs
+#                 run) on the 1M-name zone (100k with --quick); see bench/xfr.py
 #   --names N     zone size in entries (default 100000); 1000000 on request
 #   --rounds N    interleaved rounds per figure (default 5)
 #   --duration S  seconds per measurement (default 10)
@@ -25,9 +28,12 @@ PY=${PYTHON:-python3}
 install=1
 args=()
 quick=()
+xfr_only=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --quick) quick=(--mode quick --rounds 2 --duration 2 --names 100000 --load-sizes 100000 --no-per-kind) ;;
+        --quick) quick=(--mode quick --rounds 2 --duration 2 --names 100000 --load-sizes 100000 --no-per-kind
+                        --xfr-names 100000) ;;
+        --xfr) xfr_only=(--layouts none --no-load --no-cache --no-dnsperf) ;;
         --no-install) install=0 ;;
         -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) args+=("$1") ;;
@@ -82,7 +88,7 @@ fi
 mkdir -p "$OUT"
 cp build/ternd "$OUT/ternd.new" && mv "$OUT/ternd.new" "$OUT/ternd"   # a snapshot: others may rebuild
 CC=${CC:-cc}
-for tool in blast bare; do
+for tool in blast bare axfr_recv; do
     if [ ! -x "$OUT/$tool" ] || [ "bench/$tool.c" -nt "$OUT/$tool" ]; then
         $CC -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -o "$OUT/$tool" "bench/$tool.c"
     fi
@@ -91,7 +97,8 @@ done
 make -s build/bench/zone_change
 
 # ---- run (in the background so that a signal reaches the trap at once)
-"$PY" bench/bench.py --out "$OUT" ${quick[@]+"${quick[@]}"} ${args[@]+"${args[@]}"} &
+"$PY" bench/bench.py --out "$OUT" ${quick[@]+"${quick[@]}"} ${xfr_only[@]+"${xfr_only[@]}"} \
+    ${args[@]+"${args[@]}"} &
 child=$!
 set +e
 wait "$child"
@@ -100,7 +107,7 @@ child=
 
 # ---- what a small change to a zone costs (the Replication issue, item 8):
 # 10-record changes applied to a small zone and to the 1M-name zone
-if [ $rc = 0 ]; then
+if [ $rc = 0 ] && [ ${#xfr_only[@]} = 0 ]; then
     for names in 1000 1000000; do
         d="$OUT/data-$names"
         [ -f "$d/zone.db" ] || "$PY" bench/gen_zone.py --out "$d" --names "$names" >/dev/null
