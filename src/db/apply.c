@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "db/apply.h"
+#include "db/dnssec.h"
 #include "tern/rr.h"
 
 #define MAX_BASES 64 /* arenas a version may share nodes from */
@@ -113,7 +114,7 @@ static wnode *wnode_get(work *k, const uint8_t *owner)
 	w->len = len;
 	w->hash = h;
 	w->labels = tern_name_labels(owner);
-	w->old = zone_find_h(k->old, owner, len, h);
+	w->old = zone_find_stored(k->old, owner); /* NSEC3 owners too */
 	if (w->owner[0] == 1 && w->owner[1] == '*')
 		k->rebuild = true; /* a wildcard: its parent's DB_HAS_WILD */
 	if (w->old) {
@@ -599,6 +600,22 @@ int zone_walk(const db_zone *z,
 					}
 				}
 			}
+	}
+	/* the NSEC3 owners that are no names of the zone (db/dnssec.h) */
+	for (size_t i = 0; z->dnssec && i < z->dnssec->nhidden; i++) {
+		const db_node *n = z->dnssec->hidden[i];
+		for (unsigned s = 0; s < n->nrrsets; s++) {
+			const db_rrset *rs = &n->rrsets[s];
+			const uint8_t *p = rs->rdata;
+			for (unsigned j = 0; j < rs->count; j++) {
+				uint16_t l;
+				const uint8_t *rd = rrset_rdata(p, &l);
+				int rc = fn(user, n->name, rs->type, rs->ttl, rd, l);
+				if (rc)
+					return rc;
+				p = rd + l;
+			}
+		}
 	}
 	return 0;
 }

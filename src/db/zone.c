@@ -375,6 +375,16 @@ static int on_rr(const tern_zrr *rr, void *user)
 		return 0;
 	}
 	zb_check_origin_repeat(b, rr);
+	switch (rr->type) {
+	case TERN_T_RRSIG:
+	case TERN_T_NSEC:
+	case TERN_T_NSEC3:
+	case TERN_T_DNSKEY:
+		b->signed_zone = true;
+		break;
+	default:
+		break;
+	}
 	brec *r = arena_alloc(&b->tmp, sizeof *r + rr->rdlen);
 	if (!r)
 		goto oom;
@@ -674,13 +684,19 @@ static int finish_nodes(build *b)
 		if (i + 8 < z->nnodes) /* the bucket a few nodes on: a cache miss each */
 			__builtin_prefetch(&z->table[db_bucket(z->shift, b->nodes[i + 8]->hash)], 1);
 		db_node *n = b->nodes[i];
+		if (b->signed_zone && !z->local && zb_dnssec_node(b, n))
+			return -1;
 		if (build_rrsets(b, n))
 			return -1;
+		if (b->signed_zone && !z->local)
+			zb_check_signed(b, n);
+		if (n != z->apex)
+			n->build = NULL;
+		if (n->flags & DB_HASHED)
+			continue; /* not a name of the zone: the NSEC3 index has it */
 		uint32_t k = db_bucket(z->shift, n->hash);
 		n->hnext = z->table[k];
 		z->table[k] = n;
-		if (n != z->apex)
-			n->build = NULL;
 	}
 	return 0;
 }
@@ -770,8 +786,9 @@ static int finish(build *b)
 		}
 	}
 	z->soa = soa;
+	int rc = b->signed_zone ? zb_dnssec_finish(b) : 0;
 	z->apex->build = NULL;
-	return 0;
+	return rc;
 }
 
 static db_zone *zone_new(const uint8_t *origin, const char *name)
@@ -853,6 +870,8 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 		db_diag_report(diag, true, name, 0, "internal error: no node table");
 	arena_free(&b.tmp);
 	free(b.checks);
+	free(b.dnodes);
+	free(b.hidden);
 	free(b.nodes);
 	free(b.slots);
 	free(b.pend);

@@ -35,6 +35,9 @@ enum {
 	DB_DNAME = 1 << 4,      /* has a DNAME RRset */
 	DB_UNDER_DNAME = 1 << 5,/* strictly below a DNAME (dname) */
 	DB_GLUE = 1 << 6,       /* named as an NS target by a delegation */
+	DB_HASHED = 1 << 7,     /* an NSEC3 owner and nothing else: kept out of
+	                         * the table (RFC 5155 7.2.8), in the zone's
+	                         * NSEC3 index only (db_dnssec) */
 };
 
 typedef struct db_node {
@@ -84,6 +87,9 @@ typedef struct db_zone {
 	unsigned nbases;
 	size_t stale; /* nodes superseded since the last full build (kept
 	               * alive in the bases' arenas) */
+	/* A signed zone's denial-of-existence indexes (db/dnssec.h), made at
+	 * load in mem; NULL for an unsigned zone, which pays nothing. */
+	const struct db_dnssec *dnssec;
 	arena mem;
 } db_zone;
 
@@ -218,6 +224,9 @@ static inline const db_node *zone_find_q(const db_zone *z, const db_qname *qn, u
 {
 	return zone_find_h(z, db_qname_suffix(qn, i), db_qname_len(qn, i), qn->hash[i]);
 }
+/* The node with this name that holds records, whether a query can find it
+ * or not (an NSEC3 owner, DB_HASHED): for zone_apply, which edits records. */
+const db_node *zone_find_stored(const db_zone *z, const uint8_t *name);
 /* The RRset of that type at n, or NULL; for RRSIG, the first of them. */
 const db_rrset *node_rrset(const db_node *n, uint16_t type);
 /* The RRSIGs at n that cover type (one RRset), or NULL. */
