@@ -188,6 +188,7 @@ def sign_all(workdir, variant):
     parent, pksk = _sign(pd, variant, ORIGIN, parent_text, "parent")
     s.zones = {ORIGIN: parent, SIGNED: child, PLAIN: CHILD_PLAIN}
     with open(pksk + ".key") as f:
-        s.key_anchor = "\n".join(ln for ln in f.read().splitlines() if ln and not ln.startswith(";"))
+        s.key_anchor = "\n".join(ln.split(";")[0].strip() for ln in f.read().splitlines()
+                                  if ln and not ln.startswith(";"))
     s.ds_anchor = _ds(pd, pksk, ORIGIN)
     return s
