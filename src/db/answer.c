@@ -508,15 +508,13 @@ static enum step at_node(ctx *c, const db_zone *z, const db_node *n, const uint8
 		/* RFC 8482 4.1: over UDP one RRset (the lowest type number);
 		 * over TCP, where size is no amplification risk, all of them
 		 * (the RRSIGs among them: no signatures added then). */
+		const db_dnssec *sec = c->sec;
 		unsigned count = c->tcp ? n->nrrsets : 1;
-		for (unsigned i = 0; i < count; i++) {
-			if (c->tcp) {
-				uint16_t optr = known_ptr(c, owner);
-				put_rrset_at(c->m, TERN_S_ANSWER, owner, &optr, &n->rrsets[i], n->rrsets[i].ttl, NULL, 0);
-			} else {
-				put_answer(c, n, owner, &n->rrsets[i]);
-			}
-		}
+		if (c->tcp)
+			c->sec = NULL;
+		for (unsigned i = 0; i < count; i++)
+			put_answer(c, n, owner, &n->rrsets[i]);
+		c->sec = sec;
 		if (c->sec && c->wild)
 			deny_exact(c);
 		return DONE;
