@@ -212,6 +212,7 @@ int zb_dnssec_finish(build *b)
 	d->nsec3 = d->nn3 > 0 || node_rrset(z->apex, TERN_T_NSEC3PARAM);
 	if (d->nsec3)
 		nsec3_params(d, z);
+	zb_verify_done(b);
 	int rc = zb_check_chain(b, d);
 	z->dnssec = d;
 	return rc;

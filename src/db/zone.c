@@ -688,8 +688,10 @@ static int finish_nodes(build *b)
 			return -1;
 		if (build_rrsets(b, n))
 			return -1;
-		if (b->signed_zone && !z->local)
+		if (b->signed_zone && !z->local) {
 			zb_check_signed(b, n);
+			zb_verify_node(b, n);
+		}
 		if (n != z->apex)
 			n->build = NULL;
 		if (n->flags & DB_HASHED)
@@ -868,6 +870,7 @@ static db_zone *load(const uint8_t *origin, const char *name, const char *text, 
 	}
 	if (diag->errors == errors_before && !b.z->table) /* finish() always makes it */
 		db_diag_report(diag, true, name, 0, "internal error: no node table");
+	zb_verify_done(&b);
 	arena_free(&b.tmp);
 	free(b.checks);
 	free(b.dnodes);

@@ -98,7 +98,12 @@ typedef struct db_diag {
 	void (*fn)(void *user, bool error, const char *file, unsigned line, const char *msg);
 	void *user;
 	unsigned errors, warnings;
+	unsigned flags; /* DB_DIAG_*: checks beyond those of every load */
 } db_diag;
+
+/* Verify every RRSIG of signed zones with their DNSKEYs and warn for
+ * signatures that expire soon (ternd --check --dnssec; dnssecverify.c). */
+#define DB_DIAG_VERIFY 1u
 
 void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

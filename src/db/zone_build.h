@@ -56,6 +56,7 @@ typedef struct build {
 	size_t ndnodes, dnodes_cap;
 	db_node **hidden;   /* DB_HASHED nodes, out of the table */
 	size_t nhidden, hidden_cap;
+	struct verify *verify; /* dnssecverify.c's state, made on first use */
 	size_t unsigned_sets; /* authoritative RRsets without RRSIG */
 	const char *unsigned_file; /* the first of them */
 	unsigned unsigned_line;
@@ -90,6 +91,11 @@ int zb_dnssec_node(build *b, db_node *n);
  * authoritative RRset without an RRSIG covering it (RFC 4035 2.2), counted
  * in b and named once per zone; the rest are counted. */
 void zb_check_signed(build *b, const db_node *n);
+/* With n's records still at hand: its RRSIGs' validity times, and with
+ * DB_DIAG_VERIFY their signatures (dnssecverify.c). */
+void zb_verify_node(build *b, const db_node *n);
+/* The counts past the warnings given one by one; frees the state. */
+void zb_verify_done(build *b);
 /* After every node is built: the zone's db_dnssec (z->dnssec), and the
  * checks of its NSEC or NSEC3 chain (complete, canonical order, matching
  * parameters, NSEC3PARAM present). -1: out of memory. */

@@ -54,6 +54,7 @@ typedef struct args {
 	const char *jail; /* set once chrooted: the prefix to strip from paths */
 	unsigned threads;
 	int check;
+	int dnssec; /* --check --dnssec: verify every signature too */
 	int verbose;
 } args;
 
@@ -72,7 +73,7 @@ static void usage(FILE *f)
 	        "usage: ternd [--config FILE] [--listen ADDR:PORT]... [--zone ORIGIN=FILE]...\n"
 	        "             [--forward ADDR:PORT|none]... [--forward-zone ZONE=ADDR:PORT]...\n"
 	        "             [--local 'RR']... [--resolv-conf FILE] [--rrl-limit N] [--user NAME]\n"
-	        "             [--chroot DIR] [--threads N] [--check] [-v] [--help] [--version]\n"
+	        "             [--chroot DIR] [--threads N] [--check [--dnssec]] [-v] [--help] [--version]\n"
 	        "\n"
 	        "  --config FILE        read the configuration file (see docs/configuration.md)\n"
 	        "  --listen ADDR:PORT   listen on UDP and TCP: 127.0.0.1:5353 or [::1]:5353 (repeatable)\n"
@@ -87,6 +88,8 @@ static void usage(FILE *f)
 	        "  --user NAME          drop to this user after binding the sockets\n"
 	        "  --chroot DIR         chroot to DIR after binding (files must lie inside it)\n"
 	        "  --check              check the configuration and zones, print every error, exit\n"
+	        "  --dnssec             with --check: verify every RRSIG of signed zones with their\n"
+	        "                       DNSKEYs and warn for signatures expiring within 7 days\n"
 	        "  -v, --verbose        log more (repeat for debug)\n"
 	        "  --help               print this text and exit\n"
 	        "  --version            print the version and exit\n"
@@ -333,7 +336,7 @@ static version *version_build(const args *a, const version *old)
 		return NULL;
 	}
 	/* --check goes on to the zones, so that one run reports every error */
-	db_diag diag = {.fn = zone_diag};
+	db_diag diag = {.fn = zone_diag, .flags = a->check && a->dnssec ? DB_DIAG_VERIFY : 0};
 	unsigned failed = 0;
 	v->zones = zones_load(&v->cfg, old ? old->zones : NULL, &diag, &failed);
 	if (!v->zones || (a->check && diag.errors + (unsigned)errors)) {
@@ -563,7 +566,7 @@ int main(int argc, char **argv)
 		{"forward", required_argument, NULL, 'f'}, {"forward-zone", required_argument, NULL, 'F'},
 		{"local", required_argument, NULL, 'L'},  {"resolv-conf", required_argument, NULL, 'R'},
 		{"user", required_argument, NULL, 'u'},   {"chroot", required_argument, NULL, 'C'},
-		{"rrl-limit", required_argument, NULL, 'r'},
+		{"rrl-limit", required_argument, NULL, 'r'}, {"dnssec", no_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	args a = {0};
@@ -617,6 +620,7 @@ int main(int argc, char **argv)
 		}
 		case 'C': a.chroot = optarg; break;
 		case 'k': a.check = 1; break;
+		case 'D': a.dnssec = 1; break;
 		case 'v': a.verbose++; break;
 		case 'h': usage(stdout); rc = 0; goto done;
 		case 'V': printf("ternd %s\n", TERN_VERSION); rc = 0; goto done;
