@@ -32,6 +32,11 @@ mail AAAA 2001:db8::25
 www A 192.0.2.80
 www AAAA 2001:db8::80
 txt TXT "hello world"
+big TXT "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+mxbig MX 10 mail
+mxbig MX 20 www
+mxbig MX 30 ns1
+mxbig MX 40 ns2
 _sip._udp SRV 0 5 5060 www
 *.wild A 192.0.2.99
 *.wild TXT "wildcard"
@@ -77,7 +82,7 @@ VARIANTS = ["bind-nsec", "bind-nsec3", "bind-nsec3-optout", "ldns-nsec", "ldns-n
 # case of RFC 4035 3.1 / RFC 5155 7.2 the parent zone has.
 QUERIES = [
     ("@", "SOA"), ("@", "NS"), ("@", "DNSKEY"), ("@", "MX"), ("@", "A"), ("@", "TXT"),
-    ("www", "A"), ("www", "AAAA"), ("txt", "TXT"), ("_sip._udp", "SRV"), ("mail", "AAAA"),
+    ("www", "A"), ("www", "AAAA"), ("txt", "TXT"), ("big", "TXT"), ("mxbig", "MX"), ("_sip._udp", "SRV"), ("mail", "AAAA"),
     # NODATA, at names and empty non-terminals
     ("www", "TXT"), ("@", "SRV"), ("ent", "A"), ("b.ent", "TXT"), ("y.z", "A"), ("z", "TXT"),
     ("exists.wild", "TXT"), ("wild", "A"),
@@ -100,6 +105,10 @@ QUERIES = [
 # referrals: only against the parent alone (a validator would follow them)
 REFERRALS = [("www.sec2", "A"), ("sec2", "NS"), ("sec2", "DS"), ("www.away", "A"), ("x.below.ent2", "A"),
              ("away2", "A")]
+
+# big answers: sent with a 512-byte payload too (truncation, RFC 4035 3.1.1)
+BIG = [("big", "TXT"), ("mxbig", "MX"), ("@", "DNSKEY"), ("nx", "A"), ("zz.wild", "TXT"), ("@", "MX"),
+       ("x.a.b.ent", "A"), ("www.sec2", "A")]
 
 # what a validator asks beyond QUERIES: the child zones' own names
 CHILD_QUERIES = [("www.signed", "A"), ("signed", "DNSKEY"), ("nx.signed", "A"), ("www.plain", "A"),

@@ -17,7 +17,7 @@ import dns.rdatatype
 import pytest
 
 from conftest import stop_clean
-from dnssec_zones import ORIGIN, QUERIES, REFERRALS, VARIANTS, absname, sign_all
+from dnssec_zones import BIG, ORIGIN, QUERIES, REFERRALS, VARIANTS, absname, sign_all
 from peers import start_knot, start_nsd
 from ternd import start_ternd
 
@@ -157,6 +157,40 @@ def test_side_by_side(served, ref_name):
     diffs = compare(served, ref_name, queries)
     print(f"\n{served['variant']}: ternd vs {ref_name}: {len(queries) - len(diffs)}/{len(queries)} identical")
     assert not diffs, f"{served['variant']}: {len(diffs)} differ from {ref_name}:\n" + "\n".join(diffs)
+
+
+@pytest.mark.parametrize("ref_name", ["knot", "nsd"])
+def test_truncation_side_by_side(served, ref_name):
+    """512-byte payload: additional data goes first; TC when an answer or
+    authority RRset with its RRSIGs does not fit (RFC 4035 3.1.1)."""
+    if ref_name not in served:
+        pytest.skip(f"{ref_name} not available")
+    ternd, ref = served["ternd"], served[ref_name]
+    diffs = []
+    for rel, qtype in BIG:
+        name = absname(rel)
+        rb = send(ref, name, qtype, payload=512)
+        rb.server_name = ref_name
+        ra = send(ternd, name, qtype, payload=512)
+        a, b = summary(ra, "ternd", qtype, rb), summary(rb, ref_name, qtype)
+        # What a truncated answer still holds is each server's own choice
+        # (the client asks again over TCP); so is which additional data
+        # fit. ternd's additional data must be whole RRsets of its full
+        # answer, each with its RRSIGs unless no room was left.
+        if a["tc"] and b["tc"]:
+            a = {k: a[k] for k in ("rcode", "aa", "tc")}
+            b = {k: b[k] for k in ("rcode", "aa", "tc")}
+        full = summary(send(ternd, name, qtype), "ternd", qtype)["additional"]
+        assert a.get("additional", set()) <= full, f"{name} {qtype}: {a['additional'] - full}"
+        a.pop("additional", None)
+        b.pop("additional", None)
+        if a != b:
+            diffs.append(f"{name} {qtype}: ternd {a}\n  {ref_name} {b}")
+    assert not diffs, f"{served['variant']}: {len(diffs)} differ from {ref_name}:\n" + "\n".join(diffs)
+    # the TXT RRset fits in 512 bytes, its RRSIG with it does not: TC
+    r = send(ternd, absname("big"), "TXT", payload=512)
+    assert r.flags & dns.flags.TC
+    assert send(ternd, absname("big"), "TXT", payload=512, do=False).flags & dns.flags.TC == 0
 
 
 def test_without_do_no_dnssec_records(served):
