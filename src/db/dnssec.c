@@ -204,7 +204,8 @@ int zb_dnssec_finish(build *b)
 	}
 	qsort(nsec, d->nnsec, sizeof *nsec, cmp_node_canon);
 	qsort(v3, d->nn3, sizeof *v3, cmp_n3);
-	memcpy(hidden, b->hidden, b->nhidden * sizeof *hidden);
+	if (b->nhidden)
+		memcpy(hidden, b->hidden, b->nhidden * sizeof *hidden);
 	d->nsec = nsec;
 	d->n3 = v3;
 	d->hidden = hidden;
