@@ -57,4 +57,12 @@ const db_node *db_nsec_find(const db_dnssec *d, const uint8_t *name);
  * wraps). NULL when the zone has no NSEC3. */
 const db_nsec3 *db_nsec3_find(const db_dnssec *d, const uint8_t h[DB_NSEC3_HASH_LEN], bool *exact);
 
+/* The data an RRSIG signs (RFC 4034 3.1.8.1): sig's first pre bytes (its
+ * RDATA up to the signature: the fields, then the signer, folded to lower
+ * case) and the RRs of s at owner in canonical form and order (RFC 4034
+ * 6.2, 6.3) with the RRSIG's original TTL. Into *buf (grown as needed,
+ * *cap its size); returns the length, or 0 when out of memory. */
+size_t db_rrsig_data(uint8_t **buf, size_t *cap, const uint8_t *sig, size_t pre, const uint8_t *owner,
+                     const db_rrset *s);
+
 #endif

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include "db/dnssec.h"
 #include "db/zone_build.h"
 #include "tern/rr.h"
 
@@ -180,38 +181,36 @@ static int cmp_crr(const void *a, const void *b)
 	return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-static int reserve(verify *v, size_t need)
+static int reserve(uint8_t **buf, size_t *cap, size_t need)
 {
-	if (need <= v->cap)
+	if (need <= *cap)
 		return 0;
-	size_t cap = v->cap ? v->cap : 4096;
-	while (cap < need)
-		cap *= 2;
-	uint8_t *nb = realloc(v->buf, cap);
+	size_t c = *cap ? *cap : 4096;
+	while (c < need)
+		c *= 2;
+	uint8_t *nb = realloc(*buf, c);
 	if (!nb)
 		return -1;
-	v->buf = nb;
-	v->cap = cap;
+	*buf = nb;
+	*cap = c;
 	return 0;
 }
 
-/* The data RRSIG sig (RDATA without its signature, siglen bytes from the
- * start) signs over RRset s at owner: RFC 4034 3.1.8.1. Into v->buf;
- * returns its length, or 0 (out of memory). */
-static size_t signed_data(verify *v, const uint8_t *sig, size_t pre, const uint8_t *owner, const db_rrset *s)
+size_t db_rrsig_data(uint8_t **buf, size_t *cap, const uint8_t *sig, size_t pre, const uint8_t *owner,
+                     const db_rrset *s)
 {
 	/* the RRSIG fields, the signer folded to lower case */
-	if (reserve(v, pre))
+	if (reserve(buf, cap, pre))
 		return 0;
-	memcpy(v->buf, sig, 18);
-	tern_name_lower(v->buf + 18, sig + 18);
+	memcpy(*buf, sig, 18);
+	tern_name_lower(*buf + 18, sig + 18);
 	size_t n = pre;
-	/* owner: lower case; a wildcard's RRSIG has fewer labels than... the
-	 * zone's own records are at their owner, so the owner is the name */
+	/* the owner in lower case: records are signed at their own owner,
+	 * a wildcard's at "*.<...>" (RFC 4034 3.1.8.1 with labels) */
 	uint8_t low[TERN_NAME_MAX];
 	tern_name_lower(low, owner);
 	size_t olen = tern_name_len(low);
-	crr **rrs = malloc(s->count * sizeof *rrs);
+	crr **rrs = malloc((s->count ? s->count : 1) * sizeof *rrs);
 	if (!rrs)
 		return 0;
 	const uint8_t *p = s->rdata;
@@ -236,19 +235,20 @@ static size_t signed_data(verify *v, const uint8_t *sig, size_t pre, const uint8
 		total += olen + 10 + len;
 	}
 	size_t out = 0;
-	if (k == s->count && !reserve(v, n + total)) {
+	if (k == s->count && !reserve(buf, cap, n + total)) {
 		qsort(rrs, k, sizeof *rrs, cmp_crr);
 		uint32_t ttl = tern_get_u32(sig + 4); /* the original TTL */
+		uint8_t *b = *buf;
 		for (unsigned j = 0; j < k; j++) {
 			if (j && !cmp_crr(&rrs[j - 1], &rrs[j]))
 				continue; /* RFC 4034 6.3: duplicates go */
-			memcpy(v->buf + n, low, olen);
+			memcpy(b + n, low, olen);
 			n += olen;
-			tern_put_u16(v->buf + n, s->type);
-			tern_put_u16(v->buf + n + 2, TERN_C_IN);
-			tern_put_u32(v->buf + n + 4, ttl);
-			tern_put_u16(v->buf + n + 8, rrs[j]->len);
-			memcpy(v->buf + n + 10, rrs[j]->rd, rrs[j]->len);
+			tern_put_u16(b + n, s->type);
+			tern_put_u16(b + n + 2, TERN_C_IN);
+			tern_put_u32(b + n + 4, ttl);
+			tern_put_u16(b + n + 8, rrs[j]->len);
+			memcpy(b + n + 10, rrs[j]->rd, rrs[j]->len);
 			n += 10u + rrs[j]->len;
 		}
 		out = n;
@@ -355,7 +355,7 @@ void zb_verify_node(build *b, const db_node *n)
 			say(b, &v->bad, r, "%s RRSIG covering %s: no such RRset here%s", owner, type, "");
 			continue;
 		}
-		size_t len = signed_data(v, rd, pre, n->name, s);
+		size_t len = db_rrsig_data(&v->buf, &v->cap, rd, pre, n->name, s);
 		if (!len)
 			continue;
 		uint16_t tag = tern_get_u16(rd + 16);
