@@ -169,6 +169,7 @@ void config_free(config *c)
 	for (size_t i = 0; i < c->nzones; i++) {
 		free(c->zones[i].file);
 		free(c->zones[i].where);
+		free(c->zones[i].sign.keydir);
 	}
 	free(c->zones);
 	free(c->listen);
@@ -269,6 +270,7 @@ int config_add_zone(config *c, const char *origin, const char *file, const char 
 			log_err("%s: zone '%s' already defined at %s", where, origin, c->zones[i].where);
 			return -1;
 		}
+	z.sign = (dnssec_policy){.alg = 13};
 	z.file = strdup(file);
 	z.where = strdup(where);
 	cfg_zone *n = realloc(c->zones, (c->nzones + 1) * sizeof *n);
@@ -373,6 +375,9 @@ int config_load(config *c, const char *path)
 	enum { NONE, SERVER, ZONE } sec = NONE;
 	char line[4096], where[PATH_MAX + 32];
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
+	/* a zone's DNSSEC signing options (dnssec/sign.h), kept apart */
+	dnssec_policy zsign = {.alg = 13};
+	char zkeydir[PATH_MAX] = "";
 	unsigned lineno = 0;
 	int errors = 0;
 #define ERR(...)                                    \
@@ -392,6 +397,10 @@ int config_load(config *c, const char *path)
 				char *p_ = resolve_path(path, zfile);                   \
 				if (!p_ || config_add_zone(c, zname, p_, zwhere))       \
 					errors++;                                       \
+				else if (zsign.on) {                                    \
+					zsign.keydir = zkeydir[0] ? resolve_path(path, zkeydir) : NULL; \
+					c->zones[c->nzones - 1].sign = zsign;           \
+				}                                                       \
 				free(p_);                                               \
 			}                                                               \
 		}                                                                       \
@@ -429,7 +438,8 @@ int config_load(config *c, const char *path)
 				sec = SERVER;
 			} else if (!strcmp(key, "zone")) {
 				sec = ZONE;
-				zname[0] = zfile[0] = 0;
+				zname[0] = zfile[0] = zkeydir[0] = 0;
+				zsign = (dnssec_policy){.alg = 13};
 				snprintf(zwhere, sizeof zwhere, "%s", where);
 			} else {
 				sec = NONE;
@@ -559,7 +569,29 @@ int config_load(config *c, const char *path)
 				snprintf(zname, sizeof zname, "%s", val);
 			else if (!strcmp(key, "file"))
 				snprintf(zfile, sizeof zfile, "%s", val);
-			else
+			/* ---- DNSSEC signing (issue 12 item 3) ---- */
+			else if (!strcmp(key, "dnssec-signing")) {
+				if (!strcmp(val, "on") || !strcmp(val, "yes"))
+					zsign.on = true;
+				else if (!strcmp(val, "off") || !strcmp(val, "no"))
+					zsign.on = false;
+				else
+					ERR("dnssec-signing must be on or off, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-algorithm")) {
+				if (!(zsign.alg = dnssec_alg_from_text(val))) {
+					ERR("dnssec-algorithm must be ecdsap256sha256 or ed25519, got '%s'", val);
+					zsign.alg = 13;
+				}
+			} else if (!strcmp(key, "dnssec-denial")) {
+				if (!strcmp(val, "nsec"))
+					zsign.nsec3 = false;
+				else if (!strcmp(val, "nsec3"))
+					zsign.nsec3 = true;
+				else
+					ERR("dnssec-denial must be nsec or nsec3, got '%s'", val);
+			} else if (!strcmp(key, "key-directory")) {
+				snprintf(zkeydir, sizeof zkeydir, "%s", val);
+			} else
 				ERR("unknown zone option '%s'", key);
 		} else {
 			ERR("'%s' outside a section (start one with 'server:' or 'zone:')", key);

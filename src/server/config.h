@@ -7,6 +7,7 @@
  *     zone:
  *         name: example.com
  *         file: example.com.zone     # relative to this file's directory
+ *         dnssec-signing: on         # ternd signs it (dnssec/sign.h)
  *
  * Every error names file:line. A config is built completely, then used
  * read-only; a reload builds a new one. */
@@ -18,6 +19,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dnssec/sign.h"
 #include "tern/name.h"
 
 typedef struct cfg_listen {
@@ -30,6 +32,7 @@ typedef struct cfg_zone {
 	uint8_t origin[TERN_NAME_MAX];
 	char *file;
 	char *where; /* "file:line" or "--zone" of its definition */
+	dnssec_policy sign; /* dnssec-signing and its options (sign.h) */
 } cfg_zone;
 
 typedef struct cfg_acl {

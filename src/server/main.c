@@ -137,8 +137,10 @@ static int jail_path(const args *a, char **path)
 static int jail_paths(const args *a, config *c)
 {
 	int errors = 0;
-	for (size_t i = 0; i < c->nzones; i++)
+	for (size_t i = 0; i < c->nzones; i++) {
 		errors -= jail_path(a, &c->zones[i].file);
+		errors -= jail_path(a, &c->zones[i].sign.keydir); /* NULL stays NULL */
+	}
 	for (size_t i = 0; i < c->nlocal_files; i++)
 		errors -= jail_path(a, &c->local_files[i]);
 	for (size_t i = 0; i < c->nhosts_files; i++)

@@ -4,6 +4,21 @@
 #include "server/log.h"
 #include "server/zones.h"
 
+/* z signed with the zone's key (dnssec-signing: on), or NULL (z freed)
+ * when the key cannot be had or signing fails: the zone then keeps its
+ * last good version, as for a file that does not load. */
+static db_zone *sign_one(const cfg_zone *cz, db_zone *z, const char *name, db_diag *diag)
+{
+	struct dnssec_key *k = dnssec_key_get(cz->origin, &cz->sign, cz->file, diag);
+	db_zone *s = k ? dnssec_sign_zone(z, k, &cz->sign, diag) : NULL;
+	dnssec_key_free(k);
+	zone_free(z);
+	if (s)
+		log_info("zone %s: signed (%s, %s)", name, cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256",
+		         cz->sign.nsec3 ? "NSEC3" : "NSEC");
+	return s;
+}
+
 /* The version of one configured zone for the next set: the file's, or,
  * when it does not load, the one serving now, or a version without data. */
 static db_zone *load_one(const cfg_zone *cz, const db_set *old, db_diag *diag, unsigned *failed)
@@ -12,6 +27,8 @@ static db_zone *load_one(const cfg_zone *cz, const db_set *old, db_diag *diag, u
 	tern_name_to_text(cz->origin, name, sizeof name);
 	unsigned errors = diag->errors;
 	db_zone *z = zone_load(cz->origin, cz->file, diag);
+	if (z && cz->sign.on)
+		z = sign_one(cz, z, name, diag);
 	if (z) {
 		log_info("zone %s: %zu records, %zu names, serial %u, from %s", name, z->nrecords, z->nnodes,
 		         z->serial, cz->file);

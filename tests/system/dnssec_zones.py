@@ -181,6 +181,19 @@ def _ds(d, keybase, origin):
     return _run(["dnssec-dsfromkey", "-2", keybase + ".key"], d).strip()
 
 
+def unsigned_parent(workdir):
+    """For ternd to sign: the parent zone unsigned but with the DS of the
+    child signed.sec.test. (signed here by dnssec-signzone, NSEC), and the
+    zones to serve beside it. Returns (parent text, {origin: text} of the
+    two children)."""
+    cd = os.path.join(str(workdir), "child")
+    os.makedirs(cd)
+    child, cksk = _sign(cd, "bind-nsec", SIGNED, CHILD_SIGNED, "signed")
+    ds = _ds(cd, cksk, SIGNED)
+    parent = PARENT + ds + "\n" + ds.replace(SIGNED, "sec2." + ORIGIN, 1) + "\n"
+    return parent, {SIGNED: child, PLAIN: CHILD_PLAIN}
+
+
 def sign_all(workdir, variant):
     """Signs signed.sec.test. then sec.test. (with the child's DS) with the
     tool and denial of variant; plain.sec.test. stays unsigned. Each zone

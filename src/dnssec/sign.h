@@ -1,0 +1,51 @@
+/* sign.h: ternd signs the zones it is told to (issue 12 item 3, first
+ * step): per zone `dnssec-signing: on`, one combined signing key (flags
+ * 257, a CSK: it signs the DNSKEY RRset and every other RRset) of
+ * `dnssec-algorithm` (ECDSAP256SHA256 by default, or ED25519), made on
+ * first use and kept as a file in `key-directory`; the zone is signed
+ * whole each time it loads (start-up, SIGHUP), with NSEC or NSEC3 (RFC
+ * 9276: no salt, no extra iterations, no opt-out) and signatures valid
+ * for `sig_validity` from an hour before the load. Key rollovers, CDS and
+ * re-signing only what changed are later steps. libcrypto does the
+ * cryptography. Control thread only. */
+#ifndef TERN_DNSSEC_SIGN_H
+#define TERN_DNSSEC_SIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/zone.h"
+
+typedef struct dnssec_policy {
+	bool on;
+	uint8_t alg;           /* 13 (ECDSAP256SHA256) or 15 (ED25519) */
+	bool nsec3;
+	char *keydir;          /* NULL: the zone file's directory */
+	uint32_t sig_validity; /* seconds */
+} dnssec_policy;
+
+#define DNSSEC_SIG_VALIDITY (14u * 86400u)
+
+/* Algorithm mnemonic ("ecdsap256sha256", "ed25519", any case) to number;
+ * 0 when it is not one ternd signs with. */
+uint8_t dnssec_alg_from_text(const char *s);
+
+/* The signing key of origin under p: the first key file of its algorithm
+ * in the key directory ("K<origin>+<alg>+<tag>.pem", PKCS#8), or a new key
+ * written there (with "K<origin>+<alg>+<tag>.key", its DNSKEY record, for
+ * making the DS). zone_file names the directory when p->keydir is NULL.
+ * Returns an opaque key or NULL with the reason (naming the file) in
+ * diag. */
+struct dnssec_key;
+struct dnssec_key *dnssec_key_get(const uint8_t *origin, const dnssec_policy *p, const char *zone_file,
+                                  db_diag *diag);
+void dnssec_key_free(struct dnssec_key *k);
+
+/* A signed version of z: its records without their RRSIG, NSEC, NSEC3 and
+ * NSEC3PARAM, with the key's DNSKEY added, every authoritative RRset signed
+ * and an NSEC or NSEC3 chain. Loaded (and checked) like a zone file;
+ * returns NULL with the reason in diag. z is not changed. */
+db_zone *dnssec_sign_zone(const db_zone *z, const struct dnssec_key *k, const dnssec_policy *p, db_diag *diag);
+
+#endif
