@@ -388,7 +388,7 @@ db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_po
 	}
 	signer g = {.z = z, .k = k, .p = p};
 	uint32_t now = (uint32_t)time(NULL);
-	g.inception = now - 3600; /* clocks of validators that run slow */
+	g.inception = now - DNSSEC_INCEPTION_SKEW;
 	g.expiration = now + (p->sig_validity ? p->sig_validity : DNSSEC_SIG_VALIDITY);
 	g.rdtext = malloc(RD_TEXT_MAX);
 	size_t slots = (size_t)1 << (32 - z->shift), n = 0;

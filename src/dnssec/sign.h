@@ -22,10 +22,14 @@ typedef struct dnssec_policy {
 	uint8_t alg;           /* 13 (ECDSAP256SHA256) or 15 (ED25519) */
 	bool nsec3;
 	char *keydir;          /* NULL: the zone file's directory */
-	uint32_t sig_validity; /* seconds */
+	unsigned sig_validity; /* seconds; 0: DNSSEC_SIG_VALIDITY */
 } dnssec_policy;
 
 #define DNSSEC_SIG_VALIDITY (14u * 86400u)
+/* Signatures start this long before they are made (validators whose
+ * clocks run slow), and are made again after a quarter of their
+ * validity (zones_resign). */
+#define DNSSEC_INCEPTION_SKEW 3600u
 
 /* Algorithm mnemonic ("ecdsap256sha256", "ed25519", any case) to number;
  * 0 when it is not one ternd signs with. */

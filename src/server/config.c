@@ -589,6 +589,9 @@ int config_load(config *c, const char *path)
 					zsign.nsec3 = true;
 				else
 					ERR("dnssec-denial must be nsec or nsec3, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-signature-validity")) {
+				if (parse_uint(val, 20, 90 * 86400, &zsign.sig_validity))
+					ERR("dnssec-signature-validity must be 20..7776000 seconds, got '%s'", val);
 			} else if (!strcmp(key, "key-directory")) {
 				snprintf(zkeydir, sizeof zkeydir, "%s", val);
 			} else

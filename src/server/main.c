@@ -720,12 +720,24 @@ int main(int argc, char **argv)
 
 	struct timespec started;
 	clock_gettime(CLOCK_MONOTONIC, &started);
+	/* the zones ternd signs are signed again on time (zones_resign) */
+	time_t resign = zones_resign(&s);
 	for (;;) {
 		int sig;
-		if (sigwait(&set, &sig))
+		if (resign) {
+			time_t now = time(NULL);
+			struct timespec wait = {.tv_sec = resign > now ? resign - now : 0};
+			sig = sigtimedwait(&set, NULL, &wait);
+			if (sig < 0) {
+				resign = zones_resign(&s);
+				continue;
+			}
+		} else if (sigwait(&set, &sig)) {
 			continue;
+		}
 		if (sig == SIGHUP) {
 			reload(&a, &s, res, rl, cookie);
+			resign = zones_resign(&s);
 			continue;
 		}
 		if (sig == SIGUSR1) {

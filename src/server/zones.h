@@ -6,6 +6,8 @@
 #ifndef TERN_SERVER_ZONES_H
 #define TERN_SERVER_ZONES_H
 
+#include <time.h>
+
 #include "db/zone.h"
 #include "server/config.h"
 
@@ -14,5 +16,12 @@
  * never changed. *failed receives the number of zones that did not load.
  * Returns the new set, or NULL when out of memory. Control thread only. */
 db_set *zones_load(const config *cfg, const db_set *old, db_diag *diag, unsigned *failed);
+
+struct server;
+/* Signs again each zone ternd signs (dnssec-signing: on) whose signatures
+ * are a quarter of their validity old (sign.h), and publishes it. Returns
+ * when the next zone is due (a time() value), 0 when ternd signs none.
+ * Control thread only (it is the only one that publishes zones). */
+time_t zones_resign(struct server *s);
 
 #endif

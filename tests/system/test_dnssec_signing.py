@@ -140,3 +140,31 @@ def test_restart_keeps_the_key_and_a_bad_key_keeps_the_last_version(signer, tmp_
                 f.write(good)
     finally:
         stop_clean(srv)
+
+
+def sig_times(srv):
+    r = srv.query(ORIGIN, "SOA", want_dnssec=True)
+    sig = next(rd for s in r.answer if s.rdtype == dns.rdatatype.RRSIG for rd in s)
+    return sig.inception, sig.expiration
+
+
+def test_signatures_made_again_before_they_expire(tmp_path):
+    """dnssec-signature-validity 20 s: the zone is signed again a quarter
+    of the way (5 s), without a reload, and stays valid throughout."""
+    parent, children = unsigned_parent(tmp_path / "pre")
+    conf = write_conf(tmp_path, parent, {}, "ed25519", "nsec")
+    with open(conf, "a") as f:
+        f.write("    dnssec-signature-validity: 20\n")
+    # the option belongs to the sec.test zone block, the last one written
+    srv = start_ternd(tmp_path, None, args=["--config", conf], probe=ORIGIN)
+    try:
+        first = sig_times(srv)
+        assert first[1] - first[0] == 20 + 3600
+        deadline = time.monotonic() + 12
+        while sig_times(srv) == first and time.monotonic() < deadline:
+            time.sleep(0.25)
+        again = sig_times(srv)
+        assert again[0] > first[0] and again[1] > first[1], (first, again)
+        assert "signatures made again" in srv.log_text()
+    finally:
+        stop_clean(srv)

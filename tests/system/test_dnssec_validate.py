@@ -19,7 +19,7 @@ import pytest
 
 from conftest import stop_clean
 from dnssec_zones import CHILD_QUERIES, ORIGIN, PLAIN, QUERIES, SIGNED, VARIANTS, absname, sign_all
-from peers import LOOPBACK, Peer, free_port, wait_answering
+from peers import LOOPBACK, Peer, free_port
 from ternd import start_ternd
 
 pytestmark = pytest.mark.skipif(shutil.which("unbound") is None, reason="unbound not installed")
