@@ -286,6 +286,9 @@ def gen_config():
                       " access-control: ::1 allow\n access-control: 2001:db8::/32 allow\n resolv-conf: resolv.conf\n",
         "local-data": "server:\n local-data: \"www.example.org. 60 A 192.0.2.1\"\n local-file: local.zone\n hosts-file: /etc/hosts\n",
         "forward-none": "server:\n forward: none\n",
+        "dnssec-signing": "zone:\n name: example.com\n file: example.com.zone\n dnssec-signing: on\n"
+                          " dnssec-algorithm: ed25519\n dnssec-denial: nsec3\n dnssec-signature-validity: 30\n"
+                          " key-directory: keys\n",
         "errors": "server:\n listen: 999.1.1.1\n threads: 0\n nsid: maybe\n udp-max-size: 100\n bogus: 1\n"
                   "access-control: 10.0.0.0/33 allow\nzone:\n name: example.com\nfoo:\nkey without colon\n",
         "zone-missing-file": "zone:\n    name: example.net\n",
