@@ -634,6 +634,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		{ rc = 2; goto done; }
 	}
+	if (a.dnssec && !a.check) {
+		fprintf(stderr, "ternd: --dnssec goes with --check\n");
+		usage(stderr);
+		rc = 2;
+		goto done;
+	}
 	static char config_abs[4096];
 	if (a.chroot && a.config && realpath(a.config, config_abs))
 		a.config = config_abs; /* relative paths do not survive the chroot */
