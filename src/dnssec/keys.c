@@ -187,3 +187,57 @@ void dnssec_key_free(dnssec_key *k)
 	EVP_PKEY_free(k->pkey);
 	free(k);
 }
+
+/* "<dir>/<zone>.serial" */
+static void serial_path(const uint8_t *origin, const dnssec_policy *p, const char *zone_file, char *out, size_t cap)
+{
+	char zname[TERN_NAME_TEXT_MAX], dir[4096];
+	tern_name_to_text(origin, zname, sizeof zname);
+	size_t zl = strlen(zname);
+	if (zl > 1 && zname[zl - 1] == '.')
+		zname[zl - 1] = 0;
+	if (p->keydir)
+		snprintf(dir, sizeof dir, "%s/", p->keydir);
+	else
+		dir_of(zone_file, dir, sizeof dir);
+	snprintf(out, cap, "%s%s.serial", dir, zname);
+}
+
+/* RFC 1982: a comes after b */
+static bool serial_after(uint32_t a, uint32_t b)
+{
+	return a != b && (int32_t)(a - b) > 0;
+}
+
+uint32_t dnssec_serial_next(const uint8_t *origin, const dnssec_policy *p, const char *zone_file,
+                            uint32_t file_serial, uint32_t served)
+{
+	char path[4096 + TERN_NAME_TEXT_MAX + 16];
+	serial_path(origin, p, zone_file, path, sizeof path);
+	uint32_t serial = file_serial;
+	unsigned long last = 0;
+	FILE *f = fopen(path, "r");
+	bool have = f && fscanf(f, "%lu", &last) == 1 && last <= 0xffffffffUL;
+	if (f)
+		fclose(f);
+	if (have && !serial_after(serial, (uint32_t)last))
+		serial = (uint32_t)last + 1;
+	if (served && !serial_after(serial, served))
+		serial = served + 1;
+	return serial;
+}
+
+void dnssec_serial_save(const uint8_t *origin, const dnssec_policy *p, const char *zone_file, uint32_t serial,
+                        db_diag *diag)
+{
+	char path[4096 + TERN_NAME_TEXT_MAX + 16], tmp[sizeof path + 8];
+	serial_path(origin, p, zone_file, path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%u\n", serial) < 0 || fclose(f) || rename(tmp, path)) {
+		if (f)
+			unlink(tmp);
+		db_diag_report(diag, false, path, 0, "cannot keep the serial: %s (a restart may serve an older one)",
+		               strerror(errno));
+	}
+}

@@ -36,6 +36,7 @@ typedef struct signer {
 	char *text; /* the signed zone */
 	size_t len, tcap;
 	char *rdtext; /* one RDATA's text */
+	db_rrset soa; /* the zone's SOA with the serial of the signed zone */
 	int err;
 } signer;
 
@@ -271,8 +272,11 @@ static void emit_node(signer *g, const name_info *ni)
 		const db_rrset *s = &n->rrsets[i];
 		if (dnssec_type(s->type) || (n == g->z->apex && s->type == TERN_T_DNSKEY))
 			continue;
-		if (s != g->z->soa) /* written first of all */
-			emit_set(g, n->name, s);
+		if (s == g->z->soa) { /* written first of all, with its new serial */
+			sign_set(g, n->name, &g->soa);
+			continue;
+		}
+		emit_set(g, n->name, s);
 		if (ni->auth && (!cut || s->type == TERN_T_DS))
 			sign_set(g, n->name, s);
 	}
@@ -380,7 +384,8 @@ static void nsec3_chain(signer *g, const name_info *v, size_t n)
 	free(e);
 }
 
-db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_policy *p, db_diag *diag)
+db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_policy *p, uint32_t serial,
+                          db_diag *diag)
 {
 	if (!zone_has_data(z) || !z->soa) {
 		db_diag_report(diag, true, z->file, 0, "no zone data to sign");
@@ -409,8 +414,18 @@ db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_po
 			has = !dnssec_type(x->rrsets[r].type);
 		v[i] = (name_info){x, !(x->flags & (DB_OCCLUDED | DB_UNDER_DNAME)), has};
 	}
-	/* the SOA first, as a zone file has it */
-	emit_set(&g, z->origin, z->soa);
+	/* the SOA first, as a zone file has it, with the serial asked for */
+	uint16_t slen;
+	const uint8_t *srd = rrset_rdata(z->soa->rdata, &slen);
+	one so;
+	if (slen < 20 || slen > 8192) {
+		db_diag_report(diag, true, z->file, 0, "the SOA does not parse");
+		goto out;
+	}
+	one_set(&so, TERN_T_SOA, z->soa->ttl, srd, slen);
+	tern_put_u32(so.rd + 2 + slen - 20, serial);
+	g.soa = so.s;
+	emit_set(&g, z->origin, &g.soa);
 	for (size_t i = 0; i < n; i++)
 		emit_node(&g, &v[i]);
 	if (p->nsec3)

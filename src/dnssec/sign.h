@@ -48,8 +48,22 @@ void dnssec_key_free(struct dnssec_key *k);
 
 /* A signed version of z: its records without their RRSIG, NSEC, NSEC3 and
  * NSEC3PARAM, with the key's DNSKEY added, every authoritative RRset signed
- * and an NSEC or NSEC3 chain. Loaded (and checked) like a zone file;
- * returns NULL with the reason in diag. z is not changed. */
-db_zone *dnssec_sign_zone(const db_zone *z, const struct dnssec_key *k, const dnssec_policy *p, db_diag *diag);
+ * and an NSEC or NSEC3 chain, and serial as its SOA serial. Loaded (and
+ * checked) like a zone file; returns NULL with the reason in diag. z is
+ * not changed. */
+db_zone *dnssec_sign_zone(const db_zone *z, const struct dnssec_key *k, const dnssec_policy *p, uint32_t serial,
+                          db_diag *diag);
+
+/* The serial a new signing of origin serves (its content changes each
+ * time: new signatures, so secondaries must see a new serial, RFC 1982
+ * arithmetic): the file's, or one more than the last one ternd served
+ * if that is not below it. The last one is kept in the key directory
+ * ("<zone>.serial") so that it survives a restart; served is the serial
+ * serving now, if any (0: none). dnssec_serial_save records it once the
+ * signed zone is published. */
+uint32_t dnssec_serial_next(const uint8_t *origin, const dnssec_policy *p, const char *zone_file,
+                            uint32_t file_serial, uint32_t served);
+void dnssec_serial_save(const uint8_t *origin, const dnssec_policy *p, const char *zone_file, uint32_t serial,
+                        db_diag *diag);
 
 #endif

@@ -12,16 +12,21 @@
 
 /* z signed with the zone's key (dnssec-signing: on), or NULL (z freed)
  * when the key cannot be had or signing fails: the zone then keeps its
- * last good version, as for a file that does not load. */
-static db_zone *sign_one(const cfg_zone *cz, db_zone *z, const char *name, db_diag *diag)
+ * last good version, as for a file that does not load. served: the
+ * version serving now (NULL: none), whose serial the new one follows. */
+static db_zone *sign_one(const cfg_zone *cz, db_zone *z, const db_zone *served, const char *name, db_diag *diag)
 {
 	struct dnssec_key *k = dnssec_key_get(cz->origin, &cz->sign, cz->file, diag);
-	db_zone *s = k ? dnssec_sign_zone(z, k, &cz->sign, diag) : NULL;
+	uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial,
+	                                     served && zone_has_data(served) ? served->serial : 0);
+	db_zone *s = k ? dnssec_sign_zone(z, k, &cz->sign, serial, diag) : NULL;
 	dnssec_key_free(k);
 	zone_free(z);
-	if (s)
-		log_info("zone %s: signed (%s, %s)", name, cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256",
-		         cz->sign.nsec3 ? "NSEC3" : "NSEC");
+	if (s) {
+		dnssec_serial_save(cz->origin, &cz->sign, cz->file, serial, diag);
+		log_info("zone %s: signed (%s, %s), serial %u", name, cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256",
+		         cz->sign.nsec3 ? "NSEC3" : "NSEC", serial);
+	}
 	return s;
 }
 
@@ -34,7 +39,7 @@ static db_zone *load_one(const cfg_zone *cz, const db_set *old, db_diag *diag, u
 	unsigned errors = diag->errors;
 	db_zone *z = zone_load(cz->origin, cz->file, diag);
 	if (z && cz->sign.on)
-		z = sign_one(cz, z, name, diag);
+		z = sign_one(cz, z, db_set_get(old, cz->origin), name, diag);
 	if (z) {
 		log_info("zone %s: %zu records, %zu names, serial %u, from %s", name, z->nrecords, z->nnodes,
 		         z->serial, cz->file);
@@ -121,11 +126,13 @@ time_t zones_resign(struct server *s)
 		tern_name_to_text(cz->origin, name, sizeof name);
 		db_diag diag = {.fn = zone_log_diag};
 		struct dnssec_key *key = dnssec_key_get(cz->origin, &cz->sign, cz->file, &diag);
-		db_zone *sz = key ? dnssec_sign_zone(z, key, &cz->sign, &diag) : NULL;
+		uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial, z->serial);
+		db_zone *sz = key ? dnssec_sign_zone(z, key, &cz->sign, serial, &diag) : NULL;
 		dnssec_key_free(key);
 		if (sz) {
 			fresh[k++] = sz;
-			log_info("zone %s: signatures made again", name);
+			dnssec_serial_save(cz->origin, &cz->sign, cz->file, serial, &diag);
+			log_info("zone %s: signatures made again, serial %u", name, serial);
 			at = resign_at(cz, sz);
 		} else {
 			log_err("zone %s: signing again failed; the current signatures stay, tried again in 60 s", name);

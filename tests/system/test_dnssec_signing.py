@@ -168,3 +168,32 @@ def test_signatures_made_again_before_they_expire(tmp_path):
         assert "signatures made again" in srv.log_text()
     finally:
         stop_clean(srv)
+
+
+def serial(srv):
+    return srv.query(ORIGIN, "SOA").answer[0][0].serial
+
+
+def test_serial_follows_each_signing(tmp_path):
+    """Every signing changes the zone (new signatures), so each one serves
+    a higher serial: on SIGHUP, on a restart (kept in the key directory),
+    never the file's again; no "serial unchanged" warning on reload."""
+    parent, _ = unsigned_parent(tmp_path / "pre")
+    conf = write_conf(tmp_path, parent, {}, "ecdsap256sha256", "nsec3")
+    srv = start_ternd(tmp_path, None, args=["--config", conf], probe=ORIGIN)
+    try:
+        first = serial(srv)
+        assert first == 2026120601  # the file's, at the first signing
+        srv.reload()
+        deadline = time.monotonic() + 5
+        while serial(srv) == first and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert serial(srv) == first + 1
+        assert "changed but its SOA serial" not in srv.log_text()
+    finally:
+        stop_clean(srv)
+    srv = start_ternd(tmp_path, None, args=["--config", conf], probe=ORIGIN)
+    try:
+        assert serial(srv) == first + 2
+    finally:
+        stop_clean(srv)
