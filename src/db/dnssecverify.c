@@ -32,6 +32,7 @@ typedef struct vkey {
 	uint16_t tag;
 	uint8_t alg;
 	EVP_PKEY *pkey; /* NULL: algorithm not supported, or a bad key */
+	EVP_MD_CTX *tmpl; /* set up for pkey once; each check works on a copy */
 } vkey;
 
 typedef struct verify {
@@ -163,6 +164,11 @@ static void read_keys(build *b, verify *v)
 		k->tag = key_tag(rd, len);
 		k->alg = rd[3];
 		k->pkey = dnskey_pkey(rd[3], rd + 4, len - 4u);
+		k->tmpl = k->pkey ? EVP_MD_CTX_new() : NULL;
+		if (k->tmpl && EVP_DigestVerifyInit(k->tmpl, NULL, alg_md(k->alg), NULL, k->pkey) != 1) {
+			EVP_MD_CTX_free(k->tmpl);
+			k->tmpl = NULL;
+		}
 	}
 }
 
@@ -286,8 +292,7 @@ static int check_one(const vkey *k, const uint8_t *sig, size_t siglen, const uin
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return -1;
-	int ok = EVP_DigestVerifyInit(ctx, NULL, alg_md(k->alg), NULL, k->pkey) == 1 &&
-	         EVP_DigestVerify(ctx, sig, siglen, data, len) == 1;
+	int ok = EVP_MD_CTX_copy_ex(ctx, k->tmpl) == 1 && EVP_DigestVerify(ctx, sig, siglen, data, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	return ok;
 }
@@ -361,7 +366,7 @@ void zb_verify_node(build *b, const db_node *n)
 		uint16_t tag = tern_get_u16(rd + 16);
 		int res = -2; /* no key */
 		for (unsigned k = 0; k < v->nkeys && res != 1; k++)
-			if (v->keys[k].tag == tag && v->keys[k].alg == alg && v->keys[k].pkey)
+			if (v->keys[k].tag == tag && v->keys[k].alg == alg && v->keys[k].tmpl)
 				res = check_one(&v->keys[k], rd + pre, r->rdlen - pre, v->buf, len);
 		v->checked++;
 		if (res == -2) {
@@ -384,8 +389,10 @@ void zb_verify_done(build *b)
 		               "signatures: %zu expired, %zu not valid yet, %zu expiring soon, %zu failing, %zu without "
 		               "their key",
 		               v->expired, v->future, v->soon, v->bad, v->nokey);
-	for (unsigned i = 0; i < v->nkeys; i++)
+	for (unsigned i = 0; i < v->nkeys; i++) {
+		EVP_MD_CTX_free(v->keys[i].tmpl);
 		EVP_PKEY_free(v->keys[i].pkey);
+	}
 	free(v->buf);
 	free(v);
 	b->verify = NULL;
