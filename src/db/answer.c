@@ -211,9 +211,6 @@ static bool wants_addl(uint16_t type)
 	return type == TERN_T_NS || type == TERN_T_MX || type == TERN_T_SRV;
 }
 
-/* Puts an RRset in the answer section and queues the names that the
- * additional section should give addresses for (RFC 1035 3.3.9 MX, 3.3.11
- * NS; RFC 2782 SRV), with where the RDATA put them. */
 /* The RRSIGs at n covering type (RFC 4035 3.1.1), each RRset with its own
  * TTL, owned by owner (the query name for a wildcard: the RRSIG's labels
  * field tells a validator so, RFC 4035 5.3.4). Nothing when the zone is
@@ -228,6 +225,10 @@ static void put_sigs(ctx *c, enum tern_section sec, const uint8_t *owner, uint16
 		put_rrset_at(c->m, sec, owner, optr, s, s->ttl, NULL, 0);
 }
 
+/* Puts an RRset of node n in the answer section, with its RRSIGs, and
+ * queues the names that the additional section should give addresses for
+ * (RFC 1035 3.3.9 MX, 3.3.11 NS; RFC 2782 SRV), with where the RDATA put
+ * them. */
 static void put_answer(ctx *c, const db_node *n, const uint8_t *owner, const db_rrset *s)
 {
 	uint16_t optr = known_ptr(c, owner);
