@@ -104,6 +104,10 @@ typedef struct db_diag {
 /* Verify every RRSIG of signed zones with their DNSKEYs and warn for
  * signatures that expire soon (ternd --check --dnssec; dnssecverify.c). */
 #define DB_DIAG_VERIFY 1u
+/* A check only (ternd --check): loading writes no file (a zone ternd signs
+ * gets a key that is not kept when it has none, and its serial is not
+ * recorded). */
+#define DB_DIAG_NO_WRITE 2u
 
 void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

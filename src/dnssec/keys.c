@@ -98,6 +98,8 @@ static dnssec_key *generate(const char *dir, const char *zname, uint8_t alg, db_
 		dnssec_key_free(k);
 		return NULL;
 	}
+	if (diag->flags & DB_DIAG_NO_WRITE)
+		return k; /* a check: the key is made, not kept */
 	char path[4096 + TERN_NAME_TEXT_MAX + 32];
 	snprintf(path, sizeof path, "%sK%s+%03u+%05u.pem", dir, zname, alg, k->tag);
 	BIO *mem = BIO_new(BIO_s_mem());
@@ -230,6 +232,8 @@ uint32_t dnssec_serial_next(const uint8_t *origin, const dnssec_policy *p, const
 void dnssec_serial_save(const uint8_t *origin, const dnssec_policy *p, const char *zone_file, uint32_t serial,
                         db_diag *diag)
 {
+	if (diag->flags & DB_DIAG_NO_WRITE)
+		return;
 	char path[4096 + TERN_NAME_TEXT_MAX + 16], tmp[sizeof path + 8];
 	serial_path(origin, p, zone_file, path, sizeof path);
 	snprintf(tmp, sizeof tmp, "%s.new", path);

@@ -38,9 +38,9 @@ uint8_t dnssec_alg_from_text(const char *s);
 /* The signing key of origin under p: the first key file of its algorithm
  * in the key directory ("K<origin>+<alg>+<tag>.pem", PKCS#8), or a new key
  * written there (with "K<origin>+<alg>+<tag>.key", its DNSKEY record, for
- * making the DS). zone_file names the directory when p->keydir is NULL.
- * Returns an opaque key or NULL with the reason (naming the file) in
- * diag. */
+ * making the DS); with DB_DIAG_NO_WRITE in diag->flags a new key is not
+ * written. zone_file names the directory when p->keydir is NULL. Returns
+ * an opaque key or NULL with the reason (naming the file) in diag. */
 struct dnssec_key;
 struct dnssec_key *dnssec_key_get(const uint8_t *origin, const dnssec_policy *p, const char *zone_file,
                                   db_diag *diag);

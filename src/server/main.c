@@ -338,7 +338,8 @@ static version *version_build(const args *a, const version *old)
 		return NULL;
 	}
 	/* --check goes on to the zones, so that one run reports every error */
-	db_diag diag = {.fn = zone_diag, .flags = a->check && a->dnssec ? DB_DIAG_VERIFY : 0};
+	db_diag diag = {.fn = zone_diag,
+	                .flags = (a->check && a->dnssec ? DB_DIAG_VERIFY : 0) | (a->check ? DB_DIAG_NO_WRITE : 0)};
 	unsigned failed = 0;
 	v->zones = zones_load(&v->cfg, old ? old->zones : NULL, &diag, &failed);
 	if (!v->zones || (a->check && diag.errors + (unsigned)errors)) {

@@ -197,3 +197,15 @@ def test_serial_follows_each_signing(tmp_path):
         assert serial(srv) == first + 2
     finally:
         stop_clean(srv)
+
+
+def test_check_writes_nothing(tmp_path):
+    """ternd --check signs (so signing errors show) but keeps no key and
+    records no serial."""
+    parent, _ = unsigned_parent(tmp_path / "pre")
+    conf = write_conf(tmp_path, parent, {}, "ed25519", "nsec3")
+    p = subprocess.run([binary(), "--check", "--dnssec", "--config", conf], capture_output=True, text=True,
+                       timeout=60, cwd=str(tmp_path))
+    assert p.returncode == 0 and "warning" not in p.stdout + p.stderr, p.stdout + p.stderr
+    assert "signed (ED25519, NSEC3)" in p.stdout + p.stderr
+    assert os.listdir(tmp_path / "keys") == []
