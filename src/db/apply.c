@@ -92,7 +92,7 @@ static bool structural_type(const work *k, const uint8_t *owner, uint16_t type)
 	}
 }
 
-static const uint8_t STRUCT_FLAGS = DB_CUT | DB_OCCLUDED | DB_DNAME | DB_UNDER_DNAME;
+static const uint8_t STRUCT_FLAGS = DB_CUT | DB_OCCLUDED | DB_DNAME | DB_UNDER_DNAME | DB_HASHED;
 
 /* The work node of owner, made (with the old version's records) on first
  * use. NULL when out of memory. */

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/apply.h"
 #include "db/dnssec.h"
 #include "db/zone.h"
 #include "lib/encoding.h"
+#include "tern/rr.h"
 
 static void wire(const char *text, uint8_t *out)
 {
@@ -181,6 +183,49 @@ static void test_nsec3_index(void **state)
 	zone_free(z);
 }
 
+/* ---- zone_apply and the hashed owners ---- */
+
+static int count_type(void *user, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                      uint16_t rdlen)
+{
+	(void)owner, (void)ttl, (void)rdata, (void)rdlen;
+	unsigned *n = user;
+	n[type == TERN_T_NSEC3 ? 0 : type == TERN_T_TXT ? 1 : 2]++;
+	return 0;
+}
+
+/* An edit at an NSEC3 owner sees its records (zone_find_stored), so the
+ * rebuilt zone keeps what the edit did not touch; zone_walk lists the
+ * hashed owners' records once. */
+static void test_apply_at_hashed_owner(void **state)
+{
+	(void)state;
+	db_diag dg = {0};
+	db_zone *z = load("example.", n3zone, &dg);
+	assert_non_null(z);
+	unsigned n[3] = {0};
+	assert_int_equal(zone_walk(z, count_type, n), 0);
+	assert_int_equal(n[0], 2);
+	uint8_t owner[TERN_NAME_MAX];
+	wire("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example.", owner);
+	static const uint8_t txt[] = {2, 'h', 'i'};
+	db_edit e = {.op = DB_ADD_RR, .owner = owner, .type = TERN_T_TXT, .rdlen = sizeof txt, .ttl = 300, .rdata = txt};
+	db_apply_stats st;
+	db_zone *z2 = zone_apply(z, &e, 1, 0, "test", &dg, &st);
+	assert_non_null(z2);
+	assert_true(st.rebuilt);
+	memset(n, 0, sizeof n);
+	assert_int_equal(zone_walk(z2, count_type, n), 0);
+	assert_int_equal(n[0], 2); /* both NSEC3 still there, once each */
+	assert_int_equal(n[1], 1);
+	/* with data of its own the name is a name of the zone again */
+	const db_node *h = zone_find(z2, owner);
+	assert_non_null(h);
+	assert_non_null(node_rrset(h, TERN_T_NSEC3));
+	zone_free(z2);
+	zone_free(z);
+}
+
 /* ---- the checks at load ---- */
 
 struct diags {
@@ -246,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_nsec3_hash_vectors),
 		cmocka_unit_test(test_nsec_canonical_order_and_predecessor),
 		cmocka_unit_test(test_nsec3_index),
+		cmocka_unit_test(test_apply_at_hashed_owner),
 		cmocka_unit_test(test_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
