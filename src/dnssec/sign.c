@@ -11,10 +11,12 @@
  *      sorted by hash, each pointing to the next (RFC 5155 7.1).
  * The text round trip costs a parse; incremental re-signing will work on
  * the zone's records instead. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -386,6 +388,22 @@ static void nsec3_chain(signer *g, const name_info *v, size_t n)
 	free(e);
 }
 
+/* The signed zone as a file: written beside, then renamed over it. */
+static void write_signed(const char *path, const char *text, size_t len, db_diag *diag)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fwrite(text, 1, len, f) == len;
+	if (f && fclose(f))
+		ok = false;
+	if (!ok || rename(tmp, path)) {
+		if (f)
+			unlink(tmp);
+		db_diag_report(diag, false, path, 0, "cannot write the signed zone: %s", strerror(errno));
+	}
+}
+
 db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_policy *p, uint32_t serial,
                           db_diag *diag)
 {
@@ -453,6 +471,8 @@ db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_po
 		const char *file = arena_dup(&out->mem, z->file, strlen(z->file) + 1);
 		if (file)
 			out->file = file;
+		if (p->signed_file && !(diag->flags & DB_DIAG_NO_WRITE))
+			write_signed(p->signed_file, g.text ? g.text : "", g.len, diag);
 	}
 	goto out;
 oom:

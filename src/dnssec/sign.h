@@ -23,6 +23,7 @@ typedef struct dnssec_policy {
 	bool nsec3;
 	char *keydir;          /* NULL: the zone file's directory */
 	unsigned sig_validity; /* seconds; 0: DNSSEC_SIG_VALIDITY */
+	char *signed_file;     /* NULL, or where to write the signed zone */
 } dnssec_policy;
 
 #define DNSSEC_SIG_VALIDITY (14u * 86400u)
@@ -50,7 +51,9 @@ void dnssec_key_free(struct dnssec_key *k);
  * NSEC3PARAM, with the key's DNSKEY added, every authoritative RRset signed
  * and an NSEC or NSEC3 chain, and serial as its SOA serial. Loaded (and
  * checked) like a zone file; returns NULL with the reason in diag. z is
- * not changed. */
+ * not changed. With p->signed_file (and not DB_DIAG_NO_WRITE), the signed
+ * zone is written there too, as a master file (replaced whole, by
+ * rename): what dnssec-verify, ldns-verify-zone or kzonecheck can check. */
 db_zone *dnssec_sign_zone(const db_zone *z, const struct dnssec_key *k, const dnssec_policy *p, uint32_t serial,
                           db_diag *diag);
 

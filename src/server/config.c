@@ -170,6 +170,7 @@ void config_free(config *c)
 		free(c->zones[i].file);
 		free(c->zones[i].where);
 		free(c->zones[i].sign.keydir);
+		free(c->zones[i].sign.signed_file);
 	}
 	free(c->zones);
 	free(c->listen);
@@ -377,7 +378,7 @@ int config_load(config *c, const char *path)
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
 	/* a zone's DNSSEC signing options (dnssec/sign.h), kept apart */
 	dnssec_policy zsign = {.alg = 13};
-	char zkeydir[PATH_MAX] = "";
+	char zkeydir[PATH_MAX] = "", zsigned[PATH_MAX] = "";
 	unsigned lineno = 0;
 	int errors = 0;
 #define ERR(...)                                    \
@@ -399,6 +400,7 @@ int config_load(config *c, const char *path)
 					errors++;                                       \
 				else if (zsign.on) {                                    \
 					zsign.keydir = zkeydir[0] ? resolve_path(path, zkeydir) : NULL; \
+					zsign.signed_file = zsigned[0] ? resolve_path(path, zsigned) : NULL; \
 					c->zones[c->nzones - 1].sign = zsign;           \
 				}                                                       \
 				free(p_);                                               \
@@ -438,7 +440,7 @@ int config_load(config *c, const char *path)
 				sec = SERVER;
 			} else if (!strcmp(key, "zone")) {
 				sec = ZONE;
-				zname[0] = zfile[0] = zkeydir[0] = 0;
+				zname[0] = zfile[0] = zkeydir[0] = zsigned[0] = 0;
 				zsign = (dnssec_policy){.alg = 13};
 				snprintf(zwhere, sizeof zwhere, "%s", where);
 			} else {
@@ -592,6 +594,8 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "dnssec-signature-validity")) {
 				if (parse_uint(val, 20, 90 * 86400, &zsign.sig_validity))
 					ERR("dnssec-signature-validity must be 20..7776000 seconds, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-signed-file")) {
+				snprintf(zsigned, sizeof zsigned, "%s", val);
 			} else if (!strcmp(key, "key-directory")) {
 				snprintf(zkeydir, sizeof zkeydir, "%s", val);
 			} else

@@ -140,6 +140,7 @@ static int jail_paths(const args *a, config *c)
 	for (size_t i = 0; i < c->nzones; i++) {
 		errors -= jail_path(a, &c->zones[i].file);
 		errors -= jail_path(a, &c->zones[i].sign.keydir); /* NULL stays NULL */
+		errors -= jail_path(a, &c->zones[i].sign.signed_file);
 	}
 	for (size_t i = 0; i < c->nlocal_files; i++)
 		errors -= jail_path(a, &c->local_files[i]);

@@ -31,7 +31,8 @@ def write_conf(work, parent, children, alg, denial):
     (work / "sec.zone").write_text(parent)
     (work / "keys").mkdir(exist_ok=True)
     lines = ["zone:", "    name: sec.test", "    file: sec.zone", "    dnssec-signing: on",
-             f"    dnssec-algorithm: {alg}", f"    dnssec-denial: {denial}", "    key-directory: keys"]
+             f"    dnssec-algorithm: {alg}", f"    dnssec-denial: {denial}", "    key-directory: keys",
+             "    dnssec-signed-file: sec.signed"]
     for origin, text in children.items():
         f = origin.rstrip(".") + ".zone"
         (work / f).write_text(text)
@@ -73,6 +74,17 @@ def test_key_made_and_zone_signed(signer):
     r = srv.query("nx." + ORIGIN, "A", want_dnssec=True)
     deny = dns.rdatatype.NSEC3 if signer["denial"] == "nsec3" else dns.rdatatype.NSEC
     assert r.rcode() == dns.rcode.NXDOMAIN and any(s.rdtype == deny for s in r.authority)
+
+
+def test_offline_verifiers_accept_the_signed_file(signer):
+    """Issue 12 item 4: the signed zone as written out passes BIND's
+    dnssec-verify, ldns-verify-zone and kzonecheck --dnssec on. ternd's one
+    key is a CSK (flags 257, signs everything): dnssec-verify -z says so."""
+    path = str(signer["work"] / "sec.signed")
+    for argv in (["dnssec-verify", "-q", "-z", "-o", ORIGIN, path], ["ldns-verify-zone", path],
+                 ["kzonecheck", "-o", ORIGIN, "--dnssec", "on", path]):
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, f"{argv[0]}: {p.stdout}{p.stderr}"
 
 
 def test_own_check_verifies(signer):
