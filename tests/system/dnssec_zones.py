@@ -99,7 +99,7 @@ QUERIES = [
     ("signed", "DS"), ("plain", "DS"), ("away", "DS"), ("away2", "DS"), ("below.ent2", "DS"),
     ("ent2", "A"),
     # RRSIG and NSEC types
-    ("www", "RRSIG"), ("nx", "NSEC3"), ("www", "NSEC"),
+    ("www", "RRSIG"), ("nx", "NSEC3"), ("www", "NSEC"), ("www", "ANY"), ("zz.wild", "ANY"), ("ent", "ANY"),
 ]
 
 # referrals: only against the parent alone (a validator would follow them)
