@@ -194,6 +194,13 @@ static int cmp_canon(const void *a, const void *b)
 	return tern_name_cmp((*(const db_node *const *)a)->name, (*(const db_node *const *)b)->name);
 }
 
+/* Records the signing makes, so that the zone's own are dropped: the
+ * DNSSEC ones, and with dnssec-cds CDS and CDNSKEY at the apex. */
+static bool managed(const signer *g, const db_node *n, uint16_t t)
+{
+	return dnssec_type(t) || (g->p->cds && n == g->z->apex && (t == TERN_T_CDS || t == TERN_T_CDNSKEY));
+}
+
 /* A node as the chain sees it. */
 typedef struct name_info {
 	const db_node *n;
@@ -210,7 +217,7 @@ static size_t types_at(const signer *g, const db_node *n, uint16_t *t)
 	bool cut = n->flags & DB_CUT, apex = n == g->z->apex, signed_any = false;
 	for (unsigned i = 0; i < n->nrrsets; i++) {
 		uint16_t ty = n->rrsets[i].type;
-		if (dnssec_type(ty) || (c && t[c - 1] == ty))
+		if (managed(g, n, ty) || (c && t[c - 1] == ty))
 			continue;
 		t[c++] = ty;
 		signed_any |= !cut || ty == TERN_T_DS;
@@ -219,6 +226,10 @@ static size_t types_at(const signer *g, const db_node *n, uint16_t *t)
 		t[c++] = TERN_T_DNSKEY;
 	if (apex && g->p->nsec3)
 		t[c++] = TERN_T_NSEC3PARAM;
+	if (apex && g->p->cds) {
+		t[c++] = TERN_T_CDS;
+		t[c++] = TERN_T_CDNSKEY;
+	}
 	if (!g->p->nsec3) {
 		t[c++] = TERN_T_NSEC;
 		signed_any = true; /* the NSEC itself */
@@ -267,6 +278,32 @@ static int apex_dnskeys(signer *g, uint8_t **rd, db_rrset *s)
 	return 0;
 }
 
+/* CDNSKEY (the key's DNSKEY RDATA) and CDS (its SHA-256 digest, RFC
+ * 4509) at the apex, signed. */
+static void put_cds(signer *g, const uint8_t *apex, uint32_t ttl)
+{
+	one o;
+	one_set(&o, TERN_T_CDNSKEY, ttl, g->k->dnskey, g->k->dnskey_len);
+	emit_set(g, apex, &o.s);
+	sign_set(g, apex, &o.s);
+	/* RFC 4034 5.1.4: digest = SHA-256(owner in canonical form | DNSKEY RDATA) */
+	uint8_t in[TERN_NAME_MAX + sizeof g->k->dnskey], ds[4 + 32];
+	tern_name_lower(in, apex);
+	size_t ol = tern_name_len(in);
+	memcpy(in + ol, g->k->dnskey, g->k->dnskey_len);
+	unsigned dl = 0;
+	tern_put_u16(ds, g->k->tag);
+	ds[2] = g->k->alg;
+	ds[3] = 2; /* SHA-256 */
+	if (EVP_Digest(in, ol + g->k->dnskey_len, ds + 4, &dl, EVP_sha256(), NULL) != 1 || dl != 32) {
+		g->err = -1;
+		return;
+	}
+	one_set(&o, TERN_T_CDS, ttl, ds, sizeof ds);
+	emit_set(g, apex, &o.s);
+	sign_set(g, apex, &o.s);
+}
+
 /* A name's records and their signatures. */
 static void emit_node(signer *g, const name_info *ni)
 {
@@ -274,7 +311,7 @@ static void emit_node(signer *g, const name_info *ni)
 	bool cut = n->flags & DB_CUT;
 	for (unsigned i = 0; i < n->nrrsets; i++) {
 		const db_rrset *s = &n->rrsets[i];
-		if (dnssec_type(s->type) || (n == g->z->apex && s->type == TERN_T_DNSKEY))
+		if (managed(g, n, s->type) || (n == g->z->apex && s->type == TERN_T_DNSKEY))
 			continue;
 		if (s == g->z->soa) { /* written first of all, with its new serial */
 			sign_set(g, n->name, &g->soa);
@@ -295,6 +332,8 @@ static void emit_node(signer *g, const name_info *ni)
 	emit_set(g, n->name, &ks);
 	sign_set(g, n->name, &ks);
 	free(keys);
+	if (g->p->cds) /* RFC 7344 4, RFC 8078: the DS the parent should have */
+		put_cds(g, n->name, ks.ttl);
 	if (g->p->nsec3) {
 		static const uint8_t param[5] = {1, 0, 0, 0, 0}; /* SHA-1, 0 iterations, no salt */
 		one o;

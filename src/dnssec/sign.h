@@ -24,6 +24,7 @@ typedef struct dnssec_policy {
 	char *keydir;          /* NULL: the zone file's directory */
 	unsigned sig_validity; /* seconds; 0: DNSSEC_SIG_VALIDITY */
 	char *signed_file;     /* NULL, or where to write the signed zone */
+	bool cds;              /* publish CDS and CDNSKEY for the key (RFC 7344, 8078) */
 } dnssec_policy;
 
 #define DNSSEC_SIG_VALIDITY (14u * 86400u)

@@ -594,6 +594,13 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "dnssec-signature-validity")) {
 				if (parse_uint(val, 20, 90 * 86400, &zsign.sig_validity))
 					ERR("dnssec-signature-validity must be 20..7776000 seconds, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-cds")) {
+				if (!strcmp(val, "on") || !strcmp(val, "yes"))
+					zsign.cds = true;
+				else if (!strcmp(val, "off") || !strcmp(val, "no"))
+					zsign.cds = false;
+				else
+					ERR("dnssec-cds must be on or off, got '%s'", val);
 			} else if (!strcmp(key, "dnssec-signed-file")) {
 				snprintf(zsigned, sizeof zsigned, "%s", val);
 			} else if (!strcmp(key, "key-directory")) {

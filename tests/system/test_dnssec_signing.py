@@ -32,7 +32,7 @@ def write_conf(work, parent, children, alg, denial):
     (work / "keys").mkdir(exist_ok=True)
     lines = ["zone:", "    name: sec.test", "    file: sec.zone", "    dnssec-signing: on",
              f"    dnssec-algorithm: {alg}", f"    dnssec-denial: {denial}", "    key-directory: keys",
-             "    dnssec-signed-file: sec.signed"]
+             "    dnssec-signed-file: sec.signed", "    dnssec-cds: on"]
     for origin, text in children.items():
         f = origin.rstrip(".") + ".zone"
         (work / f).write_text(text)
@@ -85,6 +85,21 @@ def test_offline_verifiers_accept_the_signed_file(signer):
                  ["kzonecheck", "-o", ORIGIN, "--dnssec", "on", path]):
         p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, f"{argv[0]}: {p.stdout}{p.stderr}"
+
+
+def test_cds_and_cdnskey_name_the_key(signer):
+    """RFC 7344: CDNSKEY is the key, CDS its DS (what dnssec-dsfromkey makes
+    of the key file), both signed."""
+    srv = signer["ternd"]
+    want = ds_of(signer["work"]).split(None, 3)[3].split()  # tag alg type digest
+    r = srv.query(ORIGIN, "CDS", want_dnssec=True)
+    cds = [rd for s in r.answer if s.rdtype == dns.rdatatype.CDS for rd in s]
+    assert [[str(c.key_tag), str(c.algorithm), str(c.digest_type), c.digest.hex().upper()] for c in cds] == [want]
+    assert any(s.rdtype == dns.rdatatype.RRSIG for s in r.answer)
+    r = srv.query(ORIGIN, "CDNSKEY", want_dnssec=True)
+    keys = srv.query(ORIGIN, "DNSKEY").answer[0]
+    assert {rd.to_text() for s in r.answer if s.rdtype == dns.rdatatype.CDNSKEY for rd in s} == \
+        {rd.to_text() for rd in keys}
 
 
 def test_own_check_verifies(signer):
