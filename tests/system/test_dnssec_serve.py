@@ -215,3 +215,9 @@ def test_nsec3_owner_is_no_name(served):
     for qtype in ("NSEC3", "A", "RRSIG"):
         r = send(served["ternd"], owner, qtype)
         assert r.rcode() == dns.rcode.NXDOMAIN, f"{owner} {qtype}: {r}"
+    # and the whole answer as Knot and NSD give it
+    queries = [(owner, t) for t in ("NSEC3", "A", "RRSIG")]
+    for ref in ("knot", "nsd"):
+        if ref in served:
+            diffs = compare(served, ref, queries)
+            assert not diffs, "\n".join(diffs)
