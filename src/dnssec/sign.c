@@ -27,6 +27,10 @@
 #include "tern/rr.h"
 
 #define RD_TEXT_MAX (256u << 10)
+/* RFC 4034 4.1.2: 256 windows of at most 32 bytes, each with 2 of header */
+#define BITMAP_MAX (256 * 34)
+/* the types at one name: every RRset's, and the 6 the signing adds */
+#define TYPES_MAX(n) ((size_t)(n)->nrrsets + 8)
 
 typedef struct signer {
 	const db_zone *z;
@@ -147,7 +151,7 @@ static void sign_set(signer *g, const uint8_t *owner, const db_rrset *s)
 /* An RRset of one record made on the spot (rdata with its length). */
 typedef struct one {
 	db_rrset s;
-	uint8_t rd[2 + 8192 + 64];
+	uint8_t rd[2 + TERN_NAME_MAX + BITMAP_MAX]; /* the largest NSEC */
 } one;
 
 static void one_set(one *o, uint16_t type, uint32_t ttl, const uint8_t *rd, size_t len)
@@ -208,9 +212,10 @@ typedef struct name_info {
 	bool exists; /* holds records after the DNSSEC ones go (the apex always) */
 } name_info;
 
-/* The types the chain lists at n (sorted): its records' but the DNSSEC
- * ones, DNSKEY (and with NSEC3 NSEC3PARAM) at the apex, RRSIG where
- * something is signed, and NSEC with NSEC. */
+/* The types the chain lists at n (sorted, at most TYPES_MAX(n)): its
+ * records' but the DNSSEC ones, DNSKEY (and with NSEC3 NSEC3PARAM, with
+ * dnssec-cds CDS and CDNSKEY) at the apex, RRSIG where something is
+ * signed, and NSEC with NSEC. */
 static size_t types_at(const signer *g, const db_node *n, uint16_t *t)
 {
 	size_t c = 0;
@@ -353,13 +358,18 @@ static void nsec_chain(signer *g, const name_info *v, size_t n)
 		if (!first)
 			first = cur;
 		if (prev) { /* prev's NSEC names cur */
-			uint16_t t[512];
+			uint16_t *t = malloc(TYPES_MAX(prev->n) * sizeof *t);
+			if (!t) {
+				g->err = -1;
+				break;
+			}
 			size_t c = types_at(g, prev->n, t);
 			one o;
 			size_t nl = tern_name_len(cur->n->name);
-			uint8_t rd[TERN_NAME_MAX + 8192];
+			uint8_t rd[TERN_NAME_MAX + BITMAP_MAX];
 			memcpy(rd, cur->n->name, nl);
 			size_t bl = bitmap(t, c, rd + nl);
+			free(t);
 			one_set(&o, TERN_T_NSEC, g->z->neg_ttl, rd, nl + bl);
 			emit_set(g, prev->n->name, &o.s);
 			sign_set(g, prev->n->name, &o.s);
@@ -398,9 +408,13 @@ static void nsec3_chain(signer *g, const name_info *v, size_t n)
 	qsort(e, m, sizeof *e, cmp_n3e);
 	const db_zone *z = g->z;
 	for (size_t i = 0; i < m && !g->err; i++) {
-		uint16_t t[512];
+		uint16_t *t = malloc(TYPES_MAX(e[i].n) * sizeof *t);
+		if (!t) {
+			g->err = -1;
+			break;
+		}
 		size_t c = e[i].n->nrrsets || e[i].n == z->apex ? types_at(g, e[i].n, t) : 0;
-		uint8_t rd[6 + DB_NSEC3_HASH_LEN + 8192];
+		uint8_t rd[6 + DB_NSEC3_HASH_LEN + BITMAP_MAX];
 		rd[0] = 1; /* SHA-1 */
 		rd[1] = 0; /* no opt-out */
 		tern_put_u16(rd + 2, 0);
@@ -408,6 +422,7 @@ static void nsec3_chain(signer *g, const name_info *v, size_t n)
 		rd[5] = DB_NSEC3_HASH_LEN;
 		memcpy(rd + 6, e[(i + 1) % m].h, DB_NSEC3_HASH_LEN);
 		size_t bl = bitmap(t, c, rd + 6 + DB_NSEC3_HASH_LEN);
+		free(t);
 		uint8_t owner[TERN_NAME_MAX];
 		owner[0] = 32;
 		tern_b32hex_encode(e[i].h, DB_NSEC3_HASH_LEN, (char *)owner + 1);
