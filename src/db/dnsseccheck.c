@@ -146,6 +146,14 @@ static void check_nsec3(build *b, const db_dnssec *d)
 	if (!node_rrset(z->apex, TERN_T_NSEC3PARAM))
 		db_diag_report(b->diag, false, z->file, z->soa_line,
 		               "the zone has NSEC3 records but no NSEC3PARAM at its apex (RFC 5155 7.3)");
+	/* each negative answer hashes up to three names, iterations + 1
+	 * times each; validators may treat more than 100 as insecure or
+	 * bogus (RFC 9276 3.2) */
+	if (d->iterations > 100)
+		db_diag_report(b->diag, false, z->file, z->soa_line,
+		               "NSEC3 with %u extra iterations: costly to answer, and validators may not accept it "
+		               "(RFC 9276 3.1 says 0)",
+		               d->iterations);
 	size_t params = 0, broken = 0, missing = 0;
 	for (size_t i = 0; i < d->nn3; i++) {
 		const db_node *n = d->n3[i].node;
