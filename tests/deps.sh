@@ -14,6 +14,11 @@ need bind9-dnsutils  # dig, to compare the client's output
 need nsd
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
+need libssl-dev      # OpenSSL 3 libcrypto: NSEC3 hashes, DNSSEC signing and verification
+need bind9-utils     # dnssec-keygen, -signzone, -verify, -dsfromkey: the DNSSEC tests' zones
+need ldnsutils       # ldns-keygen, -signzone, -read-zone, -verify-zone
+need unbound         # the validating resolver of the DNSSEC tests
+need knot-dnssecutils # kzonecheck --dnssec on
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "tests/deps.sh: installing$pkgs"
