@@ -56,6 +56,7 @@ static struct {
     int timeout_ms;
     bool tcp;
     bool edns;
+    bool dnssec_ok;         /* DO=1 in the OPT record */
     bool rd;
 } opt = {
     .duration = 10, .threads = 1, .sockets = 4, .window = 0, .batch = 32,
@@ -134,9 +135,11 @@ static int encode(const char *name, const char *type, uint8_t *out)
     *p++ = (uint8_t)t;
     *p++ = 0;
     *p++ = 1;                           /* class IN */
-    if (opt.edns) {                     /* OPT: root, type 41, 1232 bytes, no DO */
+    if (opt.edns) {                     /* OPT: root, type 41, 1232 bytes, DO if --do */
         static const uint8_t o[11] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
         memcpy(p, o, sizeof o);
+        if (opt.dnssec_ok)
+            p[7] = 0x80;                    /* the DO bit: first flag bit of the TTL (RFC 3225) */
         p += sizeof o;
     }
     return (int)(p - out);
@@ -630,7 +633,7 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: blast -f FILE [-s ADDR] [-p PORT] [-d SECONDS] [-r QPS] [-T THREADS]\n"
         "             [-c SOCKETS] [-w WINDOW] [-b BATCH] [-t TIMEOUT_MS] [--tcp]\n"
-        "             [--no-edns] [--no-rd]\n"
+        "             [--no-edns] [--no-rd] [--do]\n"
         "  -f FILE      queries, one \"name type\" per line (dnsperf format)\n"
         "  -s ADDR      server address (default 127.0.0.1)\n"
         "  -p PORT      server port (default 53)\n"
@@ -644,6 +647,7 @@ static void usage(FILE *f)
         "  --tcp        TCP, connections kept open, queries pipelined\n"
         "  --no-edns    no OPT record (default: EDNS0, 1232 bytes)\n"
         "  --no-rd      RD=0 (default RD=1)\n"
+        "  --do         DNSSEC OK (DO=1) in the OPT record\n"
         "Prints one JSON object: counts, answers by RCODE, qps, latency percentiles\n"
         "(microseconds) and the generator's CPU use.\n", BATCH_MAX);
 }
@@ -662,7 +666,7 @@ int main(int argc, char **argv)
     int port = 53;
     static const struct option lo[] = {
         {"tcp", no_argument, 0, 1}, {"no-edns", no_argument, 0, 2},
-        {"no-rd", no_argument, 0, 3}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"no-rd", no_argument, 0, 3}, {"do", no_argument, 0, 4}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "f:s:p:d:r:T:c:w:b:t:h", lo, NULL)) != -1) {
@@ -680,6 +684,7 @@ int main(int argc, char **argv)
         case 1: opt.tcp = true; break;
         case 2: opt.edns = false; break;
         case 3: opt.rd = false; break;
+        case 4: opt.dnssec_ok = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -2,7 +2,8 @@
  * rich zone set loaded: delegations with glue and DS, a served child zone,
  * wildcards (with CNAME and loops), DNAME, CNAME chains within and across
  * zones and loops, empty non-terminals, truncation-sized RRsets and one
- * record of most types.
+ * record of most types; and two signed zones (NSEC, NSEC3 with opt-out)
+ * whose DO=1 answers carry RRSIGs and denial proofs.
  *
  * Local records (a name of their own, a CNAME into the zones and one out of
  * them) and a resolver with one upstream are configured too, and a small
@@ -186,6 +187,116 @@ static const char other_test[] =
 	"xloop IN CNAME xloop.example.com.\n"
 	"back IN CNAME chain1.example.com.\n";
 
+/* nsec.test., signed by ldns-signzone (ECDSAP256SHA256, NSEC) */
+static const char nsec_test[] =
+	"nsec.test. 300 IN SOA ns.nsec.test. hm.nsec.test. 1 3600 600 86400 60\n"
+	"nsec.test. 300 IN RRSIG SOA 13 2 300 20370101000000 20260101000000 13524 nsec.test. RHqPg9rS+nkzKl7yPasxDv0COc9nxIzKw+J7JG00BaRk1HZN0m3CbQwsB/qfOrR0E+0ngwpCz4yBPMEHqSQS0g==\n"
+	"nsec.test. 300 IN NS ns.nsec.test.\n"
+	"nsec.test. 300 IN RRSIG NS 13 2 300 20370101000000 20260101000000 13524 nsec.test. k82dcXVWIVJVhqyyNMMXMvpItbvfb/Kireypebhqpc6FC9zTQmq3Cmz5H6T7PGf04IwxtEWsit6bPSF4GNLogg==\n"
+	"nsec.test. 300 IN DNSKEY 256 3 13 J9JZqFG8p6kdsLNuwnI7AtneTiQoTYyAFF45DfzDO9KwNXvuSI+BV9528BzWzgegWSynW+py5xlBeA4G6NnXBQ== ;{id = 13524 (zsk), size = 256b}\n"
+	"nsec.test. 300 IN DNSKEY 257 3 13 4WU/Hhp+1TXDEcuWI0cj47eli1Hc0aR8gud5kbRt91Cxj7sqwkg3y/cTpICCm8nAbjF3/mCcLdjk+60IcIWvLA== ;{id = 52144 (ksk), size = 256b}\n"
+	"nsec.test. 300 IN RRSIG DNSKEY 13 2 300 20370101000000 20260101000000 52144 nsec.test. 454nP/BK/qwYeW9fwC/VitVK37K3WXErSmi16E1da9q9IvHziPGu53M2CR+yPJ8joC/3gAH6402AgzfoPMrMMQ==\n"
+	"nsec.test. 60 IN NSEC alias.nsec.test. NS SOA RRSIG NSEC DNSKEY \n"
+	"nsec.test. 60 IN RRSIG NSEC 13 2 60 20370101000000 20260101000000 13524 nsec.test. ckyPOZRbS+9bZs+xncFIExe351r8sRoEA3AMVxQxcMF/+JKp7AzSg2A+ep5Shifc8lMOQfR9nGvabVotsl84+w==\n"
+	"alias.nsec.test. 300 IN CNAME www.nsec.test.\n"
+	"alias.nsec.test. 300 IN RRSIG CNAME 13 3 300 20370101000000 20260101000000 13524 nsec.test. 0AAj4Z6suNRNkPjuoNf2AsQKq3eCkx41K9qhFDXiMKFzrVTUBaIR8NaiMwY/66Tt4Y/ZPqqHtXXjzGBwx7zmOg==\n"
+	"alias.nsec.test. 60 IN NSEC dn.nsec.test. CNAME RRSIG NSEC \n"
+	"alias.nsec.test. 60 IN RRSIG NSEC 13 3 60 20370101000000 20260101000000 13524 nsec.test. +75eKVlS2Y8Sq0wl/cSMVSDpjZkZDffCKUFl30MJpxhmiwEsvNYQLk6adRRRYC9HyGdWK6ifZTpEMMZVb4kxMg==\n"
+	"dn.nsec.test. 300 IN DNAME www.example.com.\n"
+	"dn.nsec.test. 300 IN RRSIG DNAME 13 3 300 20370101000000 20260101000000 13524 nsec.test. 2V0/852kHnJhV3iOvVwLzGrgB7lBPJOMZwyN6ilzmANUXk6pW6YOwiiXw8Tly7hp0JifRZODahX6wl4FN31u0w==\n"
+	"dn.nsec.test. 60 IN NSEC a.b.ent.nsec.test. DNAME RRSIG NSEC \n"
+	"dn.nsec.test. 60 IN RRSIG NSEC 13 3 60 20370101000000 20260101000000 13524 nsec.test. FiP+osOTkN/7jtBlMcAxKDpud2pVR71x3NWv5QQGlt2XRAtKTnHe9BoNbNjrEX1cq/ZwGLX2wxn3KaZ/KuPgcQ==\n"
+	"a.b.ent.nsec.test. 300 IN A 192.0.2.3\n"
+	"a.b.ent.nsec.test. 300 IN RRSIG A 13 5 300 20370101000000 20260101000000 13524 nsec.test. 9wXqvcwIVBBOROMMXS46PNKUsK1C47REsrMwKG97V5iDXq3F4He46k0NlYtgkiCgdhdXPbwdGmy0yMtcg61Rkg==\n"
+	"a.b.ent.nsec.test. 60 IN NSEC insec.nsec.test. A RRSIG NSEC \n"
+	"a.b.ent.nsec.test. 60 IN RRSIG NSEC 13 5 60 20370101000000 20260101000000 13524 nsec.test. +u16lM/PsXUY1E52JHZRAT0wY9Fnn7ENpmAeuF4y1UEsiAo4Gu4OuQUG6jzIRx7AvGyioAmy5c1gPD0Qq1uaZw==\n"
+	"insec.nsec.test. 300 IN NS ns.example.net.\n"
+	"insec.nsec.test. 60 IN NSEC mx.nsec.test. NS RRSIG NSEC \n"
+	"insec.nsec.test. 60 IN RRSIG NSEC 13 3 60 20370101000000 20260101000000 13524 nsec.test. E7A1hAgmNltvAHqo3Sn7JACrLG4L6RUOc+Cyhd9fPz5+hg1Pj8mlvDUA1dnKRNm6DybRPtbvLch0RlvH96Yhsg==\n"
+	"mx.nsec.test. 300 IN MX 10 www.nsec.test.\n"
+	"mx.nsec.test. 300 IN RRSIG MX 13 3 300 20370101000000 20260101000000 13524 nsec.test. UgVRpbTusYt28XvdsnZ2tTYdnv+7nAufx3/47GRZwKIWtcL2+8dIUica4ryOs3pWz4zUeXSpC/QCpsrnvG8AqA==\n"
+	"mx.nsec.test. 60 IN NSEC ns.nsec.test. MX RRSIG NSEC \n"
+	"mx.nsec.test. 60 IN RRSIG NSEC 13 3 60 20370101000000 20260101000000 13524 nsec.test. i1ECTnYepsB9MIYFqyEDIeaLSYAvkv7pIdt3GhVuRHALIB0F1OXlE4NfMOAvb7rNQiFmQm3Y6iHT8QaGXTn0xg==\n"
+	"ns.nsec.test. 300 IN A 192.0.2.1\n"
+	"ns.nsec.test. 300 IN RRSIG A 13 3 300 20370101000000 20260101000000 13524 nsec.test. n7KLhBVJA8cVvUu5CtnvTCq3EsZtB1HU9PPcHdJp7F6CtCmlCXqp+uBQnFBy/9C6s5XAvqnDiC7Zk8Ln8rVnFw==\n"
+	"ns.nsec.test. 60 IN NSEC sec.nsec.test. A RRSIG NSEC \n"
+	"ns.nsec.test. 60 IN RRSIG NSEC 13 3 60 20370101000000 20260101000000 13524 nsec.test. gJKhIkOrJviK0qwxlTHXoSszTL/L6ebmgF22UWH+DzqFk6K0MWq+cAXRcfZnLKOzHfAF+PQGWyKGzqnLW3Y5nw==\n"
+	"sec.nsec.test. 300 IN NS ns.sec.nsec.test.\n"
+	"sec.nsec.test. 300 IN DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	"sec.nsec.test. 300 IN RRSIG DS 13 3 300 20370101000000 20260101000000 13524 nsec.test. cesOD7nGrY0chK+rjE2dT740e8y70mhvRbywGcnC0+3xZxLKxobGNDq3vBuBU1zljLb48MbBG1gDz9N2wyohSA==\n"
+	"sec.nsec.test. 60 IN NSEC *.wild.nsec.test. NS DS RRSIG NSEC \n"
+	"sec.nsec.test. 60 IN RRSIG NSEC 13 3 60 20370101000000 20260101000000 13524 nsec.test. zaaVXYyqDo1EBZCTL8FZoP6sNyBzyj22noB1pUA1e5y2QdbhTFebMPdJPQGGIHCaKL8PfX3nqa4Qo2FW2gPZ/A==\n"
+	"ns.sec.nsec.test. 300 IN A 192.0.2.4\n"
+	"*.wild.nsec.test. 300 IN TXT \"w\"\n"
+	"*.wild.nsec.test. 300 IN RRSIG TXT 13 3 300 20370101000000 20260101000000 13524 nsec.test. rZP3SPJRuElOm7r29EL3k1Em5hwcvX6ned1Q0ABjzEpFvw+YRahgEi1lMycOfONfqvDzMlWQ19cNIIvyTmc9fw==\n"
+	"*.wild.nsec.test. 60 IN NSEC www.nsec.test. TXT RRSIG NSEC \n"
+	"*.wild.nsec.test. 60 IN RRSIG NSEC 13 3 60 20370101000000 20260101000000 13524 nsec.test. qCqbPZ0Gp5t45iTcHwcr1tq13UTq+0OgQHBQpPOxsR/gmEwGkJP3XTkX4TbLuAOQmWXBncc0RLjsl/zlF7huTg==\n"
+	"www.nsec.test. 300 IN A 192.0.2.2\n"
+	"www.nsec.test. 300 IN RRSIG A 13 3 300 20370101000000 20260101000000 13524 nsec.test. W9HL1/wWWLidllnpGirLp5jSdrxq85pP7uBi+LyNaqNCS3E33rIorXmWzzgmOQUjsDJVSkJ+ZHNFSmb58+m4tg==\n"
+	"www.nsec.test. 300 IN AAAA 2001:db8::2\n"
+	"www.nsec.test. 300 IN RRSIG AAAA 13 3 300 20370101000000 20260101000000 13524 nsec.test. M3jtLptp2cFnx712Vd7hBM4dkq85WtSJRbVesCmCx+UQ7SxxwDl/ZjqOVa3w4j1ej2eCE6Tb0HEMlQs35h8Abg==\n"
+	"www.nsec.test. 60 IN NSEC nsec.test. A AAAA RRSIG NSEC \n"
+	"www.nsec.test. 60 IN RRSIG NSEC 13 3 60 20370101000000 20260101000000 13524 nsec.test. XV1JwKOIOhUxI2C4v4xP9q9nyR1TbHFCnA6Y2FjjLilue7WsGC3m2K3FEaBw/UAJ1mMKQbCOFo46Bxf08Vvcow==\n";
+
+/* nsec3.test., signed by ldns-signzone (ECDSAP256SHA256, NSEC3 opt-out) */
+static const char nsec3_test[] =
+	"nsec3.test. 300 IN SOA ns.nsec3.test. hm.nsec3.test. 1 3600 600 86400 60\n"
+	"nsec3.test. 300 IN RRSIG SOA 13 2 300 20370101000000 20260101000000 29336 nsec3.test. yHyIWRAfOBEs4cj+1b7DXnolzmKpeSyVKcwPd3yN1IOuu1Yaod4Cc4ZP+4vihChyNcTPJFsIQ+XyJah4Y3tonw==\n"
+	"nsec3.test. 300 IN NS ns.nsec3.test.\n"
+	"nsec3.test. 300 IN RRSIG NS 13 2 300 20370101000000 20260101000000 29336 nsec3.test. 61HkOiXEvQn/w8CmTVIlgP57j+NZEFXTivQQR4q+EfE7gBFs2xpW4z3Agw5nOhA3hXYiDKZjHFf+NlVjlKEZUg==\n"
+	"nsec3.test. 300 IN DNSKEY 256 3 13 9Cjo+KEpKPQvVFAXSUrIL6tX0R4K6Dofa/EqLGcXkuEu/H2wTzNpDTi6nryTmMSoGDzC3BOhU5GF39wYJ2qEfg== ;{id = 29336 (zsk), size = 256b}\n"
+	"nsec3.test. 300 IN DNSKEY 257 3 13 KDo/s32uXPOeEs8R2PFPdIPjPoHA2C82Hb8VLlzY/cIR145g6MQTBGn+9R6DDilXbQh4Ff5I66P1YmhzpnAV0w== ;{id = 44236 (ksk), size = 256b}\n"
+	"nsec3.test. 300 IN RRSIG DNSKEY 13 2 300 20370101000000 20260101000000 44236 nsec3.test. WDcwkovlAOAn6U9x3v43A7oKo0grdSZPqebjWl6EGv/zUVw4B7bnM2xSANiKhYC/lUJHVvaur0tAQ7HWaPR/mA==\n"
+	"nsec3.test. 3600 IN NSEC3PARAM 1 0 0 - \n"
+	"nsec3.test. 3600 IN RRSIG NSEC3PARAM 13 2 3600 20370101000000 20260101000000 29336 nsec3.test. tVgTrQFPSZvoitFFOy54LTZIlUpvwTS1ri8xSBIaAhwQzNlEQtE+rVUyybHucXFB5sU9Hy/NFmFwN48qNulcUg==\n"
+	"0madr2c2o78cqsoquiejtbeh6gfgb0ff.nsec3.test. 60 IN NSEC3 1 1 0 -  35jtmrqeffgoh561ojgvun7v8epbqv8b NS SOA RRSIG DNSKEY NSEC3PARAM \n"
+	"0madr2c2o78cqsoquiejtbeh6gfgb0ff.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. QkSACoyy6dWvS0CtaK11b3pLjen8LMRXh3sdxzTG4T777s3q/tFqv27czr+7Qd24YfNtW849KVDaKJvCX/tuLA==\n"
+	"alias.nsec3.test. 300 IN CNAME www.nsec3.test.\n"
+	"alias.nsec3.test. 300 IN RRSIG CNAME 13 3 300 20370101000000 20260101000000 29336 nsec3.test. lDa0Cwxg0+N3xZxJeuX6fvhGdQZ3uldJtyzGHoRaJ7l9MhrJc2O3h0RA2UgeX5aVwfj9+CBu1blzql954Jot8Q==\n"
+	"p8bv8vfl48k8n4to2rf54opog5btjpi5.nsec3.test. 60 IN NSEC3 1 1 0 -  r2ca2qe5l7ip1o619mp5snm1kneds7er CNAME RRSIG \n"
+	"p8bv8vfl48k8n4to2rf54opog5btjpi5.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. SLVZRorzunffSQ0RyzGUTTPl9KhW+f7HHl/pA7nC4BtmrTXAB3lY45LquGgQClSLycsMNTy5jvUgFqnnBQ7JzA==\n"
+	"dn.nsec3.test. 300 IN DNAME www.example.com.\n"
+	"dn.nsec3.test. 300 IN RRSIG DNAME 13 3 300 20370101000000 20260101000000 29336 nsec3.test. 0h4yI6b/IxUKNknMlWjoe18ktbBGodk51lGYiw9aPOK82p2v46qpwBOetqzwbczfQ3SANDzVOMPQbZWgeXZIUQ==\n"
+	"36pjm4m3c3hspk8m1kh1i4pj99g73n7v.nsec3.test. 60 IN NSEC3 1 1 0 -  8pbuads05mac49qk5jdnals59la6oa4s DNAME RRSIG \n"
+	"36pjm4m3c3hspk8m1kh1i4pj99g73n7v.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. mIm62eEAtnQZORFPh7t0yYssgKFkGTURdYXcqgGJvDSGONKjBs4RCRLAjZfG42seL6RNxcJuWKmxKZ6baf9LmQ==\n"
+	"enpupj05c84j6m6b4ve9lvlhgtul912k.nsec3.test. 60 IN NSEC3 1 1 0 -  i21nnev0fdg0j8amgrph1mcomc218q51\n"
+	"enpupj05c84j6m6b4ve9lvlhgtul912k.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. ScysJ0ASdMuNDKFvCr9M5sKEab9wbHciUW4Vqd9nLeZpneclVhLX5lkT07epy2Ysz13h5T9B0yESj4LKJvbXkQ==\n"
+	"scfaci74usuhn5ihuofuidqjfdt8fppv.nsec3.test. 60 IN NSEC3 1 1 0 -  0madr2c2o78cqsoquiejtbeh6gfgb0ff\n"
+	"scfaci74usuhn5ihuofuidqjfdt8fppv.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. WQQUrQHR152r3n6niw8FRM4HidXWVbGXwtEdI0YouF1fECQz6LDuYuJDfwjZ+IljR/dLF4ScV4sHdiF/JVGgQA==\n"
+	"a.b.ent.nsec3.test. 300 IN A 192.0.2.3\n"
+	"a.b.ent.nsec3.test. 300 IN RRSIG A 13 5 300 20370101000000 20260101000000 29336 nsec3.test. g5kKvClSWKqNSePgfocQW91cDhgdLINFXRumdcden045VezOmZg7cxqlXWa748TRD+i/3Wpof7dLdPONpUogaw==\n"
+	"d7qv5gk44vuvai0e4nd77ju2ov4o0hmn.nsec3.test. 60 IN NSEC3 1 1 0 -  enpupj05c84j6m6b4ve9lvlhgtul912k A RRSIG \n"
+	"d7qv5gk44vuvai0e4nd77ju2ov4o0hmn.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. XU1yvAOwmhpbQA7gOE5AEcvmSfebFm1RLlC8sJvWQKn0eL8h05jbInI7hNbSE6m4SaeObDIqrygGSG/9vU10JA==\n"
+	"insec.nsec3.test. 300 IN NS ns.example.net.\n"
+	"kdv60sqdd5jkfrrfh02mt0sr4giil6c3.nsec3.test. 60 IN NSEC3 1 1 0 -  mkam7lc8bq7rs9a3iori61sii0cni62b NS \n"
+	"kdv60sqdd5jkfrrfh02mt0sr4giil6c3.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. KATmkZ31VFIvxHi6czhpkkFTcjVcrYpCkKVsZTqL7ggM5JbNROCZ/p1FtrjBc26b3lOGOhfG1N+ATJ8gQQySjQ==\n"
+	"mx.nsec3.test. 300 IN MX 10 www.nsec3.test.\n"
+	"mx.nsec3.test. 300 IN RRSIG MX 13 3 300 20370101000000 20260101000000 29336 nsec3.test. PyAsWrgNi3HH+vJqeb101nMvfKkGth46J/tmxw9jFMT5rTxzNgkL2o/w6KHWZDe0Y9RELFhDL/0g90kspal57Q==\n"
+	"i21nnev0fdg0j8amgrph1mcomc218q51.nsec3.test. 60 IN NSEC3 1 1 0 -  kdv60sqdd5jkfrrfh02mt0sr4giil6c3 MX RRSIG \n"
+	"i21nnev0fdg0j8amgrph1mcomc218q51.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. LRyV2SBcvqBhQf4FALIXZHoeJ2Vrh56gncUTMtvtplGuUG01zOdxJbTOh07lK2vDzFnOeXVMydzBsCtsh9we4Q==\n"
+	"ns.nsec3.test. 300 IN A 192.0.2.1\n"
+	"ns.nsec3.test. 300 IN RRSIG A 13 3 300 20370101000000 20260101000000 29336 nsec3.test. 1OPRPVkkgFj282fvY0DdXvaQDNkw+Qly3S7vE7vpuiIBtIsn63jBArsRu62UnZnOfGC/1ZLCERDecC2eBUaU8w==\n"
+	"auule8ie240lqpj657b2hojpftklvld3.nsec3.test. 60 IN NSEC3 1 1 0 -  d7qv5gk44vuvai0e4nd77ju2ov4o0hmn A RRSIG \n"
+	"auule8ie240lqpj657b2hojpftklvld3.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. yqf39VTfFIerQ3HYwy19uOTQrZJbqF93/N+2TKpQqdDTYxTpZcHx9iBCw8FCV5BigbeSpq5q0u7CWkFQC2qCEQ==\n"
+	"sec.nsec3.test. 300 IN NS ns.sec.nsec3.test.\n"
+	"sec.nsec3.test. 300 IN DS 12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	"sec.nsec3.test. 300 IN RRSIG DS 13 3 300 20370101000000 20260101000000 29336 nsec3.test. 6s9TuHm5mHUQIFsClkZVwt0QgLqGdmuDqF0F5wRxsG1RcJpBlWNLF/wkq1C3KDUXUR2BfDxqv06rbnwSgshRUw==\n"
+	"mkam7lc8bq7rs9a3iori61sii0cni62b.nsec3.test. 60 IN NSEC3 1 1 0 -  p8bv8vfl48k8n4to2rf54opog5btjpi5 NS DS RRSIG \n"
+	"mkam7lc8bq7rs9a3iori61sii0cni62b.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. pxRkZE8ib8HaeNqM+pCtUooB73u3FDiP/fNp1ucAvscUAKv/cXC1ovLO2bBqZRZaLbhV6eoMCZv92mgEXnCplA==\n"
+	"ns.sec.nsec3.test. 300 IN A 192.0.2.4\n"
+	"8pbuads05mac49qk5jdnals59la6oa4s.nsec3.test. 60 IN NSEC3 1 1 0 -  auule8ie240lqpj657b2hojpftklvld3\n"
+	"8pbuads05mac49qk5jdnals59la6oa4s.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. Ah3g2p7V1Au6v7gUrHiSO09Vt61VZ9kTSfXSCec14k2017c3U7d3TQNMYHVUhyA7TI7dx3hSox5ZOts14skUlQ==\n"
+	"*.wild.nsec3.test. 300 IN TXT \"w\"\n"
+	"*.wild.nsec3.test. 300 IN RRSIG TXT 13 3 300 20370101000000 20260101000000 29336 nsec3.test. meLqzaGXIoHcRs+HJRP589s+ajfdi7HBQ7TZH16T9/dfTX9qJveALHHcTtZ96klo3kA93yDFVYz8ElRovWAHTQ==\n"
+	"r2ca2qe5l7ip1o619mp5snm1kneds7er.nsec3.test. 60 IN NSEC3 1 1 0 -  scfaci74usuhn5ihuofuidqjfdt8fppv TXT RRSIG \n"
+	"r2ca2qe5l7ip1o619mp5snm1kneds7er.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. LxfBICoSPc+cUDnNCanXlyLglVLTZc1/5F9BBpoGdGv6pyeDqUiwgsihL0mbGx13vdaR0jEMFJrr0PrNGZGCBw==\n"
+	"www.nsec3.test. 300 IN A 192.0.2.2\n"
+	"www.nsec3.test. 300 IN RRSIG A 13 3 300 20370101000000 20260101000000 29336 nsec3.test. UkqpiPbJiOLFWt/Liel17gn7NOMFkD4z6E6zdfc7+qP7Eg9jX3785BgONv/VgROXV5Ww4qZSMUbXC0e8i4kS5A==\n"
+	"www.nsec3.test. 300 IN AAAA 2001:db8::2\n"
+	"www.nsec3.test. 300 IN RRSIG AAAA 13 3 300 20370101000000 20260101000000 29336 nsec3.test. TWVxDl+g8G1trQMfclCuaCgeJKKafQgVuyWbMWayeE9zwKJnmuOtwqfyQleYhRADlAZ1HfiVWhKCUdewjRpMsA==\n"
+	"35jtmrqeffgoh561ojgvun7v8epbqv8b.nsec3.test. 60 IN NSEC3 1 1 0 -  36pjm4m3c3hspk8m1kh1i4pj99g73n7v A AAAA RRSIG \n"
+	"35jtmrqeffgoh561ojgvun7v8epbqv8b.nsec3.test. 60 IN RRSIG NSEC3 13 3 60 20370101000000 20260101000000 29336 nsec3.test. RoS1uU9jnycxUWdAmPor/CiLQGhoJhkkjVjDKrms2aqrO8ggX0AKP5xU+K4vcp6IdapBClb38g/mr3z1hp5jWA==\n";
+
 static void on_diag(void *user, bool error, const char *file, unsigned line, const char *msg)
 {
 	if (error)
@@ -310,12 +421,14 @@ static version *the_version(void)
 	 * with their fixed time, BADSIG when altered) */
 	FUZZ_CHECK(config_add_key(&v.cfg, "k1.example", "hmac-sha256", "ZnV6ei10c2lnLXNlY3JldC1zaGEyNTYtMzJieXRlcyE=",
 	                          "fuzz") == 0);
-	db_zone **zones = malloc(3 * sizeof *zones);
+	db_zone **zones = malloc(5 * sizeof *zones);
 	FUZZ_CHECK(zones != NULL);
 	zones[0] = load("example.com.", example_com);
 	zones[1] = load("child.example.com.", child_example_com);
 	zones[2] = load("other.test.", other_test);
-	v.zones = db_set_new(zones, 3);
+	zones[3] = load("nsec.test.", nsec_test);
+	zones[4] = load("nsec3.test.", nsec3_test);
+	v.zones = db_set_new(zones, 5);
 	FUZZ_CHECK(v.zones != NULL);
 	db_diag diag = {.fn = on_diag};
 	v.local = zone_load_local("local-data", local_data, &diag);

@@ -287,6 +287,9 @@ def gen_config():
                       " access-control: ::1 allow\n access-control: 2001:db8::/32 allow\n resolv-conf: resolv.conf\n",
         "local-data": "server:\n local-data: \"www.example.org. 60 A 192.0.2.1\"\n local-file: local.zone\n hosts-file: /etc/hosts\n",
         "forward-none": "server:\n forward: none\n",
+        "dnssec-signing": "zone:\n name: example.com\n file: example.com.zone\n dnssec-signing: on\n"
+                          " dnssec-algorithm: ed25519\n dnssec-denial: nsec3\n dnssec-signature-validity: 30\n"
+                          " key-directory: keys\n",
         "errors": "server:\n listen: 999.1.1.1\n threads: 0\n nsid: maybe\n udp-max-size: 100\n bogus: 1\n"
                   "access-control: 10.0.0.0/33 allow\nzone:\n name: example.com\nfoo:\nkey without colon\n",
         "zone-missing-file": "zone:\n    name: example.net\n",
@@ -326,6 +329,18 @@ def gen_server():
         elif i % 3 == 2:
             kw = {"use_edns": 0, "payload": 4096, "want_dnssec": True}
         out("server", "q-%02d-%s-%s" % (i, n.rstrip(".").lower() or "root", t.lower()), q(n, t, **kw))
+    # DO=1 against the signed zones: RRSIGs, NSEC/NSEC3 proofs, DS, truncation
+    signed = [("www", "A"), ("nx", "A"), ("www", "TXT"), ("x.wild", "TXT"), ("x.wild", "A"), ("ent", "A"),
+              ("a.nx.ent", "A"), ("alias", "A"), ("x.dn", "A"), ("x.sec", "A"), ("x.insec", "A"),
+              ("sec", "DS"), ("insec", "DS"), ("", "DNSKEY"), ("www", "RRSIG"), ("mx", "MX"), ("", "ANY")]
+    for zone in ("nsec.test.", "nsec3.test."):
+        for n, t in signed:
+            name = (n + "." if n else "") + zone
+            out("server", "q-do-%s-%s-%s" % (zone.split(".")[0], n or "apex", t.lower()),
+                q(name, t, use_edns=0, payload=1232, want_dnssec=True))
+    out("server", "q-do-nsec3-owner", q("35jtmrqeffgoh561ojgvun7v8epbqv8b.nsec3.test.", "NSEC3", use_edns=0,
+                                        want_dnssec=True))
+    out("server", "q-do-512-nx", q("nx.nsec3.test.", "A", use_edns=0, payload=512, want_dnssec=True))
     out("server", "q-any-udp", q("example.com.", "ANY"))
     out("server", "q-any-edns", q("example.com.", "ANY", use_edns=0, payload=65535))
     out("server", "q-ch-version", q("version.bind.", "TXT", rdclass="CH"))

@@ -28,6 +28,9 @@ need prometheus      # promtool check metrics, and a real scrape of /metrics (te
 need fstrm-bin       # fstrm_capture: a dnstap collector on a unix socket (test_querylog.py)
 need debhelper       # dpkg-buildpackage of debian/ (test_install.py)
 need lintian         # checks that package
+need bind9-utils     # dnssec-keygen, -signzone, -verify, -dsfromkey: the DNSSEC tests' zones
+need ldnsutils       # ldns-keygen, -signzone, -read-zone, -verify-zone
+need knot-dnssecutils # kzonecheck --dnssec on
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "tests/deps.sh: installing$pkgs"

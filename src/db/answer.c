@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "db/answer.h"
+#include "db/dnssec.h"
 #include "tern/rr.h"
 
 #define MAX_ADDL 32
+#define MAX_PROOFS 24 /* denial records of one answer, each added once */
 
 typedef struct ctx {
 	const db_set *set;
@@ -46,6 +48,21 @@ typedef struct ctx {
 	 * next_ptr: where the RDATA just written holds the name to follow. */
 	uint16_t qptr, nptr, next_ptr;
 	bool nlit;
+	/* DNSSEC (DO=1, RFC 3225): sec is the denial data of the zone that
+	 * answers for the current name when it is signed, else NULL; wild is
+	 * set while answering from a wildcard, whose closest encloser is
+	 * suffix wild_cei of qn. Proofs wait in proofs[] until the answer
+	 * section is complete (a wildcard CNAME's comes before the answer to
+	 * its target) and are added once each. */
+	bool dnssec_ok;
+	const db_dnssec *sec;
+	bool wild;
+	unsigned wild_cei;
+	struct {
+		const db_node *node;
+		uint16_t type;
+	} proofs[MAX_PROOFS];
+	unsigned nproofs;
 } ctx;
 
 /* Adds a whole RRset or nothing. A section that would overflow marks the
@@ -194,18 +211,35 @@ static bool wants_addl(uint16_t type)
 	return type == TERN_T_NS || type == TERN_T_MX || type == TERN_T_SRV;
 }
 
-/* Puts an RRset in the answer section and queues the names that the
- * additional section should give addresses for (RFC 1035 3.3.9 MX, 3.3.11
- * NS; RFC 2782 SRV), with where the RDATA put them. */
-static void put_answer(ctx *c, const uint8_t *owner, const db_rrset *s)
+/* The RRSIGs at n covering type (RFC 4035 3.1.1), each RRset with its own
+ * TTL, owned by owner (the query name for a wildcard: the RRSIG's labels
+ * field tells a validator so, RFC 4035 5.3.4). Nothing when the zone is
+ * unsigned or the query did not set DO. */
+static void put_sigs(ctx *c, enum tern_section sec, const uint8_t *owner, uint16_t *optr, const db_node *n,
+                     uint16_t type)
+{
+	if (!c->sec || type == TERN_T_RRSIG)
+		return;
+	const db_rrset *s = node_rrsigs(n, type);
+	if (s)
+		put_rrset_at(c->m, sec, owner, optr, s, s->ttl, NULL, 0);
+}
+
+/* Puts an RRset of node n in the answer section, with its RRSIGs, and
+ * queues the names that the additional section should give addresses for
+ * (RFC 1035 3.3.9 MX, 3.3.11 NS; RFC 2782 SRV), with where the RDATA put
+ * them. */
+static void put_answer(ctx *c, const db_node *n, const uint8_t *owner, const db_rrset *s)
 {
 	uint16_t optr = known_ptr(c, owner);
 	if (!wants_addl(s->type)) {
 		put_rrset_at(c->m, TERN_S_ANSWER, owner, &optr, s, s->ttl, NULL, 0);
+		put_sigs(c, TERN_S_ANSWER, owner, &optr, n, s->type);
 		return;
 	}
 	uint16_t rp[MAX_ADDL];
 	put_rrset_at(c->m, TERN_S_ANSWER, owner, &optr, s, s->ttl, rp, MAX_ADDL);
+	put_sigs(c, TERN_S_ANSWER, owner, &optr, n, s->type);
 	const uint8_t *p = s->rdata;
 	for (unsigned i = 0; i < s->count; i++) {
 		uint16_t len;
@@ -224,10 +258,161 @@ static void put_soa(ctx *c, const db_zone *z)
 		return;
 	uint16_t optr = suffix_ptr(c, z->origin_len);
 	put_rrset_at(c->m, TERN_S_AUTHORITY, z->origin, &optr, z->soa, z->neg_ttl, NULL, 0);
+	/* the SOA's RRSIGs with the SOA's TTL here, RFC 2308 5 (as Knot) */
+	const db_rrset *sig = c->sec ? node_rrsigs(z->apex, TERN_T_SOA) : NULL;
+	if (sig)
+		put_rrset_at(c->m, TERN_S_AUTHORITY, z->origin, &optr, sig, z->neg_ttl, NULL, 0);
+}
+
+/* ---- denial of existence (DO=1 in a signed zone) ----
+ * NSEC: RFC 4035 3.1.3; NSEC3: RFC 5155 7.2. A proof is the RRset type at
+ * node n with its RRSIGs, in authority, once per answer: put_proof notes
+ * it, put_proofs adds them when the answer section is done. */
+static void put_proof(ctx *c, const db_node *n, uint16_t type)
+{
+	if (!n || !node_rrset(n, type))
+		return;
+	for (unsigned i = 0; i < c->nproofs; i++)
+		if (c->proofs[i].node == n && c->proofs[i].type == type)
+			return;
+	if (c->nproofs < MAX_PROOFS) {
+		c->proofs[c->nproofs].node = n;
+		c->proofs[c->nproofs++].type = type;
+	}
+}
+
+static void put_proofs(ctx *c)
+{
+	for (unsigned i = 0; i < c->nproofs; i++) {
+		const db_node *n = c->proofs[i].node;
+		const db_rrset *s = node_rrset(n, c->proofs[i].type);
+		const db_rrset *sig = node_rrsigs(n, s->type);
+		uint16_t optr = 0;
+		if (put_rrset_at(c->m, TERN_S_AUTHORITY, n->name, &optr, s, s->ttl, NULL, 0) && sig)
+			put_rrset_at(c->m, TERN_S_AUTHORITY, n->name, &optr, sig, sig->ttl, NULL, 0);
+	}
+}
+
+/* The NSEC3 matching name (*exact) or covering it. */
+static const db_nsec3 *n3_lookup(const ctx *c, const uint8_t *name, bool *exact)
+{
+	uint8_t h[DB_NSEC3_HASH_LEN];
+	db_nsec3_hash(name, c->sec->salt, c->sec->salt_len, c->sec->iterations, h);
+	return db_nsec3_find(c->sec, h, exact);
+}
+
+/* Adds the NSEC3 matching name; false when there is none. */
+static bool n3_match(ctx *c, const uint8_t *name)
+{
+	bool exact;
+	const db_nsec3 *e = n3_lookup(c, name, &exact);
+	if (e && exact)
+		put_proof(c, e->node, TERN_T_NSEC3);
+	return e && exact;
+}
+
+/* Adds the NSEC3 covering name (or matching it, should it exist). */
+static void n3_cover(ctx *c, const uint8_t *name)
+{
+	bool exact;
+	const db_nsec3 *e = n3_lookup(c, name, &exact);
+	if (e)
+		put_proof(c, e->node, TERN_T_NSEC3);
+}
+
+/* RFC 5155 7.2.1, the closest provable encloser proof, starting at suffix
+ * i of qn (0 < i <= c->zat): the NSEC3 matching the nearest ancestor that
+ * has one, and the NSEC3 covering the next closer name below it. Returns
+ * the encloser's suffix index. */
+static unsigned n3_encloser(ctx *c, unsigned i)
+{
+	while (i < c->zat && !n3_match(c, db_qname_suffix(&c->qn, i)))
+		i++;
+	if (i == c->zat)
+		n3_match(c, db_qname_suffix(&c->qn, i));
+	if (i > 0)
+		n3_cover(c, db_qname_suffix(&c->qn, i - 1));
+	return i;
+}
+
+/* "*." + suffix i of qn into buf; false if that is too long. */
+static bool wild_of(const ctx *c, unsigned i, uint8_t *buf)
+{
+	static const uint8_t star[2] = {1, '*'};
+	size_t len;
+	return !tern_name_concat(star, 2, db_qname_suffix(&c->qn, i), buf, &len);
+}
+
+/* NXDOMAIN for qn, whose closest encloser is suffix cei: nothing matches
+ * qn, nor the wildcard at the closest encloser (RFC 4035 3.1.3.2, RFC
+ * 5155 7.2.2). */
+static void deny_name(ctx *c, unsigned cei)
+{
+	uint8_t wild[TERN_NAME_MAX];
+	if (!c->sec->nsec3) {
+		put_proof(c, db_nsec_find(c->sec, c->qn.name), TERN_T_NSEC);
+		if (wild_of(c, cei, wild))
+			put_proof(c, db_nsec_find(c->sec, wild), TERN_T_NSEC);
+		return;
+	}
+	unsigned ce = n3_encloser(c, cei);
+	if (wild_of(c, ce, wild))
+		n3_cover(c, wild);
+}
+
+/* NODATA at node n: the node of qn, or the wildcard that is the source
+ * of synthesis (RFC 4035 3.1.3.1 and 3.1.3.4, RFC 5155 7.2.3 to 7.2.5). */
+static void deny_type(ctx *c, const db_node *n)
+{
+	if (!c->sec->nsec3) {
+		if (c->wild)
+			put_proof(c, db_nsec_find(c->sec, c->qn.name), TERN_T_NSEC);
+		/* an empty non-terminal has no NSEC: the one covering it */
+		put_proof(c, node_rrset(n, TERN_T_NSEC) ? n : db_nsec_find(c->sec, n->name), TERN_T_NSEC);
+		return;
+	}
+	if (c->wild) {
+		n3_encloser(c, c->wild_cei);
+		n3_match(c, n->name);
+		return;
+	}
+	/* no NSEC3 for the name: an opt-out span holds it (a DS query at an
+	 * insecure delegation, RFC 5155 7.2.4) */
+	if (!n3_match(c, n->name) && c->zat > 0)
+		n3_encloser(c, 1);
+}
+
+/* A wildcard answered for qn: qn itself does not exist (RFC 4035 3.1.3.3;
+ * RFC 5155 7.2.6: the NSEC3 covering the next closer name). */
+static void deny_exact(ctx *c)
+{
+	if (!c->sec->nsec3)
+		put_proof(c, db_nsec_find(c->sec, c->qn.name), TERN_T_NSEC);
+	else if (c->wild_cei > 0)
+		n3_cover(c, db_qname_suffix(&c->qn, c->wild_cei - 1));
+}
+
+/* A referral to cut (suffix cut_i of qn): its DS with their RRSIGs, or
+ * the proof that it has none (RFC 4035 3.1.4; RFC 5155 7.2.7: the
+ * matching NSEC3, else the closest provable encloser of an opt-out span). */
+static void put_ds(ctx *c, const db_node *cut, unsigned cut_i)
+{
+	const db_rrset *ds = node_rrset(cut, TERN_T_DS);
+	if (ds) {
+		uint16_t optr = suffix_ptr(c, cut->name_len);
+		if (put_rrset_at(c->m, TERN_S_AUTHORITY, cut->name, &optr, ds, ds->ttl, NULL, 0))
+			put_sigs(c, TERN_S_AUTHORITY, cut->name, &optr, cut, TERN_T_DS);
+		return;
+	}
+	if (!c->sec->nsec3)
+		put_proof(c, node_rrset(cut, TERN_T_NSEC) ? cut : NULL, TERN_T_NSEC);
+	else if (!n3_match(c, cut->name) && cut_i < c->zat)
+		n3_encloser(c, cut_i + 1);
 }
 
 static void referral(ctx *c, const db_zone *z, const db_node *cut)
 {
+	c->wild = false;
 	const db_rrset *ns = node_rrset(cut, TERN_T_NS);
 	if (!ns)
 		return;
@@ -240,6 +425,8 @@ static void referral(ctx *c, const db_zone *z, const db_node *cut)
 	uint16_t optr = suffix_ptr(c, cut->name_len); /* the cut is qn or above */
 	uint16_t rp[MAX_ADDL];
 	put_rrset_at(c->m, TERN_S_AUTHORITY, cut->name, &optr, ns, ns->ttl, rp, MAX_ADDL);
+	if (c->sec) /* the cut is suffix (labels of qn - labels of the cut) */
+		put_ds(c, cut, c->qn.labels - tern_name_labels(cut->name));
 	const uint8_t *p = ns->rdata;
 	db_qname tq; /* the suffix hashes of each target, for three uses */
 	for (unsigned i = 0; i < ns->count; i++) {
@@ -261,6 +448,7 @@ static void put_addl(ctx *c)
 	for (unsigned i = 0; i < c->naddl && !c->m->truncated; i++) {
 		const uint8_t *name = c->addl[i].name;
 		const db_node *n;
+		c->sec = NULL; /* glue is not signed (RFC 4035 2.2) */
 		if (c->addl[i].glue) {
 			n = c->addl[i].node;
 		} else {
@@ -271,14 +459,21 @@ static void put_addl(ctx *c)
 			n = z ? zone_find_q(z, &c->qn, 0) : NULL;
 			if (n && (n->flags & (DB_OCCLUDED | DB_UNDER_DNAME)))
 				n = NULL; /* not authoritative data */
+			if (n && c->dnssec_ok)
+				c->sec = z->dnssec;
 		}
 		if (!n)
 			continue;
 		uint16_t optr = c->addl[i].ptr; /* the A's owner serves the AAAA too */
 		for (int k = 0; k < 2; k++) {
 			const db_rrset *s = node_rrset(n, types[k]);
-			if (s && !put_rrset_at(c->m, TERN_S_ADDITIONAL, n->name, &optr, s, s->ttl, NULL, 0) &&
-			    c->addl[i].required)
+			if (!s)
+				continue;
+			if (put_rrset_at(c->m, TERN_S_ADDITIONAL, n->name, &optr, s, s->ttl, NULL, 0))
+				/* RFC 4035 3.1.1: its RRSIGs too, or (no room)
+				 * the RRset alone */
+				put_sigs(c, TERN_S_ADDITIONAL, n->name, &optr, n, types[k]);
+			else if (c->addl[i].required)
 				c->m->truncated = true;
 		}
 	}
@@ -307,33 +502,50 @@ static enum step at_node(ctx *c, const db_zone *z, const db_node *n, const uint8
 	if (qtype == TERN_T_ANY) {
 		if (!n->nrrsets) {
 			put_soa(c, z);
+			if (c->sec)
+				deny_type(c, n);
 			return DONE;
 		}
 		/* RFC 8482 4.1: over UDP one RRset (the lowest type number);
-		 * over TCP, where size is no amplification risk, all of them. */
+		 * over TCP, where size is no amplification risk, all of them
+		 * (the RRSIGs among them: no signatures added then). */
+		const db_dnssec *sec = c->sec;
 		unsigned count = c->tcp ? n->nrrsets : 1;
+		if (c->tcp)
+			c->sec = NULL;
 		for (unsigned i = 0; i < count; i++)
-			put_answer(c, owner, &n->rrsets[i]);
+			put_answer(c, n, owner, &n->rrsets[i]);
+		c->sec = sec;
+		if (c->sec && c->wild)
+			deny_exact(c);
 		return DONE;
 	}
 	const db_rrset *s = node_rrset(n, qtype);
 	if (s) {
-		put_answer(c, owner, s);
+		put_answer(c, n, owner, s);
 		/* RRSIGs are one RRset per type covered, each with its TTL
 		 * (zone.h); a query for RRSIG gets all of them */
 		for (const db_rrset *e = n->rrsets + n->nrrsets; qtype == TERN_T_RRSIG && ++s < e && s->type == qtype;)
-			put_answer(c, owner, s);
+			put_answer(c, n, owner, s);
+		if (c->sec && c->wild)
+			deny_exact(c);
 		return DONE;
 	}
 	const db_rrset *cname = node_rrset(n, TERN_T_CNAME);
 	if (cname) {
-		if (put_rrset(c, TERN_S_ANSWER, owner, cname, cname->ttl) && cname->count == 1)
+		uint16_t optr = known_ptr(c, owner);
+		if (put_rrset_at(c->m, TERN_S_ANSWER, owner, &optr, cname, cname->ttl, NULL, 0) && cname->count == 1)
 			c->next_ptr = c->m->rdata_ptr; /* the target, for its owner */
+		put_sigs(c, TERN_S_ANSWER, owner, &optr, n, TERN_T_CNAME);
+		if (c->sec && c->wild)
+			deny_exact(c);
 		uint16_t len;
 		*next = rrset_rdata(cname->rdata, &len);
 		return FOLLOW;
 	}
 	put_soa(c, z); /* NODATA (RFC 2308 2.2) */
+	if (c->sec)
+		deny_type(c, n);
 	return DONE;
 }
 
@@ -352,6 +564,7 @@ static enum step dname_synth(ctx *c, const db_node *d, const uint8_t *name, cons
 	uint16_t optr = suffix_ptr(c, d->name_len); /* the DNAME is above qn */
 	if (!put_rrset_at(c->m, TERN_S_ANSWER, d->name, &optr, ds, ds->ttl, NULL, 0))
 		return DONE;
+	put_sigs(c, TERN_S_ANSWER, d->name, &optr, d, TERN_T_DNAME);
 	if (c->nsynth >= DB_MAX_CHAIN)
 		return DONE;
 	uint8_t *out = c->synth[c->nsynth];
@@ -382,6 +595,8 @@ static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t **next)
 	uint16_t qtype = c->q->qtype;
 	const db_qname *qn = &c->qn;
 	const uint8_t *name = qn->name;
+	c->sec = c->dnssec_ok ? z->dnssec : NULL;
+	c->wild = false;
 	const db_node *n = zone_find_q(z, qn, 0);
 	if (n) {
 		if (n->flags & DB_UNDER_DNAME)
@@ -434,12 +649,16 @@ static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t **next)
 				if (seen(c, name))
 					return DONE;
 				c->res->wildcard = true;
+				c->wild = true;
+				c->wild_cei = cei;
 				return at_node(c, z, w, name, next);
 			}
 		}
 	}
 	c->res->rcode = TERN_R_NXDOMAIN;
 	put_soa(c, z);
+	if (c->sec)
+		deny_name(c, cei);
 	return DONE;
 }
 
@@ -463,7 +682,10 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	c.q = q;
 	c.tcp = tcp;
 	c.res = res;
-	c.naddl = c.nvisited = c.nsynth = 0;
+	c.naddl = c.nvisited = c.nsynth = c.nproofs = 0;
+	c.dnssec_ok = q->edns_do;
+	c.sec = NULL;
+	c.wild = false;
 	/* The question, written first, holds the query name literally at
 	 * TERN_HDR_LEN when it is this very name (the caller may have asked
 	 * for another: a chain that began in the local records). Owners that
@@ -517,5 +739,6 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 			break;
 		}
 	}
+	put_proofs(&c);
 	put_addl(&c);
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "db/apply.h"
+#include "db/dnssec.h"
 #include "db/journal.h"
 #include "tern/rr.h"
 #include "tern/zonefile.h"
@@ -94,7 +95,7 @@ static bool structural_type(const work *k, const uint8_t *owner, uint16_t type)
 	}
 }
 
-static const uint8_t STRUCT_FLAGS = DB_CUT | DB_OCCLUDED | DB_DNAME | DB_UNDER_DNAME;
+static const uint8_t STRUCT_FLAGS = DB_CUT | DB_OCCLUDED | DB_DNAME | DB_UNDER_DNAME | DB_HASHED;
 
 /* The work node of owner, made (with the old version's records) on first
  * use. NULL when out of memory. */
@@ -116,7 +117,7 @@ static wnode *wnode_get(work *k, const uint8_t *owner)
 	w->len = len;
 	w->hash = h;
 	w->labels = tern_name_labels(owner);
-	w->old = zone_find_h(k->old, owner, len, h);
+	w->old = zone_find_stored(k->old, owner); /* NSEC3 owners too */
 	if (w->owner[0] == 1 && w->owner[1] == '*')
 		k->rebuild = true; /* a wildcard: its parent's DB_HAS_WILD */
 	if (w->old) {

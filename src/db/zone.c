@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "db/journal.h"
+#include "db/dnssec.h"
 #include "db/zone.h"
 #include "db/zone_build.h"
 #include "tern/rr.h"
@@ -376,6 +377,16 @@ static int on_rr(const tern_zrr *rr, void *user)
 		return 0;
 	}
 	zb_check_origin_repeat(b, rr);
+	switch (rr->type) {
+	case TERN_T_RRSIG:
+	case TERN_T_NSEC:
+	case TERN_T_NSEC3:
+	case TERN_T_DNSKEY:
+		b->signed_zone = true;
+		break;
+	default:
+		break;
+	}
 	brec *r = arena_alloc(&b->tmp, sizeof *r + rr->rdlen);
 	if (!r)
 		goto oom;
@@ -675,13 +686,21 @@ static int finish_nodes(build *b)
 		if (i + 8 < z->nnodes) /* the bucket a few nodes on: a cache miss each */
 			__builtin_prefetch(&z->table[db_bucket(z->shift, b->nodes[i + 8]->hash)], 1);
 		db_node *n = b->nodes[i];
+		if (b->signed_zone && !z->local && zb_dnssec_node(b, n))
+			return -1;
 		if (build_rrsets(b, n))
 			return -1;
+		if (b->signed_zone && !z->local) {
+			zb_check_signed(b, n);
+			zb_verify_node(b, n);
+		}
+		if (n != z->apex)
+			n->build = NULL;
+		if (n->flags & DB_HASHED)
+			continue; /* not a name of the zone: the NSEC3 index has it */
 		uint32_t k = db_bucket(z->shift, n->hash);
 		n->hnext = z->table[k];
 		z->table[k] = n;
-		if (n != z->apex)
-			n->build = NULL;
 	}
 	return 0;
 }
@@ -771,8 +790,9 @@ static int finish(build *b)
 		}
 	}
 	z->soa = soa;
+	int rc = b->signed_zone ? zb_dnssec_finish(b) : 0;
 	z->apex->build = NULL;
-	return 0;
+	return rc;
 }
 
 static db_zone *zone_new(const uint8_t *origin, const char *name)
@@ -862,8 +882,11 @@ static db_zone *builder_end(zone_builder *zb, int rc)
 	}
 	if (diag->errors == zb->errors_before && !b->z->table) /* finish() always makes it */
 		db_diag_report(diag, true, name, 0, "internal error: no node table");
+	zb_verify_done(b);
 	arena_free(&b->tmp);
 	free(b->checks);
+	free(b->dnodes);
+	free(b->hidden);
 	free(b->nodes);
 	free(b->slots);
 	free(b->pend);
@@ -897,8 +920,11 @@ void zone_builder_abort(zone_builder *zb)
 	if (!zb)
 		return;
 	build *b = &zb->b;
+	zb_verify_done(b);
 	arena_free(&b->tmp);
 	free(b->checks);
+	free(b->dnodes);
+	free(b->hidden);
 	free(b->nodes);
 	free(b->slots);
 	free(b->pend);
@@ -1012,5 +1038,14 @@ int zone_walk_rrsets(const db_zone *z, zone_rrset_fn fn, void *user)
 					return r;
 			}
 		}
+	/* the NSEC3 owners, which are no names of the zone (db/dnssec.h) */
+	for (size_t i = 0; z->dnssec && i < z->dnssec->nhidden; i++) {
+		const db_node *n = z->dnssec->hidden[i];
+		for (unsigned k = 0; k < n->nrrsets; k++) {
+			int r = fn(n, &n->rrsets[k], user);
+			if (r)
+				return r;
+		}
+	}
 	return 0;
 }

@@ -36,6 +36,9 @@ enum {
 	DB_DNAME = 1 << 4,      /* has a DNAME RRset */
 	DB_UNDER_DNAME = 1 << 5,/* strictly below a DNAME (dname) */
 	DB_GLUE = 1 << 6,       /* named as an NS target by a delegation */
+	DB_HASHED = 1 << 7,     /* an NSEC3 owner and nothing else: kept out of
+	                         * the table (RFC 5155 7.2.8), in the zone's
+	                         * NSEC3 index only (db_dnssec) */
 };
 
 typedef struct db_node {
@@ -92,6 +95,9 @@ typedef struct db_zone {
 	 * attached by the control thread before the version is published,
 	 * then read-only; one reference, dropped by zone_free. NULL: none. */
 	struct db_journal *journal;
+	/* A signed zone's denial-of-existence indexes (db/dnssec.h), made at
+	 * load in mem; NULL for an unsigned zone, which pays nothing. */
+	const struct db_dnssec *dnssec;
 	arena mem;
 } db_zone;
 
@@ -100,7 +106,16 @@ typedef struct db_diag {
 	void (*fn)(void *user, bool error, const char *file, unsigned line, const char *msg);
 	void *user;
 	unsigned errors, warnings;
+	unsigned flags; /* DB_DIAG_*: checks beyond those of every load */
 } db_diag;
+
+/* Verify every RRSIG of signed zones with their DNSKEYs and warn for
+ * signatures that expire soon (ternd --check --dnssec; dnssecverify.c). */
+#define DB_DIAG_VERIFY 1u
+/* A check only (ternd --check): loading writes no file (a zone ternd signs
+ * gets a key that is not kept when it has none, and its serial is not
+ * recorded). */
+#define DB_DIAG_NO_WRITE 2u
 
 void db_diag_report(db_diag *d, bool error, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -240,6 +255,9 @@ static inline const db_node *zone_find_q(const db_zone *z, const db_qname *qn, u
 {
 	return zone_find_h(z, db_qname_suffix(qn, i), db_qname_len(qn, i), qn->hash[i]);
 }
+/* The node with this name that holds records, whether a query can find it
+ * or not (an NSEC3 owner, DB_HASHED): for zone_apply, which edits records. */
+const db_node *zone_find_stored(const db_zone *z, const uint8_t *name);
 /* The RRset of that type at n, or NULL; for RRSIG, the first of them. */
 const db_rrset *node_rrset(const db_node *n, uint16_t type);
 /* The RRSIGs at n that cover type (one RRset), or NULL. */

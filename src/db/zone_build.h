@@ -50,7 +50,25 @@ typedef struct build {
 	unsigned first_shift; /* of the first index: sized from the text's length */
 	db_node **checks;   /* nodes with NS or MX records, for zb_check_targets */
 	size_t nchecks, checks_cap;
+	/* signed zones only (a DNSSEC record was read): */
+	bool signed_zone;
+	struct zb_dnode *dnodes; /* nodes with NSEC or NSEC3, where they are */
+	size_t ndnodes, dnodes_cap;
+	db_node **hidden;   /* DB_HASHED nodes, out of the table */
+	size_t nhidden, hidden_cap;
+	struct verify *verify; /* dnssecverify.c's state, made on first use */
+	size_t unsigned_sets; /* authoritative RRsets without RRSIG */
+	const char *unsigned_file; /* the first of them */
+	unsigned unsigned_line;
 } build;
+
+/* A node with NSEC or NSEC3 records and the line of the first of them. */
+typedef struct zb_dnode {
+	db_node *n;
+	const char *file;
+	unsigned line;
+	uint16_t type; /* TERN_T_NSEC or TERN_T_NSEC3 */
+} zb_dnode;
 
 /* The node with exactly this name in the load-time index, or NULL. */
 db_node *zb_index_find(const build *b, const uint8_t *name, size_t len, uint32_t h);
@@ -62,6 +80,26 @@ void zb_index_prefetch(const build *b, uint32_t h, int stage);
 int zb_has_type(const db_node *n, uint16_t type);
 /* name as text, cut with "..." if it does not fit. */
 void zb_name_text(const uint8_t *name, char *buf, size_t cap);
+
+/* ---- dnssec.c, dnsseccheck.c (signed zones only) ---- */
+
+/* Before n's records become RRsets: whether n holds NSEC3 records and
+ * nothing else but their RRSIGs, right below the apex (DB_HASHED); notes
+ * n in b->dnodes when it has NSEC or NSEC3. -1: out of memory. */
+int zb_dnssec_node(build *b, db_node *n);
+/* After n's RRsets are made (its records still at hand): warns for each
+ * authoritative RRset without an RRSIG covering it (RFC 4035 2.2), counted
+ * in b and named once per zone; the rest are counted. */
+void zb_check_signed(build *b, const db_node *n);
+/* With n's records still at hand: its RRSIGs' validity times, and with
+ * DB_DIAG_VERIFY their signatures (dnssecverify.c). */
+void zb_verify_node(build *b, const db_node *n);
+/* The counts past the warnings given one by one; frees the state. */
+void zb_verify_done(build *b);
+/* After every node is built: the zone's db_dnssec (z->dnssec), and the
+ * checks of its NSEC or NSEC3 chain (complete, canonical order, matching
+ * parameters, NSEC3PARAM present). -1: out of memory. */
+int zb_dnssec_finish(build *b);
 
 /* ---- zonecheck.c ---- */
 

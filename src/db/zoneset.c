@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db/zone.h"
+#include "db/dnssec.h"
 
 db_set *db_set_new(db_zone **zones, size_t n)
 {
@@ -109,6 +110,30 @@ static uint64_t mix(uint64_t h, const uint8_t *p, size_t n)
 	return h;
 }
 
+/* The hash of each record of n, summed. */
+static uint64_t node_digest(const db_node *n)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < n->nrrsets; i++) {
+		const db_rrset *s = &n->rrsets[i];
+		const uint8_t *p = s->rdata;
+		for (unsigned k = 0; k < s->count; k++) {
+			uint16_t len;
+			const uint8_t *rd = rrset_rdata(p, &len);
+			uint8_t head[8];
+			tern_put_u16(head, s->type);
+			tern_put_u16(head + 2, len);
+			tern_put_u32(head + 4, s->ttl);
+			uint64_t h = mix(0x243f6a8885a308d3ull, head, sizeof head);
+			h = mix(h, n->name, n->name_len);
+			h = mix(h, rd, len);
+			sum += h ^ (h >> 31);
+			p = rd + len;
+		}
+	}
+	return sum;
+}
+
 /* The zone's content as served: a hash of each record (owner, type, TTL,
  * RDATA), summed, so the order of the records does not count. Made only
  * when a reload needs it (a pass over the whole zone). */
@@ -117,23 +142,9 @@ static uint64_t zone_digest(const db_zone *z)
 	uint64_t sum = 0;
 	for (size_t b = 0; b < ((size_t)1 << (32 - z->shift)); b++)
 		for (const db_node *n = z->table[b]; n; n = n->hnext)
-			for (unsigned i = 0; i < n->nrrsets; i++) {
-				const db_rrset *s = &n->rrsets[i];
-				const uint8_t *p = s->rdata;
-				for (unsigned k = 0; k < s->count; k++) {
-					uint16_t len;
-					const uint8_t *rd = rrset_rdata(p, &len);
-					uint8_t head[8];
-					tern_put_u16(head, s->type);
-					tern_put_u16(head + 2, len);
-					tern_put_u32(head + 4, s->ttl);
-					uint64_t h = mix(0x243f6a8885a308d3ull, head, sizeof head);
-					h = mix(h, n->name, n->name_len);
-					h = mix(h, rd, len);
-					sum += h ^ (h >> 31);
-					p = rd + len;
-				}
-			}
+			sum += node_digest(n);
+	for (size_t i = 0; z->dnssec && i < z->dnssec->nhidden; i++) /* NSEC3 owners */
+		sum += node_digest(z->dnssec->hidden[i]);
 	return sum;
 }
 

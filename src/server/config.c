@@ -188,6 +188,8 @@ void config_free(config *c)
 		free(c->zones[i].where);
 		xfrin_config_free(c->zones[i].xfrin);
 		xfrconf_free(&c->zones[i].xfr);
+		free(c->zones[i].sign.keydir);
+		free(c->zones[i].sign.signed_file);
 	}
 	free(c->zones);
 	free(c->listen);
@@ -329,6 +331,7 @@ int config_add_zone(config *c, const char *origin, const char *file, const char 
 			log_err("%s: zone '%s' already defined at %s", where, origin, c->zones[i].where);
 			return -1;
 		}
+	z.sign = (dnssec_policy){.alg = 13};
 	z.file = strdup(file);
 	z.where = strdup(where);
 	xfrconf_init(&z.xfr);
@@ -514,6 +517,9 @@ static int load(config *c, const char *path, unsigned depth)
 	int xr;
 	xfr_zone_conf zx; /* the transfer settings of the zone being read */
 	xfrconf_init(&zx);
+	/* a zone's DNSSEC signing options (dnssec/sign.h), kept apart */
+	dnssec_policy zsign = {.alg = 13};
+	char zkeydir[PATH_MAX] = "", zsigned[PATH_MAX] = "";
 	unsigned lineno = 0;
 	int errors = 0, tls_rc;
 #define ERR(...)                                    \
@@ -536,6 +542,11 @@ static int load(config *c, const char *path, unsigned depth)
 				else { /* transfer settings: src/xfr/xfrconf.c, xfrin_config.c */ \
 					c->zones[c->nzones - 1].xfr = xfrconf_take(&zx); \
 					c->zones[c->nzones - 1].xfrin = zxfr, zxfr = NULL; \
+					if (zsign.on) { /* DNSSEC signing: dnssec/sign.h */ \
+						zsign.keydir = zkeydir[0] ? resolve_path(path, zkeydir) : NULL; \
+						zsign.signed_file = zsigned[0] ? resolve_path(path, zsigned) : NULL; \
+						c->zones[c->nzones - 1].sign = zsign; \
+					}                                               \
 				}                                                       \
 				free(p_);                                               \
 			}                                                               \
@@ -593,7 +604,8 @@ static int load(config *c, const char *path, unsigned depth)
 				sec = SERVER;
 			} else if (!strcmp(key, "zone")) {
 				sec = ZONE;
-				zname[0] = zfile[0] = 0;
+				zname[0] = zfile[0] = zkeydir[0] = zsigned[0] = 0;
+				zsign = (dnssec_policy){.alg = 13};
 				xfrconf_free(&zx);
 				snprintf(zwhere, sizeof zwhere, "%s", where);
 			} else if (!strcmp(key, "group")) { /* a client group (policy.h) */
@@ -778,6 +790,41 @@ static int load(config *c, const char *path, unsigned depth)
 			else if (!strcmp(key, "file")) {
 				snprintf(zfile, sizeof zfile, "%s", val);
 				snprintf(zwhere, sizeof zwhere, "%s", where); /* messages about the file name this line */
+			}
+			/* ---- DNSSEC signing (issue 12 item 3) ---- */
+			else if (!strcmp(key, "dnssec-signing")) {
+				if (!strcmp(val, "on") || !strcmp(val, "yes"))
+					zsign.on = true;
+				else if (!strcmp(val, "off") || !strcmp(val, "no"))
+					zsign.on = false;
+				else
+					ERR("dnssec-signing must be on or off, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-algorithm")) {
+				if (!(zsign.alg = dnssec_alg_from_text(val))) {
+					ERR("dnssec-algorithm must be ecdsap256sha256 or ed25519, got '%s'", val);
+					zsign.alg = 13;
+				}
+			} else if (!strcmp(key, "dnssec-denial")) {
+				if (!strcmp(val, "nsec"))
+					zsign.nsec3 = false;
+				else if (!strcmp(val, "nsec3"))
+					zsign.nsec3 = true;
+				else
+					ERR("dnssec-denial must be nsec or nsec3, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-signature-validity")) {
+				if (parse_uint(val, 20, 90 * 86400, &zsign.sig_validity))
+					ERR("dnssec-signature-validity must be 20..7776000 seconds, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-cds")) {
+				if (!strcmp(val, "on") || !strcmp(val, "yes"))
+					zsign.cds = true;
+				else if (!strcmp(val, "off") || !strcmp(val, "no"))
+					zsign.cds = false;
+				else
+					ERR("dnssec-cds must be on or off, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-signed-file")) {
+				snprintf(zsigned, sizeof zsigned, "%s", val);
+			} else if (!strcmp(key, "key-directory")) {
+				snprintf(zkeydir, sizeof zkeydir, "%s", val);
 			}
 			else if ((xr = xfrin_config_option(&zxfr, key, val, where)) <= 0)
 				errors += xr < 0; /* a secondary's setting (xfr/xfrin_config.c), already logged */

@@ -7,6 +7,7 @@
  *     zone:
  *         name: example.com
  *         file: example.com.zone     # relative to this file's directory
+ *         dnssec-signing: on         # ternd signs it (dnssec/sign.h)
  *
  * Every error names file:line. A config is built completely, then used
  * read-only; a reload builds a new one. */
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "policy/policy.h"
+#include "dnssec/sign.h"
 #include "tern/name.h"
 #include "resolve/forward.h"
 #include "tern/tsig.h"
@@ -41,6 +43,7 @@ typedef struct cfg_zone {
 	char *where; /* "file:line" of its file: line, or "--zone" */
 	struct cfg_xfrin *xfrin; /* a secondary's settings (src/xfr/xfrin_config.h), or NULL */
 	xfr_zone_conf xfr; /* allow-transfer, notify, journal-size (xfr/xfrconf.h) */
+	dnssec_policy sign; /* dnssec-signing and its options (sign.h) */
 } cfg_zone;
 
 /* A value and where it was given ("file:line", "--local"), for messages. */

@@ -59,6 +59,7 @@ typedef struct args {
 	const char *jail; /* set once chrooted: the prefix to strip from paths */
 	unsigned threads;
 	int check;
+	int dnssec; /* --check --dnssec: verify every signature too */
 	int verbose; /* -v: one log level more than configured, -vv two */
 	int quiet;   /* -q: one less */
 	char *log_file; /* the log's destination when not stderr (for messages) */
@@ -95,7 +96,7 @@ static void usage(FILE *f)
 	        "usage: ternd [--config FILE] [--listen ADDR:PORT]... [--zone ORIGIN=FILE]...\n"
 	        "             [--forward ADDR:PORT|none]... [--forward-zone ZONE=ADDR:PORT]...\n"
 	        "             [--local 'RR']... [--resolv-conf FILE] [--rrl-limit N] [--user NAME]\n"
-	        "             [--chroot DIR] [--threads N] [--check] [-v|-q] [--help] [--version]\n"
+	        "             [--chroot DIR] [--threads N] [--check [--dnssec]] [-v|-q] [--help] [--version]\n"
 	        "\n"
 	        "  --config FILE        read the configuration file (see docs/configuration.md)\n"
 	        "  --listen ADDR:PORT   listen on UDP and TCP: 127.0.0.1:5353 or [::1]:5353 (repeatable)\n"
@@ -110,6 +111,8 @@ static void usage(FILE *f)
 	        "  --user NAME          drop to this user after binding the sockets\n"
 	        "  --chroot DIR         chroot to DIR after binding (files must lie inside it)\n"
 	        "  --check              check the configuration and zones, print every error, exit\n"
+	        "  --dnssec             with --check: verify every RRSIG of signed zones with their\n"
+	        "                       DNSKEYs and warn for signatures expiring within 7 days\n"
 	        "  -v, --verbose        log one level more than configured (-vv: two)\n"
 	        "  -q, --quiet          log one level less than configured (-qq: two)\n"
 	        "  --help               print this text and exit\n"
@@ -177,8 +180,11 @@ static int jail_path(const args *a, char **path)
 static int jail_paths(const args *a, config *c)
 {
 	int errors = 0;
-	for (size_t i = 0; i < c->nzones; i++)
+	for (size_t i = 0; i < c->nzones; i++) {
 		errors -= jail_path(a, &c->zones[i].file);
+		errors -= jail_path(a, &c->zones[i].sign.keydir); /* NULL stays NULL */
+		errors -= jail_path(a, &c->zones[i].sign.signed_file);
+	}
 	for (size_t i = 0; i < c->nlocal_files; i++)
 		errors -= jail_path(a, &c->local_files[i].val);
 	for (size_t i = 0; i < c->nhosts_files; i++)
@@ -397,7 +403,8 @@ static version *version_build(const args *a, const version *old)
 		return NULL;
 	}
 	/* --check goes on to the zones, so that one run reports every error */
-	db_diag diag = {.fn = zone_diag};
+	db_diag diag = {.fn = zone_diag,
+	                .flags = (a->check && a->dnssec ? DB_DIAG_VERIFY : 0) | (a->check ? DB_DIAG_NO_WRITE : 0)};
 	unsigned failed = 0;
 	v->zones = zones_load(&v->cfg, old ? old->zones : NULL, &diag, &failed);
 	if (!v->zones || (a->check && diag.errors + (unsigned)errors)) {
@@ -780,6 +787,7 @@ int main(int argc, char **argv)
 		{"local", required_argument, NULL, 'L'},  {"resolv-conf", required_argument, NULL, 'R'},
 		{"user", required_argument, NULL, 'u'},   {"chroot", required_argument, NULL, 'C'},
 		{"rrl-limit", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
+		{"dnssec", no_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	args a = {0};
@@ -833,6 +841,7 @@ int main(int argc, char **argv)
 		}
 		case 'C': a.chroot = optarg; break;
 		case 'k': a.check = 1; break;
+		case 'D': a.dnssec = 1; break;
 		case 'v': a.verbose++; break;
 		case 'q': a.quiet++; break;
 		case 'h': usage(stdout); rc = 0; goto done;
@@ -844,6 +853,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ternd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		{ rc = 2; goto done; }
+	}
+	if (a.dnssec && !a.check) {
+		fprintf(stderr, "ternd: --dnssec goes with --check\n");
+		usage(stderr);
+		rc = 2;
+		goto done;
 	}
 	/* until the configuration says otherwise: info (warning for --check) */
 	set_level(&a, a.check ? LOG_WARN : LOG_INFO);
@@ -981,12 +996,24 @@ int main(int argc, char **argv)
 
 	struct timespec started;
 	clock_gettime(CLOCK_MONOTONIC, &started);
+	/* the zones ternd signs are signed again on time (zones_resign) */
+	time_t resign = zones_resign(&s);
 	for (;;) {
 		int sig;
-		if (sigwait(&set, &sig))
+		if (resign) {
+			time_t now = time(NULL);
+			struct timespec wait = {.tv_sec = resign > now ? resign - now : 0};
+			sig = sigtimedwait(&set, NULL, &wait);
+			if (sig < 0) {
+				resign = zones_resign(&s);
+				continue;
+			}
+		} else if (sigwait(&set, &sig)) {
 			continue;
+		}
 		if (sig == SIGHUP) {
 			reload(&a, &s, res, rl, cookie, sec, nfy, upd);
+			resign = zones_resign(&s);
 			continue;
 		}
 		if (sig == SIGUSR1) {

@@ -4,11 +4,36 @@
 
 #include <string.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "server/log.h"
+#include "server/query.h"
 #include "server/server.h"
 #include "server/zones.h"
+#include "tern/rr.h"
 #include "xfr/xfrin_config.h"
 #include "xfr/zjournal.h"
+
+/* z signed with the zone's key (dnssec-signing: on), or NULL (z freed)
+ * when the key cannot be had or signing fails: the zone then keeps its
+ * last good version, as for a file that does not load. served: the
+ * version serving now (NULL: none), whose serial the new one follows. */
+static db_zone *sign_one(const cfg_zone *cz, db_zone *z, const db_zone *served, const char *name, db_diag *diag)
+{
+	struct dnssec_key *k = dnssec_key_get(cz->origin, &cz->sign, cz->file, diag);
+	uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial,
+	                                     served && zone_has_data(served) ? served->serial : 0);
+	db_zone *s = k ? dnssec_sign_zone(z, k, &cz->sign, serial, diag) : NULL;
+	dnssec_key_free(k);
+	zone_free(z);
+	if (s) {
+		dnssec_serial_save(cz->origin, &cz->sign, cz->file, serial, diag);
+		log_info("zone %s: signed (%s, %s), serial %u", name, cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256",
+		         cz->sign.nsec3 ? "NSEC3" : "NSEC", serial);
+	}
+	return s;
+}
 
 /* The version of one configured zone for the next set: the file's, or,
  * when it does not load, the one serving now, or a version without data. */
@@ -31,6 +56,8 @@ static db_zone *load_one(const cfg_zone *cz, const db_set *old, db_diag *diag, u
 	unsigned errors = diag->errors;
 	diag->user = (void *)cz; /* so that a file the zone cannot open is named with cz->where */
 	db_zone *z = zone_load(cz->origin, cz->file, diag);
+	if (z && cz->sign.on)
+		z = sign_one(cz, z, db_set_get(old, cz->origin), name, diag);
 	if (z) {
 		xfr_zone_loaded(cz, db_set_get(old, cz->origin), z); /* IXFR's journal (xfr/zjournal.h) */
 		log_info("zone %s: %zu records, %zu names, serial %u, from %s", name, z->nrecords, z->nnodes,
@@ -117,4 +144,69 @@ db_set *zones_runtime_apply(db_set *set, const runtime_zone *rt, size_t n, const
 		free(zones);
 	}
 	return out;
+}
+
+static void zone_log_diag(void *user, bool error, const char *file, unsigned line, const char *msg)
+{
+	(void)user;
+	if (line)
+		log_msg(error ? LOG_ERR : LOG_WARN, "%s:%u: %s", file, line, msg);
+	else
+		log_msg(error ? LOG_ERR : LOG_WARN, "%s: %s", file, msg);
+}
+
+/* When z's signatures are due to be made again: a quarter of their
+ * validity after they were made (the SOA RRSIG's inception tells when). */
+static time_t resign_at(const cfg_zone *cz, const db_zone *z)
+{
+	const db_rrset *sig = zone_has_data(z) ? node_rrsigs(z->apex, TERN_T_SOA) : NULL;
+	uint16_t len = 0;
+	const uint8_t *rd = sig ? rrset_rdata(sig->rdata, &len) : NULL;
+	if (len < 16)
+		return 0;
+	uint32_t validity = cz->sign.sig_validity ? cz->sign.sig_validity : DNSSEC_SIG_VALIDITY;
+	return (time_t)tern_get_u32(rd + 12) + DNSSEC_INCEPTION_SKEW + validity / 4;
+}
+
+time_t zones_resign(struct server *s)
+{
+	time_t now = time(NULL), next = 0;
+	pthread_mutex_lock(&s->change_lock);
+	const version *cur = atomic_load(&s->current);
+	size_t n = cur->cfg.nzones, k = 0;
+	db_zone **fresh = calloc(n ? n : 1, sizeof *fresh);
+	for (size_t i = 0; fresh && i < n; i++) {
+		const cfg_zone *cz = &cur->cfg.zones[i];
+		const db_zone *z = cz->sign.on ? db_set_get(cur->zones, cz->origin) : NULL;
+		if (!z || !zone_has_data(z))
+			continue;
+		time_t at = resign_at(cz, z);
+		if (at > now) {
+			next = !next || at < next ? at : next;
+			continue;
+		}
+		char name[TERN_NAME_TEXT_MAX];
+		tern_name_to_text(cz->origin, name, sizeof name);
+		db_diag diag = {.fn = zone_log_diag};
+		struct dnssec_key *key = dnssec_key_get(cz->origin, &cz->sign, cz->file, &diag);
+		uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial, z->serial);
+		db_zone *sz = key ? dnssec_sign_zone(z, key, &cz->sign, serial, &diag) : NULL;
+		dnssec_key_free(key);
+		if (sz) {
+			fresh[k++] = sz;
+			dnssec_serial_save(cz->origin, &cz->sign, cz->file, serial, &diag);
+			log_info("zone %s: signatures made again, serial %u", name, serial);
+			at = resign_at(cz, sz);
+		} else {
+			log_err("zone %s: signing again failed; the current signatures stay, tried again in 60 s", name);
+			at = now + 60;
+		}
+		next = !next || at < next ? at : next;
+	}
+	pthread_mutex_unlock(&s->change_lock);
+	for (size_t i = 0; i < k; i++)
+		if (server_replace_zone(s, fresh[i]))
+			log_err("signing again: out of memory");
+	free(fresh);
+	return next;
 }

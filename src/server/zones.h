@@ -6,6 +6,8 @@
 #ifndef TERN_SERVER_ZONES_H
 #define TERN_SERVER_ZONES_H
 
+#include <time.h>
+
 #include "db/zone.h"
 #include "server/config.h"
 
@@ -25,5 +27,11 @@ struct runtime_zone;
  * freed too). Control thread, under change_lock. */
 db_set *zones_runtime_apply(db_set *set, const struct runtime_zone *rt, size_t n, const db_set *cur,
                             const config *cfg, db_diag *diag);
+struct server;
+/* Signs again each zone ternd signs (dnssec-signing: on) whose signatures
+ * are a quarter of their validity old (sign.h), and publishes it. Returns
+ * when the next zone is due (a time() value), 0 when ternd signs none.
+ * Control thread only (it is the only one that publishes zones). */
+time_t zones_resign(struct server *s);
 
 #endif

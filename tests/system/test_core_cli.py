@@ -206,9 +206,11 @@ def test_usage_line_lists_every_option(tmp_path):
     block = readme[readme.index("    ternd [--config"):]
     block = block[:block.index("\n\n")]
     assert _options(block) == described, (described - _options(block), _options(block) - described)
-    for opt in sorted(described - {"--help", "--version", "--check", "-v", "-q"}):
+    for opt in sorted(described - {"--help", "--version", "--check", "--dnssec", "-v", "-q"}):
         p = ternd_run([opt], tmp_path)
         assert "unrecognized" not in p.stderr and "requires an argument" in p.stderr, (opt, p.stderr)
+    p = ternd_run(["--dnssec"], tmp_path)  # an option of --check only
+    assert p.returncode == 2 and "--dnssec goes with --check" in p.stderr, p.stderr
 
 
 def test_bad_option(tmp_path):

@@ -1,0 +1,543 @@
+/* sign.c: a zone signed whole (sign.h). The signed zone is written as
+ * master-file text and loaded again, so it passes every check of a load
+ * and gets the indexes of a signed zone (db/dnssec.h) as a pre-signed
+ * file would:
+ *   1. the names in canonical order (RFC 4034 6.1);
+ *   2. per name, its records without the DNSSEC ones it had, the DNSKEY
+ *      and NSEC3PARAM at the apex, an RRSIG per authoritative RRset (at a
+ *      delegation point only DS and NSEC are signed, RFC 4035 2.2), and
+ *      with NSEC the NSEC to the next name (RFC 4035 2.3);
+ *   3. with NSEC3, one per authoritative name and empty non-terminal,
+ *      sorted by hash, each pointing to the next (RFC 5155 7.1).
+ * The text round trip costs a parse; incremental re-signing will work on
+ * the zone's records instead. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+
+#include "db/dnssec.h"
+#include "dnssec/keyimpl.h"
+#include "lib/encoding.h"
+#include "tern/rr.h"
+
+#define RD_TEXT_MAX (256u << 10)
+/* RFC 4034 4.1.2: 256 windows of at most 32 bytes, each with 2 of header */
+#define BITMAP_MAX (256 * 34)
+/* the types at one name: every RRset's, and the 6 the signing adds */
+#define TYPES_MAX(n) ((size_t)(n)->nrrsets + 8)
+
+typedef struct signer {
+	const db_zone *z;
+	const dnssec_key *k;
+	const dnssec_policy *p;
+	uint32_t inception, expiration;
+	uint8_t *buf; /* signed data */
+	size_t cap;
+	char *text; /* the signed zone */
+	size_t len, tcap;
+	char *rdtext; /* one RDATA's text */
+	db_rrset soa; /* the zone's SOA with the serial of the signed zone */
+	/* a context set up once for the key (the provider lookups of
+	 * EVP_DigestSignInit are a third of the cost of one signature);
+	 * each signature works on a copy of it in ctx */
+	EVP_MD_CTX *tmpl, *ctx;
+	int err;
+} signer;
+
+static void emit(signer *g, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rd, size_t len)
+{
+	if (g->err)
+		return;
+	char name[TERN_NAME_TEXT_MAX], ty[24];
+	if (tern_name_to_text(owner, name, sizeof name) < 0 ||
+	    tern_rdata_to_text(type, rd, len, g->rdtext, RD_TEXT_MAX) < 0) {
+		g->err = -1;
+		return;
+	}
+	tern_type_to_text(type, ty, sizeof ty);
+	size_t need = strlen(name) + strlen(ty) + strlen(g->rdtext) + 32;
+	if (g->len + need > g->tcap) {
+		size_t cap = g->tcap ? g->tcap : 1 << 16;
+		while (cap < g->len + need)
+			cap *= 2;
+		char *p = realloc(g->text, cap);
+		if (!p) {
+			g->err = -1;
+			return;
+		}
+		g->text = p;
+		g->tcap = cap;
+	}
+	g->len += (size_t)snprintf(g->text + g->len, g->tcap - g->len, "%s %u IN %s %s\n", name, ttl, ty, g->rdtext);
+}
+
+static void emit_set(signer *g, const uint8_t *owner, const db_rrset *s)
+{
+	const uint8_t *p = s->rdata;
+	for (unsigned i = 0; i < s->count; i++) {
+		uint16_t len;
+		const uint8_t *rd = rrset_rdata(p, &len);
+		emit(g, owner, s->type, s->ttl, rd, len);
+		p = rd + len;
+	}
+}
+
+/* The signature of data with the key, in its DNSSEC form (RFC 6605 4:
+ * r | s for ECDSA; RFC 8080 for Ed25519) into out (64 bytes). */
+static int sign_data(signer *g, const uint8_t *data, size_t len, uint8_t out[64])
+{
+	const dnssec_key *k = g->k;
+	uint8_t der[128];
+	size_t dl = sizeof der;
+	int ok = EVP_MD_CTX_copy_ex(g->ctx, g->tmpl) == 1 && EVP_DigestSign(g->ctx, der, &dl, data, len) == 1;
+	if (!ok)
+		return -1;
+	if (k->alg != 13) {
+		if (dl != 64)
+			return -1;
+		memcpy(out, der, 64);
+		return 0;
+	}
+	const uint8_t *q = der;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)dl);
+	if (!es)
+		return -1;
+	const BIGNUM *r, *s;
+	ECDSA_SIG_get0(es, &r, &s);
+	ok = BN_bn2binpad(r, out, 32) == 32 && BN_bn2binpad(s, out + 32, 32) == 32;
+	ECDSA_SIG_free(es);
+	return ok ? 0 : -1;
+}
+
+/* Labels of owner for the RRSIG (RFC 4034 3.1.3: not the root, not a
+ * leading "*"). */
+static uint8_t sig_labels(const uint8_t *owner)
+{
+	unsigned n = tern_name_labels(owner);
+	if (owner[0] == 1 && owner[1] == '*')
+		n--;
+	return (uint8_t)n;
+}
+
+static void sign_set(signer *g, const uint8_t *owner, const db_rrset *s)
+{
+	if (g->err || !s->count)
+		return;
+	const db_zone *z = g->z;
+	uint8_t rd[18 + TERN_NAME_MAX + 64];
+	tern_put_u16(rd, s->type);
+	rd[2] = g->k->alg;
+	rd[3] = sig_labels(owner);
+	tern_put_u32(rd + 4, s->ttl);
+	tern_put_u32(rd + 8, g->expiration);
+	tern_put_u32(rd + 12, g->inception);
+	tern_put_u16(rd + 16, g->k->tag);
+	memcpy(rd + 18, z->origin, z->origin_len);
+	size_t pre = 18 + z->origin_len;
+	size_t len = db_rrsig_data(&g->buf, &g->cap, rd, pre, owner, s);
+	if (!len || sign_data(g, g->buf, len, rd + pre)) {
+		g->err = -1;
+		return;
+	}
+	emit(g, owner, TERN_T_RRSIG, s->ttl, rd, pre + 64);
+}
+
+/* An RRset of one record made on the spot (rdata with its length). */
+typedef struct one {
+	db_rrset s;
+	uint8_t rd[2 + TERN_NAME_MAX + BITMAP_MAX]; /* the largest NSEC */
+} one;
+
+static void one_set(one *o, uint16_t type, uint32_t ttl, const uint8_t *rd, size_t len)
+{
+	uint16_t l = (uint16_t)len;
+	memcpy(o->rd, &l, 2);
+	memcpy(o->rd + 2, rd, len);
+	o->s = (db_rrset){.type = type, .count = 1, .ttl = ttl, .rdata = o->rd};
+}
+
+static bool dnssec_type(uint16_t t)
+{
+	return t == TERN_T_RRSIG || t == TERN_T_NSEC || t == TERN_T_NSEC3 || t == TERN_T_NSEC3PARAM;
+}
+
+/* RFC 4034 4.1.2: the type bitmap of the sorted, distinct types t[0..n). */
+static size_t bitmap(const uint16_t *t, size_t n, uint8_t *out)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned win = t[i] >> 8;
+		uint8_t bits[32] = {0};
+		unsigned max = 0;
+		for (; i < n && (t[i] >> 8) == win; i++) {
+			unsigned b = t[i] & 0xff;
+			bits[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+			max = b / 8 + 1;
+		}
+		out[len++] = (uint8_t)win;
+		out[len++] = (uint8_t)max;
+		memcpy(out + len, bits, max);
+		len += max;
+	}
+	return len;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static int cmp_canon(const void *a, const void *b)
+{
+	return tern_name_cmp((*(const db_node *const *)a)->name, (*(const db_node *const *)b)->name);
+}
+
+/* Records the signing makes, so that the zone's own are dropped: the
+ * DNSSEC ones, and with dnssec-cds CDS and CDNSKEY at the apex. */
+static bool managed(const signer *g, const db_node *n, uint16_t t)
+{
+	return dnssec_type(t) || (g->p->cds && n == g->z->apex && (t == TERN_T_CDS || t == TERN_T_CDNSKEY));
+}
+
+/* A node as the chain sees it. */
+typedef struct name_info {
+	const db_node *n;
+	bool auth;   /* authoritative: not glue, not below a DNAME */
+	bool exists; /* holds records after the DNSSEC ones go (the apex always) */
+} name_info;
+
+/* The types the chain lists at n (sorted, at most TYPES_MAX(n)): its
+ * records' but the DNSSEC ones, DNSKEY (and with NSEC3 NSEC3PARAM, with
+ * dnssec-cds CDS and CDNSKEY) at the apex, RRSIG where something is
+ * signed, and NSEC with NSEC. */
+static size_t types_at(const signer *g, const db_node *n, uint16_t *t)
+{
+	size_t c = 0;
+	bool cut = n->flags & DB_CUT, apex = n == g->z->apex, signed_any = false;
+	for (unsigned i = 0; i < n->nrrsets; i++) {
+		uint16_t ty = n->rrsets[i].type;
+		if (managed(g, n, ty) || (c && t[c - 1] == ty))
+			continue;
+		t[c++] = ty;
+		signed_any |= !cut || ty == TERN_T_DS;
+	}
+	if (apex && !node_rrset(n, TERN_T_DNSKEY))
+		t[c++] = TERN_T_DNSKEY;
+	if (apex && g->p->nsec3)
+		t[c++] = TERN_T_NSEC3PARAM;
+	if (apex && g->p->cds) {
+		t[c++] = TERN_T_CDS;
+		t[c++] = TERN_T_CDNSKEY;
+	}
+	if (!g->p->nsec3) {
+		t[c++] = TERN_T_NSEC;
+		signed_any = true; /* the NSEC itself */
+	}
+	if (signed_any || apex)
+		t[c++] = TERN_T_RRSIG;
+	qsort(t, c, sizeof *t, cmp_u16);
+	return c;
+}
+
+/* The apex's DNSKEY RRset: the file's and the key's. */
+static int apex_dnskeys(signer *g, uint8_t **rd, db_rrset *s)
+{
+	const db_rrset *have = node_rrset(g->z->apex, TERN_T_DNSKEY);
+	size_t bytes = 2 + g->k->dnskey_len, count = 1;
+	const uint8_t *p = have ? have->rdata : NULL;
+	for (unsigned i = 0; have && i < have->count; i++) {
+		uint16_t len;
+		const uint8_t *x = rrset_rdata(p, &len);
+		p = x + len;
+		if (len == g->k->dnskey_len && !memcmp(x, g->k->dnskey, len))
+			continue;
+		bytes += 2u + len;
+		count++;
+	}
+	uint8_t *b = *rd = malloc(bytes);
+	if (!b)
+		return -1;
+	uint16_t l = (uint16_t)g->k->dnskey_len;
+	memcpy(b, &l, 2);
+	memcpy(b + 2, g->k->dnskey, l);
+	size_t off = 2u + l;
+	p = have ? have->rdata : NULL;
+	for (unsigned i = 0; have && i < have->count; i++) {
+		uint16_t len;
+		const uint8_t *x = rrset_rdata(p, &len);
+		p = x + len;
+		if (len == g->k->dnskey_len && !memcmp(x, g->k->dnskey, len))
+			continue;
+		memcpy(b + off, &len, 2);
+		memcpy(b + off + 2, x, len);
+		off += 2u + len;
+	}
+	*s = (db_rrset){.type = TERN_T_DNSKEY, .count = (uint16_t)count, .ttl = have ? have->ttl : g->z->soa->ttl,
+	                .rdata = b};
+	return 0;
+}
+
+/* CDNSKEY (the key's DNSKEY RDATA) and CDS (its SHA-256 digest, RFC
+ * 4509) at the apex, signed. */
+static void put_cds(signer *g, const uint8_t *apex, uint32_t ttl)
+{
+	one o;
+	one_set(&o, TERN_T_CDNSKEY, ttl, g->k->dnskey, g->k->dnskey_len);
+	emit_set(g, apex, &o.s);
+	sign_set(g, apex, &o.s);
+	/* RFC 4034 5.1.4: digest = SHA-256(owner in canonical form | DNSKEY RDATA) */
+	uint8_t in[TERN_NAME_MAX + sizeof g->k->dnskey], ds[4 + 32];
+	tern_name_lower(in, apex);
+	size_t ol = tern_name_len(in);
+	memcpy(in + ol, g->k->dnskey, g->k->dnskey_len);
+	unsigned dl = 0;
+	tern_put_u16(ds, g->k->tag);
+	ds[2] = g->k->alg;
+	ds[3] = 2; /* SHA-256 */
+	if (EVP_Digest(in, ol + g->k->dnskey_len, ds + 4, &dl, EVP_sha256(), NULL) != 1 || dl != 32) {
+		g->err = -1;
+		return;
+	}
+	one_set(&o, TERN_T_CDS, ttl, ds, sizeof ds);
+	emit_set(g, apex, &o.s);
+	sign_set(g, apex, &o.s);
+}
+
+/* A name's records and their signatures. */
+static void emit_node(signer *g, const name_info *ni)
+{
+	const db_node *n = ni->n;
+	bool cut = n->flags & DB_CUT;
+	for (unsigned i = 0; i < n->nrrsets; i++) {
+		const db_rrset *s = &n->rrsets[i];
+		if (managed(g, n, s->type) || (n == g->z->apex && s->type == TERN_T_DNSKEY))
+			continue;
+		if (s == g->z->soa) { /* written first of all, with its new serial */
+			sign_set(g, n->name, &g->soa);
+			continue;
+		}
+		emit_set(g, n->name, s);
+		if (ni->auth && (!cut || s->type == TERN_T_DS))
+			sign_set(g, n->name, s);
+	}
+	if (n != g->z->apex)
+		return;
+	uint8_t *keys;
+	db_rrset ks;
+	if (apex_dnskeys(g, &keys, &ks)) {
+		g->err = -1;
+		return;
+	}
+	emit_set(g, n->name, &ks);
+	sign_set(g, n->name, &ks);
+	free(keys);
+	if (g->p->cds) /* RFC 7344 4, RFC 8078: the DS the parent should have */
+		put_cds(g, n->name, ks.ttl);
+	if (g->p->nsec3) {
+		static const uint8_t param[5] = {1, 0, 0, 0, 0}; /* SHA-1, 0 iterations, no salt */
+		one o;
+		one_set(&o, TERN_T_NSEC3PARAM, 0, param, sizeof param);
+		emit_set(g, n->name, &o.s);
+		sign_set(g, n->name, &o.s);
+	}
+}
+
+static void nsec_chain(signer *g, const name_info *v, size_t n)
+{
+	const name_info *first = NULL, *prev = NULL;
+	for (size_t i = 0; i <= n && !g->err; i++) {
+		const name_info *cur = i < n ? &v[i] : first;
+		if (i < n && !(cur->auth && cur->exists))
+			continue;
+		if (!first)
+			first = cur;
+		if (prev) { /* prev's NSEC names cur */
+			uint16_t *t = malloc(TYPES_MAX(prev->n) * sizeof *t);
+			if (!t) {
+				g->err = -1;
+				break;
+			}
+			size_t c = types_at(g, prev->n, t);
+			one o;
+			size_t nl = tern_name_len(cur->n->name);
+			uint8_t rd[TERN_NAME_MAX + BITMAP_MAX];
+			memcpy(rd, cur->n->name, nl);
+			size_t bl = bitmap(t, c, rd + nl);
+			free(t);
+			one_set(&o, TERN_T_NSEC, g->z->neg_ttl, rd, nl + bl);
+			emit_set(g, prev->n->name, &o.s);
+			sign_set(g, prev->n->name, &o.s);
+		}
+		if (i == n)
+			break;
+		prev = cur;
+	}
+}
+
+typedef struct n3e {
+	uint8_t h[DB_NSEC3_HASH_LEN];
+	const db_node *n;
+} n3e;
+
+static int cmp_n3e(const void *a, const void *b)
+{
+	return memcmp(((const n3e *)a)->h, ((const n3e *)b)->h, DB_NSEC3_HASH_LEN);
+}
+
+static void nsec3_chain(signer *g, const name_info *v, size_t n)
+{
+	n3e *e = malloc((n ? n : 1) * sizeof *e);
+	if (!e) {
+		g->err = -1;
+		return;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* RFC 5155 7.1: every authoritative name, empty non-terminals too */
+		if (!v[i].auth || (!v[i].exists && !v[i].n->nchildren))
+			continue;
+		db_nsec3_hash(v[i].n->name, NULL, 0, 0, e[m].h);
+		e[m++].n = v[i].n;
+	}
+	qsort(e, m, sizeof *e, cmp_n3e);
+	const db_zone *z = g->z;
+	for (size_t i = 0; i < m && !g->err; i++) {
+		uint16_t *t = malloc(TYPES_MAX(e[i].n) * sizeof *t);
+		if (!t) {
+			g->err = -1;
+			break;
+		}
+		size_t c = e[i].n->nrrsets || e[i].n == z->apex ? types_at(g, e[i].n, t) : 0;
+		uint8_t rd[6 + DB_NSEC3_HASH_LEN + BITMAP_MAX];
+		rd[0] = 1; /* SHA-1 */
+		rd[1] = 0; /* no opt-out */
+		tern_put_u16(rd + 2, 0);
+		rd[4] = 0;
+		rd[5] = DB_NSEC3_HASH_LEN;
+		memcpy(rd + 6, e[(i + 1) % m].h, DB_NSEC3_HASH_LEN);
+		size_t bl = bitmap(t, c, rd + 6 + DB_NSEC3_HASH_LEN);
+		free(t);
+		uint8_t owner[TERN_NAME_MAX];
+		owner[0] = 32;
+		tern_b32hex_encode(e[i].h, DB_NSEC3_HASH_LEN, (char *)owner + 1);
+		for (int k = 1; k <= 32; k++)
+			if (owner[k] >= 'A' && owner[k] <= 'Z')
+				owner[k] = (uint8_t)(owner[k] | 0x20);
+		if (33 + z->origin_len > TERN_NAME_MAX) {
+			g->err = -1;
+			break;
+		}
+		memcpy(owner + 33, z->origin, z->origin_len);
+		one o;
+		one_set(&o, TERN_T_NSEC3, z->neg_ttl, rd, 6 + DB_NSEC3_HASH_LEN + bl);
+		emit_set(g, owner, &o.s);
+		sign_set(g, owner, &o.s);
+	}
+	free(e);
+}
+
+/* The signed zone as a file: written beside, then renamed over it. */
+static void write_signed(const char *path, const char *text, size_t len, db_diag *diag)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fwrite(text, 1, len, f) == len;
+	if (f && fclose(f))
+		ok = false;
+	if (!ok || rename(tmp, path)) {
+		if (f)
+			unlink(tmp);
+		db_diag_report(diag, false, path, 0, "cannot write the signed zone: %s", strerror(errno));
+	}
+}
+
+db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_policy *p, uint32_t serial,
+                          db_diag *diag)
+{
+	if (!zone_has_data(z) || !z->soa) {
+		db_diag_report(diag, true, z->file, 0, "no zone data to sign");
+		return NULL;
+	}
+	signer g = {.z = z, .k = k, .p = p};
+	uint32_t now = (uint32_t)time(NULL);
+	g.inception = now - DNSSEC_INCEPTION_SKEW;
+	g.expiration = now + (p->sig_validity ? p->sig_validity : DNSSEC_SIG_VALIDITY);
+	g.rdtext = malloc(RD_TEXT_MAX);
+	size_t slots = (size_t)1 << (32 - z->shift), n = 0;
+	const db_node **nodes = malloc((z->nnodes ? z->nnodes : 1) * sizeof *nodes);
+	name_info *v = malloc((z->nnodes ? z->nnodes : 1) * sizeof *v);
+	db_zone *out = NULL;
+	if (!g.rdtext || !nodes || !v)
+		goto oom;
+	g.tmpl = EVP_MD_CTX_new();
+	g.ctx = EVP_MD_CTX_new();
+	if (!g.tmpl || !g.ctx ||
+	    EVP_DigestSignInit(g.tmpl, NULL, k->alg == 13 ? EVP_sha256() : NULL, NULL, k->pkey) != 1) {
+		db_diag_report(diag, true, z->file, 0, "libcrypto cannot sign with the key");
+		goto out;
+	}
+
+	for (size_t b = 0; b < slots; b++)
+		for (const db_node *x = z->table[b]; x; x = x->hnext)
+			if (n < z->nnodes)
+				nodes[n++] = x;
+	qsort(nodes, n, sizeof *nodes, cmp_canon);
+	for (size_t i = 0; i < n; i++) {
+		const db_node *x = nodes[i];
+		bool has = x == z->apex;
+		for (unsigned r = 0; r < x->nrrsets && !has; r++)
+			has = !dnssec_type(x->rrsets[r].type);
+		v[i] = (name_info){x, !(x->flags & (DB_OCCLUDED | DB_UNDER_DNAME)), has};
+	}
+	/* the SOA first, as a zone file has it, with the serial asked for */
+	uint16_t slen;
+	const uint8_t *srd = rrset_rdata(z->soa->rdata, &slen);
+	one so;
+	if (slen < 20 || slen > 8192) {
+		db_diag_report(diag, true, z->file, 0, "the SOA does not parse");
+		goto out;
+	}
+	one_set(&so, TERN_T_SOA, z->soa->ttl, srd, slen);
+	tern_put_u32(so.rd + 2 + slen - 20, serial);
+	g.soa = so.s;
+	emit_set(&g, z->origin, &g.soa);
+	for (size_t i = 0; i < n; i++)
+		emit_node(&g, &v[i]);
+	if (p->nsec3)
+		nsec3_chain(&g, v, n);
+	else
+		nsec_chain(&g, v, n);
+	if (g.err) {
+		db_diag_report(diag, true, z->file, 0, "signing failed (out of memory, or libcrypto refused)");
+		goto out;
+	}
+	char name[4096];
+	snprintf(name, sizeof name, "%s (signed)", z->file);
+	out = zone_load_string(z->origin, name, g.text ? g.text : "", diag);
+	if (out) {
+		const char *file = arena_dup(&out->mem, z->file, strlen(z->file) + 1);
+		if (file)
+			out->file = file;
+		if (p->signed_file && !(diag->flags & DB_DIAG_NO_WRITE))
+			write_signed(p->signed_file, g.text ? g.text : "", g.len, diag);
+	}
+	goto out;
+oom:
+	db_diag_report(diag, true, z->file, 0, "out of memory");
+out:
+	EVP_MD_CTX_free(g.tmpl);
+	EVP_MD_CTX_free(g.ctx);
+	free(g.rdtext);
+	free(g.text);
+	free(g.buf);
+	free(nodes);
+	free(v);
+	return out;
+}

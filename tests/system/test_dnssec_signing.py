@@ -1,0 +1,238 @@
+"""ternd signs a zone itself (issue 12 item 3, first step: `dnssec-signing:
+on`, the zone signed whole at each load): the key is made once and kept in
+the key directory, the signed zone validates in Unbound and delv for the
+whole query set of dnssec_zones.py (ECDSAP256SHA256 and ED25519, NSEC and
+NSEC3), passes ternd's own --check --dnssec, survives a restart with the
+same key, and a corrupt key file keeps the last good version with an error
+naming the file."""
+import glob
+import os
+import subprocess
+import time
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import pytest
+
+from conftest import stop_clean
+from dnssec_zones import ORIGIN, SIGNED, absname, unsigned_parent
+from ternd import binary, start_ternd
+from test_dnssec_validate import expected_insecure, start_unbound, validation_queries
+
+VARIANTS = [("ecdsap256sha256", "nsec"), ("ed25519", "nsec3"), ("ecdsap256sha256", "nsec3"), ("ed25519", "nsec")]
+
+
+def write_conf(work, parent, children, alg, denial):
+    """A configuration that signs sec.test. and serves the children as
+    they are; returns its path."""
+    (work / "sec.zone").write_text(parent)
+    (work / "keys").mkdir(exist_ok=True)
+    lines = ["zone:", "    name: sec.test", "    file: sec.zone", "    dnssec-signing: on",
+             f"    dnssec-algorithm: {alg}", f"    dnssec-denial: {denial}", "    key-directory: keys",
+             "    dnssec-signed-file: sec.signed", "    dnssec-cds: on"]
+    for origin, text in children.items():
+        f = origin.rstrip(".") + ".zone"
+        (work / f).write_text(text)
+        lines += ["zone:", f"    name: {origin}", f"    file: {f}"]
+    conf = work / "ternd.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    return str(conf)
+
+
+def ds_of(work):
+    key = glob.glob(str(work / "keys" / "Ksec.test+*.key"))
+    assert len(key) == 1, key
+    p = subprocess.run(["dnssec-dsfromkey", "-2", key[0]], capture_output=True, text=True, check=True)
+    return p.stdout.strip()
+
+
+@pytest.fixture(scope="module", params=VARIANTS, ids=lambda v: "-".join(v))
+def signer(request, tmp_path_factory):
+    alg, denial = request.param
+    work = tmp_path_factory.mktemp(f"sign-{alg}-{denial}")
+    parent, children = unsigned_parent(work / "pre")
+    conf = write_conf(work, parent, children, alg, denial)
+    srv = start_ternd(work, None, args=["--config", conf], probe=ORIGIN)
+    try:
+        yield {"work": work, "conf": conf, "ternd": srv, "alg": alg, "denial": denial}
+    finally:
+        stop_clean(srv)
+
+
+def test_key_made_and_zone_signed(signer):
+    work, srv = signer["work"], signer["ternd"]
+    pem = glob.glob(str(work / "keys" / "Ksec.test+*.pem"))
+    assert len(pem) == 1 and oct(os.stat(pem[0]).st_mode & 0o777) == "0o600"
+    r = srv.query(ORIGIN, "DNSKEY", want_dnssec=True)
+    want_alg = 13 if signer["alg"] == "ecdsap256sha256" else 15
+    keys = [rd for s in r.answer if s.rdtype == dns.rdatatype.DNSKEY for rd in s]
+    assert [(k.flags, k.algorithm) for k in keys] == [(257, want_alg)]
+    assert any(s.rdtype == dns.rdatatype.RRSIG for s in r.answer)
+    r = srv.query("nx." + ORIGIN, "A", want_dnssec=True)
+    deny = dns.rdatatype.NSEC3 if signer["denial"] == "nsec3" else dns.rdatatype.NSEC
+    assert r.rcode() == dns.rcode.NXDOMAIN and any(s.rdtype == deny for s in r.authority)
+
+
+def test_offline_verifiers_accept_the_signed_file(signer):
+    """Issue 12 item 4: the signed zone as written out passes BIND's
+    dnssec-verify, ldns-verify-zone and kzonecheck --dnssec on. ternd's one
+    key is a CSK (flags 257, signs everything): dnssec-verify -z says so."""
+    path = str(signer["work"] / "sec.signed")
+    for argv in (["dnssec-verify", "-q", "-z", "-o", ORIGIN, path], ["ldns-verify-zone", path],
+                 ["kzonecheck", "-o", ORIGIN, "--dnssec", "on", path]):
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, f"{argv[0]}: {p.stdout}{p.stderr}"
+
+
+def test_cds_and_cdnskey_name_the_key(signer):
+    """RFC 7344: CDNSKEY is the key, CDS its DS (what dnssec-dsfromkey makes
+    of the key file), both signed."""
+    srv = signer["ternd"]
+    want = ds_of(signer["work"]).split(None, 3)[3].split()  # tag alg type digest
+    r = srv.query(ORIGIN, "CDS", want_dnssec=True)
+    cds = [rd for s in r.answer if s.rdtype == dns.rdatatype.CDS for rd in s]
+    assert [[str(c.key_tag), str(c.algorithm), str(c.digest_type), c.digest.hex().upper()] for c in cds] == [want]
+    assert any(s.rdtype == dns.rdatatype.RRSIG for s in r.answer)
+    r = srv.query(ORIGIN, "CDNSKEY", want_dnssec=True)
+    keys = srv.query(ORIGIN, "DNSKEY").answer[0]
+    assert {rd.to_text() for s in r.answer if s.rdtype == dns.rdatatype.CDNSKEY for rd in s} == \
+        {rd.to_text() for rd in keys}
+
+
+def test_own_check_verifies(signer):
+    p = subprocess.run([binary(), "--check", "--dnssec", "--config", signer["conf"]], capture_output=True,
+                       text=True, timeout=60, cwd=str(signer["work"]))
+    assert p.returncode == 0 and "warning" not in p.stdout + p.stderr, p.stdout + p.stderr
+
+
+def test_validates(signer):
+    """Unbound (with the DS of ternd's key as trust anchor) and delv: every
+    answer secure, or insecure below the unsigned child; none bogus."""
+    work, srv = signer["work"], signer["ternd"]
+    ds = ds_of(work)
+    (work / "unbound").mkdir(exist_ok=True)
+    ub = start_unbound(str(work / "unbound"), srv.port, ds)
+    try:
+        bad = []
+        for name, qtype in validation_queries():
+            r = dns.query.udp(dns.message.make_query(name, qtype, want_dnssec=True), ub.host, port=ub.port,
+                              timeout=5)
+            ad = bool(r.flags & dns.flags.AD)
+            if r.rcode() == dns.rcode.SERVFAIL or ad == expected_insecure(name, qtype):
+                bad.append(f"{name} {qtype}: {dns.rcode.to_text(r.rcode())} AD={ad}")
+        bad += [ln for ln in ub.log_text().splitlines() if "validation failure" in ln]
+        assert not bad, "\n".join(bad)
+    finally:
+        ub.stop()
+    key = open(glob.glob(str(work / "keys" / "Ksec.test+*.key"))[0]).read().split()
+    anchor = work / "anchor.conf"
+    anchor.write_text(f'trust-anchors {{ {key[0]} static-key {key[3]} {key[4]} {key[5]} "{key[6]}"; }};\n')
+    for name, qtype in [(ORIGIN, "SOA"), (absname("nx"), "A"), (absname("zz.wild"), "TXT"), (absname("ent"), "A"),
+                        (absname("x.dn"), "A"), (absname("away"), "DS"), ("www." + SIGNED, "A")]:
+        p = subprocess.run(["delv", f"@{srv.host}", "-p", str(srv.port), "-a", str(anchor), f"+root={ORIGIN}",
+                            name, qtype], capture_output=True, text=True, timeout=20)
+        assert "fully validated" in p.stdout + p.stderr, f"{name} {qtype}: {p.stdout}{p.stderr}"
+
+
+def test_restart_keeps_the_key_and_a_bad_key_keeps_the_last_version(signer, tmp_path):
+    """A second ternd over the same key directory signs with the same key;
+    a corrupt key file on SIGHUP: an error naming it, the zone keeps
+    serving its last signed version."""
+    work = signer["work"]
+    before = signer["ternd"].query(ORIGIN, "DNSKEY", want_dnssec=True).answer[0]
+    srv = start_ternd(tmp_path, None, args=["--config", signer["conf"]], probe=ORIGIN)
+    try:
+        after = srv.query(ORIGIN, "DNSKEY", want_dnssec=True).answer[0]
+        assert before == after
+        pem = glob.glob(str(work / "keys" / "Ksec.test+*.pem"))[0]
+        good = open(pem).read()
+        try:
+            with open(pem, "w") as f:
+                f.write("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+            srv.reload()
+            deadline = time.monotonic() + 5
+            while pem not in srv.log_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert f"{pem}: not a usable" in srv.log_text(), srv.log_text()
+            r = srv.query(absname("www"), "A", want_dnssec=True)
+            assert any(s.rdtype == dns.rdatatype.RRSIG for s in r.answer)
+            p = subprocess.run([binary(), "--check", "--config", signer["conf"]], capture_output=True, text=True,
+                               timeout=60, cwd=str(work))
+            assert p.returncode != 0 and pem in p.stdout + p.stderr
+        finally:
+            with open(pem, "w") as f:
+                f.write(good)
+    finally:
+        stop_clean(srv)
+
+
+def sig_times(srv):
+    r = srv.query(ORIGIN, "SOA", want_dnssec=True)
+    sig = next(rd for s in r.answer if s.rdtype == dns.rdatatype.RRSIG for rd in s)
+    return sig.inception, sig.expiration
+
+
+def test_signatures_made_again_before_they_expire(tmp_path):
+    """dnssec-signature-validity 20 s: the zone is signed again a quarter
+    of the way (5 s), without a reload, and stays valid throughout."""
+    parent, children = unsigned_parent(tmp_path / "pre")
+    conf = write_conf(tmp_path, parent, {}, "ed25519", "nsec")
+    with open(conf, "a") as f:
+        f.write("    dnssec-signature-validity: 20\n")
+    # the option belongs to the sec.test zone block, the last one written
+    srv = start_ternd(tmp_path, None, args=["--config", conf], probe=ORIGIN)
+    try:
+        first = sig_times(srv)
+        assert first[1] - first[0] == 20 + 3600
+        deadline = time.monotonic() + 12
+        while sig_times(srv) == first and time.monotonic() < deadline:
+            time.sleep(0.25)
+        again = sig_times(srv)
+        assert again[0] > first[0] and again[1] > first[1], (first, again)
+        assert "signatures made again" in srv.log_text()
+    finally:
+        stop_clean(srv)
+
+
+def serial(srv):
+    return srv.query(ORIGIN, "SOA").answer[0][0].serial
+
+
+def test_serial_follows_each_signing(tmp_path):
+    """Every signing changes the zone (new signatures), so each one serves
+    a higher serial: on SIGHUP, on a restart (kept in the key directory),
+    never the file's again; no "serial unchanged" warning on reload."""
+    parent, _ = unsigned_parent(tmp_path / "pre")
+    conf = write_conf(tmp_path, parent, {}, "ecdsap256sha256", "nsec3")
+    srv = start_ternd(tmp_path, None, args=["--config", conf], probe=ORIGIN)
+    try:
+        first = serial(srv)
+        assert first == 2026120601  # the file's, at the first signing
+        srv.reload()
+        deadline = time.monotonic() + 5
+        while serial(srv) == first and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert serial(srv) == first + 1
+        assert "changed but its SOA serial" not in srv.log_text()
+    finally:
+        stop_clean(srv)
+    srv = start_ternd(tmp_path, None, args=["--config", conf], probe=ORIGIN)
+    try:
+        assert serial(srv) == first + 2
+    finally:
+        stop_clean(srv)
+
+
+def test_check_writes_nothing(tmp_path):
+    """ternd --check signs (so signing errors show) but keeps no key and
+    records no serial."""
+    parent, _ = unsigned_parent(tmp_path / "pre")
+    conf = write_conf(tmp_path, parent, {}, "ed25519", "nsec3")
+    p = subprocess.run([binary(), "--check", "--dnssec", "--config", conf], capture_output=True, text=True,
+                       timeout=60, cwd=str(tmp_path))
+    assert p.returncode == 0 and "warning" not in p.stdout + p.stderr, p.stdout + p.stderr
+    # (--check prints warnings and errors only: the zone signed, no file written)
+    assert os.listdir(tmp_path / "keys") == []
