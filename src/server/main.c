@@ -355,7 +355,8 @@ static version *version_build(const args *a, const version *old)
 	/* --check goes on to the zones, so that one run reports every error */
 	db_diag diag = {.fn = zone_diag};
 	unsigned failed = 0;
-	v->zones = zones_load(&v->cfg, old ? old->zones : NULL, &diag, &failed);
+	zones_env env = {.sec = old ? old->sec : NULL, .check = a->check};
+	v->zones = zones_load(&v->cfg, old ? old->zones : NULL, &env, &diag, &failed);
 	if (!v->zones || (a->check && diag.errors + (unsigned)errors)) {
 		/* the lines logged, when every error logged one (the count of
 		 * failed steps otherwise) */

@@ -82,6 +82,43 @@ int server_replace_zone(server *s, db_zone *z)
 	return 0;
 }
 
+int server_remove_zone(server *s, const uint8_t *origin)
+{
+	pthread_mutex_lock(&s->change_lock);
+	const version *cur = atomic_load(&s->current);
+	const db_set *old = cur->zones;
+	if (!db_set_get(old, origin)) {
+		pthread_mutex_unlock(&s->change_lock);
+		return 1;
+	}
+	db_zone **zones = calloc(old->nzones, sizeof *zones);
+	version *nv = zones ? version_derive(cur) : NULL;
+	if (!nv) {
+		free(zones);
+		pthread_mutex_unlock(&s->change_lock);
+		return -1;
+	}
+	size_t k = 0;
+	size_t len = tern_name_len(origin);
+	for (size_t i = 0; i < old->nzones; i++) {
+		db_zone *o = old->zones[i];
+		if (o->origin_len != len || !db_name_eq_len(o->origin, origin, len))
+			zones[k++] = zone_ref(o);
+	}
+	nv->zones = db_set_new(zones, k);
+	if (!nv->zones) {
+		while (k)
+			zone_unref(zones[--k]);
+		free(zones);
+		version_free(nv);
+		pthread_mutex_unlock(&s->change_lock);
+		return -1;
+	}
+	server_publish(s, nv);
+	pthread_mutex_unlock(&s->change_lock);
+	return 0;
+}
+
 upstreams *upstreams_new(unsigned nsets)
 {
 	upstreams *u = calloc(1, sizeof *u);

@@ -77,5 +77,9 @@ void version_free(version *v);
  * and other zone changes by change_lock; returns -1 (z released) when out
  * of memory. Any thread but a worker. */
 int server_replace_zone(server *s, db_zone *z);
+/* Publishes a version without the zone of this origin. Returns 0, 1 when
+ * no such zone is served, -1 when out of memory. Serialized by
+ * change_lock like server_replace_zone. Any thread but a worker. */
+int server_remove_zone(server *s, const uint8_t *origin);
 
 #endif

@@ -8,6 +8,7 @@
  * retry): a primary that keeps failing is not hammered. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -15,12 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "server/log.h"
 #include "server/server.h"
 #include "tern/rr.h"
+#include "xfr/catalog_config.h"
+#include "xfr/catalog_consumer.h"
 #include "xfr/notify.h"
 #include "xfr/secondary.h"
 #include "xfr/xfrin_config.h"
@@ -46,6 +50,11 @@ typedef struct szone {
 	unsigned fails;   /* checks failed in a row */
 	bool expired;     /* answered SERVFAIL now */
 	bool live;        /* still configured (reconfiguration sweep) */
+	/* a catalog member (RFC 9432): not in the configuration, added and
+	 * removed by members_sync; its primaries are its catalog's */
+	bool member;
+	uint8_t catalog[TERN_NAME_MAX];
+	uint8_t id[64]; /* its member node's label (length byte first) */
 } szone;
 
 struct secondary {
@@ -63,8 +72,11 @@ struct secondary {
 	struct {
 		uint8_t origin[TERN_NAME_MAX];
 		int64_t expires;
+		bool member;
+		uint8_t catalog[TERN_NAME_MAX];
 	} *exp;
 	size_t nexp;
+	bool catalogs_dirty; /* the thread's: a consumer catalog changed */
 	/* the thread's own */
 	szone *zones;
 	size_t nzones;
@@ -154,7 +166,23 @@ int64_t secondary_expire_left(secondary *sec, const uint8_t *origin)
 	return left;
 }
 
-/* Publishes the zones' expiry times for secondary_expire_left. */
+bool secondary_member_catalog(secondary *sec, const uint8_t *origin, uint8_t *catalog)
+{
+	if (!sec)
+		return false;
+	bool found = false;
+	pthread_mutex_lock(&sec->lock);
+	for (size_t i = 0; i < sec->nexp && !found; i++)
+		if (sec->exp[i].member && tern_name_eq(sec->exp[i].origin, origin)) {
+			memcpy(catalog, sec->exp[i].catalog, tern_name_len(sec->exp[i].catalog));
+			found = true;
+		}
+	pthread_mutex_unlock(&sec->lock);
+	return found;
+}
+
+/* Publishes the zones' expiry times for secondary_expire_left, and which
+ * are catalog members for secondary_member_catalog. */
 static void share_expiry(secondary *sec)
 {
 	pthread_mutex_lock(&sec->lock);
@@ -165,6 +193,8 @@ static void share_expiry(secondary *sec)
 		for (size_t i = 0; i < sec->nzones; i++) {
 			memcpy(sec->exp[i].origin, sec->zones[i].origin, tern_name_len(sec->zones[i].origin));
 			sec->exp[i].expires = sec->zones[i].expired ? 0 : sec->zones[i].expires;
+			sec->exp[i].member = sec->zones[i].member;
+			memcpy(sec->exp[i].catalog, sec->zones[i].catalog, sizeof sec->exp[i].catalog);
 		}
 	}
 	pthread_mutex_unlock(&sec->lock);
@@ -206,13 +236,52 @@ static void save_state(const szone *z, uint32_t serial, int64_t now)
 		log_warn("zone %s: cannot write the timers to %s.state", z->name, z->file);
 }
 
+/* z's primaries are those of x, keys looked up in c. */
+static void set_primaries(szone *z, const config *c, const cfg_xfrin *x)
+{
+	free(z->prim);
+	z->prim = calloc(x->nprimaries ? x->nprimaries : 1, sizeof *z->prim);
+	z->nprim = z->prim ? x->nprimaries : 0;
+	for (size_t k = 0; k < z->nprim; k++) {
+		xfr_primary *p = &z->prim[k];
+		p->addr = x->primaries[k].addr;
+		p->len = x->primaries[k].len;
+		snprintf(p->text, sizeof p->text, "%s", x->primaries[k].text);
+		const tern_tsig_key *key =
+		    x->primaries[k].has_key ? tern_tsig_key_find(c->keys, c->nkeys, x->primaries[k].key) : NULL;
+		if (key) {
+			p->key = *key;
+			p->has_key = true;
+		}
+	}
+	z->max_bytes = x->max_bytes;
+}
+
+/* The timers the last run kept in z's state file, if they belong to the
+ * version d serving now. */
+static void restore_timers(szone *z, const db_zone *d, int64_t now)
+{
+	xfr_state st;
+	uint32_t refresh, retry, expire;
+	soa_timers(d, &refresh, &retry, &expire);
+	if (d && zone_has_data(d)) {
+		if (xfr_state_load(z->file, &st) == 0 && st.serial == d->serial)
+			z->expires = st.expires * 1000;
+		else
+			z->expires = now + (int64_t)expire * 1000;
+		if (z->expires <= 0)
+			z->expires = 1;
+	}
+}
+
 /* Reads the secondary zones of the published configuration (under
- * change_lock: the version cannot be freed meanwhile). */
+ * change_lock: the version cannot be freed meanwhile). Catalog members
+ * are left to members_sync. */
 static void sync_config(secondary *sec)
 {
 	int64_t now = wall_ms();
 	for (size_t i = 0; i < sec->nzones; i++)
-		sec->zones[i].live = false;
+		sec->zones[i].live = sec->zones[i].member;
 	pthread_mutex_lock(&sec->s->change_lock);
 	const version *v = atomic_load(&sec->s->current);
 	const config *c = &v->cfg;
@@ -223,7 +292,7 @@ static void sync_config(secondary *sec)
 			continue;
 		szone *z = NULL;
 		for (size_t k = 0; k < sec->nzones && !z; k++)
-			if (tern_name_eq(sec->zones[k].origin, cz->origin))
+			if (!sec->zones[k].member && tern_name_eq(sec->zones[k].origin, cz->origin))
 				z = &sec->zones[k];
 		bool fresh = !z;
 		if (fresh) {
@@ -240,38 +309,9 @@ static void sync_config(secondary *sec)
 		z->live = true;
 		free(z->file);
 		z->file = strdup(cz->file);
-		free(z->prim);
-		z->prim = calloc(x->nprimaries, sizeof *z->prim);
-		z->nprim = z->prim ? x->nprimaries : 0;
-		for (size_t k = 0; k < z->nprim; k++) {
-			xfr_primary *p = &z->prim[k];
-			p->addr = x->primaries[k].addr;
-			p->len = x->primaries[k].len;
-			snprintf(p->text, sizeof p->text, "%s", x->primaries[k].text);
-			const tern_tsig_key *key =
-			    x->primaries[k].has_key ? tern_tsig_key_find(c->keys, c->nkeys, x->primaries[k].key) : NULL;
-			if (key) {
-				p->key = *key;
-				p->has_key = true;
-			}
-		}
-		z->max_bytes = x->max_bytes;
-		if (fresh) {
-			/* the timers kept by the last run, if they belong to
-			 * the version loaded from the file */
-			const db_zone *d = db_set_get(v->zones, z->origin);
-			xfr_state st;
-			uint32_t refresh, retry, expire;
-			soa_timers(d, &refresh, &retry, &expire);
-			if (d && zone_has_data(d)) {
-				if (xfr_state_load(z->file, &st) == 0 && st.serial == d->serial)
-					z->expires = st.expires * 1000;
-				else
-					z->expires = now + (int64_t)expire * 1000;
-				if (z->expires <= 0)
-					z->expires = 1;
-			}
-		}
+		set_primaries(z, c, x);
+		if (fresh) /* the timers of the version loaded from the file */
+			restore_timers(z, db_set_get(v->zones, z->origin), now);
 	}
 	pthread_mutex_unlock(&sec->s->change_lock);
 	size_t k = 0;
@@ -376,8 +416,11 @@ static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur
 	pthread_mutex_lock(&sec->s->change_lock);
 	const version *v = atomic_load(&sec->s->current);
 	for (size_t i = 0; i < v->cfg.nzones; i++)
-		if (tern_name_eq(v->cfg.zones[i].origin, z->origin))
+		if (tern_name_eq(v->cfg.zones[i].origin, z->origin)) {
 			xfr_zone_loaded(&v->cfg.zones[i], cur, nz);
+			if (catalog_role_of(&v->cfg.zones[i]) == CATALOG_CONSUMER)
+				sec->catalogs_dirty = true; /* its members, once published */
+		}
 	pthread_mutex_unlock(&sec->s->change_lock);
 	zone_ref(nz);
 	if (server_replace_zone(sec->s, nz)) {
@@ -470,6 +513,210 @@ static void expire_zone(secondary *sec, szone *z)
 	share_expiry(sec);
 }
 
+/* ---- catalog members (RFC 9432 5; xfr/catalog_consumer.h) ---- */
+
+/* What members_sync needs of one configured zone, copied under change_lock. */
+typedef struct cat_snap {
+	bool consumer, usable;
+	szone prim; /* only prim, nprim and max_bytes are used */
+} cat_snap;
+
+static long owner_of(void *arg, const uint8_t *zone)
+{
+	secondary *sec = arg;
+	const config *c = &atomic_load(&sec->s->current)->cfg; /* under change_lock */
+	for (size_t i = 0; i < sec->nzones; i++)
+		if (sec->zones[i].member && tern_name_eq(sec->zones[i].origin, zone))
+			for (size_t k = 0; k < c->nzones; k++)
+				if (tern_name_eq(c->zones[k].origin, sec->zones[i].catalog))
+					return (long)k;
+	return -1;
+}
+
+/* A member's files: its copy, timers and journal. */
+static void remove_files(const char *file)
+{
+	static const char *const ext[] = {"", ".state", ".jnl", ".tmp", ".state.tmp", ".jnl.tmp"};
+	char p[PATH_MAX + 16];
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", file, ext[i]);
+		unlink(p);
+	}
+}
+
+/* Publishes a version of z without data (SERVFAIL until its first
+ * transfer), its old files removed, its check due now. */
+static void start_fresh(secondary *sec, szone *z)
+{
+	remove_files(z->file);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", z->file);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) { /* catalog-zone-dir: made when missing (one level) */
+		*slash = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			log_warn("zone %s: cannot make %s: %s", z->name, dir, strerror(errno));
+	}
+	z->expires = 0, z->fails = 0, z->expired = false;
+	z->next = wall_ms();
+	db_zone *e = zone_new_empty(z->origin, z->file);
+	if (!e || server_replace_zone(sec->s, e))
+		log_err("zone %s: out of memory adding the catalog member", z->name);
+}
+
+/* Makes the registered members those the consumer catalogs give: new ones
+ * are added (registered first, then published, so that a reload in
+ * between keeps them), gone ones unpublished with their files, a member
+ * whose id changed reset (RFC 9432 5.4: removed with its state and added
+ * again), the others get their catalog's primaries. A catalog that cannot
+ * be read keeps its members as they are (RFC 9432 5.1). */
+static void members_sync(secondary *sec)
+{
+	sec->catalogs_dirty = false;
+	pthread_mutex_lock(&sec->s->change_lock);
+	const version *v = atomic_load(&sec->s->current);
+	const config *c = &v->cfg;
+	catalog_wants w;
+	cat_snap *snap = calloc(c->nzones ? c->nzones : 1, sizeof *snap);
+	bool *configured = calloc(sec->nzones ? sec->nzones : 1, sizeof *configured);
+	uint8_t(*origins)[TERN_NAME_MAX] = calloc(c->nzones ? c->nzones : 1, sizeof *origins);
+	if (!snap || !configured || !origins || catalog_wanted(c, v->zones, owner_of, sec, true, &w)) {
+		pthread_mutex_unlock(&sec->s->change_lock);
+		free(snap), free(configured), free(origins);
+		log_err("catalog zones: out of memory; members unchanged");
+		return;
+	}
+	for (size_t k = 0; k < c->nzones; k++) {
+		memcpy(origins[k], c->zones[k].origin, tern_name_len(c->zones[k].origin));
+		if (catalog_role_of(&c->zones[k]) != CATALOG_CONSUMER || !c->zones[k].xfrin)
+			continue;
+		snap[k].consumer = true;
+		snap[k].usable = w.usable[k];
+		set_primaries(&snap[k].prim, c, c->zones[k].xfrin);
+	}
+	for (size_t i = 0; i < sec->nzones; i++)
+		for (size_t k = 0; k < c->nzones && !configured[i]; k++)
+			configured[i] = sec->zones[i].member && tern_name_eq(c->zones[k].origin, sec->zones[i].origin);
+	size_t ncfg = c->nzones;
+	pthread_mutex_unlock(&sec->s->change_lock);
+
+	bool *done = calloc(w.n ? w.n : 1, sizeof *done);
+	size_t had = sec->nzones;
+	for (size_t i = 0; i < had && done; i++) {
+		szone *z = &sec->zones[i];
+		if (!z->member)
+			continue;
+		long k = -1;
+		for (size_t j = 0; j < ncfg && k < 0; j++)
+			if (snap[j].consumer && tern_name_eq(origins[j], z->catalog))
+				k = (long)j;
+		char cname[TERN_NAME_TEXT_MAX];
+		tern_name_to_text(z->catalog, cname, sizeof cname);
+		long at = -1;
+		for (size_t j = 0; j < w.n && at < 0 && k >= 0; j++)
+			if (w.m[j].catalog == (size_t)k && tern_name_eq(w.m[j].zone, z->origin))
+				at = (long)j;
+		if (k >= 0 && (at >= 0 || !snap[k].usable) && !configured[i]) {
+			szone *p = &snap[k].prim;
+			free(z->prim);
+			z->prim = malloc((p->nprim ? p->nprim : 1) * sizeof *z->prim);
+			z->nprim = z->prim ? p->nprim : 0;
+			if (z->prim)
+				memcpy(z->prim, p->prim, z->nprim * sizeof *z->prim);
+			z->max_bytes = p->max_bytes;
+			if (at >= 0) {
+				done[at] = true;
+				if (z->id[0] != w.m[at].id[0] || memcmp(z->id, w.m[at].id, z->id[0] + 1u)) {
+					log_info("zone %s: its member node in catalog %s changed; reset and transferred again "
+					         "(RFC 9432 5.4)",
+					         z->name, cname);
+					memcpy(z->id, w.m[at].id, sizeof z->id);
+					start_fresh(sec, z);
+				}
+			}
+			db_zone *d = serving(sec, z);
+			if (!d) /* dropped by a reload that ran while it was added */
+				start_fresh(sec, z);
+			zone_unref(d);
+			continue;
+		}
+		/* RFC 9432 5.3: removed from its catalog (or the catalog is no
+		 * longer a consumer, or the configuration now has the zone) */
+		if (configured[i]) {
+			log_info("zone %s: now configured; no longer a member of catalog %s", z->name, cname);
+		} else {
+			int r = server_remove_zone(sec->s, z->origin);
+			if (r < 0) { /* out of memory: try again at the next sync */
+				sec->catalogs_dirty = true;
+				continue;
+			}
+			log_info("zone %s: removed from catalog %s; no longer served, its files removed", z->name, cname);
+		}
+		remove_files(z->file);
+		z->member = false;
+		z->live = false;
+	}
+	/* the new ones */
+	int64_t now = wall_ms();
+	for (size_t j = 0; j < w.n && done; j++) {
+		if (done[j])
+			continue;
+		szone *n = realloc(sec->zones, (sec->nzones + 1) * sizeof *n);
+		if (!n)
+			break;
+		sec->zones = n;
+		szone *z = &sec->zones[sec->nzones];
+		memset(z, 0, sizeof *z);
+		memcpy(z->origin, w.m[j].zone, tern_name_len(w.m[j].zone));
+		tern_name_to_text(z->origin, z->name, sizeof z->name);
+		z->file = strdup(w.m[j].file);
+		if (!z->file)
+			break;
+		size_t k = w.m[j].catalog;
+		memcpy(z->catalog, origins[k], tern_name_len(origins[k]));
+		memcpy(z->id, w.m[j].id, sizeof z->id);
+		z->member = z->live = true;
+		z->prim = malloc((snap[k].prim.nprim ? snap[k].prim.nprim : 1) * sizeof *z->prim);
+		z->nprim = z->prim ? snap[k].prim.nprim : 0;
+		if (z->prim)
+			memcpy(z->prim, snap[k].prim.prim, z->nprim * sizeof *z->prim);
+		z->max_bytes = snap[k].prim.max_bytes;
+		z->next = now;
+		sec->nzones++;
+		share_expiry(sec); /* registered before it is published */
+		db_zone *d = serving(sec, z);
+		char cname[TERN_NAME_TEXT_MAX];
+		tern_name_to_text(z->catalog, cname, sizeof cname);
+		if (d && zone_has_data(d)) { /* start-up: loaded from its file */
+			restore_timers(z, d, now);
+			log_info("zone %s: member of catalog %s, serial %u from %s", z->name, cname, d->serial, z->file);
+		} else {
+			log_info("zone %s: added by catalog %s; transferring from its primaries", z->name, cname);
+			if (!d)
+				start_fresh(sec, z);
+			else
+				z->next = now;
+		}
+		zone_unref(d);
+	}
+	/* drop what was removed */
+	size_t k = 0;
+	for (size_t i = 0; i < sec->nzones; i++) {
+		if (sec->zones[i].live || sec->zones[i].member) {
+			sec->zones[k++] = sec->zones[i];
+		} else {
+			free(sec->zones[i].file);
+			free(sec->zones[i].prim);
+		}
+	}
+	sec->nzones = k;
+	share_expiry(sec);
+	for (size_t j = 0; j < ncfg; j++)
+		free(snap[j].prim.prim);
+	free(snap), free(configured), free(origins), free(done);
+	catalog_wants_free(&w);
+}
+
 static void *run(void *arg)
 {
 	secondary *sec = arg;
@@ -484,8 +731,10 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&sec->lock);
 		if (stop)
 			break;
-		if (reconf)
+		if (reconf) {
 			sync_config(sec);
+			members_sync(sec);
+		}
 		int64_t now = wall_ms();
 		for (size_t i = 0; i < sec->nzones; i++) {
 			szone *z = &sec->zones[i];
@@ -503,6 +752,10 @@ static void *run(void *arg)
 				expire_zone(sec, z);
 			if (wall_ms() >= z->next)
 				check(sec, z);
+			if (sec->catalogs_dirty) {
+				members_sync(sec); /* may add and remove zones: start over */
+				break;
+			}
 			pthread_mutex_lock(&sec->lock);
 			stop = sec->stop;
 			pthread_mutex_unlock(&sec->lock);

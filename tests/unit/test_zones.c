@@ -130,7 +130,7 @@ static void test_load_keeps_the_previous_version_of_a_broken_zone(void **state)
 	assert_int_equal(config_add_zone(&c, "b.test", pb, "test"), 0);
 	db_diag d = {.fn = diag_quiet};
 	unsigned failed;
-	db_set *s1 = zones_load(&c, NULL, &d, &failed);
+	db_set *s1 = zones_load(&c, NULL, NULL, &d, &failed);
 	assert_non_null(s1);
 	assert_int_equal(failed, 1);
 	uint8_t ob[TERN_NAME_MAX];
@@ -143,7 +143,7 @@ static void test_load_keeps_the_previous_version_of_a_broken_zone(void **state)
 	f = fopen(pb, "w");
 	fputs(zone_text(text, sizeof text, "b.test", 9), f);
 	fclose(f);
-	db_set *s2 = zones_load(&c, s1, &d, &failed);
+	db_set *s2 = zones_load(&c, s1, NULL, &d, &failed);
 	assert_int_equal(failed, 1);
 	uint8_t oa[TERN_NAME_MAX];
 	assert_int_equal(name_of("a.test", oa), 0);

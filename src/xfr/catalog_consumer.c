@@ -1,0 +1,160 @@
+/* catalog_consumer.c: see catalog_consumer.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/log.h"
+#include "xfr/catalog.h"
+#include "xfr/catalog_config.h"
+#include "xfr/catalog_consumer.h"
+
+static const cfg_zone *config_zone(const config *c, const uint8_t *origin)
+{
+	for (size_t i = 0; i < c->nzones; i++)
+		if (tern_name_eq(c->zones[i].origin, origin))
+			return &c->zones[i];
+	return NULL;
+}
+
+static bool file_taken(const config *c, const char *file)
+{
+	for (size_t i = 0; i < c->nzones; i++)
+		if (c->zones[i].file && !strcmp(c->zones[i].file, file))
+			return true;
+	return false;
+}
+
+static long wanted_index(const catalog_wants *w, const uint8_t *zone)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (tern_name_eq(w->m[i].zone, zone))
+			return (long)i;
+	return -1;
+}
+
+/* The members of catalog k (cfg index) as read, or NULL (then usable is
+ * cleared and the reason logged). */
+static catalog_member *read_catalog(const config *cfg, const db_set *set, size_t k, bool log, long *count)
+{
+	const cfg_zone *cz = &cfg->zones[k];
+	char name[TERN_NAME_TEXT_MAX], why[TERN_NAME_TEXT_MAX + 128];
+	tern_name_to_text(cz->origin, name, sizeof name);
+	size_t max = cz->catalog->max_members;
+	catalog_member *m = malloc((max + 1) * sizeof *m);
+	if (!m)
+		return NULL;
+	const db_zone *z = db_set_get(set, cz->origin);
+	long n = z ? catalog_read(z, m, max + 1, why, sizeof why) : CATALOG_NO_DATA;
+	if (n >= 0 && (size_t)n > max) {
+		if (log)
+			log_err("catalog %s: serial %u lists %ld member zones, more than catalog-max-members (%zu): not "
+			        "processed; its member zones stay as they are",
+			        name, z->serial, n, max);
+		n = CATALOG_BROKEN;
+	} else if (n < 0 && n != CATALOG_NO_DATA && log) {
+		log_err("catalog %s: serial %u not processed: %s; its member zones stay as they are", name, z->serial,
+		        why);
+	}
+	if (n < 0) {
+		free(m);
+		return NULL;
+	}
+	*count = n;
+	return m;
+}
+
+static int add(catalog_wants *w, const catalog_member *m, size_t k, const config *cfg)
+{
+	catalog_want *a = realloc(w->m, (w->n + 1) * sizeof *a);
+	if (!a)
+		return -1;
+	w->m = a;
+	catalog_want *x = &a[w->n];
+	memset(x, 0, sizeof *x);
+	memcpy(x->zone, m->zone, tern_name_len(m->zone));
+	tern_name_lower(x->zone, x->zone);
+	memcpy(x->id, m->id, (size_t)m->id[0] + 1);
+	x->catalog = k;
+	x->file = catalog_member_file(&cfg->zones[k], x->zone);
+	if (!x->file)
+		return -1;
+	w->n++;
+	return 0;
+}
+
+/* One pass over consumer catalog k: mine, its members owner() gives to k
+ * (pass 0), or the rest (pass 1). */
+static int take(const config *cfg, size_t k, const catalog_member *m, long n, int pass, catalog_owner_fn owner,
+                void *arg, bool log, catalog_wants *w)
+{
+	const cfg_zone *cz = &cfg->zones[k];
+	char cname[TERN_NAME_TEXT_MAX], mname[TERN_NAME_TEXT_MAX];
+	tern_name_to_text(cz->origin, cname, sizeof cname);
+	for (long i = 0; i < n; i++) {
+		const uint8_t *zone = m[i].zone;
+		long own = owner ? owner(arg, zone) : -1;
+		if ((pass == 0) != (own == (long)k))
+			continue;
+		tern_name_to_text(zone, mname, sizeof mname);
+		const char *bad = NULL;
+		if (tern_name_is_sub(zone, cz->origin))
+			bad = "it is the catalog or below it";
+		else if (!zone[0])
+			bad = "the root is no member zone";
+		else if (config_zone(cfg, zone))
+			bad = "a zone of that name is configured (RFC 9432 5.2: not taken over)";
+		else if (own >= 0 || wanted_index(w, zone) >= 0)
+			bad = "another catalog has it (RFC 9432 5.2)";
+		if (bad) {
+			if (log && pass == 1)
+				log_err("catalog %s: member %s refused: %s", cname, mname, bad);
+			continue;
+		}
+		if (add(w, &m[i], k, cfg))
+			return -1;
+		if (file_taken(cfg, w->m[w->n - 1].file)) {
+			if (log)
+				log_err("catalog %s: member %s refused: its file %s is a configured zone's file", cname,
+				        mname, w->m[w->n - 1].file);
+			free(w->m[--w->n].file);
+		}
+	}
+	return 0;
+}
+
+int catalog_wanted(const config *cfg, const db_set *set, catalog_owner_fn owner, void *arg, bool log,
+                   catalog_wants *out)
+{
+	memset(out, 0, sizeof *out);
+	out->usable = calloc(cfg->nzones ? cfg->nzones : 1, sizeof *out->usable);
+	catalog_member **read = calloc(cfg->nzones ? cfg->nzones : 1, sizeof *read);
+	long *count = calloc(cfg->nzones ? cfg->nzones : 1, sizeof *count);
+	int rc = out->usable && read && count ? 0 : -1;
+	for (size_t k = 0; k < cfg->nzones && !rc; k++)
+		if (catalog_role_of(&cfg->zones[k]) == CATALOG_CONSUMER) {
+			read[k] = read_catalog(cfg, set, k, log, &count[k]);
+			out->usable[k] = read[k] != NULL;
+		}
+	/* members already registered to a catalog stay with it; then the
+	 * others, in configuration order */
+	for (int pass = 0; pass < 2 && !rc; pass++)
+		for (size_t k = 0; k < cfg->nzones && !rc; k++)
+			if (read[k])
+				rc = take(cfg, k, read[k], count[k], pass, owner, arg, log, out);
+	for (size_t k = 0; read && k < cfg->nzones; k++)
+		free(read[k]);
+	free(read);
+	free(count);
+	if (rc)
+		catalog_wants_free(out);
+	return rc;
+}
+
+void catalog_wants_free(catalog_wants *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->m[i].file);
+	free(w->m);
+	free(w->usable);
+	memset(w, 0, sizeof *w);
+}
