@@ -103,7 +103,7 @@ static int take(const config *cfg, size_t k, const catalog_member *m, long n, in
 			bad = "the root is no member zone";
 		else if (config_zone(cfg, zone))
 			bad = "a zone of that name is configured (RFC 9432 5.2: not taken over)";
-		else if (own >= 0 || wanted_index(w, zone) >= 0)
+		else if ((pass == 1 && own >= 0) || wanted_index(w, zone) >= 0)
 			bad = "another catalog has it (RFC 9432 5.2)";
 		if (bad) {
 			if (log && pass == 1)

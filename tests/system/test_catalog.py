@@ -1,0 +1,146 @@
+"""test_catalog.py: catalog zones (RFC 9432, schema version 2; issue 11,
+item 7), both roles.
+
+- ternd producer -> ternd consumer: the members appear at the consumer,
+  a zone added to the producer's configuration (SIGHUP) appears, a removed
+  one goes (no longer served, its files deleted); the members survive a
+  restart of the consumer with the producer down.
+- ternd producer -> BIND consumer (catalog-zones in named.conf).
+- Knot producer (catalog-role: generate) -> ternd consumer; a member
+  removed at Knot (configuration + knotc reload) is removed at ternd.
+- Bad catalogs from a scripted (dnspython) primary: an unknown version, a
+  member that is a configured zone, the root, the catalog itself, too many
+  members, a member whose id changes (reset, RFC 9432 5.4).
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import dns.zone
+import pytest
+
+from peers import LOOPBACK, ScriptedServer, _start, free_port
+from ternd import start_ternd
+from xfr_helpers import wait_for, write
+
+CAT = "cat.invalid"
+
+
+def member_text(origin, serial=1, addr="192.0.2.10"):
+    return (f"$ORIGIN {origin}.\n$TTL 300\n@ SOA ns hm {serial} 3600 600 86400 300\n"
+            f"@ NS ns\nns A 192.0.2.1\nwww A {addr}\n")
+
+
+def answer(srv_host, srv_port, name, rdtype="A", timeout=0.5):
+    """(rcode, [rdata text]) of a UDP query, or (None, []) on silence."""
+    try:
+        r = dns.query.udp(dns.message.make_query(name, rdtype), srv_host, port=srv_port, timeout=timeout)
+    except Exception:
+        return None, []
+    return r.rcode(), [x.to_text() for rrset in r.answer for x in rrset]
+
+
+def serves(srv, name, addr):
+    rc, got = answer(srv.host, srv.port, name)
+    return rc == dns.rcode.NOERROR and addr in got
+
+
+def not_served(srv, name):
+    rc, _ = answer(srv.host, srv.port, name)
+    return rc == dns.rcode.REFUSED
+
+
+def write_producer(workdir, members, notify_port, catalog_file=False):
+    """ternd's configuration as a producer of CAT with these members
+    ({origin: address of www}), all transferable and notifying loopback."""
+    lines = ["server:", "    forward: none"]
+    opts = ["allow-transfer: 127.0.0.0/8", f"notify: 127.0.0.1:{notify_port}"]
+    lines += ["zone:", f"    name: {CAT}", "    catalog-role: producer"] + [f"    {o}" for o in opts]
+    if catalog_file:
+        lines.append(f"    file: {CAT}.zone")
+    for origin, addr in members.items():
+        write(os.path.join(workdir, origin + ".zone"), member_text(origin, addr=addr))
+        lines += ["zone:", f"    name: {origin}", f"    file: {origin}.zone", f"    catalog: {CAT}"]
+        lines += [f"    {o}" for o in opts]
+    path = os.path.join(workdir, "ternd.conf")
+    write(path, "\n".join(lines) + "\n")
+    return path
+
+
+def write_consumer(workdir, primary_port, extra=(), cfg_zones=(), catalog=CAT):
+    """ternd's configuration as a consumer of catalog from 127.0.0.1:primary_port."""
+    lines = ["server:", "    forward: none"]
+    lines += ["zone:", f"    name: {catalog}", f"    file: cat/{catalog}.zone",
+              f"    primary: 127.0.0.1:{primary_port}", "    catalog-role: consumer",
+              "    catalog-zone-dir: members"] + [f"    {x}" for x in extra]
+    for origin in cfg_zones:
+        write(os.path.join(workdir, origin + ".zone"), member_text(origin, addr="198.51.100.1"))
+        lines += ["zone:", f"    name: {origin}", f"    file: {origin}.zone"]
+    os.makedirs(os.path.join(workdir, "cat"), exist_ok=True)
+    path = os.path.join(workdir, "ternd.conf")
+    write(path, "\n".join(lines) + "\n")
+    return path
+
+
+def start_conf(workdir, conf, port=None, probe=None):
+    return start_ternd(workdir, port=port, args=["--config", conf], probe=probe, wait=probe is not None)
+
+
+def test_ternd_producer_to_ternd_consumer(tmp_path):
+    pdir, cdir = tmp_path / "p", tmp_path / "c"
+    pdir.mkdir(), cdir.mkdir()
+    pport, cport = free_port(), free_port()
+    members = {"a.test": "192.0.2.1", "b.test": "192.0.2.2"}
+    pconf = write_producer(str(pdir), members, cport, catalog_file=True)
+    prod = start_conf(pdir, pconf, port=pport, probe="a.test.")
+    cons = None
+    try:
+        # the producer serves its catalog: version 2, one PTR per member
+        r = dns.query.tcp(dns.message.make_query("version." + CAT, "TXT"), LOOPBACK, port=pport, timeout=3)
+        assert [x.to_text() for rr in r.answer for x in rr] == ['"2"']
+        assert os.path.exists(pdir / f"{CAT}.zone"), "the generated catalog is written for inspection"
+        cconf = write_consumer(str(cdir), pport)
+        cons = start_conf(cdir, cconf, port=cport, probe=CAT + ".")
+        assert wait_for(lambda: serves(cons, "www.a.test.", "192.0.2.1") and serves(cons, "www.b.test.", "192.0.2.2"),
+                        10), cons.log_text()
+        assert os.path.exists(cdir / "members" / "a.test.zone")
+        # a zone added at the producer: NOTIFY of the catalog, then the member
+        members["c.test"] = "192.0.2.3"
+        write_producer(str(pdir), members, cport, catalog_file=True)
+        prod.reload()
+        assert wait_for(lambda: serves(cons, "www.c.test.", "192.0.2.3"), 10), cons.log_text()
+        # a member's own change reaches the consumer by NOTIFY to the member
+        write(str(pdir / "a.test.zone"), member_text("a.test", serial=2, addr="192.0.2.101"))
+        prod.reload()
+        assert wait_for(lambda: serves(cons, "www.a.test.", "192.0.2.101"), 10), cons.log_text()
+        # a zone removed: no longer served there, its files gone
+        del members["b.test"]
+        write_producer(str(pdir), members, cport, catalog_file=True)
+        prod.reload()
+        assert wait_for(lambda: not_served(cons, "www.b.test."), 10), cons.log_text()
+        assert not os.path.exists(cdir / "members" / "b.test.zone")
+        assert re.search(r"zone b\.test\.: removed from catalog cat\.invalid\.", cons.log_text())
+        # a restart with the producer down: the members come from disk
+        cons.stop()
+        prod.stop()
+        prod = None
+        cons = start_conf(cdir, cconf, port=cport, probe="a.test.")
+        assert serves(cons, "www.a.test.", "192.0.2.101") and serves(cons, "www.c.test.", "192.0.2.3")
+        assert not_served(cons, "www.b.test.")
+        # and a reload keeps them
+        cons.reload()
+        time.sleep(0.5)
+        assert serves(cons, "www.c.test.", "192.0.2.3"), cons.log_text()
+    finally:
+        if cons:
+            cons.stop()
+            assert cons.exit_status == 0, cons.log_text()
+        if prod:
+            prod.stop()
