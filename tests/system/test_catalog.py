@@ -144,3 +144,54 @@ def test_ternd_producer_to_ternd_consumer(tmp_path):
             assert cons.exit_status == 0, cons.log_text()
         if prod:
             prod.stop()
+
+
+def start_bind_consumer(workdir, primary_port, port):
+    """named (BIND 9.18) with CAT as a secondary zone and a catalog-zones
+    entry for it whose members are transferred from ternd."""
+    if shutil.which("named") is None:
+        pytest.skip("named not installed")
+    workdir = os.path.join(str(workdir), "bind-consumer")
+    os.makedirs(os.path.join(workdir, "catz"), exist_ok=True)
+    prim = f"127.0.0.1 port {primary_port}"
+    conf = ["options {", f'    directory "{workdir}";', f"    listen-on port {port} {{ 127.0.0.1; }};",
+            "    listen-on-v6 { none; };", f'    pid-file "{workdir}/named.pid";',
+            f'    session-keyfile "{workdir}/session.key";', f'    managed-keys-directory "{workdir}";',
+            "    recursion no;", "    notify no;", "    dnssec-validation no;", "    allow-new-zones yes;",
+            f'    catalog-zones {{ zone "{CAT}" default-primaries {{ {prim}; }} zone-directory "catz" '
+            "min-update-interval 1; };",
+            "};", "controls { };",
+            f'zone "{CAT}" {{ type secondary; primaries {{ {prim}; }}; file "{CAT}.bk"; '
+            "allow-notify { 127.0.0.1; }; };"]
+    cpath = os.path.join(workdir, "named.conf")
+    with open(cpath, "w") as f:
+        f.write("\n".join(conf) + "\n")
+    return _start("bind", ["named", "-g", "-c", cpath], workdir, LOOPBACK, port, CAT + ".")
+
+
+def test_ternd_producer_to_bind_consumer(tmp_path):
+    pport, bport = free_port(), free_port()
+    members = {"a.test": "192.0.2.1", "b.test": "192.0.2.2"}
+    pconf = write_producer(str(tmp_path), members, bport)
+    prod = start_conf(tmp_path, pconf, port=pport, probe="a.test.")
+    bind = None
+    try:
+        bind = start_bind_consumer(tmp_path, pport, bport)
+        assert wait_for(lambda: serves(bind, "www.a.test.", "192.0.2.1") and serves(bind, "www.b.test.", "192.0.2.2"),
+                        15), bind.log_text()
+        # added at ternd + SIGHUP -> NOTIFY -> BIND adds and transfers it
+        members["c.test"] = "192.0.2.3"
+        write_producer(str(tmp_path), members, bport)
+        prod.reload()
+        assert wait_for(lambda: serves(bind, "www.c.test.", "192.0.2.3"), 15), bind.log_text()
+        # removed at ternd -> removed at BIND
+        del members["a.test"]
+        write_producer(str(tmp_path), members, bport)
+        prod.reload()
+        assert wait_for(lambda: not_served(bind, "www.a.test."), 15), bind.log_text()
+        assert serves(bind, "www.b.test.", "192.0.2.2")
+    finally:
+        if bind:
+            bind.stop()
+        prod.stop()
+        assert prod.exit_status == 0, prod.log_text()
