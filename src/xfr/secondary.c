@@ -460,7 +460,17 @@ static void check(secondary *sec, szone *z)
 			uint32_t serial;
 			int64_t expire;
 			if (xfr_soa_query(p, z->origin, SOA_TIMEOUT_MS, &sec->stopping, &serial, &expire, err, sizeof err)) {
-				why_add(&w, "refresh from %s failed: %s", p->text, err);
+				/* A primary that answers but refuses the SOA query
+				 * (Knot does for its generated catalogs, which it
+				 * only transfers) is asked for IXFR at once: RFC 1995
+				 * needs no SOA query first, and a current zone gets
+				 * the SOA alone. */
+				if (!strstr(err, "the primary answered")) {
+					why_add(&w, "refresh from %s failed: %s", p->text, err);
+					continue;
+				}
+				log_debug("zone %s: %s: %s; asking for IXFR instead", z->name, p->text, err);
+				done = transfer(sec, z, p, cur, true, &w);
 				continue;
 			}
 			if (!xfr_serial_gt(serial, cur->serial)) {

@@ -195,3 +195,61 @@ def test_ternd_producer_to_bind_consumer(tmp_path):
             bind.stop()
         prod.stop()
         assert prod.exit_status == 0, prod.log_text()
+
+
+def write_knot_producer(workdir, port, members, notify_port):
+    """knotd's configuration: CAT generated (catalog-role: generate) from
+    the member zones ({origin: address of www}); everything transferable
+    by loopback and notified to 127.0.0.1:notify_port."""
+    os.makedirs(workdir, exist_ok=True)
+    conf = ["server:", f'    rundir: "{workdir}"', f'    listen: "127.0.0.1@{port}"', "    user: root:root",
+            "    background-workers: 1", "    udp-workers: 1", "    tcp-workers: 1",
+            "log:", "  - target: stderr", "    any: info",
+            "acl:", "  - id: loopback_xfr", "    address: 127.0.0.1", "    action: transfer",
+            "remote:", "  - id: consumer", f"    address: 127.0.0.1@{notify_port}",
+            "database:", f'    storage: "{workdir}"',
+            "template:", "  - id: default", f'    storage: "{workdir}"', "    zonefile-sync: -1",
+            "    journal-content: none", "    acl: loopback_xfr", "    notify: consumer",
+            "zone:", f'  - domain: "{CAT}."', "    catalog-role: generate"]
+    for origin, addr in members.items():
+        path = os.path.join(workdir, origin + ".zone")
+        write(path, member_text(origin, addr=addr))
+        conf += [f'  - domain: "{origin}."', f'    file: "{path}"', "    catalog-role: member",
+                 f"    catalog-zone: {CAT}."]
+    cpath = os.path.join(workdir, "knot.conf")
+    write(cpath, "\n".join(conf) + "\n")
+    return cpath
+
+
+def test_knot_producer_to_ternd_consumer(tmp_path):
+    if shutil.which("knotd") is None:
+        pytest.skip("knotd not installed")
+    kdir, cdir = str(tmp_path / "knot"), tmp_path / "c"
+    cdir.mkdir()
+    kport, cport = free_port(), free_port()
+    members = {"a.test": "192.0.2.1", "b.test": "192.0.2.2", "c.test": "192.0.2.3"}
+    kconf = write_knot_producer(kdir, kport, members, cport)
+    knot = _start("knot", ["knotd", "-c", kconf], kdir, LOOPBACK, kport, "a.test.")
+    cons = None
+    try:
+        # Knot generates the catalog once its members are loaded (it
+        # transfers it but refuses queries into it)
+        assert wait_for(lambda: "[cat.invalid.] loaded" in knot.log_text(), 10), knot.log_text()
+        cons = start_conf(cdir, write_consumer(str(cdir), kport), port=cport, probe=CAT + ".")
+        for origin, addr in members.items():
+            assert wait_for(lambda: serves(cons, f"www.{origin}.", addr), 10), cons.log_text()
+        # one member removed at Knot (configuration + reload): gone at ternd
+        del members["b.test"]
+        write_knot_producer(kdir, kport, members, cport)
+        knot.proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: not_served(cons, "www.b.test."), 15), cons.log_text() + knot.log_text()
+        # the new catalog came by a transfer after Knot's NOTIFY (Knot
+        # refuses the SOA query into its catalog: ternd asks IXFR at once)
+        assert re.search(r"zone cat\.invalid\.: serial \d+ -> \d+ by I?[AX]FR", cons.log_text())
+        assert serves(cons, "www.a.test.", "192.0.2.1") and serves(cons, "www.c.test.", "192.0.2.3")
+        assert not os.path.exists(cdir / "members" / "b.test.zone")
+    finally:
+        if cons:
+            cons.stop()
+            assert cons.exit_status == 0, cons.log_text()
+        knot.stop()
