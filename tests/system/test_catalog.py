@@ -19,7 +19,10 @@ import signal
 import subprocess
 import time
 
+import dns.flags
 import dns.message
+import dns.opcode
+import dns.rrset
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -253,3 +256,138 @@ def test_knot_producer_to_ternd_consumer(tmp_path):
             cons.stop()
             assert cons.exit_status == 0, cons.log_text()
         knot.stop()
+
+
+# ---- bad catalogs, from a scripted primary ----
+
+class ZonesPrimary:
+    """A dnspython primary for several zones ({origin: text}, changeable):
+    SOA answered, AXFR and IXFR answered with the whole zone (AXFR-style).
+    On 127.0.0.2, so NOTIFYs come from the primary's own address."""
+
+    def __init__(self, zones):
+        self.zones = dict(zones)
+        self.srv = ScriptedServer(self.handle, host="127.0.0.2")
+        self.port = self.srv.port
+
+    def stop(self):
+        self.srv.stop()
+
+    def _zone(self, origin):
+        text = self.zones[origin.rstrip(".")]
+        return dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
+
+    def handle(self, wire, transport, peer, sock):
+        q = dns.message.from_wire(wire)
+        origin = q.question[0].name.to_text()
+        r = dns.message.make_response(q)
+        r.flags |= dns.flags.AA
+        if origin.rstrip(".") not in self.zones:
+            r.set_rcode(dns.rcode.REFUSED)
+            return [r.to_wire()]
+        z = self._zone(origin)
+        soa = z.find_rrset(origin, "SOA")
+        qtype = q.question[0].rdtype
+        if qtype == dns.rdatatype.SOA:
+            r.answer.append(soa)
+            return [r.to_wire()]
+        if qtype not in (dns.rdatatype.AXFR, dns.rdatatype.IXFR) or transport != "tcp":
+            return []
+        rrs = [soa] + [dns.rrset.from_rdata_list(name, rds.ttl, list(rds))
+                       for name, node in z.nodes.items() for rds in node.rdatasets
+                       if rds.rdtype != dns.rdatatype.SOA] + [soa]
+        r.answer = rrs
+        return [r.to_wire(max_size=65535)]
+
+    def notify(self, srv, origin):
+        q = dns.message.make_query(origin, "SOA")
+        q.flags = dns.flags.AA
+        q.set_opcode(dns.opcode.NOTIFY)  # after the flags, which hold the opcode
+        return dns.query.udp(q, srv.host, port=srv.port, timeout=2, source="127.0.0.2")
+
+
+def catalog_text(serial, members, version="2", extra=""):
+    """members: [(id label, member zone)]."""
+    lines = [f"$ORIGIN {CAT}.", f"@ 0 SOA invalid. invalid. {serial} 3600 600 2147483646 0", "@ 0 NS invalid.",
+             f'version 0 TXT "{version}"'] + [f"{i}.zones 0 PTR {m}" for i, m in members] + [extra]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def scripted(tmp_path):
+    zones = {"a.test": member_text("a.test", addr="192.0.2.1"), "b.test": member_text("b.test", addr="192.0.2.2"),
+             "c.test": member_text("c.test", addr="192.0.2.3"), "local.test": member_text("local.test"),
+             CAT: catalog_text(1, [("ida", "a.test.")])}
+    prim = ZonesPrimary(zones)
+    yield prim
+    prim.stop()
+
+
+def start_scripted_consumer(tmp_path, prim, extra=(), cfg_zones=()):
+    cdir = tmp_path / "c"
+    cdir.mkdir(exist_ok=True)
+    conf = write_consumer(str(cdir), prim.port, extra=extra, cfg_zones=cfg_zones)
+    conf_text = open(conf).read().replace("primary: 127.0.0.1:", "primary: 127.0.0.2:")
+    write(conf, conf_text)
+    return start_conf(cdir, conf, probe=CAT + ".")
+
+
+def change_catalog(prim, cons, text, log_pattern):
+    """Gives the primary a new catalog, NOTIFYs ternd, waits for the log line."""
+    prim.zones[CAT] = text
+    r = prim.notify(cons, CAT + ".")
+    assert r.rcode() == dns.rcode.NOERROR and r.opcode() == dns.opcode.NOTIFY, r
+    assert wait_for(lambda: re.search(log_pattern, cons.log_text()), 10), cons.log_text()
+
+
+def test_bad_catalogs_change_nothing(tmp_path, scripted):
+    prim = scripted
+    cons = start_scripted_consumer(tmp_path, prim, cfg_zones=["local.test"])
+    try:
+        assert wait_for(lambda: serves(cons, "www.a.test.", "192.0.2.1"), 10), cons.log_text()
+        # an unknown schema version: ignored, a.test kept, b.test not added
+        change_catalog(prim, cons, catalog_text(2, [("idb", "b.test.")], version="1"),
+                       r"catalog cat\.invalid\.: serial 2 not processed: no \"version\" TXT \"2\"")
+        time.sleep(0.3)
+        assert serves(cons, "www.a.test.", "192.0.2.1") and not_served(cons, "www.b.test.")
+        # broken (RFC 9432 4.2): one zone under two member nodes
+        change_catalog(prim, cons, catalog_text(3, [("x1", "b.test."), ("x2", "b.test.")]),
+                       r"serial 3 not processed: b\.test\. is listed by two member nodes")
+        assert serves(cons, "www.a.test.", "192.0.2.1") and not_served(cons, "www.b.test.")
+        # refused members: a configured zone, the root, the catalog, below it
+        change_catalog(prim, cons, catalog_text(4, [("ida", "a.test."), ("l", "local.test."), ("r", "."),
+                                                     ("s", CAT + "."), ("t", "x." + CAT + "."),
+                                                     ("idc", "c.test.")]),
+                       r"zone c\.test\.: serial none -> 1")
+        log = cons.log_text()
+        assert "member local.test. refused: a zone of that name is configured" in log
+        assert "member . refused: " in log
+        assert f"member {CAT}. refused: it is the catalog or below it" in log
+        assert f"member x.{CAT}. refused: it is the catalog or below it" in log
+        assert serves(cons, "www.local.test.", "198.51.100.1"), "the configured zone is not taken over"
+        assert serves(cons, "www.c.test.", "192.0.2.3") and serves(cons, "www.a.test.", "192.0.2.1")
+        # a member node renamed (RFC 9432 5.4): reset and transferred again
+        prim.zones["a.test"] = member_text("a.test", addr="192.0.2.111")  # same serial: only a reset sees it
+        change_catalog(prim, cons, catalog_text(5, [("idnew", "a.test."), ("idc", "c.test.")]),
+                       r"zone a\.test\.: its member node in catalog cat\.invalid\. changed; reset")
+        assert wait_for(lambda: serves(cons, "www.a.test.", "192.0.2.111"), 10), cons.log_text()
+    finally:
+        cons.stop()
+        assert cons.exit_status == 0, cons.log_text()
+
+
+def test_catalog_max_members(tmp_path, scripted):
+    prim = scripted
+    prim.zones[CAT] = catalog_text(1, [("ida", "a.test."), ("idb", "b.test."), ("idc", "c.test.")])
+    cons = start_scripted_consumer(tmp_path, prim, extra=["catalog-max-members: 2"])
+    try:
+        assert wait_for(lambda: re.search(r"lists 3 member zones, more than catalog-max-members \(2\): not processed",
+                                          cons.log_text()), 10), cons.log_text()
+        assert not_served(cons, "www.a.test.")
+        # within the bound: processed
+        change_catalog(prim, cons, catalog_text(2, [("ida", "a.test."), ("idb", "b.test.")]),
+                       r"zone b\.test\.: serial none -> 1")
+        assert wait_for(lambda: serves(cons, "www.a.test.", "192.0.2.1"), 10)
+    finally:
+        cons.stop()
+        assert cons.exit_status == 0, cons.log_text()
