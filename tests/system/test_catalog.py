@@ -391,3 +391,34 @@ def test_catalog_max_members(tmp_path, scripted):
     finally:
         cons.stop()
         assert cons.exit_status == 0, cons.log_text()
+
+
+def test_config_errors(tmp_path):
+    """Each catalog misconfiguration is one file:line error of --check; a
+    producer needs no file."""
+    from ternd import binary
+    conf = tmp_path / "ternd.conf"
+    for z in ("m.test", "n.test", "o.test"):
+        write(str(tmp_path / f"{z}.zone"), member_text(z))
+    lines = [
+        "zone:", "    name: cat1.invalid", "    file: cat1.zone", "    catalog-role: consumer",  # 3: no primary
+        "zone:", "    name: m.test", "    file: m.test.zone", "    catalog: nowhere.invalid",  # 7: no producer
+        "zone:", "    name: p.invalid", "    catalog-role: producer", "    primary: 127.0.0.1:53",  # 9
+        "zone:", "    name: q.invalid", "    catalog-role: sideways",  # 15: bad role
+        "zone:", "    name: r.invalid", "    catalog-role: producer",  # fine without file
+        "zone:", "    name: n.test", "    file: n.test.zone", "    catalog-zone-dir: x",  # 21: dir, no consumer
+        "zone:", "    name: o.test", "    file: o.test.zone", "    catalog-max-members: 0",  # 26
+    ]
+    conf.write_text("\n".join(lines) + "\n")
+    r = subprocess.run([binary(), "--check", "--config", str(conf)], capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0
+    err = r.stderr
+    assert re.search(r"ternd\.conf:3: a catalog consumer zone is a secondary: give it a primary:", err), err
+    assert re.search(r"ternd\.conf:7: catalog: nowhere\.invalid\. is not a zone with catalog-role: producer", err), err
+    assert re.search(r"ternd\.conf:9: a catalog producer zone is made by ternd: it cannot have a primary:", err), err
+    assert re.search(r"ternd\.conf:15: catalog-role must be producer or consumer", err), err
+    assert re.search(r"ternd\.conf:21: catalog-zone-dir is for a catalog-role: consumer zone", err), err
+    assert re.search(r"ternd\.conf:26: catalog-max-members must be 1\.\.10000000", err), err
+    assert "r.invalid" not in err, err
+    # the six above, q.invalid's missing file, cat1's (a consumer's data come by transfer)
+    assert len(re.findall(r"ternd\.conf:\d+: ", err)) == 8, err
