@@ -60,11 +60,17 @@ def not_served(srv, name):
     return rc == dns.rcode.REFUSED
 
 
-def write_producer(workdir, members, notify_port, catalog_file=False):
+KEY = ["key:", "    name: cat-key", "    algorithm: hmac-sha256",
+       "    secret: c2VjcmV0IG9mIHRoZSBjYXRhbG9nIGtleSBvZiB0ZXJu"]
+
+
+def write_producer(workdir, members, notify_port, catalog_file=False, key=False):
     """ternd's configuration as a producer of CAT with these members
-    ({origin: address of www}), all transferable and notifying loopback."""
-    lines = ["server:", "    forward: none"]
-    opts = ["allow-transfer: 127.0.0.0/8", f"notify: 127.0.0.1:{notify_port}"]
+    ({origin: address of www}), all transferable and notifying loopback
+    (key: only with TSIG, NOTIFY signed)."""
+    lines = ["server:", "    forward: none"] + (KEY if key else [])
+    k = " key cat-key" if key else ""
+    opts = [f"allow-transfer: 127.0.0.0/8{k}", f"notify: 127.0.0.1:{notify_port}{k}"]
     lines += ["zone:", f"    name: {CAT}", "    catalog-role: producer"] + [f"    {o}" for o in opts]
     if catalog_file:
         lines.append(f"    file: {CAT}.zone")
@@ -77,11 +83,12 @@ def write_producer(workdir, members, notify_port, catalog_file=False):
     return path
 
 
-def write_consumer(workdir, primary_port, extra=(), cfg_zones=(), catalog=CAT):
+def write_consumer(workdir, primary_port, extra=(), cfg_zones=(), catalog=CAT, key=False):
     """ternd's configuration as a consumer of catalog from 127.0.0.1:primary_port."""
-    lines = ["server:", "    forward: none"]
+    lines = ["server:", "    forward: none"] + (KEY if key else [])
     lines += ["zone:", f"    name: {catalog}", f"    file: cat/{catalog}.zone",
-              f"    primary: 127.0.0.1:{primary_port}", "    catalog-role: consumer",
+              f"    primary: 127.0.0.1:{primary_port}" + (" key cat-key" if key else ""),
+              "    catalog-role: consumer",
               "    catalog-zone-dir: members"] + [f"    {x}" for x in extra]
     for origin in cfg_zones:
         write(os.path.join(workdir, origin + ".zone"), member_text(origin, addr="198.51.100.1"))
@@ -147,6 +154,36 @@ def test_ternd_producer_to_ternd_consumer(tmp_path):
             assert cons.exit_status == 0, cons.log_text()
         if prod:
             prod.stop()
+
+
+def test_ternd_to_ternd_with_tsig(tmp_path):
+    """The members are transferred with the catalog's key, and NOTIFY for
+    them must be signed with it too."""
+    pdir, cdir = tmp_path / "p", tmp_path / "c"
+    pdir.mkdir(), cdir.mkdir()
+    pport, cport = free_port(), free_port()
+    members = {"a.test": "192.0.2.1"}
+    prod = start_conf(pdir, write_producer(str(pdir), members, cport, key=True), port=pport, probe="a.test.")
+    cons = None
+    try:
+        # an unsigned transfer of the catalog is refused by the producer
+        r = dns.query.tcp(dns.message.make_query(CAT, "AXFR"), LOOPBACK, port=pport, timeout=3)
+        assert r.rcode() == dns.rcode.REFUSED
+        cons = start_conf(cdir, write_consumer(str(cdir), pport, key=True), port=cport, probe=CAT + ".")
+        assert wait_for(lambda: serves(cons, "www.a.test.", "192.0.2.1"), 10), cons.log_text()
+        members["b.test"] = "192.0.2.2"
+        write_producer(str(pdir), members, cport, key=True)
+        prod.reload()
+        assert wait_for(lambda: serves(cons, "www.b.test.", "192.0.2.2"), 10), cons.log_text()
+        write(str(pdir / "a.test.zone"), member_text("a.test", serial=2, addr="192.0.2.201"))
+        prod.reload()
+        assert wait_for(lambda: serves(cons, "www.a.test.", "192.0.2.201"), 10), cons.log_text()
+        assert "NOTIFY received" in cons.log_text()
+    finally:
+        if cons:
+            cons.stop()
+            assert cons.exit_status == 0, cons.log_text()
+        prod.stop()
 
 
 def start_bind_consumer(workdir, primary_port, port):
