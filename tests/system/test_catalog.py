@@ -5,7 +5,8 @@ item 7), both roles.
   a zone added to the producer's configuration (SIGHUP) appears, a removed
   one goes (no longer served, its files deleted); the members survive a
   restart of the consumer with the producer down.
-- ternd producer -> BIND consumer (catalog-zones in named.conf).
+- ternd producer -> BIND 9.18 consumer (catalog-zones in named.conf) and
+  Knot 3.2 consumer (catalog-role: interpret): added and removed there.
 - Knot producer (catalog-role: generate) -> ternd consumer; a member
   removed at Knot (configuration + knotc reload) is removed at ternd.
 - Bad catalogs from a scripted (dnspython) primary: an unknown version, a
@@ -29,7 +30,7 @@ import dns.rdatatype
 import dns.zone
 import pytest
 
-from peers import LOOPBACK, ScriptedServer, _start, free_port
+from peers import LOOPBACK, Peer, ScriptedServer, _start, free_port
 from ternd import start_ternd
 from xfr_helpers import wait_for, write
 
@@ -235,6 +236,56 @@ def test_ternd_producer_to_bind_consumer(tmp_path):
             bind.stop()
         prod.stop()
         assert prod.exit_status == 0, prod.log_text()
+
+
+def start_knot_consumer(workdir, primary_port, port):
+    """knotd 3.2 with CAT as a secondary zone it interprets (catalog-role:
+    interpret); members use the template catmember: the same primary."""
+    if shutil.which("knotd") is None:
+        pytest.skip("knotd not installed")
+    workdir = os.path.join(str(workdir), "knot-consumer")
+    os.makedirs(workdir, exist_ok=True)
+    conf = ["server:", f'    rundir: "{workdir}"', f'    listen: "127.0.0.1@{port}"', "    user: root:root",
+            "    background-workers: 1", "    udp-workers: 1", "    tcp-workers: 1",
+            "log:", "  - target: stderr", "    any: info",
+            "remote:", "  - id: producer", f"    address: 127.0.0.1@{primary_port}",
+            "acl:", "  - id: from_producer", "    address: 127.0.0.1", "    action: notify",
+            "database:", f'    storage: "{workdir}"',
+            "template:", "  - id: default", f'    storage: "{workdir}"', "    zonefile-sync: -1",
+            "  - id: catmember", f'    storage: "{workdir}"', "    master: producer", "    acl: from_producer",
+            "zone:", f'  - domain: "{CAT}."', "    master: producer", "    acl: from_producer",
+            "    catalog-role: interpret", "    catalog-template: catmember"]
+    cpath = os.path.join(workdir, "knot.conf")
+    write(cpath, "\n".join(conf) + "\n")
+    log = open(os.path.join(workdir, "knot.log"), "w")
+    proc = subprocess.Popen(["knotd", "-c", cpath], stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    # not peers._start: Knot refuses queries into a catalog it interprets,
+    # and has no member zone yet to ask for
+    return Peer("knot", proc, LOOPBACK, port, workdir, log)
+
+
+def test_ternd_producer_to_knot_consumer(tmp_path):
+    pport, kport = free_port(), free_port()
+    members = {"a.test": "192.0.2.1", "b.test": "192.0.2.2"}
+    prod = start_conf(tmp_path, write_producer(str(tmp_path), members, kport), port=pport, probe="a.test.")
+    knot = None
+    try:
+        knot = start_knot_consumer(tmp_path, pport, kport)
+        assert wait_for(lambda: serves(knot, "www.a.test.", "192.0.2.1") and serves(knot, "www.b.test.", "192.0.2.2"),
+                        15), knot.log_text()
+        members["c.test"] = "192.0.2.3"
+        write_producer(str(tmp_path), members, kport)
+        prod.reload()
+        assert wait_for(lambda: serves(knot, "www.c.test.", "192.0.2.3"), 15), knot.log_text()
+        del members["a.test"]
+        write_producer(str(tmp_path), members, kport)
+        prod.reload()
+        assert wait_for(lambda: not_served(knot, "www.a.test."), 15), knot.log_text()
+        assert serves(knot, "www.b.test.", "192.0.2.2")
+    finally:
+        if knot:
+            knot.stop()
+        prod.stop()
 
 
 def write_knot_producer(workdir, port, members, notify_port):
