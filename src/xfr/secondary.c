@@ -666,8 +666,10 @@ static void members_sync(secondary *sec)
 		z->member = false;
 		z->live = false;
 	}
-	/* the new ones */
+	/* the new ones: all registered first (one copy of the registry for
+	 * the workers and reloads), then published one by one */
 	int64_t now = wall_ms();
+	size_t first = sec->nzones;
 	for (size_t j = 0; j < w.n && done; j++) {
 		if (done[j])
 			continue;
@@ -693,7 +695,10 @@ static void members_sync(secondary *sec)
 		z->max_bytes = snap[k].prim.max_bytes;
 		z->next = now;
 		sec->nzones++;
-		share_expiry(sec); /* registered before it is published */
+	}
+	share_expiry(sec);
+	for (size_t i = first; i < sec->nzones; i++) {
+		szone *z = &sec->zones[i];
 		db_zone *d = serving(sec, z);
 		char cname[TERN_NAME_TEXT_MAX];
 		tern_name_to_text(z->catalog, cname, sizeof cname);
@@ -704,8 +709,6 @@ static void members_sync(secondary *sec)
 			log_info("zone %s: added by catalog %s; transferring from its primaries", z->name, cname);
 			if (!d)
 				start_fresh(sec, z);
-			else
-				z->next = now;
 		}
 		zone_unref(d);
 	}

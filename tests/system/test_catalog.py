@@ -355,6 +355,7 @@ class ZonesPrimary:
 
     def __init__(self, zones):
         self.zones = dict(zones)
+        self._parsed = {}
         self.srv = ScriptedServer(self.handle, host="127.0.0.2")
         self.port = self.srv.port
 
@@ -363,7 +364,10 @@ class ZonesPrimary:
 
     def _zone(self, origin):
         text = self.zones[origin.rstrip(".")]
-        return dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
+        if self._parsed.get(origin, (None,))[0] != text:  # parsed once per text: big catalogs are slow to read
+            self._parsed[origin] = (text, dns.zone.from_text(text, origin=origin, relativize=False,
+                                                             check_origin=False))
+        return self._parsed[origin][1]
 
     def handle(self, wire, transport, peer, sock):
         q = dns.message.from_wire(wire)
@@ -384,8 +388,14 @@ class ZonesPrimary:
         rrs = [soa] + [dns.rrset.from_rdata_list(name, rds.ttl, list(rds))
                        for name, node in z.nodes.items() for rds in node.rdatasets
                        if rds.rdtype != dns.rdatatype.SOA] + [soa]
-        r.answer = rrs
-        return [r.to_wire(max_size=65535)]
+        out = []
+        for i in range(0, len(rrs), 200):  # big catalogs take several messages
+            m = r if i == 0 else dns.message.make_response(q)
+            if i:
+                m.question = []
+            m.answer = rrs[i:i + 200]
+            out.append(m.to_wire(max_size=65535))
+        return out
 
     def notify(self, srv, origin):
         q = dns.message.make_query(origin, "SOA")
