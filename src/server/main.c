@@ -804,15 +804,20 @@ int main(int argc, char **argv)
 		log_err("cannot start workers: %s", strerror(errno));
 		return 1;
 	}
-	if (secondary_start(sec))
-		log_err("cannot start the secondary zones' thread: %s", strerror(errno));
+	/* v is read before the secondary thread starts: its first transfer
+	 * may publish a new version and free v (a catalog's members come
+	 * within milliseconds). */
+	notify_batch *startup_nb = notify_collect(NULL, v);
 	for (size_t i = 0; i < v->cfg.nlisten; i++)
 		log_info("listening on %s (UDP, TCP)", v->cfg.listen[i].text);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
+	v = NULL;
+	if (secondary_start(sec))
+		log_err("cannot start the secondary zones' thread: %s", strerror(errno));
 	notify("READY=1");
 	notifier *nfy = notify_start(); /* NOTIFY out (xfr/notify.h); NULL: none sent */
 	secondary_set_notifier(sec, nfy);
-	notify_submit(nfy, notify_collect(NULL, v));
+	notify_submit(nfy, startup_nb);
 
 	struct timespec started;
 	clock_gettime(CLOCK_MONOTONIC, &started);
