@@ -554,19 +554,25 @@ static void remove_files(const char *file)
 	}
 }
 
+/* catalog-zone-dir: made when missing (one level). */
+static void make_dir(const szone *z)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", z->file);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			log_warn("zone %s: cannot make %s: %s", z->name, dir, strerror(errno));
+	}
+}
+
 /* Publishes a version of z without data (SERVFAIL until its first
  * transfer), its old files removed, its check due now. */
 static void start_fresh(secondary *sec, szone *z)
 {
 	remove_files(z->file);
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", z->file);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) { /* catalog-zone-dir: made when missing (one level) */
-		*slash = 0;
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			log_warn("zone %s: cannot make %s: %s", z->name, dir, strerror(errno));
-	}
+	make_dir(z);
 	z->expires = 0, z->fails = 0, z->expired = false;
 	z->next = wall_ms();
 	db_zone *e = zone_new_empty(z->origin, z->file);
@@ -582,6 +588,9 @@ static void start_fresh(secondary *sec, szone *z)
  * be read keeps its members as they are (RFC 9432 5.1). */
 static void members_sync(secondary *sec)
 {
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	size_t added = 0, removed = 0;
 	sec->catalogs_dirty = false;
 	pthread_mutex_lock(&sec->s->change_lock);
 	const version *v = atomic_load(&sec->s->current);
@@ -665,6 +674,7 @@ static void members_sync(secondary *sec)
 		remove_files(z->file);
 		z->member = false;
 		z->live = false;
+		removed++;
 	}
 	/* the new ones: all registered first (one copy of the registry for
 	 * the workers and reloads), then published one by one */
@@ -697,6 +707,9 @@ static void members_sync(secondary *sec)
 		sec->nzones++;
 	}
 	share_expiry(sec);
+	added = sec->nzones - first;
+	db_zone **fresh = calloc(added ? added : 1, sizeof *fresh);
+	size_t nfresh = 0;
 	for (size_t i = first; i < sec->nzones; i++) {
 		szone *z = &sec->zones[i];
 		db_zone *d = serving(sec, z);
@@ -707,11 +720,20 @@ static void members_sync(secondary *sec)
 			log_info("zone %s: member of catalog %s, serial %u from %s", z->name, cname, d->serial, z->file);
 		} else {
 			log_info("zone %s: added by catalog %s; transferring from its primaries", z->name, cname);
-			if (!d)
+			db_zone *e = d || !fresh ? NULL : zone_new_empty(z->origin, z->file);
+			if (e) { /* published below, all in one version */
+				remove_files(z->file);
+				make_dir(z);
+				fresh[nfresh++] = e;
+			} else if (!d) {
 				start_fresh(sec, z);
+			}
 		}
 		zone_unref(d);
 	}
+	if (nfresh && server_replace_zones(sec->s, fresh, nfresh))
+		log_err("catalog zones: out of memory publishing %zu new member zone(s)", nfresh);
+	free(fresh);
 	/* drop what was removed */
 	size_t k = 0;
 	for (size_t i = 0; i < sec->nzones; i++) {
@@ -727,6 +749,10 @@ static void members_sync(secondary *sec)
 	for (size_t j = 0; j < ncfg; j++)
 		free(snap[j].prim.prim);
 	free(snap), free(configured), free(origins), free(done);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (added || removed)
+		log_info("catalog zones: %zu member zone(s) added, %zu removed, %zu in all (%ld ms)", added, removed,
+		         w.n, (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	catalog_wants_free(&w);
 }
 
