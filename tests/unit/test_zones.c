@@ -94,6 +94,36 @@ static void test_replace_shares_the_other_zones(void **state)
 	pthread_mutex_destroy(&s.change_lock);
 }
 
+/* Several zones at once: replaced where served, added where not, the
+ * others shared; and removed again (server_remove_zone). */
+static void test_replace_and_remove_many(void **state)
+{
+	(void)state;
+	db_zone *a = zone_of("a.test", 1), *b = zone_of("b.test", 1);
+	server s;
+	memset(&s, 0, sizeof s);
+	pthread_mutex_init(&s.change_lock, NULL);
+	atomic_store(&s.current, version_with((db_zone *[]){a, b}, 2));
+	db_zone *many[] = {zone_of("d.test", 4), zone_of("a.test", 2), zone_of("c.test", 3)};
+	assert_int_equal(server_replace_zones(&s, many, 3), 0);
+	version *v = atomic_load(&s.current);
+	assert_int_equal(v->zones->nzones, 4);
+	assert_int_equal(get(v, "a.test")->serial, 2);
+	assert_ptr_equal(get(v, "b.test"), b);
+	assert_int_equal(get(v, "c.test")->serial, 3);
+	assert_int_equal(get(v, "d.test")->serial, 4);
+	uint8_t o[TERN_NAME_MAX];
+	assert_int_equal(name_of("c.test", o), 0);
+	assert_int_equal(server_remove_zone(&s, o), 0);
+	assert_int_equal(server_remove_zone(&s, o), 1); /* not served any more */
+	v = atomic_load(&s.current);
+	assert_int_equal(v->zones->nzones, 3);
+	assert_null(get(v, "c.test"));
+	assert_ptr_equal(get(v, "b.test"), b);
+	version_free(v);
+	pthread_mutex_destroy(&s.change_lock);
+}
+
 static void test_derived_versions_share_the_configuration(void **state)
 {
 	(void)state;
@@ -276,6 +306,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replace_shares_the_other_zones),
+		cmocka_unit_test(test_replace_and_remove_many),
 		cmocka_unit_test(test_derived_versions_share_the_configuration),
 		cmocka_unit_test(test_load_keeps_the_previous_version_of_a_broken_zone),
 		cmocka_unit_test(test_producer_catalog),
