@@ -38,6 +38,14 @@
 #define NODATA_RETRY_S 5      /* retry of a zone that has no SOA yet */
 #define NODATA_RETRY_MAX_S 300
 
+/* What other threads may ask of a zone (under the lock): a copy. */
+struct shared_zone {
+	uint8_t origin[TERN_NAME_MAX];
+	int64_t expires;
+	bool member;
+	uint8_t catalog[TERN_NAME_MAX];
+};
+
 typedef struct szone {
 	uint8_t origin[TERN_NAME_MAX];
 	char name[TERN_NAME_TEXT_MAX];
@@ -69,12 +77,7 @@ struct secondary {
 	atomic_bool stopping; /* ends an exchange in progress (xfrin_net.c) */
 	notifier *nfy; /* NOTIFY out for a secondary that is also a primary */
 	/* zone expiry for secondary_expire_left (copies, under lock) */
-	struct {
-		uint8_t origin[TERN_NAME_MAX];
-		int64_t expires;
-		bool member;
-		uint8_t catalog[TERN_NAME_MAX];
-	} *exp;
+	struct shared_zone *exp; /* sorted by origin (tern_name_cmp) */
 	size_t nexp;
 	bool catalogs_dirty; /* the thread's: a consumer catalog changed */
 	/* the thread's own */
@@ -150,18 +153,30 @@ void secondary_reconfigure(secondary *sec)
 	wake(sec);
 }
 
+static int cmp_shared(const void *a, const void *b)
+{
+	return tern_name_cmp(((const struct shared_zone *)a)->origin, ((const struct shared_zone *)b)->origin);
+}
+
+/* The shared copy of origin's entry, or NULL (under sec->lock). With a
+ * configured zone and a member of one name (for a moment, until the
+ * member is dropped), either. */
+static const struct shared_zone *shared_find(const secondary *sec, const uint8_t *origin)
+{
+	struct shared_zone key;
+	memcpy(key.origin, origin, tern_name_len(origin));
+	return sec->nexp ? bsearch(&key, sec->exp, sec->nexp, sizeof key, cmp_shared) : NULL;
+}
+
 int64_t secondary_expire_left(secondary *sec, const uint8_t *origin)
 {
 	if (!sec)
 		return -1;
 	int64_t left = -1, now = wall_ms();
 	pthread_mutex_lock(&sec->lock);
-	for (size_t i = 0; i < sec->nexp; i++)
-		if (tern_name_eq(sec->exp[i].origin, origin)) {
-			if (sec->exp[i].expires)
-				left = sec->exp[i].expires > now ? (sec->exp[i].expires - now) / 1000 : 0;
-			break;
-		}
+	const struct shared_zone *e = shared_find(sec, origin);
+	if (e && e->expires)
+		left = e->expires > now ? (e->expires - now) / 1000 : 0;
 	pthread_mutex_unlock(&sec->lock);
 	return left;
 }
@@ -170,13 +185,11 @@ bool secondary_member_catalog(secondary *sec, const uint8_t *origin, uint8_t *ca
 {
 	if (!sec)
 		return false;
-	bool found = false;
 	pthread_mutex_lock(&sec->lock);
-	for (size_t i = 0; i < sec->nexp && !found; i++)
-		if (sec->exp[i].member && tern_name_eq(sec->exp[i].origin, origin)) {
-			memcpy(catalog, sec->exp[i].catalog, tern_name_len(sec->exp[i].catalog));
-			found = true;
-		}
+	const struct shared_zone *e = shared_find(sec, origin);
+	bool found = e && e->member;
+	if (found)
+		memcpy(catalog, e->catalog, tern_name_len(e->catalog));
 	pthread_mutex_unlock(&sec->lock);
 	return found;
 }
@@ -196,6 +209,7 @@ static void share_expiry(secondary *sec)
 			sec->exp[i].member = sec->zones[i].member;
 			memcpy(sec->exp[i].catalog, sec->zones[i].catalog, sizeof sec->exp[i].catalog);
 		}
+		qsort(sec->exp, sec->nexp, sizeof *sec->exp, cmp_shared);
 	}
 	pthread_mutex_unlock(&sec->lock);
 }

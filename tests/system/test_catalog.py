@@ -486,6 +486,13 @@ def test_catalog_max_members(tmp_path, scripted):
         change_catalog(prim, cons, catalog_text(2, [("ida", "a.test."), ("idb", "b.test.")]),
                        r"zone b\.test\.: serial none -> 1")
         assert wait_for(lambda: serves(cons, "www.a.test.", "192.0.2.1"), 10)
+        # a member the primary does not have (no data yet) across a reload
+        change_catalog(prim, cons, catalog_text(3, [("ida", "a.test."), ("idn", "nodata.test.")]),
+                       r"zone nodata\.test\.: added by catalog")
+        cons.reload()
+        assert wait_for(lambda: "reloaded:" in cons.log_text(), 10), cons.log_text()
+        assert answer(cons.host, cons.port, "www.nodata.test.")[0] == dns.rcode.SERVFAIL
+        assert serves(cons, "www.a.test.", "192.0.2.1") and not_served(cons, "www.b.test.")
     finally:
         cons.stop()
         assert cons.exit_status == 0, cons.log_text()
