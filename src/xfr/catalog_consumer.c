@@ -24,12 +24,27 @@ static bool file_taken(const config *c, const char *file)
 	return false;
 }
 
-static long wanted_index(const catalog_wants *w, const uint8_t *zone)
+/* The members taken so far, by name: open addressing over indices into
+ * w->m (plus one; 0 is empty), sized for every member read. */
+typedef struct taken {
+	uint32_t *slot;
+	size_t mask;
+} taken;
+
+static bool taken_has(const taken *t, const catalog_wants *w, const uint8_t *zone)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (tern_name_eq(w->m[i].zone, zone))
-			return (long)i;
-	return -1;
+	for (size_t h = tern_name_hash(zone) & t->mask; t->slot[h]; h = (h + 1) & t->mask)
+		if (tern_name_eq(w->m[t->slot[h] - 1].zone, zone))
+			return true;
+	return false;
+}
+
+static void taken_put(taken *t, const catalog_wants *w, size_t i)
+{
+	size_t h = tern_name_hash(w->m[i].zone) & t->mask;
+	while (t->slot[h])
+		h = (h + 1) & t->mask;
+	t->slot[h] = (uint32_t)i + 1;
 }
 
 /* The members of catalog k (cfg index) as read, or NULL (then usable is
@@ -65,11 +80,14 @@ static catalog_member *read_catalog(const config *cfg, const db_set *set, size_t
 
 static int add(catalog_wants *w, const catalog_member *m, size_t k, const config *cfg)
 {
-	catalog_want *a = realloc(w->m, (w->n + 1) * sizeof *a);
-	if (!a)
-		return -1;
-	w->m = a;
-	catalog_want *x = &a[w->n];
+	if (w->n == w->cap) {
+		size_t c = w->cap ? w->cap * 2 : 16;
+		catalog_want *a = realloc(w->m, c * sizeof *a);
+		if (!a)
+			return -1;
+		w->m = a, w->cap = c;
+	}
+	catalog_want *x = &w->m[w->n];
 	memset(x, 0, sizeof *x);
 	memcpy(x->zone, m->zone, tern_name_len(m->zone));
 	tern_name_lower(x->zone, x->zone);
@@ -85,7 +103,7 @@ static int add(catalog_wants *w, const catalog_member *m, size_t k, const config
 /* One pass over consumer catalog k: mine, its members owner() gives to k
  * (pass 0), or the rest (pass 1). */
 static int take(const config *cfg, size_t k, const catalog_member *m, long n, int pass, catalog_owner_fn owner,
-                void *arg, bool log, catalog_wants *w)
+                void *arg, bool log, catalog_wants *w, taken *t)
 {
 	const cfg_zone *cz = &cfg->zones[k];
 	char cname[TERN_NAME_TEXT_MAX], mname[TERN_NAME_TEXT_MAX];
@@ -103,7 +121,7 @@ static int take(const config *cfg, size_t k, const catalog_member *m, long n, in
 			bad = "the root is no member zone";
 		else if (config_zone(cfg, zone))
 			bad = "a zone of that name is configured (RFC 9432 5.2: not taken over)";
-		else if ((pass == 1 && own >= 0) || wanted_index(w, zone) >= 0)
+		else if ((pass == 1 && own >= 0) || taken_has(t, w, zone))
 			bad = "another catalog has it (RFC 9432 5.2)";
 		if (bad) {
 			if (log && pass == 1)
@@ -117,9 +135,24 @@ static int take(const config *cfg, size_t k, const catalog_member *m, long n, in
 				log_err("catalog %s: member %s refused: its file %s is a configured zone's file", cname,
 				        mname, w->m[w->n - 1].file);
 			free(w->m[--w->n].file);
+		} else {
+			taken_put(t, w, w->n - 1);
 		}
 	}
 	return 0;
+}
+
+static int cmp_want(const void *a, const void *b)
+{
+	return tern_name_cmp(((const catalog_want *)a)->zone, ((const catalog_want *)b)->zone);
+}
+
+long catalog_wants_find(const catalog_wants *w, const uint8_t *zone)
+{
+	catalog_want key;
+	memcpy(key.zone, zone, tern_name_len(zone));
+	const catalog_want *hit = w->n ? bsearch(&key, w->m, w->n, sizeof key, cmp_want) : NULL;
+	return hit ? (long)(hit - w->m) : -1;
 }
 
 int catalog_wanted(const config *cfg, const db_set *set, catalog_owner_fn owner, void *arg, bool log,
@@ -130,23 +163,33 @@ int catalog_wanted(const config *cfg, const db_set *set, catalog_owner_fn owner,
 	catalog_member **read = calloc(cfg->nzones ? cfg->nzones : 1, sizeof *read);
 	long *count = calloc(cfg->nzones ? cfg->nzones : 1, sizeof *count);
 	int rc = out->usable && read && count ? 0 : -1;
+	size_t total = 0;
 	for (size_t k = 0; k < cfg->nzones && !rc; k++)
 		if (catalog_role_of(&cfg->zones[k]) == CATALOG_CONSUMER) {
 			read[k] = read_catalog(cfg, set, k, log, &count[k]);
 			out->usable[k] = read[k] != NULL;
+			total += read[k] ? (size_t)count[k] : 0;
 		}
+	taken t = {.mask = 15};
+	while (t.mask < 2 * total)
+		t.mask = t.mask * 2 + 1;
+	t.slot = rc ? NULL : calloc(t.mask + 1, sizeof *t.slot);
+	rc = t.slot ? rc : -1;
 	/* members already registered to a catalog stay with it; then the
 	 * others, in configuration order */
 	for (int pass = 0; pass < 2 && !rc; pass++)
 		for (size_t k = 0; k < cfg->nzones && !rc; k++)
 			if (read[k])
-				rc = take(cfg, k, read[k], count[k], pass, owner, arg, log, out);
+				rc = take(cfg, k, read[k], count[k], pass, owner, arg, log, out, &t);
+	free(t.slot);
 	for (size_t k = 0; read && k < cfg->nzones; k++)
 		free(read[k]);
 	free(read);
 	free(count);
 	if (rc)
 		catalog_wants_free(out);
+	else if (out->n)
+		qsort(out->m, out->n, sizeof *out->m, cmp_want); /* for catalog_wants_find */
 	return rc;
 }
 

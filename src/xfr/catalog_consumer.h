@@ -21,8 +21,8 @@ typedef struct catalog_want {
 } catalog_want;
 
 typedef struct catalog_wants {
-	catalog_want *m;
-	size_t n;
+	catalog_want *m; /* sorted by zone (tern_name_cmp) */
+	size_t n, cap;
 	/* per cfg zone: false for a consumer catalog that could not be read
 	 * (no data, unknown version, broken, too many members): its members
 	 * stay as they are (RFC 9432 5.1) */
@@ -42,5 +42,7 @@ typedef long (*catalog_owner_fn)(void *arg, const uint8_t *zone);
 int catalog_wanted(const config *cfg, const db_set *set, catalog_owner_fn owner, void *arg, bool log,
                    catalog_wants *out);
 void catalog_wants_free(catalog_wants *w);
+/* The index in w->m of zone (lower-case, as stored), or -1. */
+long catalog_wants_find(const catalog_wants *w, const uint8_t *zone);
 
 #endif

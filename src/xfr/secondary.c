@@ -545,16 +545,50 @@ typedef struct cat_snap {
 	szone prim; /* only prim, nprim and max_bytes are used */
 } cat_snap;
 
+/* Who has each registered member now: its catalog's index in the
+ * configuration (for catalog_wanted), sorted by member name. */
+typedef struct owner_ix {
+	const uint8_t *origin;
+	long catalog;
+} owner_ix;
+
+typedef struct owners {
+	owner_ix *v;
+	size_t n;
+} owners;
+
+static int cmp_owner(const void *a, const void *b)
+{
+	return tern_name_cmp(((const owner_ix *)a)->origin, ((const owner_ix *)b)->origin);
+}
+
 static long owner_of(void *arg, const uint8_t *zone)
 {
-	secondary *sec = arg;
-	const config *c = &atomic_load(&sec->s->current)->cfg; /* under change_lock */
-	for (size_t i = 0; i < sec->nzones; i++)
-		if (sec->zones[i].member && tern_name_eq(sec->zones[i].origin, zone))
-			for (size_t k = 0; k < c->nzones; k++)
-				if (tern_name_eq(c->zones[k].origin, sec->zones[i].catalog))
-					return (long)k;
-	return -1;
+	const owners *o = arg;
+	owner_ix key = {.origin = zone};
+	const owner_ix *hit = o->n ? bsearch(&key, o->v, o->n, sizeof key, cmp_owner) : NULL;
+	return hit ? hit->catalog : -1;
+}
+
+/* The owners of sec's members under configuration c (its consumer
+ * catalogs are few: each member is compared with those alone). */
+static owners owners_of(const secondary *sec, const config *c)
+{
+	owners o = {.v = calloc(sec->nzones ? sec->nzones : 1, sizeof *o.v), .n = 0};
+	for (size_t i = 0; o.v && i < sec->nzones; i++) {
+		if (!sec->zones[i].member)
+			continue;
+		for (size_t k = 0; k < c->nzones; k++)
+			if (catalog_role_of(&c->zones[k]) == CATALOG_CONSUMER &&
+			    tern_name_eq(c->zones[k].origin, sec->zones[i].catalog)) {
+				o.v[o.n].origin = sec->zones[i].origin;
+				o.v[o.n++].catalog = (long)k;
+				break;
+			}
+	}
+	if (o.n)
+		qsort(o.v, o.n, sizeof *o.v, cmp_owner);
+	return o;
 }
 
 /* A member's files: its copy, timers and journal. */
@@ -613,9 +647,10 @@ static void members_sync(secondary *sec)
 	cat_snap *snap = calloc(c->nzones ? c->nzones : 1, sizeof *snap);
 	bool *configured = calloc(sec->nzones ? sec->nzones : 1, sizeof *configured);
 	uint8_t(*origins)[TERN_NAME_MAX] = calloc(c->nzones ? c->nzones : 1, sizeof *origins);
-	if (!snap || !configured || !origins || catalog_wanted(c, v->zones, owner_of, sec, true, &w)) {
+	owners own = owners_of(sec, c);
+	if (!snap || !configured || !origins || !own.v || catalog_wanted(c, v->zones, owner_of, &own, true, &w)) {
 		pthread_mutex_unlock(&sec->s->change_lock);
-		free(snap), free(configured), free(origins);
+		free(snap), free(configured), free(origins), free(own.v);
 		log_err("catalog zones: out of memory; members unchanged");
 		return;
 	}
@@ -632,6 +667,7 @@ static void members_sync(secondary *sec)
 			configured[i] = sec->zones[i].member && tern_name_eq(c->zones[k].origin, sec->zones[i].origin);
 	size_t ncfg = c->nzones;
 	pthread_mutex_unlock(&sec->s->change_lock);
+	free(own.v);
 
 	bool *done = calloc(w.n ? w.n : 1, sizeof *done);
 	size_t had = sec->nzones;
@@ -645,10 +681,9 @@ static void members_sync(secondary *sec)
 				k = (long)j;
 		char cname[TERN_NAME_TEXT_MAX];
 		tern_name_to_text(z->catalog, cname, sizeof cname);
-		long at = -1;
-		for (size_t j = 0; j < w.n && at < 0 && k >= 0; j++)
-			if (w.m[j].catalog == (size_t)k && tern_name_eq(w.m[j].zone, z->origin))
-				at = (long)j;
+		long at = k >= 0 ? catalog_wants_find(&w, z->origin) : -1;
+		if (at >= 0 && w.m[at].catalog != (size_t)k)
+			at = -1;
 		if (k >= 0 && (at >= 0 || !snap[k].usable) && !configured[i]) {
 			szone *p = &snap[k].prim;
 			free(z->prim);
