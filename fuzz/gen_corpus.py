@@ -606,6 +606,25 @@ def gen_tsig():
                           " secret: c2Vj*\nkey:\n name: k1.example.\n secret: c2VjcmV0\nkey:\n name: nosecret\n")
 
 
+def gen_catalog():
+    """Catalog zone texts (origin cat.invalid.) for the catalog harness."""
+    head = "@ 0 SOA invalid. invalid. 1 3600 600 2147483646 0\n@ 0 NS invalid.\n"
+    v2 = head + 'version 0 TXT "2"\n'
+    out("catalog", "empty", v2)
+    out("catalog", "three-members", v2 + "a.zones 0 PTR a.test.\nb.zones 0 PTR b.test.\nc.zones 0 PTR example.com.\n")
+    out("catalog", "knot-style-ids", v2 + "7876474e171ed212.zones 0 PTR a.test.\n")
+    out("catalog", "version-1", head + 'version 0 TXT "1"\na.zones 0 PTR a.test.\n')
+    out("catalog", "no-version", head + "a.zones 0 PTR a.test.\n")
+    out("catalog", "two-versions", head + 'version 0 TXT "1"\nversion 0 TXT "2"\na.zones 0 PTR a.test.\n')
+    out("catalog", "two-ptrs-one-node", v2 + "a.zones 0 PTR a.test.\na.zones 0 PTR b.test.\n")
+    out("catalog", "one-zone-two-nodes", v2 + "a.zones 0 PTR a.test.\nb.zones 0 PTR A.TEST.\n")
+    out("catalog", "root-and-self", v2 + "r.zones 0 PTR .\ns.zones 0 PTR cat.invalid.\nt.zones 0 PTR x.cat.invalid.\n")
+    out("catalog", "odd-bytes", v2 + "a.zones 0 PTR a\\/b\\.c\\000d.test.\nb.zones 0 PTR ..\\..test.\n".replace("..\\..", "\\.\\."))
+    out("catalog", "long-name", v2 + "a.zones 0 PTR " + ".".join(["x" * 63] * 3) + ".\n")
+    out("catalog", "properties", v2 + "a.zones 0 PTR a.test.\ngroup.a.zones 0 TXT g\ncoo.a.zones 0 PTR other.\n"
+        "x.y.zones 0 PTR deep.test.\nzones 0 PTR top.test.\n")
+
+
 if __name__ == "__main__":
     gen_msg()
     gen_name()
@@ -617,3 +636,4 @@ if __name__ == "__main__":
     gen_tsig()
     gen_xfr()
     gen_xfrin()
+    gen_catalog()

@@ -153,8 +153,9 @@ void db_set_check_reload(const db_set *old, const db_set *s, db_diag *diag)
 	for (size_t i = 0; old && s && i < s->nzones; i++) {
 		const db_zone *z = s->zones[i];
 		const db_zone *was = db_set_get(old, z->origin);
-		if (!was || z->local || was->serial != z->serial || zone_digest(was) == zone_digest(z))
-			continue;
+		if (!was || was == z || z->local || !zone_has_data(z) || !zone_has_data(was) ||
+		    was->serial != z->serial || zone_digest(was) == zone_digest(z))
+			continue; /* a zone without data has nothing to compare (and no table) */
 		char name[TERN_NAME_TEXT_MAX];
 		if (tern_name_to_text(z->origin, name, sizeof name) < 0)
 			name[0] = '\0';

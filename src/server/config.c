@@ -11,6 +11,7 @@
 
 #include "server/config.h"
 #include "server/log.h"
+#include "xfr/catalog_config.h"
 #include "xfr/xfrin_config.h"
 
 void config_init(config *c)
@@ -190,6 +191,7 @@ void config_free(config *c)
 		xfrconf_free(&c->zones[i].xfr);
 		free(c->zones[i].sign.keydir);
 		free(c->zones[i].sign.signed_file);
+		catalog_config_free(c->zones[i].catalog);
 	}
 	free(c->zones);
 	free(c->listen);
@@ -332,11 +334,11 @@ int config_add_zone(config *c, const char *origin, const char *file, const char 
 			return -1;
 		}
 	z.sign = (dnssec_policy){.alg = 13};
-	z.file = strdup(file);
+	z.file = file ? strdup(file) : NULL;
 	z.where = strdup(where);
 	xfrconf_init(&z.xfr);
 	cfg_zone *n = realloc(c->zones, (c->nzones + 1) * sizeof *n);
-	if (!n || !z.file || !z.where) {
+	if (!n || (file && !z.file) || !z.where) {
 		free(z.file);
 		free(z.where);
 		free(n == c->zones ? NULL : n);
@@ -514,6 +516,7 @@ static int load(config *c, const char *path, unsigned depth)
 	char line[4096], where[PATH_MAX + 32];
 	char zname[1024] = "", zfile[PATH_MAX] = "", zwhere[PATH_MAX + 32] = "";
 	cfg_xfrin *zxfr = NULL; /* the zone's secondary settings, while its section is read */
+	cfg_catalog *zcat = NULL; /* its catalog settings (xfr/catalog_config.c) */
 	int xr;
 	xfr_zone_conf zx; /* the transfer settings of the zone being read */
 	xfrconf_init(&zx);
@@ -532,12 +535,12 @@ static int load(config *c, const char *path, unsigned depth)
 #define END_ZONE()                                                                      \
 	do {                                                                            \
 		if (sec == ZONE) {                                                      \
-			if (!zname[0] || !zfile[0]) {                                   \
+			if (!zname[0] || (!zfile[0] && !catalog_config_file_optional(zcat))) { \
 				log_err("%s: zone needs both 'name' and 'file'", zwhere); \
 				errors++;                                               \
 			} else {                                                        \
-				char *p_ = resolve_path(path, zfile);                   \
-				if (!p_ || config_add_zone(c, zname, p_, zwhere))       \
+				char *p_ = zfile[0] ? resolve_path(path, zfile) : NULL; \
+				if ((zfile[0] && !p_) || config_add_zone(c, zname, p_, zwhere)) \
 					errors++;                                       \
 				else { /* transfer settings: src/xfr/xfrconf.c, xfrin_config.c */ \
 					c->zones[c->nzones - 1].xfr = xfrconf_take(&zx); \
@@ -547,10 +550,12 @@ static int load(config *c, const char *path, unsigned depth)
 						zsign.signed_file = zsigned[0] ? resolve_path(path, zsigned) : NULL; \
 						c->zones[c->nzones - 1].sign = zsign; \
 					}                                               \
+					c->zones[c->nzones - 1].catalog = zcat, zcat = NULL; \
 				}                                                       \
 				free(p_);                                               \
 			}                                                               \
 			xfrin_config_free(zxfr), zxfr = NULL;                           \
+			catalog_config_free(zcat), zcat = NULL;                         \
 		} else if (sec == KEY) {                                                \
 			if (!kname[0] || !ksecret[0]) {                                 \
 				log_err("%s: key needs 'name' and 'secret'", kwhere);   \
@@ -828,6 +833,8 @@ static int load(config *c, const char *path, unsigned depth)
 			}
 			else if ((xr = xfrin_config_option(&zxfr, key, val, where)) <= 0)
 				errors += xr < 0; /* a secondary's setting (xfr/xfrin_config.c), already logged */
+			else if ((xr = catalog_config_option(&zcat, key, val, where, path)) <= 0)
+				errors += xr < 0; /* a catalog setting (xfr/catalog_config.c), already logged */
 			else {
 				int r_ = xfrconf_zone_option(&zx, key, val, where); /* xfr/xfrconf.c */
 				if (r_ < 0)
@@ -856,6 +863,7 @@ static int load(config *c, const char *path, unsigned depth)
 	fclose(f);
 	if (depth == 0) { /* once the whole configuration, includes too, is read */
 		errors += xfrin_config_check(c);
+		errors += catalog_config_check(c);
 		errors += config_check_xfr_keys(c);
 	}
 	errors += pol_config_check(&c->policy);

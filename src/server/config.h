@@ -39,11 +39,12 @@ typedef struct cfg_listen {
 
 typedef struct cfg_zone {
 	uint8_t origin[TERN_NAME_MAX];
-	char *file;
+	char *file;  /* NULL only for a catalog producer without file: */
 	char *where; /* "file:line" of its file: line, or "--zone" */
 	struct cfg_xfrin *xfrin; /* a secondary's settings (src/xfr/xfrin_config.h), or NULL */
 	xfr_zone_conf xfr; /* allow-transfer, notify, journal-size (xfr/xfrconf.h) */
 	dnssec_policy sign; /* dnssec-signing and its options (sign.h) */
+	struct cfg_catalog *catalog; /* catalog zone settings (src/xfr/catalog_config.h), or NULL */
 } cfg_zone;
 
 /* A value and where it was given ("file:line", "--local"), for messages. */

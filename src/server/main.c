@@ -406,7 +406,8 @@ static version *version_build(const args *a, const version *old)
 	db_diag diag = {.fn = zone_diag,
 	                .flags = (a->check && a->dnssec ? DB_DIAG_VERIFY : 0) | (a->check ? DB_DIAG_NO_WRITE : 0)};
 	unsigned failed = 0;
-	v->zones = zones_load(&v->cfg, old ? old->zones : NULL, &diag, &failed);
+	zones_env env = {.sec = old ? old->sec : NULL, .check = a->check};
+	v->zones = zones_load(&v->cfg, old ? old->zones : NULL, &env, &diag, &failed);
 	if (!v->zones || (a->check && diag.errors + (unsigned)errors)) {
 		/* the lines logged, when every error logged one (the count of
 		 * failed steps otherwise) */
@@ -979,16 +980,21 @@ int main(int argc, char **argv)
 		log_err("cannot start workers: %s", strerror(errno));
 		return 1;
 	}
-	if (secondary_start(sec))
-		log_err("cannot start the secondary zones' thread: %s", strerror(errno));
+	/* v is read before the secondary thread starts: its first transfer
+	 * may publish a new version and free v (a catalog's members come
+	 * within milliseconds). */
+	notify_batch *startup_nb = notify_collect(NULL, v);
 	for (size_t i = 0; i < v->cfg.nlisten; i++)
 		log_info("listening on %s (%s)", v->cfg.listen[i].text,
 		         (const char *[]){"UDP, TCP", "DNS over TLS", "DNS over HTTPS"}[v->cfg.listen[i].transport % 3]);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
+	v = NULL;
+	if (secondary_start(sec))
+		log_err("cannot start the secondary zones' thread: %s", strerror(errno));
 	notify("READY=1");
 	secondary_set_notifier(sec, nfy);
-	notify_submit(nfy, notify_collect(NULL, v));
-	/* v may be replaced from here on (ternctl reload) */
+	notify_submit(nfy, startup_nb);
+	/* the current version may be replaced from here on (ternctl reload) */
 	reload_ctx rctx = {&a, &s, res, rl, cookie, sec, nfy, upd};
 	ctl_hooks hooks = {.reload = reload_hook, .user = &rctx, .version = TERN_VERSION};
 	if (ops_start(opsv, &s, &hooks))

@@ -149,6 +149,60 @@ int server_remove_zone(server *s, const uint8_t *origin)
 	pthread_mutex_unlock(&s->change_lock);
 	return 0;
 }
+static int cmp_origin(const void *a, const void *b)
+{
+	return tern_name_cmp((*(db_zone *const *)a)->origin, (*(db_zone *const *)b)->origin);
+}
+
+int server_replace_zones(server *s, db_zone **zs, size_t n)
+{
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&s->change_lock);
+	const version *cur = atomic_load(&s->current);
+	const db_set *old = cur->zones;
+	size_t nold = old ? old->nzones : 0;
+	db_zone **zones = calloc(nold + n, sizeof *zones);
+	db_zone **sorted = malloc(n * sizeof *sorted);
+	bool *placed = calloc(n, sizeof *placed);
+	version *nv = zones && sorted && placed ? version_derive(cur) : NULL;
+	if (!nv) {
+		free(zones), free(sorted), free(placed);
+		for (size_t i = 0; i < n; i++)
+			zone_unref(zs[i]);
+		pthread_mutex_unlock(&s->change_lock);
+		return -1;
+	}
+	memcpy(sorted, zs, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_origin);
+	size_t k = 0;
+	for (size_t i = 0; i < nold; i++) {
+		db_zone *o = old->zones[i];
+		db_zone **hit = bsearch(&o, sorted, n, sizeof *sorted, cmp_origin);
+		if (hit && !placed[hit - sorted]) {
+			zones[k++] = *hit;
+			placed[hit - sorted] = true;
+		} else {
+			zones[k++] = zone_ref(o);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!placed[i])
+			zones[k++] = sorted[i];
+	free(sorted), free(placed);
+	nv->zones = db_set_new(zones, k);
+	if (!nv->zones) {
+		while (k)
+			zone_unref(zones[--k]);
+		free(zones);
+		version_free(nv);
+		pthread_mutex_unlock(&s->change_lock);
+		return -1;
+	}
+	server_publish(s, nv);
+	pthread_mutex_unlock(&s->change_lock);
+	return 0;
+}
 
 /* Gives v's zones and upstreams their counter slots (stats.h), before v is
  * published: what is already published has its slot, or has slot 0 for

@@ -1,18 +1,22 @@
 /* zones.c: see zones.h. */
-#include <stdlib.h>
-#include <unistd.h>
-
-#include <string.h>
-
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "server/log.h"
 #include "server/query.h"
 #include "server/server.h"
 #include "server/zones.h"
 #include "tern/rr.h"
+#include "xfr/catalog.h"
+#include "xfr/catalog_config.h"
+#include "xfr/catalog_consumer.h"
+#include "xfr/secondary.h"
 #include "xfr/xfrin_config.h"
+#include "xfr/xfrin_net.h"
 #include "xfr/zjournal.h"
 
 /* z signed with the zone's key (dnssec-signing: on), or NULL (z freed)
@@ -35,12 +39,68 @@ static db_zone *sign_one(const cfg_zone *cz, db_zone *z, const db_zone *served, 
 	return s;
 }
 
-/* The version of one configured zone for the next set: the file's, or,
- * when it does not load, the one serving now, or a version without data. */
-static db_zone *load_one(const cfg_zone *cz, const db_set *old, db_diag *diag, unsigned *failed)
+/* A producer's catalog (RFC 9432): made from the names of the zones that
+ * name it with catalog:. The version serving now (or, at start-up, the
+ * copy in its file) is kept when the members are the same, so the serial
+ * only moves when they change; a new version gets its journal entry (IXFR
+ * out) and is written to file: when one is given. */
+static db_zone *produce(const config *cfg, const cfg_zone *cz, const db_set *old, const zones_env *env,
+                        db_diag *diag)
 {
 	char name[TERN_NAME_TEXT_MAX];
 	tern_name_to_text(cz->origin, name, sizeof name);
+	const uint8_t **m = calloc(cfg->nzones ? cfg->nzones : 1, sizeof *m);
+	if (!m)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const cfg_catalog *k = cfg->zones[i].catalog;
+		if (k && k->member && tern_name_eq(k->of, cz->origin))
+			m[n++] = cfg->zones[i].origin;
+	}
+	const db_zone *prev = db_set_get(old, cz->origin);
+	db_zone *from_file = NULL;
+	if (!prev && cz->file && !access(cz->file, F_OK)) {
+		db_diag quiet = {0};
+		from_file = zone_load(cz->origin, cz->file, &quiet);
+		if (from_file)
+			xfr_zone_loaded(cz, NULL, from_file); /* its journal, if it ends there */
+		prev = from_file;
+	}
+	void *user = diag->user;
+	diag->user = NULL;
+	db_zone *z = catalog_produce(cz->origin, m, n, prev, (uint32_t)time(NULL), diag);
+	diag->user = user;
+	free(m);
+	if (!z) {
+		zone_unref(from_file);
+		return NULL;
+	}
+	if (z != prev) {
+		xfr_zone_loaded(cz, prev, z);
+		log_info("catalog %s: serial %u, %zu member zone(s)", name, z->serial, n);
+		char err[256];
+		if (cz->file && !(env && env->check) && xfr_zone_save(z, cz->file, err, sizeof err))
+			log_warn("catalog %s: not written to %s: %s", name, cz->file, err);
+	}
+	zone_unref(from_file);
+	return z;
+}
+
+/* The version of one configured zone for the next set: the file's, or,
+ * when it does not load, the one serving now, or a version without data. */
+static db_zone *load_one(const config *cfg, const cfg_zone *cz, const db_set *old, const zones_env *env,
+                         db_diag *diag, unsigned *failed)
+{
+	char name[TERN_NAME_TEXT_MAX];
+	tern_name_to_text(cz->origin, name, sizeof name);
+	if (catalog_role_of(cz) == CATALOG_PRODUCER) {
+		db_zone *z = produce(cfg, cz, old, env, diag);
+		if (z)
+			return z;
+		(*failed)++;
+		return zone_new_empty(cz->origin, cz->file);
+	}
 	db_zone *prev = (db_zone *)db_set_get(old, cz->origin);
 	if (cz->xfrin && cz->xfrin->nprimaries) {
 		/* a secondary's data come from its primaries (src/xfr/): its
@@ -75,24 +135,105 @@ static db_zone *load_one(const cfg_zone *cz, const db_set *old, db_diag *diag, u
 	return zone_new_empty(cz->origin, cz->file);
 }
 
-db_set *zones_load(const config *cfg, const db_set *old, db_diag *diag, unsigned *failed)
+static int push(db_zone ***zones, size_t *n, size_t *cap, db_zone *z)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		db_zone **a = realloc(*zones, c * sizeof *a);
+		if (!a) {
+			zone_unref(z);
+			return -1;
+		}
+		*zones = a, *cap = c;
+	}
+	(*zones)[(*n)++] = z;
+	return 0;
+}
+
+/* Start-up: the member zones the consumer catalogs' disk copies list,
+ * each from its own file (a version without data until its first transfer
+ * when there is none). */
+static int members_from_disk(const config *cfg, db_zone ***zones, size_t *n, size_t *cap)
+{
+	/* a set of what is loaded so far, to read the catalogs from */
+	db_zone **copy = malloc((*n ? *n : 1) * sizeof *copy);
+	if (!copy)
+		return -1;
+	for (size_t i = 0; i < *n; i++)
+		copy[i] = zone_ref((*zones)[i]);
+	db_set *s = db_set_new(copy, *n);
+	if (!s) {
+		for (size_t i = 0; i < *n; i++)
+			zone_unref(copy[i]);
+		free(copy);
+		return -1;
+	}
+	catalog_wants w;
+	int rc = catalog_wanted(cfg, s, NULL, NULL, false, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		const catalog_want *m = &w.m[i];
+		char name[TERN_NAME_TEXT_MAX];
+		tern_name_to_text(m->zone, name, sizeof name);
+		db_zone *z = NULL;
+		if (!access(m->file, F_OK)) {
+			db_diag quiet = {0};
+			z = zone_load(m->zone, m->file, &quiet);
+			if (z)
+				log_info("zone %s: catalog member, %zu records, serial %u, from %s", name, z->nrecords,
+				         z->serial, m->file);
+			else
+				log_err("zone %s: catalog member copy %s does not load (%u error(s)); transferred again", name,
+				        m->file, quiet.errors);
+		}
+		if (!z)
+			z = zone_new_empty(m->zone, m->file);
+		if (!z || push(zones, n, cap, z)) {
+			rc = -1;
+			break;
+		}
+	}
+	catalog_wants_free(&w); /* empty when catalog_wanted failed */
+	db_set_free(s);
+	return rc;
+}
+
+/* Reload: the member zones the secondary thread has registered, as they
+ * serve now, while their catalog is still a consumer of cfg and no zone of
+ * cfg has their name. (The thread drops the others at its next sync.) */
+static int members_kept(const config *cfg, const db_set *old, secondary *sec, db_zone ***zones, size_t *n,
+                        size_t *cap)
+{
+	for (size_t i = 0; old && i < old->nzones; i++) {
+		db_zone *z = old->zones[i];
+		uint8_t cat[TERN_NAME_MAX];
+		if (!secondary_member_catalog(sec, z->origin, cat))
+			continue;
+		bool configured = false, consumer = false;
+		for (size_t k = 0; k < cfg->nzones; k++) {
+			configured |= tern_name_eq(cfg->zones[k].origin, z->origin);
+			consumer |= tern_name_eq(cfg->zones[k].origin, cat) &&
+			            catalog_role_of(&cfg->zones[k]) == CATALOG_CONSUMER;
+		}
+		if (!configured && consumer && push(zones, n, cap, zone_ref(z)))
+			return -1;
+	}
+	return 0;
+}
+
+db_set *zones_load(const config *cfg, const db_set *old, const zones_env *env, db_diag *diag, unsigned *failed)
 {
 	*failed = 0;
-	db_zone **zones = calloc(cfg->nzones ? cfg->nzones : 1, sizeof *zones);
-	if (!zones)
-		return NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < cfg->nzones; i++) {
-		db_zone *z = load_one(&cfg->zones[i], old, diag, failed);
-		if (!z) {
-			while (n)
-				zone_unref(zones[--n]);
-			free(zones);
-			return NULL;
-		}
-		zones[n++] = z;
+	db_zone **zones = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	for (size_t i = 0; i < cfg->nzones && !rc; i++) {
+		db_zone *z = load_one(cfg, &cfg->zones[i], old, env, diag, failed);
+		rc = z ? push(&zones, &n, &cap, z) : -1;
 	}
-	db_set *s = db_set_new(zones, n);
+	if (!rc)
+		rc = old ? members_kept(cfg, old, env ? env->sec : NULL, &zones, &n, &cap)
+		         : members_from_disk(cfg, &zones, &n, &cap);
+	db_set *s = rc ? NULL : db_set_new(zones, n);
 	if (!s) {
 		while (n)
 			zone_unref(zones[--n]);

@@ -32,6 +32,7 @@ static const db_node *zones_node(const db_zone *z)
 	return zone_find(z, name);
 }
 
+/* RFC 9432 4.2.1: "version" TXT with one RR whose value is "2". */
 static bool version_2(const db_zone *z)
 {
 	uint8_t name[TERN_NAME_MAX];
@@ -42,17 +43,39 @@ static bool version_2(const db_zone *z)
 	memcpy(name + 8, z->origin, z->origin_len);
 	const db_node *n = zone_find(z, name);
 	const db_rrset *txt = n ? node_rrset(n, TERN_T_TXT) : NULL;
-	if (!txt || txt->count != 1)
-		return false;
-	uint16_t l;
-	const uint8_t *rd = rrset_rdata(txt->rdata, &l);
-	return l == 2 && rd[0] == 1 && rd[1] == '2';
+	const uint8_t *p = txt ? txt->rdata : NULL;
+	for (unsigned i = 0; txt && i < txt->count; i++) {
+		uint16_t l;
+		const uint8_t *rd = rrset_rdata(p, &l);
+		if (l == 2 && rd[0] == 1 && rd[1] == '2')
+			return true;
+		p = rd + l;
+	}
+	return false;
 }
 
-long catalog_members(const db_zone *z, const uint8_t **out, size_t cap)
+static int cmp_member(const void *a, const void *b)
 {
-	if (!zone_has_data(z) || !version_2(z))
-		return -1;
+	return tern_name_cmp(((const catalog_member *)a)->zone, ((const catalog_member *)b)->zone);
+}
+
+static void say(char *why, size_t cap, const char *fmt, const char *a, const char *b)
+{
+	if (why && cap)
+		snprintf(why, cap, fmt, a, b);
+}
+
+long catalog_read(const db_zone *z, catalog_member *out, size_t cap, char *why, size_t whycap)
+{
+	if (!zone_has_data(z)) {
+		say(why, whycap, "%s%sno data", "", "");
+		return CATALOG_NO_DATA;
+	}
+	if (!version_2(z)) {
+		say(why, whycap, "%s%sno \"version\" TXT \"2\" (RFC 9432 4.2.1): not a catalog of a schema we know", "",
+		    "");
+		return CATALOG_BAD_VERSION;
+	}
 	const db_node *zn = zones_node(z);
 	if (!zn)
 		return 0;
@@ -65,15 +88,54 @@ long catalog_members(const db_zone *z, const uint8_t **out, size_t cap)
 			    !db_name_eq_len(x->name + 1 + x->name[0], zn->name, zn->name_len))
 				continue;
 			const db_rrset *ptr = node_rrset(x, TERN_T_PTR);
-			if (!ptr || ptr->count != 1) /* RFC 9432 4.2: exactly one */
+			if (!ptr)
 				continue;
+			if (ptr->count != 1) { /* RFC 9432 4.2: a broken catalog */
+				char t[TERN_NAME_TEXT_MAX];
+				tern_name_to_text(x->name, t, sizeof t);
+				say(why, whycap, "%s has %s PTR records (RFC 9432 4.2: exactly one)", t, "several");
+				return CATALOG_BROKEN;
+			}
 			uint16_t l;
 			const uint8_t *rd = rrset_rdata(ptr->rdata, &l);
-			if (n < cap)
-				out[n] = rd;
+			if (n < cap) {
+				out[n].zone = rd;
+				out[n].id = x->name;
+			}
 			n++;
 		}
+	if (n > cap)
+		return (long)n;
+	/* RFC 9432 4.2: two member nodes for one zone: a broken catalog */
+	catalog_member *sorted = malloc((n ? n : 1) * sizeof *sorted);
+	if (!sorted) {
+		say(why, whycap, "%s%sout of memory", "", "");
+		return CATALOG_BROKEN;
+	}
+	memcpy(sorted, out, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_member);
+	for (size_t i = 1; i < n; i++)
+		if (tern_name_eq(sorted[i].zone, sorted[i - 1].zone)) {
+			char t[TERN_NAME_TEXT_MAX];
+			tern_name_to_text(sorted[i].zone, t, sizeof t);
+			say(why, whycap, "%s is listed by two member nodes (RFC 9432 4.2)%s", t, "");
+			free(sorted);
+			return CATALOG_BROKEN;
+		}
+	free(sorted);
 	return (long)n;
+}
+
+long catalog_members(const db_zone *z, const uint8_t **out, size_t cap)
+{
+	catalog_member *m = malloc((cap ? cap : 1) * sizeof *m);
+	if (!m)
+		return -1;
+	long n = catalog_read(z, m, cap, NULL, 0);
+	for (long i = 0; i < n && (size_t)i < cap; i++)
+		out[i] = m[i].zone;
+	free(m);
+	return n < 0 ? -1 : n;
 }
 
 static int cmp_name(const void *a, const void *b)

@@ -8,6 +8,7 @@
  * retry): a primary that keeps failing is not hammered. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -15,12 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "server/log.h"
 #include "server/server.h"
 #include "tern/rr.h"
+#include "xfr/catalog_config.h"
+#include "xfr/catalog_consumer.h"
 #include "xfr/notify.h"
 #include "xfr/secondary.h"
 #include "xfr/xfrin_config.h"
@@ -34,6 +38,14 @@
 #define NODATA_RETRY_S 5      /* retry of a zone that has no SOA yet */
 #define NODATA_RETRY_MAX_S 300
 
+/* What other threads may ask of a zone (under the lock): a copy. */
+struct shared_zone {
+	uint8_t origin[TERN_NAME_MAX];
+	int64_t expires;
+	bool member;
+	uint8_t catalog[TERN_NAME_MAX];
+};
+
 typedef struct szone {
 	uint8_t origin[TERN_NAME_MAX];
 	char name[TERN_NAME_TEXT_MAX];
@@ -46,6 +58,11 @@ typedef struct szone {
 	unsigned fails;   /* checks failed in a row */
 	bool expired;     /* answered SERVFAIL now */
 	bool live;        /* still configured (reconfiguration sweep) */
+	/* a catalog member (RFC 9432): not in the configuration, added and
+	 * removed by members_sync; its primaries are its catalog's */
+	bool member;
+	uint8_t catalog[TERN_NAME_MAX];
+	uint8_t id[64]; /* its member node's label (length byte first) */
 } szone;
 
 struct secondary {
@@ -60,11 +77,9 @@ struct secondary {
 	atomic_bool stopping; /* ends an exchange in progress (xfrin_net.c) */
 	notifier *nfy; /* NOTIFY out for a secondary that is also a primary */
 	/* zone expiry for secondary_expire_left (copies, under lock) */
-	struct {
-		uint8_t origin[TERN_NAME_MAX];
-		int64_t expires;
-	} *exp;
+	struct shared_zone *exp; /* sorted by origin (tern_name_cmp) */
 	size_t nexp;
+	bool catalogs_dirty; /* the thread's: a consumer catalog changed */
 	/* the thread's own */
 	szone *zones;
 	size_t nzones;
@@ -138,23 +153,49 @@ void secondary_reconfigure(secondary *sec)
 	wake(sec);
 }
 
+static int cmp_shared(const void *a, const void *b)
+{
+	return tern_name_cmp(((const struct shared_zone *)a)->origin, ((const struct shared_zone *)b)->origin);
+}
+
+/* The shared copy of origin's entry, or NULL (under sec->lock). With a
+ * configured zone and a member of one name (for a moment, until the
+ * member is dropped), either. */
+static const struct shared_zone *shared_find(const secondary *sec, const uint8_t *origin)
+{
+	struct shared_zone key;
+	memcpy(key.origin, origin, tern_name_len(origin));
+	return sec->nexp ? bsearch(&key, sec->exp, sec->nexp, sizeof key, cmp_shared) : NULL;
+}
+
 int64_t secondary_expire_left(secondary *sec, const uint8_t *origin)
 {
 	if (!sec)
 		return -1;
 	int64_t left = -1, now = wall_ms();
 	pthread_mutex_lock(&sec->lock);
-	for (size_t i = 0; i < sec->nexp; i++)
-		if (tern_name_eq(sec->exp[i].origin, origin)) {
-			if (sec->exp[i].expires)
-				left = sec->exp[i].expires > now ? (sec->exp[i].expires - now) / 1000 : 0;
-			break;
-		}
+	const struct shared_zone *e = shared_find(sec, origin);
+	if (e && e->expires)
+		left = e->expires > now ? (e->expires - now) / 1000 : 0;
 	pthread_mutex_unlock(&sec->lock);
 	return left;
 }
 
-/* Publishes the zones' expiry times for secondary_expire_left. */
+bool secondary_member_catalog(secondary *sec, const uint8_t *origin, uint8_t *catalog)
+{
+	if (!sec)
+		return false;
+	pthread_mutex_lock(&sec->lock);
+	const struct shared_zone *e = shared_find(sec, origin);
+	bool found = e && e->member;
+	if (found)
+		memcpy(catalog, e->catalog, tern_name_len(e->catalog));
+	pthread_mutex_unlock(&sec->lock);
+	return found;
+}
+
+/* Publishes the zones' expiry times for secondary_expire_left, and which
+ * are catalog members for secondary_member_catalog. */
 static void share_expiry(secondary *sec)
 {
 	pthread_mutex_lock(&sec->lock);
@@ -165,7 +206,10 @@ static void share_expiry(secondary *sec)
 		for (size_t i = 0; i < sec->nzones; i++) {
 			memcpy(sec->exp[i].origin, sec->zones[i].origin, tern_name_len(sec->zones[i].origin));
 			sec->exp[i].expires = sec->zones[i].expired ? 0 : sec->zones[i].expires;
+			sec->exp[i].member = sec->zones[i].member;
+			memcpy(sec->exp[i].catalog, sec->zones[i].catalog, sizeof sec->exp[i].catalog);
 		}
+		qsort(sec->exp, sec->nexp, sizeof *sec->exp, cmp_shared);
 	}
 	pthread_mutex_unlock(&sec->lock);
 }
@@ -206,13 +250,52 @@ static void save_state(const szone *z, uint32_t serial, int64_t now)
 		log_warn("zone %s: cannot write the timers to %s.state", z->name, z->file);
 }
 
+/* z's primaries are those of x, keys looked up in c. */
+static void set_primaries(szone *z, const config *c, const cfg_xfrin *x)
+{
+	free(z->prim);
+	z->prim = calloc(x->nprimaries ? x->nprimaries : 1, sizeof *z->prim);
+	z->nprim = z->prim ? x->nprimaries : 0;
+	for (size_t k = 0; k < z->nprim; k++) {
+		xfr_primary *p = &z->prim[k];
+		p->addr = x->primaries[k].addr;
+		p->len = x->primaries[k].len;
+		snprintf(p->text, sizeof p->text, "%s", x->primaries[k].text);
+		const tern_tsig_key *key =
+		    x->primaries[k].has_key ? tern_tsig_key_find(c->keys, c->nkeys, x->primaries[k].key) : NULL;
+		if (key) {
+			p->key = *key;
+			p->has_key = true;
+		}
+	}
+	z->max_bytes = x->max_bytes;
+}
+
+/* The timers the last run kept in z's state file, if they belong to the
+ * version d serving now. */
+static void restore_timers(szone *z, const db_zone *d, int64_t now)
+{
+	xfr_state st;
+	uint32_t refresh, retry, expire;
+	soa_timers(d, &refresh, &retry, &expire);
+	if (d && zone_has_data(d)) {
+		if (xfr_state_load(z->file, &st) == 0 && st.serial == d->serial)
+			z->expires = st.expires * 1000;
+		else
+			z->expires = now + (int64_t)expire * 1000;
+		if (z->expires <= 0)
+			z->expires = 1;
+	}
+}
+
 /* Reads the secondary zones of the published configuration (under
- * change_lock: the version cannot be freed meanwhile). */
+ * change_lock: the version cannot be freed meanwhile). Catalog members
+ * are left to members_sync. */
 static void sync_config(secondary *sec)
 {
 	int64_t now = wall_ms();
 	for (size_t i = 0; i < sec->nzones; i++)
-		sec->zones[i].live = false;
+		sec->zones[i].live = sec->zones[i].member;
 	pthread_mutex_lock(&sec->s->change_lock);
 	const version *v = atomic_load(&sec->s->current);
 	const config *c = &v->cfg;
@@ -223,7 +306,7 @@ static void sync_config(secondary *sec)
 			continue;
 		szone *z = NULL;
 		for (size_t k = 0; k < sec->nzones && !z; k++)
-			if (tern_name_eq(sec->zones[k].origin, cz->origin))
+			if (!sec->zones[k].member && tern_name_eq(sec->zones[k].origin, cz->origin))
 				z = &sec->zones[k];
 		bool fresh = !z;
 		if (fresh) {
@@ -240,38 +323,9 @@ static void sync_config(secondary *sec)
 		z->live = true;
 		free(z->file);
 		z->file = strdup(cz->file);
-		free(z->prim);
-		z->prim = calloc(x->nprimaries, sizeof *z->prim);
-		z->nprim = z->prim ? x->nprimaries : 0;
-		for (size_t k = 0; k < z->nprim; k++) {
-			xfr_primary *p = &z->prim[k];
-			p->addr = x->primaries[k].addr;
-			p->len = x->primaries[k].len;
-			snprintf(p->text, sizeof p->text, "%s", x->primaries[k].text);
-			const tern_tsig_key *key =
-			    x->primaries[k].has_key ? tern_tsig_key_find(c->keys, c->nkeys, x->primaries[k].key) : NULL;
-			if (key) {
-				p->key = *key;
-				p->has_key = true;
-			}
-		}
-		z->max_bytes = x->max_bytes;
-		if (fresh) {
-			/* the timers kept by the last run, if they belong to
-			 * the version loaded from the file */
-			const db_zone *d = db_set_get(v->zones, z->origin);
-			xfr_state st;
-			uint32_t refresh, retry, expire;
-			soa_timers(d, &refresh, &retry, &expire);
-			if (d && zone_has_data(d)) {
-				if (xfr_state_load(z->file, &st) == 0 && st.serial == d->serial)
-					z->expires = st.expires * 1000;
-				else
-					z->expires = now + (int64_t)expire * 1000;
-				if (z->expires <= 0)
-					z->expires = 1;
-			}
-		}
+		set_primaries(z, c, x);
+		if (fresh) /* the timers of the version loaded from the file */
+			restore_timers(z, db_set_get(v->zones, z->origin), now);
 	}
 	pthread_mutex_unlock(&sec->s->change_lock);
 	size_t k = 0;
@@ -376,8 +430,11 @@ static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur
 	pthread_mutex_lock(&sec->s->change_lock);
 	const version *v = atomic_load(&sec->s->current);
 	for (size_t i = 0; i < v->cfg.nzones; i++)
-		if (tern_name_eq(v->cfg.zones[i].origin, z->origin))
+		if (tern_name_eq(v->cfg.zones[i].origin, z->origin)) {
 			xfr_zone_loaded(&v->cfg.zones[i], cur, nz);
+			if (catalog_role_of(&v->cfg.zones[i]) == CATALOG_CONSUMER)
+				sec->catalogs_dirty = true; /* its members, once published */
+		}
 	pthread_mutex_unlock(&sec->s->change_lock);
 	zone_ref(nz);
 	if (server_replace_zone(sec->s, nz)) {
@@ -417,7 +474,17 @@ static void check(secondary *sec, szone *z)
 			uint32_t serial;
 			int64_t expire;
 			if (xfr_soa_query(p, z->origin, SOA_TIMEOUT_MS, &sec->stopping, &serial, &expire, err, sizeof err)) {
-				why_add(&w, "refresh from %s failed: %s", p->text, err);
+				/* A primary that answers but refuses the SOA query
+				 * (Knot does for its generated catalogs, which it
+				 * only transfers) is asked for IXFR at once: RFC 1995
+				 * needs no SOA query first, and a current zone gets
+				 * the SOA alone. */
+				if (!strstr(err, "the primary answered")) {
+					why_add(&w, "refresh from %s failed: %s", p->text, err);
+					continue;
+				}
+				log_debug("zone %s: %s: %s; asking for IXFR instead", z->name, p->text, err);
+				done = transfer(sec, z, p, cur, true, &w);
 				continue;
 			}
 			if (!xfr_serial_gt(serial, cur->serial)) {
@@ -470,6 +537,274 @@ static void expire_zone(secondary *sec, szone *z)
 	share_expiry(sec);
 }
 
+/* ---- catalog members (RFC 9432 5; xfr/catalog_consumer.h) ---- */
+
+/* What members_sync needs of one configured zone, copied under change_lock. */
+typedef struct cat_snap {
+	bool consumer, usable;
+	szone prim; /* only prim, nprim and max_bytes are used */
+} cat_snap;
+
+/* Who has each registered member now: its catalog's index in the
+ * configuration (for catalog_wanted), sorted by member name. */
+typedef struct owner_ix {
+	const uint8_t *origin;
+	long catalog;
+} owner_ix;
+
+typedef struct owners {
+	owner_ix *v;
+	size_t n;
+} owners;
+
+static int cmp_owner(const void *a, const void *b)
+{
+	return tern_name_cmp(((const owner_ix *)a)->origin, ((const owner_ix *)b)->origin);
+}
+
+static long owner_of(void *arg, const uint8_t *zone)
+{
+	const owners *o = arg;
+	owner_ix key = {.origin = zone};
+	const owner_ix *hit = o->n ? bsearch(&key, o->v, o->n, sizeof key, cmp_owner) : NULL;
+	return hit ? hit->catalog : -1;
+}
+
+/* The owners of sec's members under configuration c (its consumer
+ * catalogs are few: each member is compared with those alone). */
+static owners owners_of(const secondary *sec, const config *c)
+{
+	owners o = {.v = calloc(sec->nzones ? sec->nzones : 1, sizeof *o.v), .n = 0};
+	for (size_t i = 0; o.v && i < sec->nzones; i++) {
+		if (!sec->zones[i].member)
+			continue;
+		for (size_t k = 0; k < c->nzones; k++)
+			if (catalog_role_of(&c->zones[k]) == CATALOG_CONSUMER &&
+			    tern_name_eq(c->zones[k].origin, sec->zones[i].catalog)) {
+				o.v[o.n].origin = sec->zones[i].origin;
+				o.v[o.n++].catalog = (long)k;
+				break;
+			}
+	}
+	if (o.n)
+		qsort(o.v, o.n, sizeof *o.v, cmp_owner);
+	return o;
+}
+
+/* A member's files: its copy, timers and journal. */
+static void remove_files(const char *file)
+{
+	static const char *const ext[] = {"", ".state", ".jnl", ".tmp", ".state.tmp", ".jnl.tmp"};
+	char p[PATH_MAX + 16];
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		snprintf(p, sizeof p, "%s%s", file, ext[i]);
+		unlink(p);
+	}
+}
+
+/* catalog-zone-dir: made when missing (one level). */
+static void make_dir(const szone *z)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", z->file);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			log_warn("zone %s: cannot make %s: %s", z->name, dir, strerror(errno));
+	}
+}
+
+/* Publishes a version of z without data (SERVFAIL until its first
+ * transfer), its old files removed, its check due now. */
+static void start_fresh(secondary *sec, szone *z)
+{
+	remove_files(z->file);
+	make_dir(z);
+	z->expires = 0, z->fails = 0, z->expired = false;
+	z->next = wall_ms();
+	db_zone *e = zone_new_empty(z->origin, z->file);
+	if (!e || server_replace_zone(sec->s, e))
+		log_err("zone %s: out of memory adding the catalog member", z->name);
+}
+
+/* Makes the registered members those the consumer catalogs give: new ones
+ * are added (registered first, then published, so that a reload in
+ * between keeps them), gone ones unpublished with their files, a member
+ * whose id changed reset (RFC 9432 5.4: removed with its state and added
+ * again), the others get their catalog's primaries. A catalog that cannot
+ * be read keeps its members as they are (RFC 9432 5.1). */
+static void members_sync(secondary *sec)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	size_t added = 0, removed = 0;
+	sec->catalogs_dirty = false;
+	pthread_mutex_lock(&sec->s->change_lock);
+	const version *v = atomic_load(&sec->s->current);
+	const config *c = &v->cfg;
+	catalog_wants w;
+	cat_snap *snap = calloc(c->nzones ? c->nzones : 1, sizeof *snap);
+	bool *configured = calloc(sec->nzones ? sec->nzones : 1, sizeof *configured);
+	uint8_t(*origins)[TERN_NAME_MAX] = calloc(c->nzones ? c->nzones : 1, sizeof *origins);
+	owners own = owners_of(sec, c);
+	if (!snap || !configured || !origins || !own.v || catalog_wanted(c, v->zones, owner_of, &own, true, &w)) {
+		pthread_mutex_unlock(&sec->s->change_lock);
+		free(snap), free(configured), free(origins), free(own.v);
+		log_err("catalog zones: out of memory; members unchanged");
+		return;
+	}
+	for (size_t k = 0; k < c->nzones; k++) {
+		memcpy(origins[k], c->zones[k].origin, tern_name_len(c->zones[k].origin));
+		if (catalog_role_of(&c->zones[k]) != CATALOG_CONSUMER || !c->zones[k].xfrin)
+			continue;
+		snap[k].consumer = true;
+		snap[k].usable = w.usable[k];
+		set_primaries(&snap[k].prim, c, c->zones[k].xfrin);
+	}
+	for (size_t i = 0; i < sec->nzones; i++)
+		for (size_t k = 0; k < c->nzones && !configured[i]; k++)
+			configured[i] = sec->zones[i].member && tern_name_eq(c->zones[k].origin, sec->zones[i].origin);
+	size_t ncfg = c->nzones;
+	pthread_mutex_unlock(&sec->s->change_lock);
+	free(own.v);
+
+	bool *done = calloc(w.n ? w.n : 1, sizeof *done);
+	size_t had = sec->nzones;
+	for (size_t i = 0; i < had && done; i++) {
+		szone *z = &sec->zones[i];
+		if (!z->member)
+			continue;
+		long k = -1;
+		for (size_t j = 0; j < ncfg && k < 0; j++)
+			if (snap[j].consumer && tern_name_eq(origins[j], z->catalog))
+				k = (long)j;
+		char cname[TERN_NAME_TEXT_MAX];
+		tern_name_to_text(z->catalog, cname, sizeof cname);
+		long at = k >= 0 ? catalog_wants_find(&w, z->origin) : -1;
+		if (at >= 0 && w.m[at].catalog != (size_t)k)
+			at = -1;
+		if (k >= 0 && (at >= 0 || !snap[k].usable) && !configured[i]) {
+			szone *p = &snap[k].prim;
+			free(z->prim);
+			z->prim = malloc((p->nprim ? p->nprim : 1) * sizeof *z->prim);
+			z->nprim = z->prim ? p->nprim : 0;
+			if (z->prim)
+				memcpy(z->prim, p->prim, z->nprim * sizeof *z->prim);
+			z->max_bytes = p->max_bytes;
+			if (at >= 0) {
+				done[at] = true;
+				if (z->id[0] != w.m[at].id[0] || memcmp(z->id, w.m[at].id, z->id[0] + 1u)) {
+					log_info("zone %s: its member node in catalog %s changed; reset and transferred again "
+					         "(RFC 9432 5.4)",
+					         z->name, cname);
+					memcpy(z->id, w.m[at].id, sizeof z->id);
+					start_fresh(sec, z);
+				}
+			}
+			db_zone *d = serving(sec, z);
+			if (!d) /* dropped by a reload that ran while it was added */
+				start_fresh(sec, z);
+			zone_unref(d);
+			continue;
+		}
+		/* RFC 9432 5.3: removed from its catalog (or the catalog is no
+		 * longer a consumer, or the configuration now has the zone) */
+		if (configured[i]) {
+			log_info("zone %s: now configured; no longer a member of catalog %s", z->name, cname);
+		} else {
+			int r = server_remove_zone(sec->s, z->origin);
+			if (r < 0) { /* out of memory: try again at the next sync */
+				sec->catalogs_dirty = true;
+				continue;
+			}
+			log_info("zone %s: removed from catalog %s; no longer served, its files removed", z->name, cname);
+		}
+		remove_files(z->file);
+		z->member = false;
+		z->live = false;
+		removed++;
+	}
+	/* the new ones: all registered first (one copy of the registry for
+	 * the workers and reloads), then published one by one */
+	int64_t now = wall_ms();
+	size_t first = sec->nzones;
+	for (size_t j = 0; j < w.n && done; j++) {
+		if (done[j])
+			continue;
+		szone *n = realloc(sec->zones, (sec->nzones + 1) * sizeof *n);
+		if (!n)
+			break;
+		sec->zones = n;
+		szone *z = &sec->zones[sec->nzones];
+		memset(z, 0, sizeof *z);
+		memcpy(z->origin, w.m[j].zone, tern_name_len(w.m[j].zone));
+		tern_name_to_text(z->origin, z->name, sizeof z->name);
+		z->file = strdup(w.m[j].file);
+		if (!z->file)
+			break;
+		size_t k = w.m[j].catalog;
+		memcpy(z->catalog, origins[k], tern_name_len(origins[k]));
+		memcpy(z->id, w.m[j].id, sizeof z->id);
+		z->member = z->live = true;
+		z->prim = malloc((snap[k].prim.nprim ? snap[k].prim.nprim : 1) * sizeof *z->prim);
+		z->nprim = z->prim ? snap[k].prim.nprim : 0;
+		if (z->prim)
+			memcpy(z->prim, snap[k].prim.prim, z->nprim * sizeof *z->prim);
+		z->max_bytes = snap[k].prim.max_bytes;
+		z->next = now;
+		sec->nzones++;
+	}
+	share_expiry(sec);
+	added = sec->nzones - first;
+	db_zone **fresh = calloc(added ? added : 1, sizeof *fresh);
+	size_t nfresh = 0;
+	for (size_t i = first; i < sec->nzones; i++) {
+		szone *z = &sec->zones[i];
+		db_zone *d = serving(sec, z);
+		char cname[TERN_NAME_TEXT_MAX];
+		tern_name_to_text(z->catalog, cname, sizeof cname);
+		if (d && zone_has_data(d)) { /* start-up: loaded from its file */
+			restore_timers(z, d, now);
+			log_info("zone %s: member of catalog %s, serial %u from %s", z->name, cname, d->serial, z->file);
+		} else {
+			log_info("zone %s: added by catalog %s; transferring from its primaries", z->name, cname);
+			db_zone *e = d || !fresh ? NULL : zone_new_empty(z->origin, z->file);
+			if (e) { /* published below, all in one version */
+				remove_files(z->file);
+				make_dir(z);
+				fresh[nfresh++] = e;
+			} else if (!d) {
+				start_fresh(sec, z);
+			}
+		}
+		zone_unref(d);
+	}
+	if (nfresh && server_replace_zones(sec->s, fresh, nfresh))
+		log_err("catalog zones: out of memory publishing %zu new member zone(s)", nfresh);
+	free(fresh);
+	/* drop what was removed */
+	size_t k = 0;
+	for (size_t i = 0; i < sec->nzones; i++) {
+		if (sec->zones[i].live || sec->zones[i].member) {
+			sec->zones[k++] = sec->zones[i];
+		} else {
+			free(sec->zones[i].file);
+			free(sec->zones[i].prim);
+		}
+	}
+	sec->nzones = k;
+	share_expiry(sec);
+	for (size_t j = 0; j < ncfg; j++)
+		free(snap[j].prim.prim);
+	free(snap), free(configured), free(origins), free(done);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (added || removed)
+		log_info("catalog zones: %zu member zone(s) added, %zu removed, %zu in all (%ld ms)", added, removed,
+		         w.n, (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	catalog_wants_free(&w);
+}
+
 static void *run(void *arg)
 {
 	secondary *sec = arg;
@@ -484,8 +819,10 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&sec->lock);
 		if (stop)
 			break;
-		if (reconf)
+		if (reconf) {
 			sync_config(sec);
+			members_sync(sec);
+		}
 		int64_t now = wall_ms();
 		for (size_t i = 0; i < sec->nzones; i++) {
 			szone *z = &sec->zones[i];
@@ -503,6 +840,10 @@ static void *run(void *arg)
 				expire_zone(sec, z);
 			if (wall_ms() >= z->next)
 				check(sec, z);
+			if (sec->catalogs_dirty) {
+				members_sync(sec); /* may add and remove zones: start over */
+				break;
+			}
 			pthread_mutex_lock(&sec->lock);
 			stop = sec->stop;
 			pthread_mutex_unlock(&sec->lock);

@@ -19,6 +19,7 @@
 #ifndef TERN_XFR_SECONDARY_H
 #define TERN_XFR_SECONDARY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct server;
@@ -49,5 +50,12 @@ void secondary_notify(secondary *sec, const uint8_t *origin);
 /* Seconds until the secondary zone origin expires (RFC 7314 3.2), or -1
  * when it is not a secondary zone or has no data. Any thread. */
 int64_t secondary_expire_left(secondary *sec, const uint8_t *origin);
+
+/* Whether origin is a catalog member zone (RFC 9432) the thread has
+ * registered, and then its catalog's name in catalog. A member is added
+ * and removed by the thread itself whenever a consumer catalog
+ * (catalog-role: consumer) gets a new version or the configuration
+ * changes; it is transferred from its catalog's primaries. Any thread. */
+bool secondary_member_catalog(secondary *sec, const uint8_t *origin, uint8_t *catalog);
 
 #endif

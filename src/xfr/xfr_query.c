@@ -19,6 +19,9 @@ unsigned xfr_notify_in(const version *v, const tern_query *q, const qctx *ctx, b
 		return TERN_R_FORMERR;
 	const db_zone *z = db_set_get(v->zones, q->qname);
 	const cfg_zone *cz = z ? config_zone(&v->cfg, q->qname) : NULL;
+	uint8_t cat[TERN_NAME_MAX];
+	if (z && !cz && secondary_member_catalog(v->sec, q->qname, cat))
+		cz = config_zone(&v->cfg, cat); /* a catalog member: its catalog's primaries and allow-notify */
 	if (!cz || !cz->xfrin || !cz->xfrin->nprimaries)
 		return TERN_R_NOTAUTH; /* not served, or not a secondary here */
 	if (!xfrin_notify_allowed(cz->xfrin, ctx->client, ctx->tsig_key ? ctx->tsig_key->name : NULL))

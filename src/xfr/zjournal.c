@@ -22,6 +22,8 @@ static char *jnl_path(const char *file)
 
 static void save(const char *zname, const char *path, const db_journal *j)
 {
+	if (!path) /* a zone without a file (a catalog producer's): in memory only */
+		return;
 	int rc = db_journal_write(j, path);
 	if (rc)
 		log_warn("zone %s: cannot write the journal %s: %s (IXFR still served from memory)", zname, path,
@@ -34,11 +36,13 @@ void xfr_zone_loaded(const cfg_zone *cz, const db_zone *prev, db_zone *z)
 		return;
 	char zname[TERN_NAME_TEXT_MAX];
 	tern_name_to_text(cz->origin, zname, sizeof zname);
-	char *path = jnl_path(cz->file);
-	if (!path)
+	char *path = cz->file ? jnl_path(cz->file) : NULL;
+	if (cz->file && !path)
 		return;
 	if (!prev || !zone_has_data(prev) || !prev->soa) {
 		db_journal *j = NULL;
+		if (!path)
+			return;
 		int rc = db_journal_read(path, &j);
 		if (rc) {
 			log_warn("zone %s: journal %s ignored: %s", zname, path,
