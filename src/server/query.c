@@ -58,15 +58,20 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
                              bool stale, qctx *ctx, unsigned *rcode)
 {
 	cache *c = v->res->cache;
+	/* DNSSEC records for DO=1 clients only (RFC 4035 3.2.1); entries got
+	 * with CD=1 only for CD=1 clients (RFC 4035 3.2.2) */
+	unsigned qf = (stale ? CACHE_Q_STALE : 0u) | (q->edns_do ? CACHE_Q_DO : 0u) |
+	              (q->hdr.flags & TERN_F_CD ? CACHE_Q_CD : 0u);
 	for (int step = 0; step < DB_MAX_CHAIN; step++, at_qname = false) {
 		const uint8_t *owner = at_qname ? q->qname : name;
 		cache_hit h;
-		cache_get(c, name, q->qtype, ctx->now_ms, stale, m, owner, &h);
+		cache_get_q(c, name, q->qtype, ctx->now_ms, qf | CACHE_Q_AUTH, m, owner, &h);
 		ctx->stale |= h.stale;
 		if (h.prefetch && !stale) {
 			ctx->prefetch = true;
 			memcpy(ctx->name, name, tern_name_len(name));
 			ctx->type = q->qtype;
+			ctx->cd = h.flags & CACHE_F_CD; /* refreshed as it was got */
 		}
 		if (h.kind == CACHE_RRSET || h.kind == CACHE_NODATA) {
 			*rcode = TERN_R_NOERROR;
@@ -78,7 +83,7 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 		}
 		if (q->qtype == TERN_T_CNAME)
 			return CHAIN_MISS;
-		cache_get(c, name, TERN_T_CNAME, ctx->now_ms, stale, m, owner, &h);
+		cache_get_q(c, name, TERN_T_CNAME, ctx->now_ms, qf, m, owner, &h);
 		ctx->stale |= h.stale;
 		if (h.kind != CACHE_RRSET || m->truncated)
 			return m->truncated ? CHAIN_DONE : CHAIN_MISS;
@@ -197,7 +202,7 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	const fwd_result *fr = ctx->fr;
 	if (fr && fr->qtype == q->qtype && tern_name_eq(fr->name, name)) {
 		if (!fr->failed) {
-			fwd_result_write(fr, m, tern_name_eq(name, q->qname) ? q->qname : name);
+			fwd_result_write(fr, m, tern_name_eq(name, q->qname) ? q->qname : name, q->edns_do);
 			return fr->rcode;
 		}
 		/* RFC 8767: every upstream failed; stale data beats none */
@@ -226,11 +231,13 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 		ctx->prefetch = false; /* ctx->name is the probe's */
 		memcpy(ctx->name, name, tern_name_len(name));
 		ctx->type = q->qtype;
+		ctx->cd = q->hdr.flags & TERN_F_CD;
 		return failed(v, q, m, name, ctx, TERN_EDE_NO_REACHABLE_AUTHORITY, "upstreams down");
 	}
 	ctx->forward = true;
 	memcpy(ctx->name, name, tern_name_len(name));
 	ctx->type = q->qtype;
+	ctx->cd = q->hdr.flags & TERN_F_CD;
 	return TERN_R_NOERROR;
 }
 
@@ -310,7 +317,7 @@ static unsigned tsig_check(const version *v, const uint8_t *pkt, size_t len, con
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx)
 {
 	tern_query q;
-	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = ctx->xfr = false;
+	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = ctx->xfr = ctx->cd = false;
 	ctx->ede = FWD_NO_EDE;
 	ctx->ede_text = NULL;
 	enum tern_qparse pr = tern_query_parse(pkt, len, &q);

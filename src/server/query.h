@@ -75,6 +75,7 @@ typedef struct qctx {
 	const char *ede_text;    /* its EXTRA-TEXT, or NULL */
 	uint8_t name[TERN_NAME_MAX];
 	uint16_t type;
+	bool cd;                 /* ask (name, type) with CD=1 (the client's CD, RFC 4035 3.2.2) */
 	/* for response rate limiting (UDP) */
 	bool cookie_ok;          /* the client proved its address with our cookie */
 	enum rrl_kind rrl_kind;

@@ -431,7 +431,7 @@ static bool deliver(worker *w, const version *v, fwd_waiter *wt, const fwd_resul
 		query_log(v, wt->pkt, wt->len, &ctx, out, len);
 	if (ctx.forward && ++wt->rounds < MAX_ROUNDS) {
 		bool created;
-		fwd_pending *p = fwd_join(v->res->table, ctx.name, ctx.type, w->id, wt, &created);
+		fwd_pending *p = fwd_join(v->res->table, ctx.name, FWD_KEY(ctx.type, ctx.cd), w->id, wt, &created);
 		if (p) {
 			if (created)
 				upq_start(w, v, p, -1, now);
@@ -640,7 +640,7 @@ static int random_port_socket(int family)
 static int upq_send(worker *w, upq *u, const upstream *us)
 {
 	fwd_random(&u->id, sizeof u->id);
-	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype);
+	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype, u->cd);
 	u->fd = qlen > 0 ? random_port_socket(us->addr.ss_family) : -1;
 	if (u->fd < 0)
 		return -1;
@@ -714,6 +714,7 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up,
 	u->p = p;
 	memcpy(u->name, fwd_pending_name(p), tern_name_len(fwd_pending_name(p)));
 	u->qtype = fwd_pending_type(p);
+	u->cd = fwd_pending_cd(p);
 	u->ups = v->ups;
 	upstreams_hold(u->ups);
 	const upstream_set *set = fwd_set_for(u->ups->sets, u->ups->nsets, u->name);
@@ -755,7 +756,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 		wt->len = (uint16_t)len;
 		memcpy(wt->pkt, pkt, len);
 		bool created;
-		fwd_pending *p = fwd_join(res->table, ctx->name, ctx->type, w->id, wt, &created);
+		fwd_pending *p = fwd_join(res->table, ctx->name, FWD_KEY(ctx->type, ctx->cd), w->id, wt, &created);
 		if (p) {
 			if (created)
 				upq_start(w, v, p, -1, now);
@@ -784,7 +785,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
 {
 	bool created;
-	fwd_pending *p = fwd_join(v->res->table, ctx->name, ctx->type, w->id, NULL, &created);
+	fwd_pending *p = fwd_join(v->res->table, ctx->name, FWD_KEY(ctx->type, ctx->cd), w->id, NULL, &created);
 	if (p && created)
 		upq_start(w, v, p, -1, now);
 }
@@ -799,7 +800,7 @@ static void probe(worker *w, const version *v, const qctx *ctx, uint64_t now)
 	if (up < 0)
 		return;
 	bool created;
-	fwd_pending *p = fwd_join(v->res->table, ctx->name, ctx->type, w->id, NULL, &created);
+	fwd_pending *p = fwd_join(v->res->table, ctx->name, FWD_KEY(ctx->type, ctx->cd), w->id, NULL, &created);
 	if (p && created)
 		upq_start(w, v, p, up, now);
 }
@@ -809,7 +810,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 	upstream_set *set = &u->ups->sets[u->set];
 	const upstream *us = &set->ups[u->a.up];
 	enum fwd_verdict verdict =
-		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, u->ups->sets[u->set].zone, v->res->cache, now, &w->fr);
+		fwd_sanitize_cd(pkt, len, u->id, u->name, u->qtype, u->cd, u->ups->sets[u->set].zone, v->res->cache, now,
+		                &w->fr);
 	switch (verdict) {
 	case FWD_IGNORE: /* forged or stray: the real answer may still come */
 		if (u->state == UPQ_UDP)

@@ -39,6 +39,7 @@ typedef struct upq {
 	fwd_attempt a;        /* which upstream, and until when (the policy) */
 	uint16_t id;
 	uint16_t qtype;
+	bool cd;              /* asked with CD=1 (fwd_pending_cd) */
 	uint8_t name[TERN_NAME_MAX];
 	uint16_t qlen;
 	uint8_t q[300];       /* the query: name <= 255 + header, question, OPT */
