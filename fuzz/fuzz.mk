@@ -26,7 +26,7 @@ FUZZ_CFLAGS    := $(CPPFLAGS) $(WARN) -O1 -g $(FUZZ_SAN) -pthread
 FUZZ_ARGS      ?=
 
 # everything tern has but the two main()s, built again with coverage
-FUZZ_LIB_SRC   := $(LIB_SRC) $(DB_SRC) $(RESOLVE_SRC) $(XFR_SRC) $(DNSSEC_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
+FUZZ_LIB_SRC   := $(LIB_SRC) $(DB_SRC) $(RESOLVE_SRC) $(XFR_SRC) $(DNSSEC_SRC) $(VALIDATE_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
 FUZZ_LIB_OBJ   := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC) fuzz/common.c)
 FUZZ_BINS      := $(patsubst %,$(FUZZ_DIR)/fuzz-%,$(FUZZ_HARNESSES))
 

@@ -13,6 +13,8 @@ need knot            # differential tests and the client's reference peer
 need knot-dnsutils   # kdig
 need bind9-dnsutils  # dig, to compare the client's output
 need nsd
+need dns-root-data   # /usr/share/dns/root.key: the default DNSSEC trust anchor (dnssec-validation: yes)
+need bind9-utils     # dnssec-keygen, dnssec-signzone, delv: the DNSSEC tests sign their own zones
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
 [ -z "$pkgs" ] && exit 0

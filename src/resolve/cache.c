@@ -688,6 +688,77 @@ int cache_get_q(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, u
 	return rc;
 }
 
+int cache_peek(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, cache_view *v)
+{
+	uint8_t lname[TERN_NAME_MAX + 7];
+	size_t name_len;
+	uint32_t nh = name_key(lname, name, &name_len);
+	stripe *s = stripe_of(c, nh);
+	memset(v, 0, sizeof *v);
+	int rc = 0;
+	pthread_mutex_lock(&s->lock);
+	centry *e = lookup(c, s, lname, name_len, type, nh, now_ms, CACHE_Q_CD);
+	if (type != CACHE_NXDOMAIN) {
+		centry *nx = lookup(c, s, lname, name_len, CACHE_NXDOMAIN, nh, now_ms, CACHE_Q_CD);
+		if (nx && (!e || nx->inserted_ms > e->inserted_ms))
+			e = nx;
+	}
+	if (e && !(v->mem = malloc(e->data_len + 1)))
+		rc = -ENOMEM;
+	else if (e) {
+		memcpy(v->mem, e->data + e->name_len, e->data_len);
+		v->kind = (enum cache_kind)e->kind;
+		v->key_type = e->type;
+		v->flags = e->flags;
+		v->inserted_ms = e->inserted_ms;
+		size_t so = e->sig_off - e->name_len;
+		if (e->kind == CACHE_RRSET) {
+			v->count = e->count;
+			v->rdata = v->mem;
+			v->rdata_bytes = so;
+		} else {
+			v->soa_owner = v->mem;
+			size_t ol = tern_name_len(v->mem);
+			v->soa_rdata = v->mem + ol;
+			v->soa_rdlen = e->soa_rdlen;
+		}
+		/* the blocks' sizes: sigs are counted records, auth the rest */
+		const uint8_t *p = v->mem + so;
+		for (unsigned i = 0; i < e->nsig; i++) {
+			uint16_t l;
+			memcpy(&l, p, 2);
+			p += 2 + (size_t)l;
+		}
+		v->nsig = e->nsig;
+		v->sigs = v->mem + so;
+		v->sig_bytes = (size_t)(p - v->sigs);
+		v->nauth = e->nauth;
+		v->auth = p;
+		v->auth_bytes = e->data_len - (size_t)(p - v->mem);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void cache_view_free(cache_view *v)
+{
+	free(v->mem);
+	v->mem = NULL;
+}
+
+void cache_set_status(cache *c, const uint8_t *name, uint16_t key_type, uint64_t inserted_ms, uint8_t status)
+{
+	uint8_t lname[TERN_NAME_MAX + 7];
+	size_t name_len;
+	uint32_t nh = name_key(lname, name, &name_len);
+	stripe *s = stripe_of(c, nh);
+	pthread_mutex_lock(&s->lock);
+	centry *e = find(s, lname, name_len, key_type, key_hash(nh, key_type), NULL);
+	if (e && e->inserted_ms == inserted_ms)
+		e->flags = (uint8_t)((e->flags & ~CACHE_F_SECMASK) | (status & CACHE_F_SECMASK));
+	pthread_mutex_unlock(&s->lock);
+}
+
 void cache_get_stats(cache *c, cache_stats *out)
 {
 	memset(out, 0, sizeof *out);

@@ -134,6 +134,33 @@ int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, boo
 int cache_get_q(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, unsigned qflags, tern_msgw *m,
                 const uint8_t *owner, cache_hit *hit);
 
+/* A copy of one entry, for the validator (src/validate/): what cache_get
+ * would serve for (name, type), fresh only, entries got with CD=1 included.
+ * The pointers point into mem (one malloc, freed by cache_view_free). */
+typedef struct cache_view {
+	enum cache_kind kind;  /* CACHE_MISS: nothing */
+	uint16_t key_type;     /* the entry's key: the type, or CACHE_NXDOMAIN */
+	uint8_t flags;         /* CACHE_F_* */
+	uint64_t inserted_ms;  /* which entry this is (cache_set_status) */
+	uint16_t count;        /* RRset: records (u16 host-order length, bytes) */
+	const uint8_t *rdata;
+	size_t rdata_bytes;
+	const uint8_t *soa_owner, *soa_rdata; /* negative */
+	uint16_t soa_rdlen;
+	uint16_t nsig, nauth;  /* cache_dnssec's blocks */
+	const uint8_t *sigs, *auth;
+	size_t sig_bytes, auth_bytes;
+	uint8_t *mem;
+} cache_view;
+
+/* Fills v (v->kind CACHE_MISS when there is nothing to serve). Returns 0 or
+ * -ENOMEM. */
+int cache_peek(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, cache_view *v);
+void cache_view_free(cache_view *v);
+/* Sets the validation status bits (CACHE_F_SECMASK) of the entry
+ * (name, key_type) if it is still the one inserted at inserted_ms. */
+void cache_set_status(cache *c, const uint8_t *name, uint16_t key_type, uint64_t inserted_ms, uint8_t status);
+
 typedef struct cache_stats {
 	size_t bytes, entries;
 	uint64_t hits, misses, evictions, inserts;

@@ -183,6 +183,11 @@ const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const 
 	return best;
 }
 
+const upstream_set *fwd_set_for_q(const upstream_set *sets, unsigned nsets, const uint8_t *name, uint16_t qtype)
+{
+	return fwd_set_for(sets, nsets, qtype == TERN_T_DS && name[0] ? name + 1 + name[0] : name);
+}
+
 int fwd_pick(const upstream_set *s, uint32_t tried, uint8_t coin)
 {
 	int best = -1;
@@ -271,6 +276,18 @@ static bool result_add(fwd_result *res, const uint8_t *owner, uint16_t type, uin
 	memcpy(p + ol + 8, rd, rdlen);
 	res->len += ol + 8 + rdlen;
 	return true;
+}
+
+bool fwd_result_signed(const fwd_result *r)
+{
+	for (size_t off = 0; off < r->len;) {
+		const uint8_t *o = r->data + off;
+		size_t ol = tern_name_len(o);
+		if (tern_get_u16(o + ol) == TERN_T_RRSIG)
+			return true;
+		off += ol + 8 + tern_get_u16(o + ol + 6);
+	}
+	return false;
 }
 
 int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner, bool dnssec)

@@ -79,6 +79,9 @@ typedef struct fwd_result {
  * Returns 0 or TERN_ESPACE (m then marked truncated). */
 int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner, bool dnssec);
 
+/* Whether the result holds RRSIGs (signed data). */
+bool fwd_result_signed(const fwd_result *r);
+
 /* RRSIG, NSEC, NSEC3: the records a DO=0 client is not given unless asked. */
 static inline bool fwd_is_dnssec_type(uint16_t t)
 {
@@ -134,6 +137,9 @@ unsigned fwd_inflight(const fwd_table *t);
 /* The upstream set for a name: the most specific forward-zone, else the
  * default set (sets[0]). */
 const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const uint8_t *name);
+/* The set to ask (name, qtype): a DS RRset lives in the parent zone (RFC
+ * 4035 3.1.4.1), so a DS question goes to the set of name's parent. */
+const upstream_set *fwd_set_for_q(const upstream_set *sets, unsigned nsets, const uint8_t *name, uint16_t qtype);
 /* The fastest upstream of s not in tried (a bit per index); -1 if none.
  * coin: a random byte; below 8 (1 in 32) another untried upstream is
  * picked instead, so a recovered upstream gets noticed. */

@@ -10,6 +10,7 @@
 
 #include "server/config.h"
 #include "server/log.h"
+#include "validate/valconf.h"
 #include "xfr/xfrin_config.h"
 
 void config_init(config *c)
@@ -174,6 +175,8 @@ bool config_allowed(const config *c, const struct sockaddr *sa)
 
 void config_free(config *c)
 {
+	val_conf_free(c->val);
+	c->val = NULL;
 	for (size_t i = 0; i < c->nzones; i++) {
 		free(c->zones[i].file);
 		free(c->zones[i].where);
@@ -652,6 +655,8 @@ int config_load(config *c, const char *path)
 			} else if (!strcmp(key, "xfr-max-concurrent")) {
 				if (parse_uint(val, 1, 10000, &c->xfr_max))
 					ERR("xfr-max-concurrent must be 1..10000, got '%s'", val);
+			} else if ((xr = val_conf_option(&c->val, key, val, where, path)) <= 0) {
+				errors += xr < 0; /* DNSSEC validation (validate/valconf.c), already logged */
 			} else {
 				ERR("unknown server option '%s'", key);
 			}
@@ -689,6 +694,7 @@ int config_load(config *c, const char *path)
 	fclose(f);
 	errors += xfrin_config_check(c);
 	errors += config_check_xfr_keys(c);
+	errors += val_conf_finish(&c->val);
 	return errors;
 #undef ERR
 #undef END_ZONE

@@ -96,6 +96,7 @@ typedef struct config {
 	tern_tsig_key *keys;     /* TSIG keys ("key:" sections), names distinct */
 	size_t nkeys;
 	unsigned xfr_max;        /* zone transfers out at once, in all (xfr-max-concurrent) */
+	struct val_conf *val;    /* DNSSEC validation (src/validate/valconf.h), or NULL */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

@@ -415,7 +415,8 @@ static void sweep(worker *w, const config *cfg, uint64_t now)
 
 static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up, uint64_t now);
 
-#define MAX_ROUNDS 8 /* upstream questions for one client query (its chain) */
+#define MAX_ROUNDS 32 /* upstream questions for one client query (its chain, and the DS and
+                         DNSKEY RRsets its validation needs: one of each per zone) */
 
 /* Answers a waiter with what is known now. Returns true if the waiter was
  * parked again instead (the answer's chain goes on to a name nobody has
@@ -717,7 +718,7 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up,
 	u->cd = fwd_pending_cd(p);
 	u->ups = v->ups;
 	upstreams_hold(u->ups);
-	const upstream_set *set = fwd_set_for(u->ups->sets, u->ups->nsets, u->name);
+	const upstream_set *set = fwd_set_for_q(u->ups->sets, u->ups->nsets, u->name, u->qtype);
 	u->set = (unsigned)(set - u->ups->sets);
 	if (probe_up >= 0)
 		fwd_attempt_probe(&u->a, now, v->cfg.forward_timeout_ms, probe_up);
@@ -795,7 +796,7 @@ static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
  * no client waiting (attempt.h: one probe per set at a time). */
 static void probe(worker *w, const version *v, const qctx *ctx, uint64_t now)
 {
-	upstream_set *set = (upstream_set *)fwd_set_for(v->ups->sets, v->ups->nsets, ctx->name);
+	upstream_set *set = (upstream_set *)fwd_set_for_q(v->ups->sets, v->ups->nsets, ctx->name, ctx->type);
 	int up = fwd_probe_claim(set, now);
 	if (up < 0)
 		return;
