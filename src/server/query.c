@@ -113,14 +113,19 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 	 * with CD=1 only for CD=1 clients (RFC 4035 3.2.2) */
 	unsigned qf = (stale ? CACHE_Q_STALE : 0u) | (q->edns_do ? CACHE_Q_DO : 0u) |
 	              (q->hdr.flags & TERN_F_CD ? CACHE_Q_CD : 0u);
-	const val_conf *vc = stale || (q->hdr.flags & TERN_F_CD) ? NULL : validating(v);
-	if (validating(v))
+	const val_conf *vc = NULL;
+	tern_msgw_mark mk0;
+	if (__builtin_expect(v->cfg.val != NULL, 0) && v->cfg.val->on) {
 		qf |= CACHE_Q_CD; /* what the upstream gave with CD=1 is judged here */
-	tern_msgw_mark mk0 = tern_msgw_get_mark(m);
+		if (!stale && !(q->hdr.flags & TERN_F_CD)) {
+			vc = v->cfg.val;
+			mk0 = tern_msgw_get_mark(m);
+		}
+	}
 	for (int step = 0; step < DB_MAX_CHAIN; step++, at_qname = false) {
 		const uint8_t *owner = at_qname ? q->qname : name;
 		cache_hit h;
-		if (vc) { /* judged before it is written */
+		if (__builtin_expect(vc != NULL, 0)) { /* judged before it is written */
 			cache_get_q(c, name, q->qtype, ctx->now_ms, qf, NULL, owner, &h);
 			enum chain j = CHAIN_MISS;
 			if (h.kind == CACHE_MISS) {
