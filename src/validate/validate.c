@@ -59,8 +59,8 @@ static void why(vctx *x, const char *what, const uint8_t *name, int err)
 	char n[TERN_NAME_TEXT_MAX];
 	if (tern_name_to_text(name, n, sizeof n) < 0)
 		snprintf(n, sizeof n, "?");
-	if (err)
-		snprintf(x->why, x->whylen, "%s %s: %s", what, n, err == NOSIG ? "no signature" : dnssec_strerror(err));
+	if (err) /* the reason first: an EDE text is cut at 60 bytes */
+		snprintf(x->why, x->whylen, "%s: %s %s", err == NOSIG ? "no signature" : dnssec_strerror(err), what, n);
 	else
 		snprintf(x->why, x->whylen, "%s %s", what, n);
 }
@@ -522,7 +522,7 @@ enum val_result val_entry(const val_conf *vc, cache *c, uint64_t now_ms, uint32_
 	if (st) {
 		res = st == CACHE_F_SECURE ? VAL_SECURE : st == CACHE_F_INSECURE ? VAL_INSECURE : VAL_BOGUS;
 		if (res == VAL_BOGUS)
-			why(&x, "data did not validate at", name, 0);
+			why(&x, "bogus (judged before) at", name, 0);
 		cache_view_free(&v);
 		return res;
 	}
