@@ -1,6 +1,7 @@
 /* valconf.c: the validator's settings (contract in valconf.h). */
 #include "validate/valconf.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,14 @@ int val_conf_option(val_conf **vcp, const char *key, const char *val, const char
 		return read_anchors(vc, NULL, val, where) ? -1 : 0;
 	if (!strcmp(key, "trust-anchor-file")) {
 		char *p = rel_path(base, val);
-		int e = p ? read_anchors(vc, p, NULL, where) : 1;
+		FILE *f = p ? fopen(p, "r") : NULL;
+		if (!f) {
+			log_err("%s: trust-anchor-file '%s': %s", where, p ? p : val, strerror(errno));
+			free(p);
+			return -1;
+		}
+		fclose(f);
+		int e = read_anchors(vc, p, NULL, where);
 		free(p);
 		return e ? -1 : 0;
 	}

@@ -301,3 +301,11 @@ def test_bad_trust_anchor_config_names_the_line(tmp_path):
     r = subprocess.run([binary(), "--check", "--config", str(conf)], capture_output=True, text=True, timeout=10)
     assert r.returncode != 0
     assert f"{conf}:2" in r.stderr + r.stdout and f"{conf}:3" in r.stderr + r.stdout, r.stderr + r.stdout
+    conf.write_text('server:\n    trust-anchor-file: "missing.key"\n')
+    r = subprocess.run([binary(), "--check", "--config", str(conf)], capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0 and f"{conf}:2: trust-anchor-file" in r.stderr + r.stdout, r.stderr + r.stdout
+    # the default root anchor (dns-root-data) with dnssec-validation: yes
+    if os.path.exists("/usr/share/dns/root.key"):
+        conf.write_text("server:\n    dnssec-validation: yes\n")
+        r = subprocess.run([binary(), "--check", "--config", str(conf)], capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0, r.stderr + r.stdout
