@@ -63,12 +63,22 @@ static const val_conf *validating(const version *v)
  * insecure, counted in ctx), CHAIN_DONE with *rcode SERVFAIL (bogus: EDE
  * 6, RFC 8914 4.7), or CHAIN_FORWARD when the chain of trust needs a DS or
  * DNSKEY the cache does not have (ctx->forward asks it). */
-static enum chain judge(const version *v, const val_conf *vc, const uint8_t *name, uint16_t type, qctx *ctx,
-                        unsigned *rcode)
+static enum chain judge(const version *v, const val_conf *vc, const uint8_t *name, uint16_t type, uint8_t flags,
+                        bool stale, qctx *ctx, unsigned *rcode)
 {
 	val_need nd;
-	enum val_result r = val_entry(vc, v->res->cache, ctx->now_ms, (uint32_t)time(NULL), name, type, &nd,
-	                              ctx->val_why, sizeof ctx->val_why);
+	enum val_result r;
+	uint8_t st = flags & CACHE_F_SECMASK;
+	if (st || stale) { /* judged before (no copy, no lock more); stale data is not judged now */
+		r = st == CACHE_F_SECURE ? VAL_SECURE : st == CACHE_F_BOGUS ? VAL_BOGUS : VAL_INSECURE;
+		if (r == VAL_BOGUS)
+			snprintf(ctx->val_why, sizeof ctx->val_why, "bogus (judged before)");
+		if (stale && r == VAL_SECURE)
+			r = VAL_INSECURE; /* no AD on stale data */
+	} else {
+		r = val_entry(vc, v->res->cache, ctx->now_ms, (uint32_t)time(NULL), name, type, &nd, ctx->val_why,
+		              sizeof ctx->val_why);
+	}
 	switch (r) {
 	case VAL_SECURE:
 		ctx->val_secure++;
@@ -117,7 +127,7 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 	tern_msgw_mark mk0;
 	if (__builtin_expect(v->cfg.val != NULL, 0) && v->cfg.val->on) {
 		qf |= CACHE_Q_CD; /* what the upstream gave with CD=1 is judged here */
-		if (!stale && !(q->hdr.flags & TERN_F_CD)) {
+		if (!(q->hdr.flags & TERN_F_CD)) {
 			vc = v->cfg.val;
 			mk0 = tern_msgw_get_mark(m);
 		}
@@ -125,15 +135,17 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 	for (int step = 0; step < DB_MAX_CHAIN; step++, at_qname = false) {
 		const uint8_t *owner = at_qname ? q->qname : name;
 		cache_hit h;
+		bool pf = false; /* the probe below may take the entry's one prefetch */
 		if (__builtin_expect(vc != NULL, 0)) { /* judged before it is written */
 			cache_get_q(c, name, q->qtype, ctx->now_ms, qf, NULL, owner, &h);
+			pf = h.prefetch;
 			enum chain j = CHAIN_MISS;
 			if (h.kind == CACHE_MISS) {
 				cache_get_q(c, name, TERN_T_CNAME, ctx->now_ms, qf, NULL, owner, &h);
 				if (h.kind == CACHE_RRSET && q->qtype != TERN_T_CNAME)
-					j = judge(v, vc, name, TERN_T_CNAME, ctx, rcode);
+					j = judge(v, vc, name, TERN_T_CNAME, h.flags, stale, ctx, rcode);
 			} else {
-				j = judge(v, vc, name, q->qtype, ctx, rcode);
+				j = judge(v, vc, name, q->qtype, h.flags, stale, ctx, rcode);
 			}
 			if (j == CHAIN_DONE)
 				tern_msgw_rollback(m, &mk0); /* bogus: SERVFAIL without the chain so far */
@@ -141,6 +153,7 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 				return j;
 		}
 		cache_get_q(c, name, q->qtype, ctx->now_ms, qf | CACHE_Q_AUTH, m, owner, &h);
+		h.prefetch |= pf;
 		ctx->stale |= h.stale;
 		if (h.prefetch && !stale) {
 			ctx->prefetch = true;
