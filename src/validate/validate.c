@@ -12,9 +12,8 @@
  * (RFC 4035 5.4, RFC 5155 8), wildcard answers against the proof that no
  * closer name exists (RFC 4035 5.3.4).
  *
- * Simplifications, on purpose: the wildcard proof of an NXDOMAIN (that no
- * wildcard at the closest encloser matches) is not checked; DS digests and
- * algorithms unknown here make a delegation insecure, as RFC 4035 5.2 says.
+ * DS digests and algorithms unknown here make a delegation insecure, as RFC
+ * 4035 5.2 says.
  * Costs: one DS question per label between the anchor and the signer, and
  * one DNSKEY question per secure zone, each asked once (cached). */
 #include "validate/validate.h"
@@ -424,6 +423,59 @@ static bool wildcard_proven(const cache_view *v, const uint8_t *name, unsigned l
 	return false;
 }
 
+/* The longest common ancestor of a and b (label-wise, case-insensitive):
+ * the number of labels it has; *at points to it within a. */
+static unsigned common(const uint8_t *a, const uint8_t *b, const uint8_t **at)
+{
+	unsigned la = tern_name_labels(a), lb = tern_name_labels(b);
+	const uint8_t *pa = a, *pb = b;
+	for (; la > lb; la--)
+		pa += 1 + *pa;
+	for (; lb > la; lb--)
+		pb += 1 + *pb;
+	/* the same number of labels now: the suffix from the first equal rest */
+	while (!tern_name_eq(pa, pb)) {
+		pa += 1 + *pa;
+		pb += 1 + *pb;
+		la--;
+	}
+	*at = pa;
+	return la;
+}
+
+/* "*." + name into out; false when it would be too long. */
+static bool wildcard_of(const uint8_t *name, uint8_t *out)
+{
+	size_t l = tern_name_len(name);
+	if (l + 2 > TERN_NAME_MAX)
+		return false;
+	out[0] = 1;
+	out[1] = '*';
+	memcpy(out + 2, name, l);
+	return true;
+}
+
+/* RFC 4035 5.4: an NXDOMAIN by NSEC also needs the wildcard at the closest
+ * encloser denied: an NSEC covering "*.CE" (CE: the longer of the common
+ * ancestors of name with the covering NSEC's owner and next name). */
+static bool nsec_no_wildcard(const arec *a, unsigned n, const uint8_t *name, const uint8_t *owner,
+                             const uint8_t *next)
+{
+	const uint8_t *c1, *c2;
+	unsigned l1 = common(name, owner, &c1), l2 = common(name, next, &c2);
+	uint8_t w[TERN_NAME_MAX];
+	if (!wildcard_of(l1 >= l2 ? c1 : c2, w))
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *nx, *bm;
+		size_t bl;
+		if (a[i].type == TERN_T_NSEC && val_nsec_parse(a[i].rd, a[i].len, &nx, &bm, &bl) &&
+		    val_nsec_covers(a[i].owner, nx, w))
+			return true;
+	}
+	return false;
+}
+
 /* RFC 4035 5.4, RFC 5155 8.4-8.7: the proofs of a negative entry for
  * (name, qtype) (nx: NXDOMAIN), already verified. */
 static enum val_result denial(vctx *x, const cache_view *v, const uint8_t *name, uint16_t qtype, bool nx)
@@ -436,8 +488,12 @@ static enum val_result denial(vctx *x, const cache_view *v, const uint8_t *name,
 		size_t bl;
 		if (a[i].type != TERN_T_NSEC || !val_nsec_parse(a[i].rd, a[i].len, &next, &bm, &bl))
 			continue;
-		if (nx && val_nsec_covers(a[i].owner, next, name))
-			return VAL_SECURE;
+		if (nx && val_nsec_covers(a[i].owner, next, name)) {
+			if (nsec_no_wildcard(a, n, name, a[i].owner, next))
+				return VAL_SECURE;
+			why(x, "no NSEC denies the wildcard for", name, 0);
+			return VAL_BOGUS;
+		}
 		if (!nx && tern_name_eq(a[i].owner, name) && !val_bitmap_has(bm, bl, qtype) &&
 		    !val_bitmap_has(bm, bl, TERN_T_CNAME))
 			return VAL_SECURE;
@@ -488,14 +544,36 @@ static enum val_result denial(vctx *x, const cache_view *v, const uint8_t *name,
 		if (matched) { /* cur is the closest encloser: the next closer must be covered */
 			uint8_t hn[VAL_NSEC3_HASH_LEN];
 			val_nsec3_hash(prev, &p, hn);
+			bool optout = false, covered = false;
+			for (unsigned i = 0; i < n && !covered; i++) {
+				val_nsec3 m;
+				if (a[i].type == TERN_T_NSEC3 && val_nsec3_parse(a[i].owner, a[i].rd, a[i].len, &m) &&
+				    val_nsec3_covers(&m, hn)) {
+					covered = true;
+					optout = m.flags & 1;
+				}
+			}
+			if (!covered)
+				break;
+			/* an opt-out span may hide an insecure delegation (RFC 5155 9.2) */
+			if (optout && (!nx || qtype == TERN_T_DS))
+				return VAL_INSECURE;
+			if (!nx)
+				return VAL_SECURE;
+			/* RFC 5155 8.4: NXDOMAIN also needs the wildcard at the closest
+			 * encloser covered */
+			uint8_t w[TERN_NAME_MAX], hw[VAL_NSEC3_HASH_LEN];
+			if (!wildcard_of(cur, w))
+				break;
+			val_nsec3_hash(w, &p, hw);
 			for (unsigned i = 0; i < n; i++) {
 				val_nsec3 m;
 				if (a[i].type == TERN_T_NSEC3 && val_nsec3_parse(a[i].owner, a[i].rd, a[i].len, &m) &&
-				    val_nsec3_covers(&m, hn))
-					/* an opt-out span may hide an insecure delegation (RFC 5155 9.2) */
-					return (m.flags & 1) && (!nx || qtype == TERN_T_DS) ? VAL_INSECURE : VAL_SECURE;
+				    val_nsec3_covers(&m, hw))
+					return optout ? VAL_INSECURE : VAL_SECURE;
 			}
-			break;
+			why(x, "no NSEC3 denies the wildcard for", name, 0);
+			return VAL_BOGUS;
 		}
 		if (!cur[0])
 			break;
