@@ -759,6 +759,17 @@ void cache_set_status(cache *c, const uint8_t *name, uint16_t key_type, uint64_t
 	pthread_mutex_unlock(&s->lock);
 }
 
+void cache_forget_status(cache *c)
+{
+	for (unsigned i = 0; i <= c->smask; i++) {
+		stripe *s = &c->s[i];
+		pthread_mutex_lock(&s->lock);
+		for (centry *e = s->head; e; e = e->next)
+			e->flags &= (uint8_t)~CACHE_F_SECMASK;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
 void cache_get_stats(cache *c, cache_stats *out)
 {
 	memset(out, 0, sizeof *out);

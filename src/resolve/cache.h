@@ -161,6 +161,10 @@ void cache_view_free(cache_view *v);
  * (name, key_type) if it is still the one inserted at inserted_ms. */
 void cache_set_status(cache *c, const uint8_t *name, uint16_t key_type, uint64_t inserted_ms, uint8_t status);
 
+/* Clears every entry's validation status (a reload changed the trust
+ * anchors or negative trust anchors: every verdict is judged again). */
+void cache_forget_status(cache *c);
+
 typedef struct cache_stats {
 	size_t bytes, entries;
 	uint64_t hits, misses, evictions, inserts;

@@ -253,6 +253,23 @@ def test_domain_insecure_is_a_negative_trust_anchor(fwd, servers):  # noqa: F811
     assert ad(ask(srv, "www.sec.tld"))
 
 
+def test_reload_judges_again(fwd, servers):  # noqa: F811
+    """SIGHUP with a new domain-insecure: the cached verdicts are forgotten."""
+    import time
+    srv = start(fwd, servers)
+    assert ask(srv, "www.bogus.tld").rcode() == SERVFAIL
+    conf = srv.workdir + "/ternd.conf"
+    with open(conf, "a") as f:
+        f.write("    domain-insecure: bogus.tld\n")
+    srv.reload()
+    for _ in range(50):
+        r = ask(srv, "www.bogus.tld")
+        if r.rcode() == NOERROR:
+            break
+        time.sleep(0.1)
+    assert r.rcode() == NOERROR and not ad(r), r.to_text()
+
+
 def test_validation_off(fwd, servers):  # noqa: F811
     srv = start(fwd, servers, extra=["dnssec-validation: no"])
     r = ask(srv, "www.bogus.tld")
