@@ -14,7 +14,7 @@
 # The upstream harness needs the forwarder (src/resolve/forward.c); it is
 # left out while that does not exist.
 
-FUZZ_HARNESSES := msg name rdata zonefile config server tsig xfr xfrin client $(if $(wildcard src/resolve/forward.c),upstream) update ctl http dnstap blocklist rpz doh catalog
+FUZZ_HARNESSES := msg name rdata zonefile config server tsig xfr xfrin client $(if $(wildcard src/resolve/forward.c),upstream) update ctl http dnstap blocklist rpz doh catalog verify validate
 FUZZ_ONLY      ?= $(FUZZ_HARNESSES)
 FUZZ_SECONDS   ?= 60
 # libFuzzer takes -max_total_time=0 as "forever": 0 or empty means 60 here
@@ -26,7 +26,7 @@ FUZZ_CFLAGS    := $(CPPFLAGS) $(WARN) -O1 -g $(FUZZ_SAN) -pthread
 FUZZ_ARGS      ?=
 
 # everything tern has but the two main()s, built again with coverage
-FUZZ_LIB_SRC   := $(LIB_SRC) $(TLS_SRC) $(DB_SRC) $(RESOLVE_SRC) $(XFR_SRC) $(POLICY_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
+FUZZ_LIB_SRC   := $(LIB_SRC) $(TLS_SRC) $(DB_SRC) $(RESOLVE_SRC) $(XFR_SRC) $(POLICY_SRC) $(DNSSEC_SRC) $(VALIDATE_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
 FUZZ_LIB_OBJ   := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC) fuzz/common.c)
 FUZZ_BINS      := $(patsubst %,$(FUZZ_DIR)/fuzz-%,$(FUZZ_HARNESSES))
 

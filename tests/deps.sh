@@ -22,6 +22,7 @@ need curl            # DoH queries over HTTP/2
 need openssl         # the TLS tests' CA and certificates
 need python3-h2      # HTTP/2 abuse tests (raw frames)
 need nghttp2-client  # h2load: the DoH benchmark
+need dns-root-data   # /usr/share/dns/root.key: the default DNSSEC trust anchor (dnssec-validation: yes)
 need clang           # the -Werror build check with a second compiler
 need libclang-rt-14-dev # libFuzzer and the sanitizer runtimes for clang (make fuzz, CI)
 need prometheus      # promtool check metrics, and a real scrape of /metrics (test_metrics.py)

@@ -62,6 +62,7 @@ enum tern_section { TERN_S_QUESTION = 0, TERN_S_ANSWER = 1, TERN_S_AUTHORITY = 2
 enum tern_ede {
 	TERN_EDE_OTHER = 0,
 	TERN_EDE_STALE = 3,            /* Stale Answer */
+	TERN_EDE_DNSSEC_BOGUS = 6,     /* DNSSEC Bogus (RFC 8914 4.7) */
 	TERN_EDE_CACHED_ERROR = 13,    /* the failure was cached (RFC 9520) */
 	TERN_EDE_PROHIBITED = 18,
 	TERN_EDE_STALE_NXDOMAIN = 19,  /* Stale NXDOMAIN Answer */

@@ -60,8 +60,11 @@ typedef struct centry {
 	uint16_t type;                /* key type: RR type, or CACHE_NXDOMAIN */
 	uint8_t kind;                 /* enum cache_kind */
 	bool prefetch_given;          /* hit->prefetch already handed out */
+	uint8_t flags;                /* CACHE_F_* */
 	uint16_t count;               /* RRset: records; negative: unused */
 	uint16_t soa_rdlen;           /* negative: SOA RDATA length */
+	uint16_t nsig, nauth;         /* DNSSEC records (cache.h: cache_dnssec) */
+	uint32_t sig_off;             /* where they start, from the data's start */
 	uint32_t ttl;                 /* clamped, seconds */
 	uint32_t hits;                /* fresh hits since insertion */
 	uint64_t inserted_ms;
@@ -69,7 +72,8 @@ typedef struct centry {
 	size_t name_len;
 	size_t data_len;              /* bytes after the name */
 	/* data: name (lower case); then the RRset's records (u16 host-order
-	 * length, bytes)..., or the SOA owner followed by its RDATA */
+	 * length, bytes)..., or the SOA owner followed by its RDATA; then at
+	 * sig_off the nsig RRSIGs and the nauth authority records (cache.h) */
 	uint8_t data[];
 } centry;
 
@@ -370,32 +374,102 @@ static int put(cache *c, centry *e, int rc, const uint8_t *lname, size_t name_le
 	return 0;
 }
 
+/* Checks that count records (u16 host-order length, bytes) fill bytes
+ * exactly; cname: the first must be a name. */
+static bool records_fill(const uint8_t *rdata, size_t bytes, unsigned count, bool cname)
+{
+	size_t off = 0;
+	for (unsigned i = 0; i < count; i++) {
+		if (bytes - off < 2)
+			return false;
+		uint16_t len;
+		memcpy(&len, rdata + off, 2);
+		if (bytes - off - 2 < len)
+			return false;
+		if (i == 0 && cname && (len == 0 || len > TERN_NAME_MAX))
+			return false;
+		off += 2 + (size_t)len;
+	}
+	return off == bytes;
+}
+
+/* Checks that count authority records (owner, u16 type, u16 rdlength,
+ * RDATA) fill bytes exactly, with well-formed uncompressed owners. */
+static bool auth_fill(const uint8_t *a, size_t bytes, unsigned count)
+{
+	size_t off = 0;
+	for (unsigned i = 0; i < count; i++) {
+		size_t nl = 0;
+		while (off + nl < bytes && a[off + nl] && nl < TERN_NAME_MAX) {
+			if (a[off + nl] > 63)
+				return false;
+			nl += 1 + (size_t)a[off + nl];
+		}
+		if (off + nl >= bytes || nl >= TERN_NAME_MAX || a[off + nl])
+			return false;
+		nl++;
+		if (bytes - off - nl < 4)
+			return false;
+		uint16_t len;
+		memcpy(&len, a + off + nl + 2, 2);
+		if (bytes - off - nl - 4 < len)
+			return false;
+		off += nl + 4 + (size_t)len;
+	}
+	return off == bytes;
+}
+
+static size_t dnssec_bytes(const cache_dnssec *d)
+{
+	return d ? d->sig_bytes + d->auth_bytes : 0;
+}
+
+static bool dnssec_ok(const cache_dnssec *d)
+{
+	return !d || (records_fill(d->sigs, d->sig_bytes, d->nsig, false) && auth_fill(d->auth, d->auth_bytes, d->nauth));
+}
+
+/* Copies d's blocks to e's data at off (sig_off). */
+static void dnssec_copy(centry *e, size_t off, const cache_dnssec *d)
+{
+	e->sig_off = (uint32_t)off;
+	if (!d)
+		return;
+	e->flags = d->flags;
+	e->nsig = d->nsig;
+	e->nauth = d->nauth;
+	if (d->sig_bytes)
+		memcpy(e->data + off, d->sigs, d->sig_bytes);
+	if (d->auth_bytes)
+		memcpy(e->data + off + d->sig_bytes, d->auth, d->auth_bytes);
+}
+
 int cache_put_rrset(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl, uint16_t count,
                     const uint8_t *rdata, size_t rdata_bytes, uint64_t now_ms)
+{
+	return cache_put_rrset_dnssec(c, owner, type, ttl, count, rdata, rdata_bytes, NULL, now_ms);
+}
+
+int cache_put_negative(cache *c, const uint8_t *name, uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
+                       const uint8_t *soa_rdata, uint16_t soa_rdlen, uint64_t now_ms)
+{
+	return cache_put_negative_dnssec(c, name, type, ttl, soa_owner, soa_rdata, soa_rdlen, NULL, now_ms);
+}
+
+int cache_put_rrset_dnssec(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl, uint16_t count,
+                           const uint8_t *rdata, size_t rdata_bytes, const cache_dnssec *d, uint64_t now_ms)
 {
 	if (type == CACHE_NXDOMAIN || count == 0)
 		return TERN_ERANGE;
 	/* the records must fill rdata_bytes exactly */
-	size_t off = 0;
-	for (unsigned i = 0; i < count; i++) {
-		if (rdata_bytes - off < 2)
-			return TERN_EMALFORMED;
-		uint16_t len;
-		memcpy(&len, rdata + off, 2);
-		if (rdata_bytes - off - 2 < len)
-			return TERN_EMALFORMED;
-		if (i == 0 && type == TERN_T_CNAME && (len == 0 || len > TERN_NAME_MAX))
-			return TERN_EMALFORMED;
-		off += 2 + (size_t)len;
-	}
-	if (off != rdata_bytes)
+	if (!records_fill(rdata, rdata_bytes, count, type == TERN_T_CNAME) || !dnssec_ok(d))
 		return TERN_EMALFORMED;
 
 	uint8_t lname[TERN_NAME_MAX + 7];
 	size_t name_len;
 	uint32_t nh = name_key(lname, owner, &name_len);
 	centry *e = NULL;
-	int rc = entry_new(c, lname, name_len, type, rdata_bytes, now_ms, &e);
+	int rc = entry_new(c, lname, name_len, type, rdata_bytes + dnssec_bytes(d), now_ms, &e);
 	if (!rc) {
 		if (ttl < c->o.min_ttl)
 			ttl = c->o.min_ttl;
@@ -405,25 +479,30 @@ int cache_put_rrset(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl,
 		e->ttl = ttl;
 		e->count = count;
 		memcpy(e->data + name_len, rdata, rdata_bytes);
+		dnssec_copy(e, name_len + rdata_bytes, d);
 	}
 	return put(c, e, rc, lname, name_len, type, nh);
 }
 
-int cache_put_negative(cache *c, const uint8_t *name, uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
-                       const uint8_t *soa_rdata, uint16_t soa_rdlen, uint64_t now_ms)
+int cache_put_negative_dnssec(cache *c, const uint8_t *name, uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
+                              const uint8_t *soa_rdata, uint16_t soa_rdlen, const cache_dnssec *d,
+                              uint64_t now_ms)
 {
+	if (d && (d->nsig || !dnssec_ok(d)))
+		return TERN_EMALFORMED;
 	uint8_t lname[TERN_NAME_MAX + 7];
 	size_t name_len;
 	uint32_t nh = name_key(lname, name, &name_len);
 	size_t soa_len = tern_name_len(soa_owner);
 	centry *e = NULL;
-	int rc = entry_new(c, lname, name_len, type, soa_len + soa_rdlen, now_ms, &e);
+	int rc = entry_new(c, lname, name_len, type, soa_len + soa_rdlen + dnssec_bytes(d), now_ms, &e);
 	if (!rc) {
 		e->kind = type == CACHE_NXDOMAIN ? CACHE_NXDOMAIN_HIT : CACHE_NODATA;
 		e->ttl = ttl > c->o.max_neg_ttl ? c->o.max_neg_ttl : ttl;
 		e->soa_rdlen = soa_rdlen;
 		memcpy(e->data + name_len, soa_owner, soa_len);
 		memcpy(e->data + name_len + soa_len, soa_rdata, soa_rdlen);
+		dnssec_copy(e, name_len + soa_len + soa_rdlen, d);
 	}
 	return put(c, e, rc, lname, name_len, type, nh);
 }
@@ -446,9 +525,25 @@ static enum freshness age(const cache *c, const centry *e, uint64_t now_ms, int6
 	return elapsed < (uint64_t)e->ttl + c->o.stale_window ? STALE : DEAD;
 }
 
+/* Writes the nauth authority records at a to m with ttl. */
+static int write_auth(tern_msgw *m, const uint8_t *a, unsigned nauth, uint32_t ttl)
+{
+	int rc = 0;
+	for (unsigned i = 0; i < nauth && !rc; i++) {
+		size_t ol = tern_name_len(a);
+		uint16_t type, len;
+		memcpy(&type, a + ol, 2);
+		memcpy(&len, a + ol + 2, 2);
+		rc = tern_msgw_rr(m, TERN_S_AUTHORITY, a, type, TERN_C_IN, ttl, a + ol + 4, len);
+		a += ol + 4 + (size_t)len;
+	}
+	return rc;
+}
+
 /* Writes e to m (if not NULL) with the given TTL: the whole RRset or the SOA,
- * or nothing (TERN_ESPACE: m unchanged, m->truncated set). */
-static int write_entry(const centry *e, tern_msgw *m, const uint8_t *owner, uint32_t ttl)
+ * with the DNSSEC records qflags asks for, or nothing (TERN_ESPACE: m
+ * unchanged, m->truncated set). */
+static int write_entry(const centry *e, tern_msgw *m, const uint8_t *owner, uint32_t ttl, unsigned qflags)
 {
 	if (!m)
 		return 0;
@@ -468,9 +563,27 @@ static int write_entry(const centry *e, tern_msgw *m, const uint8_t *owner, uint
 			optr = m->owner_ptr;
 			d += 2 + (size_t)len;
 		}
+		if ((qflags & CACHE_Q_DO) && (e->nsig | e->nauth) && !rc) { /* RFC 4035 3.2.1 */
+			const uint8_t *sg = e->data + e->sig_off;
+			for (unsigned i = 0; i < e->nsig && !rc; i++) {
+				uint16_t len;
+				memcpy(&len, sg, 2);
+				if (optr)
+					rc = tern_msgw_rr_ptr(m, TERN_S_ANSWER, optr, TERN_T_RRSIG, TERN_C_IN, ttl, sg + 2,
+					                      len);
+				else
+					rc = tern_msgw_rr(m, TERN_S_ANSWER, owner ? owner : e->data, TERN_T_RRSIG,
+					                  TERN_C_IN, ttl, sg + 2, len);
+				sg += 2 + (size_t)len;
+			}
+			if (!rc && (qflags & CACHE_Q_AUTH))
+				rc = write_auth(m, sg, e->nauth, ttl);
+		}
 	} else {
 		size_t soa_len = tern_name_len(d);
 		rc = tern_msgw_rr(m, TERN_S_AUTHORITY, d, TERN_T_SOA, TERN_C_IN, ttl, d + soa_len, e->soa_rdlen);
+		if (!rc && (qflags & CACHE_Q_DO) && e->nauth) /* RFC 4035 3.1.3 */
+			rc = write_auth(m, e->data + e->sig_off, e->nauth, ttl);
 	}
 	if (rc) {
 		tern_msgw_rollback(m, &mk);
@@ -483,8 +596,9 @@ static int write_entry(const centry *e, tern_msgw *m, const uint8_t *owner, uint
 /* Finds a servable entry for key (lname, type) in s (locked): fresh, or
  * stale when allowed; one past its stale window is removed. */
 static centry *lookup(cache *c, stripe *s, const uint8_t *lname, size_t name_len, uint16_t type, uint32_t nh,
-                      uint64_t now_ms, bool allow_stale)
+                      uint64_t now_ms, unsigned qflags)
 {
+	bool allow_stale = qflags & CACHE_Q_STALE;
 	centry **p;
 	centry *e = find(s, lname, name_len, type, key_hash(nh, type), &p);
 	if (!e)
@@ -495,12 +609,16 @@ static centry *lookup(cache *c, stripe *s, const uint8_t *lname, size_t name_len
 		remove_entry(s, e, p);
 		return NULL;
 	}
+	/* RFC 4035 3.2.2: what the upstream gave a CD=1 question it did not
+	 * check; a CD=0 client gets it only after it is asked again */
+	if ((e->flags & CACHE_F_CD) && !(qflags & CACHE_Q_CD))
+		return NULL;
 	return f == STALE && !allow_stale ? NULL : e;
 }
 
 /* Serves e (s locked): fills hit, moves e to the LRU head, writes to m. */
 static int serve(cache *c, stripe *s, centry *e, uint64_t now_ms, tern_msgw *m, const uint8_t *owner,
-                 cache_hit *hit)
+                 unsigned qflags, cache_hit *hit)
 {
 	int64_t remaining;
 	enum freshness f = age(c, e, now_ms, &remaining);
@@ -508,6 +626,7 @@ static int serve(cache *c, stripe *s, centry *e, uint64_t now_ms, tern_msgw *m, 
 	hit->kind = (enum cache_kind)e->kind;
 	hit->ttl = ttl;
 	hit->stale = f == STALE;
+	hit->flags = e->flags;
 	if (e->kind == CACHE_RRSET && e->type == TERN_T_CNAME) {
 		uint16_t len;
 		memcpy(&len, e->data + e->name_len, 2);
@@ -523,7 +642,7 @@ static int serve(cache *c, stripe *s, centry *e, uint64_t now_ms, tern_msgw *m, 
 		/* popular (>= 2 hits, this one included) and under 10% of its TTL */
 		want_prefetch = !e->prefetch_given && e->hits >= 2 && (uint64_t)remaining * 10 < e->ttl;
 	}
-	int rc = write_entry(e, m, owner, ttl);
+	int rc = write_entry(e, m, owner, ttl, qflags);
 	if (rc == 0 && want_prefetch) {
 		e->prefetch_given = true; /* given once per entry; a put makes a new entry */
 		hit->prefetch = true;
@@ -534,6 +653,12 @@ static int serve(cache *c, stripe *s, centry *e, uint64_t now_ms, tern_msgw *m, 
 int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, bool allow_stale, tern_msgw *m,
               const uint8_t *owner, cache_hit *hit)
 {
+	return cache_get_q(c, name, type, now_ms, allow_stale ? CACHE_Q_STALE | CACHE_Q_CD : CACHE_Q_CD, m, owner, hit);
+}
+
+int cache_get_q(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, unsigned qflags, tern_msgw *m,
+                const uint8_t *owner, cache_hit *hit)
+{
 	uint8_t lname[TERN_NAME_MAX + 7];
 	size_t name_len;
 	uint32_t nh = name_key(lname, name, &name_len);
@@ -542,24 +667,107 @@ int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, boo
 	hit->kind = CACHE_MISS;
 	hit->ttl = 0;
 	hit->stale = hit->prefetch = false;
+	hit->flags = 0;
 
 	pthread_mutex_lock(&s->lock);
 	/* The (name, type) entry, or the name's NXDOMAIN entry, which answers
 	 * for every type (same stripe: one lock). If both can be served, the
 	 * newer wins: a name that came into existence dropped its NXDOMAIN
 	 * entry (insert), one that went away has only a newer NXDOMAIN. */
-	centry *e = lookup(c, s, lname, name_len, type, nh, now_ms, allow_stale);
+	centry *e = lookup(c, s, lname, name_len, type, nh, now_ms, qflags);
 	if (type != CACHE_NXDOMAIN) {
-		centry *nx = lookup(c, s, lname, name_len, CACHE_NXDOMAIN, nh, now_ms, allow_stale);
+		centry *nx = lookup(c, s, lname, name_len, CACHE_NXDOMAIN, nh, now_ms, qflags);
 		if (nx && (!e || nx->inserted_ms > e->inserted_ms))
 			e = nx;
 	}
 	if (e)
-		rc = serve(c, s, e, now_ms, m, owner, hit);
+		rc = serve(c, s, e, now_ms, m, owner, qflags, hit);
 	else
 		s->misses++;
 	pthread_mutex_unlock(&s->lock);
 	return rc;
+}
+
+int cache_peek(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, cache_view *v)
+{
+	uint8_t lname[TERN_NAME_MAX + 7];
+	size_t name_len;
+	uint32_t nh = name_key(lname, name, &name_len);
+	stripe *s = stripe_of(c, nh);
+	memset(v, 0, sizeof *v);
+	int rc = 0;
+	pthread_mutex_lock(&s->lock);
+	centry *e = lookup(c, s, lname, name_len, type, nh, now_ms, CACHE_Q_CD);
+	if (type != CACHE_NXDOMAIN) {
+		centry *nx = lookup(c, s, lname, name_len, CACHE_NXDOMAIN, nh, now_ms, CACHE_Q_CD);
+		if (nx && (!e || nx->inserted_ms > e->inserted_ms))
+			e = nx;
+	}
+	if (e && !(v->mem = malloc(e->data_len + 1)))
+		rc = -ENOMEM;
+	else if (e) {
+		memcpy(v->mem, e->data + e->name_len, e->data_len);
+		v->kind = (enum cache_kind)e->kind;
+		v->key_type = e->type;
+		v->flags = e->flags;
+		v->inserted_ms = e->inserted_ms;
+		size_t so = e->sig_off - e->name_len;
+		if (e->kind == CACHE_RRSET) {
+			v->count = e->count;
+			v->rdata = v->mem;
+			v->rdata_bytes = so;
+		} else {
+			v->soa_owner = v->mem;
+			size_t ol = tern_name_len(v->mem);
+			v->soa_rdata = v->mem + ol;
+			v->soa_rdlen = e->soa_rdlen;
+		}
+		/* the blocks' sizes: sigs are counted records, auth the rest */
+		const uint8_t *p = v->mem + so;
+		for (unsigned i = 0; i < e->nsig; i++) {
+			uint16_t l;
+			memcpy(&l, p, 2);
+			p += 2 + (size_t)l;
+		}
+		v->nsig = e->nsig;
+		v->sigs = v->mem + so;
+		v->sig_bytes = (size_t)(p - v->sigs);
+		v->nauth = e->nauth;
+		v->auth = p;
+		v->auth_bytes = e->data_len - (size_t)(p - v->mem);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void cache_view_free(cache_view *v)
+{
+	free(v->mem);
+	v->mem = NULL;
+}
+
+void cache_set_status(cache *c, const uint8_t *name, uint16_t key_type, uint64_t inserted_ms, uint8_t status)
+{
+	uint8_t lname[TERN_NAME_MAX + 7];
+	size_t name_len;
+	uint32_t nh = name_key(lname, name, &name_len);
+	stripe *s = stripe_of(c, nh);
+	pthread_mutex_lock(&s->lock);
+	centry *e = find(s, lname, name_len, key_type, key_hash(nh, key_type), NULL);
+	if (e && e->inserted_ms == inserted_ms)
+		e->flags = (uint8_t)((e->flags & ~CACHE_F_SECMASK) | (status & CACHE_F_SECMASK));
+	pthread_mutex_unlock(&s->lock);
+}
+
+void cache_forget_status(cache *c)
+{
+	for (unsigned i = 0; i <= c->smask; i++) {
+		stripe *s = &c->s[i];
+		pthread_mutex_lock(&s->lock);
+		for (centry *e = s->head; e; e = e->next)
+			e->flags &= (uint8_t)~CACHE_F_SECMASK;
+		pthread_mutex_unlock(&s->lock);
+	}
 }
 
 void cache_get_stats(cache *c, cache_stats *out)

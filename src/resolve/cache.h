@@ -58,6 +58,46 @@ int cache_put_rrset(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl,
 int cache_put_negative(cache *c, const uint8_t *name, uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
                        const uint8_t *soa_rdata, uint16_t soa_rdlen, uint64_t now_ms);
 
+/* DNSSEC data kept with an entry (RFC 4035 3.2, RFC 6840 5), in one block
+ * after the RRset or the SOA, so that an entry is one allocation and a
+ * lookup for a DO=0 client costs one more branch:
+ *  - sigs: the RRSIG records covering the RRset (RDATA only: owner, class
+ *    and TTL are the RRset's), laid out as the RRset's records (u16
+ *    host-order length, bytes); none for negative entries;
+ *  - auth: records for the authority section (the SOA's RRSIGs, NSEC/NSEC3
+ *    denial and their RRSIGs; for a positive answer the NSEC/NSEC3 proof
+ *    that no closer name matched a wildcard, RFC 4035 3.1.3.3), each as
+ *    owner (uncompressed wire), u16 type, u16 rdlength (host order), RDATA;
+ *    written with the entry's remaining TTL.
+ * Both are written only for lookups with CACHE_Q_DO. */
+typedef struct cache_dnssec {
+	uint16_t nsig;
+	const uint8_t *sigs;
+	size_t sig_bytes;
+	uint16_t nauth;
+	const uint8_t *auth;
+	size_t auth_bytes;
+	uint8_t flags; /* CACHE_F_* */
+} cache_dnssec;
+
+/* Entry flags (cache_dnssec.flags, cache_hit.flags). */
+#define CACHE_F_CD 0x01u      /* obtained with CD=1 (RFC 4035 3.2.2): the upstream did
+                                 not check it, so it is a miss for CD=0 lookups */
+#define CACHE_F_SECMASK 0x06u /* validation status (src/validate/): */
+#define CACHE_F_UNCHECKED 0x00u
+#define CACHE_F_SECURE 0x02u
+#define CACHE_F_INSECURE 0x04u
+#define CACHE_F_BOGUS 0x06u
+
+/* cache_put_rrset and cache_put_negative with DNSSEC data (d may be NULL:
+ * none, flags 0). The sigs block must hold exactly d->nsig records and the
+ * auth block exactly d->nauth, else TERN_EMALFORMED. */
+int cache_put_rrset_dnssec(cache *c, const uint8_t *owner, uint16_t type, uint32_t ttl, uint16_t count,
+                           const uint8_t *rdata, size_t rdata_bytes, const cache_dnssec *d, uint64_t now_ms);
+int cache_put_negative_dnssec(cache *c, const uint8_t *name, uint16_t type, uint32_t ttl, const uint8_t *soa_owner,
+                              const uint8_t *soa_rdata, uint16_t soa_rdlen, const cache_dnssec *d,
+                              uint64_t now_ms);
+
 enum cache_kind { CACHE_MISS = 0, CACHE_RRSET, CACHE_NODATA, CACHE_NXDOMAIN_HIT };
 
 typedef struct cache_hit {
@@ -67,6 +107,7 @@ typedef struct cache_hit {
 	bool prefetch;     /* the caller should refresh this entry now: set for
 	                      exactly one caller when a popular entry (>= 2 hits)
 	                      has less than 10% of its TTL left */
+	uint8_t flags;     /* the entry's CACHE_F_* */
 	uint8_t target[TERN_NAME_MAX]; /* for a CNAME RRset: its target */
 } cache_hit;
 
@@ -79,6 +120,50 @@ typedef struct cache_hit {
  * unchanged and m->truncated set). Updates the LRU order. */
 int cache_get(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, bool allow_stale, tern_msgw *m,
               const uint8_t *owner, cache_hit *hit);
+
+/* Lookup flags of cache_get_q. */
+#define CACHE_Q_STALE 0x01u /* allow_stale */
+#define CACHE_Q_DO 0x02u    /* a DO=1 client: write the RRSIGs after the RRset (and, with
+                               CACHE_Q_AUTH, the authority records); for a negative entry
+                               the authority records after the SOA */
+#define CACHE_Q_CD 0x04u    /* a CD=1 client: entries got with CD=1 are served too */
+#define CACHE_Q_AUTH 0x08u  /* this RRset ends the answer: its authority records may follow */
+
+/* cache_get with flags CACHE_Q_*: cache_get(..., allow_stale, ...) is
+ * cache_get_q(..., allow_stale ? CACHE_Q_STALE | CACHE_Q_CD : CACHE_Q_CD, ...). */
+int cache_get_q(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, unsigned qflags, tern_msgw *m,
+                const uint8_t *owner, cache_hit *hit);
+
+/* A copy of one entry, for the validator (src/validate/): what cache_get
+ * would serve for (name, type), fresh only, entries got with CD=1 included.
+ * The pointers point into mem (one malloc, freed by cache_view_free). */
+typedef struct cache_view {
+	enum cache_kind kind;  /* CACHE_MISS: nothing */
+	uint16_t key_type;     /* the entry's key: the type, or CACHE_NXDOMAIN */
+	uint8_t flags;         /* CACHE_F_* */
+	uint64_t inserted_ms;  /* which entry this is (cache_set_status) */
+	uint16_t count;        /* RRset: records (u16 host-order length, bytes) */
+	const uint8_t *rdata;
+	size_t rdata_bytes;
+	const uint8_t *soa_owner, *soa_rdata; /* negative */
+	uint16_t soa_rdlen;
+	uint16_t nsig, nauth;  /* cache_dnssec's blocks */
+	const uint8_t *sigs, *auth;
+	size_t sig_bytes, auth_bytes;
+	uint8_t *mem;
+} cache_view;
+
+/* Fills v (v->kind CACHE_MISS when there is nothing to serve). Returns 0 or
+ * -ENOMEM. */
+int cache_peek(cache *c, const uint8_t *name, uint16_t type, uint64_t now_ms, cache_view *v);
+void cache_view_free(cache_view *v);
+/* Sets the validation status bits (CACHE_F_SECMASK) of the entry
+ * (name, key_type) if it is still the one inserted at inserted_ms. */
+void cache_set_status(cache *c, const uint8_t *name, uint16_t key_type, uint64_t inserted_ms, uint8_t status);
+
+/* Clears every entry's validation status (a reload changed the trust
+ * anchors or negative trust anchors: every verdict is judged again). */
+void cache_forget_status(cache *c);
 
 typedef struct cache_stats {
 	size_t bytes, entries;

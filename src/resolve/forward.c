@@ -31,7 +31,7 @@ void fwd_random(void *buf, size_t n)
 struct fwd_pending {
 	fwd_pending *hnext;
 	uint32_t hash;
-	uint16_t qtype;
+	uint32_t qtype; /* FWD_KEY: the type, and CD in bit 16 */
 	unsigned owner;
 	fwd_waiter *waiters, **tail;
 	uint8_t name[TERN_NAME_MAX]; /* lower case */
@@ -81,7 +81,7 @@ void fwd_table_free(fwd_table *t)
 	free(t);
 }
 
-fwd_pending *fwd_join(fwd_table *t, const uint8_t *name, uint16_t qtype, unsigned worker, fwd_waiter *w,
+fwd_pending *fwd_join(fwd_table *t, const uint8_t *name, uint32_t qtype, unsigned worker, fwd_waiter *w,
                       bool *created)
 {
 	uint8_t lc[TERN_NAME_MAX];
@@ -154,7 +154,12 @@ const uint8_t *fwd_pending_name(const fwd_pending *p)
 
 uint16_t fwd_pending_type(const fwd_pending *p)
 {
-	return p->qtype;
+	return (uint16_t)p->qtype;
+}
+
+bool fwd_pending_cd(const fwd_pending *p)
+{
+	return p->qtype >> 16;
 }
 
 unsigned fwd_inflight(const fwd_table *t)
@@ -176,6 +181,11 @@ const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const 
 		}
 	}
 	return best;
+}
+
+const upstream_set *fwd_set_for_q(const upstream_set *sets, unsigned nsets, const uint8_t *name, uint16_t qtype)
+{
+	return fwd_set_for(sets, nsets, qtype == TERN_T_DS && name[0] ? name + 1 + name[0] : name);
 }
 
 int fwd_pick(const upstream_set *s, uint32_t tried, uint8_t coin)
@@ -220,13 +230,13 @@ void fwd_rtt_timeout(upstream *u)
 
 /* ---- messages ---- */
 
-int fwd_make_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *name, uint16_t qtype)
+int fwd_make_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *name, uint16_t qtype, bool cd)
 {
 	tern_msgw m;
-	tern_msgw_init(&m, buf, cap, cap, id, TERN_F_RD);
+	tern_msgw_init(&m, buf, cap, cap, id, (uint16_t)(TERN_F_RD | (cd ? TERN_F_CD : 0)));
 	if (tern_msgw_question(&m, name, qtype, TERN_C_IN))
 		return TERN_ESPACE;
-	if (tern_msgw_opt(&m, TERN_EDNS_SIZE, 0, false, NULL, 0))
+	if (tern_msgw_opt(&m, TERN_EDNS_SIZE, 0, true, NULL, 0))
 		return TERN_ESPACE;
 	return tern_msgw_finish(&m, 0);
 }
@@ -268,11 +278,25 @@ static bool result_add(fwd_result *res, const uint8_t *owner, uint16_t type, uin
 	return true;
 }
 
-int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner)
+bool fwd_result_signed(const fwd_result *r)
+{
+	for (size_t off = 0; off < r->len;) {
+		const uint8_t *o = r->data + off;
+		size_t ol = tern_name_len(o);
+		if (tern_get_u16(o + ol) == TERN_T_RRSIG)
+			return true;
+		off += ol + 8 + tern_get_u16(o + ol + 6);
+	}
+	return false;
+}
+
+int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner, bool dnssec)
 {
 	tern_msgw_mark mk = tern_msgw_get_mark(m);
 	size_t off = 0;
-	unsigned i = 0;
+	size_t auth = r->soa_off != 0xffff ? r->soa_off : r->len;
+	if (r->proof_off && r->proof_off < auth)
+		auth = r->proof_off;
 	while (off < r->len) {
 		const uint8_t *o = r->data + off;
 		size_t ol = tern_name_len(o);
@@ -280,59 +304,181 @@ int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner)
 		uint32_t ttl = tern_get_u32(o + ol + 2);
 		uint16_t rdlen = tern_get_u16(o + ol + 6);
 		const uint8_t *rd = o + ol + 8;
-		enum tern_section sec = (off == r->soa_off) ? TERN_S_AUTHORITY : TERN_S_ANSWER;
-		const uint8_t *wo = (i == 0 && sec == TERN_S_ANSWER && tern_name_eq(o, r->name)) ? owner : o;
-		if (tern_name_eq(o, r->name))
-			wo = owner;
+		off += ol + 8 + rdlen;
+		enum tern_section sec = (o - r->data >= (ptrdiff_t)auth) ? TERN_S_AUTHORITY : TERN_S_ANSWER;
+		if (!dnssec && fwd_is_dnssec_type(type) && (type != r->qtype || sec == TERN_S_AUTHORITY))
+			continue; /* RFC 4035 3.2.1 */
+		const uint8_t *wo = sec == TERN_S_ANSWER && tern_name_eq(o, r->name) ? owner : o;
 		if (tern_msgw_rr(m, sec, wo, type, TERN_C_IN, ttl, rd, rdlen)) {
 			tern_msgw_rollback(m, &mk);
 			m->truncated = true;
 			return TERN_ESPACE;
 		}
-		off += ol + 8 + rdlen;
-		i++;
 	}
 	return 0;
 }
 
+/* The DNSSEC records kept with one answer (fwd_sanitize_cd): a block of
+ * authority records in the cache's form (cache.h: cache_dnssec.auth). */
+typedef struct proofs {
+	uint8_t buf[TERN_MSG_MAX];
+	size_t len;
+	uint16_t n;
+} proofs;
+
+/* Unpacks record p's RDATA into rd (cap bytes). */
+static bool unpack(const uint8_t *pkt, size_t len, const prr *p, uint8_t *rd, size_t cap, size_t *rdlen)
+{
+	tern_rd r;
+	tern_rd_init(&r, pkt, len);
+	r.pos = p->rdata_off;
+	return tern_rdata_unpack(&r, p->type, p->rdlen, rd, cap, rdlen) == 0;
+}
+
+/* The type an RRSIG in the packet covers (RFC 4034 3.1.1), or 0. */
+static uint16_t covered(const uint8_t *pkt, const prr *p)
+{
+	return p->type == TERN_T_RRSIG && p->rdlen >= 18 ? tern_get_u16(pkt + p->rdata_off) : 0;
+}
+
 /* Adds the records of rrs[] that are (owner, type) in the answer section to
- * the result, and caches them as one RRset with the smallest of their TTLs.
- * Returns the number found, or -1 if the result has no room (the answer
+ * the result, then the RRSIGs covering them (unless type is RRSIG or ANY),
+ * and caches them as one RRset (with its RRSIGs and, when given, the
+ * authority records pf) with the smallest of their TTLs. Returns the number
+ * of records of the type found, or -1 if the result has no room (the answer
  * is then unusable: an RRset goes whole or not at all, RFC 2181 5). */
 static int take_rrset(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n, const uint8_t *owner,
-                      uint16_t type, cache *c, uint64_t now, fwd_result *res)
+                      uint16_t type, cache *c, uint64_t now, const proofs *pf, uint8_t flags, fwd_result *res)
 {
-	static _Thread_local uint8_t set[TERN_MSG_MAX];
-	size_t setlen = 0;
-	uint16_t count = 0;
+	static _Thread_local uint8_t set[TERN_MSG_MAX], sigs[TERN_MSG_MAX];
+	size_t setlen = 0, siglen = 0;
+	uint16_t count = 0, nsig = 0;
 	uint32_t ttl = UINT32_MAX;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && (!count || type == TERN_T_RRSIG || type == TERN_T_ANY))
+			break;
+		for (unsigned i = 0; i < n; i++) {
+			const prr *p = &rrs[i];
+			if (p->section != TERN_S_ANSWER || p->cls != TERN_C_IN)
+				continue;
+			if (pass == 0 ? (p->type != type && type != TERN_T_ANY) : covered(pkt, p) != type)
+				continue;
+			if (!owner_is(pkt, len, p, owner))
+				continue;
+			uint8_t rd[TERN_MSG_MAX];
+			size_t rdlen;
+			if (!unpack(pkt, len, p, rd, sizeof rd, &rdlen))
+				return -1; /* malformed: the whole answer is unusable (as Unbound and BIND
+				              treat it: FORMERR), never a false NODATA */
+			uint8_t *blk = pass ? sigs : set;
+			size_t *bl = pass ? &siglen : &setlen;
+			if (!result_add(res, owner, p->type, p->ttl, rd, rdlen) || *bl + 2 + rdlen > sizeof set)
+				return -1;
+			res->nrr++;
+			if (p->ttl < ttl)
+				ttl = p->ttl;
+			uint16_t l = (uint16_t)rdlen;
+			memcpy(blk + *bl, &l, 2);
+			memcpy(blk + *bl + 2, rd, rdlen);
+			*bl += 2 + rdlen;
+			if (pass)
+				nsig++;
+			else
+				count++;
+		}
+	}
+	if (count && type != TERN_T_ANY) {
+		cache_dnssec d = {.nsig = nsig, .sigs = sigs, .sig_bytes = siglen, .flags = flags};
+		if (pf) {
+			d.nauth = pf->n;
+			d.auth = pf->buf;
+			d.auth_bytes = pf->len;
+		}
+		(void)cache_put_rrset_dnssec(c, owner, type, ttl > 0x7fffffff ? 0 : ttl, count, set, setlen, &d, now);
+	}
+	return count;
+}
+
+/* Collects the authority records that prove a denial or a wildcard
+ * expansion (RFC 4035 3.1.3): NSEC and NSEC3, the RRSIGs covering them,
+ * and (soa) the RRSIGs of the SOA at apex; owners at or below apex. */
+static void take_proofs(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n, const uint8_t *apex, bool soa,
+                        proofs *pf)
+{
+	pf->len = pf->n = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const prr *p = &rrs[i];
-		if (p->section != TERN_S_ANSWER || (p->type != type && type != TERN_T_ANY) || p->cls != TERN_C_IN ||
-		    !owner_is(pkt, len, p, owner))
+		if (p->section != TERN_S_AUTHORITY || p->cls != TERN_C_IN)
+			continue;
+		uint16_t cov = covered(pkt, p);
+		bool want = p->type == TERN_T_NSEC || p->type == TERN_T_NSEC3 || cov == TERN_T_NSEC ||
+		            cov == TERN_T_NSEC3 || (soa && cov == TERN_T_SOA);
+		if (!want)
+			continue;
+		uint8_t owner[TERN_NAME_MAX];
+		size_t olen;
+		tern_rd r;
+		tern_rd_init(&r, pkt, len);
+		r.pos = p->owner_off;
+		if (tern_rd_name(&r, owner, &olen) || !tern_name_is_sub(owner, apex))
+			continue;
+		if (cov == TERN_T_SOA && !tern_name_eq(owner, apex))
 			continue;
 		uint8_t rd[TERN_MSG_MAX];
 		size_t rdlen;
+		if (!unpack(pkt, len, p, rd, sizeof rd, &rdlen) || pf->len + olen + 4 + rdlen > sizeof pf->buf)
+			continue;
+		uint8_t *o = pf->buf + pf->len;
+		memcpy(o, owner, olen);
+		uint16_t t = p->type, l = (uint16_t)rdlen;
+		memcpy(o + olen, &t, 2);
+		memcpy(o + olen + 2, &l, 2);
+		memcpy(o + olen + 4, rd, rdlen);
+		pf->len += olen + 4 + rdlen;
+		pf->n++;
+	}
+}
+
+/* Appends the proofs to the result with TTL ttl (RFC 4035 3.1.3: they go
+ * with the answer they prove). False when they do not fit. */
+static bool result_add_proofs(fwd_result *res, const proofs *pf, uint32_t ttl)
+{
+	size_t start = res->len;
+	const uint8_t *a = pf->buf;
+	for (unsigned i = 0; i < pf->n; i++) {
+		size_t ol = tern_name_len(a);
+		uint16_t t, l;
+		memcpy(&t, a + ol, 2);
+		memcpy(&l, a + ol + 2, 2);
+		if (!result_add(res, a, t, ttl, a + ol + 4, l)) {
+			res->len = start;
+			return false;
+		}
+		a += ol + 4 + (size_t)l;
+	}
+	if (pf->n)
+		res->proof_off = (uint32_t)start;
+	return true;
+}
+
+/* An RRSIG of the answer with fewer labels than its owner: a wildcard
+ * expansion (RFC 4035 5.3.4), whose proof of no closer match is in the
+ * authority section. */
+static bool wildcard_answer(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const prr *p = &rrs[i];
+		if (p->section != TERN_S_ANSWER || !covered(pkt, p))
+			continue;
+		uint8_t owner[TERN_NAME_MAX];
+		size_t olen;
 		tern_rd r;
 		tern_rd_init(&r, pkt, len);
-		r.pos = p->rdata_off;
-		if (tern_rdata_unpack(&r, p->type, p->rdlen, rd, sizeof rd, &rdlen))
-			return -1; /* malformed: the whole answer is unusable (as Unbound and BIND
-			              treat it: FORMERR), never a false NODATA */
-		if (!result_add(res, owner, type, p->ttl, rd, rdlen) || setlen + 2 + rdlen > sizeof set)
-			return -1;
-		res->nrr++;
-		if (p->ttl < ttl)
-			ttl = p->ttl;
-		uint16_t l = (uint16_t)rdlen;
-		memcpy(set + setlen, &l, 2);
-		memcpy(set + setlen + 2, rd, rdlen);
-		setlen += 2 + rdlen;
-		count++;
+		r.pos = p->owner_off;
+		if (tern_rd_name(&r, owner, &olen) == 0 && pkt[p->rdata_off + 3] < tern_name_labels(owner))
+			return true;
 	}
-	if (count && type != TERN_T_ANY)
-		(void)cache_put_rrset(c, owner, type, ttl > 0x7fffffff ? 0 : ttl, count, set, setlen, now);
-	return count;
+	return false;
 }
 
 /* The Extended DNS Error (RFC 8914 2: option 15, INFO-CODE, EXTRA-TEXT) of
@@ -368,6 +514,12 @@ static void upstream_ede(tern_msg_iter *it, const uint8_t *pkt, fwd_result *res)
 
 enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
                               const uint8_t *zone, cache *c, uint64_t now_ms, fwd_result *res)
+{
+	return fwd_sanitize_cd(pkt, len, id, name, qtype, false, zone, c, now_ms, res);
+}
+
+enum fwd_verdict fwd_sanitize_cd(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
+                                 bool cd, const uint8_t *zone, cache *c, uint64_t now_ms, fwd_result *res)
 {
 	res->rcode = TERN_R_NOERROR; /* for FWD_BAD: an unusable answer */
 	res->ede = FWD_NO_EDE;
@@ -415,6 +567,12 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 	res->qtype = qtype;
 	res->rcode = rcode;
 	res->soa_off = 0xffff;
+	res->cd = cd;
+	uint8_t flags = cd ? CACHE_F_CD : 0;
+	static _Thread_local proofs pf;
+	bool wild = wildcard_answer(pkt, len, rrs, n);
+	if (wild)
+		take_proofs(pkt, len, rrs, n, zone, false, &pf);
 
 	/* Follow the chain from the question's name (RFC 1034 3.6.2). */
 	uint8_t cur[TERN_NAME_MAX];
@@ -427,17 +585,31 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 			res->rcode = TERN_R_NOERROR;
 			return FWD_OK;
 		}
-		int got = take_rrset(pkt, len, rrs, n, cur, qtype, c, now_ms, res);
+		size_t start = res->len;
+		int got = take_rrset(pkt, len, rrs, n, cur, qtype, c, now_ms, wild ? &pf : NULL, flags, res);
 		if (got < 0)
 			return FWD_BAD;
 		if (got) {
 			final = true;
+			if (wild) {
+				/* the TTL the cache gives the RRset: the smallest of it and its RRSIGs */
+				uint32_t ttl = UINT32_MAX;
+				for (size_t off = start; off < res->len;) {
+					const uint8_t *o = res->data + off;
+					size_t ol = tern_name_len(o);
+					uint32_t t = tern_get_u32(o + ol + 2);
+					ttl = t < ttl ? t : ttl;
+					off += ol + 8 + tern_get_u16(o + ol + 6);
+				}
+				if (!result_add_proofs(res, &pf, ttl))
+					return FWD_BAD;
+			}
 			break;
 		}
 		if (qtype == TERN_T_CNAME)
 			break;
 		size_t before = res->len;
-		got = take_rrset(pkt, len, rrs, n, cur, TERN_T_CNAME, c, now_ms, res);
+		got = take_rrset(pkt, len, rrs, n, cur, TERN_T_CNAME, c, now_ms, NULL, flags, res);
 		if (got < 0)
 			return FWD_BAD;
 		if (!got)
@@ -479,8 +651,12 @@ enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const
 			break;
 		}
 		res->soa_ttl = neg;
-		(void)cache_put_negative(c, cur, rcode == TERN_R_NXDOMAIN ? CACHE_NXDOMAIN : qtype, neg, owner, rd,
-		                         (uint16_t)rdlen, now_ms);
+		take_proofs(pkt, len, rrs, n, owner, true, &pf);
+		if (!result_add_proofs(res, &pf, neg))
+			pf.n = 0, pf.len = 0;
+		cache_dnssec d = {.nauth = pf.n, .auth = pf.buf, .auth_bytes = pf.len, .flags = flags};
+		(void)cache_put_negative_dnssec(c, cur, rcode == TERN_R_NXDOMAIN ? CACHE_NXDOMAIN : qtype, neg, owner,
+		                                rd, (uint16_t)rdlen, &d, now_ms);
 		break;
 	}
 	return FWD_OK;

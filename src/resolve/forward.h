@@ -76,16 +76,31 @@ typedef struct fwd_result {
 	char ede_text[48];           /* its EXTRA-TEXT ("" for none) */
 	uint16_t nrr;                /* answer records */
 	uint16_t soa_off;            /* offset of the SOA record in data, or 0xffff */
+	uint32_t proof_off;          /* offset of the DNSSEC authority records (NSEC/NSEC3,
+	                                RRSIGs of them and of the SOA) after the answer or
+	                                the SOA, or 0 for none */
+	bool cd;                     /* asked with CD=1 */
 	uint32_t soa_ttl;
 	size_t len;
 	/* records: owner (wire), u16 type, u32 ttl, u16 rdlen, rdata */
 	uint8_t data[FWD_RESULT_MAX];
 } fwd_result;
 
-/* Appends a result's records to m (answer, then the SOA in authority),
- * with the answer's first owner written as `owner` (the client's case).
+/* Appends a result's records to m (answer, then the SOA and the proofs in
+ * authority), with the answer's first owner written as `owner` (the
+ * client's case). dnssec: a DO=1 client; otherwise RRSIG, NSEC and NSEC3
+ * records are left out unless they are the type asked (RFC 4035 3.2.1).
  * Returns 0 or TERN_ESPACE (m then marked truncated). */
-int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner);
+int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner, bool dnssec);
+
+/* Whether the result holds RRSIGs (signed data). */
+bool fwd_result_signed(const fwd_result *r);
+
+/* RRSIG, NSEC, NSEC3: the records a DO=0 client is not given unless asked. */
+static inline bool fwd_is_dnssec_type(uint16_t t)
+{
+	return t == 46 || t == 47 || t == 50;
+}
 
 /* ---- the in-flight table ---- */
 
@@ -110,11 +125,16 @@ typedef struct fwd_table fwd_table;
 fwd_table *fwd_table_new(unsigned max_pending);
 void fwd_table_free(fwd_table *t);
 
-/* Joins the question (name, qtype), adding w to its waiters. Returns the
+/* The key of a question in the in-flight table: its type and whether it is
+ * asked with CD=1 (RFC 4035 3.2.2: a CD=0 client must not wait on a CD=1
+ * question, whose answer the upstream did not check). */
+#define FWD_KEY(qtype, cd) ((uint32_t)(qtype) | ((cd) ? 0x10000u : 0u))
+
+/* Joins the question (name, key: FWD_KEY, a plain type is CD=0), adding w to its waiters. Returns the
  * pending entry: *created tells whether the caller made it (and must now
  * send the upstream query and later complete it). Returns NULL when the
  * table is full (answer SERVFAIL). w may be NULL (a prefetch: no client). */
-fwd_pending *fwd_join(fwd_table *t, const uint8_t *name, uint16_t qtype, unsigned worker, fwd_waiter *w,
+fwd_pending *fwd_join(fwd_table *t, const uint8_t *name, uint32_t key, unsigned worker, fwd_waiter *w,
                       bool *created);
 /* Hands over the waiters of p (the caller frees them); p stays in the
  * table, and later joiners wait on it as before. */
@@ -124,6 +144,7 @@ fwd_waiter *fwd_complete(fwd_table *t, fwd_pending *p);
 /* Name and type of a pending question. */
 const uint8_t *fwd_pending_name(const fwd_pending *p);
 uint16_t fwd_pending_type(const fwd_pending *p);
+bool fwd_pending_cd(const fwd_pending *p);
 unsigned fwd_inflight(const fwd_table *t);
 
 /* ---- upstreams ---- */
@@ -131,6 +152,9 @@ unsigned fwd_inflight(const fwd_table *t);
 /* The upstream set for a name: the most specific forward-zone, else the
  * default set (sets[0]). */
 const upstream_set *fwd_set_for(const upstream_set *sets, unsigned nsets, const uint8_t *name);
+/* The set to ask (name, qtype): a DS RRset lives in the parent zone (RFC
+ * 4035 3.1.4.1), so a DS question goes to the set of name's parent. */
+const upstream_set *fwd_set_for_q(const upstream_set *sets, unsigned nsets, const uint8_t *name, uint16_t qtype);
 /* The fastest upstream of s not in tried (a bit per index); -1 if none.
  * coin: a random byte; below 8 (1 in 32) another untried upstream is
  * picked instead, so a recovered upstream gets noticed. */
@@ -145,8 +169,10 @@ void fwd_rtt_timeout(upstream *u);
 
 /* ---- messages ---- */
 
-/* Writes the query to send upstream: id, RD=1, EDNS 1232 (RFC 6891). */
-int fwd_make_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *name, uint16_t qtype);
+/* Writes the query to send upstream: id, RD=1, EDNS 1232 (RFC 6891) with
+ * DO=1 (so that the cache can serve DO=1 clients too: RFC 4035 3.2.1,
+ * RFC 6840 5.2), CD as given (RFC 4035 3.2.2). */
+int fwd_make_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *name, uint16_t qtype, bool cd);
 
 enum fwd_verdict {
 	FWD_IGNORE,   /* not an answer to our question (forged or garbage): keep waiting */
@@ -165,6 +191,14 @@ enum fwd_verdict {
  * is asked of the upstreams for the target). now_ms is the cache's clock. */
 enum fwd_verdict fwd_sanitize(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
                               const uint8_t *zone, cache *c, uint64_t now_ms, fwd_result *res);
+/* The same for a question asked with CD=cd: its cache entries are marked
+ * CACHE_F_CD. DNSSEC records are kept with what they belong to: the
+ * RRSIGs of each RRset of the answer (cached in its entry), the SOA's
+ * RRSIGs and the NSEC/NSEC3 records with their RRSIGs of a negative answer
+ * (RFC 4035 3.1.3), and those of a wildcard answer (an RRSIG with fewer
+ * labels than its owner, RFC 4035 5.3.4) with the final RRset. */
+enum fwd_verdict fwd_sanitize_cd(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *name, uint16_t qtype,
+                                 bool cd, const uint8_t *zone, cache *c, uint64_t now_ms, fwd_result *res);
 
 /* Random bytes from the kernel's cryptographic generator (getrandom). */
 void fwd_random(void *buf, size_t n);

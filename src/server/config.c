@@ -11,6 +11,7 @@
 
 #include "server/config.h"
 #include "server/log.h"
+#include "validate/valconf.h"
 #include "xfr/catalog_config.h"
 #include "xfr/xfrin_config.h"
 
@@ -184,6 +185,8 @@ bool config_allowed(const config *c, const struct sockaddr *sa)
 
 void config_free(config *c)
 {
+	val_conf_free(c->val);
+	c->val = NULL;
 	for (size_t i = 0; i < c->nzones; i++) {
 		free(c->zones[i].file);
 		free(c->zones[i].where);
@@ -781,6 +784,8 @@ static int load(config *c, const char *path, unsigned depth)
 				}
 			} else if ((tls_rc = config_tls_option(c, key, val, path, where)) != 0) {
 				errors += tls_rc < 0;
+			} else if ((xr = val_conf_option(&c->val, key, val, where, path)) <= 0) {
+				errors += xr < 0; /* DNSSEC validation (validate/valconf.c), already logged */
 			} else {
 				/* the policy engine's keys (src/policy/polconf.c) */
 				int pr = pol_config_key(&c->policy, key, val, path, where, add_local_rr, c);
@@ -865,6 +870,7 @@ static int load(config *c, const char *path, unsigned depth)
 		errors += xfrin_config_check(c);
 		errors += catalog_config_check(c);
 		errors += config_check_xfr_keys(c);
+		errors += val_conf_finish(&c->val);
 	}
 	errors += pol_config_check(&c->policy);
 	return errors;

@@ -122,6 +122,7 @@ typedef struct config {
 	char *tls_cert;          /* tls-certificate: PEM chain */
 	char *tls_key;           /* tls-key: PEM private key */
 	char *tls_ca_file;       /* tls-ca-file: CAs for TLS upstreams; NULL: the system's */
+	struct val_conf *val;    /* DNSSEC validation (src/validate/valconf.h), or NULL */
 } config;
 
 /* Defaults: no listeners, no zones, 1232, 10 s, 1000 connections. */

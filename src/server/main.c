@@ -714,7 +714,10 @@ static int reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secre
 	if (server_relisten(s, &nv->cfg))
 		log_err("reload: the listen addresses stay as they were");
 	notify_batch *nb = notify_collect(cur, nv); /* before cur is freed */
+	bool rejudge = res && (cur->cfg.val || nv->cfg.val); /* anchors may have changed */
 	server_publish(s, nv);
+	if (rejudge)
+		cache_forget_status(res->cache);
 	notify_submit(nfy, nb);
 	pthread_mutex_unlock(&s->change_lock);
 	secondary_reconfigure(sec);

@@ -9,6 +9,7 @@
  *   5. a query with TSIG (RFC 8945) is verified before it is answered: a
  *      bad one gets NOTAUTH with the TSIG error (or FORMERR), a good one a
  *      signed answer (tsig_check, then tern_tsig_sign last). */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +19,7 @@
 #include "server/stats.h"
 #include "tern/msg.h"
 #include "tern/tsig.h"
+#include "validate/validate.h"
 #include "xfr/xfr_query.h"
 
 static bool qname_is(const tern_query *q, const char *text_wire, size_t len)
@@ -51,7 +53,66 @@ static unsigned chaos(const version *v, const tern_query *q, tern_msgw *m, bool 
 	return TERN_R_NOERROR;
 }
 
-enum chain { CHAIN_DONE, CHAIN_MISS };
+enum chain { CHAIN_DONE, CHAIN_MISS, CHAIN_FORWARD };
+
+/* The validator's settings when validation is on, else NULL. */
+static const val_conf *validating(const version *v)
+{
+	return v->cfg.val && v->cfg.val->on ? v->cfg.val : NULL;
+}
+
+/* Judges the cache's entry for (name, type) before it is written
+ * (validation on, a CD=0 client): CHAIN_MISS to go on (secure or
+ * insecure, counted in ctx), CHAIN_DONE with *rcode SERVFAIL (bogus: EDE
+ * 6, RFC 8914 4.7), or CHAIN_FORWARD when the chain of trust needs a DS or
+ * DNSKEY the cache does not have (ctx->forward asks it). */
+static enum chain judge(const version *v, const val_conf *vc, const uint8_t *name, uint16_t type, uint8_t flags,
+                        bool stale, qctx *ctx, unsigned *rcode)
+{
+	val_need nd;
+	enum val_result r;
+	uint8_t st = flags & CACHE_F_SECMASK;
+	if (st || stale) { /* judged before (no copy, no lock more); stale data is not judged now */
+		r = st == CACHE_F_SECURE ? VAL_SECURE : st == CACHE_F_BOGUS ? VAL_BOGUS : VAL_INSECURE;
+		if (r == VAL_BOGUS)
+			snprintf(ctx->val_why, sizeof ctx->val_why, "bogus (judged before)");
+		if (stale && r == VAL_SECURE)
+			r = VAL_INSECURE; /* no AD on stale data */
+	} else {
+		r = val_entry(vc, v->res->cache, ctx->now_ms, (uint32_t)time(NULL), name, type, &nd, ctx->val_why,
+		              sizeof ctx->val_why);
+	}
+	switch (r) {
+	case VAL_SECURE:
+		ctx->val_secure++;
+		return CHAIN_MISS;
+	case VAL_INSECURE:
+		ctx->val_other++;
+		return CHAIN_MISS;
+	case VAL_BOGUS:
+		ctx->ede = TERN_EDE_DNSSEC_BOGUS;
+		ctx->ede_text = ctx->val_why;
+		*rcode = TERN_R_SERVFAIL;
+		return CHAIN_DONE;
+	case VAL_NEED:
+		break;
+	}
+	uint16_t ede;
+	if (v->res->failures && failcache_get(v->res->failures, nd.name, nd.type, ctx->now_ms, &ede)) {
+		snprintf(ctx->val_why, sizeof ctx->val_why, "no %s for the chain of trust",
+		         nd.type == TERN_T_DS ? "DS" : "DNSKEY");
+		ctx->ede = TERN_EDE_DNSSEC_BOGUS;
+		ctx->ede_text = ctx->val_why;
+		*rcode = TERN_R_SERVFAIL;
+		return CHAIN_DONE;
+	}
+	ctx->forward = true;
+	ctx->prefetch = false; /* ctx->name is the question's now */
+	memcpy(ctx->name, nd.name, tern_name_len(nd.name));
+	ctx->type = nd.type;
+	ctx->cd = true; /* RFC 6840 5.9: the validator judges for itself */
+	return CHAIN_FORWARD;
+}
 
 /* Follows name through the cache: the RRset, a negative entry, or a CNAME
  * to go on with. On CHAIN_MISS, name holds where the data ran out.
@@ -61,15 +122,47 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
                              bool stale, qctx *ctx, unsigned *rcode)
 {
 	cache *c = v->res->cache;
+	/* DNSSEC records for DO=1 clients only (RFC 4035 3.2.1); entries got
+	 * with CD=1 only for CD=1 clients (RFC 4035 3.2.2) */
+	unsigned qf = (stale ? CACHE_Q_STALE : 0u) | (q->edns_do ? CACHE_Q_DO : 0u) |
+	              (q->hdr.flags & TERN_F_CD ? CACHE_Q_CD : 0u);
+	const val_conf *vc = NULL;
+	tern_msgw_mark mk0;
+	if (__builtin_expect(v->cfg.val != NULL, 0) && v->cfg.val->on) {
+		qf |= CACHE_Q_CD; /* what the upstream gave with CD=1 is judged here */
+		if (!(q->hdr.flags & TERN_F_CD)) {
+			vc = v->cfg.val;
+			mk0 = tern_msgw_get_mark(m);
+		}
+	}
 	for (int step = 0; step < DB_MAX_CHAIN; step++, at_qname = false) {
 		const uint8_t *owner = at_qname ? q->qname : name;
 		cache_hit h;
-		cache_get(c, name, q->qtype, ctx->now_ms, stale, m, owner, &h);
+		bool pf = false; /* the probe below may take the entry's one prefetch */
+		if (__builtin_expect(vc != NULL, 0)) { /* judged before it is written */
+			cache_get_q(c, name, q->qtype, ctx->now_ms, qf, NULL, owner, &h);
+			pf = h.prefetch;
+			enum chain j = CHAIN_MISS;
+			if (h.kind == CACHE_MISS) {
+				cache_get_q(c, name, TERN_T_CNAME, ctx->now_ms, qf, NULL, owner, &h);
+				if (h.kind == CACHE_RRSET && q->qtype != TERN_T_CNAME)
+					j = judge(v, vc, name, TERN_T_CNAME, h.flags, stale, ctx, rcode);
+			} else {
+				j = judge(v, vc, name, q->qtype, h.flags, stale, ctx, rcode);
+			}
+			if (j == CHAIN_DONE)
+				tern_msgw_rollback(m, &mk0); /* bogus: SERVFAIL without the chain so far */
+			if (j != CHAIN_MISS)
+				return j;
+		}
+		cache_get_q(c, name, q->qtype, ctx->now_ms, qf | CACHE_Q_AUTH, m, owner, &h);
+		h.prefetch |= pf;
 		ctx->stale |= h.stale;
 		if (h.prefetch && !stale) {
 			ctx->prefetch = true;
 			memcpy(ctx->name, name, tern_name_len(name));
 			ctx->type = q->qtype;
+			ctx->cd = h.flags & CACHE_F_CD; /* refreshed as it was got */
 		}
 		if (h.kind == CACHE_RRSET || h.kind == CACHE_NODATA) {
 			*rcode = TERN_R_NOERROR;
@@ -81,7 +174,7 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 		}
 		if (q->qtype == TERN_T_CNAME)
 			return CHAIN_MISS;
-		cache_get(c, name, TERN_T_CNAME, ctx->now_ms, stale, m, owner, &h);
+		cache_get_q(c, name, TERN_T_CNAME, ctx->now_ms, qf, m, owner, &h);
 		ctx->stale |= h.stale;
 		if (h.kind != CACHE_RRSET || m->truncated)
 			return m->truncated ? CHAIN_DONE : CHAIN_MISS;
@@ -103,6 +196,7 @@ static unsigned failed(const version *v, const tern_query *q, tern_msgw *m, uint
 	ctx->stale = false;
 	if (v->cfg.serve_stale &&
 	    from_cache(v, q, m, name, tern_name_eq(name, q->qname), true, ctx, &rcode) == CHAIN_DONE) {
+		ctx->val_other++; /* stale data is not judged again */
 		if (ctx->stale) {
 			ctx->ede = rcode == TERN_R_NXDOMAIN ? TERN_EDE_STALE_NXDOMAIN : TERN_EDE_STALE;
 			ctx->ede_cached = false;
@@ -239,14 +333,27 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 		return TERN_R_REFUSED;
 	}
 	unsigned rcode = TERN_R_NOERROR;
-	if (from_cache(v, q, m, name, !started, false, ctx, &rcode) == CHAIN_DONE) {
+	if (started)
+		ctx->val_other++; /* local or zone data: not judged */
+	enum chain ch = from_cache(v, q, m, name, !started, false, ctx, &rcode);
+	if (ch == CHAIN_DONE) {
 		ctx->source = STATS_SRC_CACHE;
 		return rcode;
 	}
+	if (ch == CHAIN_FORWARD)
+		return TERN_R_NOERROR; /* ctx->forward: a DS or DNSKEY first */
 	const fwd_result *fr = ctx->fr;
 	if (fr && fr->qtype == q->qtype && tern_name_eq(fr->name, name)) {
 		if (!fr->failed) {
-			fwd_result_write(fr, m, tern_name_eq(name, q->qname) ? q->qname : name);
+			ctx->val_other++;
+			if (validating(v) && !(q->hdr.flags & TERN_F_CD) && fwd_result_signed(fr)) {
+				/* signed data the cache could not keep (TTL 0, too big)
+				 * cannot be judged: not passed on as if it were good */
+				ctx->ede = TERN_EDE_DNSSEC_BOGUS;
+				ctx->ede_text = "signed data not cacheable, not validated";
+				return TERN_R_SERVFAIL;
+			}
+			fwd_result_write(fr, m, tern_name_eq(name, q->qname) ? q->qname : name, q->edns_do);
 			ctx->source = STATS_SRC_UPSTREAM;
 			return fr->rcode;
 		}
@@ -257,7 +364,7 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	}
 	if (!(q->hdr.flags & TERN_F_RD))
 		return started ? TERN_R_NOERROR : TERN_R_REFUSED; /* cache only */
-	const upstream_set *set = fwd_set_for(v->ups->sets, v->ups->nsets, name);
+	const upstream_set *set = fwd_set_for_q(v->ups->sets, v->ups->nsets, name, q->qtype);
 	if (!set->n) { /* no upstream for this name (forward: none, outside every forward-zone) */
 		if (started)
 			return TERN_R_NOERROR;
@@ -278,11 +385,13 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 		ctx->prefetch = false; /* ctx->name is the probe's */
 		memcpy(ctx->name, name, tern_name_len(name));
 		ctx->type = q->qtype;
+		ctx->cd = (q->hdr.flags & TERN_F_CD) || validating(v);
 		return failed(v, q, m, name, ctx, TERN_EDE_NO_REACHABLE_AUTHORITY, "upstreams down");
 	}
 	ctx->forward = true;
 	memcpy(ctx->name, name, tern_name_len(name));
 	ctx->type = q->qtype;
+	ctx->cd = (q->hdr.flags & TERN_F_CD) || validating(v); /* RFC 6840 5.9 */
 	return TERN_R_NOERROR;
 }
 
@@ -362,7 +471,8 @@ static unsigned tsig_check(const version *v, const uint8_t *pkt, size_t len, con
 size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap, qctx *ctx)
 {
 	tern_query q;
-	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = ctx->xfr = ctx->update = false;
+	ctx->forward = ctx->prefetch = ctx->probe = ctx->stale = ctx->ede_cached = ctx->xfr = ctx->update = ctx->cd = false;
+	ctx->val_secure = ctx->val_other = 0;
 	ctx->ede = FWD_NO_EDE;
 	ctx->ede_text = NULL;
 	ctx->opcode = ctx->source = 0;
@@ -475,6 +585,11 @@ size_t query_respond(const version *v, const uint8_t *pkt, size_t len, uint8_t *
 		out[2] |= TERN_F_AA >> 8;
 	if (ra)
 		out[3] |= TERN_F_RA;
+	/* AD (RFC 4035 3.2.3, RFC 6840 5.7): every RRset and denial of the
+	 * answer validated here, for a client that asked with DO or AD */
+	if (ctx->val_secure && !ctx->val_other && (rcode == TERN_R_NOERROR || rcode == TERN_R_NXDOMAIN) &&
+	    (q.edns_do || (q.hdr.flags & TERN_F_AD)) && pr == TERN_Q_OK)
+		out[3] |= TERN_F_AD;
 	if (q.edns && (pr == TERN_Q_OK || pr == TERN_Q_BADVERS || pr == TERN_Q_FORMERR)) {
 		/* RFC 8914: say why, for every SERVFAIL and stale answer of ours */
 		size_t plain = optlen;

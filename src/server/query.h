@@ -127,6 +127,13 @@ typedef struct qctx {
 	const char *ede_text;    /* its EXTRA-TEXT, or NULL */
 	uint8_t name[TERN_NAME_MAX];
 	uint16_t type;
+	bool cd;                 /* ask (name, type) with CD=1 (the client's CD, RFC 4035 3.2.2;
+	                            always when validating) */
+	/* DNSSEC validation (src/validate/): how many cached RRsets and negative
+	 * entries of this answer were secure, and how many were not (or were
+	 * not judged); why the answer is bogus (the EDE 6 text) */
+	unsigned val_secure, val_other;
+	char val_why[96];
 	/* for response rate limiting (UDP) */
 	bool cookie_ok;          /* the client proved its address with our cookie */
 	enum rrl_kind rrl_kind;

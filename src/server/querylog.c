@@ -82,8 +82,12 @@ void query_log(const version *v, const uint8_t *pkt, size_t len, const qctx *ctx
 	if (ctx->forward) {
 		char next[TERN_NAME_TEXT_MAX];
 		tern_name_to_text(ctx->name, next, sizeof next);
-		log_msg(LOG_DEBUG, "query from %s %s %s (%s): not in the cache: forwarding %s to an upstream", client,
-		        name, type, proto, next);
+		if (ctx->cd && (ctx->type == TERN_T_DS || ctx->type == TERN_T_DNSKEY) && ctx->type != q->qtype)
+			log_msg(LOG_DEBUG, "query from %s %s %s (%s): DNSSEC validation needs %s %s: asking an upstream",
+			        client, name, type, proto, next, ctx->type == TERN_T_DS ? "DS" : "DNSKEY");
+		else
+			log_msg(LOG_DEBUG, "query from %s %s %s (%s): not in the cache: forwarding %s to an upstream",
+			        client, name, type, proto, next);
 		return;
 	}
 	if (n < TERN_HDR_LEN) {
@@ -119,7 +123,9 @@ void query_log(const version *v, const uint8_t *pkt, size_t len, const qctx *ctx
 		snprintf(rc, sizeof rc, "%s", rn);
 	else
 		snprintf(rc, sizeof rc, "RCODE%u", rcode);
-	log_msg(LOG_DEBUG, "query from %s %s %s (%s): %s, %s; %u answer, %u authority, %u additional%s", client, name,
-	        type, proto, rc, why, tern_get_u16(out + 6), tern_get_u16(out + 8), tern_get_u16(out + 10),
-	        out[2] & (TERN_F_TC >> 8) ? ", truncated" : "");
+	log_msg(LOG_DEBUG, "query from %s %s %s (%s): %s, %s; %u answer, %u authority, %u additional%s%s%s%s", client,
+	        name, type, proto, rc, why, tern_get_u16(out + 6), tern_get_u16(out + 8), tern_get_u16(out + 10),
+	        out[2] & (TERN_F_TC >> 8) ? ", truncated" : "", out[3] & TERN_F_AD ? ", DNSSEC secure" : "",
+	        ctx->ede == TERN_EDE_DNSSEC_BOGUS ? ", DNSSEC bogus: " : "",
+	        ctx->ede == TERN_EDE_DNSSEC_BOGUS && ctx->ede_text ? ctx->ede_text : "");
 }

@@ -254,7 +254,7 @@ int tlsup_send(worker *w, const version *v, upq *u, const upstream *us, uint64_t
 			clash = o != u && o->p && o->state == UPQ_TLS && o->tlsup == idx && o->id == u->id;
 		}
 	}
-	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype);
+	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype, u->cd);
 	if (qlen <= 0)
 		return -1;
 	u->qlen = (uint16_t)qlen;

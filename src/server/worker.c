@@ -476,7 +476,8 @@ static void sweep(worker *w, const config *cfg, uint64_t now)
 
 static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up, uint64_t now);
 
-#define MAX_ROUNDS 8 /* upstream questions for one client query (its chain) */
+#define MAX_ROUNDS 32 /* upstream questions for one client query (its chain, and the DS and
+                         DNSKEY RRsets its validation needs: one of each per zone) */
 
 /* Answers a waiter with what is known now. Returns true if the waiter was
  * parked again instead (the answer's chain goes on to a name nobody has
@@ -506,7 +507,7 @@ static bool deliver(worker *w, const version *v, resolver *res, fwd_waiter *wt, 
 		query_log(v, wt->pkt, wt->len, &ctx, out, len);
 	if (ctx.forward && ++wt->rounds < MAX_ROUNDS && v->res) {
 		bool created;
-		fwd_pending *p = fwd_join(v->res->table, ctx.name, ctx.type, w->id, wt, &created);
+		fwd_pending *p = fwd_join(v->res->table, ctx.name, FWD_KEY(ctx.type, ctx.cd), w->id, wt, &created);
 		if (p) {
 			if (v->res != res) { /* a reload moved the client to another group */
 				atomic_fetch_sub(&res->waiters, 1);
@@ -760,7 +761,7 @@ static int upq_send(worker *w, const version *v, upq *u, const upstream *us, uin
 	if (us->tls.on) /* DNS over TLS: strict, never this function's UDP */
 		return tlsup_send(w, v, u, us, now);
 	fwd_random(&u->id, sizeof u->id);
-	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype);
+	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype, u->cd);
 	u->fd = qlen > 0 ? random_port_socket(us->addr.ss_family) : -1;
 	if (u->fd < 0)
 		return -1;
@@ -840,10 +841,11 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up,
 	u->p = p;
 	memcpy(u->name, fwd_pending_name(p), tern_name_len(fwd_pending_name(p)));
 	u->qtype = fwd_pending_type(p);
+	u->cd = fwd_pending_cd(p);
 	u->ups = v->ups;
 	upstreams_hold(u->ups);
 	u->res = v->res;
-	const upstream_set *set = fwd_set_for(u->ups->sets, u->ups->nsets, u->name);
+	const upstream_set *set = fwd_set_for_q(u->ups->sets, u->ups->nsets, u->name, u->qtype);
 	u->set = (unsigned)(set - u->ups->sets);
 	if (probe_up >= 0)
 		fwd_attempt_probe(&u->a, now, v->cfg.forward_timeout_ms, probe_up);
@@ -883,7 +885,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 		wt->len = (uint16_t)len;
 		memcpy(wt->pkt, pkt, len);
 		bool created;
-		fwd_pending *p = fwd_join(res->table, ctx->name, ctx->type, w->id, wt, &created);
+		fwd_pending *p = fwd_join(res->table, ctx->name, FWD_KEY(ctx->type, ctx->cd), w->id, wt, &created);
 		if (p) {
 			if (created)
 				upq_start(w, v, p, -1, now);
@@ -913,7 +915,7 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
 {
 	bool created;
-	fwd_pending *p = fwd_join(v->res->table, ctx->name, ctx->type, w->id, NULL, &created);
+	fwd_pending *p = fwd_join(v->res->table, ctx->name, FWD_KEY(ctx->type, ctx->cd), w->id, NULL, &created);
 	if (p && created)
 		upq_start(w, v, p, -1, now);
 }
@@ -923,12 +925,12 @@ static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
  * no client waiting (attempt.h: one probe per set at a time). */
 static void probe(worker *w, const version *v, const qctx *ctx, uint64_t now)
 {
-	upstream_set *set = (upstream_set *)fwd_set_for(v->ups->sets, v->ups->nsets, ctx->name);
+	upstream_set *set = (upstream_set *)fwd_set_for_q(v->ups->sets, v->ups->nsets, ctx->name, ctx->type);
 	int up = fwd_probe_claim(set, now);
 	if (up < 0)
 		return;
 	bool created;
-	fwd_pending *p = fwd_join(v->res->table, ctx->name, ctx->type, w->id, NULL, &created);
+	fwd_pending *p = fwd_join(v->res->table, ctx->name, FWD_KEY(ctx->type, ctx->cd), w->id, NULL, &created);
 	if (p && created)
 		upq_start(w, v, p, up, now);
 }
@@ -940,7 +942,8 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 	if (w->srv->dnstap)
 		obs_tap_upstream(w, u, us, true, pkt, len);
 	enum fwd_verdict verdict =
-		fwd_sanitize(pkt, len, u->id, u->name, u->qtype, u->ups->sets[u->set].zone, u->res->cache, now, &w->fr);
+		fwd_sanitize_cd(pkt, len, u->id, u->name, u->qtype, u->cd, u->ups->sets[u->set].zone, u->res->cache, now,
+		                &w->fr);
 	switch (verdict) {
 	case FWD_IGNORE: /* forged or stray: the real answer may still come */
 		if (u->state == UPQ_UDP)

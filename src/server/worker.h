@@ -44,6 +44,7 @@ typedef struct upq {
 	uint16_t id;
 	uint16_t qtype;
 	uint64_t sent_us;     /* when the current try left (latency) */
+	bool cd;              /* asked with CD=1 (fwd_pending_cd) */
 	uint8_t name[TERN_NAME_MAX];
 	uint16_t qlen;
 	uint8_t q[300];       /* the query: name <= 255 + header, question, OPT */

@@ -868,6 +868,92 @@ static void test_walk_remaining_ttl(void **state)
 	cache_free(c);
 }
 
+/* DNSSEC data kept with an entry (issue 14 item 1): RRSIGs written after
+ * the RRset for DO lookups only; the authority block only when the RRset
+ * ends the answer; a negative entry's proofs after its SOA; an entry got
+ * with CD=1 is a miss for CD=0 lookups; the status bits set on the entry
+ * they were judged on only; blocks that do not fill their sizes refused. */
+static void test_dnssec_blocks(void **state)
+{
+	(void)state;
+	cache *c = cache_new(NULL);
+	uint8_t n[TERN_NAME_MAX], rd[64], sigs[128], auth[TERN_NAME_MAX + 64];
+	size_t off = 0, so = 0, ao = 0;
+	nm("www.example.com.", n);
+	add_rd(rd, &off, (uint8_t[]){192, 0, 2, 1}, 4);
+	uint8_t sig[19 + 13 + 4] = {0, 1, 13, 3}; /* type covered A; signer example.com; a short "signature" */
+	memcpy(sig + 18, "\7example\3com", 13);
+	add_rd(sigs, &so, sig, sizeof sig);
+	/* one authority record: example.com NSEC (next www.example.com, A) */
+	nm("example.com.", auth);
+	size_t ol = tern_name_len(auth);
+	uint8_t nsec[] = {3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0x40};
+	uint16_t t = TERN_T_NSEC, l = sizeof nsec;
+	memcpy(auth + ol, &t, 2);
+	memcpy(auth + ol + 2, &l, 2);
+	memcpy(auth + ol + 4, nsec, sizeof nsec);
+	ao = ol + 4 + sizeof nsec;
+	cache_dnssec d = {.nsig = 1, .sigs = sigs, .sig_bytes = so, .nauth = 1, .auth = auth, .auth_bytes = ao};
+	assert_int_equal(cache_put_rrset_dnssec(c, n, TERN_T_A, 300, 1, rd, off, &d, T0), 0);
+	msgbuf b;
+	cache_hit hit;
+	unsigned flags[] = {0, CACHE_Q_DO, CACHE_Q_DO | CACHE_Q_AUTH};
+	unsigned want_an[] = {1, 2, 2}, want_ns[] = {0, 0, 1};
+	for (int i = 0; i < 3; i++) {
+		mb_init(&b, sizeof b.buf);
+		assert_int_equal(cache_get_q(c, n, TERN_T_A, T0, flags[i], &b.m, n, &hit), 0);
+		assert_int_equal(b.m.count[TERN_S_ANSWER], want_an[i]);
+		assert_int_equal(b.m.count[TERN_S_AUTHORITY], want_ns[i]);
+		mb_parse(&b);
+		if (want_an[i] == 2)
+			assert_int_equal(b.rr[1].type, TERN_T_RRSIG);
+	}
+	/* the view the validator reads, and its status */
+	cache_view v;
+	assert_int_equal(cache_peek(c, n, TERN_T_A, T0, &v), 0);
+	assert_int_equal(v.kind, CACHE_RRSET);
+	assert_int_equal(v.nsig, 1);
+	assert_int_equal(v.sig_bytes, so);
+	assert_int_equal(v.nauth, 1);
+	assert_int_equal(v.auth_bytes, ao);
+	assert_memory_equal(v.auth, auth, ao);
+	cache_set_status(c, n, TERN_T_A, v.inserted_ms + 1, CACHE_F_SECURE); /* another entry: ignored */
+	assert_int_equal(cache_get_q(c, n, TERN_T_A, T0, 0, NULL, n, &hit), 0);
+	assert_int_equal(hit.flags & CACHE_F_SECMASK, 0);
+	cache_set_status(c, n, TERN_T_A, v.inserted_ms, CACHE_F_SECURE);
+	assert_int_equal(cache_get_q(c, n, TERN_T_A, T0, 0, NULL, n, &hit), 0);
+	assert_int_equal(hit.flags & CACHE_F_SECMASK, CACHE_F_SECURE);
+	cache_view_free(&v);
+	/* got with CD=1: only CD lookups see it */
+	d.flags = CACHE_F_CD;
+	assert_int_equal(cache_put_rrset_dnssec(c, n, TERN_T_A, 300, 1, rd, off, &d, T0), 0);
+	assert_int_equal(cache_get_q(c, n, TERN_T_A, T0, 0, NULL, n, &hit), 0);
+	assert_int_equal(hit.kind, CACHE_MISS);
+	assert_int_equal(cache_get_q(c, n, TERN_T_A, T0, CACHE_Q_CD, NULL, n, &hit), 0);
+	assert_int_equal(hit.kind, CACHE_RRSET);
+	/* a negative entry: the SOA, then the proofs for DO */
+	uint8_t soa_rd[22] = {0}, nx[TERN_NAME_MAX];
+	nm("nope.example.com.", nx);
+	d = (cache_dnssec){.nauth = 1, .auth = auth, .auth_bytes = ao};
+	assert_int_equal(cache_put_negative_dnssec(c, nx, CACHE_NXDOMAIN, 60, auth, soa_rd, 22, &d, T0), 0);
+	mb_init(&b, sizeof b.buf);
+	assert_int_equal(cache_get_q(c, nx, TERN_T_A, T0, CACHE_Q_DO, &b.m, nx, &hit), 0);
+	assert_int_equal(hit.kind, CACHE_NXDOMAIN_HIT);
+	assert_int_equal(b.m.count[TERN_S_AUTHORITY], 2);
+	mb_init(&b, sizeof b.buf);
+	assert_int_equal(cache_get_q(c, nx, TERN_T_A, T0, 0, &b.m, nx, &hit), 0);
+	assert_int_equal(b.m.count[TERN_S_AUTHORITY], 1);
+	/* blocks that lie about their sizes */
+	d = (cache_dnssec){.nsig = 2, .sigs = sigs, .sig_bytes = so};
+	assert_int_equal(cache_put_rrset_dnssec(c, n, TERN_T_A, 300, 1, rd, off, &d, T0), TERN_EMALFORMED);
+	d = (cache_dnssec){.nauth = 1, .auth = auth, .auth_bytes = ao - 1};
+	assert_int_equal(cache_put_rrset_dnssec(c, n, TERN_T_A, 300, 1, rd, off, &d, T0), TERN_EMALFORMED);
+	d = (cache_dnssec){.nsig = 1, .sigs = sigs, .sig_bytes = so};
+	assert_int_equal(cache_put_negative_dnssec(c, nx, CACHE_NXDOMAIN, 60, auth, soa_rd, 22, &d, T0),
+	                 TERN_EMALFORMED); /* no RRSIG block for negative entries */
+	cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -889,6 +975,7 @@ int main(void)
 	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_flush_subtree_and_key),
 	    cmocka_unit_test(test_walk_remaining_ttl),
+	    cmocka_unit_test(test_dnssec_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

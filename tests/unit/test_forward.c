@@ -151,7 +151,7 @@ static void test_sanitize_keeps_chain_only(void **st)
 	tern_msgw_init(&m, out, sizeof out, sizeof out, 1, TERN_F_QR);
 	const uint8_t *asked = (const uint8_t *)"\3wWw\7example\3com";
 	assert_int_equal(tern_msgw_question(&m, asked, TERN_T_A, 1), 0);
-	assert_int_equal(fwd_result_write(&res, &m, asked), 0);
+	assert_int_equal(fwd_result_write(&res, &m, asked, false), 0);
 	int len = tern_msgw_finish(&m, 0);
 	assert_int_equal(m.count[TERN_S_ANSWER], 2);
 	assert_memory_equal(out + 12, "\3wWw", 4);
