@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "ctl/ctl.h"
+#include "db/dnssec.h"
+#include "db/journal.h"
+#include "xfr/secondary.h"
 #include "ctl/report.h"
 #include "server/log.h"
 #include "tern/rr.h"
@@ -124,8 +127,15 @@ static int cmd_status(ctl_env *e, const ctl_req *r, sbuf *out)
 
 /* One zone's block. Fields that replication will fill (refresh, expiry,
  * journal) are "-" / null until then: the layout already has their place. */
-static void zone_block(sbuf *out, bool json, const db_zone *z, const worker_stats *w, bool first)
+static void zone_block(sbuf *out, bool json, const version *v, const db_zone *z, const worker_stats *w, bool first)
 {
+	/* replication: the secondary thread's view (expiry), the journal hung
+	 * on the version (IXFR), whether the zone is signed */
+	bool is_sec = secondary_has(v->sec, z->origin);
+	int64_t expires = is_sec ? secondary_expire_left(v->sec, z->origin) : -1;
+	size_t jbytes = z->journal ? z->journal->bytes : 0, jn = z->journal ? z->journal->n : 0;
+	uint32_t jfrom = jn ? z->journal->d[0]->from : 0;
+	const char *dnssec = z->dnssec ? (z->dnssec->nsec3 ? "signed (NSEC3)" : "signed (NSEC)") : "unsigned";
 	char text[TERN_NAME_TEXT_MAX];
 	tern_name_to_text(z->origin, text, sizeof text);
 	bool data = zone_has_data(z);
@@ -140,9 +150,13 @@ static void zone_block(sbuf *out, bool json, const db_zone *z, const worker_stat
 			sb_printf(out, "null");
 		sb_printf(out, ",\"file\":");
 		sb_json_str(out, z->file ? z->file : "");
-		sb_printf(out, ",\"records\":%zu,\"names\":%zu,\"queries\":%llu,\"role\":\"primary\","
-		          "\"last_refresh\":null,\"next_refresh\":null,\"expires\":null,\"journal_bytes\":null}",
-		          z->nrecords, z->nnodes, (ull)(slot ? w->zone_queries[slot] : 0));
+		sb_printf(out, ",\"records\":%zu,\"names\":%zu,\"queries\":%llu,\"role\":\"%s\",",
+		          z->nrecords, z->nnodes, (ull)(slot ? w->zone_queries[slot] : 0), is_sec ? "secondary" : "primary");
+		if (expires >= 0)
+			sb_printf(out, "\"expires_in\":%lld,", (long long)expires);
+		else
+			sb_printf(out, "\"expires_in\":null,");
+		sb_printf(out, "\"journal_bytes\":%zu,\"journal_differences\":%zu,\"dnssec\":\"%s\"}", jbytes, jn, dnssec);
 		return;
 	}
 	sb_printf(out, "%s\n  state: %s\n", text, data ? "loaded" : "no data (answered SERVFAIL until it loads)");
@@ -152,7 +166,16 @@ static void zone_block(sbuf *out, bool json, const db_zone *z, const worker_stat
 		sb_printf(out, "  serial: -\n");
 	sb_printf(out, "  file: %s\n  records: %zu, names: %zu\n  queries: %llu\n", z->file ? z->file : "-",
 	          z->nrecords, z->nnodes, (ull)(slot ? w->zone_queries[slot] : 0));
-	sb_printf(out, "  role: primary\n  last refresh: -\n  next refresh: -\n  expires: -\n  journal: -\n");
+	sb_printf(out, "  role: %s\n", is_sec ? "secondary" : "primary");
+	if (expires >= 0)
+		sb_printf(out, "  expires in: %lld s\n", (long long)expires);
+	else
+		sb_printf(out, "  expires in: -\n");
+	if (jn)
+		sb_printf(out, "  journal: %zu difference(s) from serial %u, %zu bytes\n", jn, jfrom, jbytes);
+	else
+		sb_printf(out, "  journal: -\n");
+	sb_printf(out, "  dnssec: %s\n", dnssec);
 }
 
 static int cmd_zone_status(ctl_env *e, const ctl_req *r, sbuf *out)
@@ -175,7 +198,7 @@ static int cmd_zone_status(ctl_env *e, const ctl_req *r, sbuf *out)
 		} else {
 			if (r->json)
 				sb_printf(out, "{\"zones\":[");
-			zone_block(out, r->json, z, &snap->w, true);
+			zone_block(out, r->json, v, z, &snap->w, true);
 			if (r->json)
 				sb_printf(out, "]}\n");
 		}
@@ -183,7 +206,7 @@ static int cmd_zone_status(ctl_env *e, const ctl_req *r, sbuf *out)
 		if (r->json)
 			sb_printf(out, "{\"zones\":[");
 		for (size_t i = 0; v->zones && i < v->zones->nzones; i++)
-			zone_block(out, r->json, v->zones->zones[i], &snap->w, i == 0);
+			zone_block(out, r->json, v, v->zones->zones[i], &snap->w, i == 0);
 		if (r->json)
 			sb_printf(out, "]}\n");
 	}

@@ -741,6 +741,49 @@ typedef struct reload_ctx {
 	updater *upd;
 } reload_ctx;
 
+/* ternctl zone-refresh, zone-retransfer, zone-notify (ctl.h). */
+static int zone_op_hook(void *user, enum ctl_cmd cmd, const uint8_t *origin, sbuf *out)
+{
+	reload_ctx *r = user;
+	char name[TERN_NAME_TEXT_MAX];
+	tern_name_to_text(origin, name, sizeof name);
+	int rc = 0;
+	if (cmd == CTL_ZONE_NOTIFY) {
+		pthread_mutex_lock(&r->s->change_lock); /* the version and its configuration stay */
+		const version *v = atomic_load(&r->s->current);
+		const cfg_zone *cz = NULL;
+		for (size_t i = 0; i < v->cfg.nzones && !cz; i++)
+			if (tern_name_eq(v->cfg.zones[i].origin, origin))
+				cz = &v->cfg.zones[i];
+		const db_zone *z = db_set_get(v->zones, origin);
+		if (!cz || !cz->xfr.nnotify || !z || !zone_has_data(z)) {
+			sb_printf(out, "zone %s has no notify: targets (or no data)\n", name);
+			rc = -1;
+		} else {
+			notify_zone(r->nfy, &v->cfg, z);
+			sb_printf(out, "zone %s: NOTIFY (serial %u) queued to %zu target(s)\n", name, z->serial,
+			          cz->xfr.nnotify);
+		}
+		pthread_mutex_unlock(&r->s->change_lock);
+		return rc;
+	}
+	/* a secondary zone: configured with primary:, or a catalog member */
+	if (!secondary_has(r->sec, origin)) {
+		sb_printf(out, "zone %s is not a secondary zone\n", name);
+		return -1;
+	}
+	if (cmd == CTL_ZONE_REFRESH) {
+		secondary_notify(r->sec, origin);
+		sb_printf(out, "zone %s: checking the primaries now\n", name);
+	} else if (secondary_retransfer(r->sec, origin)) {
+		sb_printf(out, "zone %s: no such secondary zone\n", name);
+		rc = -1;
+	} else {
+		sb_printf(out, "zone %s: transferring the whole zone again\n", name);
+	}
+	return rc;
+}
+
 static int reload_hook(void *user)
 {
 	reload_ctx *r = user;
@@ -999,7 +1042,7 @@ int main(int argc, char **argv)
 	notify_submit(nfy, startup_nb);
 	/* the current version may be replaced from here on (ternctl reload) */
 	reload_ctx rctx = {&a, &s, res, rl, cookie, sec, nfy, upd};
-	ctl_hooks hooks = {.reload = reload_hook, .user = &rctx, .version = TERN_VERSION};
+	ctl_hooks hooks = {.reload = reload_hook, .zone_op = zone_op_hook, .user = &rctx, .version = TERN_VERSION};
 	if (ops_start(opsv, &s, &hooks))
 		log_err("cannot start the control or metrics thread: %s", strerror(errno));
 

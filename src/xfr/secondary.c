@@ -58,6 +58,7 @@ typedef struct szone {
 	unsigned fails;   /* checks failed in a row */
 	bool expired;     /* answered SERVFAIL now */
 	bool live;        /* still configured (reconfiguration sweep) */
+	bool force_axfr;  /* ternctl zone-retransfer: the whole zone again, whatever the serial */
 	/* a catalog member (RFC 9432): not in the configuration, added and
 	 * removed by members_sync; its primaries are its catalog's */
 	bool member;
@@ -73,6 +74,8 @@ struct secondary {
 	pthread_mutex_t lock; /* the fields below */
 	uint8_t queue[NOTIFY_QUEUE][TERN_NAME_MAX];
 	unsigned nqueue;
+	uint8_t rqueue[NOTIFY_QUEUE][TERN_NAME_MAX]; /* zone-retransfer requests */
+	unsigned nrqueue;
 	bool overflow, reconf, stop;
 	atomic_bool stopping; /* ends an exchange in progress (xfrin_net.c) */
 	notifier *nfy; /* NOTIFY out for a secondary that is also a primary */
@@ -166,6 +169,31 @@ static const struct shared_zone *shared_find(const secondary *sec, const uint8_t
 	struct shared_zone key;
 	memcpy(key.origin, origin, tern_name_len(origin));
 	return sec->nexp ? bsearch(&key, sec->exp, sec->nexp, sizeof key, cmp_shared) : NULL;
+}
+
+int secondary_retransfer(secondary *sec, const uint8_t *origin)
+{
+	if (!sec)
+		return -1;
+	pthread_mutex_lock(&sec->lock);
+	bool known = shared_find(sec, origin) != NULL;
+	if (known && sec->nrqueue < NOTIFY_QUEUE)
+		memcpy(sec->rqueue[sec->nrqueue++], origin, tern_name_len(origin));
+	pthread_mutex_unlock(&sec->lock);
+	if (!known)
+		return -1;
+	wake(sec);
+	return 0;
+}
+
+bool secondary_has(secondary *sec, const uint8_t *origin)
+{
+	if (!sec)
+		return false;
+	pthread_mutex_lock(&sec->lock);
+	bool have = shared_find(sec, origin) != NULL;
+	pthread_mutex_unlock(&sec->lock);
+	return have;
 }
 
 int64_t secondary_expire_left(secondary *sec, const uint8_t *origin)
@@ -464,7 +492,8 @@ static void check(secondary *sec, szone *z)
 		z->next = wall_ms() + 1000;
 		return;
 	}
-	bool have = zone_has_data(cur) && !z->expired;
+	bool have = zone_has_data(cur) && !z->expired && !z->force_axfr; /* !have: AXFR, no SOA query */
+	z->force_axfr = false;
 	char err[512];
 	why w = {.n = 0};
 	int done = 0;
@@ -811,10 +840,11 @@ static void *run(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&sec->lock);
 		bool stop = sec->stop, reconf = sec->reconf, all = sec->overflow;
-		unsigned nq = sec->nqueue;
-		uint8_t q[NOTIFY_QUEUE][TERN_NAME_MAX];
+		unsigned nq = sec->nqueue, nrq = sec->nrqueue;
+		uint8_t q[NOTIFY_QUEUE][TERN_NAME_MAX], rq[NOTIFY_QUEUE][TERN_NAME_MAX];
 		memcpy(q, sec->queue, sizeof q);
-		sec->nqueue = 0;
+		memcpy(rq, sec->rqueue, sizeof rq);
+		sec->nqueue = sec->nrqueue = 0;
 		sec->reconf = sec->overflow = false;
 		pthread_mutex_unlock(&sec->lock);
 		if (stop)
@@ -833,6 +863,12 @@ static void *run(void *arg)
 				log_info("zone %s: NOTIFY received; checking the primaries", z->name);
 				z->next = now;
 			}
+			for (unsigned k = 0; k < nrq; k++)
+				if (tern_name_eq(rq[k], z->origin)) {
+					log_info("zone %s: transferring the whole zone again (ternctl zone-retransfer)", z->name);
+					z->force_axfr = true;
+					z->next = now;
+				}
 		}
 		for (size_t i = 0; i < sec->nzones; i++) {
 			szone *z = &sec->zones[i];

@@ -46,6 +46,11 @@ void secondary_set_notifier(secondary *sec, struct notifier *n);
 /* A worker received an accepted NOTIFY for origin: check its primaries
  * now. Takes a mutex for a moment; never blocks on I/O. */
 void secondary_notify(secondary *sec, const uint8_t *origin);
+/* ternctl zone-retransfer: the zone is transferred whole (AXFR) again at
+ * once, whatever the serials say. -1 when origin is no secondary zone. */
+int secondary_retransfer(secondary *sec, const uint8_t *origin);
+/* Is origin a secondary zone here (configured, or a catalog member)? */
+bool secondary_has(secondary *sec, const uint8_t *origin);
 
 /* Seconds until the secondary zone origin expires (RFC 7314 3.2), or -1
  * when it is not a secondary zone or has no data. Any thread. */

@@ -4,6 +4,7 @@ zone-add and cache-flush while queries flow (none lost), and hostile
 clients on the control socket (garbage, huge lines, slow clients): ternd
 keeps answering DNS and the next ternctl works."""
 import json
+import re
 import os
 import socket
 import stat
@@ -129,10 +130,10 @@ def test_zone_status(ops):  # noqa: F811
     assert r.returncode == 0
     assert "example.org.\n  state: loaded\n  serial: 7\n" in r.stdout
     assert "example.net.\n  state: loaded\n  serial: 9\n" in r.stdout
-    assert "  next refresh: -\n" in r.stdout and "  journal: -\n" in r.stdout
+    assert "  role: primary\n  expires in: -\n  journal: -\n  dnssec: unsigned\n" in r.stdout
     one = json.loads(ops.ctl(srv, "zone-status", "example.net", json=True).stdout)["zones"]
     assert len(one) == 1 and one[0]["serial"] == 9 and one[0]["file"].endswith("example.net.zone")
-    assert one[0]["next_refresh"] is None and one[0]["state"] == "loaded"
+    assert one[0]["expires_in"] is None and one[0]["state"] == "loaded" and one[0]["role"] == "primary"
 
 
 def test_reload_all_and_one_zone(ops):  # noqa: F811
@@ -235,12 +236,72 @@ def test_runtime_zone_changes_outlive_a_full_reload(ops, tmp_path):  # noqa: F81
     assert "new.test." in st and "example.net." in st and "example.org." in st
 
 
-def test_replication_commands_not_available_yet(ops):  # noqa: F811
-    srv = ops.ternd()
-    for cmd in ("zone-refresh", "zone-retransfer", "zone-notify"):
-        r = ops.ctl(srv, cmd, "example.org")
-        assert r.returncode == 1 and "not available" in r.stderr, (cmd, r.stderr)
-        assert ops.ctl(srv, cmd, "nosuch.test").returncode == 1
+def test_replication_commands(tmp_path):
+    """zone-refresh and zone-retransfer on a secondary, zone-notify on a
+    primary: a ternd primary A (no notify: line until the last step) and a
+    ternd secondary B, both with control sockets."""
+    import subprocess as sp
+    from conftest import stop_clean
+    from ternd import binary, start_ternd
+    from xfr_helpers import wait_for, write, write_config, zone_text
+    adir, bdir = tmp_path / "a", tmp_path / "b"
+    adir.mkdir(), bdir.mkdir()
+    body = "www A 192.0.2.10\n"
+    a = start_ternd(adir, None, args=["--config", write_config(adir, {"rep.test": (
+        zone_text("rep.test", 1, body), ["allow-transfer: 127.0.0.1"])}, server=["control: ctl.sock"])],
+        probe="rep.test.")
+    b = None
+
+    def ctl(srv_dir, *args):
+        return sp.run([binary("ternctl"), "-s", os.path.join(str(srv_dir), "ctl.sock")] + list(args),
+                      capture_output=True, text=True, timeout=30)
+
+    def serial(srv):
+        r = query(srv, "rep.test", "SOA")
+        return r.answer[0][0].serial if r.answer else None
+
+    try:
+        conf = write_config(bdir, {"rep.test": (zone_text("rep.test", 1, body),
+                                                [f"primary: {a.host}:{a.port}"])}, server=["control: ctl.sock"])
+        b = start_ternd(bdir, None, args=["--config", conf], probe="rep.test.")
+        assert wait_for(lambda: serial(b) == 1, timeout=5)
+        # a change at A without NOTIFY: B only sees it when told to look
+        write(str(adir / "rep.test.zone"), zone_text("rep.test", 2, "www A 192.0.2.20\n"))
+        a.reload()
+        assert wait_for(lambda: serial(a) == 2, timeout=5)
+        r = ctl(bdir, "zone-refresh", "rep.test")
+        assert r.returncode == 0 and "checking the primaries" in r.stdout, r.stdout + r.stderr
+        assert wait_for(lambda: serial(b) == 2, timeout=5), b.log_text()[-2000:]
+        r = ctl(bdir, "zone-retransfer", "rep.test")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert wait_for(lambda: "transferring the whole zone again" in b.log_text(), timeout=5)
+        assert wait_for(lambda: "serial 2 -> 2 by AXFR" in b.log_text(), timeout=5), b.log_text()[-2000:]
+        assert rdatas(query(b, "www.rep.test")) == ["192.0.2.20"]
+        # zone-status shows the replication state
+        st = ctl(bdir, "zone-status", "rep.test").stdout
+        assert "role: secondary" in st and re.search(r"expires in: \d+ s", st), st
+        st = ctl(adir, "zone-status", "rep.test").stdout
+        assert "role: primary" in st and "journal: 1 difference(s) from serial 1" in st, st
+        # the wrong side: refresh a primary zone, notify without targets
+        r = ctl(adir, "zone-refresh", "rep.test")
+        assert r.returncode == 1 and "not a secondary" in r.stderr, r.stdout + r.stderr
+        r = ctl(adir, "zone-notify", "rep.test")
+        assert r.returncode == 1 and "no notify" in r.stderr, r.stdout + r.stderr
+        assert ctl(bdir, "zone-refresh", "nosuch.test").returncode == 1
+        # with a notify: target, zone-notify sends it now (B logs it)
+        write_config(adir, {"rep.test": (zone_text("rep.test", 2, "www A 192.0.2.20\n"),
+                                         ["allow-transfer: 127.0.0.1", f"notify: {b.host}:{b.port}"])},
+                     server=["control: ctl.sock"])
+        a.reload()
+        before = b.log_text().count("NOTIFY received")
+        r = ctl(adir, "zone-notify", "rep.test")
+        assert r.returncode == 0 and "queued to 1 target" in r.stdout, r.stdout + r.stderr
+        assert wait_for(lambda: b.log_text().count("NOTIFY received") > before or "acknowledged" in a.log_text(),
+                        timeout=5), a.log_text()[-2000:]
+    finally:
+        if b:
+            stop_clean(b)
+        stop_clean(a)
 
 
 # ------------------------------------------------------------ cache
