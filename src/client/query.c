@@ -133,6 +133,9 @@ int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t id)
 		len += 11 + (size_t)olen;
 		tern_put_u16(pkt + 10, (uint16_t)(tern_get_u16(pkt + 10) + 1));
 	}
+	/* TSIG (RFC 8945 4.2): the last record of the additional section */
+	if ((rc = cli_tsig_sign(c, pkt, len, TERN_MSG_MAX, &len)) != 0)
+		return rc;
 	c->qlen = len;
 	return 0;
 }

@@ -73,12 +73,17 @@ static int xfr_message(struct cli *c, const struct cli_query *q, struct xfr_stat
 		return 0;
 	if ((rc = tern_msg_iter_init(&it, c->reply.pkt, c->reply.len)) != 0)
 		return rc;
-	while (take > 0 && (rc = tern_msg_next(&it, &rr)) == 1) {
-		if (rr.section != TERN_S_ANSWER)
+	while ((rc = tern_msg_next(&it, &rr)) == 1) {
+		if (rr.type == TERN_T_TSIG && rr.section == TERN_S_ADDITIONAL && !q->o.short_out &&
+		    (q->o.show & CLI_SHOW_ADDITIONAL))
+			cli_print_tsig(c, q, &rr, false, out); /* each message's, after its records */
+		if (rr.section != TERN_S_ANSWER || take == 0)
 			continue;
 		take--;
-		if (take == 0 && st->done && q->o.onesoa && st->records > 1 && rr.type == TERN_T_SOA)
-			break; /* +onesoa: the closing SOA is not shown */
+		/* +onesoa: the closing SOA is not shown (dig: for AXFR only) */
+		if (take == 0 && st->done && q->o.onesoa && q->qtype == TERN_T_AXFR && st->records > 1 &&
+		    rr.type == TERN_T_SOA)
+			continue;
 		int n = q->o.short_out ? cli_rdata_text(c, &rr) : cli_rr_text(c, &q->o, &rr);
 		if (n >= 0 && q->o.short_out)
 			n = cli_rdata_style(c, &q->o, &rr, false);
@@ -90,6 +95,20 @@ static int xfr_message(struct cli *c, const struct cli_query *q, struct xfr_stat
 			cli_print_rr_line(out, c->text, false, &q->o);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+/* A refusal's TSIG record (its error said there), as dig shows it before
+ * "; Transfer failed." */
+static void print_tsig_of_error(struct cli *c, const struct cli_query *q, FILE *out)
+{
+	tern_msg_iter it;
+	tern_rr rr;
+	if (q->o.short_out || q->o.json || !(q->o.show & CLI_SHOW_ADDITIONAL) ||
+	    tern_msg_iter_init(&it, c->reply.pkt, c->reply.len) != 0)
+		return;
+	while (tern_msg_next(&it, &rr) == 1)
+		if (rr.type == TERN_T_TSIG && rr.section == TERN_S_ADDITIONAL)
+			cli_print_tsig(c, q, &rr, false, out);
 }
 
 int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
@@ -110,18 +129,25 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 		fflush(out);
 		return CLI_EXIT_NOREPLY; /* dig has said it all, greeting aside */
 	}
-	if (full)
-		cli_print_cmd(c, q, extra, out);
+	/* the greeting comes before anything else printed, but after a first
+	 * message's TSIG check (dig prints it with the message) */
+	bool greeted = !full;
 	if (fd < 0) {
+		cli_print_cmd(c, q, extra, out);
 		cli_print_noreply(c, msgs);
 		fflush(out);
 		return CLI_EXIT_NOREPLY;
 	}
 	int status = CLI_EXIT_OK;
 	const char *why = NULL;
+	tern_tsig_ctx tsig; /* one context through the transfer (RFC 8945 5.3.1) */
+	cli_tsig_start(c, &tsig);
 	/* invariant: every message so far belonged to the transfer and parsed */
 	while (!st.done) {
 		if (cli_tcp_recv(c, fd, cli_now_ms() + (uint64_t)q->o.timeout * 1000u, &why) < 0) {
+			if (!greeted)
+				cli_print_cmd(c, q, extra, out);
+			greeted = true;
 			cli_comm_error(c, msgs, why);
 			status = st.messages ? CLI_EXIT_RCODE : CLI_EXIT_NOREPLY;
 			break;
@@ -135,8 +161,13 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 		st.messages++;
 		st.bytes += c->reply.len;
 		cli_set_when(&c->reply, sent);
+		cli_tsig_check(c, &tsig, c->yaml ? NULL : msgs);
+		if (!greeted)
+			cli_print_cmd(c, q, extra, out);
+		greeted = true;
 		unsigned rcode = cli_rcode(p, c->reply.len);
 		if (rcode != TERN_R_NOERROR) {
+			print_tsig_of_error(c, q, out);
 			status = cli_exit_for_rcode(rcode);
 			if (status == CLI_EXIT_NXDOMAIN)
 				status = CLI_EXIT_RCODE;
@@ -148,13 +179,16 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 		}
 	}
 	close(fd);
+	tern_tsig_ctx_free(&tsig);
 	if (status != CLI_EXIT_OK && status != CLI_EXIT_NOREPLY)
 		fprintf(msgs, "; Transfer failed.\n");
 	else if (status == CLI_EXIT_OK && full && (q->o.show & CLI_SHOW_STATS)) {
 		fprintf(out, ";; Query time: %u msec\n", c->reply.msec);
 		fprintf(out, ";; SERVER: %s#%u(%s) (TCP)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given);
 		cli_print_when(out, &c->reply.when);
-		fprintf(out, ";; XFR size: %u records (messages %u, bytes %zu)\n\n", st.records, st.messages, st.bytes);
+		fprintf(out, ";; XFR size: %u records (messages %u, bytes %zu)\n", st.records, st.messages, st.bytes);
+		cli_tsig_warnings(c, out);
+		fputc('\n', out);
 	}
 	fflush(out);
 	return status;
