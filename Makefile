@@ -22,6 +22,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CPPFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
 ALLFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -pthread
 LDLIBS   = -lcrypto -pthread   # libcrypto: TSIG HMACs (src/lib/tsig.c)
+TLS_LDLIBS = -lssl -lnghttp2   # src/tls/ (h-tls): the client's +tls and +https
 
 LIB_SRC    := $(wildcard src/lib/*.c)
 DB_SRC     := $(wildcard src/db/*.c)
@@ -30,6 +31,7 @@ XFR_SRC    := $(wildcard src/xfr/*.c)
 SERVER_SRC := $(wildcard src/server/*.c)
 XFR_SRC    := $(wildcard src/xfr/*.c)
 CLIENT_SRC := $(wildcard src/client/*.c)
+TLS_SRC    := $(wildcard src/tls/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -39,6 +41,7 @@ SERVER_OBJ := $(call obj,$(SERVER_SRC))
 # everything of the server except main(), so unit tests can link it
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_OBJ))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+TLS_OBJ    := $(call obj,$(TLS_SRC))
 
 # The client's interactive mode edits lines and keeps a history with libedit
 # (libedit-dev) when it is there at build time; without it, plain input.
@@ -64,8 +67,13 @@ $(BUILD)/libtern.a: $(LIB_OBJ)
 $(BUILD)/ternd: $(SERVER_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libtern.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(CLIENT_LDLIBS) $(LDLIBS)
+# src/tls: contexts, peer checks, DoH, HTTP/2
+$(BUILD)/libterntls.a: $(TLS_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libterntls.a $(BUILD)/libtern.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(CLIENT_LDLIBS) $(TLS_LDLIBS) $(LDLIBS)
 
 $(BUILD)/obj/src/client/%.o: src/client/%.c
 	@mkdir -p $(dir $@)

@@ -47,8 +47,8 @@ $(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/obj/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 # interactive loop (the one part that needs main.c)
 FUZZ_CLIENT_SRC := $(filter-out src/client/main.c src/client/interactive.c,$(CLIENT_SRC))
 $(FUZZ_DIR)/fuzz-client: $(FUZZ_DIR)/obj/fuzz/fuzz_client.o $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_CLIENT_SRC)) \
-		$(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+		$(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(TLS_SRC)) $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(TLS_LDLIBS) $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -74,8 +74,8 @@ $(REPLAY_DIR)/replay-%: $(REPLAY_DIR)/replay-%.o $(BUILD)/obj/fuzz/fuzz_%.o $(BU
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 $(REPLAY_DIR)/replay-client: $(REPLAY_DIR)/replay-client.o $(BUILD)/obj/fuzz/fuzz_client.o $(BUILD)/obj/fuzz/common.o \
-		$(call obj,$(FUZZ_CLIENT_SRC)) $(BUILD)/libtern.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+		$(call obj,$(FUZZ_CLIENT_SRC)) $(BUILD)/libterntls.a $(BUILD)/libtern.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(TLS_LDLIBS) $(LDLIBS)
 
 # keep the objects make would otherwise delete as intermediates
 .SECONDARY: $(patsubst %,$(REPLAY_DIR)/replay-%.o,$(FUZZ_HARNESSES)) \

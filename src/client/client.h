@@ -100,7 +100,17 @@ struct cli_opts {
 	uint8_t subnet_addr[16];
 	uint16_t ednsopt_len; /* +ednsopt=CODE[:HEX]...: the options, wire form */
 	uint8_t ednsopt[512];
+	/* encrypted transports (tlsx.c) */
+	uint8_t transport;  /* CLI_TR_PLAIN (UDP, TCP), CLI_TR_TLS (+tls), CLI_TR_HTTPS (+https) */
+	bool https_get;     /* +https-get: GET instead of POST */
+	bool tls_ca_set;    /* +tls-ca[=FILE]: the peer's chain is checked (FILE, or the system's store) */
+	char tls_ca[256];
+	char tls_hostname[256]; /* +tls-hostname=NAME: the name checked, and sent in SNI */
+	char tls_pin[64];   /* +tls-pin=B64 (kdig): the SHA-256 of the peer's SubjectPublicKeyInfo */
+	char https_path[256]; /* +https=PATH ("" : /dns-query) */
 };
+
+enum { CLI_TR_PLAIN = 0, CLI_TR_TLS = 1, CLI_TR_HTTPS = 2 };
 
 struct cli_query {
 	uint8_t qname[TERN_NAME_MAX];
@@ -125,7 +135,8 @@ struct cli_server {
 struct cli_reply {
 	uint8_t pkt[TERN_MSG_MAX];
 	size_t len;
-	bool tcp;           /* came over TCP */
+	bool tcp;           /* came over TCP (or TLS, HTTPS) */
+	const char *proto;  /* what the SERVER line says: "UDP", "TCP", "TLS", "HTTPS", "HTTPS-GET" */
 	unsigned msec;      /* query time */
 	uint64_t usec;      /* query time in microseconds */
 	struct timespec when;
@@ -236,6 +247,11 @@ void cli_set_when(struct cli_reply *r, uint64_t sent_us);
 uint64_t cli_now_ms(void); /* monotonic clock */
 uint64_t cli_now_us(void);
 const char *cli_errno_text(int e);
+
+/* tlsx.c: one exchange over TLS (+tls) or HTTPS (+https) as dig's, with
+ * +tries attempts. Returns 0 with c->reply filled, or CLI_EXIT_NOREPLY
+ * after saying why (c->tcp_connect_failed when dig says no more). */
+TERN_WUR int cli_exchange_tls(struct cli *c, const struct cli_query *q, FILE *msgs);
 
 /* xfr.c: AXFR (RFC 5936) over TCP, every message until the closing SOA.
  * Returns the exit code. */

@@ -697,6 +697,13 @@ int main(int argc, char **argv)
 	}
 	join_args(c, argc, argv);
 	c->server_given = a.server != NULL;
+	if (!a.port_given) { /* dig: 853 for DNS over TLS (RFC 7858 3.1), 443 for HTTPS */
+		uint8_t tr = c->defaults.transport;
+		for (unsigned k = 0; k < c->nq && tr == CLI_TR_PLAIN; k++)
+			tr = c->q[k].o.transport;
+		if (tr != CLI_TR_PLAIN)
+			a.port = tr == CLI_TR_TLS ? 853 : 443;
+	}
 	struct in_addr v4;
 	if (a.family == AF_INET6 && a.server && inet_pton(AF_INET, a.server, &v4) == 1) {
 		/* dig's answer to -6 with an IPv4 server (its words, its status) */

@@ -491,7 +491,7 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 		else
 			fprintf(out, ";; Query time: %u msec\n", r->msec);
 		fprintf(out, ";; SERVER: %s#%u(%s) (%s)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given,
-		        r->tcp ? "TCP" : "UDP");
+		        r->proto ? r->proto : r->tcp ? "TCP" : "UDP");
 		cli_print_when(out, &r->when);
 		fprintf(out, ";; MSG SIZE  rcvd: %zu\n", r->len);
 		cli_tsig_warnings(c, out);

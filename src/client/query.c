@@ -332,6 +332,7 @@ static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
 				continue;
 			c->reply.len = (size_t)n;
 			c->reply.tcp = false;
+			c->reply.proto = "UDP";
 			cli_set_when(&c->reply, sent);
 			close(fd);
 			return 0;
@@ -436,6 +437,7 @@ int cli_tcp_recv(struct cli *c, int fd, uint64_t deadline, const char **why)
 		return -1;
 	c->reply.len = n;
 	c->reply.tcp = true;
+	c->reply.proto = "TCP";
 	return 0;
 }
 
@@ -518,6 +520,8 @@ int cli_query_new(struct cli *c, const struct cli_query *q)
 static int exchange_one(struct cli *c, const struct cli_query *q, FILE *msgs)
 {
 	int rc;
+	if (q->o.transport != CLI_TR_PLAIN)
+		return cli_exchange_tls(c, q, msgs);
 	/* IXFR without a serial gets one message over TCP; AXFR is in xfr.c */
 	if (q->o.tcp || q->qtype == TERN_T_AXFR || q->qtype == TERN_T_IXFR || (q->qtype == TERN_T_ANY && !q->o.tcp_set))
 		return exchange_tcp(c, q, msgs);
