@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "client/client.h"
+#include "tls/tls.h"
 
 enum opt_id {
 	O_AAFLAG, O_ADDITIONAL, O_ADFLAG, O_ALL, O_ANSWER, O_AUTHORITY, O_BADCOOKIE, O_BESTEFFORT,
@@ -300,7 +301,12 @@ static int tls_option(struct cli_opts *o, const char *name, bool on, const char 
 		if (on && val)
 			COPY(o->tls_hostname, val);
 	} else if (strcmp(name, "tls-pin") == 0) {
+		tls_pin pin;
 		o->tls_pin[0] = 0;
+		if (on && val && tls_pin_parse(val, &pin) != 0) {
+			fprintf(stderr, "tern: invalid +tls-pin '%s' (the base64 of a SHA-256 digest)\n", val);
+			return CLI_EXIT_USAGE;
+		}
 		if (on && val)
 			COPY(o->tls_pin, val);
 	} else if (on)

@@ -306,7 +306,15 @@ void cli_print_option(FILE *out, const char *lead, uint16_t code, const uint8_t 
 			fprintf(out, "%sTCP KEEPALIVE:\n", lead);
 		return;
 	} else if (code == 12) { /* RFC 7830 padding; dig shows its query's before it is padded */
-		if (sent_cookie || len == 0)
+		if (sent_cookie && len && lead[0] == ' ') { /* +yaml (its indented lead): the bytes, as dig */
+			fprintf(out, "%sPAD:", lead);
+			for (uint16_t i = 0; i < len; i++)
+				fprintf(out, " %02x", d[i]);
+			fputs(" (\"", out);
+			for (uint16_t i = 0; i < len; i++)
+				fputc(isprint(d[i]) ? d[i] : '.', out);
+			fputs("\")\n", out);
+		} else if (sent_cookie || len == 0)
 			fprintf(out, "%sPAD: (%u bytes)\n", lead, (unsigned)len);
 		else
 			fprintf(out, "%sPAD:\n", lead);

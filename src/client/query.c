@@ -350,7 +350,7 @@ static int read_full(int fd, uint8_t *buf, size_t n, uint64_t deadline, const ch
 	while (got < n) {
 		int w = wait_fd(fd, POLLIN, deadline);
 		if (w <= 0) {
-			*why = w == 0 ? "timed out" : strerror(-w);
+			*why = w == 0 ? "timed out" : cli_errno_text(-w);
 			return -1;
 		}
 		ssize_t k = read(fd, buf + got, n - got);
@@ -361,7 +361,7 @@ static int read_full(int fd, uint8_t *buf, size_t n, uint64_t deadline, const ch
 		if (k < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			*why = strerror(errno);
+			*why = cli_errno_text(errno);
 			return -1;
 		}
 		got += (size_t)k;
@@ -379,11 +379,11 @@ static const char *send_frame(struct cli *c, int fd, uint64_t deadline)
 		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
 			int w = wait_fd(fd, POLLOUT, deadline);
 			if (w <= 0)
-				return w == 0 ? "timed out" : strerror(-w);
+				return w == 0 ? "timed out" : cli_errno_text(-w);
 			continue;
 		}
 		if (k < 0)
-			return strerror(errno);
+			return cli_errno_text(errno);
 		off += (size_t)k;
 	}
 	return NULL;

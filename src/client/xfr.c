@@ -116,6 +116,10 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 	FILE *out = stdout, *msgs = q->o.json ? stderr : stdout;
 	bool full = !q->o.json && !q->o.short_out;
 	struct xfr_state st = {0};
+	if (q->o.transport != CLI_TR_PLAIN) { /* RFC 9103 (XoT) is not done here yet */
+		fprintf(stderr, "tern: zone transfers over TLS or HTTPS are not supported\n");
+		return CLI_EXIT_INTERNAL;
+	}
 	int rc = cli_query_new(c, q);
 	if (rc != 0)
 		return rc;
