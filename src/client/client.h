@@ -193,6 +193,7 @@ struct cli {
 	struct cli_reply reply;
 	char qtext[TERN_NAME_TEXT_MAX]; /* the query's name, for dig's messages */
 	bool tcp_connect_failed; /* the last TCP try never connected (dig then prints no greeting) */
+	bool tls_check_failed;   /* the TLS peer check failed: no more tries */
 	uint8_t rdata[CLI_RDATA_MAX];
 	size_t rdata_len; /* of the RDATA cli_rdata_text unpacked last */
 	char text[CLI_TEXT_MAX];
@@ -252,6 +253,15 @@ const char *cli_errno_text(int e);
  * +tries attempts. Returns 0 with c->reply filled, or CLI_EXIT_NOREPLY
  * after saying why (c->tcp_connect_failed when dig says no more). */
 TERN_WUR int cli_exchange_tls(struct cli *c, const struct cli_query *q, FILE *msgs);
+
+/* tlsx.c: a zone transfer over TLS (XoT, RFC 9103): connects, checks the
+ * peer as for +tls and sends the query; NULL having said why (with
+ * c->tcp_connect_failed when dig says no more). Then each framed message
+ * into c->reply (0, or -1 with *why), and the close. */
+struct cli_tls_conn;
+struct cli_tls_conn *cli_tls_xfr_open(struct cli *c, const struct cli_query *q, FILE *msgs, uint64_t deadline);
+TERN_WUR int cli_tls_recv(struct cli *c, struct cli_tls_conn *t, uint64_t deadline, const char **why);
+void cli_tls_close(struct cli_tls_conn *t);
 
 /* xfr.c: AXFR (RFC 5936) over TCP, every message until the closing SOA.
  * Returns the exit code. */

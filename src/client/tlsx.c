@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -209,4 +210,104 @@ int cli_exchange_tls(struct cli *c, const struct cli_query *q, FILE *msgs)
 	}
 	SSL_CTX_free(ctx);
 	return rc;
+}
+
+/* ---- zone transfers over TLS (XoT, RFC 9103): one connection, many messages ---- */
+
+struct cli_tls_conn {
+	SSL_CTX *ctx;
+	SSL *ssl;
+};
+
+void cli_tls_close(struct cli_tls_conn *t)
+{
+	if (!t)
+		return;
+	if (t->ssl) {
+		int fd = SSL_get_fd(t->ssl);
+		SSL_shutdown(t->ssl);
+		SSL_free(t->ssl);
+		close(fd);
+	}
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
+/* Writes all of p[0..n) (the socket is blocking). 0 or -1. */
+static int write_all(SSL *ssl, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ERR_clear_error();
+		int r = SSL_write(ssl, p, (int)n);
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+struct cli_tls_conn *cli_tls_xfr_open(struct cli *c, const struct cli_query *q, FILE *msgs, uint64_t deadline)
+{
+	const struct cli_opts *o = &q->o;
+	tls_pin pin;
+	char err[600];
+	if (o->tls_pin[0] && tls_pin_parse(o->tls_pin, &pin) != 0)
+		return NULL; /* checked when the option was read */
+	struct cli_tls_conn *t = calloc(1, sizeof *t);
+	if (!t || !(t->ctx = tls_client_new(o->tls_ca[0] ? o->tls_ca : NULL, err, sizeof err))) {
+		fprintf(stderr, "tern: %s\n", t ? err : "out of memory");
+		free(t);
+		return NULL;
+	}
+	int how;
+	t->ssl = open_tls(c, q, t->ctx, o->tls_pin[0] ? &pin : NULL, o->tls_ca_set || o->tls_hostname[0], deadline,
+	                  msgs, &how);
+	if (!t->ssl) {
+		if (how == TRY_STOP)
+			c->tcp_connect_failed = c->tls_check_failed = true; /* dig says nothing more */
+		cli_tls_close(t);
+		return NULL;
+	}
+	tern_put_u16(c->qframe, (uint16_t)c->qlen); /* RFC 7858 3.3: framed as over TCP */
+	if (write_all(t->ssl, c->qframe, c->qlen + 2) != 0) {
+		cli_comm_error(c, msgs, "end of file");
+		cli_tls_close(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Reads exactly n bytes before the deadline: 0, or -1 with *why. */
+static int read_exact(SSL *ssl, uint8_t *p, size_t n, uint64_t deadline, const char **why)
+{
+	while (n) {
+		if (SSL_pending(ssl) <= 0 && !wait_for(SSL_get_fd(ssl), POLLIN, deadline)) {
+			*why = "timed out";
+			return -1;
+		}
+		ERR_clear_error();
+		int r = SSL_read(ssl, p, (int)n);
+		if (r <= 0) {
+			*why = "end of file";
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int cli_tls_recv(struct cli *c, struct cli_tls_conn *t, uint64_t deadline, const char **why)
+{
+	uint8_t lenb[2];
+	if (read_exact(t->ssl, lenb, 2, deadline, why) < 0)
+		return -1;
+	size_t n = tern_get_u16(lenb);
+	if (read_exact(t->ssl, c->reply.pkt, n, deadline, why) < 0)
+		return -1;
+	c->reply.len = n;
+	c->reply.tcp = true;
+	c->reply.proto = "TLS";
+	return 0;
 }

@@ -116,19 +116,29 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 	FILE *out = stdout, *msgs = q->o.json ? stderr : stdout;
 	bool full = !q->o.json && !q->o.short_out;
 	struct xfr_state st = {0};
-	if (q->o.transport != CLI_TR_PLAIN) { /* RFC 9103 (XoT) is not done here yet */
-		fprintf(stderr, "tern: zone transfers over TLS or HTTPS are not supported\n");
+	if (q->o.transport == CLI_TR_HTTPS) { /* RFC 8484 carries single messages */
+		fprintf(stderr, "tern: zone transfers over HTTPS are not supported\n");
 		return CLI_EXIT_INTERNAL;
 	}
 	int rc = cli_query_new(c, q);
 	if (rc != 0)
 		return rc;
 	int fd = -1;
+	struct cli_tls_conn *tls = NULL; /* +tls: XoT (RFC 9103) */
 	uint64_t sent = 0;
-	for (unsigned t = 0; t < q->o.tries && fd < 0; t++) {
+	c->tcp_connect_failed = c->tls_check_failed = false;
+	for (unsigned t = 0; t < q->o.tries && fd < 0 && !tls; t++) {
 		sent = cli_now_us();
-		fd = cli_tcp_send(c, msgs, sent / 1000u + (uint64_t)q->o.timeout * 1000u);
+		uint64_t deadline = sent / 1000u + (uint64_t)q->o.timeout * 1000u;
+		if (q->o.transport == CLI_TR_TLS) {
+			tls = cli_tls_xfr_open(c, q, msgs, deadline);
+			if (c->tls_check_failed)
+				break;
+		} else
+			fd = cli_tcp_send(c, msgs, deadline);
 	}
+	if (tls)
+		fd = 0; /* connected: the loop reads through tls */
 	if (fd < 0 && c->tcp_connect_failed) {
 		fflush(out);
 		return CLI_EXIT_NOREPLY; /* dig has said it all, greeting aside */
@@ -148,7 +158,8 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 	cli_tsig_start(c, &tsig);
 	/* invariant: every message so far belonged to the transfer and parsed */
 	while (!st.done) {
-		if (cli_tcp_recv(c, fd, cli_now_ms() + (uint64_t)q->o.timeout * 1000u, &why) < 0) {
+		uint64_t deadline = cli_now_ms() + (uint64_t)q->o.timeout * 1000u;
+		if ((tls ? cli_tls_recv(c, tls, deadline, &why) : cli_tcp_recv(c, fd, deadline, &why)) < 0) {
 			if (!greeted)
 				cli_print_cmd(c, q, extra, out);
 			greeted = true;
@@ -182,13 +193,17 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 			break;
 		}
 	}
-	close(fd);
+	if (tls)
+		cli_tls_close(tls);
+	else
+		close(fd);
 	tern_tsig_ctx_free(&tsig);
 	if (status != CLI_EXIT_OK && status != CLI_EXIT_NOREPLY)
 		fprintf(msgs, "; Transfer failed.\n");
 	else if (status == CLI_EXIT_OK && full && (q->o.show & CLI_SHOW_STATS)) {
 		fprintf(out, ";; Query time: %u msec\n", c->reply.msec);
-		fprintf(out, ";; SERVER: %s#%u(%s) (TCP)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given);
+		fprintf(out, ";; SERVER: %s#%u(%s) (%s)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given,
+		        tls ? "TLS" : "TCP");
 		cli_print_when(out, &c->reply.when);
 		fprintf(out, ";; XFR size: %u records (messages %u, bytes %zu)\n", st.records, st.messages, st.bytes);
 		cli_tsig_warnings(c, out);

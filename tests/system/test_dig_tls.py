@@ -174,3 +174,64 @@ def test_kdig_pin(services, pki, home):
 def test_client_certificates_are_refused(home):
     t = compat._run(compat.TERN, ["@127.0.0.9", "+tls", "+tls-certfile=x.pem", "www.up.test"], home)
     assert t.returncode == 10 and "not supported" in t.stderr
+
+
+# ---------------------------------------------------------------- zone transfers over TLS (RFC 9103)
+# BIND's named serves up.test over TLS (its "tls" clause, the test CA's
+# certificate) to loopback, and takes a TSIG key; dig 9.18 transfers over
+# TLS with +tls, and so does tern.
+
+KEY = ("tkey.", "hmac-sha256", "c2VjcmV0IG9mIHRoZSB0bHMgdHJhbnNmZXIga2V5")
+Y = ":".join((KEY[1], KEY[0], KEY[2]))
+
+
+@pytest.fixture(scope="module")
+def named_xot(tmp_path_factory, pki):
+    import peers
+    if shutil.which("named") is None:
+        pytest.skip("named not installed")
+    d = str(tmp_path_factory.mktemp("named-xot"))
+    port, tport = peers.free_port(), peers.free_port()
+    zpath = os.path.join(d, "up.test.zone")
+    with open(zpath, "w") as f:
+        f.write(ZONE)
+    conf = os.path.join(d, "named.conf")
+    with open(conf, "w") as f:
+        f.write(f'tls local-tls {{ key-file "{pki["key"]}"; cert-file "{pki["cert"]}"; }};\n'
+                f'options {{ directory "{d}"; pid-file "{d}/named.pid"; session-keyfile "{d}/s.key";\n'
+                f'  listen-on port {port} {{ 127.0.0.1; }}; listen-on port {tport} tls local-tls {{ 127.0.0.1; }};\n'
+                '  listen-on-v6 { none; }; recursion no; dnssec-validation no; allow-transfer { 127.0.0.1; }; };\n'
+                'controls { };\n'
+                f'key "{KEY[0]}" {{ algorithm {KEY[1]}; secret "{KEY[2]}"; }};\n'
+                f'zone "up.test" {{ type primary; file "{zpath}"; }};\n')
+    srv = peers._start("named", ["named", "-g", "-c", conf], d, "127.0.0.1", port, "up.test.")
+    srv.tls_port = tport
+    yield srv
+    srv.stop()
+
+
+XOT_CASES = [
+    ["+tls", "up.test", "AXFR"], ["+tls", "up.test", "AXFR", "+multiline"], ["+tls", "+short", "up.test", "AXFR"],
+    ["+tls", "up.test", "IXFR=1"], ["+tls", "+tls-ca={ca}", "+tls-hostname=dns.test", "up.test", "AXFR"],
+    ["+tls", "-y", Y, "up.test", "AXFR"], ["+tls", "-y", Y, "www.up.test"], ["+tls", "-y", Y, "www.up.test", "+qr"],
+]
+
+
+@pytest.mark.parametrize("args", XOT_CASES, ids=[" ".join(a)[:50] for a in XOT_CASES])
+def test_xot_and_tsig_over_tls_same_as_dig(named_xot, pki, home, args):
+    import test_dig_tsig
+    d = compat._run("dig", ["@127.0.0.1", "-p", str(named_xot.tls_port), "+tries=1"] + _args(args, pki), home)
+    t = compat._run(compat.TERN, ["@127.0.0.1", "-p", str(named_xot.tls_port), "+tries=1"] + _args(args, pki), home)
+    assert compat.mask(test_dig_tsig.mask(t.stdout)) == compat.mask(test_dig_tsig.mask(d.stdout)), \
+        f"--- dig\n{d.stdout}\n--- tern\n{t.stdout}"
+    assert t.stderr == d.stderr.replace("dig:", "tern:") and t.returncode == d.returncode
+    assert "(TLS)" in t.stdout or "+short" in args
+
+
+def test_xot_failed_peer_check(named_xot, pki, home):
+    args = ["@127.0.0.1", "-p", str(named_xot.tls_port), "+tries=1", "+tls", f"+tls-ca={pki['other_ca']}",
+            "up.test", "AXFR"]
+    d = compat._run("dig", args, home)
+    t = compat._run(compat.TERN, args, home)
+    assert t.stdout == d.stdout and "failed: unable to get local issuer certificate" in t.stdout
+    assert (d.returncode, t.returncode) == (0, 9)
