@@ -4,7 +4,8 @@
  * The key comes from -y [ALG:]NAME:SECRET (dig's default algorithm when
  * none is named is hmac-md5) or from -k FILE, a key clause as tsig-keygen
  * writes it (`key "NAME" { algorithm ALG; secret "B64"; };`). It is set up
- * once, after the command line is read: a key that cannot be made is said
+ * once, after the command line is read (-k also takes the K*.key/K*.private
+ * pair of older BIND versions, as dig does): a key that cannot be made is said
  * on stdout (";; Couldn't create key NAME: WHY") and the queries go
  * unsigned, the statistics then ending with ";; WARNING -- TSIG key was not
  * used." (dig's behaviour, kept for scripts that read it).
@@ -238,8 +239,70 @@ static void make_key(struct cli *c, const char *name, const char *alg_text, cons
 	c->tsig = true;
 }
 
+/* A line "Field: value" of a K*.private file into out, or false. */
+static bool private_field(const char *line, const char *field, char *out, size_t cap)
+{
+	size_t n = strlen(field);
+	if (strncmp(line, field, n) != 0 || line[n] != ':')
+		return false;
+	line += n + 1;
+	line += strspn(line, " \t");
+	snprintf(out, cap, "%.*s", (int)strcspn(line, " \t\r\n"), line);
+	return true;
+}
+
+/* dig's older form of -k: a K<name>.+<alg>+<id>.key/.private pair (the
+ * path with either suffix, or none): the name from the .key file's record,
+ * the algorithm and secret from the .private file. True when both read. */
+static bool read_kpair(struct cli *c)
+{
+	char base[sizeof c->keyfile], path[sizeof c->keyfile + 16], line[2048];
+	size_t n = strlen(c->keyfile);
+	snprintf(base, sizeof base, "%s", c->keyfile);
+	if (n > 4 && strcmp(base + n - 4, ".key") == 0)
+		base[n - 4] = 0;
+	else if (n > 8 && strcmp(base + n - 8, ".private") == 0)
+		base[n - 8] = 0;
+	struct cli_keytext kt = {0};
+	char algnum[16] = "";
+	snprintf(path, sizeof path, "%s.private", base);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof line, f)) {
+		(void)(private_field(line, "Algorithm", algnum, sizeof algnum) ||
+		       private_field(line, "Key", kt.secret, sizeof kt.secret));
+	}
+	fclose(f);
+	snprintf(path, sizeof path, "%s.key", base);
+	if (!(f = fopen(path, "r")))
+		return false;
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == ';' || line[strspn(line, " \t\r\n")] == 0)
+			continue;
+		snprintf(kt.name, sizeof kt.name, "%.*s", (int)strcspn(line, " \t\r\n"), line);
+		break;
+	}
+	fclose(f);
+	/* DNSSEC's numbers for the HMACs (BIND's dst: 157, 161..165) */
+	static const struct {
+		const char *num, *alg;
+	} algs[] = {{"157", "hmac-md5"},    {"161", "hmac-sha1"},   {"162", "hmac-sha224"},
+	            {"163", "hmac-sha256"}, {"164", "hmac-sha384"}, {"165", "hmac-sha512"}};
+	for (size_t k = 0; k < sizeof algs / sizeof algs[0]; k++)
+		if (strcmp(algnum, algs[k].num) == 0)
+			snprintf(kt.alg, sizeof kt.alg, "%s", algs[k].alg);
+	if (!kt.name[0] || !kt.alg[0] || !kt.secret[0])
+		return false;
+	fprintf(stderr, "%s.private: Use of K* file pairs for HMAC is deprecated\n\n", base);
+	make_key(c, kt.name, kt.alg, kt.secret);
+	return true;
+}
+
 int cli_tsig_setup(struct cli *c)
 {
+	if (c->keyfile[0] && read_kpair(c))
+		return 0;
 	if (c->keyfile[0]) {
 		FILE *f = fopen(c->keyfile, "r");
 		if (!f) {
