@@ -373,7 +373,7 @@ void cli_tsig_check(struct cli *c, tern_tsig_ctx *ctx, FILE *out)
 	if (!why) {
 		int rc = tern_tsig_verify(ctx, pkt, len, (uint64_t)time(NULL));
 		if (rc == TERN_TSIG_BADTIME)
-			why = "clock skew";
+			why = "clocks are unsynchronized"; /* DNS_R_CLOCKSKEW in dig's words */
 		else if (rc > 0 && ctx->peer_error == rc)
 			why = "tsig indicates error";
 		else if (rc == TERN_TSIG_BADKEY || rc == TERN_TSIG_BADSIG)

@@ -202,8 +202,9 @@ def home(tmp_path_factory):
 
 
 def _scripted(kind):
-    """Answers signed with another secret ("badmac"), unsigned ("unsigned"),
-    or with a TSIG error the way a server reports one ("badsig")."""
+    """Answers signed with the key ("signed"), another secret ("badmac"),
+    another key ("otherkey"), unsigned ("unsigned"), or with the BADTIME
+    error a server reports ("badtime")."""
     good = dns.tsigkeyring.from_text({KEY[0]: (KEY[1], KEY[2])})
     other = dns.tsigkeyring.from_text({KEY[0]: (KEY[1], "d3Jvbmcgc2VjcmV0")})
 
@@ -217,11 +218,15 @@ def _scripted(kind):
         elif kind == "unsigned":
             r.keyring = None
             r.tsig = None
+        elif kind == "otherkey":
+            r.use_tsig(dns.tsigkeyring.from_text({"other.key.": (KEY[1], KEY[2])}), keyname="other.key.")
+        elif kind == "badtime":  # the server says our time is off (its MAC good)
+            r.use_tsig(good, keyname=KEY[0], tsig_error=18, other_data=b"\x00\x00\x00\x00\x00\x01")
         return [r.to_wire()]
     return peers.ScriptedServer(handler)
 
 
-@pytest.mark.parametrize("kind", ["signed", "badmac", "unsigned"])
+@pytest.mark.parametrize("kind", ["signed", "badmac", "unsigned", "otherkey", "badtime"])
 @pytest.mark.parametrize("opts", [[], ["+short"], ["+tcp"], ["+yaml"]], ids=lambda o: " ".join(o) or "default")
 def test_verification_failures_as_dig(home, kind, opts):
     srv = _scripted(kind)
