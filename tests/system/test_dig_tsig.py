@@ -248,3 +248,16 @@ def test_every_message_of_a_transfer_is_verified(keyed, home):
     _, t = compare(["@127.0.0.1", "-p", port, "-y", f"{KEY[1]}:{KEY[0]}:d3Jvbmcgc2VjcmV0", "tsig.test", "AXFR"],
                    home)
     assert "Transfer failed" in t.stdout
+
+
+def test_json_shows_the_tsig_record(keyed, home):
+    """+json (RFC 8427, tern's own): the TSIG record among the additional
+    records, its RDATA in presentation form."""
+    import json
+    t = compat._run(compat.TERN, ["@127.0.0.1", "-p", str(keyed["ternd"].port), "-y", Y, "+json", "www.tsig.test"],
+                    home)
+    assert t.returncode == 0, t.stderr
+    rr = [r for r in json.loads(t.stdout)["additionalRRs"] if r["TYPE"] == 250]
+    assert len(rr) == 1 and rr[0]["NAME"] == KEY[0] and rr[0]["CLASSname"] == "ANY"
+    fields = rr[0]["rdataTSIG"].split(" ")
+    assert fields[0] == "hmac-sha256." and fields[2:4] == ["300", "32"] and fields[-2:] == ["NOERROR", "0"], rr
