@@ -190,13 +190,16 @@ int cli_exchange_tls(struct cli *c, const struct cli_query *q, FILE *msgs)
 	}
 	bool verify = o->tls_ca_set || o->tls_hostname[0];
 	char err[600];
+	c->tcp_connect_failed = false;
 	SSL_CTX *ctx = tls_client_new(o->tls_ca[0] ? o->tls_ca : NULL, err, sizeof err);
-	if (!ctx) {
+	if (!ctx) { /* dig's line (and exit 0); the details, and status 9 */
+		fprintf(msgs, ";; TLS context cannot be created\n");
+		fflush(msgs);
 		fprintf(stderr, "tern: %s\n", err);
-		return CLI_EXIT_USAGE;
+		c->tcp_connect_failed = true;
+		return CLI_EXIT_NOREPLY;
 	}
 	int rc = CLI_EXIT_NOREPLY;
-	c->tcp_connect_failed = false;
 	for (unsigned t = 0; t < o->tries; t++) {
 		int r = try_once(c, q, ctx, o->tls_pin[0] ? &pin : NULL, verify, msgs);
 		if (r == 0 || r == CLI_GAVE_UP) {
@@ -256,7 +259,10 @@ struct cli_tls_conn *cli_tls_xfr_open(struct cli *c, const struct cli_query *q, 
 		return NULL; /* checked when the option was read */
 	struct cli_tls_conn *t = calloc(1, sizeof *t);
 	if (!t || !(t->ctx = tls_client_new(o->tls_ca[0] ? o->tls_ca : NULL, err, sizeof err))) {
+		fprintf(msgs, ";; TLS context cannot be created\n");
+		fflush(msgs);
 		fprintf(stderr, "tern: %s\n", t ? err : "out of memory");
+		c->tcp_connect_failed = c->tls_check_failed = true;
 		free(t);
 		return NULL;
 	}

@@ -151,6 +151,18 @@ def test_failed_peer_check_as_dig_but_status_9(services, pki, home, transport, e
     assert (d.returncode, t.returncode) == (0, 9)  # dig 9.18 exits 0 without an answer; tern says no reply
 
 
+@pytest.mark.parametrize("qtype", ["A", "AXFR"])
+def test_missing_ca_file(services, home, qtype):
+    """dig's line for a CA file it cannot read; tern adds why on stderr and
+    exits 9 (dig: 0)."""
+    args = ["@127.0.0.1", "-p", str(services["unbound-dot"]), "+tries=2", "+tls", "+tls-ca=/nonexistent/ca.pem",
+            "www.up.test", qtype]
+    d = compat._run("dig", args, home)
+    t = compat._run(compat.TERN, args, home)
+    assert t.stdout == d.stdout == ";; TLS context cannot be created\n"
+    assert "/nonexistent/ca.pem" in t.stderr and (d.returncode, t.returncode) == (0, 9)
+
+
 def test_kdig_pin(services, pki, home):
     """+tls-pin (kdig): the right pin gets dig's answer as +tls shows it
     (even with +tls-ca naming a CA that did not sign it: the pin is the
