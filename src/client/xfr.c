@@ -126,19 +126,34 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 	int fd = -1;
 	struct cli_tls_conn *tls = NULL; /* +tls: XoT (RFC 9103) */
 	uint64_t sent = 0;
+	const char *why = NULL;
+	bool have_first = false; /* c->reply holds the first message, not yet handled */
 	c->tcp_connect_failed = c->tls_check_failed = false;
-	for (unsigned t = 0; t < q->o.tries && fd < 0 && !tls; t++) {
+	/* each try, as dig's: connect, send, wait for the first message */
+	for (unsigned t = 0; t < q->o.tries && !have_first; t++) {
 		sent = cli_now_us();
 		uint64_t deadline = sent / 1000u + (uint64_t)q->o.timeout * 1000u;
 		if (q->o.transport == CLI_TR_TLS) {
 			tls = cli_tls_xfr_open(c, q, msgs, deadline);
 			if (c->tls_check_failed)
 				break;
-		} else
-			fd = cli_tcp_send(c, msgs, deadline);
+			if (!tls)
+				continue;
+			fd = 0; /* connected: messages are read through tls */
+		} else if ((fd = cli_tcp_send(c, msgs, deadline)) < 0)
+			continue;
+		if ((tls ? cli_tls_recv(c, tls, deadline, &why) : cli_tcp_recv(c, fd, deadline, &why)) == 0) {
+			have_first = true;
+			break;
+		}
+		cli_comm_error(c, msgs, why);
+		if (tls)
+			cli_tls_close(tls);
+		else
+			close(fd);
+		tls = NULL;
+		fd = -1;
 	}
-	if (tls)
-		fd = 0; /* connected: the loop reads through tls */
 	if (fd < 0 && c->tcp_connect_failed) {
 		fflush(out);
 		return CLI_EXIT_NOREPLY; /* dig has said it all, greeting aside */
@@ -146,24 +161,29 @@ int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra)
 	/* the greeting comes before anything else printed, but after a first
 	 * message's TSIG check (dig prints it with the message) */
 	bool greeted = !full;
-	if (fd < 0) {
+	if (!have_first) {
+		fflush(msgs);
 		cli_print_cmd(c, q, extra, out);
 		cli_print_noreply(c, msgs);
 		fflush(out);
 		return CLI_EXIT_NOREPLY;
 	}
 	int status = CLI_EXIT_OK;
-	const char *why = NULL;
 	tern_tsig_ctx tsig; /* one context through the transfer (RFC 8945 5.3.1) */
 	cli_tsig_start(c, &tsig);
 	/* invariant: every message so far belonged to the transfer and parsed */
 	while (!st.done) {
 		uint64_t deadline = cli_now_ms() + (uint64_t)q->o.timeout * 1000u;
-		if ((tls ? cli_tls_recv(c, tls, deadline, &why) : cli_tcp_recv(c, fd, deadline, &why)) < 0) {
-			if (!greeted)
-				cli_print_cmd(c, q, extra, out);
-			greeted = true;
+		if (have_first)
+			have_first = false; /* read by the tries above */
+		else if ((tls ? cli_tls_recv(c, tls, deadline, &why) : cli_tcp_recv(c, fd, deadline, &why)) < 0) {
 			cli_comm_error(c, msgs, why);
+			if (!greeted) { /* nothing of ours came: dig's error, greeting, "no servers" */
+				fflush(msgs);
+				cli_print_cmd(c, q, extra, out);
+				cli_print_noreply(c, msgs);
+			}
+			greeted = true;
 			status = st.messages ? CLI_EXIT_RCODE : CLI_EXIT_NOREPLY;
 			break;
 		}

@@ -270,3 +270,41 @@ def test_json_shows_the_tsig_record(keyed, home):
     assert len(rr) == 1 and rr[0]["NAME"] == KEY[0] and rr[0]["CLASSname"] == "ANY"
     fields = rr[0]["rdataTSIG"].split(" ")
     assert fields[0] == "hmac-sha256." and fields[2:4] == ["300", "32"] and fields[-2:] == ["NOERROR", "0"], rr
+
+
+def _transfer_server(bad):
+    """AXFR of example.com. in three messages, each signed in turn (RFC 8945
+    5.3.1); bad: the index of a message whose MAC is spoiled."""
+    good = dns.tsigkeyring.from_text({KEY[0]: (KEY[1], KEY[2])})
+    soa = dns.rrset.from_text("example.com.", 300, "IN", "SOA", "ns.example.com. hm.example.com. 1 3600 600 86400 300")
+    parts = [[soa, dns.rrset.from_text("a.example.com.", 300, "IN", "A", "192.0.2.1")],
+             [dns.rrset.from_text("b.example.com.", 300, "IN", "A", "192.0.2.2")], [soa]]
+
+    def handler(wire, transport, peer, sock):
+        q = dns.message.from_wire(wire, keyring=good)
+        out, ctx = [], None
+        for i, rrsets in enumerate(parts):
+            r = dns.message.make_response(q)
+            r.flags |= 0x0400
+            if i:
+                r.question = []
+            r.answer.extend(rrsets)
+            w = bytearray(r.to_wire(multi=True, tsig_ctx=ctx))
+            ctx = r.tsig_ctx
+            if i == bad:
+                w[-7] ^= 0xFF  # the MAC's last byte (Original ID, Error, Other Len follow)
+            out.append(bytes(w))
+        return out
+    return peers.ScriptedServer(handler)
+
+
+@pytest.mark.parametrize("bad", [None, 1, 2], ids=["all-good", "second-bad", "last-bad"])
+def test_a_bad_message_inside_a_transfer_as_dig(home, bad):
+    srv = _transfer_server(bad)
+    try:
+        _, t = compare(["@127.0.0.1", "-p", str(srv.port), "+tries=1", "+time=2", "-y", Y, "example.com", "AXFR"],
+                       home)
+        assert ("Couldn't verify signature" in t.stdout) == (bad is not None)
+        assert "192.0.2.2" in t.stdout and "messages 3" in t.stdout
+    finally:
+        srv.stop()
