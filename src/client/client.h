@@ -323,7 +323,8 @@ int cli_trace(struct cli *c, const struct cli_query *q);
 void cli_search_apply(struct cli *c);
 
 /* tsig.c: TSIG (RFC 8945) as dig does it. -k FILE or -y [ALG:]NAME:SECRET
- * (opt 'k' or 'y'): kept as given; -1 if dig would print its usage. */
+ * (opt 'k' or 'y'): kept as given; -1 if dig would print its usage, -2
+ * after saying why (an algorithm name too long to be one). */
 TERN_WUR int cli_tsig_option(struct cli *c, char opt, const char *val);
 /* Makes the key, once, after the command line: dig's words when it cannot
  * (then queries go unsigned). Returns 0 or an exit status. */

@@ -247,7 +247,9 @@ static int parse_words(struct cli *c, struct args *a, int argc, char **argv, boo
 			case 'f': a->batch = val; break;
 			case 'k':
 			case 'y':
-				if (cli_tsig_option(c, arg[1], val) != 0) {
+				if ((rc = cli_tsig_option(c, arg[1], val)) == -2)
+					return CLI_EXIT_USAGE; /* said why */
+				if (rc != 0) {
 					cli_print_usage(stderr); /* dig's usage(), no "Invalid option" */
 					fputs("\nUse \"tern -h\" (or \"tern -h | more\") for complete list of options\n", stderr);
 					return CLI_EXIT_USAGE;

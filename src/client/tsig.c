@@ -72,7 +72,11 @@ int cli_tsig_option(struct cli *c, char opt, const char *val)
 	if (!f2)
 		return -1;
 	if (f3) {
-		snprintf(c->key_alg, sizeof c->key_alg, "%.*s", (int)sizeof c->key_alg - 1, f1);
+		if (strlen(f1) >= 20) { /* dig's parse_hmac: no algorithm name is that long */
+			fprintf(stderr, "tern: unknown key type '%s'\n", f1);
+			return -2;
+		}
+		snprintf(c->key_alg, sizeof c->key_alg, "%s", f1);
 		f1 = f2;
 		f2 = f3;
 	} else

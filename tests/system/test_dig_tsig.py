@@ -191,6 +191,7 @@ CASES = [
     ["-y", f"hmac-sha256:a..b:{KEY[2]}", "www.tsig.test"], ["-y", "tkey", "www.tsig.test"],
     ["-k", "{incomplete}", "www.tsig.test"], ["-k", "{garbage}", "www.tsig.test"], ["-k", "{badalg}", "www.tsig.test"],
     ["-k", "/nonexistent/key", "www.tsig.test"],
+    ["-y", f"hmac-sha256-1234567890123:{KEY[0]}:{KEY[2]}", "www.tsig.test"],  # dig: unknown key type
     ["-k", "{kpair}", "www.tsig.test"], ["-k", "{kpair}.key", "tsig.test", "AXFR"],
     ["-k", "{kpair}.private", "tsig.test", "IXFR=1"],
 ]
