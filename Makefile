@@ -21,8 +21,7 @@ CFLAGS  ?= $(OPT) -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
 ALLFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -pthread
-LDLIBS   = -lcrypto -pthread   # libcrypto: TSIG HMACs (src/lib/tsig.c)
-TLS_LDLIBS = -lssl -lnghttp2   # src/tls/ (h-tls): the client's +tls and +https
+LDLIBS   = -lssl -lnghttp2 -lcrypto -pthread   # libcrypto: TSIG HMACs (src/lib/tsig.c); libssl, nghttp2: src/tls/
 
 LIB_SRC    := $(wildcard src/lib/*.c)
 DB_SRC     := $(wildcard src/db/*.c)
@@ -73,7 +72,7 @@ $(BUILD)/libterntls.a: $(TLS_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/tern: $(CLIENT_OBJ) $(BUILD)/libterntls.a $(BUILD)/libtern.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(CLIENT_LDLIBS) $(TLS_LDLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(CLIENT_LDLIBS) $(LDLIBS)
 
 $(BUILD)/obj/src/client/%.o: src/client/%.c
 	@mkdir -p $(dir $@)

@@ -26,7 +26,7 @@ FUZZ_CFLAGS    := $(CPPFLAGS) $(WARN) -O1 -g $(FUZZ_SAN) -pthread
 FUZZ_ARGS      ?=
 
 # everything tern has but the two main()s, built again with coverage
-FUZZ_LIB_SRC   := $(LIB_SRC) $(DB_SRC) $(RESOLVE_SRC) $(XFR_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
+FUZZ_LIB_SRC   := $(LIB_SRC) $(TLS_SRC) $(DB_SRC) $(RESOLVE_SRC) $(XFR_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
 FUZZ_LIB_OBJ   := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC) fuzz/common.c)
 FUZZ_BINS      := $(patsubst %,$(FUZZ_DIR)/fuzz-%,$(FUZZ_HARNESSES))
 
@@ -47,8 +47,8 @@ $(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/obj/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 # interactive loop (the one part that needs main.c)
 FUZZ_CLIENT_SRC := $(filter-out src/client/main.c src/client/interactive.c,$(CLIENT_SRC))
 $(FUZZ_DIR)/fuzz-client: $(FUZZ_DIR)/obj/fuzz/fuzz_client.o $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_CLIENT_SRC)) \
-		$(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(TLS_SRC)) $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(TLS_LDLIBS) $(LDLIBS)
+		$(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -75,7 +75,7 @@ $(REPLAY_DIR)/replay-%: $(REPLAY_DIR)/replay-%.o $(BUILD)/obj/fuzz/fuzz_%.o $(BU
 
 $(REPLAY_DIR)/replay-client: $(REPLAY_DIR)/replay-client.o $(BUILD)/obj/fuzz/fuzz_client.o $(BUILD)/obj/fuzz/common.o \
 		$(call obj,$(FUZZ_CLIENT_SRC)) $(BUILD)/libterntls.a $(BUILD)/libtern.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(TLS_LDLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 # keep the objects make would otherwise delete as intermediates
 .SECONDARY: $(patsubst %,$(REPLAY_DIR)/replay-%.o,$(FUZZ_HARNESSES)) \
