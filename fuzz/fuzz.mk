@@ -74,7 +74,7 @@ $(REPLAY_DIR)/replay-%: $(REPLAY_DIR)/replay-%.o $(BUILD)/obj/fuzz/fuzz_%.o $(BU
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 $(REPLAY_DIR)/replay-client: $(REPLAY_DIR)/replay-client.o $(BUILD)/obj/fuzz/fuzz_client.o $(BUILD)/obj/fuzz/common.o \
-		$(call obj,$(FUZZ_CLIENT_SRC)) $(BUILD)/libtern.a
+		$(call obj,$(FUZZ_CLIENT_SRC)) $(BUILD)/libterntls.a $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 # keep the objects make would otherwise delete as intermediates

@@ -7,7 +7,10 @@
  * +nocrypto +rrcomments, +split, +nottlid +noclass +ttlunits +idnout,
  * +expandaaaa), +short (with +identify), +yaml and +json. Output goes to
  * /dev/null. Checks: every printer returns one of the documented statuses
- * (0, 2, 3), and nothing reads or writes out of bounds (the sanitizers). */
+ * (0, 2, 3), and nothing reads or writes out of bounds (the sanitizers).
+ * With a TSIG key in use, the bytes are also verified as a signed reply
+ * (cli_tsig_check), and read as a -k key file (cli_keyfile_parse: 0 with
+ * every field, or one of its errors) and as -y's text. */
 #include <string.h>
 
 #include "client/client.h"
@@ -26,6 +29,9 @@ static void setup(void)
 	c->srv.port = 53;
 	c->srv.sa.ss_family = AF_INET;
 	memset(c->client_cookie, 0xab, sizeof c->client_cookie);
+	/* a TSIG key in use: the query is signed, the reply verified */
+	FUZZ_CHECK(tern_tsig_key_from_text(&c->tsig_key, "tkey.", "hmac-sha256", "c2VjcmV0IG9mIHRoZSBmdXp6ZXI=") == 0);
+	c->tsig = true;
 }
 
 static bool status_ok(int rc)
@@ -53,6 +59,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(c->reply.pkt, data, size);
 	c->reply.len = size;
+	tern_tsig_ctx tv;
+	cli_tsig_start(c, &tv);
+	cli_tsig_check(c, &tv, devnull);
+	tern_tsig_ctx_free(&tv);
+	c->tsig_failed = false;
+
+	/* the same bytes as a -k key file and as -y's text */
+	struct cli_keytext kt;
+	int kf = cli_keyfile_parse((const char *)data, size, &kt);
+	FUZZ_CHECK(kf == 0 || kf == CLI_KEYFILE_SYNTAX || kf == CLI_KEYFILE_INCOMPLETE);
+	FUZZ_CHECK(kf != 0 || (kt.alg[0] && kt.secret[0] && kt.name[0]));
+	char text[2048];
+	size_t tl = size < sizeof text - 1 ? size : sizeof text - 1;
+	memcpy(text, data, tl);
+	text[tl] = 0;
+	struct cli *y = calloc(1, sizeof *y);
+	FUZZ_CHECK(y != NULL);
+	fuzz_quiet(); /* -y says why it refuses a long algorithm name */
+	int yk = cli_tsig_option(y, 'y', text);
+	fuzz_loud();
+	FUZZ_CHECK(yk == 0 || yk == -1 || yk == -2);
+	free(y);
 	struct cli_opts plain = q.o;
 	for (int k = 0; k < 7; k++) {
 		q.o = plain;

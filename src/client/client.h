@@ -13,6 +13,7 @@
 
 #include "tern/msg.h"
 #include "tern/name.h"
+#include "tern/tsig.h"
 
 #ifndef TERN_VERSION
 #define TERN_VERSION "0.1.0"
@@ -99,7 +100,17 @@ struct cli_opts {
 	uint8_t subnet_addr[16];
 	uint16_t ednsopt_len; /* +ednsopt=CODE[:HEX]...: the options, wire form */
 	uint8_t ednsopt[512];
+	/* encrypted transports (tlsx.c) */
+	uint8_t transport;  /* CLI_TR_PLAIN (UDP, TCP), CLI_TR_TLS (+tls), CLI_TR_HTTPS (+https) */
+	bool https_get;     /* +https-get: GET instead of POST */
+	bool tls_ca_set;    /* +tls-ca[=FILE]: the peer's chain is checked (FILE, or the system's store) */
+	char tls_ca[256];
+	char tls_hostname[256]; /* +tls-hostname=NAME: the name checked, and sent in SNI */
+	char tls_pin[64];   /* +tls-pin=B64 (kdig): the SHA-256 of the peer's SubjectPublicKeyInfo */
+	char https_path[256]; /* +https=PATH ("" : /dns-query) */
 };
+
+enum { CLI_TR_PLAIN = 0, CLI_TR_TLS = 1, CLI_TR_HTTPS = 2 };
 
 struct cli_query {
 	uint8_t qname[TERN_NAME_MAX];
@@ -124,7 +135,8 @@ struct cli_server {
 struct cli_reply {
 	uint8_t pkt[TERN_MSG_MAX];
 	size_t len;
-	bool tcp;           /* came over TCP */
+	bool tcp;           /* came over TCP (or TLS, HTTPS) */
+	const char *proto;  /* what the SERVER line says: "UDP", "TCP", "TLS", "HTTPS", "HTTPS-GET" */
 	unsigned msec;      /* query time */
 	uint64_t usec;      /* query time in microseconds */
 	struct timespec when;
@@ -181,9 +193,18 @@ struct cli {
 	struct cli_reply reply;
 	char qtext[TERN_NAME_TEXT_MAX]; /* the query's name, for dig's messages */
 	bool tcp_connect_failed; /* the last TCP try never connected (dig then prints no greeting) */
+	bool tls_check_failed;   /* the TLS peer check failed: no more tries */
 	uint8_t rdata[CLI_RDATA_MAX];
 	size_t rdata_len; /* of the RDATA cli_rdata_text unpacked last */
 	char text[CLI_TEXT_MAX];
+	/* TSIG (-y, -k; tsig.c): the key as given, made once by cli_tsig_setup */
+	char keyfile[4096];
+	char key_name[1024], key_alg[32], key_secret[1024];
+	bool tsig;         /* a key is in use: queries signed, replies verified */
+	bool tsig_unused;  /* a key was given but could not be made */
+	bool tsig_failed;  /* a reply did not verify (the statistics say so) */
+	tern_tsig_key tsig_key;
+	tern_tsig_ctx tsig_req; /* after signing the last query: replies are verified from a copy */
 };
 
 /* options.c: one +option into o (c for dig's global ones). Returns 0, or
@@ -228,6 +249,20 @@ uint64_t cli_now_ms(void); /* monotonic clock */
 uint64_t cli_now_us(void);
 const char *cli_errno_text(int e);
 
+/* tlsx.c: one exchange over TLS (+tls) or HTTPS (+https) as dig's, with
+ * +tries attempts. Returns 0 with c->reply filled, or CLI_EXIT_NOREPLY
+ * after saying why (c->tcp_connect_failed when dig says no more). */
+TERN_WUR int cli_exchange_tls(struct cli *c, const struct cli_query *q, FILE *msgs);
+
+/* tlsx.c: a zone transfer over TLS (XoT, RFC 9103): connects, checks the
+ * peer as for +tls and sends the query; NULL having said why (with
+ * c->tcp_connect_failed when dig says no more). Then each framed message
+ * into c->reply (0, or -1 with *why), and the close. */
+struct cli_tls_conn;
+struct cli_tls_conn *cli_tls_xfr_open(struct cli *c, const struct cli_query *q, FILE *msgs, uint64_t deadline);
+TERN_WUR int cli_tls_recv(struct cli *c, struct cli_tls_conn *t, uint64_t deadline, const char **why);
+void cli_tls_close(struct cli_tls_conn *t);
+
 /* xfr.c: AXFR (RFC 5936) over TCP, every message until the closing SOA.
  * Returns the exit code. */
 int cli_xfr(struct cli *c, const struct cli_query *q, const char *extra);
@@ -239,6 +274,9 @@ void cli_print_noreply(const struct cli *c, FILE *out);
 int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out);
 /* +qr: the query about to be sent, as dig shows it (uses c->reply). */
 void cli_print_query(struct cli *c, const struct cli_query *q, FILE *out);
+/* The TSIG RR rr of the message in c->reply, as dig shows it (with its
+ * ";; TSIG PSEUDOSECTION:" title when comments). */
+void cli_print_tsig(struct cli *c, const struct cli_query *q, const tern_rr *rr, bool comments, FILE *out);
 int cli_print_short(struct cli *c, const struct cli_query *q, FILE *out);
 /* +yaml: the reply as dig's YAML. */
 int cli_print_yaml(struct cli *c, const struct cli_query *q, FILE *out);
@@ -283,6 +321,34 @@ int cli_trace(struct cli *c, const struct cli_query *q);
 /* addr.c: +search: names without a final dot get resolv.conf's search
  * list (or +domain=), as dig does with +search. */
 void cli_search_apply(struct cli *c);
+
+/* tsig.c: TSIG (RFC 8945) as dig does it. -k FILE or -y [ALG:]NAME:SECRET
+ * (opt 'k' or 'y'): kept as given; -1 if dig would print its usage, -2
+ * after saying why (an algorithm name too long to be one). */
+TERN_WUR int cli_tsig_option(struct cli *c, char opt, const char *val);
+/* Makes the key, once, after the command line: dig's words when it cannot
+ * (then queries go unsigned). Returns 0 or an exit status. */
+TERN_WUR int cli_tsig_setup(struct cli *c);
+/* Appends the TSIG RR to the query pkt[0..len) when a key is in use and
+ * keeps the request's context in c->tsig_req. Returns 0 or an error. */
+TERN_WUR int cli_tsig_sign(struct cli *c, uint8_t *pkt, size_t len, size_t cap, size_t *outlen);
+/* A context for the replies to the query signed last. */
+void cli_tsig_start(struct cli *c, tern_tsig_ctx *ctx);
+/* Verifies the message in c->reply (the next of ctx's exchange); a failure
+ * is said on out (";; Couldn't verify signature: ...") and remembered. */
+void cli_tsig_check(struct cli *c, tern_tsig_ctx *ctx, FILE *out);
+/* The statistics' TSIG warnings, as dig's. */
+void cli_tsig_warnings(const struct cli *c, FILE *out);
+/* The RDATA of a TSIG RR in c->rdata as dig shows it, into c->text. */
+int cli_tsig_rdata_text(struct cli *c, const struct cli_opts *o, bool multiline);
+/* A key file's one key clause: key "NAME" { algorithm A; secret "S"; };
+ * Returns 0, CLI_KEYFILE_SYNTAX, or CLI_KEYFILE_INCOMPLETE (no algorithm
+ * or no secret). */
+struct cli_keytext {
+	char name[1024], alg[64], secret[1024];
+};
+enum { CLI_KEYFILE_SYNTAX = 1, CLI_KEYFILE_INCOMPLETE = 2 };
+TERN_WUR int cli_keyfile_parse(const char *text, size_t len, struct cli_keytext *k);
 
 /* main.c: one query from start to output; returns its exit code. */
 int cli_run_query(struct cli *c, const struct cli_query *q, const char *extra);

@@ -114,6 +114,8 @@ void cli_print_help(FILE *out)
 	      "                 +[no]tls-certfile=file (Load client TLS certificate chain from\n"
 	      "                                      file)\n"
 	      "                 +[no]tls-keyfile=file (Load client TLS private key from file)\n"
+	      "                 +[no]tls-pin=b64    (kdig's: accept the server by the SHA-256\n"
+	      "                                      of its public key, sha256/BASE64)\n"
 	      "                 +[no]trace          (Trace delegation down from root [implies\n"
 	      "                                      +dnssec])\n"
 	      "                 +tries=###          (Set number of UDP attempts) [3]\n"

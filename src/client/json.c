@@ -70,6 +70,12 @@ static int json_rr(struct cli *c, FILE *out, const char *sep, const tern_rr *rr)
 	const char *member = NULL;
 	if (rr->section != TERN_S_QUESTION && (member = rdata_member(rr->type, mbuf, sizeof mbuf)) != NULL) {
 		int n = cli_rdata_text(c, rr); /* into c->text */
+		if (n >= 0 && rr->type == TERN_T_TSIG) { /* its presentation form, as dig shows it, unsplit */
+			struct cli_opts o = {.split = 0};
+			n = cli_tsig_rdata_text(c, &o, false);
+			while (n > 0 && c->text[n - 1] == ' ') /* dig's blank before empty Other Data */
+				c->text[--n] = 0;
+		}
 		if (n < 0)
 			return n;
 	}

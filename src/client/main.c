@@ -247,9 +247,14 @@ static int parse_words(struct cli *c, struct args *a, int argc, char **argv, boo
 			case 'f': a->batch = val; break;
 			case 'k':
 			case 'y':
-				/* TSIG (RFC 8945) comes with src/lib/tsig.c */
-				fprintf(stderr, "tern: -%c (TSIG) is not supported yet\n", arg[1]);
-				return CLI_EXIT_INTERNAL;
+				if ((rc = cli_tsig_option(c, arg[1], val)) == -2)
+					return CLI_EXIT_USAGE; /* said why */
+				if (rc != 0) {
+					cli_print_usage(stderr); /* dig's usage(), no "Invalid option" */
+					fputs("\nUse \"tern -h\" (or \"tern -h | more\") for complete list of options\n", stderr);
+					return CLI_EXIT_USAGE;
+				}
+				break;
 			case 'p':
 				if ((rc = parse_port_arg(val, &a->port)) != 0)
 					return rc;
@@ -527,6 +532,12 @@ static int run_name(struct cli *c, const struct cli_query *q, const char *extra)
 		if (again != -1)
 			return again;
 	}
+	if (rc == 0 && c->tsig) { /* as dig: after the retries, before the output */
+		tern_tsig_ctx v;
+		cli_tsig_start(c, &v);
+		cli_tsig_check(c, &v, c->yaml ? NULL : q->o.json ? stderr : stdout);
+		tern_tsig_ctx_free(&v);
+	}
 	if (full && !q->o.qr)
 		cli_print_cmd(c, q, extra, stdout);
 	if (rc != 0) {
@@ -688,6 +699,13 @@ int main(int argc, char **argv)
 	}
 	join_args(c, argc, argv);
 	c->server_given = a.server != NULL;
+	if (!a.port_given) { /* dig: 853 for DNS over TLS (RFC 7858 3.1), 443 for HTTPS */
+		uint8_t tr = c->defaults.transport;
+		for (unsigned k = 0; k < c->nq && tr == CLI_TR_PLAIN; k++)
+			tr = c->q[k].o.transport;
+		if (tr != CLI_TR_PLAIN)
+			a.port = tr == CLI_TR_TLS ? 853 : 443;
+	}
 	struct in_addr v4;
 	if (a.family == AF_INET6 && a.server && inet_pton(AF_INET, a.server, &v4) == 1) {
 		/* dig's answer to -6 with an IPv4 server (its words, its status) */
@@ -717,6 +735,12 @@ int main(int argc, char **argv)
 		c->nsrv++;
 	}
 	cli_search_apply(c);
+	if ((rc = cli_tsig_setup(c)) != 0) {
+		if (batch && batch != stdin)
+			fclose(batch);
+		free(c);
+		return rc;
+	}
 	for (unsigned k = 0; k < c->nq; k++) { /* +short is global in dig, wherever it is given */
 		c->q[k].o.short_out |= c->short_form;
 		c->q[k].greeting = k == 0;
@@ -733,6 +757,7 @@ int main(int argc, char **argv)
 		status = worst(status, cli_interactive(c, stdin, stdout));
 	if (c->keep_fd >= 0)
 		close(c->keep_fd);
+	tern_tsig_ctx_free(&c->tsig_req);
 	free(c);
 	return status;
 }

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "client/client.h"
+#include "tls/tls.h"
 
 enum opt_id {
 	O_AAFLAG, O_ADDITIONAL, O_ADFLAG, O_ALL, O_ANSWER, O_AUTHORITY, O_BADCOOKIE, O_BESTEFFORT,
@@ -75,6 +76,7 @@ static const struct plus_opt {
 	{"tcflag", 3, V_NONE, O_TCFLAG}, {"tcp", 3, V_NONE, O_TCP}, {"timeout", 2, V_REQ | NONO, O_TIMEOUT},
 	{"topdown", 2, V_NONE, O_DEPRECATED}, {"tls", 3, V_NONE, O_TLS}, {"tls-ca", 6, V_OPT, O_TLS},
 	{"tls-certfile", 6, V_REQ, O_TLS}, {"tls-hostname", 5, V_REQ, O_TLS}, {"tls-keyfile", 5, V_REQ, O_TLS},
+	{"tls-pin", 7, V_REQ, O_TLS}, /* kdig's */
 	{"trace", 3, V_NONE, O_TRACE}, {"tries", 3, V_REQ | NONO, O_TRIES},
 	{"trusted-key", 3, V_NONE, O_DEPRECATED}, {"ttlid", 3, V_NONE, O_TTLID},
 	{"ttlunits", 4, V_NONE, O_TTLUNITS}, {"unexpected", 3, V_NONE, O_DEPRECATED},
@@ -267,6 +269,52 @@ static const struct plus_opt *lookup(const char *key, size_t klen)
 	return NULL;
 }
 
+/* The encrypted transports (dig 9.18's names, kdig's +tls-pin): +tls
+ * (DNS over TLS, RFC 7858), +https[=PATH] / +https-get / +https-post (DNS
+ * over HTTPS, RFC 8484), +tls-ca[=FILE], +tls-hostname=NAME, +tls-pin=B64.
+ * Client certificates and unencrypted HTTP/2 are not supported:
+ * CLI_EXIT_INTERNAL. */
+static int tls_option(struct cli_opts *o, const char *name, bool on, const char *val)
+{
+#define COPY(dst, v)                                                      \
+	do {                                                              \
+		if (strlen(v) >= sizeof(dst)) {                           \
+			fprintf(stderr, "tern: +%s: value too long\n", name); \
+			return CLI_EXIT_USAGE;                            \
+		}                                                         \
+		snprintf(dst, sizeof(dst), "%s", v);                      \
+	} while (0)
+	if (strcmp(name, "tls") == 0)
+		o->transport = on ? CLI_TR_TLS : o->transport == CLI_TR_TLS ? CLI_TR_PLAIN : o->transport;
+	else if (strncmp(name, "https", 5) == 0) {
+		o->transport = on ? CLI_TR_HTTPS : o->transport == CLI_TR_HTTPS ? CLI_TR_PLAIN : o->transport;
+		o->https_get = on && strcmp(name, "https-get") == 0;
+		if (on && val && *val)
+			COPY(o->https_path, val);
+	} else if (strcmp(name, "tls-ca") == 0) {
+		o->tls_ca_set = on;
+		o->tls_ca[0] = 0;
+		if (on && val)
+			COPY(o->tls_ca, val);
+	} else if (strcmp(name, "tls-hostname") == 0) {
+		o->tls_hostname[0] = 0;
+		if (on && val)
+			COPY(o->tls_hostname, val);
+	} else if (strcmp(name, "tls-pin") == 0) {
+		tls_pin pin;
+		o->tls_pin[0] = 0;
+		if (on && val && tls_pin_parse(val, &pin) != 0) {
+			fprintf(stderr, "tern: invalid +tls-pin '%s' (the base64 of a SHA-256 digest)\n", val);
+			return CLI_EXIT_USAGE;
+		}
+		if (on && val)
+			COPY(o->tls_pin, val);
+	} else if (on)
+		return CLI_EXIT_INTERNAL; /* +tls-certfile, +tls-keyfile, +http-plain... */
+#undef COPY
+	return 0;
+}
+
 int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 {
 	const char *s = arg + 1;
@@ -384,9 +432,10 @@ int cli_plus_option(struct cli *c, struct cli_opts *o, const char *arg)
 	case O_HEADER_ONLY: o->header_only = on; break;
 	case O_HTTPS:
 	case O_TLS:
-		if (on) {
-			fprintf(stderr, "tern: %s is not supported yet\n", arg);
-			return CLI_EXIT_INTERNAL;
+		if ((rc = tls_option(o, e->name, on, val)) != 0) {
+			if (rc == CLI_EXIT_INTERNAL)
+				fprintf(stderr, "tern: %s is not supported\n", arg);
+			return rc;
 		}
 		break;
 	case O_IDENTIFY: o->identify = on; break;

@@ -306,7 +306,15 @@ void cli_print_option(FILE *out, const char *lead, uint16_t code, const uint8_t 
 			fprintf(out, "%sTCP KEEPALIVE:\n", lead);
 		return;
 	} else if (code == 12) { /* RFC 7830 padding; dig shows its query's before it is padded */
-		if (sent_cookie || len == 0)
+		if (sent_cookie && len && lead[0] == ' ') { /* +yaml (its indented lead): the bytes, as dig */
+			fprintf(out, "%sPAD:", lead);
+			for (uint16_t i = 0; i < len; i++)
+				fprintf(out, " %02x", d[i]);
+			fputs(" (\"", out);
+			for (uint16_t i = 0; i < len; i++)
+				fputc(isprint(d[i]) ? d[i] : '.', out);
+			fputs("\")\n", out);
+		} else if (sent_cookie || len == 0)
 			fprintf(out, "%sPAD: (%u bytes)\n", lead, (unsigned)len);
 		else
 			fprintf(out, "%sPAD:\n", lead);
@@ -444,9 +452,14 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 		fputs(";; QUESTION SECTION:\n\n", out); /* dig names it, empty */
 	/* invariant: `open` is the shown section whose records are being printed */
 	int open = -1;
+	tern_rr tsig;
+	bool have_tsig = false;
 	while ((rc = tern_msg_next(&it, &rr)) == 1) {
-		if (rr.type == TERN_T_OPT && rr.section == TERN_S_ADDITIONAL)
-			continue; /* shown as the pseudosection */
+		if ((rr.type == TERN_T_OPT || rr.type == TERN_T_TSIG) && rr.section == TERN_S_ADDITIONAL) {
+			tsig = rr; /* OPT shown above; TSIG as its pseudosection below */
+			have_tsig = rr.type == TERN_T_TSIG;
+			continue;
+		}
 		/* RDATA that does not decode as its type makes the message bad,
 		 * as in +short and +json (tern_rr_to_text would show it as \#) */
 		int n = rr.section == TERN_S_QUESTION ? 0 : cli_rdata_text(c, &rr);
@@ -472,6 +485,8 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 	}
 	if (open >= 0 && comments)
 		fputc('\n', out);
+	if (rc == 0 && have_tsig && (show & CLI_SHOW_ADDITIONAL))
+		cli_print_tsig(c, q, &tsig, comments, out);
 	if (rc < 0)
 		fprintf(out, ";; Got bad packet: %s\n\n", tern_strerror(rc));
 	if (sending) {
@@ -484,9 +499,11 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 		else
 			fprintf(out, ";; Query time: %u msec\n", r->msec);
 		fprintf(out, ";; SERVER: %s#%u(%s) (%s)\n", c->srv.addr, (unsigned)c->srv.port, c->srv.given,
-		        r->tcp ? "TCP" : "UDP");
+		        r->proto ? r->proto : r->tcp ? "TCP" : "UDP");
 		cli_print_when(out, &r->when);
-		fprintf(out, ";; MSG SIZE  rcvd: %zu\n\n", r->len);
+		fprintf(out, ";; MSG SIZE  rcvd: %zu\n", r->len);
+		cli_tsig_warnings(c, out);
+		fputc('\n', out);
 	} else if (q->o.identify) {
 		if (c->usec)
 			fprintf(out, ";; Received %zu bytes from %s#%u(%s) in %llu us\n\n", r->len, c->srv.addr,
@@ -496,6 +513,17 @@ static int print_message(struct cli *c, const struct cli_query *q, FILE *out, bo
 			        (unsigned)c->srv.port, c->srv.given, r->msec);
 	}
 	return rc < 0 ? CLI_EXIT_RCODE : cli_exit_for_rcode(rcode);
+}
+
+void cli_print_tsig(struct cli *c, const struct cli_query *q, const tern_rr *rr, bool comments, FILE *out)
+{
+	if (cli_rr_text(c, &q->o, rr) < 0)
+		return;
+	if (comments)
+		fputs(";; TSIG PSEUDOSECTION:\n", out);
+	cli_print_rr_line(out, c->text, false, &q->o);
+	if (comments)
+		fputc('\n', out);
 }
 
 int cli_print_reply(struct cli *c, const struct cli_query *q, FILE *out)

@@ -133,6 +133,9 @@ int cli_query_build(struct cli *c, const struct cli_query *q, uint16_t id)
 		len += 11 + (size_t)olen;
 		tern_put_u16(pkt + 10, (uint16_t)(tern_get_u16(pkt + 10) + 1));
 	}
+	/* TSIG (RFC 8945 4.2): the last record of the additional section */
+	if ((rc = cli_tsig_sign(c, pkt, len, TERN_MSG_MAX, &len)) != 0)
+		return rc;
 	c->qlen = len;
 	return 0;
 }
@@ -329,6 +332,7 @@ static int exchange_udp(struct cli *c, const struct cli_query *q, FILE *msgs)
 				continue;
 			c->reply.len = (size_t)n;
 			c->reply.tcp = false;
+			c->reply.proto = "UDP";
 			cli_set_when(&c->reply, sent);
 			close(fd);
 			return 0;
@@ -346,7 +350,7 @@ static int read_full(int fd, uint8_t *buf, size_t n, uint64_t deadline, const ch
 	while (got < n) {
 		int w = wait_fd(fd, POLLIN, deadline);
 		if (w <= 0) {
-			*why = w == 0 ? "timed out" : strerror(-w);
+			*why = w == 0 ? "timed out" : cli_errno_text(-w);
 			return -1;
 		}
 		ssize_t k = read(fd, buf + got, n - got);
@@ -357,7 +361,7 @@ static int read_full(int fd, uint8_t *buf, size_t n, uint64_t deadline, const ch
 		if (k < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			*why = strerror(errno);
+			*why = cli_errno_text(errno);
 			return -1;
 		}
 		got += (size_t)k;
@@ -375,11 +379,11 @@ static const char *send_frame(struct cli *c, int fd, uint64_t deadline)
 		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
 			int w = wait_fd(fd, POLLOUT, deadline);
 			if (w <= 0)
-				return w == 0 ? "timed out" : strerror(-w);
+				return w == 0 ? "timed out" : cli_errno_text(-w);
 			continue;
 		}
 		if (k < 0)
-			return strerror(errno);
+			return cli_errno_text(errno);
 		off += (size_t)k;
 	}
 	return NULL;
@@ -433,6 +437,7 @@ int cli_tcp_recv(struct cli *c, int fd, uint64_t deadline, const char **why)
 		return -1;
 	c->reply.len = n;
 	c->reply.tcp = true;
+	c->reply.proto = "TCP";
 	return 0;
 }
 
@@ -515,6 +520,8 @@ int cli_query_new(struct cli *c, const struct cli_query *q)
 static int exchange_one(struct cli *c, const struct cli_query *q, FILE *msgs)
 {
 	int rc;
+	if (q->o.transport != CLI_TR_PLAIN)
+		return cli_exchange_tls(c, q, msgs);
 	/* IXFR without a serial gets one message over TCP; AXFR is in xfr.c */
 	if (q->o.tcp || q->qtype == TERN_T_AXFR || q->qtype == TERN_T_IXFR || (q->qtype == TERN_T_ANY && !q->o.tcp_set))
 		return exchange_tcp(c, q, msgs);

@@ -124,6 +124,8 @@ static int blob_style(struct cli *c, const struct cli_opts *o, const struct blob
 int cli_rdata_style(struct cli *c, const struct cli_opts *o, const tern_rr *rr, bool multiline)
 {
 	int n = (int)strlen(c->text);
+	if (!o->unknownformat && rr->type == TERN_T_TSIG)
+		return cli_tsig_rdata_text(c, o, multiline);
 	if (!o->unknownformat) {
 		for (size_t k = 0; k < sizeof blob_types / sizeof blob_types[0]; k++)
 			if (blob_types[k].type == rr->type)
@@ -150,7 +152,7 @@ int cli_rr_text(struct cli *c, const struct cli_opts *o, const tern_rr *rr)
 {
 	const struct cli_reply *r = &c->reply;
 	bool question = rr->section == TERN_S_QUESTION;
-	bool restyle = o->unknownformat || (o->expandaaaa && rr->type == TERN_T_AAAA);
+	bool restyle = o->unknownformat || (o->expandaaaa && rr->type == TERN_T_AAAA) || rr->type == TERN_T_TSIG;
 	for (size_t k = 0; k < sizeof blob_types / sizeof blob_types[0] && !question; k++)
 		if (blob_types[k].type == rr->type)
 			restyle = restyle || o->multiline || o->nocrypto || o->rrcomments > 0 || o->split != CLI_SPLIT_DEFAULT;

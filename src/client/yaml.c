@@ -23,9 +23,10 @@ static void timestamp(FILE *out, const struct timespec *ts)
 
 /* A record line (tabs and runs of blanks as one space) as a YAML
  * single-quoted scalar: a quote inside is doubled. */
-static void quoted_line(FILE *out, const char *text)
+/* keep_trailing: a blank at the end stays (the TSIG line ends in one). */
+static void quoted_line(FILE *out, const char *indent, const char *text, bool keep_trailing)
 {
-	fputs("        - '", out);
+	fprintf(out, "%s- '", indent);
 	bool blank = false;
 	for (const char *p = text; *p; p++) {
 		if (*p == '\t' || *p == ' ') {
@@ -39,7 +40,7 @@ static void quoted_line(FILE *out, const char *text)
 			fputc('\'', out);
 		fputc(*p, out);
 	}
-	fputs("'\n", out);
+	fputs(blank && keep_trailing ? " '\n" : "'\n", out);
 }
 
 int cli_print_yaml(struct cli *c, const struct cli_query *q, FILE *out)
@@ -100,9 +101,16 @@ int cli_print_yaml(struct cli *c, const struct cli_query *q, FILE *out)
 			cli_print_option(out, "          ", o.code, o.data, o.len, ck, cklen);
 	}
 	int open = -1;
+	tern_rr tsig;
+	bool have_tsig = false;
 	while ((rc = tern_msg_next(&it, &rr)) == 1) {
 		if (rr.type == TERN_T_OPT && rr.section == TERN_S_ADDITIONAL)
 			continue;
+		if (rr.type == TERN_T_TSIG && rr.section == TERN_S_ADDITIONAL) {
+			tsig = rr;
+			have_tsig = true;
+			continue;
+		}
 		if (!(q->o.show & (CLI_SHOW_QUESTION << rr.section)))
 			continue;
 		int n = cli_rr_text(c, &q->o, &rr);
@@ -114,11 +122,16 @@ int cli_print_yaml(struct cli *c, const struct cli_query *q, FILE *out)
 			open = (int)rr.section;
 			fprintf(out, "      %s:\n", section_keys[open]);
 		}
-		quoted_line(out, c->text[0] == ';' ? c->text + 1 : c->text);
+		quoted_line(out, "        ", c->text[0] == ';' ? c->text + 1 : c->text, false);
 	}
 	if (rc < 0) {
 		fprintf(out, ";; Got bad packet: %s\n", tern_strerror(rc));
 		return CLI_EXIT_RCODE;
+	}
+	if (have_tsig && (q->o.show & CLI_SHOW_ADDITIONAL) && cli_rr_text(c, &q->o, &tsig) >= 0) {
+		fputs("      TSIG_PSEUDOSECTION:\n", out); /* dig's indent, and a blank line after */
+		quoted_line(out, "      ", c->text, true);
+		fputc('\n', out);
 	}
 	return cli_exit_for_rcode(rcode);
 }

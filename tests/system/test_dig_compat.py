@@ -412,6 +412,17 @@ def test_stray_replies_as_dig(home, kind, transport):
         srv.stop()
 
 
+@pytest.mark.parametrize("opts", [[], ["+tries=2"], ["+short"]], ids=lambda o: " ".join(o) or "default")
+def test_transfer_without_a_message_as_dig(home, opts):
+    """AXFR to a server that takes the query and never answers: dig's
+    error, then the greeting and ";; no servers could be reached"."""
+    srv = peers.ScriptedServer(lambda wire, t, peer, sock: [])
+    try:
+        compare(["@127.0.0.1", "-p", str(srv.port), "+time=1"] + opts + ["example.com", "AXFR"], home)
+    finally:
+        srv.stop()
+
+
 def test_next_server(servers, home):
     """Several @SERVERs are tried in turn as dig tries them: the next when
     one does not answer, and with +nofail when one answers SERVFAIL."""
