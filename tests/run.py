@@ -40,7 +40,7 @@ def run_unit(build):
         name = os.path.relpath(exe, ROOT)
         env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout")
         try:
-            p = subprocess.run([exe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+            p = subprocess.run([exe], cwd=ROOT, env=env, capture_output=True, text=True, errors="replace", timeout=600)
             out = p.stdout + p.stderr
         except subprocess.TimeoutExpired as e:
             out, p = str(e.stdout or ""), None
@@ -62,7 +62,7 @@ def run_replay(build, san):
     """Every committed fuzz corpus through its harness with the plain
     replay driver (fuzz/fuzz.mk), one test per harness."""
     cmd = ["make", "--no-print-directory", "-s", "fuzz-replay"] + (["SAN=1"] if san else [])
-    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, errors="replace", timeout=1200)
     out = p.stdout + p.stderr
     seen = re.findall(r"^fuzz-replay (\S+): (\d+) inputs ok", out, re.M)
     for name, n in seen:
@@ -97,7 +97,7 @@ def run_fuzz(seconds):
         # start from the committed corpus only, as a fresh clone does
         shutil.rmtree(os.path.join(ROOT, "build", "fuzz", "corpus", h), ignore_errors=True)
         r = subprocess.run(["make", "--no-print-directory", "-s", "fuzz", "FUZZ_SECONDS=1200", f"FUZZ_ONLY={h}",
-                            f"FUZZ_ARGS=-seed=1 -runs={runs}"], cwd=ROOT, capture_output=True, text=True)
+                            f"FUZZ_ARGS=-seed=1 -runs={runs}"], cwd=ROOT, capture_output=True, text=True, errors="replace")
         execs = re.findall(r"number_of_executed_units:\s*(\d+)", r.stdout + r.stderr)
         ok = r.returncode == 0
         print(f"fuzz {h}: seed 1, {execs[-1] if execs else '?'} executions, {'no finding' if ok else 'FINDING'}")
@@ -144,7 +144,7 @@ def main():
     a = ap.parse_args()
     if not a.quick:
         r = subprocess.run(["make", "--no-print-directory", "-s", "CC=clang", "BUILD=build/clang", "all", "unit"],
-                           cwd=ROOT, capture_output=True, text=True)
+                           cwd=ROOT, capture_output=True, text=True, errors="replace")
         print(f"build clang -Werror: {'ok' if r.returncode == 0 else 'FAIL'}")
         if r.returncode:
             print(r.stdout[-4000:], r.stderr[-4000:])
