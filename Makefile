@@ -152,7 +152,7 @@ $(INST_DIR)/main.o: src/server/main.c FORCE
 $(INST_DIR)/ternctl.o: src/ctl/ternctl.c FORCE
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) $(INST_DEFS) -c $< -o $@
-$(INST_DIR)/ternd: $(INST_DIR)/main.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libtern.a
+$(INST_DIR)/ternd: $(INST_DIR)/main.o $(SERVER_LIB_OBJ) $(DB_OBJ) $(BUILD)/libterntls.a $(BUILD)/libtern.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 $(INST_DIR)/ternctl: $(INST_DIR)/ternctl.o $(call obj,src/ctl/proto.c src/ctl/out.c)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)

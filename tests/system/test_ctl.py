@@ -292,7 +292,9 @@ def test_replication_commands(tmp_path):
         write_config(adir, {"rep.test": (zone_text("rep.test", 2, "www A 192.0.2.20\n"),
                                          ["allow-transfer: 127.0.0.1", f"notify: {b.host}:{b.port}"])},
                      server=["control: ctl.sock"])
+        reloads = a.log_text().count("reloaded:")
         a.reload()
+        assert wait_for(lambda: a.log_text().count("reloaded:") > reloads, timeout=5)
         before = b.log_text().count("NOTIFY received")
         r = ctl(adir, "zone-notify", "rep.test")
         assert r.returncode == 0 and "queued to 1 target" in r.stdout, r.stdout + r.stderr
