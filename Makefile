@@ -103,7 +103,10 @@ $(BUILD)/bench/zone_change: $(BUILD)/obj/bench/zone_change.o $(SERVER_LIB_OBJ) $
 # test objects are not intermediates to delete (they would be rebuilt every time)
 .SECONDARY: $(patsubst tests/unit/%.c,$(BUILD)/obj/tests/unit/%.o,$(UNIT_SRC))
 
-run: all
+# installs the build dependencies first when run as root (else names them)
+run:
+	@tests/deps.sh --build
+	@$(MAKE) --no-print-directory all
 	./$(BUILD)/ternd
 
 # The one command that runs every test: unit tests (cmocka), system tests

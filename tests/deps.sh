@@ -3,6 +3,16 @@
 set -e
 pkgs=""
 need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs="$pkgs $1"; }
+# --build: only what building ternd, tern and ternctl needs (make run)
+if [ "${1:-}" = "--build" ]; then
+	need gcc
+	need make
+	need libssl-dev
+	need libnghttp2-dev
+	need libedit-dev
+	build_only=1
+fi
+if [ -z "${build_only:-}" ]; then
 need gcc
 need make
 need libcmocka-dev
@@ -32,6 +42,7 @@ need lintian         # checks that package
 need bind9-utils     # dnssec-keygen, -signzone, -verify, -dsfromkey: the DNSSEC tests' zones
 need ldnsutils       # ldns-keygen, -signzone, -read-zone, -verify-zone
 need knot-dnssecutils # kzonecheck --dnssec on
+fi
 [ -z "$pkgs" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "tests/deps.sh: installing$pkgs"
