@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -654,6 +655,10 @@ static bool digrc_disabled(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	setlocale(LC_CTYPE, ""); /* the character set of names typed and shown (+idnin, +idnout) */
+	/* a server that closes a TLS connection under a write must give an
+	 * error, not kill tern: OpenSSL writes with write(2), which raises
+	 * SIGPIPE (src/tls/client.h says callers ignore it) */
+	signal(SIGPIPE, SIG_IGN);
 	struct cli *c = calloc(1, sizeof *c);
 	if (!c) {
 		perror("tern");

@@ -7,7 +7,11 @@
  *     SSL *ssl = tls_connect(ctx, addr, len, "dns.example", NULL, "dot", 5000, err, sizeof err);
  *     n = tls_dot_exchange(ssl, q, qlen, ans, sizeof ans, 5000, err, sizeof err);
  *
- * For DoH connect with alpn "h2" and use a tls_doh session. */
+ * For DoH connect with alpn "h2" and use a tls_doh session.
+ *
+ * Callers ignore SIGPIPE (tern and ternd do): OpenSSL writes to the socket
+ * with write(2), and a peer that has closed it would raise the signal.
+ */
 #ifndef TERN_TLS_CLIENT_H
 #define TERN_TLS_CLIENT_H
 
