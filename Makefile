@@ -21,9 +21,17 @@ OPT     ?= -O2
 endif
 CFLAGS  ?= $(OPT) -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -MMD -MP
+CPPFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude -Isrc -I$(GEN) -MMD -MP
 ALLFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -pthread
-LDLIBS   = -lssl -lnghttp2 -lcrypto -pthread $(LDFLAGS)   # libcrypto: TSIG HMACs (src/lib/tsig.c); libssl, nghttp2: src/tls/; LDFLAGS: packaging's
+# libcrypto: TSIG HMACs (src/lib/tsig.c); libssl, nghttp2: src/tls/; libfstrm,
+# libprotobuf-c: dnstap (src/ctl/dnstap.c; as-needed: tern and ternctl do not
+# use them); LDFLAGS: packaging's
+LDLIBS   = -lssl -lnghttp2 -lcrypto -Wl,--as-needed -lfstrm -lprotobuf-c -Wl,--no-as-needed -pthread $(LDFLAGS)
+
+# Generated code (not committed): dnstap's protobuf in C, made by protoc-c
+# (protobuf-c-compiler) from src/ctl/dnstap.proto; one copy for every build.
+GEN      = build/gen
+PB_SRC   = $(GEN)/dnstap.pb-c.c
 
 LIB_SRC    := $(wildcard src/lib/*.c)
 DB_SRC     := $(wildcard src/db/*.c)
@@ -41,7 +49,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ    := $(call obj,$(LIB_SRC))
 DB_OBJ     := $(call obj,$(DB_SRC) $(RESOLVE_SRC) $(XFR_SRC) $(POLICY_SRC) $(DNSSEC_SRC) $(VALIDATE_SRC))
-SERVER_OBJ := $(call obj,$(SERVER_SRC))
+SERVER_OBJ := $(call obj,$(SERVER_SRC) $(PB_SRC))
 # everything of the server except main(), so unit tests can link it
 SERVER_LIB_OBJ := $(filter-out $(BUILD)/obj/src/server/main.o,$(SERVER_OBJ))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
@@ -63,6 +71,11 @@ all: $(BUILD)/ternd $(BUILD)/tern $(BUILD)/ternctl
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLFLAGS) -c $< -o $@
+
+$(PB_SRC) $(GEN)/dnstap.pb-c.h &: src/ctl/dnstap.proto
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=src/ctl --c_out=$(GEN) $<
+$(call obj,src/ctl/dnstap.c fuzz/fuzz_dnstap.c): $(GEN)/dnstap.pb-c.h
 
 $(BUILD)/libtern.a: $(LIB_OBJ)
 	@rm -f $@

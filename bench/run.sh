@@ -129,4 +129,11 @@ fi
 if [ $rc = 0 ]; then
     "$PY" bench/tls.py --out "$OUT" --ternd "$OUT/ternd" || echo "bench: bench/tls.py failed" >&2
 fi
+
+# ---- what the query log and dnstap cost (issue 13, item 4: >= 90 % of off)
+if [ $rc = 0 ] && [ ${#xfr_only[@]} = 0 ]; then
+    if [ ${#quick[@]} -gt 0 ]; then oargs=(--rounds 2 --duration 2); else oargs=(); fi
+    "$PY" bench/observe.py --out "$OUT" ${oargs[@]+"${oargs[@]}"} | tee "$OUT/observe.txt" ||
+        echo "bench: bench/observe.py failed" >&2
+fi
 exit $rc

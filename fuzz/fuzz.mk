@@ -27,7 +27,8 @@ FUZZ_ARGS      ?=
 
 # everything tern has but the two main()s, built again with coverage
 FUZZ_LIB_SRC   := $(LIB_SRC) $(TLS_SRC) $(DB_SRC) $(RESOLVE_SRC) $(XFR_SRC) $(POLICY_SRC) $(DNSSEC_SRC) $(VALIDATE_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
-FUZZ_LIB_OBJ   := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC) fuzz/common.c)
+FUZZ_LIB_OBJ   := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC) $(PB_SRC) fuzz/common.c)
+$(patsubst %.c,$(FUZZ_DIR)/obj/%.o,src/ctl/dnstap.c fuzz/fuzz_dnstap.c): $(GEN)/dnstap.pb-c.h
 FUZZ_BINS      := $(patsubst %,$(FUZZ_DIR)/fuzz-%,$(FUZZ_HARNESSES))
 
 # the replay build uses the normal objects of $(BUILD) (so SAN=1 applies)

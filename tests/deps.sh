@@ -10,6 +10,9 @@ if [ "${1:-}" = "--build" ]; then
 	need libssl-dev
 	need libnghttp2-dev
 	need libedit-dev
+	need libfstrm-dev
+	need libprotobuf-c-dev
+	need protobuf-c-compiler
 	build_only=1
 fi
 if [ -z "${build_only:-}" ]; then
@@ -18,6 +21,9 @@ need make
 need libcmocka-dev
 need libssl-dev      # OpenSSL 3: libcrypto (TSIG HMACs), libssl (DoT, DoH)
 need libnghttp2-dev  # HTTP/2 for DNS over HTTPS
+need libfstrm-dev    # dnstap: Frame Streams (src/ctl/dnstap.c)
+need libprotobuf-c-dev # dnstap: the protobuf payload
+need protobuf-c-compiler # protoc-c: src/ctl/dnstap.proto to C at build time
 need python3-dnspython
 need python3-pytest
 need python3-pytest-xdist # the system tests run in two processes (tests/run.py)

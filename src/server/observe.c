@@ -70,7 +70,11 @@ void obs_log(worker *w, const qctx *ctx, unsigned transport, const uint8_t *pkt,
 {
 	if (w->srv->dnstap) { /* dnstap.h: the client's query and our response */
 		uint64_t t1 = obs_real_us();
-		dnstap_msg q = {.type = DNSTAP_CLIENT_QUERY, .tcp = transport == STATS_TCP, .peer = client,
+		static const enum dnstap_proto proto[STATS_TRANSPORTS] = {
+			[STATS_UDP] = DNSTAP_UDP, [STATS_TCP] = DNSTAP_TCP, [STATS_DOT] = DNSTAP_DOT, [STATS_DOH] = DNSTAP_DOH};
+		dnstap_msg q = {.type = DNSTAP_CLIENT_QUERY,
+		                .proto = transport < STATS_TRANSPORTS ? proto[transport] : DNSTAP_TCP,
+		                .peer = client,
 		                .query_us = t0, .msg = pkt, .len = pktlen};
 		dnstap_log(w->srv->dnstap, w->id, &q);
 		dnstap_msg r = q;
@@ -101,7 +105,10 @@ void obs_tap_upstream(worker *w, const upq *u, const upstream *us, bool response
 	uint64_t wall = obs_real_us(), mono = obs_mono_us();
 	uint64_t asked = wall - (mono > u->sent_us ? mono - u->sent_us : 0); /* sent_us is monotonic */
 	dnstap_msg m = {.type = response ? DNSTAP_FORWARDER_RESPONSE : DNSTAP_FORWARDER_QUERY,
-	                .tcp = u->state != UPQ_UDP, .peer = (const struct sockaddr *)&us->addr,
+	                .proto = u->state == UPQ_UDP ? DNSTAP_UDP
+	                         : us->tls.on ? (us->tls.https ? DNSTAP_DOH : DNSTAP_DOT)
+	                                      : DNSTAP_TCP,
+	                .peer = (const struct sockaddr *)&us->addr,
 	                .query_us = asked, .response_us = response ? wall : 0, .msg = msg, .len = len};
 	dnstap_log(w->srv->dnstap, w->id, &m);
 }

@@ -217,3 +217,88 @@ def test_dnstap_socket_absent_drops_and_answers(ops, tmp_path):  # noqa: F811
     st = json.loads(ops.ctl(srv, "stats", json=True).stdout)
     assert st["dnstap"]["dropped"] >= 20 and st["dnstap"]["written"] == 0
     assert len([line for line in srv.log_text().splitlines() if "cannot connect" in line]) == 1
+
+
+def test_dnstap_full_pipe_drops_whole_frames(ops, tmp_path):  # noqa: F811
+    """A reader that stops reading: frames are dropped and counted, whole, and
+    what reaches the reader is still a stream dnstap-read decodes to the end."""
+    import shutil
+    import threading
+    import pytest
+    if shutil.which("dnstap-read") is None:
+        pytest.skip("dnstap-read (bind9-dnsutils) not installed")
+    fifo = str(tmp_path / "tap.fifo")
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    data = bytearray()
+    done = threading.Event()
+    try:
+        srv = ops.ternd(config=[f"dnstap: {fifo}"])
+        long = ".".join(["a" * 60, "b" * 60, "c" * 60]) + ".example.org"
+        for _ in range(1200):  # some 600 bytes of dnstap each: more than the pipe and ternd's buffer hold
+            query(srv, long)
+        deadline = time.monotonic() + 5
+        while "does not keep up" not in srv.log_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "does not keep up" in srv.log_text(), srv.log_text()
+        assert query(srv, "www.example.org").rcode() == dns.rcode.NOERROR
+
+        def drain():
+            while not done.is_set():
+                try:
+                    chunk = os.read(reader, 65536)
+                except BlockingIOError:
+                    time.sleep(0.01)
+                    continue
+                if not chunk:
+                    break
+                data.extend(chunk)
+        t = threading.Thread(target=drain)
+        t.start()
+        for _ in range(5):
+            query(srv, "www.example.org", "MX")
+        deadline = time.monotonic() + 5
+        while "keeps up again" not in srv.log_text() and time.monotonic() < deadline:
+            query(srv, "www.example.org", "MX")
+            time.sleep(0.1)
+        assert "keeps up again" in srv.log_text(), srv.log_text()
+        st = json.loads(ops.ctl(srv, "stats", json=True).stdout)
+        assert st["dnstap"]["dropped"] > 0 and st["dnstap"]["written"] > 200
+        srv.stop()  # the last frames and STOP
+        assert srv.exit_status == 0
+        deadline = time.monotonic() + 5
+        while t.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        done.set()
+        os.close(reader)
+    assert len([line for line in srv.log_text().splitlines() if "does not keep up" in line]) == 1
+    out = tmp_path / "got.fstrm"
+    out.write_bytes(bytes(data))
+    got = tap_lines(dnstap_read(str(out)))  # decodes to the end: no frame was cut
+    assert len(got) >= st["dnstap"]["written"] and ("CQ", "UDP", "www.example.org/IN/MX") in got
+
+
+def test_dnstap_collector_that_never_accepts(ops, tmp_path):  # noqa: F811
+    """A collector that takes the connection and never answers READY: ternd
+    answers on, counts the messages it drops, logs it once, and stops at
+    once when told to."""
+    import socket
+    path = str(tmp_path / "mute.sock")
+    lsn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsn.bind(path)
+    lsn.listen(16)
+    try:
+        srv = ops.ternd(config=[f"dnstap: unix:{path}"])
+        for _ in range(10):
+            assert query(srv, "www.example.org").rcode() == dns.rcode.NOERROR
+        time.sleep(1.5)  # a handshake waits a second for the ACCEPT
+        st = json.loads(ops.ctl(srv, "stats", json=True).stdout)
+        assert st["dnstap"]["written"] == 0 and st["dnstap"]["dropped"] >= 20
+        lines = [line for line in srv.log_text().splitlines() if "cannot connect" in line]
+        assert len(lines) == 1 and "no Frame Streams handshake" in lines[0], lines
+        t0 = time.monotonic()
+        srv.stop()
+        assert srv.exit_status == 0 and time.monotonic() - t0 < 5
+    finally:
+        lsn.close()

@@ -512,3 +512,77 @@ def test_edns_answers_padded(srv, pki, transport):
         assert [str(x) for x in r.answer[0]] == ["192.0.2.80"]
     wire = ask(no_edns)
     assert len(wire) % 468 != 0 and dns.message.from_wire(wire).edns < 0
+
+
+def _pb_fields(b):
+    """A protobuf message's fields as {number: [value, ...]} (varints, bytes, fixed32)."""
+    out, i = {}, 0
+    def varint():
+        nonlocal i
+        v = shift = 0
+        while True:
+            c = b[i]
+            i += 1
+            v |= (c & 0x7F) << shift
+            shift += 7
+            if not c & 0x80:
+                return v
+    while i < len(b):
+        key = varint()
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            val = varint()
+        elif wire == 2:
+            n = varint()
+            val, i = b[i:i + n], i + n
+        elif wire == 5:
+            val, i = b[i:i + 4], i + 4
+        else:
+            raise AssertionError(f"wire type {wire}")
+        out.setdefault(field, []).append(val)
+    return out
+
+
+def _tap_messages(data):
+    """(Message.type, socket_protocol, qname/qtype) of each data frame of a Frame Streams file."""
+    import struct
+    got, i = [], 0
+    while i < len(data):
+        (n,) = struct.unpack_from(">I", data, i)
+        i += 4
+        if n == 0:  # a control frame: its length, then it
+            (c,) = struct.unpack_from(">I", data, i)
+            i += 4 + c
+            continue
+        tap = _pb_fields(data[i:i + n])
+        i += n
+        m = _pb_fields(tap[14][0])
+        wire = (m.get(10) or m.get(14))[0]
+        dm = dns.message.from_wire(wire)
+        qn = f"{dm.question[0].name}/{dns.rdatatype.to_text(dm.question[0].rdtype)}"
+        got.append((m[1][0], m.get(3, [0])[0], qn))
+    return got
+
+
+def test_dnstap_names_dot_and_doh(tmp_path, pki):
+    """dnstap's socket_protocol is DOT (3) and DOH (4) for queries that came
+    that way (dnstap.proto's SocketProtocol); dnstap-read decodes the file.
+    Debian's dnstap-read (BIND 9.18) prints only UDP and TCP, so the fields
+    are read here."""
+    import shutil
+    tap = tmp_path / "tap.fstrm"
+    srv = start_tls_ternd(tmp_path, {"example.com": ZONE}, pki["cert"], pki["key"], extra=f"    dnstap: {tap}\n")
+    try:
+        assert dot_query(srv.dot, pki["ca"], "www.example.com").rcode() == dns.rcode.NOERROR
+        status, _, _ = curl(srv.doh, pki["ca"], "/dns-query?dns=" + b64url(q("www.example.com", "TXT").to_wire()))
+        assert status == 200
+    finally:
+        srv.stop()
+    assert srv.exit_status == 0, srv.log_text()
+    if shutil.which("dnstap-read"):
+        out = subprocess.run(["dnstap-read", str(tap)], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+    got = {t for t in _tap_messages(tap.read_bytes()) if t[2].startswith("www.")}
+    # Message.type 5 CLIENT_QUERY, 6 CLIENT_RESPONSE
+    assert got == {(5, 3, "www.example.com./A"), (6, 3, "www.example.com./A"),
+                   (5, 4, "www.example.com./TXT"), (6, 4, "www.example.com./TXT")}, got
