@@ -2,12 +2,7 @@
  *
  * UDP: a readable socket is drained in batches: recvmmsg up to UDP_BATCH
  * datagrams, answer each into the worker's own output slots, one sendmmsg.
- * TCP: 2-byte length framing (RFC 1035 4.2.2, RFC 7766); queries on a
- * connection are answered in order as they arrive; while a response is
- * waiting to be written the connection is not read (backpressure); a
- * connection without a complete query for tcp_idle_ms is closed, which also
- * ends slow clients that dribble bytes. When the connection bound is
- * reached, the connection idle the longest is closed for the new one.
+ * TCP connections: conn.c.
  *
  * Forwarding: a query that needs upstream data is parked as a waiter on the
  * shared in-flight table (fwd_join). The worker that created the entry asks
@@ -38,12 +33,8 @@
 #include "tern/wire.h"
 #include "xfr/xfr.h"
 
-enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5, EV_TLSUP = TLSUP_EV_KIND };
-/* epoll data: kind (8 bits) | a connection's generation (24 bits) | index.
- * The generation makes an event queued for an evicted connection harmless
- * to the new connection in the same slot. */
-#define EV(kind, idx) ((uint64_t)(kind) << 56 | (uint32_t)(idx))
-#define EV_CONN_OF(w, i) (EV(EV_CONN, i) | (uint64_t)((w)->conns[i].gen & 0xffffff) << 32)
+_Static_assert(EV_TLSUP == TLSUP_EV_KIND, "tlsup.h and worker.h agree on the TLS upstream events");
+
 
 static uint64_t now_ms(void)
 {
@@ -59,10 +50,6 @@ void worker_wake(worker *w)
 	(void)r;
 }
 
-static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pkt, size_t len, unsigned listener,
-                 const struct sockaddr_storage *addr, socklen_t addrlen, int slot, uint64_t now);
-static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now);
-static void probe(worker *w, const version *v, const qctx *ctx, uint64_t now);
 
 /* RRL on UDP only: a client that proved its address (cookie) or uses TCP
  * is never limited. Returns the length to send: 0 to drop, or a slipped
@@ -146,12 +133,12 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 			else if (!ctx.forward)
 				WORKER_COUNT(w, dropped, 1);
 			if (ctx.forward)
-				park(w, qv, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
+				worker_park(w, qv, &ctx, w->in[i], w->msgs[i].msg_len, listener, &w->addrs[i],
 				     w->msgs[i].msg_hdr.msg_namelen, -1, now);
 			if (ctx.prefetch)
-				prefetch(w, qv, &ctx, now);
+				worker_prefetch(w, qv, &ctx, now);
 			if (ctx.probe)
-				probe(w, qv, &ctx, now);
+				worker_probe(w, qv, &ctx, now);
 			if (!len)
 				continue;
 			size_t full = len;
@@ -181,295 +168,6 @@ static void udp_ready(worker *w, const version *v, unsigned listener, uint64_t n
 		if (n < UDP_BATCH)
 			return;
 	}
-}
-
-void worker_conn_close(worker *w, unsigned i)
-{
-	tcp_conn *c = &w->conns[i];
-	if (c->fd < 0)
-		return;
-	epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	if (c->tls)
-		tlsconn_free(c);
-	close(c->fd);
-	xfr_end(c->xfr);
-	free(c->rbuf);
-	free(c->wbuf);
-	uint32_t gen = c->gen;
-	memset(c, 0, sizeof *c);
-	WORKER_COUNT(w, tcp_closed, 1);
-	c->fd = -1;
-	c->gen = gen;
-	w->nconns--;
-}
-
-void worker_conn_events(worker *w, unsigned i, uint32_t events)
-{
-	struct epoll_event ev = {.events = events, .data.u64 = EV_CONN_OF(w, i)};
-	epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->conns[i].fd, &ev);
-}
-
-/* Sends data, keeping what the socket does not take. Returns -1 if the
- * connection failed (it is then closed). */
-static int conn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
-{
-	tcp_conn *c = &w->conns[i];
-	if (c->tls)
-		return tlsconn_send(w, i, data, n);
-	if (c->wlen == c->woff) {
-		ssize_t r = send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			worker_conn_close(w, i);
-			return -1;
-		}
-		if (r < 0)
-			r = 0;
-		data += r;
-		n -= (size_t)r;
-		c->wlen = c->woff = 0;
-		if (!n)
-			return 0;
-		worker_conn_events(w, i, EPOLLOUT);
-	}
-	if (c->wlen + n > c->wcap) {
-		size_t ncap = c->wlen + n;
-		uint8_t *nb = realloc(c->wbuf, ncap);
-		if (!nb) {
-			worker_conn_close(w, i);
-			return -1;
-		}
-		c->wbuf = nb;
-		c->wcap = ncap;
-	}
-	memcpy(c->wbuf + c->wlen, data, n);
-	c->wlen += n;
-	return 0;
-}
-
-/* A zone transfer out: the next messages, written only while the
- * connection's output queue is empty (a transfer never buffers the zone),
- * at most a few per event so that the worker's other clients are served in
- * between; then EPOLLOUT brings the worker back (level-triggered: at once
- * if the socket can take more). */
-static void xfr_pump(worker *w, unsigned i, uint64_t now)
-{
-	tcp_conn *c = &w->conns[i];
-	for (int k = 0; k < 4 && c->fd >= 0 && c->xfr && c->wlen == c->woff; k++) {
-		bool done;
-		size_t n = xfr_next(c->xfr, w->tcp_out + 2, sizeof w->tcp_out - 2, &done);
-		c->last_ms = now; /* a reader that stops is closed by the idle sweep */
-		if (done || !n) {
-			xfr_end(c->xfr);
-			c->xfr = NULL;
-		}
-		if (!n) {
-			worker_conn_close(w, i);
-			return;
-		}
-		tern_put_u16(w->tcp_out, (uint16_t)n);
-		if (conn_send(w, i, w->tcp_out, n + 2))
-			return;
-	}
-	if (c->fd >= 0 && c->xfr)
-		worker_conn_events(w, i, EPOLLOUT);
-}
-
-static void conn_read(worker *w, const version *v, unsigned i, uint64_t now)
-{
-	tcp_conn *c = &w->conns[i];
-	version gv; /* a client group's upstreams (query.h) */
-	const pol_view *view;
-	v = version_for_client(v, (const struct sockaddr *)&c->peer, &gv, &view);
-	bool allowed = v->res && config_allowed(&v->cfg, (const struct sockaddr *)&c->peer);
-	for (int budget = 0; budget < 64 && c->fd >= 0 && c->wlen == c->woff && !c->xfr; budget++) {
-		size_t need = c->rlen < 2 ? 2 : 2 + (size_t)tern_get_u16(c->rbuf);
-		if (c->rcap < need) {
-			uint8_t *nb = realloc(c->rbuf, need);
-			if (!nb) {
-				worker_conn_close(w, i);
-				return;
-			}
-			c->rbuf = nb;
-			c->rcap = need;
-		}
-		ssize_t r = recv(c->fd, c->rbuf + c->rlen, need - c->rlen, MSG_DONTWAIT);
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-			worker_conn_close(w, i);
-			return;
-		}
-		if (r < 0)
-			return;
-		c->rlen += (size_t)r;
-		if (c->rlen < 2)
-			continue;
-		size_t flen = tern_get_u16(c->rbuf);
-		if (flen < 12) { /* a zero or short frame cannot be a query */
-			worker_conn_close(w, i);
-			return;
-		}
-		if (c->rlen < 2 + flen)
-			continue;
-		c->rlen = 0;
-		worker_conn_query(w, v, i, c->rbuf + 2, flen, allowed, view, STATS_TCP, now);
-		if (c->fd < 0)
-			return;
-	}
-}
-
-void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *pkt, size_t len, bool allowed,
-                       const pol_view *view, unsigned transport, uint64_t now)
-{
-	tcp_conn *c = &w->conns[i];
-	qctx ctx = {.tcp = true, .allowed = allowed, .now_ms = now, .client = (const struct sockaddr *)&c->peer,
-	            .view = view};
-	uint64_t t0 = w->srv->qlog || w->srv->dnstap ? obs_real_us() : 0;
-	ctx.start_us = t0;
-	size_t olen = query_respond(v, pkt, len, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
-	if (ctx.xfr)
-		olen = xfr_respond(v, pkt, len, (const struct sockaddr *)&c->peer, true, &w->srv->xfr_active, w->tcp_out + 2,
-		                   sizeof w->tcp_out - 2, &c->xfr);
-	if (ctx.update) {
-		worker_reply_to to = {.worker = w->id, .tcp_slot = (int)i, .tcp_gen = c->gen,
-		                      .addr = c->peer, .addrlen = sizeof c->peer}; /* the address for allow-update */
-		if (!updater_submit(v->upd, pkt, len, &to))
-			olen = query_error(pkt, len, TERN_R_SERVFAIL, TERN_EDE_OTHER, "updates not accepted now", w->tcp_out + 2,
-			                   sizeof w->tcp_out - 2, true);
-	}
-	if (log_enabled(LOG_DEBUG))
-		query_log(v, pkt, len, &ctx, w->tcp_out + 2, olen);
-	obs_query(w, transport, &ctx);
-	if (olen)
-		obs_response(w, &ctx);
-	if (olen && t0)
-		obs_log(w, &ctx, transport, pkt, len, w->tcp_out + 2, olen, ctx.client, t0);
-	else if (!ctx.forward)
-		WORKER_COUNT(w, dropped, 1);
-	c->last_ms = now;
-	/* send before park/prefetch: they may answer other waiters
-	 * through the same tcp_out buffer */
-	if (olen) {
-		tern_put_u16(w->tcp_out, (uint16_t)olen);
-		if (conn_send(w, i, w->tcp_out, olen + 2))
-			return;
-	}
-	if (c->xfr) { /* the transfer goes on as the connection drains */
-		xfr_pump(w, i, now);
-		return;
-	}
-	if (ctx.forward)
-		park(w, v, &ctx, pkt, len, 0, &c->peer, c->peerlen, (int)i, now);
-	if (ctx.prefetch)
-		prefetch(w, v, &ctx, now);
-	if (ctx.probe)
-		probe(w, v, &ctx, now);
-}
-
-static void conn_write(worker *w, const version *v, unsigned i, uint64_t now)
-{
-	tcp_conn *c = &w->conns[i];
-	while (c->woff < c->wlen) {
-		ssize_t r = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (r < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				return;
-			worker_conn_close(w, i);
-			return;
-		}
-		c->woff += (size_t)r;
-	}
-	c->woff = c->wlen = 0;
-	if (c->xfr) {
-		xfr_pump(w, i, now);
-		if (c->fd < 0 || c->xfr || c->wlen != c->woff)
-			return;
-	}
-	worker_conn_events(w, i, EPOLLIN);
-	conn_read(w, v, i, now);
-}
-
-static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
-}
-
-/* The connection idle the longest, among all (peer NULL) or one client's. */
-static int oldest_conn(const worker *w, const struct sockaddr_storage *peer)
-{
-	int oldest = -1;
-	for (unsigned i = 0; i < w->maxconns; i++) {
-		const tcp_conn *c = &w->conns[i];
-		if (c->fd < 0 || (peer && !same_host(&c->peer, peer)))
-			continue;
-		if (oldest < 0 || c->last_ms < w->conns[oldest].last_ms)
-			oldest = (int)i;
-	}
-	return oldest;
-}
-
-static void tcp_accept(worker *w, const version *v, int lfd, int transport, uint64_t now)
-{
-	for (int k = 0; k < 64; k++) {
-		struct sockaddr_storage peer;
-		socklen_t peerlen = sizeof peer;
-		int fd = accept4(lfd, (struct sockaddr *)&peer, &peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
-		/* One client may not hold more than its share: its own
-		 * connection idle the longest makes room (slowloris from one
-		 * address cannot starve the others). */
-		unsigned mine = 0;
-		for (unsigned i = 0; i < w->maxconns; i++)
-			if (w->conns[i].fd >= 0 && same_host(&w->conns[i].peer, &peer))
-				mine++;
-		if (mine >= v->cfg.tcp_max_per_client) {
-			int old = oldest_conn(w, &peer);
-			if (old >= 0) {
-				worker_conn_close(w, (unsigned)old);
-				WORKER_COUNT(w, tcp_evicted, 1);
-			}
-		}
-		if (w->nconns >= w->maxconns) {
-			/* full: the connection idle the longest makes room */
-			int old = oldest_conn(w, NULL);
-			if (old >= 0) {
-				worker_conn_close(w, (unsigned)old);
-				WORKER_COUNT(w, tcp_evicted, 1);
-			}
-		}
-		unsigned slot = 0;
-		while (w->conns[slot].fd >= 0)
-			slot++;
-		tcp_conn *c = &w->conns[slot];
-		c->fd = fd;
-		c->last_ms = now;
-		c->gen = ++w->next_gen;
-		c->peer = peer;
-		c->peerlen = peerlen;
-		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_CONN_OF(w, slot)};
-		if ((transport && tlsconn_accept(w, v, slot, transport)) || epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
-			if (c->tls)
-				tlsconn_free(c);
-			close(fd);
-			c->fd = -1;
-			continue;
-		}
-		w->nconns++;
-		WORKER_COUNT(w, tcp_accepted, 1);
-	}
-}
-
-static void sweep(worker *w, const config *cfg, uint64_t now)
-{
-	for (unsigned i = 0; i < w->maxconns; i++)
-		if (w->conns[i].fd >= 0 && now - w->conns[i].last_ms >= cfg->tcp_idle_ms) {
-			worker_conn_close(w, i);
-			WORKER_COUNT(w, tcp_closed_idle, 1);
-		}
-	tlsup_sweep(w, now, cfg->tcp_idle_ms);
 }
 
 /* ---- forwarding ---- */
@@ -549,7 +247,7 @@ static bool deliver(worker *w, const version *v, resolver *res, fwd_waiter *wt, 
 	if (wt->worker == w->id) {
 		tcp_conn *c = &w->conns[wt->tcp_slot];
 		if (c->fd >= 0 && c->gen == wt->tcp_gen)
-			conn_send(w, (unsigned)wt->tcp_slot, w->tcp_out, len + 2);
+			worker_conn_send(w, (unsigned)wt->tcp_slot, w->tcp_out, len + 2);
 		return false;
 	}
 	worker *to = &w->srv->workers[wt->worker];
@@ -607,7 +305,7 @@ static void read_mail(worker *w)
 		} else {
 			tcp_conn *c = &w->conns[m->slot];
 			if (c->fd >= 0 && c->gen == m->gen)
-				conn_send(w, m->slot, m->data, m->len);
+				worker_conn_send(w, m->slot, m->data, m->len);
 		}
 		free(m);
 		m = next;
@@ -865,7 +563,7 @@ static void upq_start(worker *w, const version *v, fwd_pending *p, int probe_up,
 	upq_try(w, v, u, now);
 }
 
-static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pkt, size_t len, unsigned listener,
+void worker_park(worker *w, const version *v, const qctx *ctx, const uint8_t *pkt, size_t len, unsigned listener,
                  const struct sockaddr_storage *addr, socklen_t addrlen, int slot, uint64_t now)
 {
 	resolver *res = v->res;
@@ -906,13 +604,13 @@ static void park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
 		(void)r;
 	} else {
 		tern_put_u16(w->tcp_out, (uint16_t)n);
-		conn_send(w, (unsigned)slot, w->tcp_out, n + 2);
+		worker_conn_send(w, (unsigned)slot, w->tcp_out, n + 2);
 	}
 }
 
 /* RFC 8767-style prefetch: refresh a popular entry before it expires; the
  * in-flight table makes it one upstream query per name. */
-static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
+void worker_prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
 {
 	bool created;
 	fwd_pending *p = fwd_join(v->res->table, ctx->name, FWD_KEY(ctx->type, ctx->cd), w->id, NULL, &created);
@@ -923,7 +621,7 @@ static void prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now)
 /* Every upstream of the set for ctx->name is down (the client has its
  * answer): if a probe is due, (name, type) is asked of one of them, with
  * no client waiting (attempt.h: one probe per set at a time). */
-static void probe(worker *w, const version *v, const qctx *ctx, uint64_t now)
+void worker_probe(worker *w, const version *v, const qctx *ctx, uint64_t now)
 {
 	upstream_set *set = (upstream_set *)fwd_set_for_q(v->ups->sets, v->ups->nsets, ctx->name, ctx->type);
 	int up = fwd_probe_claim(set, now);
@@ -1181,7 +879,7 @@ void *worker_main(void *arg)
 				udp_ready(w, v, idx, now);
 				break;
 			case EV_TCP_LISTEN:
-				tcp_accept(w, v, w->tcp_fds[idx], w->transport[idx], now);
+				worker_tcp_accept(w, v, w->tcp_fds[idx], w->transport[idx], now);
 				break;
 			case EV_CONN:
 				if (w->conns[idx].fd < 0 || (w->conns[idx].gen & 0xffffff) != gen)
@@ -1191,9 +889,9 @@ void *worker_main(void *arg)
 				else if (evs[k].events & (EPOLLERR | EPOLLHUP) && !(evs[k].events & EPOLLIN))
 					worker_conn_close(w, idx);
 				else if (evs[k].events & EPOLLOUT)
-					conn_write(w, v, idx, now);
+					worker_conn_write(w, v, idx, now);
 				else
-					conn_read(w, v, idx, now);
+					worker_conn_read(w, v, idx, now);
 				break;
 			case EV_UPQ:
 				upq_event(w, v, &w->upqs[idx], evs[k].events, now);
@@ -1215,7 +913,7 @@ void *worker_main(void *arg)
 			w->last_upq_scan_ms = now;
 		}
 		if (now - w->last_sweep_ms >= 250) {
-			sweep(w, &v->cfg, now);
+			worker_tcp_sweep(w, &v->cfg, now);
 			w->last_sweep_ms = now;
 		}
 	}

@@ -132,6 +132,30 @@ void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *p
                        const pol_view *view, unsigned transport, uint64_t now);
 void worker_conn_close(worker *w, unsigned i);
 void worker_conn_events(worker *w, unsigned i, uint32_t events);
+
+/* Between the worker's own files (worker.c: the event loop and the
+ * upstream questions; conn.c: TCP connections). */
+enum { EV_UDP = 1, EV_TCP_LISTEN = 2, EV_CONN = 3, EV_WAKE = 4, EV_UPQ = 5, EV_TLSUP = 6 /* TLSUP_EV_KIND */ };
+/* epoll data: kind (8 bits) | a connection's generation (24 bits) | index.
+ * The generation makes an event queued for an evicted connection harmless
+ * to the new connection in the same slot. */
+#define EV(kind, idx) ((uint64_t)(kind) << 56 | (uint32_t)(idx))
+#define EV_CONN_OF(w, i) (EV(EV_CONN, i) | (uint64_t)((w)->conns[i].gen & 0xffffff) << 32)
+/* conn.c: sends on connection i, keeping what the socket does not take
+ * (-1: the connection failed and is closed); reads, writes, accepts on a
+ * listener (transport: 0 plain, else tlsconn's), closes idle connections. */
+int worker_conn_send(worker *w, unsigned i, const uint8_t *data, size_t n);
+void worker_conn_read(worker *w, const version *v, unsigned i, uint64_t now);
+void worker_conn_write(worker *w, const version *v, unsigned i, uint64_t now);
+void worker_tcp_accept(worker *w, const version *v, int lfd, int transport, uint64_t now);
+void worker_tcp_sweep(worker *w, const config *cfg, uint64_t now);
+/* worker.c: a query that needs the upstreams waits for their answer
+ * (slot: its TCP connection, or -1 for UDP on listener); a cache entry
+ * near its end asked again; a down upstream probed. */
+void worker_park(worker *w, const version *v, const qctx *ctx, const uint8_t *pkt, size_t len, unsigned listener,
+                 const struct sockaddr_storage *addr, socklen_t addrlen, int slot, uint64_t now);
+void worker_prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now);
+void worker_probe(worker *w, const version *v, const qctx *ctx, uint64_t now);
 /* For the TLS upstream connections (tlsup.c): an answer (or what claims to
  * be one) for question u; u's upstream failed (unreachable, verification,
  * connection lost): the next one is asked. */
