@@ -79,7 +79,7 @@ def run_replay(build, san):
 # red at random; longer, open-ended fuzzing is `make fuzz`.
 FUZZ_RUNS = {"msg": 400000, "name": 30000, "rdata": 300000, "zonefile": 15000, "config": 150000,
              "server": 200000, "upstream": 400000, "tsig": 200000, "update": 100000,
-             "ctl": 300000, "http": 300000, "dnstap": 100000}
+             "ctl": 300000, "http": 300000, "dnstap": 100000, "anchor": 50000}
 
 
 def run_fuzz(seconds):
