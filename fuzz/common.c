@@ -1,6 +1,7 @@
 /* common.c: helpers shared by the harnesses (see fuzz.h). */
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -28,4 +29,21 @@ void fuzz_loud(void)
 {
 	if (saved_stderr >= 0)
 		(void)dup2(saved_stderr, STDERR_FILENO);
+}
+
+int fuzz_memfd(const uint8_t *data, size_t size, char *path, size_t cap)
+{
+	int fd = memfd_create("fuzz-input", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (size_t off = 0; off < size;) {
+		ssize_t n = write(fd, data + off, size - off);
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	snprintf(path, cap, "/proc/self/fd/%d", fd);
+	return fd;
 }

@@ -34,4 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void fuzz_quiet(void);
 void fuzz_loud(void);
 
+/* The input as a file that code under test opens by name: a memfd holding
+ * data, named /proc/self/fd/N in path (at least 32 bytes). Returns the fd
+ * to close afterwards, or -1. */
+int fuzz_memfd(const uint8_t *data, size_t size, char *path, size_t cap);
+
 #endif

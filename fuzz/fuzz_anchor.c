@@ -20,19 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (memmem(data, size, "$INCLUDE", 8) || memmem(data, size, "$include", 8))
 		return 0;
-	int fd = memfd_create("fuzz-anchor", MFD_CLOEXEC);
+	char path[64];
+	int fd = fuzz_memfd(data, size, path, sizeof path);
 	if (fd < 0)
 		return 0;
-	for (size_t off = 0; off < size;) {
-		ssize_t n = write(fd, data + off, size - off);
-		if (n <= 0) {
-			close(fd);
-			return 0;
-		}
-		off += (size_t)n;
-	}
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	val_conf *vc = NULL;
 	fuzz_quiet();
 	int r = val_conf_option(&vc, "trust-anchor-file", path, "fuzz.conf:1", NULL);

@@ -36,19 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* include: would read the machine's files (tests/system/test_config_include.py covers it) */
 	if (memmem(data, size, "include", 7))
 		return 0;
-	int fd = memfd_create("fuzz-config", MFD_CLOEXEC);
+	char path[64];
+	int fd = fuzz_memfd(data, size, path, sizeof path);
 	if (fd < 0)
 		return 0;
-	for (size_t off = 0; off < size;) {
-		ssize_t n = write(fd, data + off, size - off);
-		if (n <= 0) {
-			close(fd);
-			return 0;
-		}
-		off += (size_t)n;
-	}
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 
 	config c;
 	config_init(&c);
