@@ -14,14 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 
 #include "db/dnssec.h"
 #include "db/zone_build.h"
+#include "dnssec/verify.h" /* the primitives, shared with the validator */
 #include "tern/rr.h"
 
 #define SHOWN 10
@@ -46,107 +43,6 @@ typedef struct verify {
 	size_t cap;
 } verify;
 
-/* RFC 4034 Appendix B */
-static uint16_t key_tag(const uint8_t *rd, size_t len)
-{
-	uint32_t ac = 0;
-	for (size_t i = 0; i < len; i++)
-		ac += (i & 1) ? rd[i] : (uint32_t)rd[i] << 8;
-	ac += (ac >> 16) & 0xffff;
-	return (uint16_t)(ac & 0xffff);
-}
-
-static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *bld)
-{
-	EVP_PKEY *pkey = NULL;
-	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-	if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1)
-		EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	return pkey;
-}
-
-/* RFC 3110 2: exponent length (1 or 3 bytes), exponent, modulus. */
-static EVP_PKEY *rsa_key(const uint8_t *k, size_t len)
-{
-	size_t elen, off;
-	if (len < 1)
-		return NULL;
-	if (k[0]) {
-		elen = k[0];
-		off = 1;
-	} else {
-		if (len < 3)
-			return NULL;
-		elen = (size_t)k[1] << 8 | k[2];
-		off = 3;
-	}
-	if (!elen || off + elen >= len)
-		return NULL;
-	BIGNUM *e = BN_bin2bn(k + off, (int)elen, NULL), *n = BN_bin2bn(k + off + elen, (int)(len - off - elen), NULL);
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	EVP_PKEY *pkey = NULL;
-	if (e && n && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
-		pkey = from_params("RSA", bld);
-	OSSL_PARAM_BLD_free(bld);
-	BN_free(e);
-	BN_free(n);
-	return pkey;
-}
-
-/* RFC 6605 4: X | Y of a P-256 or P-384 point. */
-static EVP_PKEY *ec_key(const char *group, size_t size, const uint8_t *k, size_t len)
-{
-	if (len != 2 * size)
-		return NULL;
-	uint8_t pt[1 + 2 * 48];
-	pt[0] = 4; /* uncompressed */
-	memcpy(pt + 1, k, len);
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	EVP_PKEY *pkey = NULL;
-	if (bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + len))
-		pkey = from_params("EC", bld);
-	OSSL_PARAM_BLD_free(bld);
-	return pkey;
-}
-
-static EVP_PKEY *dnskey_pkey(uint8_t alg, const uint8_t *k, size_t len)
-{
-	switch (alg) {
-	case 5:
-	case 7:
-	case 8:
-	case 10: return rsa_key(k, len);
-	case 13: return ec_key("P-256", 32, k, len);
-	case 14: return ec_key("P-384", 48, k, len);
-	case 15: return len == 32 ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, k, len) : NULL;
-	case 16: return len == 57 ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED448, NULL, k, len) : NULL;
-	default: return NULL;
-	}
-}
-
-static const EVP_MD *alg_md(uint8_t alg)
-{
-	switch (alg) {
-	case 5:
-	case 7: return EVP_sha1();
-	case 8:
-	case 13: return EVP_sha256();
-	case 14: return EVP_sha384();
-	case 10: return EVP_sha512();
-	default: return NULL; /* EdDSA: no separate digest */
-	}
-}
-
-static bool alg_known(uint8_t alg)
-{
-	return alg == 5 || alg == 7 || alg == 8 || alg == 10 || (alg >= 13 && alg <= 16);
-}
-
 static void read_keys(build *b, verify *v)
 {
 	v->keys_read = true;
@@ -161,11 +57,11 @@ static void read_keys(build *b, verify *v)
 		if (len < 4 || rd[2] != 3) /* protocol 3 (RFC 4034 2.1.2) */
 			continue;
 		vkey *k = &v->keys[v->nkeys++];
-		k->tag = key_tag(rd, len);
+		k->tag = dnssec_key_tag(rd, len);
 		k->alg = rd[3];
-		k->pkey = dnskey_pkey(rd[3], rd + 4, len - 4u);
+		k->pkey = dnssec_dnskey_pkey(rd[3], rd + 4, len - 4u);
 		k->tmpl = k->pkey ? EVP_MD_CTX_new() : NULL;
-		if (k->tmpl && EVP_DigestVerifyInit(k->tmpl, NULL, alg_md(k->alg), NULL, k->pkey) != 1) {
+		if (k->tmpl && EVP_DigestVerifyInit(k->tmpl, NULL, dnssec_alg_md(k->alg), NULL, k->pkey) != 1) {
 			EVP_MD_CTX_free(k->tmpl);
 			k->tmpl = NULL;
 		}
@@ -269,25 +165,12 @@ size_t db_rrsig_data(uint8_t **buf, size_t *cap, const uint8_t *sig, size_t pre,
 static int check_one(const vkey *k, const uint8_t *sig, size_t siglen, const uint8_t *data, size_t len)
 {
 	uint8_t der[160];
-	if (k->alg == 13 || k->alg == 14) { /* RFC 6605 4: r | s -> DER */
-		size_t half = k->alg == 13 ? 32 : 48;
-		if (siglen != 2 * half)
-			return 0;
-		ECDSA_SIG *es = ECDSA_SIG_new();
-		BIGNUM *r = BN_bin2bn(sig, (int)half, NULL), *s = BN_bin2bn(sig + half, (int)half, NULL);
-		if (!es || !r || !s || !ECDSA_SIG_set0(es, r, s)) {
-			ECDSA_SIG_free(es);
-			BN_free(r);
-			BN_free(s);
-			return -1;
-		}
-		uint8_t *q = der;
-		int dl = i2d_ECDSA_SIG(es, NULL) <= (int)sizeof der ? i2d_ECDSA_SIG(es, &q) : -1;
-		ECDSA_SIG_free(es);
-		if (dl <= 0)
-			return -1;
+	size_t dlen;
+	if (!dnssec_sig_for_evp(k->alg, sig, siglen, der, &dlen)) /* RFC 6605 4: r | s -> DER */
+		return k->alg == 13 || k->alg == 14 ? 0 : -1;
+	if (dlen) {
 		sig = der;
-		siglen = (size_t)dl;
+		siglen = dlen;
 	}
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx)
@@ -346,7 +229,7 @@ void zb_verify_node(build *b, const db_node *n)
 		}
 		if (!full)
 			continue;
-		if (!alg_known(alg)) {
+		if (!dnssec_alg_supported(alg)) {
 			if (!v->alg_told[alg]) {
 				v->alg_told[alg] = true;
 				snprintf(extra, sizeof extra, "%u", alg);

@@ -104,7 +104,7 @@ static EVP_PKEY *ec_key(const char *group, size_t size, const uint8_t *k, size_t
 	return pkey;
 }
 
-static EVP_PKEY *dnskey_pkey(uint8_t alg, const uint8_t *k, size_t len)
+EVP_PKEY *dnssec_dnskey_pkey(uint8_t alg, const uint8_t *k, size_t len)
 {
 	switch (alg) {
 	case 5:
@@ -119,7 +119,7 @@ static EVP_PKEY *dnskey_pkey(uint8_t alg, const uint8_t *k, size_t len)
 	}
 }
 
-static const EVP_MD *alg_md(uint8_t alg)
+const EVP_MD *dnssec_alg_md(uint8_t alg)
 {
 	switch (alg) {
 	case 5:
@@ -198,7 +198,7 @@ static int canon_cmp(const void *pa, const void *pb)
 }
 
 /* The signature in the form EVP wants: DER for ECDSA (RFC 6605 4: r | s). */
-static bool sig_for_evp(uint8_t alg, const uint8_t *s, size_t slen, uint8_t *der, size_t *dlen)
+bool dnssec_sig_for_evp(uint8_t alg, const uint8_t *s, size_t slen, uint8_t *der, size_t *dlen)
 {
 	if (alg != 13 && alg != 14) {
 		*dlen = 0;
@@ -330,19 +330,19 @@ int dnssec_verify_rrset(const uint8_t *owner, uint16_t type, const dnssec_rdata 
 	uint8_t der[160];
 	size_t derlen;
 	rc = DNSSEC_EBADSIG;
-	if (!sig_for_evp(alg, s, slen, der, &derlen))
+	if (!dnssec_sig_for_evp(alg, s, slen, der, &derlen))
 		goto done;
 	if (derlen) {
 		s = der;
 		slen = derlen;
 	}
 	rc = DNSSEC_EKEY;
-	if (!(pkey = dnskey_pkey(alg, key + 4, keylen - 4)))
+	if (!(pkey = dnssec_dnskey_pkey(alg, key + 4, keylen - 4)))
 		goto done;
 	rc = DNSSEC_ENOMEM;
 	if (!(ctx = EVP_MD_CTX_new()))
 		goto done;
-	rc = EVP_DigestVerifyInit(ctx, NULL, alg_md(alg), NULL, pkey) == 1 &&
+	rc = EVP_DigestVerifyInit(ctx, NULL, dnssec_alg_md(alg), NULL, pkey) == 1 &&
 	             EVP_DigestVerify(ctx, s, slen, data, dl) == 1
 	         ? DNSSEC_OK
 	         : DNSSEC_EBADSIG;

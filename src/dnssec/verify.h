@@ -39,6 +39,22 @@ uint16_t dnssec_key_tag(const uint8_t *dnskey, size_t len);
 /* Whether alg can be verified here. */
 bool dnssec_alg_supported(uint8_t alg);
 
+/* The pieces dnssec_verify_rrset is made of, for a caller that verifies
+ * many signatures with the same keys (db/dnssecverify.c: a whole zone at
+ * load) and keeps a libcrypto context per key: the public key of DNSKEY
+ * key material (RDATA after flags, protocol, algorithm; RFC 3110 2 for
+ * RSA, moduli up to 4096 bits; RFC 6605 4; RFC 8080 3), NULL when alg is
+ * not supported or the key is malformed (EVP_PKEY_free it); the digest
+ * alg signs with (NULL for EdDSA, which has none of its own); the RRSIG
+ * signature in the form libcrypto verifies: for ECDSA the DER of r | s
+ * into der (at least 128 bytes, *dlen its length), for the others *dlen
+ * 0 (use the signature as it is). false: a malformed signature. */
+struct evp_pkey_st;
+struct evp_md_st;
+struct evp_pkey_st *dnssec_dnskey_pkey(uint8_t alg, const uint8_t *key, size_t len);
+const struct evp_md_st *dnssec_alg_md(uint8_t alg);
+bool dnssec_sig_for_evp(uint8_t alg, const uint8_t *sig, size_t siglen, uint8_t *der, size_t *dlen);
+
 /* The digest of DS digest type dtype over owner (wire, folded to lower
  * case here) | DNSKEY RDATA into out (at least 48 bytes). Returns its
  * length, or 0 for an unsupported digest type. */
