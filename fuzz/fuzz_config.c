@@ -61,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < c.nforward; i++)
 		FUZZ_CHECK(tern_name_len(c.forward[i].zone) <= TERN_NAME_MAX);
 	for (size_t i = 0; i < c.nacl; i++) {
-		int fam = c.acl[i].addr.ss_family;
-		FUZZ_CHECK((fam == AF_INET && c.acl[i].bits <= 32) || (fam == AF_INET6 && c.acl[i].bits <= 128));
+		const tern_prefix *p = &c.acl[i].pfx;
+		FUZZ_CHECK(p->bits <= (p->v6 ? 128 : 32));
 	}
 	FUZZ_CHECK(c.udp_max >= 512 && c.udp_max <= 4096);
 	check_acl(&c);

@@ -97,29 +97,9 @@ int config_add_acl(config *c, const char *spec, const char *where)
 	cfg_acl a;
 	memset(&a, 0, sizeof a);
 	a.allow = !strcmp(action, "allow");
-	char *slash = strchr(pfx, '/');
-	long bits = -1;
-	if (slash) {
-		char *e;
-		*slash = 0;
-		bits = strtol(slash + 1, &e, 10);
-		if (*e || e == slash + 1 || bits < 0 || bits > 128)
-			bits = 999; /* rejected below (also keeps the cast to unsigned exact) */
-	}
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&a.addr;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a.addr;
-	if (inet_pton(AF_INET, pfx, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		a.bits = bits < 0 ? 32 : (unsigned)bits;
-		if (a.bits > 32)
-			goto bad;
-	} else if (inet_pton(AF_INET6, pfx, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		a.bits = bits < 0 ? 128 : (unsigned)bits;
-		if (a.bits > 128)
-			goto bad;
-	} else {
-		goto bad;
+	if (tern_prefix_parse(pfx, &a.pfx)) {
+		log_err("%s: bad address prefix in '%s'", where, spec);
+		return -1;
 	}
 	cfg_acl *n = realloc(c->acl, (c->nacl + 1) * sizeof *n);
 	if (!n)
@@ -127,48 +107,21 @@ int config_add_acl(config *c, const char *spec, const char *where)
 	c->acl = n;
 	c->acl[c->nacl++] = a;
 	return 0;
-bad:
-	log_err("%s: bad address prefix in '%s'", where, spec);
-	return -1;
-}
-
-static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-	if (memcmp(a, b, full))
-		return false;
-	return !rest || ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
 }
 
 bool config_allowed(const config *c, const struct sockaddr *sa)
 {
-	const uint8_t *addr;
-	int fam = sa->sa_family;
-	uint8_t mapped[4];
-	if (fam == AF_INET) {
-		addr = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-	} else if (fam == AF_INET6) {
-		addr = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		static const uint8_t v4map[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-		if (!memcmp(addr, v4map, 12)) {
-			memcpy(mapped, addr + 12, 4);
-			addr = mapped;
-			fam = AF_INET;
-		}
-	} else {
+	uint8_t addr[16];
+	bool v6;
+	if (!tern_prefix_client(sa, addr, &v6))
 		return false;
-	}
 	/* the most specific matching prefix decides */
 	int best = -1;
 	bool allow = false;
 	for (size_t i = 0; i < c->nacl; i++) {
 		const cfg_acl *a = &c->acl[i];
-		if (a->addr.ss_family != fam)
-			continue;
-		const uint8_t *p = fam == AF_INET ? (const uint8_t *)&((const struct sockaddr_in *)&a->addr)->sin_addr
-		                                  : (const uint8_t *)&((const struct sockaddr_in6 *)&a->addr)->sin6_addr;
-		if (prefix_match(addr, p, a->bits) && (int)a->bits > best) {
-			best = (int)a->bits;
+		if (tern_prefix_match(&a->pfx, addr, v6) && (int)a->pfx.bits > best) {
+			best = (int)a->pfx.bits;
 			allow = a->allow;
 		}
 	}
@@ -177,7 +130,7 @@ bool config_allowed(const config *c, const struct sockaddr *sa)
 	/* no rule covers it: the default, loopback only (as Unbound: its
 	 * built-in "127.0.0.0/8 allow" and "::1 allow" stay unless a rule of
 	 * the configuration covers the address) */
-	if (fam == AF_INET)
+	if (!v6)
 		return addr[0] == 127;
 	static const uint8_t lo6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 	return memcmp(addr, lo6, 16) == 0;

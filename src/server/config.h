@@ -21,6 +21,7 @@
 
 #include "policy/policy.h"
 #include "dnssec/sign.h"
+#include "tern/prefix.h"
 #include "tern/name.h"
 #include "resolve/forward.h"
 #include "tern/tsig.h"
@@ -54,8 +55,7 @@ typedef struct cfg_str {
 } cfg_str;
 
 typedef struct cfg_acl {
-	struct sockaddr_storage addr; /* the prefix */
-	unsigned bits;
+	tern_prefix pfx;
 	bool allow;
 } cfg_acl;
 

@@ -57,29 +57,8 @@ static int parse_acl(const char *val, xfr_acl *out, const char *where, const cha
 	memset(out, 0, sizeof *out);
 	if (split_key(val, pfx, sizeof pfx, &out->has_key, out->key))
 		goto bad;
-	long bits = -1;
-	char *slash = strchr(pfx, '/');
-	if (slash) {
-		char *e;
-		*slash = 0;
-		errno = 0;
-		bits = strtol(slash + 1, &e, 10);
-		if (*e || e == slash + 1 || errno || bits < 0 || bits > 128)
-			goto bad;
-	}
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&out->addr;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->addr;
-	if (inet_pton(AF_INET, pfx, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		out->bits = bits < 0 ? 32 : (unsigned)bits;
-		if (out->bits > 32)
-			goto bad;
-	} else if (inet_pton(AF_INET6, pfx, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		out->bits = bits < 0 ? 128 : (unsigned)bits;
-	} else {
+	if (tern_prefix_parse(pfx, &out->pfx))
 		goto bad;
-	}
 	return 0;
 bad:
 	log_err("%s: %s wants 'PREFIX' or 'PREFIX key NAME' (e.g. 192.0.2.0/24 key xfr), got '%s'", where, opt, val);
@@ -158,39 +137,15 @@ int xfrconf_zone_option(xfr_zone_conf *x, const char *key, const char *val, cons
 	return 1;
 }
 
-static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-	if (memcmp(a, b, full))
-		return false;
-	return !rest || ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
-}
-
 bool xfr_acl_allows(const xfr_acl *acl, size_t n, const struct sockaddr *client, const uint8_t *key)
 {
-	const uint8_t *addr;
-	int fam = client->sa_family;
-	uint8_t mapped[4];
-	if (fam == AF_INET) {
-		addr = (const uint8_t *)&((const struct sockaddr_in *)client)->sin_addr;
-	} else if (fam == AF_INET6) {
-		addr = (const uint8_t *)&((const struct sockaddr_in6 *)client)->sin6_addr;
-		static const uint8_t v4map[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-		if (!memcmp(addr, v4map, 12)) {
-			memcpy(mapped, addr + 12, 4);
-			addr = mapped;
-			fam = AF_INET;
-		}
-	} else {
+	uint8_t addr[16];
+	bool v6;
+	if (!tern_prefix_client(client, addr, &v6))
 		return false;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const xfr_acl *a = &acl[i];
-		if (a->addr.ss_family != fam)
-			continue;
-		const uint8_t *p = fam == AF_INET ? (const uint8_t *)&((const struct sockaddr_in *)&a->addr)->sin_addr
-		                                  : (const uint8_t *)&((const struct sockaddr_in6 *)&a->addr)->sin6_addr;
-		if (!prefix_match(addr, p, a->bits))
+		if (!tern_prefix_match(&a->pfx, addr, v6))
 			continue;
 		if (!a->has_key || (key && tern_name_eq(a->key, key)))
 			return true;

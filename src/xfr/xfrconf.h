@@ -19,12 +19,12 @@
 #include <sys/socket.h>
 
 #include "tern/name.h"
+#include "tern/prefix.h"
 
 /* One allow-transfer line: an address prefix and, optionally, the TSIG key
  * the request must be signed with. */
 typedef struct xfr_acl {
-	struct sockaddr_storage addr; /* the prefix (family, address) */
-	unsigned bits;
+	tern_prefix pfx;
 	bool has_key;
 	uint8_t key[TERN_NAME_MAX]; /* wire, when has_key */
 } xfr_acl;
