@@ -578,6 +578,19 @@ size_t dnssec_keys_submitted(dnssec_keyset *ks, int64_t now)
 	return c;
 }
 
+bool dnssec_keys_awaiting_ds(const dnssec_keyset *ks, const uint8_t **dnskey, size_t *len, uint16_t *tag)
+{
+	dnssec_keystate **v = states_of((dnssec_keyset *)ks);
+	int i = v ? roll_cds_key(v, ks->n, true) : -1;
+	free(v);
+	if (i < 0)
+		return false;
+	*dnskey = ks->k[i]->dnskey;
+	*len = ks->k[i]->dnskey_len;
+	*tag = ks->k[i]->tag;
+	return true;
+}
+
 size_t dnssec_keys_count(const dnssec_keyset *ks)
 {
 	return ks->n;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "db/zone.h"
 
@@ -30,18 +31,25 @@ typedef struct dnssec_policy {
 	/* keys and their rollovers (roll.h); lifetimes 0: never rolled */
 	bool single_type;      /* a zone's first key is a CSK */
 	uint32_t zsk_lifetime, ksk_lifetime, propagation_delay, parent_ds_ttl;
+	/* dnssec-parent: a server of the parent asked for the new KSK's DS
+	 * (server/ds_check.h); parent_len 0: none */
+	struct sockaddr_storage parent;
+	socklen_t parent_len;
+	uint32_t parent_check_interval;
 } dnssec_policy;
 
 enum { DNSSEC_CDS_OFF, DNSSEC_CDS_ALWAYS, DNSSEC_CDS_ROLLOVER };
 #define DNSSEC_ZSK_LIFETIME (30u * 86400u)
 #define DNSSEC_PROPAGATION_DELAY 3600u
 #define DNSSEC_PARENT_DS_TTL 86400u
+#define DNSSEC_PARENT_CHECK_INTERVAL 3600u
 /* The policy a zone block starts with. */
 #define DNSSEC_POLICY_DEFAULT                                                                                    \
 	((dnssec_policy){.alg = 13,                                                                               \
 	                 .zsk_lifetime = DNSSEC_ZSK_LIFETIME,                                                     \
 	                 .propagation_delay = DNSSEC_PROPAGATION_DELAY,                                           \
-	                 .parent_ds_ttl = DNSSEC_PARENT_DS_TTL})
+	                 .parent_ds_ttl = DNSSEC_PARENT_DS_TTL,                                                   \
+	                 .parent_check_interval = DNSSEC_PARENT_CHECK_INTERVAL})
 
 #define DNSSEC_SIG_VALIDITY (14u * 86400u)
 /* Signatures start this long before they are made (validators whose
@@ -83,6 +91,9 @@ int64_t dnssec_keys_next(struct dnssec_keyset *ks, const dnssec_policy *p, const
 /* ternctl zone-ksk-submitted: the ready KSKs' DS is at the parent from
  * now. Returns how many keys that concerned. */
 size_t dnssec_keys_submitted(struct dnssec_keyset *ks, int64_t now);
+/* The KSK whose DS the parent should get and has not been confirmed to
+ * have (dnssec-parent asks for it): true with its DNSKEY RDATA and tag. */
+bool dnssec_keys_awaiting_ds(const struct dnssec_keyset *ks, const uint8_t **dnskey, size_t *len, uint16_t *tag);
 
 /* For ternctl zone-status and the log: key i (< dnssec_keys_count). */
 typedef struct dnssec_key_info {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/config.h"
 #include "server/config_dnssec.h"
 #include "server/log.h"
 
@@ -43,6 +44,7 @@ int config_dnssec_option(dnssec_policy *p, const char *key, const char *val, con
 		{"dnssec-ksk-lifetime", offsetof(dnssec_policy, ksk_lifetime)},
 		{"dnssec-propagation-delay", offsetof(dnssec_policy, propagation_delay)},
 		{"dnssec-parent-ds-ttl", offsetof(dnssec_policy, parent_ds_ttl)},
+		{"dnssec-parent-check-interval", offsetof(dnssec_policy, parent_check_interval)},
 	};
 	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
 		if (strcmp(key, times[i].key))
@@ -52,6 +54,18 @@ int config_dnssec_option(dnssec_policy *p, const char *key, const char *val, con
 			        where, key, val);
 			return -1;
 		}
+		return 0;
+	}
+	if (!strcmp(key, "dnssec-parent")) {
+		cfg_listen l;
+		if (config_parse_listen(val, &l)) {
+			log_err("%s: dnssec-parent wants a server of the parent zone as 192.0.2.1:53 or [2001:db8::1]:53, "
+			        "got '%s'",
+			        where, val);
+			return -1;
+		}
+		p->parent = l.addr;
+		p->parent_len = l.len;
 		return 0;
 	}
 	if (!strcmp(key, "dnssec-single-type-signing")) {

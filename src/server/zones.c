@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/ds_check.h"
 #include "server/log.h"
 #include "server/query.h"
 #include "server/server.h"
@@ -344,6 +345,34 @@ static time_t resign_at(const cfg_zone *cz, const db_zone *z)
 	return (time_t)tern_get_u32(rd + 12) + DNSSEC_INCEPTION_SKEW + validity / 4;
 }
 
+/* dnssec-parent (ds_check.h): while a KSK waits for its DS, asks the
+ * parent; true when it has it now (the keys' state saved: the zone is to
+ * be signed again now), else *at brought forward to the next check. */
+static bool ask_parent(const cfg_zone *cz, struct dnssec_keyset *ks, const char *name, time_t now, time_t *at,
+                       db_diag *diag)
+{
+	const uint8_t *dk;
+	size_t dl;
+	uint16_t tag;
+	if (!dnssec_keys_awaiting_ds(ks, &dk, &dl, &tag))
+		return false;
+	int r = ds_check_parent((const struct sockaddr *)&cz->sign.parent, cz->sign.parent_len, cz->origin, dk, dl,
+	                        1000);
+	if (r == 1) {
+		dnssec_keys_submitted(ks, (int64_t)now);
+		dnssec_keys_save(ks, diag);
+		log_info("zone %s: the parent serves the DS of KSK %u (dnssec-parent): the rollover goes on", name, tag);
+		return true;
+	}
+	if (r < 0)
+		log_warn("zone %s: no answer from the parent (dnssec-parent) about the DS of KSK %u; asked again in %u s",
+		         name, tag, cz->sign.parent_check_interval);
+	time_t again = now + (time_t)(cz->sign.parent_check_interval ? cz->sign.parent_check_interval : 1);
+	if (again < *at)
+		*at = again;
+	return false;
+}
+
 time_t zones_resign(struct server *s, const uint8_t *force)
 {
 	time_t now = time(NULL), next = 0;
@@ -362,12 +391,14 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 		/* due: the signatures' refresh, or the keys' next step */
 		time_t at = resign_at(cz, z);
 		struct dnssec_keyset *ks = dnssec_keys_load(cz->origin, &cz->sign, cz->file, &diag);
-		bool keys_ok = ks != NULL;
+		bool keys_ok = ks != NULL, now_too = force && tern_name_eq(force, cz->origin);
+		if (keys_ok && cz->sign.parent_len)
+			now_too |= ask_parent(cz, ks, name, now, &at, &diag);
 		int64_t kn = keys_ok ? dnssec_keys_next(ks, &cz->sign, z, now) : now;
 		dnssec_keys_free(ks);
 		if (kn && kn < at)
 			at = (time_t)kn;
-		if (at > now && !(force && tern_name_eq(force, cz->origin))) {
+		if (at > now && !now_too) {
 			next = !next || at < next ? at : next;
 			continue;
 		}
@@ -379,6 +410,9 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 			at = resign_at(cz, sz);
 			if (key_next && key_next < at)
 				at = (time_t)key_next;
+			/* a KSK may wait for its DS now: the next wake asks the parent */
+			if (cz->sign.parent_len && now + (time_t)cz->sign.parent_check_interval < at)
+				at = now + (time_t)(cz->sign.parent_check_interval ? cz->sign.parent_check_interval : 1);
 		} else {
 			log_err("zone %s: signing again failed; the current version stays, tried again in 60 s", name);
 			at = now + 60;

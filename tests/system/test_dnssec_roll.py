@@ -7,7 +7,8 @@ parent that reads CDS would), after which ternctl zone-ksk-submitted lets
 the child drop its old KSK. Every answer AD, none SERVFAIL, no validation
 failure in Unbound's log. The child is stopped while its new KSK waits for
 its DS and started again: the roll goes on from the state files. The
-signed zone passes dnssec-verify and ldns-verify-zone in each phase.
+signed zone passes dnssec-verify and ldns-verify-zone in each phase. With
+dnssec-parent, the child asks the parent for the DS itself.
 
 Also: a corrupt or missing key state file keeps the last good version with
 an error naming the file (and line); a key directory from before key
@@ -193,8 +194,8 @@ class Parent:
     """test. signed by a second ternd (one CSK, no rollover), holding the
     DS lines it is given."""
 
-    def __init__(self, work):
-        self.work, self.serial = work, 1
+    def __init__(self, work, port=None):
+        self.work, self.serial, self.port = work, 1, port or free_port()
         work.mkdir()
         self.conf = write_conf(work, PARENT, "test.zone", ["dnssec-single-type-signing: on"])
         self.srv = None
@@ -208,7 +209,7 @@ class Parent:
             wait_for(lambda: sorted(rd.to_text() for s in self.srv.query(CHILD, "DS").answer for rd in s) == want,
                      10, "the parent serving the new DS")
         else:
-            self.srv = start_ternd(self.work, None, args=["--config", self.conf], probe=PARENT)
+            self.srv = start_ternd(self.work, None, args=["--config", self.conf], port=self.port, probe=PARENT)
 
     def anchor(self):
         key = glob.glob(str(self.work / "keys" / "Ktest+*.key"))
@@ -301,6 +302,38 @@ def test_zsk_and_ksk_roll_under_a_validator(tmp_path):
             val.stop()
         if ub:
             ub.stop()
+        if parent.srv:
+            stop_clean(parent.srv)
+        stop_clean(child)
+
+
+def test_parent_asked_for_the_ds(tmp_path):
+    """dnssec-parent: ternd asks the parent for the new KSK's DS itself
+    (every dnssec-parent-check-interval) and goes on with the roll when it
+    is there, without ternctl zone-ksk-submitted; while the parent does not
+    answer, a warning, and the roll waits."""
+    parent = Parent(tmp_path / "parent")
+    child_dir = tmp_path / "child"
+    child_dir.mkdir()
+    (child_dir / "roll.zone").write_text(CHILD_ZONE)
+    conf = write_conf(child_dir, CHILD, "roll.zone",
+                      ["dnssec-zsk-lifetime: 0", "dnssec-ksk-lifetime: 8", "dnssec-propagation-delay: 1",
+                       "dnssec-parent-ds-ttl: 2", "dnssec-cds: rollover", f"dnssec-parent: 127.0.0.1:{parent.port}",
+                       "dnssec-parent-check-interval: 1"])
+    child = start_ternd(child_dir, None, args=["--config", conf], probe=CHILD)
+    try:
+        ksk1 = next(t for t, f in dnskeys(child, CHILD).items() if f == 257)
+        wait_for(lambda: "no answer from the parent (dnssec-parent) about the DS of KSK" in child.log_text(), 10,
+                 "the warning while the parent is down")
+        parent.set_ds(ds_lines(child, CHILD))
+        wait_for(lambda: not ds_lines(child, CHILD), 10, "the first KSK's DS seen at the parent")
+        assert f"the parent serves the DS of KSK {ksk1}" in child.log_text()
+        cds2 = wait_for(lambda: ds_lines(child, CHILD), 20, "the new KSK's CDS")
+        assert ksk1 in dnskeys(child, CHILD)
+        parent.set_ds(cds2)
+        wait_for(lambda: ksk1 not in dnskeys(child, CHILD), 15, "the old KSK's removal")
+        assert sorted(dnskeys(child, CHILD).values()) == [256, 257]
+    finally:
         if parent.srv:
             stop_clean(parent.srv)
         stop_clean(child)
