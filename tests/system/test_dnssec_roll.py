@@ -14,6 +14,7 @@ Also: a corrupt or missing key state file keeps the last good version with
 an error naming the file (and line); a key directory from before key
 states (one key, no state file) keeps its key as a CSK."""
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -400,5 +401,9 @@ def test_key_directory_before_states_keeps_its_csk(tmp_path):
         assert [ln.split()[4] for ln in ds_lines(srv, CHILD)] == [str(tag)]
         st = ctl(conf, "zone-status", CHILD)
         assert f"key: csk {tag}: active, DS at the parent; next: no rollover" in st.stdout, st.stdout + st.stderr
+        st = ctl(conf, "--json", "zone-status", CHILD)
+        keys = json.loads(st.stdout)["zones"][0]["keys"]
+        assert keys == [{"role": "csk", "tag": tag, "state": "active, DS at the parent",
+                         "next": "no rollover (lifetime 0)"}], st.stdout
     finally:
         stop_clean(srv)
