@@ -4,8 +4,8 @@
  * pre-publication and a KSK rollover by double signature step by step, at
  * the RFC 7583 times and not a second before; the KSK roll waiting for
  * zone-ksk-submitted; CDS naming the right key; a roll carried on from
- * its state files (a restart); a CSK; the strict parser's errors with
- * their lines. */
+ * its state files (a restart); a CSK and its roll; the strict parser's
+ * errors with their lines. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -181,6 +181,35 @@ static void test_ksk_double_signature(void **state)
 	assert_int_equal(roll_next(z.v, z.n, &p, T0 + 1535), T0 + 2000);
 }
 
+/* a CSK rolls as a KSK does, and both CSKs sign everything meanwhile */
+static void test_csk_roll(void **state)
+{
+	(void)state;
+	zone_keys z;
+	init(&z);
+	roll_policy p = POLICY;
+	p.single_type = true;
+	p.ksk_lifetime = 100;
+	advance(&z, &p, T0);
+	roll_submitted(z.v, z.n, T0);
+	assert_true(advance(&z, &p, T0 + 100));
+	assert_int_equal(z.n, 2);
+	assert_int_equal(z.k[1].role, DNSSEC_CSK);
+	assert_int_equal(mask(&z, roll_signs_keys), 3);
+	assert_int_equal(mask(&z, roll_signs_data), 3);
+	assert_true(advance(&z, &p, T0 + 115));
+	assert_int_equal(roll_cds_key(z.v, z.n, false), 1);
+	assert_int_equal(roll_submitted(z.v, z.n, T0 + 120), 1);
+	assert_true(advance(&z, &p, T0 + 155));
+	assert_int_equal(mask(&z, roll_published), 2);
+	assert_int_equal(mask(&z, roll_signs_data), 2);
+	/* the setting decides only a zone's first keys: still CSKs */
+	p.single_type = false;
+	assert_true(advance(&z, &p, T0 + 215));
+	assert_int_equal(z.n, 3);
+	assert_int_equal(z.k[2].role, DNSSEC_CSK);
+}
+
 /* a restart mid-roll: the states written and read back go on the same */
 static void test_roll_goes_on_from_files(void **state)
 {
@@ -267,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_csk),
 		cmocka_unit_test(test_zsk_prepublication),
 		cmocka_unit_test(test_ksk_double_signature),
+		cmocka_unit_test(test_csk_roll),
 		cmocka_unit_test(test_roll_goes_on_from_files),
 		cmocka_unit_test(test_state_file_strict),
 	};
