@@ -14,7 +14,7 @@
 # The upstream harness needs the forwarder (src/resolve/forward.c); it is
 # left out while that does not exist.
 
-FUZZ_HARNESSES := msg name rdata zonefile config anchor server tsig xfr xfrin client $(if $(wildcard src/resolve/forward.c),upstream) update ctl http dnstap blocklist rpz doh catalog verify validate
+FUZZ_HARNESSES := msg name rdata zonefile config anchor server tsig xfr xfrin client $(if $(wildcard src/resolve/forward.c),upstream) update ctl http dnstap blocklist rpz doh catalog verify validate keystate dscheck
 FUZZ_ONLY      ?= $(FUZZ_HARNESSES)
 FUZZ_SECONDS   ?= 60
 # libFuzzer takes -max_total_time=0 as "forever": 0 or empty means 60 here

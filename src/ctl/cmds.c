@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctl/ctl.h"
+#include "ctl/keys.h"
 #include "db/dnssec.h"
 #include "db/journal.h"
 #include "xfr/secondary.h"
@@ -156,7 +157,9 @@ static void zone_block(sbuf *out, bool json, const version *v, const db_zone *z,
 			sb_printf(out, "\"expires_in\":%lld,", (long long)expires);
 		else
 			sb_printf(out, "\"expires_in\":null,");
-		sb_printf(out, "\"journal_bytes\":%zu,\"journal_differences\":%zu,\"dnssec\":\"%s\"}", jbytes, jn, dnssec);
+		sb_printf(out, "\"journal_bytes\":%zu,\"journal_differences\":%zu,\"dnssec\":\"%s\"", jbytes, jn, dnssec);
+		ctl_zone_keys(out, true, v, z);
+		sb_printf(out, "}");
 		return;
 	}
 	sb_printf(out, "%s\n  state: %s\n", text, data ? "loaded" : "no data (answered SERVFAIL until it loads)");
@@ -176,6 +179,7 @@ static void zone_block(sbuf *out, bool json, const version *v, const db_zone *z,
 	else
 		sb_printf(out, "  journal: -\n");
 	sb_printf(out, "  dnssec: %s\n", dnssec);
+	ctl_zone_keys(out, false, v, z);
 }
 
 static int cmd_zone_status(ctl_env *e, const ctl_req *r, sbuf *out)
@@ -505,6 +509,7 @@ int ctl_run(ctl_env *e, const ctl_req *r, sbuf *out)
 	case CTL_ZONE_REFRESH:
 	case CTL_ZONE_RETRANSFER:
 	case CTL_ZONE_NOTIFY: return cmd_zone_op(e, r, out);
+	case CTL_ZONE_KSK_SUBMITTED: return ctl_ksk_submitted(e, r, out);
 	case CTL_CACHE_FLUSH: return cmd_cache_flush(e, r, out);
 	case CTL_CACHE_DUMP: return cmd_cache_dump(e, r, out);
 	case CTL_STATS: return cmd_stats(e, r, out);

@@ -17,6 +17,7 @@ static const struct {
 	[CTL_ZONE_REFRESH] = {"zone-refresh", 1, 1, false},
 	[CTL_ZONE_RETRANSFER] = {"zone-retransfer", 1, 1, false},
 	[CTL_ZONE_NOTIFY] = {"zone-notify", 1, 1, false},
+	[CTL_ZONE_KSK_SUBMITTED] = {"zone-ksk-submitted", 1, 1, false},
 	[CTL_CACHE_FLUSH] = {"cache-flush", 0, 2, false},
 	[CTL_CACHE_DUMP] = {"cache-dump", 0, 0, false},
 	[CTL_STATS] = {"stats", 0, 0, true},
@@ -33,6 +34,7 @@ const char ctl_usage_text[] =
 	"  zone-refresh ZONE           secondary zones: check the primary's serial now\n"
 	"  zone-retransfer ZONE        secondary zones: transfer the whole zone again\n"
 	"  zone-notify ZONE            primary zones: send NOTIFY to the secondaries\n"
+	"  zone-ksk-submitted ZONE     signed zones: the new KSK's DS is at the parent (the KSK roll goes on)\n"
 	"  cache-flush [NAME [TYPE]]   empty the cache, or NAME and all below it, or one RRset\n"
 	"  cache-dump                  what is cached, with remaining TTLs\n"
 	"  stats [--reset]             counters (since start, or since the last --reset)\n"

@@ -4,9 +4,11 @@
  * file would:
  *   1. the names in canonical order (RFC 4034 6.1);
  *   2. per name, its records without the DNSSEC ones it had, the DNSKEY
- *      and NSEC3PARAM at the apex, an RRSIG per authoritative RRset (at a
- *      delegation point only DS and NSEC are signed, RFC 4035 2.2), and
- *      with NSEC the NSEC to the next name (RFC 4035 2.3);
+ *      and NSEC3PARAM at the apex, an RRSIG per authoritative RRset and
+ *      key that signs it (the DNSKEY, CDS and CDNSKEY RRsets by the KSKs
+ *      or CSKs, the others by the ZSKs or CSKs; at a delegation point only
+ *      DS and NSEC are signed, RFC 4035 2.2), and with NSEC the NSEC to
+ *      the next name (RFC 4035 2.3);
  *   3. with NSEC3, one per authoritative name and empty non-terminal,
  *      sorted by hash, each pointing to the next (RFC 5155 7.1).
  * The text round trip costs a parse; incremental re-signing will work on
@@ -34,7 +36,7 @@
 
 typedef struct signer {
 	const db_zone *z;
-	const dnssec_key *k;
+	const dnssec_keyset *ks;
 	const dnssec_policy *p;
 	uint32_t inception, expiration;
 	uint8_t *buf; /* signed data */
@@ -45,8 +47,8 @@ typedef struct signer {
 	db_rrset soa; /* the zone's SOA with the serial of the signed zone */
 	/* a context set up once for the key (the provider lookups of
 	 * EVP_DigestSignInit are a third of the cost of one signature);
-	 * each signature works on a copy of it in ctx */
-	EVP_MD_CTX *tmpl, *ctx;
+	 * each signature works on a copy of it in ctx; tmpl[i] for ks->k[i] */
+	EVP_MD_CTX **tmpl, *ctx;
 	int err;
 } signer;
 
@@ -90,12 +92,12 @@ static void emit_set(signer *g, const uint8_t *owner, const db_rrset *s)
 
 /* The signature of data with the key, in its DNSSEC form (RFC 6605 4:
  * r | s for ECDSA; RFC 8080 for Ed25519) into out (64 bytes). */
-static int sign_data(signer *g, const uint8_t *data, size_t len, uint8_t out[64])
+static int sign_data(signer *g, size_t key, const uint8_t *data, size_t len, uint8_t out[64])
 {
-	const dnssec_key *k = g->k;
+	const dnssec_key *k = g->ks->k[key];
 	uint8_t der[128];
 	size_t dl = sizeof der;
-	int ok = EVP_MD_CTX_copy_ex(g->ctx, g->tmpl) == 1 && EVP_DigestSign(g->ctx, der, &dl, data, len) == 1;
+	int ok = EVP_MD_CTX_copy_ex(g->ctx, g->tmpl[key]) == 1 && EVP_DigestSign(g->ctx, der, &dl, data, len) == 1;
 	if (!ok)
 		return -1;
 	if (k->alg != 13) {
@@ -125,27 +127,41 @@ static uint8_t sig_labels(const uint8_t *owner)
 	return (uint8_t)n;
 }
 
+/* The RRSIGs of s: one per key that signs it (the KSKs and CSKs sign the
+ * DNSKEY RRset and CDS, CDNSKEY, RFC 7344 4.1; the ZSKs and CSKs the
+ * rest). The signed data do not depend on the key but for its tag, so
+ * they are made once (db_rrsig_data) and the tag patched in. */
 static void sign_set(signer *g, const uint8_t *owner, const db_rrset *s)
 {
 	if (g->err || !s->count)
 		return;
 	const db_zone *z = g->z;
+	bool keyset = s->type == TERN_T_DNSKEY || s->type == TERN_T_CDS || s->type == TERN_T_CDNSKEY;
 	uint8_t rd[18 + TERN_NAME_MAX + 64];
 	tern_put_u16(rd, s->type);
-	rd[2] = g->k->alg;
+	rd[2] = g->ks->alg;
 	rd[3] = sig_labels(owner);
 	tern_put_u32(rd + 4, s->ttl);
 	tern_put_u32(rd + 8, g->expiration);
 	tern_put_u32(rd + 12, g->inception);
-	tern_put_u16(rd + 16, g->k->tag);
+	tern_put_u16(rd + 16, 0);
 	memcpy(rd + 18, z->origin, z->origin_len);
-	size_t pre = 18 + z->origin_len;
-	size_t len = db_rrsig_data(&g->buf, &g->cap, rd, pre, owner, s);
-	if (!len || sign_data(g, g->buf, len, rd + pre)) {
-		g->err = -1;
-		return;
+	size_t pre = 18 + z->origin_len, len = 0;
+	for (size_t i = 0; i < g->ks->n && !g->err; i++) {
+		const dnssec_key *k = g->ks->k[i];
+		if (!(keyset ? k->sign_keys : k->sign_data))
+			continue;
+		tern_put_u16(rd + 16, k->tag);
+		if (!len)
+			len = db_rrsig_data(&g->buf, &g->cap, rd, pre, owner, s);
+		else
+			tern_put_u16(g->buf + 16, k->tag); /* the RRSIG RDATA leads the signed data (RFC 4034 3.1.8.1) */
+		if (!len || sign_data(g, i, g->buf, len, rd + pre)) {
+			g->err = -1;
+			return;
+		}
+		emit(g, owner, TERN_T_RRSIG, s->ttl, rd, pre + 64);
 	}
-	emit(g, owner, TERN_T_RRSIG, s->ttl, rd, pre + 64);
 }
 
 /* An RRset of one record made on the spot (rdata with its length). */
@@ -202,7 +218,8 @@ static int cmp_canon(const void *a, const void *b)
  * DNSSEC ones, and with dnssec-cds CDS and CDNSKEY at the apex. */
 static bool managed(const signer *g, const db_node *n, uint16_t t)
 {
-	return dnssec_type(t) || (g->p->cds && n == g->z->apex && (t == TERN_T_CDS || t == TERN_T_CDNSKEY));
+	return dnssec_type(t) ||
+	       (g->p->cds != DNSSEC_CDS_OFF && n == g->z->apex && (t == TERN_T_CDS || t == TERN_T_CDNSKEY));
 }
 
 /* A node as the chain sees it. */
@@ -231,7 +248,7 @@ static size_t types_at(const signer *g, const db_node *n, uint16_t *t)
 		t[c++] = TERN_T_DNSKEY;
 	if (apex && g->p->nsec3)
 		t[c++] = TERN_T_NSEC3PARAM;
-	if (apex && g->p->cds) {
+	if (apex && g->ks->cds >= 0) {
 		t[c++] = TERN_T_CDS;
 		t[c++] = TERN_T_CDNSKEY;
 	}
@@ -245,34 +262,59 @@ static size_t types_at(const signer *g, const db_node *n, uint16_t *t)
 	return c;
 }
 
-/* The apex's DNSKEY RRset: the file's and the key's. */
+/* The DNSKEY RDATA x is one of the zone's keys (any state: a key the zone
+ * dropped must not come back from the version being signed again). */
+static bool own_key(const signer *g, const uint8_t *x, uint16_t len)
+{
+	for (size_t i = 0; i < g->ks->n; i++) {
+		const dnssec_key *k = g->ks->k[i];
+		/* the flags aside: a key is the same key whatever its role */
+		if (len == k->dnskey_len && !memcmp(x + 2, k->dnskey + 2, len - 2))
+			return true;
+	}
+	return false;
+}
+
+/* The apex's DNSKEY RRset: the file's (but the zone's own keys) and the
+ * keys published now. */
 static int apex_dnskeys(signer *g, uint8_t **rd, db_rrset *s)
 {
 	const db_rrset *have = node_rrset(g->z->apex, TERN_T_DNSKEY);
-	size_t bytes = 2 + g->k->dnskey_len, count = 1;
+	size_t bytes = 0, count = 0;
+	for (size_t i = 0; i < g->ks->n; i++)
+		if (g->ks->k[i]->publish) {
+			bytes += 2 + g->ks->k[i]->dnskey_len;
+			count++;
+		}
 	const uint8_t *p = have ? have->rdata : NULL;
 	for (unsigned i = 0; have && i < have->count; i++) {
 		uint16_t len;
 		const uint8_t *x = rrset_rdata(p, &len);
 		p = x + len;
-		if (len == g->k->dnskey_len && !memcmp(x, g->k->dnskey, len))
-			continue;
-		bytes += 2u + len;
-		count++;
+		if (!own_key(g, x, len)) {
+			bytes += 2u + len;
+			count++;
+		}
 	}
-	uint8_t *b = *rd = malloc(bytes);
-	if (!b)
+	uint8_t *b = *rd = malloc(bytes ? bytes : 1);
+	if (!b || count > 0xffff)
 		return -1;
-	uint16_t l = (uint16_t)g->k->dnskey_len;
-	memcpy(b, &l, 2);
-	memcpy(b + 2, g->k->dnskey, l);
-	size_t off = 2u + l;
+	size_t off = 0;
+	for (size_t i = 0; i < g->ks->n; i++) {
+		const dnssec_key *k = g->ks->k[i];
+		if (!k->publish)
+			continue;
+		uint16_t l = (uint16_t)k->dnskey_len;
+		memcpy(b + off, &l, 2);
+		memcpy(b + off + 2, k->dnskey, l);
+		off += 2u + l;
+	}
 	p = have ? have->rdata : NULL;
 	for (unsigned i = 0; have && i < have->count; i++) {
 		uint16_t len;
 		const uint8_t *x = rrset_rdata(p, &len);
 		p = x + len;
-		if (len == g->k->dnskey_len && !memcmp(x, g->k->dnskey, len))
+		if (own_key(g, x, len))
 			continue;
 		memcpy(b + off, &len, 2);
 		memcpy(b + off + 2, x, len);
@@ -284,23 +326,25 @@ static int apex_dnskeys(signer *g, uint8_t **rd, db_rrset *s)
 }
 
 /* CDNSKEY (the key's DNSKEY RDATA) and CDS (its SHA-256 digest, RFC
- * 4509) at the apex, signed. */
+ * 4509) at the apex, signed, for the key the parent's DS should name
+ * (roll.h, roll_cds_key). */
 static void put_cds(signer *g, const uint8_t *apex, uint32_t ttl)
 {
+	const dnssec_key *k = g->ks->k[g->ks->cds];
 	one o;
-	one_set(&o, TERN_T_CDNSKEY, ttl, g->k->dnskey, g->k->dnskey_len);
+	one_set(&o, TERN_T_CDNSKEY, ttl, k->dnskey, k->dnskey_len);
 	emit_set(g, apex, &o.s);
 	sign_set(g, apex, &o.s);
 	/* RFC 4034 5.1.4: digest = SHA-256(owner in canonical form | DNSKEY RDATA) */
-	uint8_t in[TERN_NAME_MAX + sizeof g->k->dnskey], ds[4 + 32];
+	uint8_t in[TERN_NAME_MAX + sizeof k->dnskey], ds[4 + 32];
 	tern_name_lower(in, apex);
 	size_t ol = tern_name_len(in);
-	memcpy(in + ol, g->k->dnskey, g->k->dnskey_len);
+	memcpy(in + ol, k->dnskey, k->dnskey_len);
 	unsigned dl = 0;
-	tern_put_u16(ds, g->k->tag);
-	ds[2] = g->k->alg;
+	tern_put_u16(ds, k->tag);
+	ds[2] = k->alg;
 	ds[3] = 2; /* SHA-256 */
-	if (EVP_Digest(in, ol + g->k->dnskey_len, ds + 4, &dl, EVP_sha256(), NULL) != 1 || dl != 32) {
+	if (EVP_Digest(in, ol + k->dnskey_len, ds + 4, &dl, EVP_sha256(), NULL) != 1 || dl != 32) {
 		g->err = -1;
 		return;
 	}
@@ -337,7 +381,7 @@ static void emit_node(signer *g, const name_info *ni)
 	emit_set(g, n->name, &ks);
 	sign_set(g, n->name, &ks);
 	free(keys);
-	if (g->p->cds) /* RFC 7344 4, RFC 8078: the DS the parent should have */
+	if (g->ks->cds >= 0) /* RFC 7344 4, RFC 8078: the DS the parent should have */
 		put_cds(g, n->name, ks.ttl);
 	if (g->p->nsec3) {
 		static const uint8_t param[5] = {1, 0, 0, 0, 0}; /* SHA-1, 0 iterations, no salt */
@@ -458,14 +502,14 @@ static void write_signed(const char *path, const char *text, size_t len, db_diag
 	}
 }
 
-db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_policy *p, uint32_t serial,
+db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_keyset *ks, const dnssec_policy *p, uint32_t serial,
                           db_diag *diag)
 {
 	if (!zone_has_data(z) || !z->soa) {
 		db_diag_report(diag, true, z->file, 0, "no zone data to sign");
 		return NULL;
 	}
-	signer g = {.z = z, .k = k, .p = p};
+	signer g = {.z = z, .ks = ks, .p = p};
 	uint32_t now = (uint32_t)time(NULL);
 	g.inception = now - DNSSEC_INCEPTION_SKEW;
 	g.expiration = now + (p->sig_validity ? p->sig_validity : DNSSEC_SIG_VALIDITY);
@@ -476,12 +520,19 @@ db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_po
 	db_zone *out = NULL;
 	if (!g.rdtext || !nodes || !v)
 		goto oom;
-	g.tmpl = EVP_MD_CTX_new();
+	g.tmpl = calloc(ks->n ? ks->n : 1, sizeof *g.tmpl);
 	g.ctx = EVP_MD_CTX_new();
-	if (!g.tmpl || !g.ctx ||
-	    EVP_DigestSignInit(g.tmpl, NULL, k->alg == 13 ? EVP_sha256() : NULL, NULL, k->pkey) != 1) {
-		db_diag_report(diag, true, z->file, 0, "libcrypto cannot sign with the key");
-		goto out;
+	if (!g.tmpl || !g.ctx)
+		goto oom;
+	for (size_t i = 0; i < ks->n; i++) {
+		const dnssec_key *k = ks->k[i];
+		if (!k->sign_keys && !k->sign_data)
+			continue;
+		if (!(g.tmpl[i] = EVP_MD_CTX_new()) ||
+		    EVP_DigestSignInit(g.tmpl[i], NULL, k->alg == 13 ? EVP_sha256() : NULL, NULL, k->pkey) != 1) {
+			db_diag_report(diag, true, z->file, 0, "libcrypto cannot sign with key %u", k->tag);
+			goto out;
+		}
 	}
 
 	for (size_t b = 0; b < slots; b++)
@@ -532,7 +583,9 @@ db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_po
 oom:
 	db_diag_report(diag, true, z->file, 0, "out of memory");
 out:
-	EVP_MD_CTX_free(g.tmpl);
+	for (size_t i = 0; g.tmpl && i < ks->n; i++)
+		EVP_MD_CTX_free(g.tmpl[i]);
+	free(g.tmpl);
 	EVP_MD_CTX_free(g.ctx);
 	free(g.rdtext);
 	free(g.text);

@@ -1,19 +1,22 @@
-/* sign.h: ternd signs the zones it is told to (issue 12 item 3, first
- * step): per zone `dnssec-signing: on`, one combined signing key (flags
- * 257, a CSK: it signs the DNSKEY RRset and every other RRset) of
- * `dnssec-algorithm` (ECDSAP256SHA256 by default, or ED25519), made on
- * first use and kept as a file in `key-directory`; the zone is signed
- * whole each time it loads (start-up, SIGHUP), with NSEC or NSEC3 (RFC
- * 9276: no salt, no extra iterations, no opt-out) and signatures valid
- * for `sig_validity` from an hour before the load. Key rollovers, CDS and
- * re-signing only what changed are later steps. libcrypto does the
- * cryptography. Control thread only. */
+/* sign.h: ternd signs the zones it is told to (issue 12 item 3): per zone
+ * `dnssec-signing: on`, keys of `dnssec-algorithm` (ECDSAP256SHA256 by
+ * default, or ED25519) kept as files in `key-directory`: a KSK (flags
+ * 257, signs the DNSKEY, CDS and CDNSKEY RRsets) and a ZSK (256, signs
+ * the rest), or with `dnssec-single-type-signing` one CSK (257, signs
+ * everything). Each key's timing is kept beside it (keystate.h) and moved
+ * on by the rollover state machine (roll.h) at each signing. The zone is
+ * signed whole each time it loads (start-up, SIGHUP) and when a step of
+ * the keys or a signature refresh is due, with NSEC or NSEC3 (RFC 9276:
+ * no salt, no extra iterations, no opt-out) and signatures valid for
+ * `sig_validity` from an hour before. libcrypto does the cryptography.
+ * Control and main threads, one at a time (the server's change_lock). */
 #ifndef TERN_DNSSEC_SIGN_H
 #define TERN_DNSSEC_SIGN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "db/zone.h"
 
@@ -24,8 +27,29 @@ typedef struct dnssec_policy {
 	char *keydir;          /* NULL: the zone file's directory */
 	unsigned sig_validity; /* seconds; 0: DNSSEC_SIG_VALIDITY */
 	char *signed_file;     /* NULL, or where to write the signed zone */
-	bool cds;              /* publish CDS and CDNSKEY for the key (RFC 7344, 8078) */
+	uint8_t cds;           /* DNSSEC_CDS_*: CDS and CDNSKEY (RFC 7344, 8078) */
+	/* keys and their rollovers (roll.h); lifetimes 0: never rolled */
+	bool single_type;      /* a zone's first key is a CSK */
+	uint32_t zsk_lifetime, ksk_lifetime, propagation_delay, parent_ds_ttl;
+	/* dnssec-parent: a server of the parent asked for the new KSK's DS
+	 * (server/ds_check.h); parent_len 0: none */
+	struct sockaddr_storage parent;
+	socklen_t parent_len;
+	uint32_t parent_check_interval;
 } dnssec_policy;
+
+enum { DNSSEC_CDS_OFF, DNSSEC_CDS_ALWAYS, DNSSEC_CDS_ROLLOVER };
+#define DNSSEC_ZSK_LIFETIME (30u * 86400u)
+#define DNSSEC_PROPAGATION_DELAY 3600u
+#define DNSSEC_PARENT_DS_TTL 86400u
+#define DNSSEC_PARENT_CHECK_INTERVAL 3600u
+/* The policy a zone block starts with. */
+#define DNSSEC_POLICY_DEFAULT                                                                                    \
+	((dnssec_policy){.alg = 13,                                                                               \
+	                 .zsk_lifetime = DNSSEC_ZSK_LIFETIME,                                                     \
+	                 .propagation_delay = DNSSEC_PROPAGATION_DELAY,                                           \
+	                 .parent_ds_ttl = DNSSEC_PARENT_DS_TTL,                                                   \
+	                 .parent_check_interval = DNSSEC_PARENT_CHECK_INTERVAL})
 
 #define DNSSEC_SIG_VALIDITY (14u * 86400u)
 /* Signatures start this long before they are made (validators whose
@@ -37,26 +61,63 @@ typedef struct dnssec_policy {
  * 0 when it is not one ternd signs with. */
 uint8_t dnssec_alg_from_text(const char *s);
 
-/* The signing key of origin under p: the first key file of its algorithm
- * in the key directory ("K<origin>+<alg>+<tag>.pem", PKCS#8), or a new key
- * written there (with "K<origin>+<alg>+<tag>.key", its DNSKEY record, for
- * making the DS); with DB_DIAG_NO_WRITE in diag->flags a new key is not
- * written. zone_file names the directory when p->keydir is NULL. Returns
- * an opaque key or NULL with the reason (naming the file) in diag. */
-struct dnssec_key;
-struct dnssec_key *dnssec_key_get(const uint8_t *origin, const dnssec_policy *p, const char *zone_file,
-                                  db_diag *diag);
-void dnssec_key_free(struct dnssec_key *k);
+/* The keys of origin under p: every "K<origin>+<alg>+<tag>.pem" (PKCS#8)
+ * of the policy's algorithm in the key directory with its state file
+ * "K<origin>+<alg>+<tag>.state" (keystate.h); "K...+<tag>.key" beside
+ * them is the DNSKEY record, for making the DS. A directory from before
+ * key states (key files, no state file) keeps its first key as a CSK
+ * that is active and whose DS is at the parent. zone_file names the
+ * directory when p->keydir is NULL. Returns the set (possibly empty: no
+ * key yet), or NULL with the reason (naming the file, and its line) in
+ * diag: a key or state file missing, unreadable or corrupt. */
+struct dnssec_keyset;
+struct dnssec_keyset *dnssec_keys_load(const uint8_t *origin, const dnssec_policy *p, const char *zone_file,
+                                       db_diag *diag);
+void dnssec_keys_free(struct dnssec_keyset *ks);
+
+/* Moves the keys on to now (roll.h) for zone z (its DNSKEY TTL and largest
+ * TTL time the steps), making the keys it needs (written at once, with
+ * their state, unless DB_DIAG_NO_WRITE in diag->flags), and settles what
+ * each key does in a signing made now. *changed: a step was taken. -1 with
+ * the reason in diag when a key cannot be made or written. */
+int dnssec_keys_roll(struct dnssec_keyset *ks, const dnssec_policy *p, const db_zone *z, int64_t now, bool *changed,
+                     db_diag *diag);
+/* Writes the state files that changed (each replaced whole, by rename);
+ * nothing with DB_DIAG_NO_WRITE. A file that cannot be written is an error
+ * in diag (the roll goes on from the old state after a restart). */
+void dnssec_keys_save(struct dnssec_keyset *ks, db_diag *diag);
+/* When the keys' next step is due (a time() value), 0: none planned. */
+int64_t dnssec_keys_next(struct dnssec_keyset *ks, const dnssec_policy *p, const db_zone *z, int64_t now);
+/* ternctl zone-ksk-submitted: the ready KSKs' DS is at the parent from
+ * now. Returns how many keys that concerned. */
+size_t dnssec_keys_submitted(struct dnssec_keyset *ks, int64_t now);
+/* The KSK whose DS the parent should get and has not been confirmed to
+ * have (dnssec-parent asks for it): true with its DNSKEY RDATA and tag. */
+bool dnssec_keys_awaiting_ds(const struct dnssec_keyset *ks, const uint8_t **dnskey, size_t *len, uint16_t *tag);
+
+/* For ternctl zone-status and the log: key i (< dnssec_keys_count). */
+typedef struct dnssec_key_info {
+	const char *role; /* "ksk", "zsk", "csk" */
+	uint16_t tag;
+	char state[64];
+	char next[128];
+} dnssec_key_info;
+size_t dnssec_keys_count(const struct dnssec_keyset *ks);
+void dnssec_keys_info(struct dnssec_keyset *ks, size_t i, const dnssec_policy *p, const db_zone *z, int64_t now,
+                      dnssec_key_info *out);
 
 /* A signed version of z: its records without their RRSIG, NSEC, NSEC3 and
- * NSEC3PARAM, with the key's DNSKEY added, every authoritative RRset signed
+ * NSEC3PARAM (and the DNSKEYs of ks, and with dnssec-cds its CDS and
+ * CDNSKEY), with the published keys of ks added to its DNSKEY RRset
+ * (dnssec_keys_roll settles which), every authoritative RRset signed by
+ * the keys that sign it
  * and an NSEC or NSEC3 chain, and serial as its SOA serial. Loaded (and
  * checked) like a zone file; returns NULL with the reason in diag. z is
  * not changed. With p->signed_file (and not DB_DIAG_NO_WRITE), the signed
  * zone is written there too, as a master file (replaced whole, by
  * rename): what dnssec-verify, ldns-verify-zone or kzonecheck can check. */
-db_zone *dnssec_sign_zone(const db_zone *z, const struct dnssec_key *k, const dnssec_policy *p, uint32_t serial,
-                          db_diag *diag);
+db_zone *dnssec_sign_zone(const db_zone *z, const struct dnssec_keyset *ks, const dnssec_policy *p,
+                          uint32_t serial, db_diag *diag);
 
 /* The serial a new signing of origin serves (its content changes each
  * time: new signatures, so secondaries must see a new serial, RFC 1982

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "server/config.h"
+#include "server/config_dnssec.h"
 #include "server/log.h"
 #include "validate/valconf.h"
 #include "xfr/catalog_config.h"
@@ -289,7 +290,7 @@ int config_add_zone(config *c, const char *origin, const char *file, const char 
 			log_err("%s: zone '%s' already defined at %s", where, origin, c->zones[i].where);
 			return -1;
 		}
-	z.sign = (dnssec_policy){.alg = 13};
+	z.sign = DNSSEC_POLICY_DEFAULT;
 	z.file = file ? strdup(file) : NULL;
 	z.where = strdup(where);
 	xfrconf_init(&z.xfr);
@@ -477,7 +478,7 @@ static int load(config *c, const char *path, unsigned depth)
 	xfr_zone_conf zx; /* the transfer settings of the zone being read */
 	xfrconf_init(&zx);
 	/* a zone's DNSSEC signing options (dnssec/sign.h), kept apart */
-	dnssec_policy zsign = {.alg = 13};
+	dnssec_policy zsign = DNSSEC_POLICY_DEFAULT;
 	char zkeydir[PATH_MAX] = "", zsigned[PATH_MAX] = "";
 	unsigned lineno = 0;
 	int errors = 0, tls_rc;
@@ -566,7 +567,7 @@ static int load(config *c, const char *path, unsigned depth)
 			} else if (!strcmp(key, "zone")) {
 				sec = ZONE;
 				zname[0] = zfile[0] = zkeydir[0] = zsigned[0] = 0;
-				zsign = (dnssec_policy){.alg = 13};
+				zsign = DNSSEC_POLICY_DEFAULT;
 				xfrconf_free(&zx);
 				snprintf(zwhere, sizeof zwhere, "%s", where);
 			} else if (!strcmp(key, "group")) { /* a client group (policy.h) */
@@ -778,17 +779,21 @@ static int load(config *c, const char *path, unsigned depth)
 				if (parse_uint(val, 20, 90 * 86400, &zsign.sig_validity))
 					ERR("dnssec-signature-validity must be 20..7776000 seconds, got '%s'", val);
 			} else if (!strcmp(key, "dnssec-cds")) {
-				if (!strcmp(val, "on") || !strcmp(val, "yes"))
-					zsign.cds = true;
-				else if (!strcmp(val, "off") || !strcmp(val, "no"))
-					zsign.cds = false;
+				if (!strcmp(val, "on") || !strcmp(val, "yes") || !strcmp(val, "always"))
+					zsign.cds = DNSSEC_CDS_ALWAYS;
+				else if (!strcmp(val, "off") || !strcmp(val, "no") || !strcmp(val, "none"))
+					zsign.cds = DNSSEC_CDS_OFF;
+				else if (!strcmp(val, "rollover"))
+					zsign.cds = DNSSEC_CDS_ROLLOVER;
 				else
-					ERR("dnssec-cds must be on or off, got '%s'", val);
+					ERR("dnssec-cds must be on, off or rollover, got '%s'", val);
 			} else if (!strcmp(key, "dnssec-signed-file")) {
 				snprintf(zsigned, sizeof zsigned, "%s", val);
 			} else if (!strcmp(key, "key-directory")) {
 				snprintf(zkeydir, sizeof zkeydir, "%s", val);
 			}
+			else if ((xr = config_dnssec_option(&zsign, key, val, where)) <= 0)
+				errors += xr < 0; /* keys and rollovers (config_dnssec.c), already logged */
 			else if ((xr = xfrin_config_option(&zxfr, key, val, where)) <= 0)
 				errors += xr < 0; /* a secondary's setting (xfr/xfrin_config.c), already logged */
 			else if ((xr = catalog_config_option(&zcat, key, val, where, path)) <= 0)

@@ -825,6 +825,7 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof waited / sizeof waited[0]; i++)
 		sigaddset(&set, waited[i]);
+	sigaddset(&set, ZONES_RESIGN_SIGNAL); /* zones.h: sent by ternd itself */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed connection is an error return */
 	signal(SIGXFSZ, SIG_IGN); /* a log file at its size limit: the write fails */
@@ -879,7 +880,7 @@ int main(int argc, char **argv)
 	struct timespec started;
 	clock_gettime(CLOCK_MONOTONIC, &started);
 	/* the zones ternd signs are signed again on time (zones_resign) */
-	time_t resign = zones_resign(&s);
+	time_t resign = zones_resign(&s, NULL);
 	for (;;) {
 		int sig;
 		if (resign) {
@@ -887,7 +888,7 @@ int main(int argc, char **argv)
 			struct timespec wait = {.tv_sec = resign > now ? resign - now : 0};
 			sig = sigtimedwait(&set, NULL, &wait);
 			if (sig < 0) {
-				resign = zones_resign(&s);
+				resign = zones_resign(&s, NULL);
 				continue;
 			}
 		} else if (sigwait(&set, &sig)) {
@@ -895,7 +896,11 @@ int main(int argc, char **argv)
 		}
 		if (sig == SIGHUP) {
 			reload(&a, &s, res, rl, cookie, sec, nfy, upd);
-			resign = zones_resign(&s);
+			resign = zones_resign(&s, NULL);
+			continue;
+		}
+		if (sig == ZONES_RESIGN_SIGNAL) { /* ternctl zone-ksk-submitted: a key step moved */
+			resign = zones_resign(&s, NULL);
 			continue;
 		}
 		if (sig == SIGUSR1) {

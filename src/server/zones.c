@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/ds_check.h"
 #include "server/log.h"
 #include "server/query.h"
 #include "server/server.h"
@@ -19,23 +20,58 @@
 #include "xfr/xfrin_net.h"
 #include "xfr/zjournal.h"
 
-/* z signed with the zone's key (dnssec-signing: on), or NULL (z freed)
- * when the key cannot be had or signing fails: the zone then keeps its
- * last good version, as for a file that does not load. served: the
- * version serving now (NULL: none), whose serial the new one follows. */
+/* Each key of a zone ternd signs, in the log (after a rollover step). */
+static void log_keys(const char *name, struct dnssec_keyset *ks, const cfg_zone *cz, const db_zone *z, int64_t now)
+{
+	for (size_t i = 0; i < dnssec_keys_count(ks); i++) {
+		dnssec_key_info ki;
+		dnssec_keys_info(ks, i, &cz->sign, z, now, &ki);
+		if (strcmp(ki.state, "removed"))
+			log_info("zone %s: %s %u %s; next: %s", name, ki.role, ki.tag, ki.state, ki.next);
+	}
+}
+
+/* z signed with the zone's keys (dnssec-signing: on), moved on to now
+ * first (the rollover steps due, dnssec/roll.h), or NULL with the reason
+ * in diag when the keys cannot be had or signing fails. The key states and
+ * the serial are kept only once the signed version exists. served: the
+ * serial serving now (0: none), which the new one follows. *key_next:
+ * when the keys' next step is due (0: none). */
+static db_zone *sign_now(const cfg_zone *cz, const db_zone *z, uint32_t served, const char *name, db_diag *diag,
+                         int64_t *key_next)
+{
+	int64_t now = (int64_t)time(NULL);
+	bool changed = false;
+	*key_next = 0;
+	struct dnssec_keyset *ks = dnssec_keys_load(cz->origin, &cz->sign, cz->file, diag);
+	if (!ks || dnssec_keys_roll(ks, &cz->sign, z, now, &changed, diag)) {
+		dnssec_keys_free(ks);
+		return NULL;
+	}
+	uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial, served);
+	db_zone *s = dnssec_sign_zone(z, ks, &cz->sign, serial, diag);
+	if (s) {
+		dnssec_keys_save(ks, diag);
+		dnssec_serial_save(cz->origin, &cz->sign, cz->file, serial, diag);
+		if (changed)
+			log_keys(name, ks, cz, s, now);
+		*key_next = dnssec_keys_next(ks, &cz->sign, s, now);
+	}
+	dnssec_keys_free(ks);
+	return s;
+}
+
+/* z signed (sign_now), z freed; NULL when signing fails: the zone then
+ * keeps its last good version, as for a file that does not load. served:
+ * the version serving now (NULL: none). */
 static db_zone *sign_one(const cfg_zone *cz, db_zone *z, const db_zone *served, const char *name, db_diag *diag)
 {
-	struct dnssec_key *k = dnssec_key_get(cz->origin, &cz->sign, cz->file, diag);
-	uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial,
-	                                     served && zone_has_data(served) ? served->serial : 0);
-	db_zone *s = k ? dnssec_sign_zone(z, k, &cz->sign, serial, diag) : NULL;
-	dnssec_key_free(k);
+	int64_t key_next;
+	db_zone *s = sign_now(cz, z, served && zone_has_data(served) ? served->serial : 0, name, diag, &key_next);
 	zone_free(z);
-	if (s) {
-		dnssec_serial_save(cz->origin, &cz->sign, cz->file, serial, diag);
+	if (s)
 		log_info("zone %s: signed (%s, %s), serial %u", name, cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256",
-		         cz->sign.nsec3 ? "NSEC3" : "NSEC", serial);
-	}
+		         cz->sign.nsec3 ? "NSEC3" : "NSEC", s->serial);
 	return s;
 }
 
@@ -309,7 +345,35 @@ static time_t resign_at(const cfg_zone *cz, const db_zone *z)
 	return (time_t)tern_get_u32(rd + 12) + DNSSEC_INCEPTION_SKEW + validity / 4;
 }
 
-time_t zones_resign(struct server *s)
+/* dnssec-parent (ds_check.h): while a KSK waits for its DS, asks the
+ * parent; true when it has it now (the keys' state saved: the zone is to
+ * be signed again now), else *at brought forward to the next check. */
+static bool ask_parent(const cfg_zone *cz, struct dnssec_keyset *ks, const char *name, time_t now, time_t *at,
+                       db_diag *diag)
+{
+	const uint8_t *dk;
+	size_t dl;
+	uint16_t tag;
+	if (!dnssec_keys_awaiting_ds(ks, &dk, &dl, &tag))
+		return false;
+	int r = ds_check_parent((const struct sockaddr *)&cz->sign.parent, cz->sign.parent_len, cz->origin, dk, dl,
+	                        1000);
+	if (r == 1) {
+		dnssec_keys_submitted(ks, (int64_t)now);
+		dnssec_keys_save(ks, diag);
+		log_info("zone %s: the parent serves the DS of KSK %u (dnssec-parent): the rollover goes on", name, tag);
+		return true;
+	}
+	if (r < 0)
+		log_warn("zone %s: no answer from the parent (dnssec-parent) about the DS of KSK %u; asked again in %u s",
+		         name, tag, cz->sign.parent_check_interval);
+	time_t again = now + (time_t)(cz->sign.parent_check_interval ? cz->sign.parent_check_interval : 1);
+	if (again < *at)
+		*at = again;
+	return false;
+}
+
+time_t zones_resign(struct server *s, const uint8_t *force)
 {
 	time_t now = time(NULL), next = 0;
 	pthread_mutex_lock(&s->change_lock);
@@ -321,33 +385,46 @@ time_t zones_resign(struct server *s)
 		const db_zone *z = cz->sign.on ? db_set_get(cur->zones, cz->origin) : NULL;
 		if (!z || !zone_has_data(z))
 			continue;
-		time_t at = resign_at(cz, z);
-		if (at > now) {
-			next = !next || at < next ? at : next;
-			continue;
-		}
 		char name[TERN_NAME_TEXT_MAX];
 		tern_name_to_text(cz->origin, name, sizeof name);
 		db_diag diag = {.fn = zone_log_diag};
-		struct dnssec_key *key = dnssec_key_get(cz->origin, &cz->sign, cz->file, &diag);
-		uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial, z->serial);
-		db_zone *sz = key ? dnssec_sign_zone(z, key, &cz->sign, serial, &diag) : NULL;
-		dnssec_key_free(key);
+		/* due: the signatures' refresh, or the keys' next step */
+		time_t at = resign_at(cz, z);
+		struct dnssec_keyset *ks = dnssec_keys_load(cz->origin, &cz->sign, cz->file, &diag);
+		bool keys_ok = ks != NULL, now_too = force && tern_name_eq(force, cz->origin);
+		if (keys_ok && cz->sign.parent_len)
+			now_too |= ask_parent(cz, ks, name, now, &at, &diag);
+		int64_t kn = keys_ok ? dnssec_keys_next(ks, &cz->sign, z, now) : now;
+		dnssec_keys_free(ks);
+		if (kn && kn < at)
+			at = (time_t)kn;
+		if (at > now && !now_too) {
+			next = !next || at < next ? at : next;
+			continue;
+		}
+		int64_t key_next = 0;
+		db_zone *sz = keys_ok ? sign_now(cz, z, z->serial, name, &diag, &key_next) : NULL;
 		if (sz) {
 			fresh[k++] = sz;
-			dnssec_serial_save(cz->origin, &cz->sign, cz->file, serial, &diag);
-			log_info("zone %s: signatures made again, serial %u", name, serial);
+			log_info("zone %s: signatures made again, serial %u", name, sz->serial);
 			at = resign_at(cz, sz);
+			if (key_next && key_next < at)
+				at = (time_t)key_next;
+			/* a KSK may wait for its DS now: the next wake asks the parent */
+			if (cz->sign.parent_len && now + (time_t)cz->sign.parent_check_interval < at)
+				at = now + (time_t)(cz->sign.parent_check_interval ? cz->sign.parent_check_interval : 1);
 		} else {
-			log_err("zone %s: signing again failed; the current signatures stay, tried again in 60 s", name);
+			log_err("zone %s: signing again failed; the current version stays, tried again in 60 s", name);
 			at = now + 60;
 		}
 		next = !next || at < next ? at : next;
 	}
-	pthread_mutex_unlock(&s->change_lock);
+	/* published under the lock: a zone-ksk-submitted signing at the same
+	 * time cannot publish out of serial order */
 	for (size_t i = 0; i < k; i++)
-		if (server_replace_zone(s, fresh[i]))
+		if (server_replace_zone_locked(s, fresh[i]))
 			log_err("signing again: out of memory");
+	pthread_mutex_unlock(&s->change_lock);
 	free(fresh);
 	return next;
 }

@@ -12,6 +12,7 @@
 #ifndef TERN_SERVER_ZONES_H
 #define TERN_SERVER_ZONES_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -45,9 +46,15 @@ db_set *zones_runtime_apply(db_set *set, const struct runtime_zone *rt, size_t n
                             const config *cfg, db_diag *diag);
 struct server;
 /* Signs again each zone ternd signs (dnssec-signing: on) whose signatures
- * are a quarter of their validity old (sign.h), and publishes it. Returns
- * when the next zone is due (a time() value), 0 when ternd signs none.
- * Control thread only (it is the only one that publishes zones). */
-time_t zones_resign(struct server *s);
+ * are a quarter of their validity old or whose keys have a rollover step
+ * due (dnssec/sign.h, dnssec/roll.h), and the zone named force (NULL:
+ * none) in any case, and publishes them. Returns when the next zone is
+ * due (a time() value), 0 when ternd signs none. Takes change_lock: the
+ * main thread on its timer, the control thread after zone-ksk-submitted. */
+time_t zones_resign(struct server *s, const uint8_t *force);
+/* What another thread sends the process (kill(getpid(), ...)) after it
+ * moved a zone's keys on, so that the main thread asks zones_resign
+ * again when its next wake-up is. Not a signal a user sends by habit. */
+#define ZONES_RESIGN_SIGNAL (SIGRTMIN + 1)
 
 #endif

@@ -1,15 +1,17 @@
-"""ternd signs a zone itself (issue 12 item 3, first step: `dnssec-signing:
-on`, the zone signed whole at each load): the key is made once and kept in
-the key directory, the signed zone validates in Unbound and delv for the
-whole query set of dnssec_zones.py (ECDSAP256SHA256 and ED25519, NSEC and
-NSEC3), passes ternd's own --check --dnssec, survives a restart with the
-same key, and a corrupt key file keeps the last good version with an error
-naming the file."""
+"""ternd signs a zone itself (issue 12 item 3: `dnssec-signing: on`, the
+zone signed whole at each load): the keys (a KSK and a ZSK, or with
+dnssec-single-type-signing one CSK) are made once and kept in the key
+directory, the signed zone validates in Unbound and delv for the whole
+query set of dnssec_zones.py (ECDSAP256SHA256 and ED25519, NSEC and NSEC3),
+passes ternd's own --check --dnssec, survives a restart with the same keys,
+and a corrupt key file keeps the last good version with an error naming the
+file. Rollovers: test_dnssec_roll.py."""
 import glob
 import os
 import subprocess
 import time
 
+import dns.dnssec
 import dns.flags
 import dns.message
 import dns.query
@@ -22,10 +24,11 @@ from dnssec_zones import ORIGIN, SIGNED, absname, unsigned_parent
 from ternd import binary, start_ternd
 from test_dnssec_validate import expected_insecure, start_unbound, validation_queries
 
-VARIANTS = [("ecdsap256sha256", "nsec"), ("ed25519", "nsec3"), ("ecdsap256sha256", "nsec3"), ("ed25519", "nsec")]
+VARIANTS = [("ecdsap256sha256", "nsec", "kskzsk"), ("ed25519", "nsec3", "csk"), ("ecdsap256sha256", "nsec3", "csk"),
+            ("ed25519", "nsec", "kskzsk")]
 
 
-def write_conf(work, parent, children, alg, denial):
+def write_conf(work, parent, children, alg, denial, keys="kskzsk"):
     """A configuration that signs sec.test. and serves the children as
     they are; returns its path."""
     (work / "sec.zone").write_text(parent)
@@ -33,6 +36,8 @@ def write_conf(work, parent, children, alg, denial):
     lines = ["zone:", "    name: sec.test", "    file: sec.zone", "    dnssec-signing: on",
              f"    dnssec-algorithm: {alg}", f"    dnssec-denial: {denial}", "    key-directory: keys",
              "    dnssec-signed-file: sec.signed", "    dnssec-cds: on"]
+    if keys == "csk":
+        lines.append("    dnssec-single-type-signing: on")
     for origin, text in children.items():
         f = origin.rstrip(".") + ".zone"
         (work / f).write_text(text)
@@ -42,35 +47,47 @@ def write_conf(work, parent, children, alg, denial):
     return str(conf)
 
 
-def ds_of(work):
-    key = glob.glob(str(work / "keys" / "Ksec.test+*.key"))
+def ksk_file(work):
+    """The .key file of the zone's KSK (or CSK): the one with flags 257."""
+    key = [k for k in glob.glob(str(work / "keys" / "Ksec.test+*.key")) if " DNSKEY 257 " in open(k).read()]
     assert len(key) == 1, key
-    p = subprocess.run(["dnssec-dsfromkey", "-2", key[0]], capture_output=True, text=True, check=True)
+    return key[0]
+
+
+def ds_of(work):
+    p = subprocess.run(["dnssec-dsfromkey", "-2", ksk_file(work)], capture_output=True, text=True, check=True)
     return p.stdout.strip()
 
 
 @pytest.fixture(scope="module", params=VARIANTS, ids=lambda v: "-".join(v))
 def signer(request, tmp_path_factory):
-    alg, denial = request.param
-    work = tmp_path_factory.mktemp(f"sign-{alg}-{denial}")
+    alg, denial, keys = request.param
+    work = tmp_path_factory.mktemp(f"sign-{alg}-{denial}-{keys}")
     parent, children = unsigned_parent(work / "pre")
-    conf = write_conf(work, parent, children, alg, denial)
+    conf = write_conf(work, parent, children, alg, denial, keys)
     srv = start_ternd(work, None, args=["--config", conf], probe=ORIGIN)
     try:
-        yield {"work": work, "conf": conf, "ternd": srv, "alg": alg, "denial": denial}
+        yield {"work": work, "conf": conf, "ternd": srv, "alg": alg, "denial": denial, "keys": keys}
     finally:
         stop_clean(srv)
 
 
 def test_key_made_and_zone_signed(signer):
     work, srv = signer["work"], signer["ternd"]
+    csk = signer["keys"] == "csk"
     pem = glob.glob(str(work / "keys" / "Ksec.test+*.pem"))
-    assert len(pem) == 1 and oct(os.stat(pem[0]).st_mode & 0o777) == "0o600"
+    assert len(pem) == (1 if csk else 2) and all(oct(os.stat(p).st_mode & 0o777) == "0o600" for p in pem)
     r = srv.query(ORIGIN, "DNSKEY", want_dnssec=True)
     want_alg = 13 if signer["alg"] == "ecdsap256sha256" else 15
     keys = [rd for s in r.answer if s.rdtype == dns.rdatatype.DNSKEY for rd in s]
-    assert [(k.flags, k.algorithm) for k in keys] == [(257, want_alg)]
-    assert any(s.rdtype == dns.rdatatype.RRSIG for s in r.answer)
+    want = [(257, want_alg)] if csk else [(256, want_alg), (257, want_alg)]
+    assert sorted((k.flags, k.algorithm) for k in keys) == want
+    # the KSK (or CSK) signs the DNSKEY RRset, the ZSK (or CSK) the rest
+    ksk = next(dns.dnssec.key_id(k) for k in keys if k.flags == 257)
+    zsk = next(dns.dnssec.key_id(k) for k in keys if k.flags == (257 if csk else 256))
+    assert [rd.key_tag for s in r.answer if s.rdtype == dns.rdatatype.RRSIG for rd in s] == [ksk]
+    r = srv.query(absname("www"), "A", want_dnssec=True)
+    assert [rd.key_tag for s in r.answer if s.rdtype == dns.rdatatype.RRSIG for rd in s] == [zsk]
     r = srv.query("nx." + ORIGIN, "A", want_dnssec=True)
     deny = dns.rdatatype.NSEC3 if signer["denial"] == "nsec3" else dns.rdatatype.NSEC
     assert r.rcode() == dns.rcode.NXDOMAIN and any(s.rdtype == deny for s in r.authority)
@@ -78,18 +95,19 @@ def test_key_made_and_zone_signed(signer):
 
 def test_offline_verifiers_accept_the_signed_file(signer):
     """Issue 12 item 4: the signed zone as written out passes BIND's
-    dnssec-verify, ldns-verify-zone and kzonecheck --dnssec on. ternd's one
-    key is a CSK (flags 257, signs everything): dnssec-verify -z says so."""
+    dnssec-verify, ldns-verify-zone and kzonecheck --dnssec on. A CSK
+    (flags 257) signs everything: dnssec-verify -z says so."""
     path = str(signer["work"] / "sec.signed")
-    for argv in (["dnssec-verify", "-q", "-z", "-o", ORIGIN, path], ["ldns-verify-zone", path],
+    z = ["-z"] if signer["keys"] == "csk" else []
+    for argv in (["dnssec-verify", "-q"] + z + ["-o", ORIGIN, path], ["ldns-verify-zone", path],
                  ["kzonecheck", "-o", ORIGIN, "--dnssec", "on", path]):
         p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, f"{argv[0]}: {p.stdout}{p.stderr}"
 
 
 def test_cds_and_cdnskey_name_the_key(signer):
-    """RFC 7344: CDNSKEY is the key, CDS its DS (what dnssec-dsfromkey makes
-    of the key file), both signed."""
+    """RFC 7344: CDNSKEY is the KSK (or CSK), CDS its DS (what
+    dnssec-dsfromkey makes of the key file), both signed."""
     srv = signer["ternd"]
     want = ds_of(signer["work"]).split(None, 3)[3].split()  # tag alg type digest
     r = srv.query(ORIGIN, "CDS", want_dnssec=True)
@@ -99,7 +117,7 @@ def test_cds_and_cdnskey_name_the_key(signer):
     r = srv.query(ORIGIN, "CDNSKEY", want_dnssec=True)
     keys = srv.query(ORIGIN, "DNSKEY").answer[0]
     assert {rd.to_text() for s in r.answer if s.rdtype == dns.rdatatype.CDNSKEY for rd in s} == \
-        {rd.to_text() for rd in keys}
+        {rd.to_text() for rd in keys if rd.flags == 257}
 
 
 def test_own_check_verifies(signer):
@@ -127,7 +145,7 @@ def test_validates(signer):
         assert not bad, "\n".join(bad)
     finally:
         ub.stop()
-    key = open(glob.glob(str(work / "keys" / "Ksec.test+*.key"))[0]).read().split()
+    key = open(ksk_file(work)).read().split()
     anchor = work / "anchor.conf"
     anchor.write_text(f'trust-anchors {{ {key[0]} static-key {key[3]} {key[4]} {key[5]} "{key[6]}"; }};\n')
     for name, qtype in [(ORIGIN, "SOA"), (absname("nx"), "A"), (absname("zz.wild"), "TXT"), (absname("ent"), "A"),
@@ -138,7 +156,7 @@ def test_validates(signer):
 
 
 def test_restart_keeps_the_key_and_a_bad_key_keeps_the_last_version(signer, tmp_path):
-    """A second ternd over the same key directory signs with the same key;
+    """A second ternd over the same key directory signs with the same keys;
     a corrupt key file on SIGHUP: an error naming it, the zone keeps
     serving its last signed version."""
     work = signer["work"]

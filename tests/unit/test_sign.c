@@ -1,6 +1,8 @@
 /* test_sign.c: unit tests of zone signing (dnssec/sign.h): a zone signed
- * with a key that is not kept (DB_DIAG_NO_WRITE) loads again with every
- * signature verified (DB_DIAG_VERIFY) and no warning, for NSEC and NSEC3;
+ * with keys that are not kept (DB_DIAG_NO_WRITE) loads again with every
+ * signature verified (DB_DIAG_VERIFY) and no warning, for NSEC and NSEC3,
+ * with a KSK and a ZSK (the KSK signs only the DNSKEY RRset, the ZSK the
+ * rest) and with one CSK;
  * a name with more types than any bitmap buffer on the stack would hold;
  * the serial asked for. */
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/dnssec.h"
 #include "db/zone.h"
@@ -38,24 +41,52 @@ static char *zone_text(void)
 	return t;
 }
 
-static void sign_and_check(bool nsec3)
+/* The key tags of the RRSIGs over type at n. */
+static unsigned sig_count(const db_node *n, uint16_t type)
+{
+	const db_rrset *sig = node_rrsigs(n, type);
+	return sig ? sig->count : 0;
+}
+
+static void sign_and_check(bool nsec3, bool csk)
 {
 	static const uint8_t origin[] = "\7example";
 	char *text = zone_text();
 	db_diag dg = {.fn = on_diag, .flags = DB_DIAG_NO_WRITE | DB_DIAG_VERIFY};
 	db_zone *z = zone_load_string(origin, "t.zone", text, &dg);
 	assert_non_null(z);
-	dnssec_policy p = {.on = true, .alg = 15, .nsec3 = nsec3, .keydir = (char *)"."};
-	struct dnssec_key *k = dnssec_key_get(origin, &p, "t.zone", &dg);
-	assert_non_null(k);
+	dnssec_policy p = DNSSEC_POLICY_DEFAULT;
+	p.on = true;
+	p.alg = 15;
+	p.nsec3 = nsec3;
+	p.single_type = csk;
+	p.keydir = (char *)".";
+	struct dnssec_keyset *ks = dnssec_keys_load(origin, &p, "t.zone", &dg);
+	assert_non_null(ks);
+	bool changed = false;
+	assert_int_equal(dnssec_keys_roll(ks, &p, z, (int64_t)time(NULL), &changed, &dg), 0);
+	assert_true(changed);
+	assert_int_equal(dnssec_keys_count(ks), csk ? 1 : 2);
 	unsigned warnings = dg.warnings;
-	db_zone *s = dnssec_sign_zone(z, k, &p, 4242, &dg);
+	db_zone *s = dnssec_sign_zone(z, ks, &p, 4242, &dg);
 	assert_non_null(s);
 	assert_int_equal(dg.errors, 0);
 	assert_int_equal(dg.warnings, warnings); /* every signature verifies, the chain is whole */
 	assert_int_equal(s->serial, 4242);
 	assert_non_null(s->dnssec);
 	assert_int_equal(s->dnssec->nsec3, nsec3);
+	/* one key signs each RRset: the KSK (or CSK) the DNSKEY RRset, the
+	 * ZSK (or CSK) the SOA */
+	assert_int_equal(node_rrset(s->apex, TERN_T_DNSKEY)->count, csk ? 1 : 2);
+	assert_int_equal(sig_count(s->apex, TERN_T_DNSKEY), 1);
+	assert_int_equal(sig_count(s->apex, TERN_T_SOA), 1);
+	uint16_t l1, l2;
+	const uint8_t *k1 = rrset_rdata(node_rrsigs(s->apex, TERN_T_DNSKEY)->rdata, &l1);
+	const uint8_t *k2 = rrset_rdata(node_rrsigs(s->apex, TERN_T_SOA)->rdata, &l2);
+	if (csk)
+		assert_int_equal(tern_get_u16(k1 + 16), tern_get_u16(k2 + 16));
+	else
+		assert_int_not_equal(tern_get_u16(k1 + 16), tern_get_u16(k2 + 16));
 	const db_node *many = zone_find(s, (const uint8_t *)"\4many\7example");
 	assert_non_null(many);
 	if (!nsec3) {
@@ -71,7 +102,7 @@ static void sign_and_check(bool nsec3)
 			windows++;
 		assert_int_equal(windows, 5);
 	}
-	dnssec_key_free(k);
+	dnssec_keys_free(ks);
 	zone_free(s);
 	zone_free(z);
 	free(text);
@@ -80,13 +111,19 @@ static void sign_and_check(bool nsec3)
 static void test_sign_nsec(void **state)
 {
 	(void)state;
-	sign_and_check(false);
+	sign_and_check(false, false);
 }
 
 static void test_sign_nsec3(void **state)
 {
 	(void)state;
-	sign_and_check(true);
+	sign_and_check(true, false);
+}
+
+static void test_sign_csk(void **state)
+{
+	(void)state;
+	sign_and_check(false, true);
 }
 
 int main(void)
@@ -94,6 +131,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_nsec),
 		cmocka_unit_test(test_sign_nsec3),
+		cmocka_unit_test(test_sign_csk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,75 @@
+/* ds_check.c: see ds_check.h. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dnssec/verify.h"
+#include "resolve/forward.h"
+#include "server/ds_check.h"
+#include "tern/msg.h"
+#include "tern/rr.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int ds_check_answer(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *origin, const uint8_t *dnskey,
+                   size_t keylen)
+{
+	tern_msg_iter it;
+	tern_rr rr;
+	if (tern_msg_iter_init(&it, pkt, len) || it.hdr.id != id || !(it.hdr.flags & TERN_F_QR) ||
+	    it.hdr.count[TERN_S_QUESTION] != 1)
+		return -1;
+	int found = 0, r;
+	bool asked = false;
+	while ((r = tern_msg_next(&it, &rr)) == 1) {
+		if (rr.section == TERN_S_QUESTION) {
+			asked = tern_name_eq(rr.owner, origin) && rr.type == TERN_T_DS;
+			continue;
+		}
+		if (rr.section == TERN_S_ANSWER && rr.type == TERN_T_DS && rr.cls == TERN_C_IN &&
+		    tern_name_eq(rr.owner, origin) &&
+		    dnssec_ds_matches(origin, pkt + rr.rdata_off, rr.rdlen, dnskey, keylen))
+			found = 1;
+	}
+	return r < 0 || !asked ? -1 : found;
+}
+
+int ds_check_parent(const struct sockaddr *addr, socklen_t len, const uint8_t *origin, const uint8_t *dnskey,
+                    size_t keylen, int timeout_ms)
+{
+	uint8_t q[TERN_NAME_MAX + 64], a[4096];
+	uint16_t id;
+	fwd_random(&id, sizeof id);
+	tern_msgw m;
+	tern_msgw_init(&m, q, sizeof q, sizeof q, id, 0); /* RD clear: the parent answers from its own data */
+	int qlen;
+	if (tern_msgw_question(&m, origin, TERN_T_DS, TERN_C_IN) || (qlen = tern_msgw_finish(&m, 0)) < 0)
+		return -1;
+	int fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int rc = -1;
+	if (connect(fd, addr, len) || send(fd, q, (size_t)qlen, 0) != qlen)
+		goto out;
+	int64_t end = now_ms() + timeout_ms;
+	for (int64_t left; rc < 0 && (left = end - now_ms()) > 0;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, (int)left) <= 0)
+			break;
+		ssize_t n = recv(fd, a, sizeof a, 0);
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			break;
+		if (n > 0)
+			rc = ds_check_answer(a, (size_t)n, id, origin, dnskey, keylen); /* anything else: wait on */
+	}
+out:
+	close(fd);
+	return rc;
+}
