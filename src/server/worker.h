@@ -132,6 +132,10 @@ void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *p
                        const pol_view *view, unsigned transport, uint64_t now);
 void worker_conn_close(worker *w, unsigned i);
 void worker_conn_events(worker *w, unsigned i, uint32_t events);
+/* The next messages of connection i's zone transfer (c->xfr), written while
+ * its output queue is empty, a few per call; a plain TCP connection then
+ * waits for EPOLLOUT, a TLS one is called again by tlsconn_event. */
+void worker_xfr_pump(worker *w, unsigned i, uint64_t now);
 /* For the TLS upstream connections (tlsup.c): an answer (or what claims to
  * be one) for question u; u's upstream failed (unreachable, verification,
  * connection lost): the next one is asked. */
