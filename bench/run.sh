@@ -129,4 +129,11 @@ fi
 if [ $rc = 0 ]; then
     "$PY" bench/tls.py --out "$OUT" --ternd "$OUT/ternd" || echo "bench: bench/tls.py failed" >&2
 fi
+
+# ---- cache hits with DO=1 (signed, validated answers), ternd against Unbound (issue 14)
+if [ $rc = 0 ]; then
+    if [ ${#quick[@]} -gt 0 ]; then dargs=(--rounds 2 --duration 2); else dargs=(); fi
+    "$PY" bench/dnssec_cache.py --out "$OUT" --blast "$OUT/blast" --ternd "$OUT/ternd" ${dargs[@]+"${dargs[@]}"} ||
+        echo "bench: bench/dnssec_cache.py failed" >&2
+fi
 exit $rc
