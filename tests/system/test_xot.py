@@ -9,8 +9,11 @@ import base64
 import os
 import ssl
 import subprocess
+import time
 
 import dns.message
+import dns.opcode
+import dns.query
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -136,3 +139,88 @@ def test_no_transfer_over_doh(primary):
                         f"https://{HOST}:{primary.doh}/dns-query?dns={b64}"], capture_output=True, timeout=20)
     m = dns.message.from_wire(r.stdout)
     assert m.rcode() == dns.rcode.REFUSED and not m.answer
+
+
+# ---- a ternd secondary pulling over TLS (primary: ADDR:PORT tls NAME) ----
+
+def start_tls_secondary(tmp_path, primary, tls_word, key=False):
+    d = tmp_path / f"sec-{tls_word.replace(' ', '-').replace('/', '_')[:40]}"
+    (d / "sec").mkdir(parents=True)
+    lines = ["server:", "    forward: none", f"    tls-ca-file: {primary.ca}"]
+    if key:
+        lines += ["key:", f"    name: {KEY_NAME}", "    algorithm: hmac-sha256", f"    secret: {KEY_SECRET}"]
+    origin = "keyed.test" if key else ORIGIN
+    lines += ["zone:", f"    name: {origin}", f"    file: sec/{origin}.zone",
+              f"    primary: 127.0.0.1:{primary.dot}" + (f" key {KEY_NAME}" if key else "") + f" {tls_word}"]
+    conf = d / "ternd.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    from ternd import start_ternd
+    return start_ternd(d, None, args=["--config", str(conf)], wait=False)
+
+
+def soa_serial(srv, origin=ORIGIN):
+    try:
+        r = dns.query.udp(dns.message.make_query(origin, "SOA"), "127.0.0.1", port=srv.port, timeout=0.5)
+        return r.answer[0][0].serial if r.answer else None
+    except Exception:
+        return None
+
+
+def test_ternd_secondary_over_tls(primary, tmp_path):
+    """AXFR at start, then NOTIFY -> SOA query and IXFR, all over TLS."""
+    sec = start_tls_secondary(tmp_path, primary, f"tls {HOST}")
+    try:
+        assert wait_for(lambda: soa_serial(sec) == 1, timeout=15), sec.log_text()
+        r = sec.query("h5.xot.test", "TXT")
+        assert [x.to_text() for x in r.answer[0]] == ['"host number 5 of the XoT test zone"']
+        write(os.path.join(primary.dir, ORIGIN + ".zone"), zone_text(ORIGIN, 2, BODY + "new AAAA 2001:db8::7\n"))
+        primary.reload()
+        assert wait_for(lambda: primary.query(ORIGIN, "SOA").answer[0][0].serial == 2), primary.log_text()
+        n = dns.message.make_query(ORIGIN, "SOA")
+        n.set_opcode(dns.opcode.NOTIFY)
+        dns.query.udp(n, "127.0.0.1", port=sec.port, timeout=3, source="127.0.0.1")
+        assert wait_for(lambda: soa_serial(sec) == 2, timeout=15), sec.log_text()
+        assert [x.to_text() for x in sec.query("new.xot.test", "AAAA").answer[0]] == ["2001:db8::7"]
+        log = sec.log_text()
+        assert "IXFR" in log, log
+    finally:
+        stop_clean(sec)
+
+
+def test_ternd_secondary_over_tls_tsig_and_pin(primary, tmp_path):
+    from tls_helpers import spki_pin
+    pin = spki_pin(os.path.join(primary.dir, "server.pem"))
+    sec = start_tls_secondary(tmp_path, primary, f"pin {pin}", key=True)
+    try:
+        assert wait_for(lambda: soa_serial(sec, "keyed.test") == 1, timeout=15), sec.log_text()
+        r = sec.query("www.keyed.test", "A")
+        assert [x.to_text() for x in r.answer[0]] == ["192.0.2.7"]
+    finally:
+        stop_clean(sec)
+
+
+@pytest.mark.parametrize("word", ["tls wrong.test", "pin sha256/" + "A" * 43 + "="])
+def test_ternd_secondary_tls_refuses_wrong_peer(primary, tmp_path, word):
+    """A certificate for another name, or another key: no transfer, the
+    reason logged, and never clear text instead."""
+    sec = start_tls_secondary(tmp_path, primary, word)
+    try:
+        assert wait_for(lambda: "TLS" in sec.log_text(), timeout=15), sec.log_text()
+        time.sleep(0.5)
+        r = dns.query.udp(dns.message.make_query(ORIGIN, "SOA"), "127.0.0.1", port=sec.port, timeout=2)
+        assert r.rcode() == dns.rcode.SERVFAIL and not r.answer, r.to_text()
+        assert "AXFR" not in primary.log_text() or "refused" not in primary.log_text().lower()
+    finally:
+        stop_clean(sec)
+
+
+def test_bad_tls_primary_config(tmp_path):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("server:\n    forward: none\nzone:\n    name: x.test\n    file: x.zone\n"
+                    "    primary: 127.0.0.1 tls\nzone:\n    name: y.test\n    file: y.zone\n"
+                    "    primary: 127.0.0.1 pin nonsense\n")
+    r = subprocess.run([binary("ternd"), "--check", "--config", str(conf)], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode != 0
+    assert "bad.conf:6: primary wants 'ADDR:PORT [key NAME] [tls NAME] [pin sha256/BASE64]'" in r.stderr, r.stderr
+    assert "bad.conf:10: bad pin 'nonsense'" in r.stderr, r.stderr
