@@ -224,3 +224,47 @@ def test_bad_tls_primary_config(tmp_path):
     assert r.returncode != 0
     assert "bad.conf:6: primary wants 'ADDR:PORT [key NAME] [tls NAME] [pin sha256/BASE64]'" in r.stderr, r.stderr
     assert "bad.conf:10: bad pin 'nonsense'" in r.stderr, r.stderr
+
+
+def test_xot_stalled_reader_holds_nothing_up(tmp_path):
+    """A TLS transfer whose reader stops: one worker, yet every other client
+    is answered at once (the transfer writes only when TLS took the last
+    message); the reader then gets the whole zone."""
+    import socket
+    import struct
+    d = str(tmp_path)
+    ca = make_ca(d)
+    cert, key = make_cert(d, "server")
+    dot = free_port()
+    n = 150000  # ~8 MB of messages: more than the socket buffers hold (tcp_wmem's 4 MB at most)
+    body = "".join(f"n{i} A 192.0.2.{i % 250 + 1}\nn{i} TXT \"{'x' * 20}\"\n" for i in range(n))
+    srv = start_primary(tmp_path, {ORIGIN: (zone_text(ORIGIN, 1, body), ["allow-transfer: 127.0.0.1"])},
+                        server=[f"listen-tls: 127.0.0.1:{dot}", f"tls-certificate: {cert}", f"tls-key: {key}"],
+                        threads=1)
+    try:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+        raw.settimeout(20)
+        raw.connect(("127.0.0.1", dot))
+        s = tls_wrap(ca)(raw)
+        w = xfr_query(ORIGIN, "AXFR").to_wire()
+        s.sendall(struct.pack("!H", len(w)) + w)
+        f = s.makefile("rb")
+        first = f.read(struct.unpack("!H", f.read(2))[0])
+        assert dns.message.from_wire(first, xfr=True, origin=None, one_rr_per_rrset=True).rcode() == 0
+        time.sleep(0.3)  # the reader stops; the worker must not wait for it
+        for i in range(20):
+            t0 = time.monotonic()
+            assert srv.query(f"n{i}.{ORIGIN}", "A", tcp=bool(i % 2)).answer
+            assert time.monotonic() - t0 < 0.5
+        assert "AXFR to 127.0.0.1 done" not in srv.log_text()  # the transfer waits for its reader
+        records, soas = 0, first.count(b"\xc0\x0c\x00\x06\x00\x01")
+        records += struct.unpack("!H", first[6:8])[0]
+        while soas < 2:
+            m = f.read(struct.unpack("!H", f.read(2))[0])
+            records += struct.unpack("!H", m[6:8])[0]
+            soas += m.count(b"\xc0\x0c\x00\x06\x00\x01")
+        assert records == 2 * n + 4  # SOA, NS, ns A, the names, SOA
+        s.close()
+    finally:
+        stop_clean(srv)
