@@ -11,7 +11,10 @@ from bench/run.sh (`make bench`):
      answering cache hits (the same ternd, one worker, pinned to CPU 0;
      blast pinned to CPU 1), and cache hits of a ternd without the list,
      in interleaved rounds; with the server's CPU time per query, the
-     fairer figure on a machine where the generator is the limit.
+     fairer figure on a machine where the generator is the limit; and the
+     same for CNAME chains (CNAME inspection): a cached name behind a
+     CNAME, with and without the list, and a CNAME whose target is listed
+     (answered blocked from the cached CNAME alone).
 
   bench/policy.py [--names N] [--rounds R] [--duration S] [--out DIR]
                   [--no-unbound] [--no-dnsmasq]
@@ -209,6 +212,10 @@ def measure_answers(args, wd, names, results):
     with open(zone, "w") as f:
         f.write("$ORIGIN up.bench.\n$TTL 86400\n@ SOA ns h 1 3600 600 86400 3600\n@ NS ns\nns A 192.0.2.53\n")
         f.write("".join(f"h{i} A 192.0.2.{i % 250 + 1}\n" for i in range(5000)))
+        # CNAME chains (CNAME inspection): to a cached name, and to a listed one
+        f.write("".join(f"k{i} CNAME h{i}\n" for i in range(5000)))
+        rnd = random.Random(11)
+        f.write("".join(f"c{i} CNAME {n}.\n" for i, n in enumerate(rnd.sample(names, min(5000, len(names))))))
     up_port = free_port()
     upw = os.path.join(d, "up")
     os.makedirs(upw, exist_ok=True)
@@ -222,6 +229,12 @@ def measure_answers(args, wd, names, results):
     hits = os.path.join(d, "q-cached.txt")
     with open(hits, "w") as f:
         f.write("".join(f"h{i}.up.bench A\n" for i in range(5000)))
+    chits = os.path.join(d, "q-chain-cached.txt")
+    with open(chits, "w") as f:
+        f.write("".join(f"k{i}.up.bench A\n" for i in range(5000)))
+    cblk = os.path.join(d, "q-chain-blocked.txt")
+    with open(cblk, "w") as f:
+        f.write("".join(f"c{i}.up.bench A\n" for i in range(min(5000, len(names)))))
     blk = os.path.join(d, "q-blocked.txt")
     rnd = random.Random(7)
     with open(blk, "w") as f:
@@ -239,11 +252,13 @@ def measure_answers(args, wd, names, results):
         bare = ternd(args, bared, [], pin=0, forward=f"{HOST}:{up_port}")
         bare.wait_ready("h1.up.bench")
         for s_ in (srv, bare):
-            for _ in range(2):  # warm: every cached name, gently
-                blast(args, s_.port, hits, 2, 1)
-        kinds = [("cached", srv, hits), ("blocked", srv, blk), ("cached-nolist", bare, hits)]
+            for _ in range(2):  # warm: every cached name (and chain), gently
+                for qf in (hits, chits, cblk):
+                    blast(args, s_.port, qf, 2, 1)
+        kinds = [("cached", srv, hits), ("blocked", srv, blk), ("cached-nolist", bare, hits),
+                 ("chain-cached", srv, chits), ("chain-blocked", srv, cblk), ("chain-nolist", bare, chits)]
         for r in range(args.rounds):
-            for kind, s_, qf in kinds[r % 3:] + kinds[:r % 3]:
+            for kind, s_, qf in kinds[r % len(kinds):] + kinds[:r % len(kinds)]:
                 c0, t0 = s_.cpu(), time.monotonic()
                 res = blast(args, s_.port, qf, args.duration, 1)
                 cpu = (s_.cpu() - c0) / (time.monotonic() - t0)
@@ -259,7 +274,7 @@ def measure_answers(args, wd, names, results):
                 s_.stop()
         up.stop()
     results["answers"] = runs
-    for kind in ("cached", "blocked", "cached-nolist"):
+    for kind in ("cached", "blocked", "cached-nolist", "chain-cached", "chain-blocked", "chain-nolist"):
         xs = [x["qps"] for x in runs if x["kind"] == kind]
         if xs:
             results.setdefault("answers_median", {})[kind] = statistics.median(xs)

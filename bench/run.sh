@@ -136,4 +136,11 @@ if [ $rc = 0 ] && [ ${#xfr_only[@]} = 0 ]; then
     "$PY" bench/observe.py --out "$OUT" ${oargs[@]+"${oargs[@]}"} | tee "$OUT/observe.txt" ||
         echo "bench: bench/observe.py failed" >&2
 fi
+
+# ---- cache hits with DO=1 (signed, validated answers), ternd against Unbound (issue 14)
+if [ $rc = 0 ]; then
+    if [ ${#quick[@]} -gt 0 ]; then dargs=(--rounds 2 --duration 2); else dargs=(); fi
+    "$PY" bench/dnssec_cache.py --out "$OUT" --blast "$OUT/blast" --ternd "$OUT/ternd" ${dargs[@]+"${dargs[@]}"} ||
+        echo "bench: bench/dnssec_cache.py failed" >&2
+fi
 exit $rc

@@ -1,7 +1,7 @@
 /* fuzz_rpz.c: Response Policy Zone loading (src/policy/rpz.c): zone-file
  * text ($INCLUDE refused) to rpz_load_text, the local data it makes to
  * zone_load_local (as policy_build does), then a few queries answered by
- * the view. What loads must be usable: each trigger finds itself, the
+ * the view, also as a CNAME's target (policy_chain). What loads must be usable: each trigger finds itself, the
  * local data loads, and every answer fits the message and parses. */
 #include <string.h>
 
@@ -32,6 +32,34 @@ static void ask(const pol_view *v, const uint8_t *qname, uint16_t qtype, bool tc
 	int n = tern_msgw_finish(&m, rcode & 0xf);
 	FUZZ_CHECK(n > 0 && (size_t)n <= sizeof out);
 	tern_msg_iter it; /* every record reads back */
+	FUZZ_CHECK(tern_msg_iter_init(&it, out, (size_t)n) == 0);
+	tern_rr rr;
+	int k;
+	while ((k = tern_msg_next(&it, &rr)) > 0)
+		;
+	FUZZ_CHECK(k == 0);
+}
+
+/* The trigger name as the target of an upstream CNAME (policy_chain): the
+ * chain kept or taken back, the answer still whole. */
+static void ask_chain(const pol_view *v, const uint8_t *target, uint16_t qtype, bool tcp)
+{
+	static const uint8_t qname[] = "\1q\7example";
+	uint8_t out[512];
+	tern_msgw m;
+	tern_msgw_init(&m, out, sizeof out, sizeof out, 1, TERN_F_QR);
+	FUZZ_CHECK(tern_msgw_question(&m, qname, qtype, TERN_C_IN) == 0);
+	tern_msgw_mark start = tern_msgw_get_mark(&m);
+	if (tern_msgw_rr(&m, TERN_S_ANSWER, qname, TERN_T_CNAME, TERN_C_IN, 60, target, tern_name_len(target)))
+		return;
+	unsigned rcode = 0;
+	uint16_t ede = 0;
+	uint8_t name[TERN_NAME_MAX];
+	enum pol_verdict r = policy_chain(v, target, qname, qtype, tcp, &m, &start, &rcode, &ede, name);
+	FUZZ_CHECK(r == POL_PASS || r == POL_ANSWERED || r == POL_CHAIN || r == POL_DROPPED);
+	int n = tern_msgw_finish(&m, rcode & 0xf);
+	FUZZ_CHECK(n > 0 && (size_t)n <= sizeof out);
+	tern_msg_iter it;
 	FUZZ_CHECK(tern_msg_iter_init(&it, out, (size_t)n) == 0);
 	tern_rr rr;
 	int k;
@@ -71,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(pol_names_lookup(&v.names, &qn, &m) && m.exact && m.action == e[0]);
 		ask(&v, name, TERN_T_A, false);
 		ask(&v, name, TERN_T_TXT, true);
+		ask_chain(&v, name, TERN_T_A, false);
 		if (tern_name_len(name) + 2 <= TERN_NAME_MAX) {
 			uint8_t child[TERN_NAME_MAX];
 			child[0] = 1;

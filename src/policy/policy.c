@@ -244,6 +244,13 @@ enum pol_verdict policy_answer(const pol_view *view, const db_qname *qn, const u
 	pol_match pm;
 	if (!pol_names_lookup(&view->names, qn, &pm))
 		return POL_PASS;
+	return policy_apply(view, &pm, qn, qname, qtype, tcp, m, rcode, ede, name);
+}
+
+enum pol_verdict policy_apply(const pol_view *view, const pol_match *match, const db_qname *qn, const uint8_t *qname,
+                              uint16_t qtype, bool tcp, tern_msgw *m, unsigned *rcode, uint16_t *ede, uint8_t *name)
+{
+	const pol_match pm = *match;
 	*rcode = TERN_R_NOERROR;
 	*ede = POL_EDE_BLOCKED;
 	switch (pm.action) {

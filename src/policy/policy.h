@@ -161,6 +161,31 @@ enum pol_verdict {
  * DNS Error to add (RFC 8914 4.16: 15 Blocked) or FWD_NO_EDE-like 0xffff. */
 enum pol_verdict policy_answer(const pol_view *view, const db_qname *qn, const uint8_t *qname, uint16_t qtype,
                                bool tcp, tern_msgw *m, unsigned *rcode, uint16_t *ede, uint8_t *name);
+/* The second half of policy_answer: the action of a match already looked
+ * up for qn (pol_names_lookup), answered with owner qname. */
+enum pol_verdict policy_apply(const pol_view *view, const pol_match *match, const db_qname *qn, const uint8_t *qname,
+                              uint16_t qtype, bool tcp, tern_msgw *m, unsigned *rcode, uint16_t *ede, uint8_t *name);
+
+/* ---- CNAME-target inspection (chain.c) ---- */
+
+/* A name an upstream answer's CNAME chain (or the cache's) led to, checked
+ * against view (BIND's RPZ: QNAME triggers match "the query names of
+ * requests and the targets of CNAME records resolved to generate the
+ * response"; Pi-hole's and AdGuard Home's CNAME inspection for block
+ * lists). The chain so far is in m, written after start (the end of the
+ * question); the query is (qname, qtype).
+ *   - nothing matches, an allow-list entry or RPZ PASSTHRU: POL_PASS;
+ *   - a block-list entry: the chain is taken back to start and the client
+ *     gets the block answer for qname, as if it had asked for the blocked
+ *     name (POL_ANSWERED, EDE 15);
+ *   - an RPZ action: applied at target, the chain before it kept, as BIND
+ *     and Unbound rewrite a chain (NXDOMAIN, NODATA, local data: POL_ANSWERED;
+ *     a local-data CNAME: POL_CHAIN with its target in name; rpz-drop:
+ *     POL_DROPPED; rpz-tcp-only over UDP: TC=1).
+ * Reads only; no lock, no allocation. */
+enum pol_verdict policy_chain(const pol_view *view, const uint8_t *target, const uint8_t *qname, uint16_t qtype,
+                              bool tcp, tern_msgw *m, const tern_msgw_mark *start, unsigned *rcode, uint16_t *ede,
+                              uint8_t *name);
 
 /* ---- block-list and RPZ files (blocklist.c, rpz.c) ---- */
 

@@ -292,12 +292,23 @@ bool fwd_result_signed(const fwd_result *r)
 
 int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner, bool dnssec)
 {
-	tern_msgw_mark mk = tern_msgw_get_mark(m);
-	size_t off = 0;
+	return fwd_result_write_part(r, m, owner, dnssec, r->len);
+}
+
+size_t fwd_result_answer_end(const fwd_result *r)
+{
 	size_t auth = r->soa_off != 0xffff ? r->soa_off : r->len;
 	if (r->proof_off && r->proof_off < auth)
 		auth = r->proof_off;
-	while (off < r->len) {
+	return auth;
+}
+
+int fwd_result_write_part(const fwd_result *r, tern_msgw *m, const uint8_t *owner, bool dnssec, size_t end)
+{
+	tern_msgw_mark mk = tern_msgw_get_mark(m);
+	size_t off = 0;
+	size_t auth = fwd_result_answer_end(r);
+	while (off < end && off < r->len) {
 		const uint8_t *o = r->data + off;
 		size_t ol = tern_name_len(o);
 		uint16_t type = tern_get_u16(o + ol);

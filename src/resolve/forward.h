@@ -92,6 +92,11 @@ typedef struct fwd_result {
  * records are left out unless they are the type asked (RFC 4035 3.2.1).
  * Returns 0 or TERN_ESPACE (m then marked truncated). */
 int fwd_result_write(const fwd_result *r, tern_msgw *m, const uint8_t *owner, bool dnssec);
+/* The same for the records that start before offset end of r->data
+ * only (the chain up to one CNAME, for CNAME-target inspection). */
+int fwd_result_write_part(const fwd_result *r, tern_msgw *m, const uint8_t *owner, bool dnssec, size_t end);
+/* Where the answer records of r->data end (the SOA or the proofs follow). */
+size_t fwd_result_answer_end(const fwd_result *r);
 
 /* Whether the result holds RRSIGs (signed data). */
 bool fwd_result_signed(const fwd_result *r);

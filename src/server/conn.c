@@ -88,10 +88,11 @@ int worker_conn_send(worker *w, unsigned i, const uint8_t *data, size_t n)
 
 /* A zone transfer out: the next messages, written only while the
  * connection's output queue is empty (a transfer never buffers the zone),
+ * over TCP or TLS (RFC 9103; tlsconn_event pumps a TLS connection's),
  * at most a few per event so that the worker's other clients are served in
  * between; then EPOLLOUT brings the worker back (level-triggered: at once
  * if the socket can take more). */
-static void xfr_pump(worker *w, unsigned i, uint64_t now)
+void worker_xfr_pump(worker *w, unsigned i, uint64_t now)
 {
 	tcp_conn *c = &w->conns[i];
 	for (int k = 0; k < 4 && c->fd >= 0 && c->xfr && c->wlen == c->woff; k++) {
@@ -110,7 +111,7 @@ static void xfr_pump(worker *w, unsigned i, uint64_t now)
 		if (worker_conn_send(w, i, w->tcp_out, n + 2))
 			return;
 	}
-	if (c->fd >= 0 && c->xfr)
+	if (c->fd >= 0 && c->xfr && !c->tls) /* TLS: tlsconn_event keeps its own interest set */
 		worker_conn_events(w, i, EPOLLOUT);
 }
 
@@ -165,7 +166,11 @@ void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *p
 	uint64_t t0 = w->srv->qlog || w->srv->dnstap ? obs_real_us() : 0;
 	ctx.start_us = t0;
 	size_t olen = query_respond(v, pkt, len, w->tcp_out + 2, sizeof w->tcp_out - 2, &ctx);
-	if (ctx.xfr)
+	const char *no_xot = ctx.xfr && c->tls ? tlsconn_xfr_refusal(c) : NULL;
+	if (no_xot) /* RFC 9103: transfers over TLS only as XoT (DoT, ALPN "dot", TLS 1.3) */
+		olen = query_error(pkt, len, TERN_R_REFUSED, TERN_EDE_NOT_SUPPORTED, no_xot, w->tcp_out + 2,
+		                   sizeof w->tcp_out - 2, true);
+	else if (ctx.xfr)
 		olen = xfr_respond(v, pkt, len, (const struct sockaddr *)&c->peer, true, &w->srv->xfr_active, w->tcp_out + 2,
 		                   sizeof w->tcp_out - 2, &c->xfr);
 	if (ctx.update) {
@@ -193,7 +198,7 @@ void worker_conn_query(worker *w, const version *v, unsigned i, const uint8_t *p
 			return;
 	}
 	if (c->xfr) { /* the transfer goes on as the connection drains */
-		xfr_pump(w, i, now);
+		worker_xfr_pump(w, i, now);
 		return;
 	}
 	if (ctx.forward)
@@ -219,7 +224,7 @@ void worker_conn_write(worker *w, const version *v, unsigned i, uint64_t now)
 	}
 	c->woff = c->wlen = 0;
 	if (c->xfr) {
-		xfr_pump(w, i, now);
+		worker_xfr_pump(w, i, now);
 		if (c->fd < 0 || c->xfr || c->wlen != c->woff)
 			return;
 	}

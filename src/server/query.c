@@ -55,6 +55,31 @@ static unsigned chaos(const version *v, const tern_query *q, tern_msgw *m, bool 
 
 enum chain { CHAIN_DONE, CHAIN_MISS, CHAIN_FORWARD };
 
+#define RCODE_DROP 0x10000u /* answer_in: send nothing (a deny zone, RPZ rpz-drop) */
+
+/* CNAME-target inspection (policy.h, chain.c): name is the target of a
+ * CNAME from upstream data the answer just followed. CHAIN_MISS: nothing
+ * applies, go on from name (or from the target of RPZ local data, now in
+ * name); CHAIN_DONE: the lists answered (*rcode, or RCODE_DROP). */
+static enum chain chain_policy(const tern_query *q, tern_msgw *m, uint8_t *name, qctx *ctx, unsigned *rcode)
+{
+	uint8_t target[TERN_NAME_MAX];
+	memcpy(target, name, tern_name_len(name));
+	unsigned prc = TERN_R_NOERROR;
+	uint16_t ede = FWD_NO_EDE;
+	enum pol_verdict pv =
+		policy_chain(ctx->chain_view, target, q->qname, q->qtype, ctx->tcp, m, &ctx->ans_start, &prc, &ede, name);
+	if (pv == POL_PASS)
+		return CHAIN_MISS;
+	ctx->chain_hit = true;
+	ctx->ede = ede;
+	ctx->val_other++; /* rewritten: never AD */
+	if (pv == POL_CHAIN)
+		return CHAIN_MISS;
+	*rcode = pv == POL_DROPPED ? RCODE_DROP : prc;
+	return CHAIN_DONE;
+}
+
 /* The validator's settings when validation is on, else NULL. */
 static const val_conf *validating(const version *v)
 {
@@ -179,9 +204,50 @@ static enum chain from_cache(const version *v, const tern_query *q, tern_msgw *m
 		if (h.kind != CACHE_RRSET || m->truncated)
 			return m->truncated ? CHAIN_DONE : CHAIN_MISS;
 		memcpy(name, h.target, tern_name_len(h.target));
+		/* the block lists and RPZ see every name the chain leads to; an
+		 * answer without a CNAME never gets here (chain.c) */
+		if (__builtin_expect(ctx->chain_view != NULL, 0) && chain_policy(q, m, name, ctx, rcode) == CHAIN_DONE)
+			return CHAIN_DONE;
 	}
 	*rcode = TERN_R_NOERROR; /* chain too long: what we have */
 	return CHAIN_DONE;
+}
+
+/* Writes an upstream answer the cache could not keep (fr: TTL 0, too
+ * big), for name (the chain's current name), its CNAMEs inspected first
+ * (chain_policy): a hit writes the chain up to the CNAME whose target
+ * matched, then the lists' answer. A CNAME of RPZ local data ends the
+ * answer there (the cache path goes on resolving it; this rare path does
+ * not). */
+static unsigned from_result(const tern_query *q, tern_msgw *m, const uint8_t *name, const fwd_result *fr, qctx *ctx)
+{
+	const uint8_t *owner = tern_name_eq(name, q->qname) ? q->qname : name;
+	if (__builtin_expect(ctx->chain_view != NULL, 0)) {
+		size_t end = fwd_result_answer_end(fr);
+		for (size_t off = 0; off < end;) { /* records: owner, type, ttl, rdlen, rdata */
+			const uint8_t *o = fr->data + off;
+			size_t ol = tern_name_len(o);
+			uint16_t type = tern_get_u16(o + ol);
+			uint16_t rdlen = tern_get_u16(o + ol + 6);
+			off += ol + 8 + rdlen;
+			if (type != TERN_T_CNAME || rdlen > TERN_NAME_MAX)
+				continue;
+			uint8_t target[TERN_NAME_MAX];
+			memcpy(target, o + ol + 8, rdlen); /* sanitized: an uncompressed name */
+			db_qname qn;
+			pol_match pm;
+			db_qname_init(&qn, target);
+			if (!pol_names_lookup(&ctx->chain_view->names, &qn, &pm) || pm.action == POL_PASSTHRU)
+				continue;
+			unsigned rcode = TERN_R_NOERROR;
+			if (fwd_result_write_part(fr, m, owner, q->edns_do, off) == 0 &&
+			    chain_policy(q, m, target, ctx, &rcode) == CHAIN_DONE)
+				return rcode;
+			return TERN_R_NOERROR;
+		}
+	}
+	fwd_result_write(fr, m, owner, q->edns_do);
+	return fr->rcode;
 }
 
 /* No answer from upstream for name (the chain's current name): stale data
@@ -219,8 +285,6 @@ static bool can_forward(const version *v, const qctx *ctx)
 	return false;
 }
 
-#define RCODE_DROP 0x10000u /* answer_in: send nothing (a deny zone, RPZ rpz-drop) */
-
 /* Local zones and records (local.h: Unbound's local-zone types; without a
  * local zone, a name with data is answered here, any other goes on), from
  * the query's name or (*started) from name, following CNAMEs. Returns true
@@ -252,6 +316,8 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 {
 	uint8_t name[TERN_NAME_MAX]; /* where the chain is, once started */
 	bool started = false; /* the answer already holds the start of a chain */
+	ctx->chain_view = NULL;
+	ctx->chain_hit = false;
 
 	/* RA: this client may use recursion here, whatever answers this one. */
 	*ra = can_forward(v, ctx);
@@ -259,6 +325,8 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 	/* 1. Local zones and local records (local.h); a CNAME may lead to
 	 * another. */
 	const policy *pol = v->policy;
+	if (pol) /* where a chain the lists block is taken back to */
+		ctx->ans_start = tern_msgw_get_mark(m);
 	bool local = v->local || (pol && pol->lzones.count);
 	unsigned lrc;
 	if (local && local_chain(v, q, m, name, &started, aa, &lrc)) {
@@ -269,10 +337,12 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 		ctx->source = STATS_SRC_LOCAL; /* a chain that goes on from local data */
 	/* 1b. The client's policy (block and allow lists, RPZ): for the
 	 * query's name, before zones, cache and upstream, for clients the ACL
-	 * lets resolve (a refused client learns nothing from the lists). */
-	if (!started && pol && ctx->allowed) {
+	 * lets resolve (a refused client learns nothing from the lists); and
+	 * later for the targets of upstream CNAMEs (chain_view). */
+	if (pol && ctx->allowed) {
 		const pol_view *pv = ctx->view ? ctx->view : policy_view_for(pol, ctx->client);
-		if (pv->names.count) {
+		ctx->chain_view = pv->names.count ? pv : NULL;
+		if (!started && pv->names.count) {
 			db_qname qn;
 			db_qname_init(&qn, q->qname);
 			unsigned prc = TERN_R_NOERROR;
@@ -337,7 +407,8 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 		ctx->val_other++; /* local or zone data: not judged */
 	enum chain ch = from_cache(v, q, m, name, !started, false, ctx, &rcode);
 	if (ch == CHAIN_DONE) {
-		ctx->source = STATS_SRC_CACHE;
+		ctx->source = ctx->chain_hit ? STATS_SRC_BLOCKED : STATS_SRC_CACHE;
+		*aa = *aa && !ctx->chain_hit; /* the lists' answer is not our zones' data */
 		return rcode;
 	}
 	if (ch == CHAIN_FORWARD)
@@ -353,9 +424,10 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 				ctx->ede_text = "signed data not cacheable, not validated";
 				return TERN_R_SERVFAIL;
 			}
-			fwd_result_write(fr, m, tern_name_eq(name, q->qname) ? q->qname : name, q->edns_do);
-			ctx->source = STATS_SRC_UPSTREAM;
-			return fr->rcode;
+			rcode = from_result(q, m, name, fr, ctx);
+			ctx->source = ctx->chain_hit ? STATS_SRC_BLOCKED : STATS_SRC_UPSTREAM;
+			*aa = *aa && !ctx->chain_hit;
+			return rcode;
 		}
 		/* RFC 8767: every upstream failed; stale data beats none */
 		rcode = failed(v, q, m, name, ctx, fr->ede, fr->ede_text);

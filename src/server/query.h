@@ -114,6 +114,12 @@ typedef struct qctx {
 	uint64_t start_us;       /* when the query arrived, for the query log (0: not logged) */
 	const pol_view *view;    /* the client's policy view, when the caller decided
 	                            its group (version_for_client); NULL: decided here */
+	/* query.c's own, for CNAME-target inspection (policy_chain): the
+	 * client's view when it has lists (else NULL), where the answer
+	 * section starts, and whether the chain hit the lists */
+	const pol_view *chain_view;
+	tern_msgw_mark ans_start;
+	bool chain_hit;
 	/* out */
 	bool forward;            /* nothing sent: ask upstream for (name, type) */
 	bool xfr;                /* nothing sent: an AXFR/IXFR for xfr_respond (xfr/xfr.h) */

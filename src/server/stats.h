@@ -36,7 +36,7 @@ enum stats_source {
 	STATS_SRC_CACHE,
 	STATS_SRC_UPSTREAM,
 	STATS_SRC_STALE,    /* RFC 8767 */
-	STATS_SRC_BLOCKED,  /* a blocklist (not yet: always 0) */
+	STATS_SRC_BLOCKED,  /* block lists or RPZ (the query name or a CNAME target) */
 	STATS_SOURCES
 };
 

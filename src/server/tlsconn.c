@@ -52,7 +52,6 @@ struct tls_conn {
 	const version *v;
 	unsigned slot;
 	uint64_t now;
-	bool allowed;
 };
 
 int tlsconn_ctx_build(version *v)
@@ -76,10 +75,28 @@ int tlsconn_ctx_build(version *v)
 	return 0;
 }
 
+/* The version and policy view a query of connection i is answered with:
+ * the client's group's (query.h, version_for_client), decided by the
+ * connection's TCP peer address, as for plain TCP. A DoH request's headers
+ * (X-Forwarded-For, Forwarded) are never looked at: whoever can set them
+ * would choose their group. */
+static const version *client_version(worker *w, const version *v, unsigned i, version *tmp, const pol_view **view,
+                                     bool *allowed)
+{
+	const struct sockaddr *peer = (const struct sockaddr *)&w->conns[i].peer;
+	const version *qv = version_for_client(v, peer, tmp, view);
+	*allowed = qv->res && config_allowed(&qv->cfg, peer);
+	return qv;
+}
+
 static void h2_query(void *user, uint8_t *msg, size_t len)
 {
 	struct tls_conn *t = user;
-	worker_conn_query(t->w, t->v, t->slot, msg, len, t->allowed, NULL, STATS_DOH, t->now);
+	version gv;
+	const pol_view *view;
+	bool allowed;
+	const version *qv = client_version(t->w, t->v, t->slot, &gv, &view, &allowed);
+	worker_conn_query(t->w, qv, t->slot, msg, len, allowed, view, STATS_DOH, t->now);
 }
 
 int tlsconn_accept(worker *w, const version *v, unsigned i, int transport)
@@ -186,11 +203,29 @@ static void flush(tcp_conn *c)
 
 /* EPOLLOUT while TLS waits to write, or bytes are queued once the
  * handshake is done (before, what is staged waits for SSL_read to finish
- * the handshake: asking for EPOLLOUT then would spin). */
+ * the handshake: asking for EPOLLOUT then would spin), or a zone transfer
+ * has messages to write. */
 static uint32_t out_interest(const tcp_conn *c)
 {
 	const struct tls_conn *t = c->tls;
-	return t->want_write || (c->woff < c->wlen && SSL_is_init_finished(t->ssl)) ? EPOLLOUT : 0;
+	return t->want_write || ((c->woff < c->wlen || c->xfr) && SSL_is_init_finished(t->ssl)) ? EPOLLOUT : 0;
+}
+
+/* RFC 9103 (XFR over TLS), the conditions a transfer on a TLS connection
+ * must meet: it is DNS over TLS ("XoT" is zone transfers over DoT; no
+ * transfer over DoH is defined), the ALPN token "dot" was selected in the
+ * handshake ("Connection Establishment": MUST), and the TLS version is 1.3
+ * or later ("TLS Versions": implementations MUST use only TLS 1.3 or later). */
+const char *tlsconn_xfr_refusal(const tcp_conn *c)
+{
+	const struct tls_conn *t = c->tls;
+	if (t->h2)
+		return "no zone transfer over DoH";
+	if (tls_alpn_of(t->ssl) != TLS_ALPN_DOT)
+		return "XoT needs ALPN dot (RFC 9103)";
+	if (SSL_version(t->ssl) < TLS1_3_VERSION)
+		return "XoT needs TLS 1.3 (RFC 9103)";
+	return NULL;
 }
 
 /* DoT: answers every complete frame in rbuf; keeps a partial one. */
@@ -199,7 +234,11 @@ static void dot_frames(worker *w, const version *v, unsigned i, uint64_t now)
 	tcp_conn *c = &w->conns[i];
 	struct tls_conn *t = c->tls;
 	size_t off = 0;
-	while (!t->dead && c->rlen - off >= 2) {
+	version gv;
+	const pol_view *view;
+	bool allowed;
+	const version *qv = client_version(w, v, i, &gv, &view, &allowed);
+	while (!t->dead && !c->xfr && c->rlen - off >= 2) {
 		size_t flen = tern_get_u16(c->rbuf + off);
 		if (flen < 12) { /* a zero or short frame cannot be a query */
 			t->dead = true;
@@ -207,7 +246,7 @@ static void dot_frames(worker *w, const version *v, unsigned i, uint64_t now)
 		}
 		if (c->rlen - off < 2 + flen)
 			break;
-		worker_conn_query(w, v, i, c->rbuf + off + 2, flen, t->allowed, NULL, STATS_DOT, now);
+		worker_conn_query(w, qv, i, c->rbuf + off + 2, flen, allowed, view, STATS_DOT, now);
 		off += 2 + flen;
 		if (c->fd < 0 || c->tls != t)
 			return;
@@ -276,18 +315,27 @@ void tlsconn_event(worker *w, const version *v, unsigned i, uint32_t events, uin
 	t->v = v;
 	t->slot = i;
 	t->now = now;
-	t->allowed = v->res && config_allowed(&v->cfg, (const struct sockaddr *)&c->peer);
 	t->busy = true;
 	if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 		flush(c);
-	if (!t->dead)
+	if (!t->dead && !c->xfr) /* not read while a transfer runs, as TCP */
 		read_records(w, v, i, now);
 	if (c->fd < 0 || c->tls != t)
 		return;
 	if (!t->dead)
 		flush(c);
+	/* a zone transfer (RFC 9103): its next messages while TLS takes them
+	 * (each staged, then written), a few per event; EPOLLOUT brings the
+	 * worker back for the rest */
+	for (int k = 0; k < 4 && c->xfr && !t->dead && c->woff == c->wlen; k++) {
+		worker_xfr_pump(w, i, now);
+		if (c->fd < 0 || c->tls != t)
+			return;
+		if (!t->dead)
+			flush(c);
+	}
 	t->busy = false;
-	bool done = t->eof && c->woff == c->wlen && (!t->h2 || h2_open_streams(t->h2) == 0);
+	bool done = t->eof && !c->xfr && c->woff == c->wlen && (!t->h2 || h2_open_streams(t->h2) == 0);
 	if (t->h2 && h2_done(t->h2) && c->woff == c->wlen)
 		done = true;
 	if (t->dead || done || (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN))) {
@@ -296,7 +344,7 @@ void tlsconn_event(worker *w, const version *v, unsigned i, uint32_t events, uin
 	}
 	/* a DoT client that closed its side may still wait for answers
 	 * to come from upstream: stop reading, keep the connection */
-	uint32_t want = (t->eof || c->wlen - c->woff >= WQUEUE_MAX ? 0 : EPOLLIN) | out_interest(c);
+	uint32_t want = (t->eof || c->xfr || c->wlen - c->woff >= WQUEUE_MAX ? 0 : EPOLLIN) | out_interest(c);
 	if (want != t->events) {
 		t->events = want;
 		worker_conn_events(w, i, want);

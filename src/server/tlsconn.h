@@ -33,6 +33,10 @@ void tlsconn_event(worker *w, const version *v, unsigned i, uint32_t events, uin
  * Returns 0, or -1 when the connection failed (closed, unless it is being
  * read: then it closes when the read returns). */
 int tlsconn_send(worker *w, unsigned i, const uint8_t *data, size_t n);
+/* Why a zone transfer asked on TLS connection c is refused (RFC 9103: DoT
+ * only, ALPN "dot", TLS 1.3 or later), or NULL when it may go on to
+ * allow-transfer and TSIG like one over TCP. */
+const char *tlsconn_xfr_refusal(const tcp_conn *c);
 /* Frees c's TLS state (worker_conn_close calls it before closing the fd). */
 void tlsconn_free(tcp_conn *c);
 

@@ -156,6 +156,10 @@ void worker_park(worker *w, const version *v, const qctx *ctx, const uint8_t *pk
                  const struct sockaddr_storage *addr, socklen_t addrlen, int slot, uint64_t now);
 void worker_prefetch(worker *w, const version *v, const qctx *ctx, uint64_t now);
 void worker_probe(worker *w, const version *v, const qctx *ctx, uint64_t now);
+/* The next messages of connection i's zone transfer (c->xfr), written while
+ * its output queue is empty, a few per call; a plain TCP connection then
+ * waits for EPOLLOUT, a TLS one is called again by tlsconn_event. */
+void worker_xfr_pump(worker *w, unsigned i, uint64_t now);
 /* For the TLS upstream connections (tlsup.c): an answer (or what claims to
  * be one) for question u; u's upstream failed (unreachable, verification,
  * connection lost): the next one is asked. */

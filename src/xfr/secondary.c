@@ -295,6 +295,19 @@ static void set_primaries(szone *z, const config *c, const cfg_xfrin *x)
 			p->key = *key;
 			p->has_key = true;
 		}
+		const cfg_peer *cp = &x->primaries[k];
+		if (cp->tls) { /* RFC 9103 XoT */
+			size_t tl = strlen(p->text);
+			if (tl + sizeof " (TLS)" <= sizeof p->text) /* for the messages */
+				memcpy(p->text + tl, " (TLS)", sizeof " (TLS)");
+			p->tls = true;
+			snprintf(p->tls_name, sizeof p->tls_name, "%s", cp->tls_name);
+			p->has_pin = cp->has_pin;
+			memcpy(p->pin.sha256, cp->pin, sizeof p->pin.sha256);
+			if (c->tls_ca_file && strlen(c->tls_ca_file) >= sizeof p->tls_ca)
+				log_err("zone %s: tls-ca-file path too long for transfers over TLS", z->name);
+			snprintf(p->tls_ca, sizeof p->tls_ca, "%s", c->tls_ca_file ? c->tls_ca_file : "");
+		}
 	}
 	z->max_bytes = x->max_bytes;
 }

@@ -8,19 +8,47 @@
 #include "server/config.h"
 #include "server/log.h"
 #include "tern/tsig.h"
+#include "tls/tls.h"
 #include "xfr/xfrin_config.h"
 
-/* "ADDR[:PORT] [key NAME]" or, for a prefix, "ADDR[/BITS] [key NAME]". */
+/* "ADDR[:PORT] [key NAME] [tls NAME] [pin sha256/B64]" (a primary; tls
+ * and pin: RFC 9103 XoT) or, for a prefix, "ADDR[/BITS] [key NAME]". */
 static int parse_peer(const char *val, bool prefix, cfg_peer *p, const char *where, const char *what)
 {
 	memset(p, 0, sizeof *p);
-	char a[80], kw[8], name[1025], extra[2];
-	int n = sscanf(val, "%79s %7s %1024s %1s", a, kw, name, extra);
-	if (n != 1 && (n != 3 || strcmp(kw, "key"))) {
-		log_err("%s: %s wants '%s [key NAME]', got '%s'", where, what, prefix ? "PREFIX" : "ADDR:PORT", val);
+	char w[8][256];
+	int n = 0, used;
+	for (const char *r = val; n < 8 && sscanf(r, "%255s%n", w[n], &used) == 1; r += used)
+		n++;
+	const char *keyname = NULL;
+	bool bad = n == 0 || n == 8 || strlen(w[0]) >= 80;
+	for (int i = 1; !bad && i < n; i += 2) {
+		if (i + 1 >= n)
+			bad = true;
+		else if (!strcmp(w[i], "key") && !keyname && i == 1)
+			keyname = w[i + 1];
+		else if (!prefix && !strcmp(w[i], "tls") && !p->tls_name[0])
+			snprintf(p->tls_name, sizeof p->tls_name, "%s", w[i + 1]), p->tls = true;
+		else if (!prefix && !strcmp(w[i], "pin") && !p->has_pin) {
+			tls_pin pin;
+			if (tls_pin_parse(w[i + 1], &pin)) {
+				log_err("%s: bad pin '%s' (want sha256/BASE64 of the key, RFC 7858 4.2)", where, w[i + 1]);
+				return -1;
+			}
+			memcpy(p->pin, pin.sha256, sizeof p->pin);
+			p->has_pin = p->tls = true;
+		} else
+			bad = true;
+	}
+	if (bad) {
+		log_err("%s: %s wants '%s', got '%s'", where, what,
+		        prefix ? "PREFIX [key NAME]" : "ADDR:PORT [key NAME] [tls NAME] [pin sha256/BASE64]", val);
 		return -1;
 	}
-	if (n == 3) {
+	char a[80];
+	memcpy(a, w[0], strlen(w[0]) + 1); /* shorter than 80: checked above */
+	const char *name = keyname;
+	if (keyname) {
 		size_t len;
 		if (tern_name_from_text(name, strlen(name), (const uint8_t *)"", p->key, &len)) {
 			log_err("%s: bad key name '%s'", where, name);
@@ -39,6 +67,15 @@ static int parse_peer(const char *val, bool prefix, cfg_peer *p, const char *whe
 		p->addr = l.addr;
 		p->len = l.len;
 		p->bits = l.addr.ss_family == AF_INET ? 32 : 128;
+		/* XoT: port 853 unless given (RFC 9103, as DoT's RFC 7858) */
+		const char *colon = strrchr(a, ':'), *bracket = strchr(a, ']');
+		bool port_given = a[0] == '[' ? bracket && bracket[1] == ':' : colon && colon == strchr(a, ':');
+		if (p->tls && !port_given) {
+			if (p->addr.ss_family == AF_INET)
+				((struct sockaddr_in *)&p->addr)->sin_port = htons(853);
+			else
+				((struct sockaddr_in6 *)&p->addr)->sin6_port = htons(853);
+		}
 		return 0;
 	}
 	char *slash = strchr(a, '/');

@@ -1,7 +1,10 @@
 /* xfrin_config.h: the settings of a secondary zone (docs/configuration.md,
  * "Secondary zones"): in a zone: section,
  *
- *     primary: 192.0.2.1:53 [key NAME]     (repeatable: tried in order)
+ *     primary: 192.0.2.1:53 [key NAME] [tls NAME] [pin sha256/B64]
+ *                                           (repeatable: tried in order;
+ *                                           tls: SOA queries and transfers
+ *                                           over TLS only, port 853 default)
  *     allow-notify: 192.0.2.0/24 [key NAME] (repeatable)
  *     xfr-max-size: 512m                    (bound on one transfer)
  *
@@ -26,6 +29,12 @@ typedef struct cfg_peer {
 	char text[80];   /* as given, for messages */
 	bool has_key;
 	uint8_t key[TERN_NAME_MAX];
+	/* a primary asked over TLS (RFC 9103 XoT): "tls NAME" (the name its
+	 * certificate must carry) and/or "pin sha256/BASE64" */
+	bool tls;
+	char tls_name[256];
+	bool has_pin;
+	uint8_t pin[32];
 } cfg_peer;
 
 typedef struct cfg_xfrin {

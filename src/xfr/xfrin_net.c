@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include "tern/msg.h"
 #include "tern/rr.h"
 #include "xfr/xfrin_net.h"
@@ -99,55 +101,135 @@ static int tcp_connect(const xfr_primary *p, int timeout_ms, const atomic_bool *
 	return fd;
 }
 
+/* One stream to a primary: TCP, or TLS over it for a primary given with
+ * "tls" (RFC 9103 XoT). */
+typedef struct xconn {
+	int fd;
+	SSL *ssl;
+	SSL_CTX *ctx;
+} xconn;
+
+static const char *errtext(int e)
+{
+	return e == -EPIPE ? "the connection was closed" : e == -ETIMEDOUT ? "timed out" : e == -ECANCELED ? "stopped (ternd is stopping)" : e == -EPROTO ? "TLS error" : strerror(-e);
+}
+
+/* Opens c to p within timeout_ms: TCP, or TLS with ALPN "dot" (RFC 9103:
+ * "dot" selected in the handshake) checking the certificate against
+ * p->tls_name and p->tls_ca (or the key against p->pin); never clear text
+ * for a TLS primary. 0, or -1 with err. */
+static int xconn_open(const xfr_primary *p, int timeout_ms, const atomic_bool *cancel, xconn *c, char *err,
+                      size_t errcap)
+{
+	c->fd = -1;
+	c->ssl = NULL;
+	c->ctx = NULL;
+	if (!p->tls) {
+		int fd = tcp_connect(p, timeout_ms, cancel);
+		if (fd < 0) {
+			snprintf(err, errcap, "%s", errtext(fd));
+			return -1;
+		}
+		c->fd = fd;
+		return 0;
+	}
+	char why[256];
+	c->ctx = tls_client_new(p->tls_ca[0] ? p->tls_ca : NULL, why, sizeof why);
+	if (c->ctx)
+		c->ssl = tls_connect(c->ctx, (const struct sockaddr *)&p->addr, p->len, p->tls_name[0] ? p->tls_name : NULL,
+		                     p->has_pin ? &p->pin : NULL, "dot", (unsigned)timeout_ms, why, sizeof why);
+	if (!c->ssl) {
+		snprintf(err, errcap, "TLS: %s", why);
+		SSL_CTX_free(c->ctx);
+		c->ctx = NULL;
+		ERR_clear_error();
+		return -1;
+	}
+	c->fd = SSL_get_fd(c->ssl);
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK); /* deadlines below */
+	return 0;
+}
+
+static void xconn_close(xconn *c)
+{
+	if (c->ssl) {
+		SSL_shutdown(c->ssl); /* close_notify if the socket takes it; no wait */
+		SSL_free(c->ssl);
+		ERR_clear_error();
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	SSL_CTX_free(c->ctx);
+	c->fd = -1;
+	c->ssl = NULL;
+	c->ctx = NULL;
+}
+
 /* Reads or writes exactly n bytes before deadline; 0, -ETIMEDOUT, -EPIPE
- * (the peer closed), or another -errno. */
-static int io_all(int fd, void *buf, size_t n, bool rd, int64_t deadline, const atomic_bool *cancel)
+ * (the peer closed), -EPROTO (TLS failed), or another -errno. */
+static int io_all(const xconn *c, void *buf, size_t n, bool rd, int64_t deadline, const atomic_bool *cancel)
 {
 	uint8_t *p = buf;
 	while (n) {
-		ssize_t k = rd ? read(fd, p, n) : send(fd, p, n, MSG_NOSIGNAL);
-		if (k > 0) {
-			p += k;
-			n -= (size_t)k;
-			continue;
+		short ev = rd ? POLLIN : POLLOUT;
+		if (c->ssl) { /* a WANT_WRITE is retried with the same bytes, as SSL_write needs */
+			ERR_clear_error();
+			int chunk = n > (1u << 30) ? 1 << 30 : (int)n;
+			int k = rd ? SSL_read(c->ssl, p, chunk) : SSL_write(c->ssl, p, chunk);
+			if (k > 0) {
+				p += k;
+				n -= (size_t)k;
+				continue;
+			}
+			int e = SSL_get_error(c->ssl, k);
+			if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0))
+				return -EPIPE;
+			if (e == SSL_ERROR_WANT_READ)
+				ev = POLLIN;
+			else if (e == SSL_ERROR_WANT_WRITE)
+				ev = POLLOUT;
+			else
+				return -EPROTO;
+		} else {
+			ssize_t k = rd ? read(c->fd, p, n) : send(c->fd, p, n, MSG_NOSIGNAL);
+			if (k > 0) {
+				p += k;
+				n -= (size_t)k;
+				continue;
+			}
+			if (k == 0)
+				return -EPIPE;
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -errno;
 		}
-		if (k == 0)
-			return -EPIPE;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		int r = wait_fd(fd, rd ? POLLIN : POLLOUT, deadline, cancel);
+		int r = wait_fd(c->fd, ev, deadline, cancel);
 		if (r)
 			return r;
 	}
 	return 0;
 }
 
-static int tcp_send(int fd, const uint8_t *msg, size_t len, int timeout_ms, const atomic_bool *cancel)
+static int tcp_send(const xconn *c, const uint8_t *msg, size_t len, int timeout_ms, const atomic_bool *cancel)
 {
 	uint8_t l[2];
 	tern_put_u16(l, (uint16_t)len);
 	int64_t dl = now_ms() + timeout_ms;
-	int r = io_all(fd, l, 2, false, dl, cancel);
-	return r ? r : io_all(fd, (void *)msg, len, false, dl, cancel);
+	int r = io_all(c, l, 2, false, dl, cancel);
+	return r ? r : io_all(c, (void *)msg, len, false, dl, cancel);
 }
 
 /* One framed message; returns its length or -errno. */
-static int tcp_recv(int fd, uint8_t *buf, int idle_ms, const atomic_bool *cancel)
+static int tcp_recv(const xconn *c, uint8_t *buf, int idle_ms, const atomic_bool *cancel)
 {
 	uint8_t l[2];
-	int r = io_all(fd, l, 2, true, now_ms() + idle_ms, cancel);
+	int r = io_all(c, l, 2, true, now_ms() + idle_ms, cancel);
 	if (r)
 		return r;
 	size_t len = tern_get_u16(l);
-	r = io_all(fd, buf, len, true, now_ms() + idle_ms, cancel);
+	r = io_all(c, buf, len, true, now_ms() + idle_ms, cancel);
 	return r ? r : (int)len;
-}
-
-static const char *errtext(int e)
-{
-	return e == -EPIPE ? "the connection was closed" : e == -ETIMEDOUT ? "timed out" : e == -ECANCELED ? "stopped (ternd is stopping)" : strerror(-e);
 }
 
 /* Checks a response to the SOA query and reads the serial. */
@@ -225,6 +307,11 @@ int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, c
 		goto out;
 	}
 	bool tc = false, silent = false;
+	if (p->tls) { /* RFC 9103: a TLS primary is asked over TLS only */
+		rc = 0;
+		tc = true;
+		goto stream;
+	}
 	int fd = socket(p->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (const struct sockaddr *)&p->addr, p->len) || send(fd, q, qlen, 0) != (ssize_t)qlen) {
 		snprintf(err, errcap, "SOA query: %s", strerror(errno));
@@ -257,6 +344,7 @@ int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, c
 	close(fd);
 	if (silent)
 		rc = 0;
+stream:
 	if (rc || !tc)
 		goto out;
 	/* RFC 7766: truncated (or no answer over UDP): the same question over TCP */
@@ -266,15 +354,16 @@ int xfr_soa_query(const xfr_primary *p, const uint8_t *origin, int timeout_ms, c
 	id = random_id();
 	if (build_request(q, sizeof q, id, origin, TERN_T_SOA, NULL, p->has_key ? &t : NULL, &qlen))
 		goto out;
-	const char *how = silent ? "no answer over UDP, and over TCP" : "SOA query over TCP";
-	fd = tcp_connect(p, timeout_ms, cancel);
-	if (fd < 0) {
-		snprintf(err, errcap, "%s: %s", how, errtext(fd));
+	const char *how = p->tls ? "SOA query over TLS" : silent ? "no answer over UDP, and over TCP" : "SOA query over TCP";
+	xconn c;
+	char why[300];
+	if (xconn_open(p, timeout_ms, cancel, &c, why, sizeof why)) {
+		snprintf(err, errcap, "%s: %s", how, why);
 		goto out;
 	}
-	int r = tcp_send(fd, q, qlen, timeout_ms, cancel);
-	int n = r ? r : tcp_recv(fd, a, timeout_ms, cancel);
-	close(fd);
+	int r = tcp_send(&c, q, qlen, timeout_ms, cancel);
+	int n = r ? r : tcp_recv(&c, a, timeout_ms, cancel);
+	xconn_close(&c);
 	if (n < 0) {
 		snprintf(err, errcap, "%s: %s", how, errtext(n));
 		goto out;
@@ -304,15 +393,16 @@ int xfr_transfer(const xfr_primary *p, const db_zone *cur, bool ixfr, size_t max
 		snprintf(err, errcap, "cannot build the request");
 		goto out;
 	}
-	int fd = tcp_connect(p, idle_ms, cancel);
-	if (fd < 0) {
-		snprintf(err, errcap, "connect: %s", errtext(fd));
+	xconn c;
+	char why[300];
+	if (xconn_open(p, idle_ms, cancel, &c, why, sizeof why)) {
+		snprintf(err, errcap, "connect: %s", why);
 		goto out;
 	}
-	int r = tcp_send(fd, buf, qlen, idle_ms, cancel);
+	int r = tcp_send(&c, buf, qlen, idle_ms, cancel);
 	if (r) {
 		snprintf(err, errcap, "send: %s", errtext(r));
-		close(fd);
+		xconn_close(&c);
 		goto out;
 	}
 	for (;;) {
@@ -322,7 +412,7 @@ int xfr_transfer(const xfr_primary *p, const db_zone *cur, bool ixfr, size_t max
 			         x->messages, x->bytes, total_ms / 1000);
 			break;
 		}
-		int n = tcp_recv(fd, buf, left < idle_ms ? (int)left : idle_ms, cancel);
+		int n = tcp_recv(&c, buf, left < idle_ms ? (int)left : idle_ms, cancel);
 		if (n < 0) {
 			snprintf(err, errcap, "after %u message(s), %zu bytes: %s", x->messages, x->bytes, errtext(n));
 			break;
@@ -333,7 +423,7 @@ int xfr_transfer(const xfr_primary *p, const db_zone *cur, bool ixfr, size_t max
 		if (rc != XFRIN_MORE)
 			break;
 	}
-	close(fd);
+	xconn_close(&c);
 out:
 	x->tsig = NULL; /* t lives only here */
 	tern_tsig_ctx_free(&t);

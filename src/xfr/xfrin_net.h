@@ -1,7 +1,7 @@
 /* xfrin_net.h: a secondary's exchanges with one primary, blocking with
  * deadlines (the secondary thread's own sockets; never a worker's): the
  * SOA query (UDP, then TCP when truncated) and a transfer over TCP fed to
- * an xfrin. Requests carry an empty EDNS EXPIRE option (RFC 7314 2) and are
+ * an xfrin; both over TLS only for a primary given with "tls" (RFC 9103). Requests carry an empty EDNS EXPIRE option (RFC 7314 2) and are
  * signed when the primary has a key; answers to signed requests must be
  * signed. Zone files and the timer state are written here too. */
 #ifndef TERN_XFR_XFRIN_NET_H
@@ -13,6 +13,7 @@
 
 #include "db/zone.h"
 #include "tern/tsig.h"
+#include "tls/tls.h"
 #include "xfr/xfrin.h"
 
 typedef struct xfr_primary {
@@ -21,6 +22,15 @@ typedef struct xfr_primary {
 	char text[80];
 	bool has_key;
 	tern_tsig_key key;
+	/* XFR over TLS (RFC 9103): SOA queries and transfers over TLS only,
+	 * ALPN "dot", the certificate checked against tls_name and the CAs of
+	 * tls_ca (tls-ca-file; "": the system's store), or the key against
+	 * pin. Plain data: the struct is copied as it is (catalog members). */
+	bool tls;
+	char tls_name[256];
+	bool has_pin;
+	tls_pin pin;
+	char tls_ca[1024];
 } xfr_primary;
 
 /* The primary's SOA serial for origin (and its EDNS EXPIRE value in

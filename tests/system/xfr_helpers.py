@@ -62,11 +62,13 @@ def xfr_query(origin, rdtype="AXFR", serial=None, keyed=False):
     return q
 
 
-def transfer(host, port, q, timeout=10.0, pause=None, rcvbuf=None):
+def transfer(host, port, q, timeout=10.0, pause=None, rcvbuf=None, connect=None):
     """Sends q over TCP and reads messages until one ends with an SOA that
     closes the transfer (the second SOA of the final serial, counting the
     first RR; a lone SOA or an error ends it too). Returns the messages
-    (parsed one RR per RRset). pause(i, msg) runs after message i."""
+    (parsed one RR per RRset). pause(i, msg) runs after message i.
+    connect(sock): what to read and write instead of the connected socket
+    (a TLS one, for XFR over TLS)."""
     keyring = q.keyring if q.had_tsig else None
     msgs = []
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -74,6 +76,8 @@ def transfer(host, port, q, timeout=10.0, pause=None, rcvbuf=None):
         if rcvbuf:  # a slow reader: the sender's queue fills
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         s.connect((host, port))
+        if connect:
+            s = connect(s)
         wire = q.to_wire()
         s.sendall(struct.pack("!H", len(wire)) + wire)
         final = None
