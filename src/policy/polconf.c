@@ -263,34 +263,6 @@ int pol_config_group_begin(pol_config *c, const char *where)
 	return 0;
 }
 
-static int parse_prefix(const char *s, pol_prefix *p)
-{
-	char buf[80];
-	if (strlen(s) >= sizeof buf)
-		return -1;
-	strcpy(buf, s);
-	memset(p, 0, sizeof *p);
-	long bits = -1;
-	char *slash = strchr(buf, '/');
-	if (slash) {
-		char *e;
-		*slash = 0;
-		bits = strtol(slash + 1, &e, 10);
-		if (*e || e == slash + 1 || bits < 0 || bits > 128)
-			return -1;
-	}
-	if (inet_pton(AF_INET, buf, p->addr) == 1) {
-		p->bits = bits < 0 ? 32 : (unsigned)bits;
-		return p->bits > 32 ? -1 : 0;
-	}
-	if (inet_pton(AF_INET6, buf, p->addr) == 1) {
-		p->v6 = true;
-		p->bits = bits < 0 ? 128 : (unsigned)bits;
-		return 0;
-	}
-	return -1;
-}
-
 int pol_config_group_key(pol_config *c, const char *key, const char *val, const char *base, const char *where)
 {
 	pol_group_cfg *g = &c->groups[c->ngroups - 1];
@@ -310,7 +282,7 @@ int pol_config_group_key(pol_config *c, const char *key, const char *val, const 
 		char *save = NULL;
 		for (char *t = strtok_r(buf, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
 			pol_prefix p;
-			if (parse_prefix(t, &p)) {
+			if (tern_prefix_parse(t, &p)) {
 				log_err("%s: bad client prefix '%s' (want 192.168.1.0/24, 127.0.0.2 or 2001:db8::/32)", where,
 				        t);
 				return -1;

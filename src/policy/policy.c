@@ -175,36 +175,14 @@ int policy_build(const pol_config *c, policy **out)
 	return 0;
 }
 
-static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned full = bits / 8, rest = bits % 8;
-	if (memcmp(a, b, full))
-		return false;
-	return !rest || ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
-}
-
 int policy_group_of(const policy *p, const struct sockaddr *client)
 {
-	if (!p->nprefixes || !client)
-		return -1;
-	const uint8_t *addr;
+	uint8_t addr[16];
 	bool v6;
-	if (client->sa_family == AF_INET) {
-		addr = (const uint8_t *)&((const struct sockaddr_in *)client)->sin_addr;
-		v6 = false;
-	} else if (client->sa_family == AF_INET6) {
-		addr = (const uint8_t *)&((const struct sockaddr_in6 *)client)->sin6_addr;
-		v6 = true;
-		static const uint8_t v4map[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-		if (!memcmp(addr, v4map, 12)) {
-			addr += 12;
-			v6 = false;
-		}
-	} else {
+	if (!p->nprefixes || !client || !tern_prefix_client(client, addr, &v6))
 		return -1;
-	}
 	for (size_t i = 0; i < p->nprefixes; i++)
-		if (p->prefixes[i].v6 == v6 && prefix_match(addr, p->prefixes[i].addr, p->prefixes[i].bits))
+		if (tern_prefix_match(&p->prefixes[i], addr, v6))
 			return (int)p->prefix_group[i];
 	return -1;
 }

@@ -27,6 +27,7 @@
 
 #include "db/zone.h"
 #include "policy/names.h"
+#include "tern/prefix.h"
 #include "tern/msg.h"
 
 /* Extended DNS Errors of policy answers (RFC 8914 4.16, 4.5) */
@@ -49,11 +50,7 @@ typedef struct pol_lists {
 	uint8_t answer; /* enum pol_answer */
 } pol_lists;
 
-typedef struct pol_prefix {
-	uint8_t addr[16];
-	bool v6;
-	unsigned bits;
-} pol_prefix;
+typedef tern_prefix pol_prefix; /* tern/prefix.h */
 
 /* A client group: its clients, its lists, its upstreams. */
 typedef struct pol_group_cfg {
