@@ -32,7 +32,7 @@
 /* the types at one name: every RRset's, and the 6 the signing adds */
 #define TYPES_MAX(n) ((size_t)(n)->nrrsets + 8)
 
-typedef struct signer {
+typedef struct dnssec_signer {
 	const db_zone *z;
 	const dnssec_key *k;
 	const dnssec_policy *p;
@@ -125,12 +125,11 @@ static uint8_t sig_labels(const uint8_t *owner)
 	return (uint8_t)n;
 }
 
-static void sign_set(signer *g, const uint8_t *owner, const db_rrset *s)
+/* The RRSIG RDATA over s at owner into rd (DNSSEC_RRSIG_MAX bytes): its
+ * length, or 0 on a failure. */
+static size_t make_sig(signer *g, const uint8_t *owner, const db_rrset *s, uint8_t *rd)
 {
-	if (g->err || !s->count)
-		return;
 	const db_zone *z = g->z;
-	uint8_t rd[18 + TERN_NAME_MAX + 64];
 	tern_put_u16(rd, s->type);
 	rd[2] = g->k->alg;
 	rd[3] = sig_labels(owner);
@@ -141,11 +140,22 @@ static void sign_set(signer *g, const uint8_t *owner, const db_rrset *s)
 	memcpy(rd + 18, z->origin, z->origin_len);
 	size_t pre = 18 + z->origin_len;
 	size_t len = db_rrsig_data(&g->buf, &g->cap, rd, pre, owner, s);
-	if (!len || sign_data(g, g->buf, len, rd + pre)) {
+	if (!len || sign_data(g, g->buf, len, rd + pre))
+		return 0;
+	return pre + 64;
+}
+
+static void sign_set(signer *g, const uint8_t *owner, const db_rrset *s)
+{
+	if (g->err || !s->count)
+		return;
+	uint8_t rd[DNSSEC_RRSIG_MAX];
+	size_t len = make_sig(g, owner, s, rd);
+	if (!len) {
 		g->err = -1;
 		return;
 	}
-	emit(g, owner, TERN_T_RRSIG, s->ttl, rd, pre + 64);
+	emit(g, owner, TERN_T_RRSIG, s->ttl, rd, len);
 }
 
 /* An RRset of one record made on the spot (rdata with its length). */
@@ -522,6 +532,7 @@ db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_key *k, const dnssec_po
 	snprintf(name, sizeof name, "%s (signed)", z->file);
 	out = zone_load_string(z->origin, name, g.text ? g.text : "", diag);
 	if (out) {
+		out->sig_oldest = g.inception;
 		const char *file = arena_dup(&out->mem, z->file, strlen(z->file) + 1);
 		if (file)
 			out->file = file;
@@ -540,4 +551,45 @@ out:
 	free(nodes);
 	free(v);
 	return out;
+}
+
+/* ---- one RRset at a time (re-signing, resign.c) ---- */
+
+size_t dnssec_type_bitmap(const uint16_t *types, size_t n, uint8_t *out)
+{
+	return bitmap(types, n, out);
+}
+
+dnssec_signer *dnssec_signer_new(const db_zone *z, const dnssec_key *k, const dnssec_policy *p)
+{
+	signer *g = calloc(1, sizeof *g);
+	if (!g)
+		return NULL;
+	*g = (signer){.z = z, .k = k, .p = p};
+	uint32_t now = (uint32_t)time(NULL);
+	g->inception = now - DNSSEC_INCEPTION_SKEW;
+	g->expiration = now + (p->sig_validity ? p->sig_validity : DNSSEC_SIG_VALIDITY);
+	g->tmpl = EVP_MD_CTX_new();
+	g->ctx = EVP_MD_CTX_new();
+	if (!g->tmpl || !g->ctx ||
+	    EVP_DigestSignInit(g->tmpl, NULL, k->alg == 13 ? EVP_sha256() : NULL, NULL, k->pkey) != 1) {
+		dnssec_signer_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+size_t dnssec_signer_sign(dnssec_signer *g, const uint8_t *owner, const db_rrset *s, uint8_t *rd)
+{
+	return s->count ? make_sig(g, owner, s, rd) : 0;
+}
+
+void dnssec_signer_free(dnssec_signer *g)
+{
+	if (!g)
+		return;
+	EVP_MD_CTX_free(g->tmpl);
+	EVP_MD_CTX_free(g->ctx);
+	free(g->buf);
+	free(g);
 }
