@@ -52,6 +52,9 @@ typedef struct wnode {
 	size_t n, cap;
 	size_t old_count; /* records the old version had here */
 	bool hashed;      /* an NSEC3 owner: kept out of the name table */
+	bool structural;  /* a cut, a wildcard, below one...: an edit of its
+	                   * data moves the structure (not of its RRSIG, NSEC
+	                   * or NSEC3, with DB_APPLY_DNSSEC) */
 } wnode;
 
 struct db_apply {
@@ -168,16 +171,16 @@ static wnode *wnode_get(work *k, const uint8_t *owner)
 	w->labels = tern_name_labels(owner);
 	w->old = zone_find_stored(k->old, owner); /* NSEC3 owners too */
 	if (w->owner[0] == 1 && w->owner[1] == '*')
-		k->rebuild = true; /* a wildcard: its parent's DB_HAS_WILD */
+		w->structural = true; /* a wildcard: its parent's DB_HAS_WILD */
 	if (w->old) {
 		if (w->old->flags & struct_flags(k))
-			k->rebuild = true;
+			w->structural = true;
 		for (unsigned s = 0; s < w->old->nrrsets; s++) {
 			const db_rrset *rs = &w->old->rrsets[s];
 			/* an NSEC3PARAM that stays does not change the hashes */
 			bool kept_param = rs->type == TERN_T_NSEC3PARAM && (k->flags & DB_APPLY_DNSSEC);
 			if (!kept_param && structural_type(k, owner, rs->type))
-				k->rebuild = true;
+				w->structural = true;
 			const uint8_t *p = rs->rdata;
 			for (unsigned j = 0; j < rs->count; j++) {
 				uint16_t l;
@@ -196,7 +199,7 @@ static wnode *wnode_get(work *k, const uint8_t *owner)
 			const db_node *a = zone_find(k->old, p);
 			if (a) {
 				if (a->flags & struct_flags(k))
-					k->rebuild = true;
+					w->structural = true;
 				break;
 			}
 		}
@@ -254,6 +257,10 @@ static int edit_one(work *k, const db_edit *e)
 	}
 	bool apex = w->len == k->old->origin_len;
 	bool strict = k->flags & DB_APPLY_STRICT;
+	bool chain = (k->flags & DB_APPLY_DNSSEC) && e->op != DB_DEL_NAME &&
+	             (e->type == TERN_T_RRSIG || e->type == TERN_T_NSEC || e->type == TERN_T_NSEC3);
+	if (w->structural && !chain)
+		k->rebuild = true;
 	if (e->op != DB_DEL_NAME && structural_type(k, e->owner, e->type))
 		k->rebuild = true;
 	switch (e->op) {

@@ -21,6 +21,31 @@
 
 #define QUEUE_MAX 256 /* requests waiting; past it, SERVFAIL at once */
 
+static void write_journal(const db_zone *z, const char *file, const char *zname)
+{
+	char jnl[4096];
+	snprintf(jnl, sizeof jnl, "%s.jnl", file);
+	int w = db_journal_write(z->journal, jnl);
+	if (w)
+		log_warn("zone %s: journal %s not written: %s", zname, jnl, strerror(-w));
+}
+
+/* A zone ternd signs, changed and published: its file and journal, before
+ * the client is answered. A crash before this loses a change the client
+ * was not told of (the serial recorded already keeps a restart above it);
+ * a write that fails is logged: the change serves, and the file is
+ * written again at the next change. */
+static void persist_signed(const db_zone *z, const cfg_zone *cz, const char *zname)
+{
+	char err[256];
+	if (!z)
+		return;
+	if (xfr_zone_save(z, cz->file, err, sizeof err))
+		log_err("zone %s: changed, but not written to %s: %s", zname, cz->file, err);
+	if (z->journal)
+		write_journal(z, cz->file, zname);
+}
+
 static void log_diag(void *user, bool error, const char *file, unsigned line, const char *msg)
 {
 	(void)user;
@@ -218,8 +243,11 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 				db_diff_unref(st.diff);
 			/* the change survives a restart: the zone file is written
 			 * (atomically) before anyone sees the change, and the
-			 * journal beside it; a write that fails refuses the update */
-			if (xfr_zone_save(nz, cz->file, err, sizeof err)) {
+			 * journal beside it; a write that fails refuses the update.
+			 * A zone ternd signs is published first (its file, signed,
+			 * is some ten times bigger: 0.8 s for 100k names) and
+			 * written before the client is answered (persist_signed) */
+			if (!cz->sign.on && xfr_zone_save(nz, cz->file, err, sizeof err)) {
 				log_err("UPDATE from %s for %s not applied: %s", who, zname, err);
 				rcode = TERN_R_SERVFAIL;
 				zone_unref(nz);
@@ -227,13 +255,8 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 			}
 		}
 		if (nz) {
-			if (nz->journal) {
-				char jnl[4096];
-				snprintf(jnl, sizeof jnl, "%s.jnl", cz->file);
-				int w = db_journal_write(nz->journal, jnl);
-				if (w)
-					log_warn("zone %s: journal %s not written: %s", zname, jnl, strerror(-w));
-			}
+			if (nz->journal && !cz->sign.on)
+				write_journal(nz, cz->file, zname);
 			uint32_t from = z->serial, to = nz->serial;
 			size_t changes = p.nedits;
 			if (server_replace_zone_locked(s, nz)) {
@@ -257,6 +280,8 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 				log_info("UPDATE from %s for %s: serial %u -> %u, %zu edit(s), %s%s, %.1f ms", who, zname, from,
 				         to, changes, st.rebuilt ? "zone rebuilt" : "nodes shared", signing,
 				         (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+				if (cz->sign.on)
+					persist_signed(db_set_get(nv->zones, zone), cz, zname);
 			}
 		}
 	}

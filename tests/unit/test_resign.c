@@ -10,7 +10,8 @@
  * removing the only child (its empty non-terminals go), a new name under
  * new empty non-terminals, an RRset added and removed at a name, changes
  * on a version that is itself a re-signed one. A change that moves the
- * structure (a delegation) is signed whole. */
+ * structure (a delegation) is signed whole; one next to a delegation or
+ * a wildcard is not. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -363,6 +364,22 @@ static void test_structure_signed_whole(void **state)
 	both(structure);
 }
 
+static void structural_neighbours(fixture *f)
+{
+	/* sub0 follows the delegation sub, w0 the wildcard *.w: their NSEC
+	 * change, still on the fast path (only DNSSEC records edited there) */
+	db_edit e[] = {add_a(f, "sub0", 18), add_a(f, "w0", 19)};
+	change(f, e, 2, false);
+	db_edit e2[] = {del_name(f, "sub0"), del_name(f, "w0")};
+	change(f, e2, 2, false);
+}
+
+static void test_structural_neighbours(void **state)
+{
+	(void)state;
+	both(structural_neighbours);
+}
+
 static void test_managed_types(void **state)
 {
 	(void)state;
@@ -384,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_new_ents),
 		cmocka_unit_test(test_many_in_a_row),
 		cmocka_unit_test(test_structure_signed_whole),
+		cmocka_unit_test(test_structural_neighbours),
 		cmocka_unit_test(test_managed_types),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
