@@ -125,6 +125,15 @@ if [ $rc = 0 ]; then
     rc=${PIPESTATUS[0]}
 fi
 
+# ---- zone signing (issue 12 item 3): ternd, Knot, dnssec-signzone and
+# ldns-signzone sign the 1M-name zone (NSEC and NSEC3); memory of the signed
+# zone served by ternd and Knot; re-signing after a 10-name UPDATE
+if [ $rc = 0 ] && [ ${#xfr_only[@]} = 0 ]; then
+    if [ ${#quick[@]} -gt 0 ]; then sargs=(--names 100000 --updates 3); else sargs=(); fi
+    "$PY" bench/sign.py --out "$OUT/sign" --ternd "$OUT/ternd" ${sargs[@]+"${sargs[@]}"} | tee "$OUT/sign.txt" ||
+        echo "bench: bench/sign.py failed" >&2
+fi
+
 # ---- DoT and DoH with connection reuse, ternd against Unbound (issue 14)
 if [ $rc = 0 ]; then
     "$PY" bench/tls.py --out "$OUT" --ternd "$OUT/ternd" || echo "bench: bench/tls.py failed" >&2

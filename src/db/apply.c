@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "db/apply.h"
+#include "db/apply_dnssec.h"
 #include "db/dnssec.h"
 #include "db/journal.h"
 #include "tern/rr.h"
@@ -27,11 +28,19 @@
 
 #define MAX_BASES 64 /* arenas a version may share nodes from */
 
-typedef struct wrr {
-	uint16_t type, rdlen;
-	uint32_t ttl;
-	const uint8_t *rdata; /* the edit's or the old version's: both outlive the apply */
-} wrr;
+typedef db_rr wrr;
+
+/* The type an RRSIG covers (RFC 4034 3.1.1), 0 for other records: RRSIGs
+ * form one RRset per type covered (zone.h). */
+static uint16_t covered_of(const wrr *r)
+{
+	return r->type == TERN_T_RRSIG && r->rdlen >= 2 ? tern_get_u16(r->rdata) : 0;
+}
+
+static bool same_set(const wrr *a, const wrr *b)
+{
+	return a->type == b->type && covered_of(a) == covered_of(b);
+}
 
 typedef struct wnode {
 	const uint8_t *owner;
@@ -42,9 +51,13 @@ typedef struct wnode {
 	wrr *rr;
 	size_t n, cap;
 	size_t old_count; /* records the old version had here */
+	bool hashed;      /* an NSEC3 owner: kept out of the name table */
+	bool structural;  /* a cut, a wildcard, below one...: an edit of its
+	                   * data moves the structure (not of its RRSIG, NSEC
+	                   * or NSEC3, with DB_APPLY_DNSSEC) */
 } wnode;
 
-typedef struct work {
+struct db_apply {
 	const db_zone *old;
 	wnode *w;
 	size_t n, cap;
@@ -54,7 +67,8 @@ typedef struct work {
 	unsigned flags;
 	const char *what;
 	db_diag *diag;
-} work;
+};
+typedef struct db_apply work;
 
 static void name_text(const uint8_t *name, char *buf, size_t cap)
 {
@@ -83,11 +97,12 @@ static bool structural_type(const work *k, const uint8_t *owner, uint16_t type)
 	switch (type) {
 	case TERN_T_NS:
 		return !tern_name_eq(owner, k->old->origin);
-	case TERN_T_DNAME:
-	case TERN_T_DS:
 	case TERN_T_RRSIG:
 	case TERN_T_NSEC:
 	case TERN_T_NSEC3:
+		return !(k->flags & DB_APPLY_DNSSEC);
+	case TERN_T_DNAME:
+	case TERN_T_DS:
 	case TERN_T_NSEC3PARAM:
 		return true;
 	default:
@@ -96,6 +111,41 @@ static bool structural_type(const work *k, const uint8_t *owner, uint16_t type)
 }
 
 static const uint8_t STRUCT_FLAGS = DB_CUT | DB_OCCLUDED | DB_DNAME | DB_UNDER_DNAME | DB_HASHED;
+
+/* With DB_APPLY_DNSSEC an NSEC3 owner (DB_HASHED) is edited in place. */
+static uint8_t struct_flags(const work *k)
+{
+	return (k->flags & DB_APPLY_DNSSEC) ? (uint8_t)(STRUCT_FLAGS & ~DB_HASHED) : STRUCT_FLAGS;
+}
+
+/* Room for one more work node (the slots kept at most half full). */
+static int work_grow(work *k)
+{
+	if (k->n == k->cap) {
+		size_t cap = 2 * k->cap;
+		wnode *v = realloc(k->w, cap * sizeof *v);
+		if (!v)
+			return -1;
+		k->w = v;
+		k->cap = cap;
+	}
+	if (2 * (k->n + 1) + 2 <= (size_t)k->mask + 1)
+		return 0;
+	uint32_t size = 2 * (k->mask + 1);
+	uint32_t *slots = calloc(size, sizeof *slots);
+	if (!slots)
+		return -1;
+	for (size_t j = 0; j < k->n; j++) {
+		uint32_t i = k->w[j].hash & (size - 1);
+		while (slots[i])
+			i = (i + 1) & (size - 1);
+		slots[i] = (uint32_t)j + 1;
+	}
+	free(k->slots);
+	k->slots = slots;
+	k->mask = size - 1;
+	return 0;
+}
 
 /* The work node of owner, made (with the old version's records) on first
  * use. NULL when out of memory. */
@@ -109,8 +159,10 @@ static wnode *wnode_get(work *k, const uint8_t *owner)
 		if (w->hash == h && w->len == len && db_name_eq_len(w->owner, owner, len))
 			return w;
 	}
-	if (k->n == k->cap)
-		return NULL; /* cannot happen: one slot per edit */
+	if (work_grow(k))
+		return NULL;
+	for (i = h & k->mask; k->slots[i]; i = (i + 1) & k->mask)
+		;
 	wnode *w = &k->w[k->n];
 	memset(w, 0, sizeof *w);
 	w->owner = owner;
@@ -119,14 +171,16 @@ static wnode *wnode_get(work *k, const uint8_t *owner)
 	w->labels = tern_name_labels(owner);
 	w->old = zone_find_stored(k->old, owner); /* NSEC3 owners too */
 	if (w->owner[0] == 1 && w->owner[1] == '*')
-		k->rebuild = true; /* a wildcard: its parent's DB_HAS_WILD */
+		w->structural = true; /* a wildcard: its parent's DB_HAS_WILD */
 	if (w->old) {
-		if (w->old->flags & STRUCT_FLAGS)
-			k->rebuild = true;
+		if (w->old->flags & struct_flags(k))
+			w->structural = true;
 		for (unsigned s = 0; s < w->old->nrrsets; s++) {
 			const db_rrset *rs = &w->old->rrsets[s];
-			if (structural_type(k, owner, rs->type))
-				k->rebuild = true;
+			/* an NSEC3PARAM that stays does not change the hashes */
+			bool kept_param = rs->type == TERN_T_NSEC3PARAM && (k->flags & DB_APPLY_DNSSEC);
+			if (!kept_param && structural_type(k, owner, rs->type))
+				w->structural = true;
 			const uint8_t *p = rs->rdata;
 			for (unsigned j = 0; j < rs->count; j++) {
 				uint16_t l;
@@ -144,8 +198,8 @@ static wnode *wnode_get(work *k, const uint8_t *owner)
 			p += 1 + p[0];
 			const db_node *a = zone_find(k->old, p);
 			if (a) {
-				if (a->flags & STRUCT_FLAGS)
-					k->rebuild = true;
+				if (a->flags & struct_flags(k))
+					w->structural = true;
 				break;
 			}
 		}
@@ -203,6 +257,10 @@ static int edit_one(work *k, const db_edit *e)
 	}
 	bool apex = w->len == k->old->origin_len;
 	bool strict = k->flags & DB_APPLY_STRICT;
+	bool chain = (k->flags & DB_APPLY_DNSSEC) && e->op != DB_DEL_NAME &&
+	             (e->type == TERN_T_RRSIG || e->type == TERN_T_NSEC || e->type == TERN_T_NSEC3);
+	if (w->structural && !chain)
+		k->rebuild = true;
 	if (e->op != DB_DEL_NAME && structural_type(k, e->owner, e->type))
 		k->rebuild = true;
 	switch (e->op) {
@@ -224,8 +282,9 @@ static int edit_one(work *k, const db_edit *e)
 		if (e->type == TERN_T_SOA || e->type == TERN_T_CNAME)
 			drop_type(w, e->type); /* one of each: the new one replaces */
 		bool dup = false;
+		wrr added = {.type = e->type, .rdlen = e->rdlen, .ttl = e->ttl, .rdata = e->rdata};
 		for (size_t i = 0; i < w->n; i++) {
-			if (w->rr[i].type != e->type)
+			if (!same_set(&w->rr[i], &added))
 				continue;
 			w->rr[i].ttl = e->ttl; /* RFC 2181 5.2: one TTL per RRset */
 			dup |= w->rr[i].rdlen == e->rdlen && !memcmp(w->rr[i].rdata, e->rdata, e->rdlen);
@@ -301,16 +360,45 @@ static int check(work *k)
 typedef struct cow {
 	db_zone *z;
 	const db_node **fresh; /* nodes made in this apply: no second copy */
+	const db_node **from;  /* the old node each is a copy of, or NULL */
+	bool *dead;            /* made, then taken out again */
 	size_t nfresh, capfresh;
+	const db_node **gone;  /* old nodes taken out (not copies) */
+	size_t ngone, capgone;
 	size_t copied; /* shared nodes superseded */
 } cow;
 
-static bool is_fresh(const cow *c, const db_node *n)
+static ptrdiff_t fresh_index(const cow *c, const db_node *n)
 {
 	for (size_t i = c->nfresh; i-- > 0;)
 		if (c->fresh[i] == n)
-			return true;
-	return false;
+			return (ptrdiff_t)i;
+	return -1;
+}
+
+static bool is_fresh(const cow *c, const db_node *n)
+{
+	return fresh_index(c, n) >= 0;
+}
+
+/* An old node leaves the version (the denial indexes drop it). */
+static int gone_push(cow *c, const db_node *n)
+{
+	ptrdiff_t i = fresh_index(c, n);
+	if (i >= 0) { /* a copy made in this apply: its original is superseded already */
+		c->dead[i] = true;
+		return 0;
+	}
+	if (c->ngone == c->capgone) {
+		size_t cap = c->capgone ? 2 * c->capgone : 16;
+		const db_node **v = realloc(c->gone, cap * sizeof *v);
+		if (!v)
+			return -1;
+		c->gone = v;
+		c->capgone = cap;
+	}
+	c->gone[c->ngone++] = n;
+	return 0;
 }
 
 static db_node *node_alloc(cow *c, const db_node *from)
@@ -318,9 +406,16 @@ static db_node *node_alloc(cow *c, const db_node *from)
 	if (c->nfresh == c->capfresh) {
 		size_t cap = c->capfresh ? 2 * c->capfresh : 64;
 		const db_node **v = realloc(c->fresh, cap * sizeof *v);
-		if (!v)
+		if (v)
+			c->fresh = v;
+		const db_node **f = realloc(c->from, cap * sizeof *f);
+		if (f)
+			c->from = f;
+		bool *d = realloc(c->dead, cap * sizeof *d);
+		if (d)
+			c->dead = d;
+		if (!v || !f || !d)
 			return NULL;
-		c->fresh = v;
 		c->capfresh = cap;
 	}
 	db_node *n = arena_alloc(&c->z->mem, sizeof *n);
@@ -332,6 +427,8 @@ static db_node *node_alloc(cow *c, const db_node *from)
 	} else {
 		memset(n, 0, sizeof *n);
 	}
+	c->from[c->nfresh] = from;
+	c->dead[c->nfresh] = false;
 	c->fresh[c->nfresh++] = n;
 	return n;
 }
@@ -383,7 +480,7 @@ static int node_unlink(cow *c, const db_node *n)
 	if (!is_fresh(c, n))
 		c->copied++;
 	z->nnodes--;
-	return 0;
+	return gone_push(c, n);
 }
 
 static int cmp_wrr(const void *a, const void *b)
@@ -391,6 +488,8 @@ static int cmp_wrr(const void *a, const void *b)
 	const wrr *x = a, *y = b;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
+	if (covered_of(x) != covered_of(y))
+		return covered_of(x) < covered_of(y) ? -1 : 1;
 	if (x->rdlen != y->rdlen)
 		return x->rdlen < y->rdlen ? -1 : 1;
 	return memcmp(x->rdata, y->rdata, x->rdlen);
@@ -403,7 +502,7 @@ static int set_rrsets(cow *c, db_node *n, wnode *w)
 	qsort(w->rr, w->n, sizeof *w->rr, cmp_wrr);
 	size_t nsets = 0, bytes = 0;
 	for (size_t i = 0; i < w->n; i++) {
-		nsets += !i || w->rr[i].type != w->rr[i - 1].type;
+		nsets += !i || !same_set(&w->rr[i], &w->rr[i - 1]);
 		bytes += 2u + w->rr[i].rdlen;
 	}
 	if (!nsets) {
@@ -417,7 +516,7 @@ static int set_rrsets(cow *c, db_node *n, wnode *w)
 	uint8_t *p = (uint8_t *)(sets + nsets);
 	size_t k = 0;
 	for (size_t i = 0; i < w->n; i++) {
-		if (!i || w->rr[i].type != w->rr[i - 1].type) {
+		if (!i || !same_set(&w->rr[i], &w->rr[i - 1])) {
 			sets[k++] = (db_rrset){.type = w->rr[i].type, .count = 0, .ttl = w->rr[i].ttl, .rdata = p};
 		}
 		sets[k - 1].count++;
@@ -492,6 +591,41 @@ static int node_drop(cow *c, const uint8_t *name)
 	return 0;
 }
 
+/* An NSEC3 owner (DB_HASHED): out of the name table, a child of the apex
+ * (which counts it, as a load does), reached through the NSEC3 index. */
+static int hashed_set(cow *c, const wnode *w)
+{
+	db_zone *z = c->z;
+	db_node *apex = node_cow(c, z->apex);
+	if (!apex)
+		return -1;
+	if (!w->n) {
+		if (!w->old)
+			return 0;
+		z->nnodes--;
+		apex->nchildren--;
+		c->copied++;
+		return gone_push(c, w->old);
+	}
+	db_node *n = node_alloc(c, w->old);
+	if (!n)
+		return -1;
+	if (!w->old) {
+		uint8_t *nm = arena_dup(&z->mem, w->owner, w->len);
+		if (!nm)
+			return -1;
+		n->name = nm;
+		n->name_len = (uint8_t)w->len;
+		n->hash = w->hash;
+		n->parent = apex;
+		n->flags = DB_HASHED;
+		z->nnodes++;
+		apex->nchildren++;
+	}
+	n->hnext = NULL;
+	return set_rrsets(c, n, (wnode *)w);
+}
+
 static int cmp_labels_up(const void *a, const void *b)
 {
 	const wnode *x = a, *y = b;
@@ -537,6 +671,10 @@ static db_zone *fast_path(work *k, db_apply_stats *stats)
 	for (size_t i = 0; i < k->n && !rc; i++) {
 		wnode *w = &k->w[i];
 		records += (long)w->n - (long)w->old_count;
+		if (w->hashed) {
+			rc = hashed_set(&c, w);
+			continue;
+		}
 		if (!w->n)
 			continue;
 		db_node *n = node_make(&c, w->owner);
@@ -544,9 +682,29 @@ static db_zone *fast_path(work *k, db_apply_stats *stats)
 	}
 	/* children before parents: a parent left empty goes after them */
 	for (size_t i = k->n; i-- > 0 && !rc;)
-		if (!k->w[i].n)
+		if (!k->w[i].n && !k->w[i].hashed)
 			rc = node_drop(&c, k->w[i].owner);
+	if (!rc && old->dnssec) {
+		/* the denial indexes: the old ones with the nodes that changed */
+		const db_node **made = malloc((c.nfresh ? c.nfresh : 1) * sizeof *made);
+		const db_node **sup = malloc((c.nfresh + c.ngone + 1) * sizeof *sup);
+		size_t nmade = 0, nsup = 0;
+		for (size_t i = 0; made && sup && i < c.nfresh; i++) {
+			if (!c.dead[i])
+				made[nmade++] = c.fresh[i];
+			if (c.from[i])
+				sup[nsup++] = c.from[i];
+		}
+		for (size_t i = 0; made && sup && i < c.ngone; i++)
+			sup[nsup++] = c.gone[i];
+		rc = !made || !sup || apply_dnssec_patch(z, old, sup, nsup, made, nmade) ? -1 : 0;
+		free(made);
+		free(sup);
+	}
 	free(c.fresh);
+	free(c.from);
+	free(c.dead);
+	free(c.gone);
 	if (rc) {
 		zone_free(z);
 		return NULL;
@@ -771,56 +929,149 @@ static db_diff *make_diff(const work *k, const db_zone *nz)
 	return d;
 }
 
-db_zone *zone_apply(const db_zone *old, const db_edit *edits, size_t n, unsigned flags, const char *what,
-                    db_diag *diag, db_apply_stats *stats)
+static void work_free(work *k)
 {
-	if (stats)
-		*stats = (db_apply_stats){.failed_edit = SIZE_MAX};
+	for (size_t i = 0; i < k->n; i++)
+		free(k->w[i].rr);
+	free(k->w);
+	free(k->slots);
+	free(k);
+}
+
+void zone_apply_abort(db_apply *a)
+{
+	if (a)
+		work_free(a);
+}
+
+db_apply *zone_apply_begin(const db_zone *old, const db_edit *edits, size_t n, unsigned flags, const char *what,
+                           db_diag *diag, size_t *failed_edit)
+{
+	if (failed_edit)
+		*failed_edit = SIZE_MAX;
 	if (!zone_has_data(old) || old->local) {
 		db_diag_report(diag, true, what, 0, "the zone has no data to change");
 		return NULL;
 	}
-	work k = {.old = old, .flags = flags, .what = what, .diag = diag};
+	work *k = calloc(1, sizeof *k);
+	if (!k) {
+		db_diag_report(diag, true, what, 0, "out of memory");
+		return NULL;
+	}
+	*k = (work){.old = old, .flags = flags, .what = what, .diag = diag};
 	uint32_t size = 16;
 	while (size < 2 * n + 2)
 		size *= 2;
-	k.mask = size - 1;
-	k.slots = calloc(size, sizeof *k.slots);
-	k.w = calloc(n ? n : 1, sizeof *k.w);
-	k.cap = n ? n : 1;
-	db_zone *z = NULL;
-	if (!k.slots || !k.w) {
+	k->mask = size - 1;
+	k->slots = calloc(size, sizeof *k->slots);
+	k->cap = n ? n : 1;
+	k->w = calloc(k->cap, sizeof *k->w);
+	if (!k->slots || !k->w) {
 		db_diag_report(diag, true, what, 0, "out of memory");
-		goto out;
+		work_free(k);
+		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (edit_one(&k, &edits[i])) {
-			if (stats)
-				stats->failed_edit = i;
-			goto out;
+		if (edit_one(k, &edits[i])) {
+			if (failed_edit)
+				*failed_edit = i;
+			work_free(k);
+			return NULL;
 		}
-	if (check(&k))
+	return k;
+}
+
+bool zone_apply_rebuilds(const db_apply *a)
+{
+	return a->rebuild;
+}
+
+size_t zone_apply_count(const db_apply *a)
+{
+	return a->n;
+}
+
+db_apply_name zone_apply_name(const db_apply *a, size_t i)
+{
+	const wnode *w = &a->w[i];
+	return (db_apply_name){.owner = w->owner, .old = w->old, .rr = w->rr, .n = w->n};
+}
+
+int zone_apply_more(db_apply *a, const db_edit *edits, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (edit_one(a, &edits[i]))
+			return -1;
+	return 0;
+}
+
+/* Which names are NSEC3 owners (DB_HASHED): the old ones, and new names
+ * right below the apex that hold only NSEC3 and its signatures. One that
+ * would get other records moves the structure. */
+static void mark_hashed(work *k)
+{
+	if (!(k->flags & DB_APPLY_DNSSEC))
+		return;
+	unsigned below = tern_name_labels(k->old->origin) + 1;
+	for (size_t i = 0; i < k->n; i++) {
+		wnode *w = &k->w[i];
+		bool only = w->n > 0;
+		for (size_t j = 0; j < w->n && only; j++)
+			only = w->rr[j].type == TERN_T_NSEC3 ||
+			       (w->rr[j].type == TERN_T_RRSIG && w->rr[j].rdlen >= 2 &&
+			        tern_get_u16(w->rr[j].rdata) == TERN_T_NSEC3);
+		if (w->old && (w->old->flags & DB_HASHED)) {
+			w->hashed = true;
+			if (w->n && !only)
+				k->rebuild = true;
+		} else if (!w->old && only && w->labels == below && k->old->dnssec && k->old->dnssec->nsec3) {
+			w->hashed = true;
+		}
+	}
+}
+
+db_zone *zone_apply_finish(db_apply *a, db_apply_stats *stats)
+{
+	work *k = a;
+	const db_zone *old = k->old;
+	db_diag *diag = k->diag;
+	const char *what = k->what;
+	db_zone *z = NULL;
+	if (stats)
+		*stats = (db_apply_stats){.failed_edit = SIZE_MAX};
+	if (check(k))
 		goto out;
+	mark_hashed(k);
 	/* compaction: superseded nodes kept alive must stay a small part */
 	size_t slots = (size_t)1 << (32 - old->shift);
-	if (old->nbases + 1 >= MAX_BASES || old->stale + 4 * k.n > old->nnodes / 4 + 64 ||
-	    old->nnodes + 2 * k.n > 2 * slots)
-		k.rebuild = true;
-	if (k.rebuild) {
-		z = rebuild(&k);
+	if (old->nbases + 1 >= MAX_BASES || old->stale + 4 * k->n > old->nnodes / 4 + 64 ||
+	    old->nnodes + 2 * k->n > 2 * slots)
+		k->rebuild = true;
+	if (k->rebuild) {
+		z = rebuild(k);
 		if (stats)
 			stats->rebuilt = true;
 	} else {
-		z = fast_path(&k, stats);
+		z = fast_path(k, stats);
 		if (!z)
 			db_diag_report(diag, true, what, 0, "out of memory");
 	}
-	if (z && stats && (flags & DB_APPLY_DIFF) && z->soa)
-		stats->diff = make_diff(&k, z);
+	if (z && stats && (k->flags & DB_APPLY_DIFF) && z->soa)
+		stats->diff = make_diff(k, z);
 out:
-	for (size_t i = 0; i < k.n; i++)
-		free(k.w[i].rr);
-	free(k.w);
-	free(k.slots);
+	work_free(k);
 	return z;
+}
+
+db_zone *zone_apply(const db_zone *old, const db_edit *edits, size_t n, unsigned flags, const char *what,
+                    db_diag *diag, db_apply_stats *stats)
+{
+	size_t failed;
+	db_apply *a = zone_apply_begin(old, edits, n, flags, what, diag, &failed);
+	if (!a) {
+		if (stats)
+			*stats = (db_apply_stats){.failed_edit = failed};
+		return NULL;
+	}
+	return zone_apply_finish(a, stats);
 }

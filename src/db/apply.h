@@ -37,6 +37,11 @@ enum {
 	 * records removed, the old SOA first; records added, the new SOA
 	 * first), from the edited names alone: no walk of the zone. */
 	DB_APPLY_DIFF = 1 << 1,
+	/* RRSIG, NSEC and NSEC3 edits stay on the fast path (re-signing,
+	 * dnssec/resign.h): NSEC3 owners are edited beside the name table and
+	 * the new version's denial indexes (db/dnssec.h) are the old ones
+	 * patched (apply_dnssec.c). Without it they rebuild the zone. */
+	DB_APPLY_DNSSEC = 1 << 2,
 };
 
 typedef struct db_apply_stats {
@@ -57,6 +62,41 @@ typedef struct db_apply_stats {
  * the zone. stats may be NULL. Control thread; old is only read. */
 db_zone *zone_apply(const db_zone *old, const db_edit *edits, size_t n, unsigned flags, const char *what,
                     db_diag *diag, db_apply_stats *stats);
+
+/* The same in steps, for a caller that adds edits of its own once it
+ * sees what the first ones do (the signer, dnssec/resign.c):
+ * zone_apply_begin gathers the edits per name (an edit that fails is
+ * reported, *failed_edit set, NULL returned); zone_apply_names shows the
+ * names touched so far; zone_apply_more adds edits (-1 on a failure,
+ * reported; then only _abort may follow); zone_apply_finish checks and
+ * builds the version as zone_apply does, and frees a. zone_apply_rebuilds
+ * says whether the edits so far move the structure (the version would be
+ * rebuilt from its records). */
+typedef struct db_apply db_apply;
+
+/* One record of a name as the edits leave it. */
+typedef struct db_rr {
+	uint16_t type, rdlen;
+	uint32_t ttl;
+	const uint8_t *rdata; /* the edit's or the old version's: both outlive the apply */
+} db_rr;
+
+typedef struct db_apply_name {
+	const uint8_t *owner;
+	const db_node *old; /* its node in the old version (zone_find_stored), or NULL */
+	const db_rr *rr;    /* its records after the edits so far, in no order */
+	size_t n;
+} db_apply_name;
+
+db_apply *zone_apply_begin(const db_zone *old, const db_edit *edits, size_t n, unsigned flags, const char *what,
+                           db_diag *diag, size_t *failed_edit);
+bool zone_apply_rebuilds(const db_apply *a);
+/* The i-th name touched (0 <= i < count); valid until zone_apply_more. */
+size_t zone_apply_count(const db_apply *a);
+db_apply_name zone_apply_name(const db_apply *a, size_t i);
+int zone_apply_more(db_apply *a, const db_edit *edits, size_t n) __attribute__((warn_unused_result));
+db_zone *zone_apply_finish(db_apply *a, db_apply_stats *stats);
+void zone_apply_abort(db_apply *a);
 
 /* Calls fn for every record of z: the apex first (SOA first of all), then
  * every other node, RRsets in type order. Returns the first non-zero value

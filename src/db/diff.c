@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/dnssec.h"
 #include "db/journal.h"
 #include "db/zone.h"
 #include "tern/msg.h"
@@ -214,6 +215,16 @@ db_diff *db_diff_make(const db_zone *old, const db_zone *new)
 			if (n->nrrsets && !zone_find_h(new, n->name, n->name_len, n->hash))
 				node_diff(&df, n, NULL);
 		}
+	}
+	/* the NSEC3 owners, which are out of the table (db/dnssec.h) */
+	for (size_t i = 0; new->dnssec && i < new->dnssec->nhidden; i++) {
+		const db_node *n = new->dnssec->hidden[i];
+		node_diff(&df, zone_find_stored(old, n->name), n);
+	}
+	for (size_t i = 0; old->dnssec && i < old->dnssec->nhidden; i++) {
+		const db_node *n = old->dnssec->hidden[i];
+		if (!zone_find_stored(new, n->name))
+			node_diff(&df, n, NULL);
 	}
 	db_diff *d = NULL;
 	if (!df.oom && !df.del.oom && !df.add.oom)

@@ -70,7 +70,7 @@ const db_nsec3 *db_nsec3_find(const db_dnssec *d, const uint8_t h[DB_NSEC3_HASH_
 
 /* The hash an NSEC3 owner's first label holds (base32hex, RFC 5155 3.3),
  * or false when it is not one. */
-static bool owner_hash(const uint8_t *name, uint8_t out[DB_NSEC3_HASH_LEN])
+bool db_nsec3_owner_hash(const uint8_t *name, uint8_t out[DB_NSEC3_HASH_LEN])
 {
 	size_t got;
 	return name[0] == 32 && !tern_b32hex_decode((const char *)name + 1, 32, out, DB_NSEC3_HASH_LEN, &got) &&
@@ -81,7 +81,7 @@ const db_node *zone_find_stored(const db_zone *z, const uint8_t *name)
 {
 	const db_node *n = zone_find(z, name);
 	uint8_t h[DB_NSEC3_HASH_LEN];
-	if (n || !z->dnssec || !owner_hash(name, h))
+	if (n || !z->dnssec || !db_nsec3_owner_hash(name, h))
 		return n;
 	bool exact;
 	const db_nsec3 *e = db_nsec3_find(z->dnssec, h, &exact);
@@ -199,7 +199,7 @@ int zb_dnssec_finish(build *b)
 			continue;
 		if (node_rrset(n, TERN_T_NSEC))
 			nsec[d->nnsec++] = n;
-		if (node_rrset(n, TERN_T_NSEC3) && owner_hash(n->name, v3[d->nn3].hash))
+		if (node_rrset(n, TERN_T_NSEC3) && db_nsec3_owner_hash(n->name, v3[d->nn3].hash))
 			v3[d->nn3++].node = n;
 	}
 	qsort(nsec, d->nnsec, sizeof *nsec, cmp_node_canon);

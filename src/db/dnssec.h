@@ -47,6 +47,10 @@ typedef struct db_dnssec {
 void db_nsec3_hash(const uint8_t *name, const uint8_t *salt, size_t salt_len, unsigned iterations,
                    uint8_t out[DB_NSEC3_HASH_LEN]);
 
+/* The hash an NSEC3 owner's first label holds (base32hex, RFC 5155 3.3)
+ * into out; false when the name is not one. */
+bool db_nsec3_owner_hash(const uint8_t *name, uint8_t out[DB_NSEC3_HASH_LEN]);
+
 /* The NSEC owner that is name or its canonical predecessor (the NSEC that
  * matches or covers name): the last one when name sorts before all of them
  * (the chain wraps, RFC 4034 4.1.1). NULL when the zone has no NSEC. */

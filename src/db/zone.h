@@ -95,6 +95,10 @@ typedef struct db_zone {
 	 * attached by the control thread before the version is published,
 	 * then read-only; one reference, dropped by zone_free. NULL: none. */
 	struct db_journal *journal;
+	/* A zone ternd signs (dnssec/sign.h): the inception of its oldest
+	 * signatures (the last whole signing), which the timed refresh
+	 * follows; 0 for any other zone. Re-signing a change keeps it. */
+	uint32_t sig_oldest;
 	/* A signed zone's denial-of-existence indexes (db/dnssec.h), made at
 	 * load in mem; NULL for an unsigned zone, which pays nothing. */
 	const struct db_dnssec *dnssec;

@@ -34,7 +34,7 @@
 /* the types at one name: every RRset's, and the 6 the signing adds */
 #define TYPES_MAX(n) ((size_t)(n)->nrrsets + 8)
 
-typedef struct signer {
+typedef struct dnssec_signer {
 	const db_zone *z;
 	const dnssec_keyset *ks;
 	const dnssec_policy *p;
@@ -51,6 +51,9 @@ typedef struct signer {
 	EVP_MD_CTX **tmpl, *ctx;
 	int err;
 } signer;
+
+static int signer_keys(signer *g, db_diag *diag);
+static void signer_keys_free(signer *g);
 
 static void emit(signer *g, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rd, size_t len)
 {
@@ -127,40 +130,57 @@ static uint8_t sig_labels(const uint8_t *owner)
 	return (uint8_t)n;
 }
 
-/* The RRSIGs of s: one per key that signs it (the KSKs and CSKs sign the
- * DNSKEY RRset and CDS, CDNSKEY, RFC 7344 4.1; the ZSKs and CSKs the
- * rest). The signed data do not depend on the key but for its tag, so
- * they are made once (db_rrsig_data) and the tag patched in. */
-static void sign_set(signer *g, const uint8_t *owner, const db_rrset *s)
+/* Whether key i signs s: the KSKs and CSKs sign the DNSKEY RRset and CDS,
+ * CDNSKEY (RFC 7344 4.1); the ZSKs and CSKs the rest. */
+static bool key_signs(const signer *g, size_t i, const db_rrset *s)
 {
-	if (g->err || !s->count)
-		return;
-	const db_zone *z = g->z;
+	const dnssec_key *k = g->ks->k[i];
 	bool keyset = s->type == TERN_T_DNSKEY || s->type == TERN_T_CDS || s->type == TERN_T_CDNSKEY;
-	uint8_t rd[18 + TERN_NAME_MAX + 64];
+	return g->tmpl[i] && (keyset ? k->sign_keys : k->sign_data);
+}
+
+/* The RRSIG RDATA of key i over s at owner into rd (DNSSEC_RRSIG_MAX
+ * bytes): its length, or 0 on a failure. The signed data do not depend on
+ * the key but for its tag (the RRSIG RDATA leads them, RFC 4034 3.1.8.1),
+ * so with *made set they are reused from g->buf and the tag patched in. */
+static size_t make_sig(signer *g, size_t i, const uint8_t *owner, const db_rrset *s, uint8_t *rd, size_t *made)
+{
+	const db_zone *z = g->z;
+	const dnssec_key *k = g->ks->k[i];
 	tern_put_u16(rd, s->type);
 	rd[2] = g->ks->alg;
 	rd[3] = sig_labels(owner);
 	tern_put_u32(rd + 4, s->ttl);
 	tern_put_u32(rd + 8, g->expiration);
 	tern_put_u32(rd + 12, g->inception);
-	tern_put_u16(rd + 16, 0);
+	tern_put_u16(rd + 16, k->tag);
 	memcpy(rd + 18, z->origin, z->origin_len);
-	size_t pre = 18 + z->origin_len, len = 0;
+	size_t pre = 18 + z->origin_len;
+	if (!*made)
+		*made = db_rrsig_data(&g->buf, &g->cap, rd, pre, owner, s);
+	else
+		tern_put_u16(g->buf + 16, k->tag);
+	if (!*made || sign_data(g, i, g->buf, *made, rd + pre))
+		return 0;
+	return pre + 64;
+}
+
+/* The RRSIGs of s: one per key that signs it. */
+static void sign_set(signer *g, const uint8_t *owner, const db_rrset *s)
+{
+	if (g->err || !s->count)
+		return;
+	uint8_t rd[DNSSEC_RRSIG_MAX];
+	size_t made = 0;
 	for (size_t i = 0; i < g->ks->n && !g->err; i++) {
-		const dnssec_key *k = g->ks->k[i];
-		if (!(keyset ? k->sign_keys : k->sign_data))
+		if (!key_signs(g, i, s))
 			continue;
-		tern_put_u16(rd + 16, k->tag);
-		if (!len)
-			len = db_rrsig_data(&g->buf, &g->cap, rd, pre, owner, s);
-		else
-			tern_put_u16(g->buf + 16, k->tag); /* the RRSIG RDATA leads the signed data (RFC 4034 3.1.8.1) */
-		if (!len || sign_data(g, i, g->buf, len, rd + pre)) {
+		size_t len = make_sig(g, i, owner, s, rd, &made);
+		if (!len) {
 			g->err = -1;
 			return;
 		}
-		emit(g, owner, TERN_T_RRSIG, s->ttl, rd, pre + 64);
+		emit(g, owner, TERN_T_RRSIG, s->ttl, rd, len);
 	}
 }
 
@@ -520,19 +540,10 @@ db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_keyset *ks, const dnsse
 	db_zone *out = NULL;
 	if (!g.rdtext || !nodes || !v)
 		goto oom;
-	g.tmpl = calloc(ks->n ? ks->n : 1, sizeof *g.tmpl);
-	g.ctx = EVP_MD_CTX_new();
-	if (!g.tmpl || !g.ctx)
-		goto oom;
-	for (size_t i = 0; i < ks->n; i++) {
-		const dnssec_key *k = ks->k[i];
-		if (!k->sign_keys && !k->sign_data)
-			continue;
-		if (!(g.tmpl[i] = EVP_MD_CTX_new()) ||
-		    EVP_DigestSignInit(g.tmpl[i], NULL, k->alg == 13 ? EVP_sha256() : NULL, NULL, k->pkey) != 1) {
-			db_diag_report(diag, true, z->file, 0, "libcrypto cannot sign with key %u", k->tag);
-			goto out;
-		}
+	if (signer_keys(&g, diag)) {
+		if (!g.ctx || !g.tmpl)
+			goto oom;
+		goto out;
 	}
 
 	for (size_t b = 0; b < slots; b++)
@@ -573,6 +584,7 @@ db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_keyset *ks, const dnsse
 	snprintf(name, sizeof name, "%s (signed)", z->file);
 	out = zone_load_string(z->origin, name, g.text ? g.text : "", diag);
 	if (out) {
+		out->sig_oldest = g.inception;
 		const char *file = arena_dup(&out->mem, z->file, strlen(z->file) + 1);
 		if (file)
 			out->file = file;
@@ -583,14 +595,90 @@ db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_keyset *ks, const dnsse
 oom:
 	db_diag_report(diag, true, z->file, 0, "out of memory");
 out:
-	for (size_t i = 0; g.tmpl && i < ks->n; i++)
-		EVP_MD_CTX_free(g.tmpl[i]);
-	free(g.tmpl);
-	EVP_MD_CTX_free(g.ctx);
+	signer_keys_free(&g);
 	free(g.rdtext);
 	free(g.text);
 	free(g.buf);
 	free(nodes);
 	free(v);
 	return out;
+}
+
+/* ---- one RRset at a time (re-signing, resign.c) ---- */
+
+size_t dnssec_type_bitmap(const uint16_t *types, size_t n, uint8_t *out)
+{
+	return bitmap(types, n, out);
+}
+
+/* The contexts of the keys that sign (tmpl[i] for ks->k[i], NULL for a
+ * key that signs nothing now), and the one each signature works in. */
+static int signer_keys(signer *g, db_diag *diag)
+{
+	const dnssec_keyset *ks = g->ks;
+	g->tmpl = calloc(ks->n ? ks->n : 1, sizeof *g->tmpl);
+	g->ctx = EVP_MD_CTX_new();
+	if (!g->tmpl || !g->ctx)
+		return -1;
+	for (size_t i = 0; i < ks->n; i++) {
+		const dnssec_key *k = ks->k[i];
+		if (!k->sign_keys && !k->sign_data)
+			continue;
+		if (!(g->tmpl[i] = EVP_MD_CTX_new()) ||
+		    EVP_DigestSignInit(g->tmpl[i], NULL, k->alg == 13 ? EVP_sha256() : NULL, NULL, k->pkey) != 1) {
+			if (diag)
+				db_diag_report(diag, true, g->z->file, 0, "libcrypto cannot sign with key %u", k->tag);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void signer_keys_free(signer *g)
+{
+	for (size_t i = 0; g->tmpl && i < g->ks->n; i++)
+		EVP_MD_CTX_free(g->tmpl[i]);
+	free(g->tmpl);
+	EVP_MD_CTX_free(g->ctx);
+}
+
+dnssec_signer *dnssec_signer_new(const db_zone *z, const dnssec_keyset *ks, const dnssec_policy *p)
+{
+	signer *g = calloc(1, sizeof *g);
+	if (!g)
+		return NULL;
+	*g = (signer){.z = z, .ks = ks, .p = p};
+	uint32_t now = (uint32_t)time(NULL);
+	g->inception = now - DNSSEC_INCEPTION_SKEW;
+	g->expiration = now + (p->sig_validity ? p->sig_validity : DNSSEC_SIG_VALIDITY);
+	if (signer_keys(g, NULL)) {
+		dnssec_signer_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+int dnssec_signer_sign(dnssec_signer *g, const uint8_t *owner, const db_rrset *s, size_t *next, uint8_t *rd)
+{
+	if (!s->count)
+		return 0;
+	size_t made = 0;
+	for (size_t i = *next; i < g->ks->n; i++) {
+		if (!key_signs(g, i, s))
+			continue;
+		*next = i + 1;
+		size_t len = make_sig(g, i, owner, s, rd, &made);
+		return len ? (int)len : -1;
+	}
+	*next = g->ks->n;
+	return 0;
+}
+
+void dnssec_signer_free(dnssec_signer *g)
+{
+	if (!g)
+		return;
+	signer_keys_free(g);
+	free(g->buf);
+	free(g);
 }

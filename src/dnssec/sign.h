@@ -119,6 +119,25 @@ void dnssec_keys_info(struct dnssec_keyset *ks, size_t i, const dnssec_policy *p
 db_zone *dnssec_sign_zone(const db_zone *z, const struct dnssec_keyset *ks, const dnssec_policy *p,
                           uint32_t serial, db_diag *diag);
 
+/* One RRset at a time (re-signing, resign.h): a signer of z's RRsets with
+ * the keys of ks that sign now, its signatures valid from
+ * DNSSEC_INCEPTION_SKEW ago for p's validity (NULL: out of memory, or
+ * libcrypto refused a key). dnssec_signer_sign writes the next RRSIG over
+ * s at owner (of the keys from *next on that sign s's type: KSKs and CSKs
+ * the DNSKEY, CDS and CDNSKEY RRsets, ZSKs and CSKs the rest) into rd
+ * (DNSSEC_RRSIG_MAX bytes) and returns its length, 0 when there is no
+ * more, -1 on a failure; start with *next = 0 and call until 0.
+ * dnssec_type_bitmap: the NSEC/NSEC3 type bitmap (RFC 4034 4.1.2) of the
+ * sorted, distinct types[0..n) into out (DNSSEC_BITMAP_MAX bytes); returns
+ * its length. */
+#define DNSSEC_RRSIG_MAX (18 + 255 + 64)
+#define DNSSEC_BITMAP_MAX (256 * 34)
+typedef struct dnssec_signer dnssec_signer;
+dnssec_signer *dnssec_signer_new(const db_zone *z, const struct dnssec_keyset *ks, const dnssec_policy *p);
+int dnssec_signer_sign(dnssec_signer *g, const uint8_t *owner, const db_rrset *s, size_t *next, uint8_t *rd);
+void dnssec_signer_free(dnssec_signer *g);
+size_t dnssec_type_bitmap(const uint16_t *types, size_t n, uint8_t *out);
+
 /* The serial a new signing of origin serves (its content changes each
  * time: new signatures, so secondaries must see a new serial, RFC 1982
  * arithmetic): the file's, or one more than the last one ternd served

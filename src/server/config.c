@@ -502,6 +502,11 @@ static int load(config *c, const char *path, unsigned depth)
 				else { /* transfer settings: src/xfr/xfrconf.c, xfrin_config.c */ \
 					c->zones[c->nzones - 1].xfr = xfrconf_take(&zx); \
 					c->zones[c->nzones - 1].xfrin = zxfr, zxfr = NULL; \
+					if (zsign.on && c->zones[c->nzones - 1].xfrin && \
+					    c->zones[c->nzones - 1].xfrin->nprimaries) { \
+						log_err("%s: dnssec-signing on a secondary zone: sign it on its primary (its serials are the primary's)", zwhere); \
+						errors++;                               \
+					}                                               \
 					if (zsign.on) { /* DNSSEC signing: dnssec/sign.h */ \
 						zsign.keydir = zkeydir[0] ? resolve_path(path, zkeydir) : NULL; \
 						zsign.signed_file = zsigned[0] ? resolve_path(path, zsigned) : NULL; \

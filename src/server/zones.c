@@ -333,7 +333,7 @@ static void zone_log_diag(void *user, bool error, const char *file, unsigned lin
 }
 
 /* When z's signatures are due to be made again: a quarter of their
- * validity after they were made (the SOA RRSIG's inception tells when). */
+ * validity after the oldest were made. */
 static time_t resign_at(const cfg_zone *cz, const db_zone *z)
 {
 	const db_rrset *sig = zone_has_data(z) ? node_rrsigs(z->apex, TERN_T_SOA) : NULL;
@@ -341,8 +341,11 @@ static time_t resign_at(const cfg_zone *cz, const db_zone *z)
 	const uint8_t *rd = sig ? rrset_rdata(sig->rdata, &len) : NULL;
 	if (len < 16)
 		return 0;
+	/* an UPDATE re-signs the SOA each time: the oldest signatures are
+	 * those of the last whole signing (db_zone.sig_oldest) */
+	uint32_t inception = z->sig_oldest ? z->sig_oldest : tern_get_u32(rd + 12);
 	uint32_t validity = cz->sign.sig_validity ? cz->sign.sig_validity : DNSSEC_SIG_VALIDITY;
-	return (time_t)tern_get_u32(rd + 12) + DNSSEC_INCEPTION_SKEW + validity / 4;
+	return (time_t)inception + DNSSEC_INCEPTION_SKEW + validity / 4;
 }
 
 /* dnssec-parent (ds_check.h): while a KSK waits for its DS, asks the

@@ -7,6 +7,7 @@
 
 #include "db/apply.h"
 #include "db/journal.h"
+#include "dnssec/resign.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "tern/msg.h"
@@ -19,6 +20,63 @@
 #include "xfr/xfrin_net.h"
 
 #define QUEUE_MAX 256 /* requests waiting; past it, SERVFAIL at once */
+
+static void write_journal(const db_zone *z, const char *file, const char *zname)
+{
+	char jnl[4096];
+	snprintf(jnl, sizeof jnl, "%s.jnl", file);
+	int w = db_journal_write(z->journal, jnl);
+	if (w)
+		log_warn("zone %s: journal %s not written: %s", zname, jnl, strerror(-w));
+}
+
+/* A zone ternd signs, changed and published: its file and journal, before
+ * the client is answered. A crash before this loses a change the client
+ * was not told of (the serial recorded already keeps a restart above it);
+ * a write that fails is logged: the change serves, and the file is
+ * written again at the next change. */
+static void persist_signed(const db_zone *z, const cfg_zone *cz, const char *zname)
+{
+	char err[256];
+	if (!z)
+		return;
+	if (xfr_zone_save(z, cz->file, err, sizeof err))
+		log_err("zone %s: changed, but not written to %s: %s", zname, cz->file, err);
+	if (z->journal)
+		write_journal(z, cz->file, zname);
+}
+
+static void log_diag(void *user, bool error, const char *file, unsigned line, const char *msg)
+{
+	(void)user;
+	(void)line;
+	log_msg(error ? LOG_ERR : LOG_WARN, "%s: %s", file, msg);
+}
+
+/* A zone ternd signs (dnssec-signing: on): the signer's records (RRSIG,
+ * NSEC, NSEC3, NSEC3PARAM; the apex's DNSKEY, CDS, CDNSKEY) are not the
+ * client's to add or delete one by one: REFUSED. Deleting them as part
+ * of a whole RRset or name (ANY at the apex) leaves them to the signer.
+ * Returns the rcode. */
+static unsigned drop_managed(const db_zone *z, update_plan *p, char *why, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < p->nedits; i++) {
+		const db_edit *e = &p->edits[i];
+		if (e->op == DB_DEL_NAME || !dnssec_managed_type(z, e->owner, e->type)) {
+			p->edits[k++] = *e;
+			continue;
+		}
+		if (e->op == DB_DEL_RRSET)
+			continue;
+		char t[24];
+		tern_type_to_text(e->type, t, sizeof t);
+		snprintf(why, cap, "%s records are made by the signer", t);
+		return TERN_R_REFUSED;
+	}
+	p->nedits = k;
+	return TERN_R_NOERROR;
+}
 
 typedef struct req {
 	struct req *next;
@@ -92,7 +150,7 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 		return answer(&q, false, pr == TERN_Q_BADVERS ? TERN_R_BADVERS : TERN_R_FORMERR, NULL, false, out, cap);
 	char who[INET6_ADDRSTRLEN + 8], zname[TERN_NAME_TEXT_MAX] = "?";
 	addr_text(client, who, sizeof who);
-	struct timespec t0, t1;
+	struct timespec t0, t1, t_made = {0, 0};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	pthread_mutex_lock(&s->change_lock); /* the one writer: reloads and transfers wait */
@@ -151,12 +209,38 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 			log_info("UPDATE from %s for %s: %s (%s)", who, zname,
 			         tern_rcode_name(rcode) ? tern_rcode_name(rcode) : "error", p.why);
 	}
+	if (rcode == TERN_R_NOERROR && p.changed && cz->sign.on) {
+		char why[128];
+		rcode = drop_managed(z, &p, why, sizeof why);
+		if (rcode != TERN_R_NOERROR)
+			log_info("UPDATE from %s for %s refused: %s", who, zname, why);
+	}
 	if (rcode == TERN_R_NOERROR && p.changed) {
 		char what[INET6_ADDRSTRLEN + 32];
 		snprintf(what, sizeof what, "UPDATE from %s", who);
-		db_diag diag = {0};
+		db_diag diag = {.fn = log_diag};
 		db_apply_stats st;
-		db_zone *nz = zone_apply(z, p.edits, p.nedits, DB_APPLY_DIFF, what, &diag, &st);
+		dnssec_resign_stats rst = {0};
+		db_zone *nz;
+		if (cz->sign.on) { /* re-signed: what changed, and the chain around it */
+			/* the keys as they sign now (under change_lock, as the key timer
+			 * in zones.c moves them): a step due now changes the key set, and
+			 * then the zone is signed whole (the DNSKEY RRset differs) */
+			struct dnssec_keyset *ks = dnssec_keys_load(cz->origin, &cz->sign, cz->file, &diag);
+			bool stepped = false;
+			if (ks && dnssec_keys_roll(ks, &cz->sign, z, (int64_t)time(NULL), &stepped, &diag)) {
+				dnssec_keys_free(ks);
+				ks = NULL;
+			}
+			nz = ks ? dnssec_resign(z, p.edits, p.nedits, ks, &cz->sign, 0, DB_APPLY_DIFF, what, &diag, &st, &rst)
+			        : NULL;
+			if (nz && stepped)
+				dnssec_keys_save(ks, &diag);
+			dnssec_keys_free(ks);
+			clock_gettime(CLOCK_MONOTONIC, &t_made);
+		} else {
+			nz = zone_apply(z, p.edits, p.nedits, DB_APPLY_DIFF, what, &diag, &st);
+		}
 		char err[256] = "";
 		if (!nz) {
 			rcode = TERN_R_SERVFAIL;
@@ -169,8 +253,11 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 				db_diff_unref(st.diff);
 			/* the change survives a restart: the zone file is written
 			 * (atomically) before anyone sees the change, and the
-			 * journal beside it; a write that fails refuses the update */
-			if (xfr_zone_save(nz, cz->file, err, sizeof err)) {
+			 * journal beside it; a write that fails refuses the update.
+			 * A zone ternd signs is published first (its file, signed,
+			 * is some ten times bigger: 0.8 s for 100k names) and
+			 * written before the client is answered (persist_signed) */
+			if (!cz->sign.on && xfr_zone_save(nz, cz->file, err, sizeof err)) {
 				log_err("UPDATE from %s for %s not applied: %s", who, zname, err);
 				rcode = TERN_R_SERVFAIL;
 				zone_unref(nz);
@@ -178,13 +265,8 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 			}
 		}
 		if (nz) {
-			if (nz->journal) {
-				char jnl[4096];
-				snprintf(jnl, sizeof jnl, "%s.jnl", cz->file);
-				int w = db_journal_write(nz->journal, jnl);
-				if (w)
-					log_warn("zone %s: journal %s not written: %s", zname, jnl, strerror(-w));
-			}
+			if (nz->journal && !cz->sign.on)
+				write_journal(nz, cz->file, zname);
 			uint32_t from = z->serial, to = nz->serial;
 			size_t changes = p.nedits;
 			if (server_replace_zone_locked(s, nz)) {
@@ -193,9 +275,23 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 				const version *nv = atomic_load(&s->current);
 				notify_zone(u->nfy, &nv->cfg, db_set_get(nv->zones, zone));
 				clock_gettime(CLOCK_MONOTONIC, &t1);
-				log_info("UPDATE from %s for %s: serial %u -> %u, %zu edit(s), %s, %.1f ms", who, zname, from,
-				         to, changes, st.rebuilt ? "zone rebuilt" : "nodes shared",
+				char signing[96] = "";
+				if (cz->sign.on) { /* a restart signs above it (sign.h) */
+					dnssec_serial_save(cz->origin, &cz->sign, cz->file, to, &diag);
+					if (rst.whole)
+						snprintf(signing, sizeof signing, ", signed whole");
+					else
+						snprintf(signing, sizeof signing,
+						         ", %zu signature(s) and %zu chain record(s) made again in %.1f ms",
+						         rst.signatures, rst.chain,
+						         (double)(t_made.tv_sec - t0.tv_sec) * 1e3 +
+						                 (double)(t_made.tv_nsec - t0.tv_nsec) / 1e6);
+				}
+				log_info("UPDATE from %s for %s: serial %u -> %u, %zu edit(s), %s%s, %.1f ms", who, zname, from,
+				         to, changes, st.rebuilt ? "zone rebuilt" : "nodes shared", signing,
 				         (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+				if (cz->sign.on)
+					persist_signed(db_set_get(nv->zones, zone), cz, zname);
 			}
 		}
 	}

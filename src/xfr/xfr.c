@@ -11,8 +11,8 @@
  *   5. a stream when xfr-max-concurrent run already: SERVFAIL (a
  *      secondary tries again later);
  *   6. AXFR: SOA, every RRset of the zone (apex first, then the nodes in
- *      the order of the zone's hash table), SOA. IXFR from a serial the
- *      journal starts a difference at: our SOA, then per difference its
+ *      the order of the zone's hash table, the NSEC3 owners last), SOA.
+ *      IXFR from a serial the journal starts a difference at: our SOA, then per difference its
  *      old SOA and removed RRs, its new SOA and added RRs, then our SOA
  *      (RFC 1995 4); from any other serial: the AXFR form. Over UDP, the
  *      whole answer if it fits in one datagram, else our SOA alone (RFC
@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/dnssec.h"
 #include "db/journal.h"
 #include "server/log.h"
 #include "tern/msg.h"
@@ -44,6 +45,7 @@ struct xfr_out {
 	enum phase phase;
 	/* P_APEX / P_NODES: where the walk is */
 	size_t bucket, nbuckets;
+	size_t hidden;          /* then the NSEC3 owners: 1 + the next one's index */
 	const db_node *node;
 	unsigned set, rr;       /* RRset of node, record of the RRset */
 	const uint8_t *rdp;     /* the next record's RDATA entry */
@@ -165,8 +167,24 @@ static int put_soa(xfr_out *x, tern_msgw *m)
  * is fetched, and half as far ahead (by then in cache) its RRsets and name. */
 #define PREFETCH 16
 
+/* After the table, the NSEC3 owners, which are out of it (db/dnssec.h). */
+static const db_node *next_hidden(xfr_out *x)
+{
+	const db_dnssec *d = x->z->dnssec;
+	if (!x->hidden)
+		x->hidden = 1;
+	while (d && x->hidden - 1 < d->nhidden) {
+		const db_node *n = d->hidden[x->hidden++ - 1];
+		if (n->nrrsets)
+			return n;
+	}
+	return NULL;
+}
+
 static const db_node *next_node(xfr_out *x, const db_node *after)
 {
+	if (x->hidden)
+		return next_hidden(x);
 	const db_node *n = after ? after->hnext : NULL;
 	db_node *const *t = x->z->table;
 	for (;;) {
@@ -180,7 +198,9 @@ static const db_node *next_node(xfr_out *x, const db_node *after)
 			}
 			n = t[x->bucket++];
 		}
-		if (!n || (n->nrrsets && n != x->z->apex))
+		if (!n)
+			return next_hidden(x);
+		if (n->nrrsets && n != x->z->apex)
 			return n;
 		n = n->hnext;
 	}

@@ -1,0 +1,39 @@
+/* resign.h: a change to a zone ternd signs, signed incrementally
+ * (docs/architecture.md, "Re-signing what changed"): the edits applied
+ * with zone_apply's fast path, plus the signer's own edits: the RRSIGs of
+ * the RRsets that changed, and the NSEC or NSEC3 chain mended around the
+ * names that enter or leave it. Control thread (or whoever holds the
+ * server's change_lock). */
+#ifndef TERN_DNSSEC_RESIGN_H
+#define TERN_DNSSEC_RESIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/apply.h"
+#include "dnssec/sign.h"
+
+/* Records the signer makes: an edit of one is not the user's to make
+ * (RRSIG, NSEC, NSEC3, NSEC3PARAM anywhere; DNSKEY, CDS, CDNSKEY at the
+ * apex). */
+bool dnssec_managed_type(const db_zone *z, const uint8_t *owner, uint16_t type);
+
+typedef struct dnssec_resign_stats {
+	bool whole;          /* signed whole (the structure moved, or the zone
+	                      * was not signed by this key and policy) */
+	size_t signatures;   /* RRSIGs made */
+	size_t chain;        /* NSEC/NSEC3 records written or removed */
+} dnssec_resign_stats;
+
+/* The version of old (a zone ternd signs with the keys ks under p, as serving)
+ * after edits (none of a managed type), signed: returns it with one
+ * reference, or NULL with the reason in diag (as zone_apply). flags as
+ * zone_apply's (DB_APPLY_DIFF: the journal entry, in ast->diff; when the
+ * zone is signed whole it is db_diff_make's). serial: the new SOA serial,
+ * or 0 to keep what the edits give. rs and ast may be NULL. */
+db_zone *dnssec_resign(const db_zone *old, const db_edit *edits, size_t n, const struct dnssec_keyset *ks,
+                       const dnssec_policy *p, uint32_t serial, unsigned flags, const char *what, db_diag *diag,
+                       db_apply_stats *ast, dnssec_resign_stats *rs);
+
+#endif
