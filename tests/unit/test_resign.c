@@ -74,7 +74,7 @@ static void setup(fixture *f, bool nsec3)
 	assert_non_null(z);
 	f->k = dnssec_keys_load(ORIGIN, &f->p, "t.zone", &dg);
 	assert_non_null(f->k);
-	bool changed;
+	bool changed = false;
 	assert_int_equal(dnssec_keys_roll(f->k, &f->p, z, (int64_t)time(NULL), &changed, &dg), 0);
 	f->serial = 100;
 	f->z = dnssec_sign_zone(z, f->k, &f->p, f->serial, &dg);
