@@ -477,6 +477,11 @@ static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur
 				sec->catalogs_dirty = true; /* its members, once published */
 		}
 	pthread_mutex_unlock(&sec->s->change_lock);
+	/* the new data's expiry, shared before they are published: an EDNS
+	 * EXPIRE query (RFC 7314) right after must not see the old one (or the
+	 * SOA's, when the primary's EXPIRE option stands for it) */
+	refreshed(z, nz, expire_opt, now);
+	share_expiry(sec);
 	zone_ref(nz);
 	if (server_replace_zone(sec->s, nz)) {
 		log_err("zone %s: out of memory publishing serial %" PRIu32, z->name, nz->serial);
@@ -491,7 +496,6 @@ static int transfer(secondary *sec, szone *z, const xfr_primary *p, db_zone *cur
 	pthread_mutex_unlock(&sec->s->change_lock);
 	if (xfr_zone_save(nz, z->file, err, sizeof err))
 		log_err("zone %s: not saved: %s (a restart transfers it again)", z->name, err);
-	refreshed(z, nz, expire_opt, now);
 	zone_unref(nz);
 	return 1;
 }
