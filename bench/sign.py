@@ -344,6 +344,7 @@ def main():
     ap.add_argument("--no-ldns", action="store_true")
     args = ap.parse_args()
     args.ternd = os.path.abspath(args.ternd)
+    args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
     data = os.path.join(ROOT, "build", "bench", f"data-{args.names}")
     zone = os.path.join(data, "zone.db")
