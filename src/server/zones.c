@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dnssec/resign.h"
 #include "server/log.h"
 #include "server/query.h"
 #include "server/server.h"
@@ -28,13 +29,23 @@ static db_zone *sign_one(const cfg_zone *cz, db_zone *z, const db_zone *served, 
 	struct dnssec_key *k = dnssec_key_get(cz->origin, &cz->sign, cz->file, diag);
 	uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial,
 	                                     served && zone_has_data(served) ? served->serial : 0);
-	db_zone *s = k ? dnssec_sign_zone(z, k, &cz->sign, serial, diag) : NULL;
+	/* a reload: what changed in the file, re-signed (dnssec/resign.h);
+	 * the whole zone when the served version is not this key's */
+	dnssec_resign_stats rs = {0};
+	db_zone *s = k && served ? dnssec_resign_reload(served, z, k, &cz->sign, serial, diag, &rs) : NULL;
+	bool part = s && !rs.whole;
+	if (!s && k)
+		s = dnssec_sign_zone(z, k, &cz->sign, serial, diag);
 	dnssec_key_free(k);
 	zone_free(z);
 	if (s) {
 		dnssec_serial_save(cz->origin, &cz->sign, cz->file, serial, diag);
-		log_info("zone %s: signed (%s, %s), serial %u", name, cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256",
-		         cz->sign.nsec3 ? "NSEC3" : "NSEC", serial);
+		if (part)
+			log_info("zone %s: changes re-signed (%zu signature(s), %zu chain record(s)), serial %u", name,
+			         rs.signatures, rs.chain, serial);
+		else
+			log_info("zone %s: signed (%s, %s), serial %u", name,
+			         cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256", cz->sign.nsec3 ? "NSEC3" : "NSEC", serial);
 	}
 	return s;
 }
