@@ -24,6 +24,7 @@
 #include "db/journal.h"
 #include "dnssec/keyimpl.h"
 #include "dnssec/resign.h"
+#include "dnssec/resign_impl.h"
 #include "lib/encoding.h"
 #include "tern/rr.h"
 
@@ -829,15 +830,13 @@ static db_zone *whole(const db_zone *old, const db_edit *edits, size_t n, const 
 	return s;
 }
 
-/* The served DNSKEY RRset holds k's key. */
-static bool key_serves(const db_zone *z, const dnssec_key *k)
+bool dnssec_key_serves(const db_zone *z, const dnssec_key *k)
 {
 	const db_rrset *keys = node_rrset(z->apex, TERN_T_DNSKEY);
 	return keys && rrset_has(keys, k->dnskey, (uint16_t)k->dnskey_len);
 }
 
-/* The chain is of p's kind. */
-static bool chain_so(const db_zone *z, const dnssec_policy *p)
+bool dnssec_chain_is(const db_zone *z, const dnssec_policy *p)
 {
 	return z->dnssec && z->dnssec->nsec3 == p->nsec3 && (p->nsec3 ? z->dnssec->nn3 > 0 : z->dnssec->nnsec > 0);
 }
@@ -885,12 +884,12 @@ db_zone *dnssec_resign(const db_zone *old, const db_edit *edits, size_t n, const
 	arena_init_small(&r.mem);
 	size_t failed;
 	db_apply *a = NULL;
-	if (!key_serves(old, k)) {
+	if (!dnssec_key_serves(old, k)) {
 		/* a key that is not the zone's would break the chain of trust */
 		db_diag_report(diag, true, what, 0, "the signing key is not one of the zone's served DNSKEYs");
 		goto out;
 	}
-	if (!chain_so(old, p)) {
+	if (!dnssec_chain_is(old, p)) {
 		if (rst)
 			rst->whole = true;
 		z = whole(old, all, n, k, p, 0, flags, what, diag, ast);
@@ -946,69 +945,4 @@ out:
 	arena_free(&r.mem);
 	free(all);
 	return z;
-}
-
-/* ---- a reload ---- */
-
-/* The edits of one run of a difference (journal.h: owner, type, class,
- * TTL, RDLENGTH, RDATA, uncompressed), but the signer's records: into
- * *v (grown). */
-static int run_edits(const db_zone *z, const uint8_t *p, size_t len, uint32_t n, db_edit_op op, db_edit **v,
-                     size_t *nv, size_t *cap)
-{
-	const uint8_t *end = p + len;
-	for (uint32_t i = 0; i < n; i++) {
-		size_t ol = tern_name_len(p);
-		if (p + ol + 10 > end)
-			return -1;
-		uint16_t type = tern_get_u16(p + ol), rdlen = tern_get_u16(p + ol + 8);
-		uint32_t ttl = tern_get_u32(p + ol + 4);
-		if (p + ol + 10 + rdlen > end)
-			return -1;
-		if (!dnssec_managed_type(z, p, type) && !(op == DB_DEL_RR && type == TERN_T_SOA)) {
-			if (*nv == *cap) {
-				size_t c = *cap ? 2 * *cap : 256;
-				db_edit *x = realloc(*v, c * sizeof *x);
-				if (!x)
-					return -1;
-				*v = x;
-				*cap = c;
-			}
-			(*v)[(*nv)++] = (db_edit){.op = op, .owner = p, .type = type, .ttl = ttl, .rdlen = rdlen,
-			                          .rdata = p + ol + 10};
-		}
-		p += ol + 10 + rdlen;
-	}
-	return 0;
-}
-
-db_zone *dnssec_resign_reload(const db_zone *served, const db_zone *z, const dnssec_key *k, const dnssec_policy *p,
-                              uint32_t serial, db_diag *diag, dnssec_resign_stats *rs)
-{
-	/* the served version must be this key's and this policy's */
-	if (!zone_has_data(served) || !served->soa || !zone_has_data(z) || !z->soa || !key_serves(served, k) ||
-	    !chain_so(served, p) || (node_rrset(served->apex, TERN_T_CDS) != NULL) != p->cds)
-		return NULL;
-	db_diff *d = db_diff_make(served, z);
-	if (!d)
-		return NULL;
-	db_edit *v = NULL;
-	size_t nv = 0, cap = 0;
-	db_zone *out = NULL;
-	/* removed first, then added (the file's SOA among them: its fields,
-	 * with the serial asked for) */
-	if (!run_edits(served, d->del, d->del_len, d->ndel, DB_DEL_RR, &v, &nv, &cap) &&
-	    !run_edits(served, d->add, d->add_len, d->nadd, DB_ADD_RR, &v, &nv, &cap)) {
-		char what[4200];
-		snprintf(what, sizeof what, "%s (reload)", z->file);
-		out = dnssec_resign(served, v, nv, k, p, serial, 0, what, diag, NULL, rs);
-		if (out) {
-			const char *file = arena_dup(&out->mem, z->file, strlen(z->file) + 1);
-			if (file)
-				out->file = file;
-		}
-	}
-	free(v);
-	db_diff_unref(d);
-	return out;
 }
