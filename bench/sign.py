@@ -90,7 +90,7 @@ def soa_answer(data):
     for _ in range(an):
         while True:
             n = data[p]
-            if n & 0xC0 == 0xC0:
+            if (n & 0xC0) == 0xC0:
                 p += 2
                 break
             p += 1 + n
@@ -108,9 +108,10 @@ def soa_answer(data):
 
 def wait_soa(port, deadline_s, want=None, proc=None, interval=0.002):
     """Polls the origin's SOA (DO=1) until it is signed (and, with want,
-    has that serial). Returns the monotonic time of that answer."""
+    has that serial): one query at a time, its own answer awaited (a late
+    answer to an earlier one is dropped, so no backlog builds up when the
+    server is slow). Returns the monotonic time of that answer."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(interval)
     end = time.monotonic() + deadline_s
     qid = 0
     try:
@@ -120,13 +121,29 @@ def wait_soa(port, deadline_s, want=None, proc=None, interval=0.002):
             qid = (qid + 1) & 0xFFFF
             try:
                 s.sendto(soa_query(qid), (HOST, port))
-                data = s.recv(65535)
-            except (socket.timeout, ConnectionRefusedError, OSError):
+            except OSError:
+                time.sleep(interval)
                 continue
-            got = soa_answer(data) if data[:2] == struct.pack(">H", qid) else None
-            if got and got[1] and (want is None or got[0] == want):
-                return time.monotonic()
-            time.sleep(interval)
+            wait_until = time.monotonic() + 0.25
+            while True:
+                left = wait_until - time.monotonic()
+                if left <= 0:
+                    break
+                s.settimeout(left)
+                try:
+                    data = s.recv(65535)
+                except socket.timeout:
+                    break
+                except OSError:  # not listening yet
+                    time.sleep(interval)
+                    break
+                if data[:2] != struct.pack(">H", qid):
+                    continue
+                got = soa_answer(data)
+                if got and got[1] and (want is None or got[0] == want):
+                    return time.monotonic()
+                time.sleep(interval)
+                break
     finally:
         s.close()
     raise RuntimeError(f"no signed SOA{'' if want is None else f' {want}'} on port {port} within {deadline_s}s")
@@ -344,6 +361,7 @@ def main():
     ap.add_argument("--no-ldns", action="store_true")
     args = ap.parse_args()
     args.ternd = os.path.abspath(args.ternd)
+    args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
     data = os.path.join(ROOT, "build", "bench", f"data-{args.names}")
     zone = os.path.join(data, "zone.db")

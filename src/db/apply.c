@@ -28,47 +28,7 @@
 
 #define MAX_BASES 64 /* arenas a version may share nodes from */
 
-typedef db_rr wrr;
-
-/* The type an RRSIG covers (RFC 4034 3.1.1), 0 for other records: RRSIGs
- * form one RRset per type covered (zone.h). */
-static uint16_t covered_of(const wrr *r)
-{
-	return r->type == TERN_T_RRSIG && r->rdlen >= 2 ? tern_get_u16(r->rdata) : 0;
-}
-
-static bool same_set(const wrr *a, const wrr *b)
-{
-	return a->type == b->type && covered_of(a) == covered_of(b);
-}
-
-typedef struct wnode {
-	const uint8_t *owner;
-	size_t len;
-	uint32_t hash;
-	unsigned labels;
-	const db_node *old; /* in the old version, or NULL */
-	wrr *rr;
-	size_t n, cap;
-	size_t old_count; /* records the old version had here */
-	bool hashed;      /* an NSEC3 owner: kept out of the name table */
-	bool structural;  /* a cut, a wildcard, below one...: an edit of its
-	                   * data moves the structure (not of its RRSIG, NSEC
-	                   * or NSEC3, with DB_APPLY_DNSSEC) */
-} wnode;
-
-struct db_apply {
-	const db_zone *old;
-	wnode *w;
-	size_t n, cap;
-	uint32_t *slots; /* index + 1 into w, by hash; 0 empty */
-	uint32_t mask;
-	bool rebuild;
-	unsigned flags;
-	const char *what;
-	db_diag *diag;
-};
-typedef struct db_apply work;
+#include "db/apply_impl.h"
 
 static void name_text(const uint8_t *name, char *buf, size_t cap)
 {
@@ -832,103 +792,6 @@ static db_zone *rebuild(work *k)
 	return z;
 }
 
-/* ---- the difference, for the journal ---- */
-
-typedef struct run {
-	uint8_t *p;
-	size_t len, cap;
-	uint32_t n;
-} run;
-
-static int run_rr(run *r, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rd, uint16_t rdlen)
-{
-	size_t ol = tern_name_len(owner), need = ol + 10 + rdlen;
-	if (r->len + need > r->cap) {
-		size_t cap = r->cap ? r->cap : 1024;
-		while (cap < r->len + need)
-			cap *= 2;
-		uint8_t *p = realloc(r->p, cap);
-		if (!p)
-			return -1;
-		r->p = p;
-		r->cap = cap;
-	}
-	uint8_t *q = r->p + r->len;
-	memcpy(q, owner, ol);
-	q += ol;
-	tern_put_u16(q, type);
-	tern_put_u16(q + 2, TERN_C_IN);
-	tern_put_u32(q + 4, ttl);
-	tern_put_u16(q + 8, rdlen);
-	memcpy(q + 10, rd, rdlen);
-	r->len += need;
-	r->n++;
-	return 0;
-}
-
-static bool has_rr(const wrr *v, size_t n, uint16_t type, uint32_t ttl, const uint8_t *rd, uint16_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].type == type && v[i].ttl == ttl && v[i].rdlen == len && !memcmp(v[i].rdata, rd, len))
-			return true;
-	return false;
-}
-
-/* Each edited name's records before (its node in old) and after (its
- * work node): what went is removed, what came is added; a changed TTL is
- * both (as db_diff_make does). */
-static db_diff *make_diff(const work *k, const db_zone *nz)
-{
-	run del = {0}, add = {0};
-	const db_zone *old = k->old;
-	uint16_t l;
-	const uint8_t *rd = rrset_rdata(old->soa->rdata, &l);
-	int rc = run_rr(&del, old->origin, TERN_T_SOA, old->soa->ttl, rd, l);
-	rd = rrset_rdata(nz->soa->rdata, &l);
-	rc |= run_rr(&add, nz->origin, TERN_T_SOA, nz->soa->ttl, rd, l);
-	for (size_t i = 0; i < k->n && !rc; i++) {
-		const wnode *w = &k->w[i];
-		/* what the name had: its node in old */
-		for (unsigned s = 0; w->old && s < w->old->nrrsets && !rc; s++) {
-			const db_rrset *rs = &w->old->rrsets[s];
-			if (rs->type == TERN_T_SOA)
-				continue;
-			const uint8_t *p = rs->rdata;
-			for (unsigned j = 0; j < rs->count && !rc; j++) {
-				const uint8_t *d = rrset_rdata(p, &l);
-				if (!has_rr(w->rr, w->n, rs->type, rs->ttl, d, l))
-					rc = run_rr(&del, w->old->name, rs->type, rs->ttl, d, l);
-				p = d + l;
-			}
-		}
-		for (size_t j = 0; j < w->n && !rc; j++) {
-			const wrr *r = &w->rr[j];
-			if (r->type == TERN_T_SOA)
-				continue;
-			const db_rrset *rs = NULL;
-			bool had = false;
-			for (unsigned s = 0; w->old && s < w->old->nrrsets && !had; s++) {
-				rs = &w->old->rrsets[s];
-				if (rs->type != r->type || rs->ttl != r->ttl)
-					continue;
-				const uint8_t *p = rs->rdata;
-				for (unsigned m = 0; m < rs->count && !had; m++) {
-					const uint8_t *d = rrset_rdata(p, &l);
-					had = l == r->rdlen && !memcmp(d, r->rdata, l);
-					p = d + l;
-				}
-			}
-			if (!had)
-				rc = run_rr(&add, w->owner, r->type, r->ttl, r->rdata, r->rdlen);
-		}
-	}
-	db_diff *d = rc ? NULL
-	                : db_diff_from_runs(old->serial, nz->serial, del.p, del.len, del.n, add.p, add.len, add.n);
-	free(del.p);
-	free(add.p);
-	return d;
-}
-
 static void work_free(work *k)
 {
 	for (size_t i = 0; i < k->n; i++)
@@ -1057,7 +920,7 @@ db_zone *zone_apply_finish(db_apply *a, db_apply_stats *stats)
 			db_diag_report(diag, true, what, 0, "out of memory");
 	}
 	if (z && stats && (k->flags & DB_APPLY_DIFF) && z->soa)
-		stats->diff = make_diff(k, z);
+		stats->diff = apply_make_diff(k, z);
 out:
 	work_free(k);
 	return z;

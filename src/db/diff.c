@@ -106,13 +106,16 @@ static void rrset_diff(differ *df, const db_node *on, const db_rrset *a, const d
 		return;
 	}
 	if (a->count == b->count) { /* the usual case: the same records in the same order */
-		const uint8_t *p = a->rdata;
-		for (unsigned i = 0; i < a->count; i++) {
-			uint16_t len;
-			p = rrset_rdata(p, &len) + len;
+		const uint8_t *p = a->rdata, *q = b->rdata;
+		bool same = true; /* record by record: b may be shorter than a */
+		for (unsigned i = 0; i < a->count && same; i++) {
+			uint16_t la, lb;
+			const uint8_t *x = rrset_rdata(p, &la), *y = rrset_rdata(q, &lb);
+			same = la == lb && !memcmp(x, y, la);
+			p = x + la;
+			q = y + lb;
 		}
-		size_t bytes = (size_t)(p - a->rdata);
-		if (!memcmp(a->rdata, b->rdata, bytes))
+		if (same)
 			return;
 	}
 	size_t need = a->count > b->count ? a->count : b->count;

@@ -24,6 +24,7 @@
 #include "db/journal.h"
 #include "dnssec/keyimpl.h"
 #include "dnssec/resign.h"
+#include "dnssec/resign_impl.h"
 #include "lib/encoding.h"
 #include "tern/rr.h"
 
@@ -836,7 +837,7 @@ static db_zone *whole(const db_zone *old, const db_edit *edits, size_t n, const 
  * of them sign: the key set is the one old was signed with. Otherwise (a
  * key step since, taken by the key timer or by this change) the zone is
  * signed whole, as the timer does. */
-static bool keys_serve(const db_zone *z, const dnssec_keyset *ks)
+bool dnssec_keys_serve(const db_zone *z, const dnssec_keyset *ks)
 {
 	const db_rrset *keys = node_rrset(z->apex, TERN_T_DNSKEY);
 	unsigned published = 0;
@@ -853,8 +854,7 @@ static bool keys_serve(const db_zone *z, const dnssec_keyset *ks)
 	return keys && signs && published == keys->count;
 }
 
-/* The chain is of p's kind. */
-static bool chain_so(const db_zone *z, const dnssec_policy *p)
+bool dnssec_chain_is(const db_zone *z, const dnssec_policy *p)
 {
 	return z->dnssec && z->dnssec->nsec3 == p->nsec3 && (p->nsec3 ? z->dnssec->nn3 > 0 : z->dnssec->nnsec > 0);
 }
@@ -902,7 +902,7 @@ db_zone *dnssec_resign(const db_zone *old, const db_edit *edits, size_t n, const
 	arena_init_small(&r.mem);
 	size_t failed;
 	db_apply *a = NULL;
-	if (!keys_serve(old, ks) || !chain_so(old, p)) { /* other keys, or another chain: signed whole */
+	if (!dnssec_keys_serve(old, ks) || !dnssec_chain_is(old, p)) { /* other keys, or another chain: signed whole */
 		if (rst)
 			rst->whole = true;
 		z = whole(old, all, n, ks, p, 0, flags, what, diag, ast);

@@ -36,4 +36,13 @@ db_zone *dnssec_resign(const db_zone *old, const db_edit *edits, size_t n, const
                        const dnssec_policy *p, uint32_t serial, unsigned flags, const char *what, db_diag *diag,
                        db_apply_stats *ast, dnssec_resign_stats *rs);
 
+/* A reload: z (the zone file as loaded, unsigned or not) against the
+ * version serving (signed by ternd with the keys ks under p): the
+ * difference of their records but the signer's, re-signed as above, with
+ * serial. Returns NULL, with nothing reported, when the served version is
+ * not of these keys and this policy, or publishes CDS/CDNSKEY (the caller
+ * signs z whole), or with the reason in diag. */
+db_zone *dnssec_resign_reload(const db_zone *served, const db_zone *z, const struct dnssec_keyset *ks,
+                              const dnssec_policy *p, uint32_t serial, db_diag *diag, dnssec_resign_stats *rs);
+
 #endif

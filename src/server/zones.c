@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dnssec/resign.h"
 #include "server/ds_check.h"
 #include "server/log.h"
 #include "server/query.h"
@@ -35,21 +36,30 @@ static void log_keys(const char *name, struct dnssec_keyset *ks, const cfg_zone 
  * first (the rollover steps due, dnssec/roll.h), or NULL with the reason
  * in diag when the keys cannot be had or signing fails. The key states and
  * the serial are kept only once the signed version exists. served: the
- * serial serving now (0: none), which the new one follows. *key_next:
- * when the keys' next step is due (0: none). */
-static db_zone *sign_now(const cfg_zone *cz, const db_zone *z, uint32_t served, const char *name, db_diag *diag,
-                         int64_t *key_next)
+ * serial serving now (0: none), which the new one follows. diff_from (a
+ * reload: the version serving, NULL for a whole signing): when given and
+ * no key step was taken, only what differs between it and z is re-signed
+ * (dnssec_resign_reload; rs->whole says when the zone was signed whole
+ * after all). *key_next: when the keys' next step is due (0: none). */
+static db_zone *sign_now(const cfg_zone *cz, const db_zone *z, uint32_t served, const db_zone *diff_from,
+                         const char *name, db_diag *diag, int64_t *key_next, dnssec_resign_stats *rs)
 {
 	int64_t now = (int64_t)time(NULL);
 	bool changed = false;
 	*key_next = 0;
+	*rs = (dnssec_resign_stats){.whole = true};
 	struct dnssec_keyset *ks = dnssec_keys_load(cz->origin, &cz->sign, cz->file, diag);
 	if (!ks || dnssec_keys_roll(ks, &cz->sign, z, now, &changed, diag)) {
 		dnssec_keys_free(ks);
 		return NULL;
 	}
 	uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial, served);
-	db_zone *s = dnssec_sign_zone(z, ks, &cz->sign, serial, diag);
+	bool diff = diff_from && zone_has_data(diff_from) && !changed;
+	db_zone *s = diff ? dnssec_resign_reload(diff_from, z, ks, &cz->sign, serial, diag, rs) : NULL;
+	if (!s) {
+		*rs = (dnssec_resign_stats){.whole = true};
+		s = dnssec_sign_zone(z, ks, &cz->sign, serial, diag);
+	}
 	if (s) {
 		dnssec_keys_save(ks, diag);
 		dnssec_serial_save(cz->origin, &cz->sign, cz->file, serial, diag);
@@ -67,9 +77,14 @@ static db_zone *sign_now(const cfg_zone *cz, const db_zone *z, uint32_t served, 
 static db_zone *sign_one(const cfg_zone *cz, db_zone *z, const db_zone *served, const char *name, db_diag *diag)
 {
 	int64_t key_next;
-	db_zone *s = sign_now(cz, z, served && zone_has_data(served) ? served->serial : 0, name, diag, &key_next);
+	dnssec_resign_stats rs = {0};
+	bool have = served && zone_has_data(served);
+	db_zone *s = sign_now(cz, z, have ? served->serial : 0, served, name, diag, &key_next, &rs);
 	zone_free(z);
-	if (s)
+	if (s && !rs.whole)
+		log_info("zone %s: changes re-signed (%zu signature(s), %zu chain record(s)), serial %u", name,
+		         rs.signatures, rs.chain, s->serial);
+	else if (s)
 		log_info("zone %s: signed (%s, %s), serial %u", name, cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256",
 		         cz->sign.nsec3 ? "NSEC3" : "NSEC", s->serial);
 	return s;
@@ -406,7 +421,8 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 			continue;
 		}
 		int64_t key_next = 0;
-		db_zone *sz = keys_ok ? sign_now(cz, z, z->serial, name, &diag, &key_next) : NULL;
+		dnssec_resign_stats rs;
+		db_zone *sz = keys_ok ? sign_now(cz, z, z->serial, NULL, name, &diag, &key_next, &rs) : NULL;
 		if (sz) {
 			fresh[k++] = sz;
 			log_info("zone %s: signatures made again, serial %u", name, sz->serial);

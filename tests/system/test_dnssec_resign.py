@@ -204,3 +204,36 @@ def test_signer_records_refused(resigner):
     assert "records are made by the signer" in srv.log_text()
     keys = srv.query(ORIGIN, "DNSKEY").answer[0]
     assert sorted(k.flags for k in keys) == [256, 257]  # the KSK and the ZSK, no key of the UPDATE's
+
+
+@pytest.mark.parametrize("denial", ["nsec", "nsec3"])
+def test_reload_of_a_changed_file_re_signs_the_changes(tmp_path, denial):
+    """SIGHUP after the zone file changed: only the differences are
+    signed (the log says so), the serial goes up, and the AXFR passes the
+    three offline verifiers."""
+    (tmp_path / "sec.zone").write_text(ZONE)
+    (tmp_path / "keys").mkdir()
+    conf = tmp_path / "ternd.conf"
+    conf.write_text("\n".join([
+        "server:", "    forward: none", "zone:", "    name: sec.test", "    file: sec.zone", "    dnssec-signing: on",
+        f"    dnssec-denial: {denial}", "    key-directory: keys", "    allow-transfer: 127.0.0.0/8"]) + "\n")
+    srv = start_ternd(tmp_path, None, args=["--config", str(conf)], probe=ORIGIN)
+    try:
+        first = serial(srv)
+        (tmp_path / "sec.zone").write_text(ZONE.replace("a.b.ent A 192.0.2.10\n", "")
+                                           + "0first A 192.0.2.1\nx.y.z A 192.0.2.2\n")
+        srv.reload()
+        wait_serial(srv, first + 1)
+        assert "changes re-signed" in srv.log_text(), srv.log_text()
+        path = tmp_path / "axfr.zone"
+        path.write_text(axfr_text(srv))
+        for argv in (["dnssec-verify", "-q", "-z", "-o", ORIGIN, str(path)], ["ldns-verify-zone", str(path)],
+                     ["kzonecheck", "-o", ORIGIN, "--dnssec", "on", str(path)]):
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            assert p.returncode == 0, f"{argv[0]}: {p.stdout}{p.stderr}"
+        r = srv.query("a.b.ent." + ORIGIN, "A", want_dnssec=True)
+        assert r.rcode() == dns.rcode.NXDOMAIN
+        r = srv.query("x.y.z." + ORIGIN, "A", want_dnssec=True)
+        assert any(s.rdtype == dns.rdatatype.RRSIG for s in r.answer)
+    finally:
+        stop_clean(srv)

@@ -3,6 +3,8 @@
  *   - was made on zone_apply's fast path (nodes shared), not signed whole;
  *   - loads again with every signature verified and the chain whole
  *     (DB_DIAG_VERIFY: no warning);
+ *   - its journal entry (from the edited names) is the difference a walk
+ *     of both versions finds;
  *   - has exactly the NSEC/NSEC3 records a whole signing of the same data
  *     makes (the chain is deterministic, signatures are not), one RRSIG per
  *     RRset and no stale one, and the same denial indexes;
@@ -230,6 +232,15 @@ static void change(fixture *f, const db_edit *e, size_t n, bool want_whole)
 	if (!want_whole && fresh)
 		assert_false(st.rebuilt);
 	assert_non_null(st.diff);
+	/* the journal entry made from the edited names is the difference a
+	 * walk of both versions finds (NSEC3 owners included) */
+	db_diff *full = db_diff_make(f->z, z);
+	assert_non_null(full);
+	assert_int_equal(st.diff->ndel, full->ndel);
+	assert_int_equal(st.diff->nadd, full->nadd);
+	assert_int_equal(st.diff->del_len, full->del_len);
+	assert_int_equal(st.diff->add_len, full->add_len);
+	db_diff_unref(full);
 	db_diff_unref(st.diff);
 	check_zone(f, z);
 	zone_unref(f->z);
