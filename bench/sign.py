@@ -23,7 +23,6 @@ Everything listens on 127.0.0.1 on free high ports; every process started
 is stopped by pid. Writes DIR/sign.json and prints a table. The machine
 may be shared: the 1-minute load average is printed with each figure."""
 import argparse
-import glob
 import json
 import os
 import re

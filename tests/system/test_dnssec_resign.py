@@ -12,7 +12,9 @@ another whole name, with NSEC and with NSEC3:
     its RRSIG, the new name's NSEC/NSEC3 and the neighbour's, their
     RRSIGs, the SOA and its RRSIG;
   - an UPDATE naming a record the signer makes (RRSIG, NSEC3PARAM) is
-    REFUSED."""
+    REFUSED;
+  - a reload of a changed file re-signs only the differences;
+  - dnssec-signing on a secondary zone is a configuration error."""
 import glob
 import subprocess
 import time
@@ -27,7 +29,7 @@ import pytest
 
 from conftest import stop_clean
 from dnssec_zones import ORIGIN
-from ternd import start_ternd
+from ternd import binary, start_ternd
 from test_dnssec_validate import start_unbound
 from xfr_helpers import KEY_NAME, KEY_SECRET, KEYRING, transfer, xfr_query
 
@@ -237,3 +239,17 @@ def test_reload_of_a_changed_file_re_signs_the_changes(tmp_path, denial):
         assert any(s.rdtype == dns.rdatatype.RRSIG for s in r.answer)
     finally:
         stop_clean(srv)
+
+
+def test_signing_a_secondary_is_a_configuration_error(tmp_path):
+    """A secondary's serials are its primary's: IXFR in could not line up
+    with the serials ternd's signing serves, so the combination is refused
+    at the zone's line."""
+    (tmp_path / "keys").mkdir()
+    conf = tmp_path / "ternd.conf"
+    conf.write_text("\n".join([
+        "server:", "    forward: none", "zone:", "    name: sec.test", "    file: sec.zone",
+        "    primary: 127.0.0.1:53", "    dnssec-signing: on", "    key-directory: keys"]) + "\n")
+    p = subprocess.run([binary(), "--check", "--config", str(conf)], capture_output=True, text=True, timeout=30,
+                       cwd=str(tmp_path))
+    assert p.returncode != 0 and "dnssec-signing on a secondary zone" in p.stdout + p.stderr, p.stdout + p.stderr
