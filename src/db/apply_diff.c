@@ -7,38 +7,6 @@
 
 /* ---- the difference, for the journal ---- */
 
-typedef struct run {
-	uint8_t *p;
-	size_t len, cap;
-	uint32_t n;
-} run;
-
-static int run_rr(run *r, const uint8_t *owner, uint16_t type, uint32_t ttl, const uint8_t *rd, uint16_t rdlen)
-{
-	size_t ol = tern_name_len(owner), need = ol + 10 + rdlen;
-	if (r->len + need > r->cap) {
-		size_t cap = r->cap ? r->cap : 1024;
-		while (cap < r->len + need)
-			cap *= 2;
-		uint8_t *p = realloc(r->p, cap);
-		if (!p)
-			return -1;
-		r->p = p;
-		r->cap = cap;
-	}
-	uint8_t *q = r->p + r->len;
-	memcpy(q, owner, ol);
-	q += ol;
-	tern_put_u16(q, type);
-	tern_put_u16(q + 2, TERN_C_IN);
-	tern_put_u32(q + 4, ttl);
-	tern_put_u16(q + 8, rdlen);
-	memcpy(q + 10, rd, rdlen);
-	r->len += need;
-	r->n++;
-	return 0;
-}
-
 static bool has_rr(const wrr *v, size_t n, uint16_t type, uint32_t ttl, const uint8_t *rd, uint16_t len)
 {
 	for (size_t i = 0; i < n; i++)
@@ -52,29 +20,29 @@ static bool has_rr(const wrr *v, size_t n, uint16_t type, uint32_t ttl, const ui
  * both (as db_diff_make does). */
 db_diff *apply_make_diff(const work *k, const db_zone *nz)
 {
-	run del = {0}, add = {0};
+	db_rrrun del = {0}, add = {0};
 	const db_zone *old = k->old;
 	uint16_t l;
 	const uint8_t *rd = rrset_rdata(old->soa->rdata, &l);
-	int rc = run_rr(&del, old->origin, TERN_T_SOA, old->soa->ttl, rd, l);
+	db_rrrun_add(&del, old->origin, old->origin_len, TERN_T_SOA, old->soa->ttl, rd, l);
 	rd = rrset_rdata(nz->soa->rdata, &l);
-	rc |= run_rr(&add, nz->origin, TERN_T_SOA, nz->soa->ttl, rd, l);
-	for (size_t i = 0; i < k->n && !rc; i++) {
+	db_rrrun_add(&add, nz->origin, nz->origin_len, TERN_T_SOA, nz->soa->ttl, rd, l);
+	for (size_t i = 0; i < k->n; i++) {
 		const wnode *w = &k->w[i];
 		/* what the name had: its node in old */
-		for (unsigned s = 0; w->old && s < w->old->nrrsets && !rc; s++) {
+		for (unsigned s = 0; w->old && s < w->old->nrrsets; s++) {
 			const db_rrset *rs = &w->old->rrsets[s];
 			if (rs->type == TERN_T_SOA)
 				continue;
 			const uint8_t *p = rs->rdata;
-			for (unsigned j = 0; j < rs->count && !rc; j++) {
+			for (unsigned j = 0; j < rs->count; j++) {
 				const uint8_t *d = rrset_rdata(p, &l);
 				if (!has_rr(w->rr, w->n, rs->type, rs->ttl, d, l))
-					rc = run_rr(&del, w->old->name, rs->type, rs->ttl, d, l);
+					db_rrrun_add(&del, w->old->name, w->old->name_len, rs->type, rs->ttl, d, l);
 				p = d + l;
 			}
 		}
-		for (size_t j = 0; j < w->n && !rc; j++) {
+		for (size_t j = 0; j < w->n; j++) {
 			const wrr *r = &w->rr[j];
 			if (r->type == TERN_T_SOA)
 				continue;
@@ -92,10 +60,10 @@ db_diff *apply_make_diff(const work *k, const db_zone *nz)
 				}
 			}
 			if (!had)
-				rc = run_rr(&add, w->owner, r->type, r->ttl, r->rdata, r->rdlen);
+				db_rrrun_add(&add, w->owner, tern_name_len(w->owner), r->type, r->ttl, r->rdata, r->rdlen);
 		}
 	}
-	db_diff *d = rc ? NULL
+	db_diff *d = del.oom || add.oom ? NULL
 	                : db_diff_from_runs(old->serial, nz->serial, del.p, del.len, del.n, add.p, add.len, add.n);
 	free(del.p);
 	free(add.p);

@@ -8,16 +8,8 @@
 #include "tern/msg.h"
 #include "tern/wire.h"
 
-/* A growing run of wire RRs. */
-typedef struct run {
-	uint8_t *p;
-	size_t len, cap;
-	uint32_t n;
-	bool oom;
-} run;
-
-static void run_rr(run *r, const uint8_t *owner, size_t olen, uint16_t type, uint32_t ttl, const uint8_t *rd,
-                   uint16_t rdlen)
+void db_rrrun_add(db_rrrun *r, const uint8_t *owner, size_t olen, uint16_t type, uint32_t ttl, const uint8_t *rd,
+                  uint16_t rdlen)
 {
 	size_t need = olen + 10 + rdlen;
 	if (r->oom)
@@ -61,19 +53,19 @@ static int rdref_cmp(const void *a, const void *b)
 }
 
 typedef struct differ {
-	run del, add;
+	db_rrrun del, add;
 	rdref *va, *vb;
 	size_t cap;
 	bool oom;
 } differ;
 
-static void all_of(run *r, const db_node *n, const db_rrset *s)
+static void all_of(db_rrrun *r, const db_node *n, const db_rrset *s)
 {
 	const uint8_t *p = s->rdata;
 	for (unsigned i = 0; i < s->count; i++) {
 		uint16_t len;
 		const uint8_t *rd = rrset_rdata(p, &len);
-		run_rr(r, n->name, n->name_len, s->type, s->ttl, rd, len);
+		db_rrrun_add(r, n->name, n->name_len, s->type, s->ttl, rd, len);
 		p = rd + len;
 	}
 }
@@ -134,10 +126,10 @@ static void rrset_diff(differ *df, const db_node *on, const db_rrset *a, const d
 	while (i < na || j < nb) {
 		int c = i == na ? 1 : j == nb ? -1 : rdref_cmp(&df->va[i], &df->vb[j]);
 		if (c < 0) {
-			run_rr(&df->del, on->name, on->name_len, a->type, a->ttl, df->va[i].p, df->va[i].len);
+			db_rrrun_add(&df->del, on->name, on->name_len, a->type, a->ttl, df->va[i].p, df->va[i].len);
 			i++;
 		} else if (c > 0) {
-			run_rr(&df->add, nn->name, nn->name_len, b->type, b->ttl, df->vb[j].p, df->vb[j].len);
+			db_rrrun_add(&df->add, nn->name, nn->name_len, b->type, b->ttl, df->vb[j].p, df->vb[j].len);
 			j++;
 		} else {
 			i++;

@@ -54,6 +54,18 @@ static inline size_t db_diff_size(const db_diff *d)
  * equal bytes. Returns a difference with one reference, or NULL when out
  * of memory. Cost: one lookup per name of each version. */
 db_diff *db_diff_make(const struct db_zone *old, const struct db_zone *new);
+/* A growing run of wire RRs (owner, type, class IN, TTL, RDATA length,
+ * RDATA), as a journal entry holds them: db_diff_make's and zone_apply's
+ * differences. oom: an append failed (the run is then incomplete). */
+typedef struct db_rrrun {
+	uint8_t *p;
+	size_t len, cap;
+	uint32_t n;
+	bool oom;
+} db_rrrun;
+void db_rrrun_add(db_rrrun *r, const uint8_t *owner, size_t olen, uint16_t type, uint32_t ttl, const uint8_t *rd,
+                  uint16_t rdlen);
+
 /* The same from runs of RRs already made (journal file, tests): copies. */
 db_diff *db_diff_from_runs(uint32_t from, uint32_t to, const uint8_t *del, size_t del_len, uint32_t ndel,
                            const uint8_t *add, size_t add_len, uint32_t nadd);

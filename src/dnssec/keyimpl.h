@@ -29,4 +29,9 @@ typedef struct dnssec_keyset {
 	uint8_t alg;
 } dnssec_keyset;
 
+/* Writes text to path whole: to "path.new", then renamed over path, so a
+ * reader (or a crash) never sees half of it. -1 with errno on a failure
+ * (path.new removed). */
+int dnssec_file_replace(const char *path, const char *text, size_t len);
+
 #endif

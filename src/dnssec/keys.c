@@ -130,22 +130,33 @@ static int keyset_add(dnssec_keyset *ks, dnssec_key *k)
 	return 0;
 }
 
-/* A state file, replaced whole (written beside, then renamed over it). */
-static int state_write(const char *path, const dnssec_keystate *st)
+int dnssec_file_replace(const char *path, const char *text, size_t len)
 {
-	char text[DNSSEC_KEYSTATE_MAX], tmp[KEY_PATH_MAX + 8];
-	size_t len = dnssec_keystate_format(st, text, sizeof text);
-	snprintf(tmp, sizeof tmp, "%s.new", path);
-	FILE *f = len ? fopen(tmp, "w") : NULL;
+	char tmp[4096 + TERN_NAME_TEXT_MAX + 32];
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.new", path) >= sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	FILE *f = fopen(tmp, "w");
 	bool ok = f && fwrite(text, 1, len, f) == len;
 	if (f && fclose(f))
 		ok = false;
 	if (!ok || rename(tmp, path)) {
+		int e = errno;
 		if (f)
 			unlink(tmp);
+		errno = e;
 		return -1;
 	}
 	return 0;
+}
+
+/* A state file, replaced whole. */
+static int state_write(const char *path, const dnssec_keystate *st)
+{
+	char text[DNSSEC_KEYSTATE_MAX];
+	size_t len = dnssec_keystate_format(st, text, sizeof text);
+	return len ? dnssec_file_replace(path, text, len) : -1;
 }
 
 static bool tag_used(const dnssec_keyset *ks, uint16_t tag)
@@ -653,14 +664,10 @@ void dnssec_serial_save(const uint8_t *origin, const dnssec_policy *p, const cha
 {
 	if (diag->flags & DB_DIAG_NO_WRITE)
 		return;
-	char path[4096 + TERN_NAME_TEXT_MAX + 16], tmp[sizeof path + 8];
+	char path[4096 + TERN_NAME_TEXT_MAX + 16], text[16];
 	serial_path(origin, p, zone_file, path, sizeof path);
-	snprintf(tmp, sizeof tmp, "%s.new", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%u\n", serial) < 0 || fclose(f) || rename(tmp, path)) {
-		if (f)
-			unlink(tmp);
+	int n = snprintf(text, sizeof text, "%u\n", serial);
+	if (dnssec_file_replace(path, text, (size_t)n))
 		db_diag_report(diag, false, path, 0, "cannot keep the serial: %s (a restart may serve an older one)",
 		               strerror(errno));
-	}
 }

@@ -506,20 +506,11 @@ static void nsec3_chain(signer *g, const name_info *v, size_t n)
 	free(e);
 }
 
-/* The signed zone as a file: written beside, then renamed over it. */
+/* The signed zone as a file, replaced whole. */
 static void write_signed(const char *path, const char *text, size_t len, db_diag *diag)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.new", path);
-	FILE *f = fopen(tmp, "w");
-	bool ok = f && fwrite(text, 1, len, f) == len;
-	if (f && fclose(f))
-		ok = false;
-	if (!ok || rename(tmp, path)) {
-		if (f)
-			unlink(tmp);
+	if (dnssec_file_replace(path, text, len))
 		db_diag_report(diag, false, path, 0, "cannot write the signed zone: %s", strerror(errno));
-	}
 }
 
 db_zone *dnssec_sign_zone(const db_zone *z, const dnssec_keyset *ks, const dnssec_policy *p, uint32_t serial,
