@@ -43,17 +43,25 @@ void db_set_free(db_set *s)
 		zone_unref(s->zones[i]);
 	free(s->zones);
 	free(s->table);
+	free(s->hidden);
 	free(s);
 }
 
-static const db_zone *get_h(const db_set *s, const uint8_t *name, size_t len, uint32_t hash)
+/* The table slot of the zone of this origin, or -1. */
+static long slot_h(const db_set *s, const uint8_t *name, size_t len, uint32_t hash)
 {
 	for (uint32_t h = hash & s->mask; s->table[h]; h = (h + 1) & s->mask) {
 		const db_zone *z = s->table[h];
 		if (z->origin_hash == hash && z->origin_len == len && db_name_eq_len(z->origin, name, len))
-			return z;
+			return (long)h;
 	}
-	return NULL;
+	return -1;
+}
+
+static const db_zone *get_h(const db_set *s, const uint8_t *name, size_t len, uint32_t hash)
+{
+	long h = slot_h(s, name, len, hash);
+	return h < 0 ? NULL : s->table[h];
 }
 
 const db_zone *db_set_get(const db_set *s, const uint8_t *name)
@@ -61,6 +69,19 @@ const db_zone *db_set_get(const db_set *s, const uint8_t *name)
 	if (!s || !s->nzones)
 		return NULL;
 	return get_h(s, name, tern_name_len(name), db_name_hash(name));
+}
+
+int db_set_hide(db_set *s, const uint8_t *origin)
+{
+	if (!s || !s->nzones)
+		return 1;
+	long h = slot_h(s, origin, tern_name_len(origin), db_name_hash(origin));
+	if (h < 0)
+		return 1;
+	if (!s->hidden && !(s->hidden = calloc((size_t)s->mask + 1, 1)))
+		return -1;
+	s->hidden[h] = 1;
+	return 0;
 }
 
 const db_zone *db_set_find_q(const db_set *s, const db_qname *qn, unsigned from, unsigned *at)
@@ -72,8 +93,9 @@ const db_zone *db_set_find_q(const db_set *s, const db_qname *qn, unsigned from,
 	if (qn->labels - i > s->max_labels)
 		i = qn->labels - s->max_labels;
 	for (; i <= qn->labels; i++) {
-		const db_zone *z = get_h(s, db_qname_suffix(qn, i), db_qname_len(qn, i), qn->hash[i]);
-		if (z) {
+		long h = slot_h(s, db_qname_suffix(qn, i), db_qname_len(qn, i), qn->hash[i]);
+		if (h >= 0 && !(s->hidden && s->hidden[h])) { /* an RPZ feed is not answered from */
+			const db_zone *z = s->table[h];
 			if (at)
 				*at = i;
 			return z;
