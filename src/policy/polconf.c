@@ -156,8 +156,8 @@ static int list_key(pol_lists *l, const char *key, const char *val, const char *
 	if (!strcmp(key, "allow-list"))
 		return add_file(&l->allow, &l->allow_where, &l->nallow, base, val, where);
 	if (!strcmp(key, "rpz")) {
-		if (!strncmp(val, "zone", 4) && (val[4] == ' ' || val[4] == '\t'))
-			return add_feed(l, val + 5, where);
+		if (!strncmp(val, "zone", 4) && (!val[4] || val[4] == ' ' || val[4] == '\t'))
+			return add_feed(l, val + 4, where); /* "rpz: zone NAME" */
 		size_t n = l->nrpz;
 		if (add_file(&l->rpz, &l->rpz_where, &l->nrpz, base, val, where))
 			return -1;
