@@ -284,12 +284,15 @@ static inline const uint8_t *rrset_rdata(const uint8_t *p, uint16_t *len)
 typedef struct db_set {
 	db_zone **zones;
 	size_t nzones;
-	db_zone **table; /* by origin, open addressing */
+	db_zone **table; /* by origin, open addressing (hidden zones left out) */
 	uint32_t mask;
 	unsigned max_labels; /* of the deepest origin: no zone holds a longer suffix */
-	/* Zones kept for transfers and for what reads them (an RPZ feed,
-	 * policy.h) but not answered from: per table slot, 1 = hidden; NULL
-	 * when none is (db_set_hide). */
+	/* What db_set_get looks in: table itself, or, once a zone is hidden
+	 * (db_set_hide: an RPZ feed, policy.h, kept for transfers but not
+	 * answered from), the full table, and table (what answers look in:
+	 * db_set_find, db_set_find_q) is one of the same size without the
+	 * hidden zones; hidden[i] says zones[i] is (NULL: none is). */
+	db_zone **all;
 	uint8_t *hidden;
 } db_set;
 
