@@ -12,7 +12,9 @@ the RPZ at start, and client groups take feeds of their own.
 """
 import os
 import re
+import shutil
 import subprocess
+import threading
 import time
 
 import dns.edns
@@ -26,7 +28,8 @@ import dns.rrset
 import dns.update
 import pytest
 
-from peers import LOOPBACK, ScriptedServer, free_port
+from conftest import stop_clean
+from peers import LOOPBACK, ScriptedServer, free_port, start_knot
 from ternd import binary, start_ternd
 from test_xfr_in import FakePrimary
 
@@ -172,7 +175,7 @@ def test_feed_trigger_blocks_and_the_feed_zone_is_not_answered(tmp_path):
     finally:
         for s in (sec, prim):
             if s:
-                s.stop()
+                stop_clean(s)
 
 
 def test_update_notify_ixfr_adds_and_removes_triggers(tmp_path):
@@ -200,10 +203,15 @@ def test_update_notify_ixfr_adds_and_removes_triggers(tmp_path):
         assert wait_for(lambda: [x.to_text() for s in ask(sec, "data.example.").answer for x in s] == ["192.0.2.78"],
                         3), sec.log_text()
         assert took < 3
+        # a reload (SIGHUP) reads the feed from the zone it keeps
+        sec.reload()
+        assert wait_for(lambda: sec.log_text().count("rpz feed rpz.test. (serial 4)") >= 2, 5), sec.log_text()
+        assert blocked(sec, "new.example.") and resolved(sec, "bad.example.")
+        assert not ask(sec, FEED + ".", "SOA").answer  # still not answered from
     finally:
         for s in (sec, prim):
             if s:
-                s.stop()
+                stop_clean(s)
 
 
 def notify(srv, source="127.0.0.1"):
@@ -240,7 +248,7 @@ def test_broken_transfer_keeps_the_last_good_rpz(tmp_path):
         assert resolved(sec, "bad.example.")
     finally:
         if sec:
-            sec.stop()
+            stop_clean(sec)
         fake.stop()
 
 
@@ -262,7 +270,7 @@ def test_saved_copy_is_the_rpz_at_start_without_the_primary(tmp_path):
     finally:
         for s in (sec, prim):
             if s:
-                s.stop()
+                stop_clean(s)
 
 
 def test_client_group_with_its_own_feed(tmp_path):
@@ -289,7 +297,7 @@ def test_client_group_with_its_own_feed(tmp_path):
     finally:
         for s in (sec, prim):
             if s:
-                s.stop()
+                stop_clean(s)
 
 
 def test_feed_must_be_a_configured_zone(tmp_path):
@@ -302,3 +310,74 @@ def test_feed_must_be_a_configured_zone(tmp_path):
     conf.write_text("server:\n    forward: none\n    rpz: zone bad..name\n")
     p = subprocess.run([binary(), "--config", str(conf), "--check"], capture_output=True, text=True, timeout=10)
     assert p.returncode != 0 and "ternd.conf:3: rpz: zone wants a zone name" in p.stdout + p.stderr, p.stderr
+
+
+def test_queries_flow_while_the_feed_changes(tmp_path):
+    """30 updates on the primary, each a NOTIFY, an IXFR and a new policy
+    at the secondary, while a client asks without a pause: every query is
+    answered, a trigger that stays blocks throughout, a name never listed
+    always resolves."""
+    port = free_port()
+    prim = start_primary(tmp_path, port)
+    sec = None
+    stop = threading.Event()
+    seen = {"asked": 0, "wrong": [], "lost": 0}
+
+    def loop():
+        while not stop.is_set():
+            for name, want in (("bad.example.", dns.rcode.NXDOMAIN), ("fine.example.", dns.rcode.NOERROR)):
+                seen["asked"] += 1
+                for attempt in range(2):  # a client retries once (UDP on a busy machine)
+                    try:
+                        r = ask(sec, name)
+                        if r.rcode() != want:
+                            seen["wrong"].append((name, r.rcode()))
+                        break
+                    except Exception:
+                        if attempt:
+                            seen["lost"] += 1
+
+    try:
+        sec = start_secondary(tmp_path, port, f"{prim.host}:{prim.port}", server=[f"rpz: zone {FEED}"])
+        assert wait_for(lambda: blocked(sec, "bad.example."), 5), sec.log_text()
+        t = threading.Thread(target=loop)
+        t.start()
+        try:
+            for i in range(30):
+                update(prim, ("add", f"t{i}.example", 300, "CNAME", "."))
+            assert wait_for(lambda: blocked(sec, "t29.example."), 5), sec.log_text()
+        finally:
+            stop.set()
+            t.join()
+        assert seen["asked"] > 50 and not seen["wrong"] and not seen["lost"], seen
+        assert all(blocked(sec, f"t{i}.example.") for i in range(30))
+        assert "policy built again" in sec.log_text()
+    finally:
+        for s in (sec, prim):
+            if s:
+                stop_clean(s)
+
+
+def test_knot_primary_feed(tmp_path):
+    """Knot serves the policy zone (as an RPZ provider would); ternd follows
+    it by AXFR, then by IXFR after Knot's NOTIFY."""
+    if not shutil.which("knotd"):
+        pytest.skip("knotd not installed")
+    port = free_port()
+    knot = start_knot(tmp_path / "k", {FEED + ".": feed_text(1, BODY)}, axfr=True, notify=[(LOOPBACK, port)],
+                      ixfr=True)
+    sec = None
+    try:
+        sec = start_secondary(tmp_path, port, f"{knot.host}:{knot.port}", server=[f"rpz: zone {FEED}"])
+        assert wait_for(lambda: blocked(sec, "bad.example."), 5), sec.log_text()
+        with open(os.path.join(knot.workdir, FEED + ".zone"), "w") as f:
+            f.write(feed_text(2, "knot.example CNAME .\ndata.example A 192.0.2.77\n"))
+        subprocess.run(["knotc", "-s", os.path.join(knot.workdir, "knot.sock"), "zone-reload", FEED + "."],
+                       check=True, capture_output=True, timeout=10)
+        assert wait_for(lambda: blocked(sec, "knot.example."), 5), sec.log_text()
+        assert resolved(sec, "bad.example.")
+        assert re.search(r"serial 1 -> 2 by IXFR from", sec.log_text()), sec.log_text()
+    finally:
+        if sec:
+            stop_clean(sec)
+        knot.stop()
