@@ -86,7 +86,7 @@ def sec_conf(tmp_path, primary, server=(), extra=(), zone_extra=()):
     d.mkdir(exist_ok=True)
     lines = ["server:", f"    forward: {UPSTREAM.host}:{UPSTREAM.port}"] + [f"    {x}" for x in server]
     lines += ["zone:", f"    name: {FEED}", f"    file: {d / (FEED + '.zone')}", f"    primary: {primary}",
-              "    allow-notify: 127.0.0.0/8", "    allow-transfer: 127.0.0.0/8"] + [f"    {x}" for x in zone_extra]
+              "    allow-notify: 127.0.0.0/8", "    allow-transfer: 127.0.0.1"] + [f"    {x}" for x in zone_extra]
     lines += list(extra)
     conf = d / "ternd.conf"
     conf.write_text("\n".join(lines) + "\n")
@@ -162,11 +162,21 @@ def test_feed_trigger_blocks_and_the_feed_zone_is_not_answered(tmp_path):
         r = ask(sec, "data.example.")
         assert [x.to_text() for s in r.answer for x in s] == ["192.0.2.77"]
         # the feed zone is not answered from (as BIND and Unbound) ...
-        # the names in it go upstream like any other
-        for name, qtype in ((FEED + ".", "SOA"), ("bad.example." + FEED + ".", "CNAME"), ("ns." + FEED + ".", "A")):
-            r = ask(sec, name, qtype)
-            assert r.rcode() == dns.rcode.NOERROR and not (r.flags & dns.flags.AA), (name, r)
-            assert [x.to_text() for s in r.answer for x in s] == ([UPSTREAM_ADDR] if qtype == "A" else []), (name, r)
+        # the names in it go upstream like any other (from 127.0.0.2: an
+        # address its allow-transfer does not name)
+        for name, qtype in ((FEED + ".", "SOA"), ("bad.example." + FEED + ".", "CNAME"), ("ns." + FEED + ".", "A"),
+                            ("bad.example." + FEED + ".", "SOA")):
+            for source in ("127.0.0.1", "127.0.0.2"):
+                if qtype == "SOA" and name == FEED + "." and source == "127.0.0.1":
+                    continue  # who may transfer it gets the SOA (below)
+                r = ask(sec, name, qtype, source=source)
+                assert r.rcode() == dns.rcode.NOERROR and not (r.flags & dns.flags.AA), (name, r)
+                assert [x.to_text() for s in r.answer for x in s] == ([UPSTREAM_ADDR] if qtype == "A" else []), \
+                    (name, r)
+        # who may transfer it gets the apex SOA (a downstream secondary
+        # compares serials before its IXFR)
+        r = ask(sec, FEED + ".", "SOA", source="127.0.0.1")
+        assert r.flags & dns.flags.AA and [x.serial for s in r.answer for x in s] == [1], r
         # ... but transferred out where allow-transfer says so
         x = dns.query.xfr(sec.host, FEED + ".", port=sec.port, timeout=5, relativize=False)
         names = {n.to_text() for m in x for s in m.answer for n in [s.name]}
@@ -207,7 +217,8 @@ def test_update_notify_ixfr_adds_and_removes_triggers(tmp_path):
         sec.reload()
         assert wait_for(lambda: sec.log_text().count("rpz feed rpz.test. (serial 4)") >= 2, 5), sec.log_text()
         assert blocked(sec, "new.example.") and resolved(sec, "bad.example.")
-        assert not ask(sec, FEED + ".", "SOA").answer  # still not answered from
+        assert not ask(sec, "ns." + FEED + ".", "SOA", source="127.0.0.2").answer  # still not answered from
+        assert not ask(sec, FEED + ".", "SOA", source="127.0.0.2").answer
     finally:
         for s in (sec, prim):
             if s:
@@ -381,3 +392,35 @@ def test_knot_primary_feed(tmp_path):
         if sec:
             stop_clean(sec)
         knot.stop()
+
+
+def test_feed_passed_on_to_a_downstream_secondary(tmp_path):
+    """ternd keeps the feed hidden but passes it on: a downstream ternd,
+    a secondary of it, checks the serial (SOA, answered to the addresses
+    allow-transfer names) and transfers each new version."""
+    port = free_port()
+    prim = start_primary(tmp_path, port)
+    sec = down = None
+    try:
+        sec = start_secondary(tmp_path, port, f"{prim.host}:{prim.port}", server=[f"rpz: zone {FEED}"])
+        assert wait_for(lambda: blocked(sec, "bad.example."), 5), sec.log_text()
+        d = tmp_path / "downstream"
+        d.mkdir()
+        conf = d / "ternd.conf"
+        conf.write_text(f"server:\n    forward: none\nzone:\n    name: {FEED}\n    file: {d / (FEED + '.zone')}\n"
+                        f"    primary: {sec.host}:{sec.port}\n    allow-notify: 127.0.0.0/8\n")
+        down = start_ternd(d, None, args=["--config", str(conf)], probe=FEED + ".")
+
+        def down_has(name):
+            r = ask(down, name + "." + FEED + ".", "CNAME")
+            return r.rcode() == dns.rcode.NOERROR and bool(r.answer) and bool(r.flags & dns.flags.AA)
+        assert down_has("bad.example")
+        update(prim, ("add", "new.example", 300, "CNAME", "."))
+        assert wait_for(lambda: blocked(sec, "new.example."), 3), sec.log_text()
+        assert notify(down).rcode() == dns.rcode.NOERROR
+        assert wait_for(lambda: down_has("new.example"), 5), down.log_text()
+        assert re.search(r"has serial 2, we have 1", down.log_text()), down.log_text()
+    finally:
+        for s in (down, sec, prim):
+            if s:
+                stop_clean(s)
