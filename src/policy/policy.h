@@ -10,12 +10,12 @@
  * when no worker can see it any more (docs/architecture.md, Lifetimes).
  * Nothing here locks or allocates on the query path.
  *
- * RPZ from a zone transfer (the hook): rpz_add_record (rpz.c) takes one
- * record of an RPZ zone at a time, whatever read it; rpz.c's file loader is
- * one caller. A zone version published by the transfer code would be read
- * the same way (every RR of the db_zone, owner relative to its origin) into
- * a new policy, and a new server version published with it: the policy is
- * rebuilt from the zone, the zone itself is not touched. */
+ * RPZ from a zone transfer ("rpz: zone NAME", rpz_feed.c): rpz_add_record
+ * (rpz.c) takes one record of an RPZ zone at a time, whatever read it: the
+ * file loader, and rpz_load_zone for a zone of the server (a secondary fed
+ * by AXFR/IXFR). server_publish builds the policy again whenever a version
+ * holds another version of a feed zone than its policy read; the zone
+ * itself is not touched, only hidden from answers (db_set_hide). */
 #ifndef TERN_POLICY_POLICY_H
 #define TERN_POLICY_POLICY_H
 
