@@ -2,7 +2,12 @@
  * text ($INCLUDE refused) to rpz_load_text, the local data it makes to
  * zone_load_local (as policy_build does), then a few queries answered by
  * the view, also as a CNAME's target (policy_chain). What loads must be usable: each trigger finds itself, the
- * local data loads, and every answer fits the message and parses. */
+ * local data loads, and every answer fits the message and parses.
+ *
+ * Then the path of an RPZ feed ("rpz: zone NAME", rpz_feed.c): the same
+ * text as a zone of origin "rpz." (what a transfer would have built: the
+ * records of a db_zone), read by rpz_load_zone, and the same checks on
+ * that view. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -68,6 +73,8 @@ static void ask_chain(const pol_view *v, const uint8_t *target, uint16_t qtype, 
 	FUZZ_CHECK(k == 0);
 }
 
+static void check_view(pol_view *v);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (memmem(data, size, "$INCLUDE", 8) || memmem(data, size, "$include", 8))
@@ -87,6 +94,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_loud();
 	free(text.p);
 	FUZZ_CHECK(n >= -1);
+	check_view(&v);
+
+	/* the feed: the text as the zone rpz. (a transfer's records) */
+	char *z = malloc(size + 1);
+	if (!z)
+		return 0;
+	memcpy(z, data, size);
+	z[size] = 0;
+	db_diag d = {.fn = diag};
+	fuzz_quiet();
+	db_zone *zone = memchr(data, 0, size) ? NULL : zone_load_string((const uint8_t *)"\3rpz", "fuzz feed", z, &d);
+	free(z);
+	if (zone) {
+		memset(&v, 0, sizeof v);
+		pol_names_init(&v.names);
+		v.answer = POL_ANS_NXDOMAIN;
+		v.ttl = 60;
+		unsigned ignored = 0;
+		text = (pol_text){0};
+		n = rpz_load_zone(&v.names, &text, zone, &ignored);
+		FUZZ_CHECK(n >= 0); /* only out of memory fails */
+		pol_names_freeze(&v.names);
+		if (text.len)
+			v.rpz_data = zone_load_local("fuzz feed data", text.p, &d);
+		free(text.p);
+		zone_unref(zone);
+		fuzz_loud();
+		check_view(&v);
+	} else {
+		fuzz_loud();
+	}
+	return 0;
+}
+
+/* Each trigger finds itself; queries for it and below it are answered
+ * whole. Frees the view. */
+static void check_view(pol_view *vp)
+{
+	pol_view v = *vp;
 	for (uint32_t i = 0; v.names.slots && i <= v.names.mask; i++) {
 		if (!v.names.slots[i].off)
 			continue;
@@ -110,5 +156,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	zone_unref(v.rpz_data);
 	pol_names_free(&v.names);
-	return 0;
 }

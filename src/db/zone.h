@@ -284,9 +284,16 @@ static inline const uint8_t *rrset_rdata(const uint8_t *p, uint16_t *len)
 typedef struct db_set {
 	db_zone **zones;
 	size_t nzones;
-	db_zone **table; /* by origin, open addressing */
+	db_zone **table; /* by origin, open addressing (hidden zones left out) */
 	uint32_t mask;
 	unsigned max_labels; /* of the deepest origin: no zone holds a longer suffix */
+	/* What db_set_get looks in: table itself, or, once a zone is hidden
+	 * (db_set_hide: an RPZ feed, policy.h, kept for transfers but not
+	 * answered from), the full table, and table (what answers look in:
+	 * db_set_find, db_set_find_q) is one of the same size without the
+	 * hidden zones; hidden[i] says zones[i] is (NULL: none is). */
+	db_zone **all;
+	uint8_t *hidden;
 } db_set;
 
 db_set *db_set_new(db_zone **zones, size_t n); /* takes the array and one reference per zone */
@@ -297,8 +304,13 @@ const db_zone *db_set_find(const db_set *s, const uint8_t *name);
  * name), or NULL; *at receives the suffix index of the zone's origin. No
  * hashing: the suffix hashes are qn's. */
 const db_zone *db_set_find_q(const db_set *s, const db_qname *qn, unsigned from, unsigned *at);
-/* The zone whose origin is exactly name, or NULL. */
+/* The zone whose origin is exactly name, or NULL (hidden zones too). */
 const db_zone *db_set_get(const db_set *s, const uint8_t *name);
+/* Hides the zone of this origin from db_set_find and db_set_find_q (so
+ * from answers: names below it are looked up as if it were not served),
+ * while db_set_get still finds it (transfers out, NOTIFY, refresh). For a
+ * set not yet published. Returns 0, 1 when no such zone, -1 out of memory. */
+int db_set_hide(db_set *s, const uint8_t *origin);
 /* On reload: warns (file:line of the SOA) for each zone of s whose
  * content differs from the same zone in old while its SOA serial does not
  * (RFC 1996 / RFC 1034 4.3.5: secondaries only transfer a higher serial).

@@ -22,6 +22,7 @@ db_set *db_set_new(db_zone **zones, size_t n)
 		return NULL;
 	}
 	s->mask = size - 1;
+	s->all = s->table; /* nothing hidden yet */
 	s->zones = zones;
 	s->nzones = n;
 	for (size_t i = 0; i < n; i++) {
@@ -42,10 +43,14 @@ void db_set_free(db_set *s)
 	for (size_t i = 0; i < s->nzones; i++)
 		zone_unref(s->zones[i]);
 	free(s->zones);
+	if (s->all != s->table)
+		free(s->all);
 	free(s->table);
+	free(s->hidden);
 	free(s);
 }
 
+/* in the answers' table (hidden zones left out) */
 static const db_zone *get_h(const db_set *s, const uint8_t *name, size_t len, uint32_t hash)
 {
 	for (uint32_t h = hash & s->mask; s->table[h]; h = (h + 1) & s->mask) {
@@ -60,7 +65,44 @@ const db_zone *db_set_get(const db_set *s, const uint8_t *name)
 {
 	if (!s || !s->nzones)
 		return NULL;
-	return get_h(s, name, tern_name_len(name), db_name_hash(name));
+	size_t len = tern_name_len(name);
+	uint32_t hash = db_name_hash(name);
+	for (uint32_t h = hash & s->mask; s->all[h]; h = (h + 1) & s->mask) { /* every zone */
+		const db_zone *z = s->all[h];
+		if (z->origin_hash == hash && z->origin_len == len && db_name_eq_len(z->origin, name, len))
+			return z;
+	}
+	return NULL;
+}
+
+int db_set_hide(db_set *s, const uint8_t *origin)
+{
+	if (!s || !s->nzones)
+		return 1;
+	const db_zone *z = db_set_get(s, origin);
+	if (!z)
+		return 1;
+	if (!s->hidden && !(s->hidden = calloc(s->nzones, 1)))
+		return -1;
+	db_zone **at = calloc((size_t)s->mask + 1, sizeof *at);
+	if (!at)
+		return -1;
+	/* the answers' table again, without the hidden zones (open addressing:
+	 * a slot cannot just be emptied) */
+	for (size_t i = 0; i < s->nzones; i++) {
+		if (s->zones[i] == z)
+			s->hidden[i] = 1;
+		if (s->hidden[i])
+			continue;
+		uint32_t h = s->zones[i]->origin_hash & s->mask;
+		while (at[h])
+			h = (h + 1) & s->mask;
+		at[h] = s->zones[i];
+	}
+	if (s->table != s->all) /* an earlier answers' table; the full one stays for db_set_get */
+		free(s->table);
+	s->table = at;
+	return 0;
 }
 
 const db_zone *db_set_find_q(const db_set *s, const db_qname *qn, unsigned from, unsigned *at)

@@ -34,6 +34,7 @@ static void lists_free(pol_lists *l)
 	strs_free(l->block_where, l->nblock);
 	strs_free(l->allow_where, l->nallow);
 	strs_free(l->rpz_where, l->nrpz);
+	strs_free((char **)l->rpz_zone, l->nrpz);
 }
 
 void pol_config_free(pol_config *c)
@@ -94,6 +95,46 @@ static int add_file(char ***paths, char ***wheres, size_t *n, const char *base, 
 	return r ? -1 : 0;
 }
 
+/* "rpz: zone NAME": the RPZ is the zone NAME, a zone of this
+ * configuration (a secondary fed by transfers, usually), read again each
+ * time it changes (rpz_feed.c). rpz[i] is then NULL. */
+static int add_feed(pol_lists *l, const char *val, const char *where)
+{
+	while (*val == ' ' || *val == '\t')
+		val++;
+	size_t vl = strlen(val);
+	while (vl && (val[vl - 1] == ' ' || val[vl - 1] == '\t'))
+		vl--;
+	uint8_t wire[TERN_NAME_MAX];
+	size_t len;
+	if (!vl || tern_name_from_text(val, vl, (const uint8_t *)"", wire, &len)) {
+		log_err("%s: rpz: zone wants a zone name (rpz: zone rpz.example), got '%s'", where, val);
+		return -1;
+	}
+	tern_name_lower(wire, wire);
+	uint8_t *z = malloc(len);
+	char **np = realloc(l->rpz, (l->nrpz + 1) * sizeof *np);
+	if (np)
+		l->rpz = np;
+	char **nw = realloc(l->rpz_where, (l->nrpz + 1) * sizeof *nw);
+	if (nw)
+		l->rpz_where = nw;
+	uint8_t **nz = realloc(l->rpz_zone, (l->nrpz + 1) * sizeof *nz);
+	if (nz)
+		l->rpz_zone = nz;
+	char *w = strdup(where);
+	if (!z || !np || !nw || !nz || !w) {
+		free(z);
+		free(w);
+		return -1;
+	}
+	memcpy(z, wire, len);
+	l->rpz[l->nrpz] = NULL;
+	l->rpz_where[l->nrpz] = w;
+	l->rpz_zone[l->nrpz++] = z;
+	return 0;
+}
+
 static int answer_from(const char *v, uint8_t *out)
 {
 	if (!strcmp(v, "nxdomain"))
@@ -114,8 +155,22 @@ static int list_key(pol_lists *l, const char *key, const char *val, const char *
 		return add_file(&l->block, &l->block_where, &l->nblock, base, val, where);
 	if (!strcmp(key, "allow-list"))
 		return add_file(&l->allow, &l->allow_where, &l->nallow, base, val, where);
-	if (!strcmp(key, "rpz"))
-		return add_file(&l->rpz, &l->rpz_where, &l->nrpz, base, val, where);
+	if (!strcmp(key, "rpz")) {
+		if (!strncmp(val, "zone", 4) && (!val[4] || val[4] == ' ' || val[4] == '\t'))
+			return add_feed(l, val + 4, where); /* "rpz: zone NAME" */
+		size_t n = l->nrpz;
+		if (add_file(&l->rpz, &l->rpz_where, &l->nrpz, base, val, where))
+			return -1;
+		uint8_t **nz = realloc(l->rpz_zone, l->nrpz * sizeof *nz);
+		if (!nz) { /* the lists stay the same length: this one goes */
+			free(l->rpz[--l->nrpz]);
+			free(l->rpz_where[l->nrpz]);
+			return -1;
+		}
+		l->rpz_zone = nz;
+		nz[n] = NULL; /* a file */
+		return 0;
+	}
 	if (!strcmp(key, "block-answer")) {
 		if (answer_from(val, &l->answer) == 0)
 			return 0;

@@ -31,6 +31,7 @@ void policy_release(policy *p)
 	free(p->groups);
 	free(p->prefixes);
 	free(p->prefix_group);
+	policy_feeds_free(p);
 	free(p);
 }
 
@@ -42,7 +43,8 @@ static void rpz_diag(void *user, bool error, const char *file, unsigned line, co
 
 /* Loads the lists of l into v. Returns the number of errors (files that
  * cannot be read). */
-static int view_build(pol_view *v, const pol_lists *l, uint8_t answer, uint32_t ttl)
+static int view_build(policy *p, pol_view *v, const pol_lists *l, uint8_t answer, uint32_t ttl,
+                      const db_set *zones)
 {
 	int errors = 0;
 	pol_names_init(&v->names);
@@ -58,6 +60,25 @@ static int view_build(pol_view *v, const pol_lists *l, uint8_t answer, uint32_t 
 	 * plain block of the same name (the first list wins) */
 	pol_text data = {0};
 	for (size_t i = 0; i < l->nrpz; i++) {
+		if (l->rpz_zone && l->rpz_zone[i]) { /* a feed: the zone's version now */
+			const db_zone *z = db_set_get(zones, l->rpz_zone[i]);
+			if (z && !zone_has_data(z))
+				z = NULL; /* a secondary before its first transfer */
+			char zn[TERN_NAME_TEXT_MAX];
+			tern_name_to_text(l->rpz_zone[i], zn, sizeof zn);
+			unsigned ignored = 0;
+			long n = z ? rpz_load_zone(&v->names, &data, z, &ignored) : 0;
+			if (n < 0 || policy_note_feed(p, l->rpz_zone[i], z)) {
+				log_err("rpz feed %s: out of memory", zn);
+				errors++;
+			} else if (!z) {
+				log_info("rpz feed %s: no data yet (until a transfer brings it)", zn);
+			} else {
+				log_info("rpz feed %s (serial %u): %ld policy trigger(s)%s", zn, z->serial, n,
+				         ignored ? ", records of other trigger kinds ignored" : "");
+			}
+			continue;
+		}
 		long n = rpz_load(&v->names, &data, l->rpz[i]);
 		if (n < 0)
 			errors++;
@@ -88,7 +109,7 @@ static int prefix_cmp(const void *a, const void *b)
 	return (int)y->bits - (int)x->bits; /* most specific first */
 }
 
-int policy_build(const pol_config *c, policy **out)
+int policy_build(const pol_config *c, const db_set *zones, policy **out)
 {
 	*out = NULL;
 	if (!c->nlzones && !c->lists.nblock && !c->lists.nallow && !c->lists.nrpz && !c->ngroups)
@@ -105,7 +126,7 @@ int policy_build(const pol_config *c, policy **out)
 	for (size_t i = 0; i < c->nlzones; i++)
 		if (pol_names_add(&p->lzones, c->lzones[i].name, c->lzones[i].type, c->lzones[i].type))
 			errors++;
-	errors += view_build(&p->global, &c->lists, POL_ANS_NULL, c->block_ttl);
+	errors += view_build(p, &p->global, &c->lists, POL_ANS_NULL, c->block_ttl, zones);
 	if (c->ngroups) {
 		p->groups = calloc(c->ngroups, sizeof *p->groups);
 		size_t np = 0;
@@ -128,7 +149,7 @@ int policy_build(const pol_config *c, policy **out)
 					return -1;
 				}
 				p->groups[i].view = v;
-				errors += view_build(v, &g->lists, p->global.answer, c->block_ttl);
+				errors += view_build(p, v, &g->lists, p->global.answer, c->block_ttl, zones);
 			} else if (g->lists.answer && g->lists.answer != p->global.answer) {
 				/* the global lists with another answer: a copy of the view
 				 * would copy the lists; load them again instead (rare) */
@@ -140,7 +161,7 @@ int policy_build(const pol_config *c, policy **out)
 				p->groups[i].view = v;
 				pol_lists l = c->lists;
 				l.answer = g->lists.answer;
-				errors += view_build(v, &l, p->global.answer, c->block_ttl);
+				errors += view_build(p, v, &l, p->global.answer, c->block_ttl, zones);
 			} else {
 				p->groups[i].view = &p->global;
 			}

@@ -10,12 +10,12 @@
  * when no worker can see it any more (docs/architecture.md, Lifetimes).
  * Nothing here locks or allocates on the query path.
  *
- * RPZ from a zone transfer (the hook): rpz_add_record (rpz.c) takes one
- * record of an RPZ zone at a time, whatever read it; rpz.c's file loader is
- * one caller. A zone version published by the transfer code would be read
- * the same way (every RR of the db_zone, owner relative to its origin) into
- * a new policy, and a new server version published with it: the policy is
- * rebuilt from the zone, the zone itself is not touched. */
+ * RPZ from a zone transfer ("rpz: zone NAME", rpz_feed.c): rpz_add_record
+ * (rpz.c) takes one record of an RPZ zone at a time, whatever read it: the
+ * file loader, and rpz_load_zone for a zone of the server (a secondary fed
+ * by AXFR/IXFR). server_publish builds the policy again whenever a version
+ * holds another version of a feed zone than its policy read; the zone
+ * itself is not touched, only hidden from answers (db_set_hide). */
 #ifndef TERN_POLICY_POLICY_H
 #define TERN_POLICY_POLICY_H
 
@@ -44,9 +44,11 @@ enum pol_answer {
 
 /* One set of lists: the global one, or a client group's. */
 typedef struct pol_lists {
-	char **block, **allow, **rpz; /* file paths */
+	char **block, **allow, **rpz; /* file paths (rpz[i] NULL: a feed) */
 	size_t nblock, nallow, nrpz;
 	char **block_where, **allow_where, **rpz_where; /* "file:line" of each */
+	uint8_t **rpz_zone; /* per rpz entry: NULL (a file), or the origin of the
+	                       zone of "rpz: zone NAME" (wire, lower case) */
 	uint8_t answer; /* enum pol_answer */
 } pol_lists;
 
@@ -125,12 +127,18 @@ typedef struct policy {
 	unsigned *prefix_group; /* prefixes[i] belongs to groups[prefix_group[i]] */
 	size_t nprefixes;
 	bool local_ptr;
+	/* RPZ feeds (rpz_feed.c): each distinct "rpz: zone NAME" and the
+	 * version of that zone read (held; NULL when the zone had no data) */
+	const uint8_t **feed_origin; /* into the configuration */
+	db_zone **feed_zone;
+	size_t nfeeds;
 } policy;
 
 /* Builds the policy of c (NULL when c configures nothing, and *out is then
- * NULL). Every problem of a list file is logged as file:line; a list that
+ * NULL). zones: where the RPZ feeds ("rpz: zone NAME") are read from (a
+ * feed zone not there, or zones NULL, gives no triggers yet). Every problem of a list file is logged as file:line; a list that
  * cannot be read is an error (-1), a bad line in one is a warning. */
-int policy_build(const pol_config *c, policy **out);
+int policy_build(const pol_config *c, const db_set *zones, policy **out);
 static inline policy *policy_hold(policy *p)
 {
 	if (p)
@@ -217,5 +225,27 @@ long rpz_load_text(pol_names *s, pol_text *data, const char *name, const char *t
  * another trigger kind), -1 when out of memory. */
 int rpz_add_record(pol_names *s, pol_text *data, const uint8_t *origin, const uint8_t *owner, uint16_t type,
                    uint32_t ttl, const uint8_t *rdata, uint16_t rdlen);
+
+/* ---- RPZ feeds: an RPZ that is a zone of the server (rpz_feed.c) ---- */
+
+/* Reads every record of zone z (an RPZ) with rpz_add_record. Returns the
+ * number of QNAME triggers, or -1 when out of memory; *ignored counts the
+ * records of other trigger kinds. */
+long rpz_load_zone(pol_names *s, pol_text *data, const db_zone *z, unsigned *ignored);
+/* Whether c names any feed (global or in a group). */
+bool pol_config_has_feeds(const pol_config *c);
+/* Hides each feed zone of c in zones (db_set_hide): not answered from. */
+int pol_config_hide_feeds(const pol_config *c, db_set *zones);
+/* Records that p read feed origin at version z (NULL: no data). -1: out of
+ * memory. */
+int policy_note_feed(policy *p, const uint8_t *origin, const db_zone *z);
+/* Whether a feed zone of p is another version in zones than the one p
+ * read: the policy is to be built again (server_publish). */
+bool policy_feeds_stale(const policy *p, const db_set *zones);
+void policy_feeds_free(policy *p);
+/* At the end of the configuration: every feed is a configured zone.
+ * Returns the number of errors logged (file:line). */
+struct cfg_zone;
+int pol_config_check_feeds(const pol_config *pc, const struct cfg_zone *zones, size_t nzones);
 
 #endif

@@ -834,6 +834,7 @@ static int load(config *c, const char *path, unsigned depth)
 		errors += catalog_config_check(c);
 		errors += config_check_xfr_keys(c);
 		errors += val_conf_finish(&c->val);
+		errors += pol_config_check_feeds(&c->policy, c->zones, c->nzones);
 	}
 	errors += pol_config_check(&c->policy);
 	return errors;

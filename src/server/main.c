@@ -392,7 +392,10 @@ static version *version_build(const args *a, const version *old)
 	errors += jail_paths(a, &v->cfg);
 	if (local_build(&v->cfg, &v->local))
 		errors++;
-	if (!errors && policy_build(&v->cfg.policy, &v->policy))
+	/* with RPZ feeds (rpz: zone NAME), the policy is built once the zones
+	 * are loaded: it reads them */
+	bool feeds = pol_config_has_feeds(&v->cfg.policy);
+	if (!errors && !feeds && policy_build(&v->cfg.policy, NULL, &v->policy))
 		errors++;
 	if (config_tls_check(&v->cfg) || tlsconn_ctx_build(v)) /* the TLS certificate, read again on reload */
 		errors++;
@@ -419,6 +422,12 @@ static version *version_build(const args *a, const version *old)
 	}
 	if (failed)
 		log_warn("%u of %zu zone(s) did not load; the errors are above", failed, v->cfg.nzones);
+	if (feeds && (pol_config_hide_feeds(&v->cfg.policy, v->zones) ||
+	              policy_build(&v->cfg.policy, v->zones, &v->policy))) {
+		log_err("the policy (block lists, RPZ) did not build; the errors are above");
+		version_free(v);
+		return NULL;
+	}
 	return v;
 }
 

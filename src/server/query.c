@@ -321,6 +321,14 @@ static unsigned answer_in(const version *v, const tern_query *q, tern_msgw *m, q
 
 	/* RA: this client may use recursion here, whatever answers this one. */
 	*ra = can_forward(v, ctx);
+	/* An RPZ feed is not answered from, except its SOA for who may
+	 * transfer it (xfr_query.h); a pointer test when no zone is hidden. */
+	unsigned hrc;
+	if (__builtin_expect(v->zones && v->zones->hidden != NULL, 0) && q->qtype == TERN_T_SOA &&
+	    xfr_hidden_soa(v, q, ctx, m, aa, &hrc)) {
+		ctx->source = STATS_SRC_ZONE;
+		return hrc;
+	}
 
 	/* 1. Local zones and local records (local.h); a CNAME may lead to
 	 * another. */

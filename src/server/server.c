@@ -556,8 +556,40 @@ void server_log_stats(server *s, double uptime_s)
 	free(t);
 }
 
+/* RPZ feeds (policy.h, rpz_feed.c): the feed zones of v are hidden from
+ * answers, and when v holds another version of a feed zone than the one
+ * its policy read (a transfer, an UPDATE, a zone reload), the policy is
+ * built again from v's zones and replaces v's before v is published: the
+ * workers see the new zone and the new policy together, and a query costs
+ * what it cost with an RPZ from a file. Should the build fail, the policy
+ * read from the last good version keeps serving. Under change_lock (or
+ * before the workers start). */
+static void version_feeds(version *v)
+{
+	const pol_config *pc = &v->cfg.policy;
+	if (!v->zones || !pol_config_has_feeds(pc))
+		return;
+	if (pol_config_hide_feeds(pc, v->zones))
+		log_err("rpz feeds: out of memory hiding the feed zones");
+	if (!v->policy || !policy_feeds_stale(v->policy, v->zones))
+		return;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	policy *np = NULL;
+	if (policy_build(pc, v->zones, &np) || !np) {
+		log_err("rpz feeds: the policy could not be built again; the last good one keeps serving");
+		return;
+	}
+	policy_release(v->policy);
+	v->policy = np;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("rpz feeds: policy built again in %ld ms",
+	         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+}
+
 void server_publish(server *s, version *v)
 {
+	version_feeds(v);
 	stats_assign(s, v);
 	atomic_store(&s->nzones, v->zones ? v->zones->nzones : 0);
 	version *old = atomic_exchange(&s->current, v);

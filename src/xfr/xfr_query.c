@@ -1,5 +1,6 @@
 /* xfr_query.c: see xfr_query.h. */
 #include "xfr/xfr_query.h"
+#include "db/answer.h"
 #include "server/log.h"
 #include "tern/rr.h"
 #include "xfr/secondary.h"
@@ -48,4 +49,21 @@ size_t xfr_expire_option(const version *v, const tern_query *q, uint8_t *out)
 	tern_put_u16(out + 2, 4);
 	tern_put_u32(out + 4, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left);
 	return 8;
+}
+
+bool xfr_hidden_soa(const version *v, const tern_query *q, const qctx *ctx, tern_msgw *m, bool *aa,
+                    unsigned *rcode)
+{
+	if (q->qclass != TERN_C_IN)
+		return false;
+	const db_zone *z = db_set_get(v->zones, q->qname);
+	if (!z || !zone_has_data(z) || !z->soa || db_set_find(v->zones, q->qname) == z)
+		return false; /* not a zone's apex, or not hidden */
+	const cfg_zone *cz = config_zone(&v->cfg, q->qname);
+	if (!cz || !xfr_acl_allows(cz->xfr.acl, cz->xfr.nacl, ctx->client, ctx->tsig_key ? ctx->tsig_key->name : NULL))
+		return false;
+	db_put_rrset(m, TERN_S_ANSWER, q->qname, z->soa, z->soa->ttl);
+	*aa = true;
+	*rcode = TERN_R_NOERROR;
+	return true;
 }

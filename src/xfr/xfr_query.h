@@ -25,4 +25,14 @@ unsigned xfr_notify_in(const version *v, const tern_query *q, const qctx *ctx, b
  * Returns the bytes written (0: no option). */
 size_t xfr_expire_option(const version *v, const tern_query *q, uint8_t *out);
 
+/* A zone hidden from answers (an RPZ feed, db_set_hide) is still
+ * transferred out: a downstream secondary asking IN SOA at its apex, from
+ * an address (and key) its allow-transfer lets transfer it, gets the SOA
+ * (AA), so that it can compare serials (RFC 1034 4.3.5) before its IXFR.
+ * True when q is that question, answered in m with *rcode; false: answer
+ * q as usual (the zone stays hidden for everyone else). Only called when
+ * the version hides a zone. */
+bool xfr_hidden_soa(const version *v, const tern_query *q, const qctx *ctx, tern_msgw *m, bool *aa,
+                    unsigned *rcode);
+
 #endif
