@@ -372,7 +372,10 @@ static int take_rrset(const uint8_t *pkt, size_t len, const prr *rrs, unsigned n
 			const prr *p = &rrs[i];
 			if (p->section != TERN_S_ANSWER || p->cls != TERN_C_IN)
 				continue;
-			if (pass == 0 ? (p->type != type && type != TERN_T_ANY) : covered(pkt, p) != type)
+			/* pass 1: RRSIGs only (covered() is 0 for other records: a
+			 * question of type 0 must not take them as signatures) */
+			if (pass == 0 ? (p->type != type && type != TERN_T_ANY)
+			              : (p->type != TERN_T_RRSIG || covered(pkt, p) != type))
 				continue;
 			if (!owner_is(pkt, len, p, owner))
 				continue;
