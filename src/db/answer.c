@@ -742,3 +742,22 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
 	put_proofs(&c);
 	put_addl(&c);
 }
+
+bool db_put_node_answer(const db_node *n, const uint8_t *owner, uint16_t qtype, tern_msgw *m, uint8_t *target)
+{
+	if (!n || !n->nrrsets)
+		return false;
+	const db_rrset *s = qtype == TERN_T_ANY ? &n->rrsets[0] : node_rrset(n, qtype);
+	if (s) {
+		db_put_rrset(m, TERN_S_ANSWER, owner, s, s->ttl);
+		return false;
+	}
+	const db_rrset *cn = node_rrset(n, TERN_T_CNAME);
+	if (!cn)
+		return false;
+	db_put_rrset(m, TERN_S_ANSWER, owner, cn, cn->ttl);
+	uint16_t len;
+	const uint8_t *t = rrset_rdata(cn->rdata, &len);
+	memcpy(target, t, len);
+	return !m->truncated;
+}

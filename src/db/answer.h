@@ -34,4 +34,11 @@ void db_answer(const db_set *set, const tern_query *q, tern_msgw *m, bool tcp, d
  * Returns true if the RRset went in. */
 bool db_put_rrset(tern_msgw *m, enum tern_section sec, const uint8_t *owner, const db_rrset *s, uint32_t ttl);
 
+/* Local data's answer from node n (local records, local zones, policy
+ * data; may be NULL) for qtype, owner `owner`: the RRset (ANY: the first),
+ * or the CNAME; nothing when it has neither (NODATA). true when it put a
+ * CNAME whose target (into target) is still to be followed, false when
+ * the answer is complete (or the message truncated). */
+bool db_put_node_answer(const db_node *n, const uint8_t *owner, uint16_t qtype, tern_msgw *m, uint8_t *target);
+
 #endif

@@ -216,27 +216,6 @@ const pol_view *policy_view_for(const policy *p, const struct sockaddr *client)
 	return g < 0 ? &p->global : p->groups[g].view;
 }
 
-/* The records of node n for qtype, owner qname: the RRset, or its CNAME
- * (then *name is the target), or nothing (NODATA). */
-static enum pol_verdict put_data(const db_node *n, const uint8_t *qname, uint16_t qtype, tern_msgw *m, uint8_t *name)
-{
-	if (!n || !n->nrrsets)
-		return POL_ANSWERED;
-	const db_rrset *s = qtype == TERN_T_ANY ? &n->rrsets[0] : node_rrset(n, qtype);
-	if (s) {
-		db_put_rrset(m, TERN_S_ANSWER, qname, s, s->ttl);
-		return POL_ANSWERED;
-	}
-	const db_rrset *cn = node_rrset(n, TERN_T_CNAME);
-	if (!cn)
-		return POL_ANSWERED;
-	db_put_rrset(m, TERN_S_ANSWER, qname, cn, cn->ttl);
-	uint16_t len;
-	const uint8_t *target = rrset_rdata(cn->rdata, &len);
-	memcpy(name, target, len);
-	return m->truncated ? POL_ANSWERED : POL_CHAIN;
-}
-
 enum pol_verdict policy_answer(const pol_view *view, const db_qname *qn, const uint8_t *qname, uint16_t qtype,
                                bool tcp, tern_msgw *m, unsigned *rcode, uint16_t *ede, uint8_t *name)
 {
@@ -290,7 +269,7 @@ enum pol_verdict policy_apply(const pol_view *view, const pol_match *match, cons
 			memcpy(key + 2, db_qname_suffix(qn, pm.suffix), l);
 		}
 		const db_node *n = view->rpz_data ? zone_find(view->rpz_data, key) : NULL;
-		return put_data(n, qname, qtype, m, name);
+		return db_put_node_answer(n, qname, qtype, m, name) ? POL_CHAIN : POL_ANSWERED;
 	}
 	case POL_PASSTHRU:
 	default:

@@ -297,27 +297,13 @@ int local_build(const config *c, db_zone **out)
 
 /* ---- answering ---- */
 
-/* The records of n for the question, owner `owner`: the RRset; or the
- * CNAME, then *name is its target (LOCAL_CHAIN); or NODATA. */
+/* The records of n for the question (db_put_node_answer): LOCAL_CHAIN when
+ * *name is a CNAME's target to follow. */
 static enum local_verdict put_node(const db_node *n, const uint8_t *owner, uint16_t qtype, tern_msgw *m,
                                    unsigned *rcode, uint8_t *name)
 {
 	*rcode = TERN_R_NOERROR;
-	if (!n || !n->nrrsets)
-		return LOCAL_DONE;
-	const db_rrset *s = qtype == TERN_T_ANY ? &n->rrsets[0] : node_rrset(n, qtype);
-	if (s) {
-		db_put_rrset(m, TERN_S_ANSWER, owner, s, s->ttl);
-		return LOCAL_DONE;
-	}
-	const db_rrset *cn = node_rrset(n, TERN_T_CNAME);
-	if (!cn)
-		return LOCAL_DONE;
-	db_put_rrset(m, TERN_S_ANSWER, owner, cn, cn->ttl);
-	uint16_t len;
-	const uint8_t *target = rrset_rdata(cn->rdata, &len);
-	memcpy(name, target, len);
-	return m->truncated ? LOCAL_DONE : LOCAL_CHAIN;
+	return db_put_node_answer(n, owner, qtype, m, name) ? LOCAL_CHAIN : LOCAL_DONE;
 }
 
 /* The SOA at the local zone's apex (local data), for negative answers. */
