@@ -68,7 +68,7 @@ static bool up_failed(upstream_set *s, upstream *u, uint64_t now)
 
 void fwd_attempt_init(fwd_attempt *a, uint64_t now, uint32_t timeout_ms)
 {
-	*a = (fwd_attempt){.up = -1, .ede = FWD_NO_EDE, .sent_ms = now, .try_deadline = now,
+	*a = (fwd_attempt){.up = -1, .ede = FWD_NO_EDE, .try_deadline = now,
 	                   .deadline = now + timeout_ms};
 }
 
@@ -130,7 +130,6 @@ void fwd_attempt_sent(fwd_attempt *a, const upstream_set *s, uint64_t now)
 	uint32_t srtt_ms = atomic_load(&s->ups[a->up].srtt_us) / 1000;
 	uint64_t t = srtt_ms ? 4 * (uint64_t)srtt_ms : 400;
 	t = t < 100 ? 100 : (t > 1000 ? 1000 : t);
-	a->sent_ms = now;
 	/* the last ask this question can make waits for as long as it may */
 	if (!a->probe && !in_play(a, s))
 		t = a->deadline - now;
@@ -139,7 +138,6 @@ void fwd_attempt_sent(fwd_attempt *a, const upstream_set *s, uint64_t now)
 
 void fwd_attempt_tcp(fwd_attempt *a, uint64_t now)
 {
-	a->sent_ms = now;
 	a->try_deadline = cap(a, now + FWD_TCP_TRY_MS);
 }
 
@@ -148,12 +146,12 @@ bool fwd_attempt_due(const fwd_attempt *a, uint64_t now)
 	return now >= a->try_deadline;
 }
 
-bool fwd_attempt_answered(fwd_attempt *a, upstream_set *s, uint64_t now)
+bool fwd_attempt_answered(fwd_attempt *a, upstream_set *s, uint32_t rtt_us)
 {
 	if (a->up < 0)
 		return false;
 	upstream *u = &s->ups[a->up];
-	fwd_rtt_sample(u, (uint32_t)((now - a->sent_ms) * 1000));
+	fwd_rtt_sample(u, rtt_us);
 	return atomic_exchange(&u->down, false);
 }
 

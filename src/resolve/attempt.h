@@ -75,7 +75,6 @@ typedef struct fwd_attempt {
 	bool probe;            /* a probe: one try of one upstream */
 	unsigned rcode;        /* the last error rcode an upstream answered; 0: none did */
 	uint16_t ede;          /* the Extended DNS Error it gave, or FWD_NO_EDE */
-	uint64_t sent_ms;      /* when the current try left */
 	uint64_t try_deadline; /* when the current try (or pause) ends */
 	uint64_t deadline;     /* when the question fails */
 } fwd_attempt;
@@ -105,9 +104,11 @@ void fwd_attempt_tcp(fwd_attempt *a, uint64_t now);
 /* Whether the current try (or pause) is over at now. */
 bool fwd_attempt_due(const fwd_attempt *a, uint64_t now);
 
-/* The upstream asked answered at now (usable or not): its RTT is sampled
- * and it is up. Returns true if it was down until now. */
-bool fwd_attempt_answered(fwd_attempt *a, upstream_set *s, uint64_t now);
+/* The upstream asked answered (usable or not) rtt_us after the try left:
+ * its RTT is sampled and it is up. Returns true if it was down until now.
+ * The caller measures rtt_us with a microsecond clock: the millisecond
+ * clock the rest of the policy runs on rounds a LAN's RTT to 0. */
+bool fwd_attempt_answered(fwd_attempt *a, upstream_set *s, uint32_t rtt_us);
 
 /* The upstream asked answered with an error rcode (or something unusable:
  * rcode 0) and maybe an Extended DNS Error (FWD_NO_EDE: none): its part in

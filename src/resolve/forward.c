@@ -198,7 +198,7 @@ int fwd_pick(const upstream_set *s, uint32_t tried, uint8_t coin)
 			continue;
 		untried++;
 		uint32_t rtt = atomic_load(&s->ups[i].srtt_us);
-		if (rtt < best_rtt) {
+		if (best < 0 || rtt < best_rtt) { /* even at UINT32_MAX, one is picked */
 			best_rtt = rtt;
 			best = (int)i;
 		}
@@ -215,6 +215,8 @@ int fwd_pick(const upstream_set *s, uint32_t tried, uint8_t coin)
 
 void fwd_rtt_sample(upstream *u, uint32_t rtt_us)
 {
+	if (!rtt_us) /* 0 means never measured: an answer is at least 1 us */
+		rtt_us = 1;
 	uint32_t old = atomic_load(&u->srtt_us);
 	atomic_store(&u->srtt_us, old ? (uint32_t)(((uint64_t)old * 7 + rtt_us * 3) / 10) : rtt_us);
 	atomic_store(&u->timeouts, 0);

@@ -451,13 +451,29 @@ static int random_port_socket(int family)
 	return fd; /* the kernel picks a (random) port at connect */
 }
 
+/* u's question has left for upstream us (over any transport): the clock
+ * for its latency starts, it is counted, and dnstap sees it. */
+static void upq_sent(worker *w, upq *u, const upstream *us)
+{
+	u->sent_us = obs_mono_us();
+	WORKER_COUNT(w, up_queries[obs_up_slot(us)], 1);
+	if (w->srv->dnstap)
+		obs_tap_upstream(w, u, us, false, u->q, u->qlen);
+}
+
 /* Connects u's socket to the upstream and sends the question. Returns 0
  * when sent, 1 when that upstream cannot be reached (try the next), -1 when
  * no socket could be made (give up). */
 static int upq_send(worker *w, const version *v, upq *u, const upstream *us, uint64_t now)
 {
-	if (us->tls.on) /* DNS over TLS: strict, never this function's UDP */
-		return tlsup_send(w, v, u, us, now);
+	if (us->tls.on) { /* DNS over TLS or HTTPS: strict, never this function's UDP */
+		int r = tlsup_send(w, v, u, us, now);
+		if (r == 0)
+			upq_sent(w, u, us);
+		else
+			WORKER_COUNT(w, up_failures[obs_up_slot(us)], 1);
+		return r;
+	}
 	fwd_random(&u->id, sizeof u->id);
 	int qlen = fwd_make_query(u->q, sizeof u->q, u->id, u->name, u->qtype, u->cd);
 	u->fd = qlen > 0 ? random_port_socket(us->addr.ss_family) : -1;
@@ -473,10 +489,7 @@ static int upq_send(worker *w, const version *v, upq *u, const upstream *us, uin
 		WORKER_COUNT(w, up_failures[obs_up_slot(us)], 1);
 		return 1;
 	}
-	u->sent_us = obs_mono_us();
-	WORKER_COUNT(w, up_queries[obs_up_slot(us)], 1);
-	if (w->srv->dnstap)
-		obs_tap_upstream(w, u, us, false, u->q, u->qlen);
+	upq_sent(w, u, us);
 	return 0;
 }
 
@@ -633,6 +646,14 @@ void worker_probe(worker *w, const version *v, const qctx *ctx, uint64_t now)
 		upq_start(w, v, p, up, now);
 }
 
+/* How long the current try has been out, in microseconds (at most ~71
+ * minutes: a try lasts seconds). */
+static uint32_t upq_rtt_us(const upq *u, uint64_t mono_us)
+{
+	uint64_t d = mono_us > u->sent_us ? mono_us - u->sent_us : 0;
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
 static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	upstream_set *set = &u->ups->sets[u->set];
@@ -652,7 +673,7 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 		WORKER_COUNT(w, up_failures[obs_up_slot(us)], 1);
 		if (log_enabled(LOG_DEBUG))
 			upq_log(v, u, "an error rcode or an unusable answer: trying another");
-		if (fwd_attempt_answered(&u->a, set, now))
+		if (fwd_attempt_answered(&u->a, set, upq_rtt_us(u, obs_mono_us())))
 			up_changed(us, false);
 		fwd_attempt_error(&u->a, verdict == FWD_BAD ? w->fr.rcode : 0, verdict == FWD_BAD ? w->fr.ede : FWD_NO_EDE);
 		if (verdict == FWD_BAD && w->fr.ede != FWD_NO_EDE)
@@ -682,13 +703,13 @@ static void upq_answer(worker *w, const version *v, upq *u, const uint8_t *pkt, 
 	}
 	case FWD_OK: {
 		unsigned slot = obs_up_slot(us);
-		uint64_t t = obs_mono_us(), lat = t > u->sent_us ? t - u->sent_us : 0;
+		uint64_t lat = upq_rtt_us(u, obs_mono_us());
 		WORKER_COUNT(w, up_answers[slot], 1);
 		WORKER_COUNT(w, up_latency[slot][stats_lat_bucket(lat)], 1);
 		WORKER_COUNT(w, up_latency_us[slot], lat);
 		if (log_enabled(LOG_DEBUG))
 			upq_log(v, u, "answered");
-		if (fwd_attempt_answered(&u->a, set, now))
+		if (fwd_attempt_answered(&u->a, set, (uint32_t)lat))
 			up_changed(us, false);
 		if (u->res->failures)
 			failcache_clear(u->res->failures, u->name, u->qtype);
@@ -750,10 +771,7 @@ static void upq_event(worker *w, const version *v, upq *u, uint32_t events, uint
 			upq_try(w, v, u, now);
 			return;
 		}
-		u->sent_us = obs_mono_us();
-		WORKER_COUNT(w, up_queries[obs_up_slot(us)], 1);
-		if (w->srv->dnstap)
-			obs_tap_upstream(w, u, us, false, u->q, u->qlen);
+		upq_sent(w, u, us);
 		u->tlen = 0;
 		u->state = UPQ_TCP_READ;
 		return;

@@ -95,10 +95,43 @@ def test_connection_kept_between_questions(tmp_path, pki):
         srv = forwarder(tmp_path, pki, [f"127.0.0.1:{up.port} tls dns.test"], threads=1)
         try:
             for i in range(10):
-                assert addrs(ask(srv, f"q{i}.up.test")) == ["198.51.100.1"]
+                r = ask(srv, f"q{i}.up.test")
+                assert addrs(r) == ["198.51.100.1"], (r.to_text(), srv.log_text())
             assert up.connections == 1 and len(up.queries) == 10
         finally:
             srv.stop()
+
+
+def test_tls_upstream_counted_and_timed(tmp_path, pki):
+    """Questions sent over TLS count as upstream queries, each answer's
+    latency is measured from when its question left (not from 0), and
+    `ternctl status` shows the upstream up with its RTT. (Before, a DoT
+    question was never counted and its latency was the time since boot.)"""
+    import json
+    import subprocess
+    from ternd import binary
+    with DotServer(pki["cert"], pki["key"], answer_a("198.51.100.1")) as up:
+        sock = tmp_path / "ctl.sock"
+        addr = f"127.0.0.1:{up.port}"
+        srv = forwarder(tmp_path, pki, [f"{addr} tls dns.test"], threads=1, extra=f"    control: {sock}\n")
+        try:
+            for i in range(5):
+                r = ask(srv, f"q{i}.up.test")
+                assert addrs(r) == ["198.51.100.1"], (r.to_text(), srv.log_text())
+
+            def ctl(*args):
+                r = subprocess.run([binary("ternctl"), "-s", str(sock), "--json"] + list(args),
+                                   capture_output=True, text=True, timeout=30)
+                assert r.returncode == 0, r.stderr
+                return json.loads(r.stdout)
+            st = ctl("stats")["upstreams"][addr]
+            assert st["queries"] == 5 and st["answers"] == 5, st
+            assert 0 < st["latency_us_sum"] < 5 * 2_000_000, st
+            ups = ctl("status")["upstreams"]
+            assert ups[0]["address"] == addr and ups[0]["state"] == "up" and 0 < ups[0]["srtt_ms"] < 2000, ups
+        finally:
+            srv.stop()
+        assert srv.exit_status == 0, srv.log_text()
 
 
 @pytest.mark.parametrize("case", ["wrong-name", "expired", "self-signed", "wrong-pin", "untrusted-ca"])

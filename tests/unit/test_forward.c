@@ -218,6 +218,13 @@ static void test_pick(void **st)
 	assert_int_equal(fwd_pick(&s, 3, 0), 2);
 	assert_int_equal(fwd_pick(&s, 0, 255), 1); /* the fastest */
 	assert_int_equal(fwd_pick(&s, 0, 2), 2);   /* the coin says: another one */
+	/* an upstream whose RTT is the largest a sample holds is still picked
+	 * when it is the only one left (it was not: the question gave up) */
+	atomic_store(&s.ups[2].srtt_us, UINT32_MAX);
+	assert_int_equal(fwd_pick(&s, 3, 255), 2);
+	atomic_store(&s.ups[2].srtt_us, 5000);
+	fwd_rtt_sample(&s.ups[2], 0); /* a sample of 0 us still counts as measured */
+	assert_true(atomic_load(&s.ups[2].srtt_us) > 0);
 	fwd_rtt_timeout(&s.ups[1]);
 	assert_true(atomic_load(&s.ups[1].srtt_us) > 1000);
 	upstream_set sets[2];
