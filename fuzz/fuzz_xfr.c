@@ -3,7 +3,9 @@
  * The first byte picks the target:
  *   even: the rest is a journal file for db_journal_parse; what parses is
  *         a chain (each difference starts where the one before ends, each
- *         run starts with its SOA) and is freed whole;
+ *         run starts with its SOA), turns into edits that a zone at its
+ *         first serial takes or refuses (xfr_zone_replay), and is freed
+ *         whole;
  *   odd:  the rest is a request (AXFR, IXFR with its SOA, anything) for
  *         xfr_respond, over TCP and over UDP, from an allowed client,
  *         against a zone whose journal holds one difference (serial 1 -> 2)
@@ -12,8 +14,10 @@
  *         stream ends within a bound, and the count of running transfers
  *         is back to 0 afterwards. */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "db/apply.h"
 #include "db/journal.h"
 #include "fuzz.h"
 #include "tern/msg.h"
@@ -32,6 +36,29 @@ static db_zone *load(unsigned serial, const char *body)
 	db_zone *z = zone_load_string((const uint8_t *)"\1x\4test", "x.zone", text, &d);
 	FUZZ_CHECK(z);
 	return z;
+}
+
+/* Every difference of j as edits (one per record), applied to a small zone
+ * at j's first serial: refused or a zone, never a crash. */
+static void replay(const db_journal *j)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < j->n; i++)
+		n += j->d[i]->ndel + j->d[i]->nadd;
+	db_edit *e = calloc(n, sizeof *e);
+	FUZZ_CHECK(e);
+	size_t m = 0;
+	for (size_t i = 0; i < j->n; i++) {
+		size_t k = db_diff_edits(j->d[i], e + m);
+		FUZZ_CHECK(k == j->d[i]->ndel + j->d[i]->nadd);
+		FUZZ_CHECK(e[m].op == DB_DEL_RRSET && e[m].type == TERN_T_SOA);
+		m += k;
+	}
+	db_zone *z = load(j->d[0]->from, "www A 192.0.2.2\n");
+	db_diag d = {0};
+	zone_unref(zone_apply(z, e, m, DB_APPLY_STRICT, "fuzz", &d, NULL));
+	zone_unref(z);
+	free(e);
 }
 
 static void setup(void)
@@ -115,6 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(i + 1 == j->n || j->d[i]->to == j->d[i + 1]->from);
 			FUZZ_CHECK(db_journal_find(j, j->d[i]->from) == (int)i);
 		}
+		if (j && j->n) /* read back as edits and applied, as xfr_zone_replay does */
+			replay(j);
 		db_journal_unref(j);
 		return 0;
 	}

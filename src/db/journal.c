@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db/apply.h"
 #include "db/journal.h"
 #include "tern/error.h"
 #include "tern/msg.h"
+#include "tern/rr.h"
 #include "tern/wire.h"
 
 static const char MAGIC[8] = "TERNJNL1";
@@ -127,8 +129,11 @@ int db_journal_write(const db_journal *j, const char *path)
 }
 
 /* Walks one run of n uncompressed RRs filling exactly len bytes; the first
- * must be an SOA with this serial. Returns 0 or TERN_EMALFORMED. */
-static int check_run(const uint8_t *p, size_t len, uint32_t n, uint32_t serial)
+ * must be an SOA with this serial, and each RDATA must be its type's
+ * format, uncompressed, as a message would carry it (a journal read back
+ * is applied to a zone: xfr_zone_replay). scratch: 65535 bytes. Returns 0
+ * or TERN_EMALFORMED. */
+static int check_run(const uint8_t *p, size_t len, uint32_t n, uint32_t serial, uint8_t *scratch)
 {
 	tern_rd r;
 	tern_rd_init(&r, p, len);
@@ -147,6 +152,13 @@ static int check_run(const uint8_t *p, size_t len, uint32_t n, uint32_t serial)
 		uint16_t type = tern_rd_u16(&r);
 		tern_rd_skip(&r, 6); /* class, TTL */
 		uint16_t rdlen = tern_rd_u16(&r);
+		if (r.err || rdlen > tern_rd_left(&r))
+			return TERN_EMALFORMED;
+		tern_rd c = r; /* the RDATA checked as its type (names in it too) */
+		size_t outlen = 0;
+		if (tern_rdata_unpack(&c, type, rdlen, scratch, 65535, &outlen) || outlen != rdlen ||
+		    memcmp(scratch, r.p + r.pos, rdlen))
+			return TERN_EMALFORMED;
 		const uint8_t *rd = tern_rd_take(&r, rdlen);
 		if (r.err)
 			return TERN_EMALFORMED;
@@ -154,6 +166,34 @@ static int check_run(const uint8_t *p, size_t len, uint32_t n, uint32_t serial)
 			return TERN_EMALFORMED;
 	}
 	return tern_rd_left(&r) ? TERN_EMALFORMED : 0;
+}
+
+static size_t run_edits(const uint8_t *p, size_t len, uint32_t n, bool add, struct db_edit *e)
+{
+	tern_rd r;
+	tern_rd_init(&r, p, len);
+	size_t k = 0;
+	for (uint32_t i = 0; i < n && !r.err; i++) {
+		const uint8_t *owner = r.p + r.pos;
+		for (uint8_t l; (l = tern_rd_u8(&r)) && !r.err;)
+			tern_rd_skip(&r, l);
+		uint16_t type = tern_rd_u16(&r);
+		tern_rd_skip(&r, 2); /* class */
+		uint32_t ttl = tern_rd_u32(&r);
+		uint16_t rdlen = tern_rd_u16(&r);
+		const uint8_t *rd = tern_rd_take(&r, rdlen);
+		if (r.err)
+			break;
+		db_edit_op op = add ? DB_ADD_RR : i == 0 ? DB_DEL_RRSET : DB_DEL_RR;
+		e[k++] = (db_edit){.op = op, .owner = owner, .type = type, .rdlen = rdlen, .ttl = ttl, .rdata = rd};
+	}
+	return k;
+}
+
+size_t db_diff_edits(const db_diff *d, struct db_edit *e)
+{
+	size_t k = run_edits(d->del, d->del_len, d->ndel, false, e);
+	return k + run_edits(d->add, d->add_len, d->nadd, true, e + k);
 }
 
 int db_journal_parse(const uint8_t *buf, size_t len, db_journal **out)
@@ -164,13 +204,17 @@ int db_journal_parse(const uint8_t *buf, size_t len, db_journal **out)
 	tern_rd r;
 	tern_rd_init(&r, buf + sizeof MAGIC, len - sizeof MAGIC);
 	db_journal *j = NULL;
+	uint8_t *scratch = malloc(65535);
+	if (!scratch)
+		return -ENOMEM;
 	while (tern_rd_left(&r)) {
 		uint32_t from = tern_rd_u32(&r), to = tern_rd_u32(&r), ndel = tern_rd_u32(&r), nadd = tern_rd_u32(&r);
 		uint32_t dl = tern_rd_u32(&r), al = tern_rd_u32(&r);
 		if (r.err || dl > tern_rd_left(&r) || al > tern_rd_left(&r) - dl)
 			goto bad;
 		const uint8_t *del = tern_rd_take(&r, dl), *add = tern_rd_take(&r, al);
-		if (check_run(del, dl, ndel, from) || check_run(add, al, nadd, to) || !db_serial_lt(from, to))
+		if (check_run(del, dl, ndel, from, scratch) || check_run(add, al, nadd, to, scratch) ||
+		    !db_serial_lt(from, to))
 			goto bad;
 		if (j && j->d[j->n - 1]->to != from)
 			goto bad;
@@ -178,12 +222,16 @@ int db_journal_parse(const uint8_t *buf, size_t len, db_journal **out)
 		db_journal *nj = d ? db_journal_add(j, d, (size_t)-1) : NULL;
 		db_journal_unref(j);
 		j = nj;
-		if (!j)
+		if (!j) {
+			free(scratch);
 			return -ENOMEM;
+		}
 	}
+	free(scratch);
 	*out = j;
 	return 0;
 bad:
+	free(scratch);
 	db_journal_unref(j);
 	return TERN_EMALFORMED;
 }

@@ -92,6 +92,14 @@ static inline db_journal *db_journal_ref(db_journal *j)
 }
 void db_journal_unref(db_journal *j);
 
+/* d as zone edits (db/apply.h), for applying it again (a journal read
+ * back: xfr_zone_replay): each removed record a DB_DEL_RR (the old SOA a
+ * DB_DEL_RRSET, whatever it says), then each added one a DB_ADD_RR. e has
+ * room for d->ndel + d->nadd; the edits point into d. d must be well
+ * formed (made here, or parsed by db_journal_parse). Returns the count. */
+struct db_edit;
+size_t db_diff_edits(const db_diff *d, struct db_edit *e);
+
 /* The index of the difference that starts at serial, or -1. */
 int db_journal_find(const db_journal *j, uint32_t serial);
 

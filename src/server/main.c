@@ -512,6 +512,7 @@ static int reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secre
 	notify("RELOADING=1");
 	/* one writer at a time: zone changes from elsewhere wait (server.h) */
 	pthread_mutex_lock(&s->change_lock);
+	updater_files_settle(upd); /* the files of signed zones as served (xfr/zonesync.h) */
 	const version *cur = atomic_load(&s->current);
 	version *nv = version_build(a, cur);
 	if (nv && s->nrt_zones) { /* what ternctl zone-add/zone-remove did stays */

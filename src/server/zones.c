@@ -167,8 +167,11 @@ static db_zone *load_one(const config *cfg, const cfg_zone *cz, const db_set *ol
 	unsigned errors = diag->errors;
 	diag->user = (void *)cz; /* so that a file the zone cannot open is named with cz->where */
 	db_zone *z = zone_load(cz->origin, cz->file, diag);
-	if (z && cz->sign.on)
+	if (z && cz->sign.on) {
+		/* the file may lag behind the journal (xfr/zonesync.h) */
+		z = xfr_zone_replay(cz, z, name);
 		z = sign_one(cz, z, db_set_get(old, cz->origin), name, diag);
+	}
 	if (z) {
 		xfr_zone_loaded(cz, db_set_get(old, cz->origin), z); /* IXFR's journal (xfr/zjournal.h) */
 		log_info("zone %s: %zu records, %zu names, serial %u, from %s", name, z->nrecords, z->nnodes,

@@ -18,31 +18,44 @@
 #include "xfr/xfrconf.h"
 #include "xfr/xfrin_config.h"
 #include "xfr/xfrin_net.h"
+#include "xfr/zonesync.h"
 
 #define QUEUE_MAX 256 /* requests waiting; past it, SERVFAIL at once */
 
-static void write_journal(const db_zone *z, const char *file, const char *zname)
+static int write_journal(const db_zone *z, const char *file, const char *zname)
 {
 	char jnl[4096];
 	snprintf(jnl, sizeof jnl, "%s.jnl", file);
 	int w = db_journal_write(z->journal, jnl);
 	if (w)
 		log_warn("zone %s: journal %s not written: %s", zname, jnl, strerror(-w));
+	return w;
 }
 
-/* A zone ternd signs, changed and published: its file and journal, before
- * the client is answered. A crash before this loses a change the client
- * was not told of (the serial recorded already keeps a restart above it);
- * a write that fails is logged: the change serves, and the file is
- * written again at the next change. */
-static void persist_signed(const db_zone *z, const cfg_zone *cz, const char *zname)
+/* A zone ternd signs, changed and published: made durable before the
+ * client is answered (docs/architecture.md, "Persisting a signed zone's
+ * changes"). The journal is written; when the file's serial is known and
+ * the journal leads from it to z, the file is left to the writer thread,
+ * else written now. A crash before this loses a change the client was
+ * not told of (the serial recorded already keeps a restart above it); a
+ * write that fails is logged: the change serves, and the file is written
+ * again at the next change. */
+static void persist_signed(zonesync *zs, db_zone *z, const cfg_zone *cz, const char *zname)
 {
-	char err[256];
-	if (!z)
+	if (!z || !cz->file)
 		return;
-	if (xfr_zone_save(z, cz->file, err, sizeof err))
+	bool jnl = z->journal && !write_journal(z, cz->file, zname);
+	uint32_t on_disk;
+	if (jnl && zs && zonesync_serial(zs, cz->file, &on_disk) &&
+	    (on_disk == z->serial || db_journal_find(z->journal, on_disk) >= 0)) {
+		zonesync_later(zs, z, cz->file, zname);
+		return;
+	}
+	char err[256];
+	int r = zs ? zonesync_now(zs, z, cz->file, zname, err, sizeof err) : xfr_zone_save(z, cz->file, err, sizeof err);
+	if (r)
 		log_err("zone %s: changed, but not written to %s: %s", zname, cz->file, err);
-	if (z->journal)
+	if (z->journal && !jnl)
 		write_journal(z, cz->file, zname);
 }
 
@@ -88,6 +101,7 @@ typedef struct req {
 struct updater {
 	server *s;
 	struct notifier *nfy;
+	zonesync *files; /* the zone-file writer for zones ternd signs */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -247,7 +261,9 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 			log_err("UPDATE from %s for %s: the zone could not be changed", who, zname);
 		} else {
 			/* the journal, so secondaries get IXFR (as a reload's step) */
-			if (st.diff && cz->xfr.nacl && cz->xfr.journal_size)
+			/* and, for a zone ternd signs, what makes the change
+			 * durable before its file is written (persist_signed) */
+			if (st.diff && (cz->xfr.nacl || cz->sign.on) && cz->xfr.journal_size)
 				nz->journal = db_journal_add(z->journal, st.diff, cz->xfr.journal_size);
 			else
 				db_diff_unref(st.diff);
@@ -291,7 +307,7 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
 				         to, changes, st.rebuilt ? "zone rebuilt" : "nodes shared", signing,
 				         (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 				if (cz->sign.on)
-					persist_signed(db_set_get(nv->zones, zone), cz, zname);
+					persist_signed(u->files, (db_zone *)db_set_get(nv->zones, zone), cz, zname);
 			}
 		}
 	}
@@ -339,9 +355,11 @@ updater *updater_start(server *s, struct notifier *nfy)
 	u->s = s;
 	u->nfy = nfy;
 	u->tail = &u->head;
+	u->files = zonesync_start();
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
-	if (pthread_create(&u->thread, NULL, run, u)) {
+	if (!u->files || pthread_create(&u->thread, NULL, run, u)) {
+		zonesync_stop(u->files);
 		pthread_mutex_destroy(&u->lock);
 		pthread_cond_destroy(&u->cond);
 		free(u);
@@ -359,6 +377,7 @@ void updater_stop(updater *u)
 	pthread_cond_signal(&u->cond);
 	pthread_mutex_unlock(&u->lock);
 	pthread_join(u->thread, NULL);
+	zonesync_stop(u->files); /* what is pending is written */
 	while (u->head) {
 		req *r = u->head;
 		u->head = r->next;
@@ -392,4 +411,12 @@ bool updater_submit(updater *u, const uint8_t *pkt, size_t len, const worker_rep
 	if (!ok)
 		free(r);
 	return ok;
+}
+
+void updater_files_settle(updater *u)
+{
+	if (!u)
+		return;
+	zonesync_flush(u->files);
+	zonesync_forget(u->files);
 }

@@ -39,4 +39,9 @@ bool updater_submit(updater *u, const uint8_t *pkt, size_t len, const worker_rep
 size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct sockaddr *client, uint8_t *out,
                      size_t cap);
 
+/* Before a reload reads zone files: waits until the zone files of signed
+ * zones left to the writer are written, and forgets the serials it knew
+ * of them (the operator may have changed them). u may be NULL. */
+void updater_files_settle(updater *u);
+
 #endif

@@ -1,9 +1,11 @@
 /* zjournal.c: see zjournal.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "db/apply.h"
 #include "db/journal.h"
 #include "server/log.h"
 #include "tern/error.h"
@@ -85,4 +87,59 @@ void xfr_zone_loaded(const cfg_zone *cz, const db_zone *prev, db_zone *z)
 		save(zname, path, NULL);
 	}
 	free(path);
+}
+
+static void xfr_diag_log(void *user, bool error, const char *file, unsigned line, const char *msg)
+{
+	(void)user;
+	(void)line;
+	log_msg(error ? LOG_ERR : LOG_WARN, "%s: %s", file, msg);
+}
+
+db_zone *xfr_zone_replay(const cfg_zone *cz, db_zone *z, const char *zname)
+{
+	if (!cz->file || !z || !zone_has_data(z) || !z->soa)
+		return z;
+	char *path = jnl_path(cz->file);
+	db_journal *j = NULL;
+	int rc = path ? db_journal_read(path, &j) : -ENOMEM;
+	if (rc) {
+		log_warn("zone %s: journal %s not read: %s; the zone file is used as it is", zname, path ? path : "?",
+		         rc == TERN_EMALFORMED ? "malformed" : strerror(-rc));
+		free(path);
+		return z;
+	}
+	int k = j ? db_journal_find(j, z->serial) : -1;
+	if (k < 0) {
+		db_journal_unref(j);
+		free(path);
+		return z;
+	}
+	size_t n = 0;
+	for (size_t i = (size_t)k; i < j->n; i++)
+		n += j->d[i]->ndel + j->d[i]->nadd;
+	db_edit *e = calloc(n ? n : 1, sizeof *e);
+	db_zone *out = NULL;
+	char what[4200];
+	snprintf(what, sizeof what, "journal %s", path);
+	if (e) {
+		size_t m = 0;
+		for (size_t i = (size_t)k; i < j->n; i++)
+			m += db_diff_edits(j->d[i], e + m);
+		db_diag diag = {.fn = xfr_diag_log};
+		out = zone_apply(z, e, m, DB_APPLY_STRICT, what, &diag, NULL);
+	}
+	if (out) {
+		log_info("zone %s: %zu change(s) from the journal %s applied to the zone file: serial %u -> %u", zname,
+		         j->n - (size_t)k, path, z->serial, out->serial);
+		zone_unref(z);
+		z = out;
+	} else {
+		log_warn("zone %s: the journal %s does not apply to the zone file (serial %u): the file is used as it is",
+		         zname, path, z->serial);
+	}
+	free(e);
+	db_journal_unref(j);
+	free(path);
+	return z;
 }

@@ -20,4 +20,13 @@
  * allow-transfer) or with journal-size 0. Control thread only. */
 void xfr_zone_loaded(const cfg_zone *cz, const db_zone *prev, db_zone *z);
 
+/* z was just read from cz's zone file, for a zone ternd signs: when
+ * <zone file>.jnl has a difference starting at z's serial, the
+ * differences from there on are applied to z (the IXFR rules, strict)
+ * and the result returned in its place (z released); else z itself. The
+ * file may lag behind the journal (docs/architecture.md, "Persisting a
+ * signed zone's changes"). A journal that does not read or apply is
+ * logged and z used as it is. Control thread. */
+db_zone *xfr_zone_replay(const cfg_zone *cz, db_zone *z, const char *zname);
+
 #endif

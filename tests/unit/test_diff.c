@@ -137,7 +137,7 @@ static db_diff *fake(uint32_t from, uint32_t to, size_t pad)
 		n = 46;
 	}
 	assert_true(pad < 400);
-	/* padding: one TXT RR in the added run */
+	/* padding: one TXT RR in the added run (pad 0: an empty RDATA) */
 	uint8_t *r = add + n;
 	memcpy(r, ORIGIN, 8);
 	tern_put_u16(r + 8, TERN_T_TXT);
@@ -145,6 +145,8 @@ static db_diff *fake(uint32_t from, uint32_t to, size_t pad)
 	tern_put_u32(r + 12, 300);
 	tern_put_u16(r + 16, (uint16_t)pad);
 	memset(r + 18, 'x', pad);
+	if (pad) /* one character-string, as a TXT RDATA must be */
+		r[18] = (uint8_t)(pad - 1);
 	return db_diff_from_runs(from, to, del, n, 1, add, n + 18 + pad, 2);
 }
 

@@ -1,0 +1,161 @@
+"""How an UPDATE to a zone ternd signs is made durable (docs/architecture.md,
+"Persisting a signed zone's changes"; issue 12: the 1M-name signed zone's
+file, 617 MB, was rewritten before each UPDATE was answered):
+  - the journal (<zone file>.jnl) is written before the answer, even
+    without allow-transfer; the zone file is written by the writer thread
+    after the answer, except for the first UPDATE after a start (the file's
+    serial is not known yet), which writes it first, as before;
+  - a zone file that lags behind its journal (a crash after the answer,
+    before the file) is brought up to date from the journal at start-up
+    and on reload, then signed; the data validate offline;
+  - a journal that is not well formed is reported and the file used as it
+    is; one that does not apply to the file likewise;
+  - a stop writes what is pending."""
+import shutil
+import subprocess
+
+import dns.rcode
+import dns.rdatatype
+import pytest
+
+from conftest import stop_clean
+from dnssec_zones import ORIGIN
+from ternd import start_ternd
+from test_dnssec_resign import ZONE, axfr_text, nsupdate, serial, wait_serial
+from xfr_helpers import KEY_NAME, KEY_SECRET
+
+
+def config(work, denial, transfer=True):
+    lines = ["server:", "    forward: none",
+             "key:", f"    name: {KEY_NAME}", "    algorithm: hmac-sha256", f"    secret: {KEY_SECRET}",
+             "zone:", "    name: sec.test", "    file: sec.zone", "    dnssec-signing: on",
+             f"    dnssec-denial: {denial}", "    key-directory: keys",
+             f"    allow-update: 127.0.0.1 key {KEY_NAME}"]
+    if transfer:
+        lines.append("    allow-transfer: 127.0.0.0/8")
+    conf = work / "ternd.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    return conf
+
+
+def start(work, conf):
+    return start_ternd(work, None, args=["--config", str(conf)], probe=ORIGIN)
+
+
+def has_a(srv, name):
+    r = srv.query(f"{name}.{ORIGIN}", "A", want_dnssec=True)
+    return r.rcode() == dns.rcode.NOERROR and any(s.rdtype == dns.rdatatype.A for s in r.answer) and \
+        any(s.rdtype == dns.rdatatype.RRSIG for s in r.answer)
+
+
+def verify_offline(work, srv):
+    path = work / "axfr.zone"
+    path.write_text(axfr_text(srv))
+    for argv in (["dnssec-verify", "-q", "-z", "-o", ORIGIN, str(path)], ["ldns-verify-zone", str(path)]):
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, f"{argv[0]}: {p.stdout}{p.stderr}"
+
+
+@pytest.mark.parametrize("denial", ["nsec", "nsec3"])
+def test_journal_first_file_later_and_replayed(tmp_path, denial):
+    (tmp_path / "sec.zone").write_text(ZONE)
+    (tmp_path / "keys").mkdir()
+    conf = config(tmp_path, denial, transfer=False)  # the journal is kept all the same
+    srv = start(tmp_path, conf)
+    try:
+        first = serial(srv)
+        p = nsupdate(srv, "update add u1.sec.test. 300 A 192.0.2.201\nsend\n")
+        assert p.returncode == 0, p.stdout + p.stderr
+        wait_serial(srv, first + 1)
+        # the first UPDATE after the start wrote the file before answering
+        assert "u1.sec.test." in (tmp_path / "sec.zone").read_text()
+        assert (tmp_path / "sec.zone.jnl").exists()
+        lagging = (tmp_path / "sec.zone").read_text()  # the file at first + 1
+        for i in (2, 3):
+            p = nsupdate(srv, f"update add u{i}.sec.test. 300 A 192.0.2.20{i}\nsend\n")
+            assert p.returncode == 0, p.stdout + p.stderr
+            wait_serial(srv, first + i)
+        # the later ones were left to the writer thread (its log line)
+        log = srv.log_text()
+        assert f"serial {first + 1} written" not in log, log
+    finally:
+        stop_clean(srv)  # a stop writes what is pending
+    assert "u3.sec.test." in (tmp_path / "sec.zone").read_text()
+    log = srv.log_text()
+    assert f"serial {first + 3} written" in log, log
+
+    # a crash after the answers, before the file: the file lags at first + 1
+    (tmp_path / "sec.zone").write_text(lagging)
+    srv = start(tmp_path, config(tmp_path, denial))  # allow-transfer now, for the AXFR below
+    try:
+        log = srv.log_text()
+        assert "2 change(s) from the journal" in log, log
+        for name in ("u1", "u2", "u3", "www"):
+            assert has_a(srv, name), name
+        assert serial(srv) > first + 3
+        verify_offline(tmp_path, srv)
+    finally:
+        stop_clean(srv)
+
+
+def test_reload_reads_the_files_as_served(tmp_path):
+    """A reload right after UPDATEs sees their changes (it waits for the
+    writer, and the journal carries a lagging file): nothing is lost and
+    nothing is signed whole."""
+    (tmp_path / "sec.zone").write_text(ZONE)
+    (tmp_path / "keys").mkdir()
+    srv = start(tmp_path, config(tmp_path, "nsec"))
+    try:
+        first = serial(srv)
+        for i in range(1, 6):
+            p = nsupdate(srv, f"update add r{i}.sec.test. 300 A 192.0.2.{i}\nsend\n")
+            assert p.returncode == 0, p.stdout + p.stderr
+        wait_serial(srv, first + 5)
+        srv.reload()
+        import time
+        deadline = time.monotonic() + 10
+        while "reloaded" not in srv.log_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "reloaded" in srv.log_text()
+        for i in range(1, 6):
+            assert has_a(srv, f"r{i}"), i
+        assert "signed whole" not in srv.log_text()
+    finally:
+        stop_clean(srv)
+
+
+@pytest.mark.parametrize("damage", ["malformed", "does-not-apply"])
+def test_bad_journal_reported_file_used(tmp_path, damage):
+    (tmp_path / "sec.zone").write_text(ZONE)
+    (tmp_path / "keys").mkdir()
+    conf = config(tmp_path, "nsec")
+    srv = start(tmp_path, conf)
+    try:
+        first = serial(srv)
+        p = nsupdate(srv, "update add b1.sec.test. 300 A 192.0.2.1\nsend\n")
+        assert p.returncode == 0, p.stdout + p.stderr
+        wait_serial(srv, first + 1)
+        lagging = (tmp_path / "sec.zone").read_text()
+        p = nsupdate(srv, "update add b2.sec.test. 300 A 192.0.2.2\nsend\n")
+        assert p.returncode == 0, p.stdout + p.stderr
+        wait_serial(srv, first + 2)
+    finally:
+        stop_clean(srv)
+    jnl = tmp_path / "sec.zone.jnl"
+    if damage == "malformed":
+        data = bytearray(jnl.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        data = data[:len(data) - 3]
+        jnl.write_bytes(bytes(data))
+        want = "malformed; the zone file is used as it is"
+    else:  # the file at first + 1 lacks the name the journal deletes
+        lagging = lagging.replace("b1.sec.test.", "other.sec.test.")
+        want = "does not apply to the zone file"
+    (tmp_path / "sec.zone").write_text(lagging)
+    srv = start(tmp_path, conf)
+    try:
+        assert want in srv.log_text(), srv.log_text()
+        assert has_a(srv, "www") and not has_a(srv, "b2")
+    finally:
+        stop_clean(srv)
+    shutil.rmtree(tmp_path / "keys")
