@@ -338,7 +338,7 @@ def table(res, names):
             lines.append(f"| {denial} | {who} | {x['wall_s']} | {x['cpu_s']} | {rss} | {x['load']} |")
     lines += ["", "Re-signing after a 10-name UPDATE to the signed zone (medians, ms): in ternd, the new "
               "version made (applied and signed) and published; from the UPDATE sent, until the new serial "
-              "is served, and until the answer (after the zone file and journal are written)", "",
+              "is served, and until the answer (after the journal is written; the zone file follows)", "",
               "| denial | version made | published | until served | until answered |", "|---|---|---|---|---|"]
     for denial, r in res.items():
         u = r.get("ternd", {}).get("updates")

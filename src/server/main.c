@@ -556,6 +556,7 @@ static int reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secre
 	notify_batch *nb = notify_collect(cur, nv); /* before cur is freed */
 	bool rejudge = res && (cur->cfg.val || nv->cfg.val); /* anchors may have changed */
 	server_publish(s, nv);
+	server_trim_memory(); /* the old zones are gone now */
 	if (rejudge)
 		cache_forget_status(res->cache);
 	notify_submit(nfy, nb);
@@ -874,6 +875,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < v->cfg.nlisten; i++)
 		log_info("listening on %s (%s)", v->cfg.listen[i].text,
 		         (const char *[]){"UDP, TCP", "DNS over TLS", "DNS over HTTPS"}[v->cfg.listen[i].transport % 3]);
+	server_trim_memory(); /* what loading and signing freed */
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	v = NULL;
 	if (secondary_start(sec))

@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <openssl/ssl.h>
 #include <netinet/in.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -585,6 +588,18 @@ static void version_feeds(version *v)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("rpz feeds: policy built again in %ld ms",
 	         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+}
+
+void server_trim_memory(void)
+{
+#ifdef __GLIBC__
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	malloc_trim(0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("memory given back to the system in %.1f ms",
+	          (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+#endif
 }
 
 void server_publish(server *s, version *v)

@@ -78,6 +78,11 @@ void server_stats(server *s, stats_snap *out);
 double server_uptime(const server *s);
 /* Publishes v and frees the previous version when no worker can see it. */
 void server_publish(server *s, version *v);
+/* After a big change (zones loaded or signed whole, a reload): the heap's
+ * free memory goes back to the system (glibc keeps what the loader and
+ * the signer freed: 13 % of a signed zone's RSS). Not after small changes:
+ * it walks the heap. */
+void server_trim_memory(void);
 void server_stop(server *s);
 
 typedef struct runtime_zone {

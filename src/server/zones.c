@@ -446,6 +446,8 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 	for (size_t i = 0; i < k; i++)
 		if (server_replace_zone_locked(s, fresh[i]))
 			log_err("signing again: out of memory");
+	if (k)
+		server_trim_memory(); /* a whole signing frees as much as it makes */
 	pthread_mutex_unlock(&s->change_lock);
 	free(fresh);
 	return next;
