@@ -557,6 +557,7 @@ static int reload(args *a, server *s, resolver *res, rrl *rl, const cookie_secre
 	bool rejudge = res && (cur->cfg.val || nv->cfg.val); /* anchors may have changed */
 	server_publish(s, nv);
 	server_trim_memory(); /* the old zones are gone now */
+	updater_files_prime(upd); /* signed zones' files as served (xfr/zonesync.h) */
 	if (rejudge)
 		cache_forget_status(res->cache);
 	notify_submit(nfy, nb);
@@ -876,6 +877,7 @@ int main(int argc, char **argv)
 		log_info("listening on %s (%s)", v->cfg.listen[i].text,
 		         (const char *[]){"UDP, TCP", "DNS over TLS", "DNS over HTTPS"}[v->cfg.listen[i].transport % 3]);
 	server_trim_memory(); /* what loading and signing freed */
+	updater_files_prime(upd); /* signed zones' files as served, before any other change (xfr/zonesync.h) */
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	v = NULL;
 	if (secondary_start(sec))

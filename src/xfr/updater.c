@@ -34,29 +34,22 @@ static int write_journal(const db_zone *z, const char *file, const char *zname)
 
 /* A zone ternd signs, changed and published: made durable before the
  * client is answered (docs/architecture.md, "Persisting a signed zone's
- * changes"). The journal is written; when the file's serial is known and
- * the journal leads from it to z, the file is left to the writer thread,
- * else written now. A crash before this loses a change the client was
- * not told of (the serial recorded already keeps a restart above it); a
- * write that fails is logged: the change serves, and the file is written
- * again at the next change. */
+ * changes"). The journal is written; when the file is known to hold a
+ * serial from which the journal leads to z, the file is left to the
+ * writer thread, else written now. A crash before this loses a change the
+ * client was not told of (the serial recorded already keeps a restart
+ * above it); a write that fails is logged: the change serves, and the
+ * file is written again at the next change. */
 static void persist_signed(zonesync *zs, db_zone *z, const cfg_zone *cz, const char *zname)
 {
 	if (!z || !cz->file)
 		return;
 	bool jnl = z->journal && !write_journal(z, cz->file, zname);
-	uint32_t on_disk;
-	if (jnl && zs && zonesync_serial(zs, cz->file, &on_disk) &&
-	    (on_disk == z->serial || db_journal_find(z->journal, on_disk) >= 0)) {
-		zonesync_later(zs, z, cz->file, zname);
-		return;
-	}
 	char err[256];
-	int r = zs ? zonesync_now(zs, z, cz->file, zname, err, sizeof err) : xfr_zone_save(z, cz->file, err, sizeof err);
+	int r = zs ? zonesync_persist(zs, z, cz->file, zname, jnl, err, sizeof err)
+	           : xfr_zone_save(z, cz->file, err, sizeof err);
 	if (r)
 		log_err("zone %s: changed, but not written to %s: %s", zname, cz->file, err);
-	if (z->journal && !jnl)
-		write_journal(z, cz->file, zname);
 }
 
 static void log_diag(void *user, bool error, const char *file, unsigned line, const char *msg)
@@ -415,8 +408,23 @@ bool updater_submit(updater *u, const uint8_t *pkt, size_t len, const worker_rep
 
 void updater_files_settle(updater *u)
 {
+	if (u)
+		zonesync_flush(u->files);
+}
+
+void updater_files_prime(updater *u)
+{
 	if (!u)
 		return;
-	zonesync_flush(u->files);
-	zonesync_forget(u->files);
+	const version *v = atomic_load(&u->s->current);
+	for (size_t i = 0; i < v->cfg.nzones; i++) {
+		const cfg_zone *cz = &v->cfg.zones[i];
+		db_zone *z = cz->sign.on && cz->file && cz->xfr.nupdate ? (db_zone *)db_set_get(v->zones, cz->origin)
+		                                                          : NULL;
+		if (z && zone_has_data(z)) {
+			char zname[TERN_NAME_TEXT_MAX];
+			tern_name_to_text(cz->origin, zname, sizeof zname);
+			zonesync_prime(u->files, z, cz->file, zname);
+		}
+	}
 }

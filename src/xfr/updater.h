@@ -40,8 +40,12 @@ size_t updater_apply(updater *u, const uint8_t *pkt, size_t len, const struct so
                      size_t cap);
 
 /* Before a reload reads zone files: waits until the zone files of signed
- * zones left to the writer are written, and forgets the serials it knew
- * of them (the operator may have changed them). u may be NULL. */
+ * zones left to the writer are written. u may be NULL. */
 void updater_files_settle(updater *u);
+/* After a start or a reload (change_lock held): the zones ternd signs that
+ * take UPDATEs get their files written, as served, by the writer thread
+ * unless they hold that serial already, so that the first UPDATE finds
+ * its file known (xfr/zonesync.h). u may be NULL. */
+void updater_files_prime(updater *u);
 
 #endif

@@ -3,8 +3,9 @@
 file, 617 MB, was rewritten before each UPDATE was answered):
   - the journal (<zone file>.jnl) is written before the answer, even
     without allow-transfer; the zone file is written by the writer thread
-    after the answer, except for the first UPDATE after a start (the file's
-    serial is not known yet), which writes it first, as before;
+    after the answer (at a start the writer puts the signed zone in its
+    file, so that the first UPDATE finds it known); a file changed behind
+    the writer's back is written before the next answer, as before;
   - a zone file that lags behind its journal (a crash after the answer,
     before the file) is brought up to date from the journal at start-up
     and on reload, then signed; the data validate offline;
@@ -13,6 +14,7 @@ file, 617 MB, was rewritten before each UPDATE was answered):
   - a stop writes what is pending."""
 import shutil
 import subprocess
+import time
 
 import dns.rcode
 import dns.rdatatype
@@ -56,6 +58,13 @@ def verify_offline(work, srv):
         assert p.returncode == 0, f"{argv[0]}: {p.stdout}{p.stderr}"
 
 
+def wait_log(srv, text, timeout=10):
+    deadline = time.monotonic() + timeout
+    while text not in srv.log_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return text in srv.log_text()
+
+
 @pytest.mark.parametrize("denial", ["nsec", "nsec3"])
 def test_journal_first_file_later_and_replayed(tmp_path, denial):
     (tmp_path / "sec.zone").write_text(ZONE)
@@ -64,25 +73,26 @@ def test_journal_first_file_later_and_replayed(tmp_path, denial):
     srv = start(tmp_path, conf)
     try:
         first = serial(srv)
+        # at the start the writer puts the signed zone in its file, so that
+        # the first UPDATE finds the file known
+        assert wait_log(srv, f"serial {first} written to"), srv.log_text()
         p = nsupdate(srv, "update add u1.sec.test. 300 A 192.0.2.201\nsend\n")
         assert p.returncode == 0, p.stdout + p.stderr
         wait_serial(srv, first + 1)
-        # the first UPDATE after the start wrote the file before answering
-        assert "u1.sec.test." in (tmp_path / "sec.zone").read_text()
         assert (tmp_path / "sec.zone.jnl").exists()
+        # left to the writer thread (its log line), not written before the answer
+        assert wait_log(srv, f"serial {first + 1} written to"), srv.log_text()
+        assert "before the answer" not in srv.log_text()
         lagging = (tmp_path / "sec.zone").read_text()  # the file at first + 1
+        assert "u1.sec.test." in lagging
         for i in (2, 3):
             p = nsupdate(srv, f"update add u{i}.sec.test. 300 A 192.0.2.20{i}\nsend\n")
             assert p.returncode == 0, p.stdout + p.stderr
             wait_serial(srv, first + i)
-        # the later ones were left to the writer thread (its log line)
-        log = srv.log_text()
-        assert f"serial {first + 1} written" not in log, log
+        assert "before the answer" not in srv.log_text()
     finally:
         stop_clean(srv)  # a stop writes what is pending
     assert "u3.sec.test." in (tmp_path / "sec.zone").read_text()
-    log = srv.log_text()
-    assert f"serial {first + 3} written" in log, log
 
     # a crash after the answers, before the file: the file lags at first + 1
     (tmp_path / "sec.zone").write_text(lagging)
@@ -94,6 +104,27 @@ def test_journal_first_file_later_and_replayed(tmp_path, denial):
             assert has_a(srv, name), name
         assert serial(srv) > first + 3
         verify_offline(tmp_path, srv)
+    finally:
+        stop_clean(srv)
+
+
+def test_file_changed_behind_the_writer_is_written_first(tmp_path):
+    """The writer knows what a file holds only while the file is the one
+    it wrote (device, inode, size, time): a file changed since is
+    written again before the next UPDATE is answered."""
+    (tmp_path / "sec.zone").write_text(ZONE)
+    (tmp_path / "keys").mkdir()
+    srv = start(tmp_path, config(tmp_path, "nsec"))
+    try:
+        first = serial(srv)
+        assert wait_log(srv, f"serial {first} written to"), srv.log_text()
+        with open(tmp_path / "sec.zone", "a") as f:
+            f.write("; an operator was here\n")
+        p = nsupdate(srv, "update add c1.sec.test. 300 A 192.0.2.1\nsend\n")
+        assert p.returncode == 0, p.stdout + p.stderr
+        wait_serial(srv, first + 1)
+        assert f"serial {first + 1} written to" in srv.log_text() and "before the answer" in srv.log_text()
+        assert "c1.sec.test." in (tmp_path / "sec.zone").read_text()
     finally:
         stop_clean(srv)
 
@@ -112,7 +143,6 @@ def test_reload_reads_the_files_as_served(tmp_path):
             assert p.returncode == 0, p.stdout + p.stderr
         wait_serial(srv, first + 5)
         srv.reload()
-        import time
         deadline = time.monotonic() + 10
         while "reloaded" not in srv.log_text() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -135,6 +165,7 @@ def test_bad_journal_reported_file_used(tmp_path, damage):
         p = nsupdate(srv, "update add b1.sec.test. 300 A 192.0.2.1\nsend\n")
         assert p.returncode == 0, p.stdout + p.stderr
         wait_serial(srv, first + 1)
+        assert wait_log(srv, f"serial {first + 1} written to"), srv.log_text()
         lagging = (tmp_path / "sec.zone").read_text()
         p = nsupdate(srv, "update add b2.sec.test. 300 A 192.0.2.2\nsend\n")
         assert p.returncode == 0, p.stdout + p.stderr
