@@ -5,7 +5,7 @@
  * entries of superseded nodes and putting the new entries where a binary
  * search says: O(n) bytes moved, O(changes x log n) comparisons, no sort
  * of the whole. The hidden NSEC3 owners (no order) are one pass with a
- * membership test against the few superseded ones. */
+ * membership test (a small hash set) against the few superseded ones. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,12 +27,6 @@ static int cmp_size(const void *a, const void *b)
 static int cmp_node_canon(const void *a, const void *b)
 {
 	return tern_name_cmp((*(const db_node *const *)a)->name, (*(const db_node *const *)b)->name);
-}
-
-static int cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t) * (const void *const *)a, y = (uintptr_t) * (const void *const *)b;
-	return x < y ? -1 : x > y;
 }
 
 static int cmp_n3(const void *a, const void *b)
@@ -184,6 +178,47 @@ out:
 	return rc;
 }
 
+/* A set of the few superseded nodes, by address: open addressing, a
+ * power of two at least twice their count. A membership test is a
+ * multiply and a load or two, where a binary search cost some 25 ns of
+ * unpredictable branches for each of the 1.35M hidden owners of a
+ * 1M-name NSEC3 zone. */
+typedef struct ptrset {
+	const db_node **slot;
+	size_t mask;
+} ptrset;
+
+static size_t ptr_slot(const ptrset *p, const db_node *x)
+{
+	return (size_t)(((uint64_t)(uintptr_t)x >> 4) * 0x9E3779B97F4A7C15ull >> 20) & p->mask;
+}
+
+static int ptrset_init(ptrset *p, const db_node *const *v, size_t n)
+{
+	size_t cap = 8;
+	while (cap < 2 * n)
+		cap *= 2;
+	p->mask = cap - 1;
+	p->slot = calloc(cap, sizeof *p->slot);
+	if (!p->slot)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = ptr_slot(p, v[i]);
+		while (p->slot[k] && p->slot[k] != v[i])
+			k = (k + 1) & p->mask;
+		p->slot[k] = v[i];
+	}
+	return 0;
+}
+
+static bool ptrset_has(const ptrset *p, const db_node *x)
+{
+	for (size_t k = ptr_slot(p, x); p->slot[k]; k = (k + 1) & p->mask)
+		if (p->slot[k] == x)
+			return true;
+	return false;
+}
+
 /* The hidden NSEC3 owners: old's but the superseded, and the new ones. */
 static int patch_hidden(db_zone *z, const db_dnssec *d0, db_dnssec *d, const db_node *const *sup, size_t nsup,
                         const db_node *const *made, size_t nmade)
@@ -195,11 +230,11 @@ static int patch_hidden(db_zone *z, const db_dnssec *d0, db_dnssec *d, const db_
 	for (size_t i = 0; i < nsup; i++)
 		if (sup[i]->flags & DB_HASHED)
 			out[nout++] = sup[i];
-	qsort(out, nout, sizeof *out, cmp_ptr);
 	for (size_t i = 0; i < nmade; i++)
 		nnew += (made[i]->flags & DB_HASHED) != 0;
 	db_node **v = arena_alloc(&z->mem, (d0->nhidden + nnew + 1) * sizeof *v);
-	if (!v) {
+	ptrset gone = {NULL, 0};
+	if (!v || (nout && ptrset_init(&gone, out, nout))) {
 		free(out);
 		return -1;
 	}
@@ -209,9 +244,9 @@ static int patch_hidden(db_zone *z, const db_dnssec *d0, db_dnssec *d, const db_
 		n = d0->nhidden;
 	} else {
 		for (size_t i = 0; i < d0->nhidden; i++) {
-			const db_node *x = d0->hidden[i];
-			if (!bsearch(&x, out, nout, sizeof *out, cmp_ptr))
-				v[n++] = d0->hidden[i];
+			db_node *x = d0->hidden[i];
+			v[n] = x;
+			n += !ptrset_has(&gone, x);
 		}
 	}
 	for (size_t i = 0; i < nmade; i++)
@@ -219,6 +254,7 @@ static int patch_hidden(db_zone *z, const db_dnssec *d0, db_dnssec *d, const db_
 			v[n++] = (db_node *)made[i];
 	d->hidden = v;
 	d->nhidden = n;
+	free(gone.slot);
 	free(out);
 	return 0;
 }

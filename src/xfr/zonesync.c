@@ -1,10 +1,13 @@
 /* zonesync.c: see zonesync.h. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db/journal.h"
 #include "server/log.h"
@@ -82,6 +85,10 @@ static int write_locked(zonesync *zs, zfile *f, const db_zone *z, char *err, siz
 static void *run(void *arg)
 {
 	zonesync *zs = arg;
+	/* a background task: answering and the updater come first (a 1M-name
+	 * signed zone's file is 10 s of formatting) */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10))
+		log_debug("zone-file writer: priority not lowered: %s", strerror(errno));
 	pthread_mutex_lock(&zs->lock);
 	for (;;) {
 		zfile *f = NULL;
