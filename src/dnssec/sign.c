@@ -18,6 +18,9 @@
  * The text round trip costs a parse; incremental re-signing will work on
  * the zone's records instead. */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -745,6 +748,13 @@ db_zone *dnssec_sign_zone_at(const db_zone *z, const dnssec_keyset *ks, const dn
 		db_diag_report(diag, true, z->file, 0, "signing failed (out of memory, or libcrypto refused)");
 		goto out;
 	}
+	/* not needed any more: their memory serves the load below */
+	free(e);
+	free(nodes);
+	free(v);
+	e = NULL;
+	nodes = NULL;
+	v = NULL;
 	if (!(text = parts_join(parts, np, &len)))
 		goto oom;
 	char name[4096];
@@ -769,6 +779,13 @@ out:
 	free(text);
 	free(nodes);
 	free(v);
+#ifdef __GLIBC__
+	/* the parts' threads left their buffers in malloc arenas of their
+	 * own, where freed memory stays mapped (some 20 MB more served for
+	 * the 100k-entry bench zone with 2 threads): hand it back */
+	if (np > 1)
+		malloc_trim(0);
+#endif
 	return out;
 }
 
