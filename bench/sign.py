@@ -18,6 +18,10 @@ or from bench/run.sh (`make bench`), on the bench zone (bench/gen_zone.py,
 
   bench/sign.py [--names N] [--out DIR] [--ternd PATH] [--updates K]
                 [--no-knot] [--no-bind] [--no-ldns] [--denial nsec,nsec3]
+                [--threads T]
+
+--updates 0 skips the UPDATE runs; --threads T gives ternd's zone
+dnssec-signing-threads: T (unset: ternd's default, the online CPUs).
 
 Everything listens on 127.0.0.1 on free high ports; every process started
 is stopped by pid. Writes DIR/sign.json and prints a table. The machine
@@ -204,7 +208,8 @@ def sign_ternd(args, wd, zone, denial):
             "server:", f"    listen: {HOST}:{port}", "    forward: none", "    threads: 1",
             "zone:", f"    name: {ORIGIN}", "    file: zone.db", "    dnssec-signing: on",
             f"    dnssec-denial: {denial}", "    key-directory: keys", "    allow-update: 127.0.0.1",
-            "    allow-transfer: 127.0.0.1", "    journal-size: 64m"]) + "\n")
+            "    allow-transfer: 127.0.0.1", "    journal-size: 64m"]
+            + ([f"    dnssec-signing-threads: {args.threads}"] if args.threads else [])) + "\n")
     logf = open(os.path.join(wd, "ternd.log"), "w")
     t0 = time.monotonic()
     p = subprocess.Popen([args.ternd, "--config", conf], cwd=wd, stdout=logf, stderr=subprocess.STDOUT)
@@ -213,7 +218,8 @@ def sign_ternd(args, wd, zone, denial):
         out = {"wall_s": round(t1 - t0, 2), "cpu_s": cpu_of(p.pid), "load": loadavg()}
         time.sleep(1)
         out["rss_mib"] = round(rss_kib(p.pid) / 1024, 1)
-        out["updates"] = update_runs(args, port, p, wd)
+        if args.updates:
+            out["updates"] = update_runs(args, port, p, wd)
         return out
     finally:
         stop(p)
@@ -358,6 +364,8 @@ def main():
     ap.add_argument("--no-knot", action="store_true")
     ap.add_argument("--no-bind", action="store_true")
     ap.add_argument("--no-ldns", action="store_true")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="ternd's dnssec-signing-threads (default: not set, ternd's default)")
     args = ap.parse_args()
     args.ternd = os.path.abspath(args.ternd)
     args.out = os.path.abspath(args.out)

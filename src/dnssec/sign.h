@@ -9,7 +9,9 @@
  * the keys or a signature refresh is due, with NSEC or NSEC3 (RFC 9276:
  * no salt, no extra iterations, no opt-out) and signatures valid for
  * `sig_validity` from an hour before. libcrypto does the cryptography.
- * Control and main threads, one at a time (the server's change_lock). */
+ * Control and main threads, one at a time (the server's change_lock); a
+ * signing whole splits its work over `dnssec-signing-threads` threads of
+ * its own (dnssec_sign_zone). */
 #ifndef TERN_DNSSEC_SIGN_H
 #define TERN_DNSSEC_SIGN_H
 
@@ -36,7 +38,14 @@ typedef struct dnssec_policy {
 	struct sockaddr_storage parent;
 	socklen_t parent_len;
 	uint32_t parent_check_interval;
+	/* dnssec-signing-threads: the threads a signing whole splits its
+	 * work over (1..DNSSEC_SIGN_THREADS_MAX); 0: the online CPUs */
+	unsigned threads;
 } dnssec_policy;
+
+#define DNSSEC_SIGN_THREADS_MAX 64
+/* A zone of fewer names is signed by one thread whatever p->threads. */
+#define DNSSEC_SIGN_PAR_MIN_NAMES 1000
 
 enum { DNSSEC_CDS_OFF, DNSSEC_CDS_ALWAYS, DNSSEC_CDS_ROLLOVER };
 #define DNSSEC_ZSK_LIFETIME (30u * 86400u)
@@ -115,9 +124,23 @@ void dnssec_keys_info(struct dnssec_keyset *ks, size_t i, const dnssec_policy *p
  * checked) like a zone file; returns NULL with the reason in diag. z is
  * not changed. With p->signed_file (and not DB_DIAG_NO_WRITE), the signed
  * zone is written there too, as a master file (replaced whole, by
- * rename): what dnssec-verify, ldns-verify-zone or kzonecheck can check. */
+ * rename): what dnssec-verify, ldns-verify-zone or kzonecheck can check.
+ * With T = p->threads (0: the online CPUs; 1 for a zone of fewer than
+ * DNSSEC_SIGN_PAR_MIN_NAMES names) the work is split in T parts, one
+ * thread each: of the n names (empty non-terminals, glue and occluded
+ * names too) in canonical order, part i signs names i * n / T up to
+ * (i + 1) * n / T and their NSEC records, and with NSEC3 the same share of
+ * the NSEC3 records in hash order. The signed zone, its text too, is the
+ * same whatever T (but ECDSA's random signatures). */
 db_zone *dnssec_sign_zone(const db_zone *z, const struct dnssec_keyset *ks, const dnssec_policy *p,
                           uint32_t serial, db_diag *diag);
+/* The same with the signatures made at when (a time() value, as
+ * dnssec_keys_roll's now): signatures of Ed25519 keys made at one time
+ * are the same bytes each time (the tests compare signings). */
+db_zone *dnssec_sign_zone_at(const db_zone *z, const struct dnssec_keyset *ks, const dnssec_policy *p,
+                             uint32_t serial, int64_t when, db_diag *diag);
+/* The threads dnssec_sign_zone signs a zone of that many names with. */
+unsigned dnssec_sign_threads(const dnssec_policy *p, size_t names);
 
 /* One RRset at a time (re-signing, resign.h): a signer of z's RRsets with
  * the keys of ks that sign now, its signatures valid from

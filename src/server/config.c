@@ -598,6 +598,8 @@ static int load(config *c, const char *path, unsigned depth)
 			} else if (!strcmp(key, "threads")) {
 				if (parse_uint(val, 1, 1024, &c->threads))
 					ERR("threads must be 1..1024, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-signing-threads")) { /* the zones' default (sign.h) */
+				errors += config_dnssec_threads(val, &c->sign_threads, where) < 0;
 			} else if (!strcmp(key, "version")) {
 				free(c->version);
 				c->version = strdup(val);
@@ -830,6 +832,9 @@ static int load(config *c, const char *path, unsigned depth)
 	xfrconf_free(&zx);
 	fclose(f);
 	if (depth == 0) { /* once the whole configuration, includes too, is read */
+		for (size_t i = 0; i < c->nzones; i++) /* the server's dnssec-signing-threads */
+			if (!c->zones[i].sign.threads)
+				c->zones[i].sign.threads = c->sign_threads;
 		errors += xfrin_config_check(c);
 		errors += catalog_config_check(c);
 		errors += config_check_xfr_keys(c);

@@ -71,6 +71,7 @@ typedef struct config {
 	cfg_zone *zones;
 	size_t nzones;
 	unsigned threads;        /* 0: one per CPU */
+	unsigned sign_threads;   /* dnssec-signing-threads of the zones that do not set it; 0: one per CPU */
 	char *version;           /* CH TXT version.bind / version.server; NULL: refused */
 	char *identity;          /* CH TXT id.server / hostname.bind, and NSID; NULL: refused */
 	bool nsid;               /* answer NSID (RFC 5001) with identity */

@@ -34,6 +34,19 @@ static int parse_interval(const char *v, uint32_t *out)
 	return 0;
 }
 
+int config_dnssec_threads(const char *val, unsigned *out, const char *where)
+{
+	char *e;
+	errno = 0;
+	unsigned long x = *val >= '0' && *val <= '9' ? strtoul(val, &e, 10) : 0;
+	if (!x || errno || *e || x > DNSSEC_SIGN_THREADS_MAX) {
+		log_err("%s: dnssec-signing-threads must be 1..%u, got '%s'", where, DNSSEC_SIGN_THREADS_MAX, val);
+		return -1;
+	}
+	*out = (unsigned)x;
+	return 0;
+}
+
 int config_dnssec_option(dnssec_policy *p, const char *key, const char *val, const char *where)
 {
 	static const struct {
@@ -68,6 +81,8 @@ int config_dnssec_option(dnssec_policy *p, const char *key, const char *val, con
 		p->parent_len = l.len;
 		return 0;
 	}
+	if (!strcmp(key, "dnssec-signing-threads"))
+		return config_dnssec_threads(val, &p->threads, where);
 	if (!strcmp(key, "dnssec-single-type-signing")) {
 		if (!strcmp(val, "on") || !strcmp(val, "yes"))
 			p->single_type = true;

@@ -10,5 +10,9 @@
 /* One "key: val" line of a zone block: 1 when key is none of these, 0 when
  * it was read into p, -1 when its value is wrong (logged with where). */
 int config_dnssec_option(dnssec_policy *p, const char *key, const char *val, const char *where);
+/* dnssec-signing-threads (a zone's, or the server's default for the zones
+ * that do not set it): 1..DNSSEC_SIGN_THREADS_MAX into *out, or -1 (logged
+ * with where). */
+int config_dnssec_threads(const char *val, unsigned *out, const char *where);
 
 #endif

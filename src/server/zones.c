@@ -79,14 +79,16 @@ static db_zone *sign_one(const cfg_zone *cz, db_zone *z, const db_zone *served, 
 	int64_t key_next;
 	dnssec_resign_stats rs = {0};
 	bool have = served && zone_has_data(served);
+	unsigned threads = dnssec_sign_threads(&cz->sign, z->nnodes);
 	db_zone *s = sign_now(cz, z, have ? served->serial : 0, served, name, diag, &key_next, &rs);
 	zone_free(z);
 	if (s && !rs.whole)
 		log_info("zone %s: changes re-signed (%zu signature(s), %zu chain record(s)), serial %u", name,
 		         rs.signatures, rs.chain, s->serial);
 	else if (s)
-		log_info("zone %s: signed (%s, %s), serial %u", name, cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256",
-		         cz->sign.nsec3 ? "NSEC3" : "NSEC", s->serial);
+		log_info("zone %s: signed (%s, %s, %u thread(s)), serial %u", name,
+		         cz->sign.alg == 15 ? "ED25519" : "ECDSAP256SHA256", cz->sign.nsec3 ? "NSEC3" : "NSEC",
+		         threads, s->serial);
 	return s;
 }
 
