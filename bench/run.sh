@@ -134,6 +134,13 @@ if [ $rc = 0 ] && [ ${#xfr_only[@]} = 0 ]; then
         echo "bench: bench/sign.py failed" >&2
 fi
 
+# ---- DO=1 mixed queries to one signed zone, ternd against Knot and NSD (issue 12)
+if [ $rc = 0 ] && [ ${#xfr_only[@]} = 0 ]; then
+    if [ ${#quick[@]} -gt 0 ]; then aargs=(--rounds 2 --duration 2); else aargs=(); fi
+    "$PY" bench/dnssec_auth.py --out "$OUT" --blast "$OUT/blast" --ternd "$OUT/ternd" ${aargs[@]+"${aargs[@]}"} |
+        tee "$OUT/dnssec_auth.txt" || echo "bench: bench/dnssec_auth.py failed" >&2
+fi
+
 # ---- DoT and DoH with connection reuse, ternd against Unbound (issue 14)
 if [ $rc = 0 ]; then
     "$PY" bench/tls.py --out "$OUT" --ternd "$OUT/ternd" || echo "bench: bench/tls.py failed" >&2
