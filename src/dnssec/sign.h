@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "db/zone.h"
+#include "tern/name.h"
 
 typedef struct dnssec_policy {
 	bool on;
@@ -38,6 +39,10 @@ typedef struct dnssec_policy {
 	struct sockaddr_storage parent;
 	socklen_t parent_len;
 	uint32_t parent_check_interval;
+	/* dnssec-parent ADDR key NAME: the question is signed with that TSIG
+	 * key and only an answer signed with it counts (RFC 8945) */
+	bool parent_has_key;
+	uint8_t parent_key[TERN_NAME_MAX + 1];
 	/* dnssec-signing-threads: the threads a signing whole splits its
 	 * work over (1..DNSSEC_SIGN_THREADS_MAX); 0: the online CPUs */
 	unsigned threads;

@@ -407,6 +407,12 @@ static int config_check_xfr_keys(const config *c)
 			log_err("%s: zone names key '%s', which no key: section defines", c->zones[i].where, name);
 			errors++;
 		}
+		const dnssec_policy *sp = &c->zones[i].sign;
+		if (sp->parent_has_key && !tern_tsig_key_find(c->keys, c->nkeys, sp->parent_key)) {
+			tern_name_to_text(sp->parent_key, name, sizeof name);
+			log_err("%s: dnssec-parent names key '%s', which no key: section defines", c->zones[i].where, name);
+			errors++;
+		}
 	}
 	return errors;
 }

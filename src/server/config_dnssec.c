@@ -1,5 +1,6 @@
 /* config_dnssec.c: see config_dnssec.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,16 +70,25 @@ int config_dnssec_option(dnssec_policy *p, const char *key, const char *val, con
 		}
 		return 0;
 	}
-	if (!strcmp(key, "dnssec-parent")) {
+	if (!strcmp(key, "dnssec-parent")) { /* ADDR[:PORT] [key NAME] */
+		char addr[256], kw[8], kname[TERN_NAME_TEXT_MAX], extra[2];
+		int n = sscanf(val, "%255s %7s %1023s %1s", addr, kw, kname, extra);
 		cfg_listen l;
-		if (config_parse_listen(val, &l)) {
+		size_t klen;
+		if (n < 1 || config_parse_listen(addr, &l)) {
 			log_err("%s: dnssec-parent wants a server of the parent zone as 192.0.2.1:53 or [2001:db8::1]:53, "
 			        "got '%s'",
 			        where, val);
 			return -1;
 		}
+		if (n != 1 && (n != 3 || strcmp(kw, "key") ||
+		               tern_name_from_text(kname, strlen(kname), (const uint8_t *)"", p->parent_key, &klen))) {
+			log_err("%s: dnssec-parent is ADDR[:PORT] [key NAME] (a key: section's name), got '%s'", where, val);
+			return -1;
+		}
 		p->parent = l.addr;
 		p->parent_len = l.len;
+		p->parent_has_key = n == 3;
 		return 0;
 	}
 	if (!strcmp(key, "dnssec-signing-threads"))

@@ -10,6 +10,8 @@
 #include "server/ds_check.h"
 #include "tern/msg.h"
 #include "tern/rr.h"
+#include "tern/tsig.h"
+#include "tern/wire.h"
 
 static int64_t now_ms(void)
 {
@@ -42,9 +44,9 @@ int ds_check_answer(const uint8_t *pkt, size_t len, uint16_t id, const uint8_t *
 }
 
 int ds_check_parent(const struct sockaddr *addr, socklen_t len, const uint8_t *origin, const uint8_t *dnskey,
-                    size_t keylen, int timeout_ms)
+                    size_t keylen, const tern_tsig_key *key, int timeout_ms)
 {
-	uint8_t q[TERN_NAME_MAX + 64], a[4096];
+	uint8_t q[TERN_NAME_MAX + 64 + 2 * TERN_NAME_MAX + 128], a[4096]; /* the question and its TSIG RR */
 	uint16_t id;
 	fwd_random(&id, sizeof id);
 	tern_msgw m;
@@ -52,10 +54,23 @@ int ds_check_parent(const struct sockaddr *addr, socklen_t len, const uint8_t *o
 	int qlen;
 	if (tern_msgw_question(&m, origin, TERN_T_DS, TERN_C_IN) || (qlen = tern_msgw_finish(&m, 0)) < 0)
 		return -1;
+	tern_tsig_ctx t;
+	tern_tsig_ctx_init(&t, key);
+	if (key) { /* RFC 8945 5.1: the question signed; 5.3: so must the answer be */
+		size_t sl;
+		if (tern_tsig_sign(&t, q, (size_t)qlen, sizeof q, (uint64_t)time(NULL), &sl)) {
+			tern_tsig_ctx_free(&t);
+			return -1;
+		}
+		qlen = (int)sl;
+	}
 	int fd = socket(addr->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		tern_tsig_ctx_free(&t);
 		return -1;
+	}
 	int rc = -1;
+	bool bad_tsig = false;
 	if (connect(fd, addr, len) || send(fd, q, (size_t)qlen, 0) != qlen)
 		goto out;
 	int64_t end = now_ms() + timeout_ms;
@@ -66,10 +81,21 @@ int ds_check_parent(const struct sockaddr *addr, socklen_t len, const uint8_t *o
 		ssize_t n = recv(fd, a, sizeof a, 0);
 		if (n < 0 && errno != EINTR && errno != EAGAIN)
 			break;
-		if (n > 0)
-			rc = ds_check_answer(a, (size_t)n, id, origin, dnskey, keylen); /* anything else: wait on */
+		if (n < 12 || tern_get_u16(a) != id)
+			continue; /* not the answer: wait on */
+		if (key) {
+			tern_tsig_ctx before = t; /* a forged answer must not spoil the real one's check */
+			if (tern_tsig_verify(&t, a, (size_t)n, (uint64_t)time(NULL))) {
+				tern_tsig_ctx_free(&t);
+				t = before;
+				bad_tsig = true;
+				continue;
+			}
+		}
+		rc = ds_check_answer(a, (size_t)n, id, origin, dnskey, keylen); /* anything else: wait on */
 	}
 out:
 	close(fd);
-	return rc;
+	tern_tsig_ctx_free(&t);
+	return rc < 0 && bad_tsig ? -2 : rc;
 }

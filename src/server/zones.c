@@ -19,6 +19,7 @@
 #include "xfr/secondary.h"
 #include "xfr/xfrin_config.h"
 #include "xfr/xfrin_net.h"
+#include "tern/tsig.h"
 #include "xfr/zjournal.h"
 
 /* Each key of a zone ternd signs, in the log (after a rollover step). */
@@ -371,23 +372,30 @@ static time_t resign_at(const cfg_zone *cz, const db_zone *z)
 /* dnssec-parent (ds_check.h): while a KSK waits for its DS, asks the
  * parent; true when it has it now (the keys' state saved: the zone is to
  * be signed again now), else *at brought forward to the next check. */
-static bool ask_parent(const cfg_zone *cz, struct dnssec_keyset *ks, const char *name, time_t now, time_t *at,
-                       db_diag *diag)
+static bool ask_parent(const config *cfg, const cfg_zone *cz, struct dnssec_keyset *ks, const char *name,
+                       time_t now, time_t *at, db_diag *diag)
 {
 	const uint8_t *dk;
 	size_t dl;
 	uint16_t tag;
 	if (!dnssec_keys_awaiting_ds(ks, &dk, &dl, &tag))
 		return false;
+	/* the configuration check made sure the key is there */
+	const tern_tsig_key *key =
+	        cz->sign.parent_has_key ? tern_tsig_key_find(cfg->keys, cfg->nkeys, cz->sign.parent_key) : NULL;
 	int r = ds_check_parent((const struct sockaddr *)&cz->sign.parent, cz->sign.parent_len, cz->origin, dk, dl,
-	                        1000);
+	                        key, 1000);
 	if (r == 1) {
 		dnssec_keys_submitted(ks, (int64_t)now);
 		dnssec_keys_save(ks, diag);
 		log_info("zone %s: the parent serves the DS of KSK %u (dnssec-parent): the rollover goes on", name, tag);
 		return true;
 	}
-	if (r < 0)
+	if (r == -2)
+		log_warn("zone %s: the parent's answer (dnssec-parent) about the DS of KSK %u was not signed with the "
+		         "key, or its TSIG did not verify: not used; asked again in %u s",
+		         name, tag, cz->sign.parent_check_interval);
+	else if (r < 0)
 		log_warn("zone %s: no answer from the parent (dnssec-parent) about the DS of KSK %u; asked again in %u s",
 		         name, tag, cz->sign.parent_check_interval);
 	time_t again = now + (time_t)(cz->sign.parent_check_interval ? cz->sign.parent_check_interval : 1);
@@ -416,7 +424,7 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 		struct dnssec_keyset *ks = dnssec_keys_load(cz->origin, &cz->sign, cz->file, &diag);
 		bool keys_ok = ks != NULL, now_too = force && tern_name_eq(force, cz->origin);
 		if (keys_ok && cz->sign.parent_len)
-			now_too |= ask_parent(cz, ks, name, now, &at, &diag);
+			now_too |= ask_parent(&cur->cfg, cz, ks, name, now, &at, &diag);
 		int64_t kn = keys_ok ? dnssec_keys_next(ks, &cz->sign, z, now) : now;
 		dnssec_keys_free(ks);
 		if (kn && kn < at)

@@ -61,10 +61,10 @@ ROLL_OPTIONS = ["dnssec-zsk-lifetime: 6", "dnssec-ksk-lifetime: 14", "dnssec-pro
                 "dnssec-parent-ds-ttl: 2", "dnssec-signature-validity: 120", "dnssec-cds: rollover"]
 
 
-def write_conf(work, origin, zone_file, options):
+def write_conf(work, origin, zone_file, options, tail=()):
     lines = ["server:", "    control: ctl.sock", "zone:", f"    name: {origin}", f"    file: {zone_file}",
              "    dnssec-signing: on", "    key-directory: keys", f"    dnssec-signed-file: {origin}signed"]
-    lines += ["    " + o for o in options]
+    lines += ["    " + o for o in options] + list(tail)
     (work / "keys").mkdir(exist_ok=True)
     conf = work / "ternd.conf"
     conf.write_text("\n".join(lines) + "\n")
@@ -195,10 +195,10 @@ class Parent:
     """test. signed by a second ternd (one CSK, no rollover), holding the
     DS lines it is given."""
 
-    def __init__(self, work, port=None):
+    def __init__(self, work, port=None, tail=()):
         self.work, self.serial, self.port = work, 1, port or free_port()
         work.mkdir()
-        self.conf = write_conf(work, PARENT, "test.zone", ["dnssec-single-type-signing: on"])
+        self.conf = write_conf(work, PARENT, "test.zone", ["dnssec-single-type-signing: on"], tail)
         self.srv = None
 
     def set_ds(self, lines):
@@ -338,6 +338,59 @@ def test_parent_asked_for_the_ds(tmp_path):
         if parent.srv:
             stop_clean(parent.srv)
         stop_clean(child)
+
+
+TSIG_NAME = "parent-check."
+TSIG_SECRET = "cGFyZW50IGNoZWNrIHNlY3JldCAzMiBieXRlcyBsb25nIQ=="
+WRONG_SECRET = "d3Jvbmcgc2VjcmV0IG9mIHRoaXJ0eSB0d28gYnl0ZXMhIQ=="
+
+
+def key_section(secret):
+    return ["key:", f"    name: {TSIG_NAME}", "    algorithm: hmac-sha256", f"    secret: {secret}"]
+
+
+def test_parent_asked_with_tsig(tmp_path):
+    """dnssec-parent ADDR key NAME (RFC 8945): the DS question is signed
+    with the key and only an answer signed with it counts. A child whose
+    secret differs gets the parent's BADSIG answer, which it does not use
+    (a warning; the roll waits); the child with the parent's secret sees
+    the DS and goes on. A key no key: section defines is a configuration
+    error."""
+    parent = Parent(tmp_path / "parent", tail=key_section(TSIG_SECRET))
+    kids = {}
+    try:
+        for kind, secret in (("good", TSIG_SECRET), ("bad", WRONG_SECRET)):
+            d = tmp_path / kind
+            d.mkdir()
+            (d / "roll.zone").write_text(CHILD_ZONE)
+            conf = write_conf(d, CHILD, "roll.zone",
+                              ["dnssec-zsk-lifetime: 0", "dnssec-ksk-lifetime: 3600", "dnssec-cds: rollover",
+                               f"dnssec-parent: 127.0.0.1:{parent.port} key {TSIG_NAME}",
+                               "dnssec-parent-check-interval: 1"], key_section(secret))
+            kids[kind] = start_ternd(d, None, args=["--config", conf], probe=CHILD)
+        ksk = {k: next(t for t, f in dnskeys(srv, CHILD).items() if f == 257) for k, srv in kids.items()}
+        parent.set_ds(ds_lines(kids["good"], CHILD) + ds_lines(kids["bad"], CHILD))
+        wait_for(lambda: f"the parent serves the DS of KSK {ksk['good']}" in kids["good"].log_text(), 10,
+                 "the DS seen over TSIG")
+        wait_for(lambda: "was not signed with the key, or its TSIG did not verify" in kids["bad"].log_text(), 10,
+                 "the warning for an answer that does not verify")
+        assert "the parent serves the DS" not in kids["bad"].log_text()
+        assert ds_lines(kids["bad"], CHILD)  # still waiting: CDS still published
+    finally:
+        if parent.srv:
+            stop_clean(parent.srv)
+        for srv in kids.values():
+            stop_clean(srv)
+    d = tmp_path / "nokey"
+    d.mkdir()
+    conf = write_conf(d, CHILD, "roll.zone", [f"dnssec-parent: 127.0.0.1:53 key {TSIG_NAME}"])
+    p = subprocess.run([binary(), "--check", "--config", conf], capture_output=True, text=True, timeout=30,
+                       cwd=str(d))
+    assert p.returncode != 0 and "dnssec-parent names key 'parent-check.'" in p.stdout + p.stderr, p.stdout + p.stderr
+    conf = write_conf(d, CHILD, "roll.zone", ["dnssec-parent: 127.0.0.1:53 kee x"])
+    p = subprocess.run([binary(), "--check", "--config", conf], capture_output=True, text=True, timeout=30,
+                       cwd=str(d))
+    assert p.returncode != 0 and "dnssec-parent is ADDR[:PORT] [key NAME]" in p.stdout + p.stderr
 
 
 def _signed_child(tmp_path, options=()):
