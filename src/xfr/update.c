@@ -66,7 +66,11 @@ static int read_rrs(update_plan *p, const uint8_t *pkt, size_t len, urr **pre, s
 		tern_rd_init(&r, pkt, len);
 		r.pos = rr.rdata_off;
 		size_t out = 0;
-		if (rr.rdlen && tern_rdata_unpack(&r, rr.type, rr.rdlen, buf, 65536, &out))
+		/* RDATA is checked against its type whenever there is some, and
+		 * also when there is none in the zone's class (an add, 2.5.1; a
+		 * value-dependent prerequisite, 2.4.2): an empty RDATA only where
+		 * the type allows one. Class ANY and NONE carry none (2.4, 2.5). */
+		if ((rr.rdlen || rr.cls == TERN_C_IN) && tern_rdata_unpack(&r, rr.type, rr.rdlen, buf, 65536, &out))
 			break;
 		urr u = {.type = rr.type, .cls = rr.cls, .ttl = rr.ttl, .rdlen = (uint16_t)out};
 		u.owner = arena_dup(&p->mem, rr.owner, rr.owner_len);
