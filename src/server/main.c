@@ -877,7 +877,11 @@ int main(int argc, char **argv)
 		log_info("listening on %s (%s)", v->cfg.listen[i].text,
 		         (const char *[]){"UDP, TCP", "DNS over TLS", "DNS over HTTPS"}[v->cfg.listen[i].transport % 3]);
 	server_trim_memory(); /* what loading and signing freed */
-	updater_files_prime(upd); /* signed zones' files as served, before any other change (xfr/zonesync.h) */
+	/* signed zones' files as served (xfr/zonesync.h); under change_lock:
+	 * the workers run, and an UPDATE may publish (and free) meanwhile */
+	pthread_mutex_lock(&s.change_lock);
+	updater_files_prime(upd);
+	pthread_mutex_unlock(&s.change_lock);
 	log_info("ternd %s ready: %u worker(s), %zu zone(s)", TERN_VERSION, nworkers, v->cfg.nzones);
 	v = NULL;
 	if (secondary_start(sec))
