@@ -32,6 +32,7 @@ from conftest import stop_clean
 from peers import LOOPBACK, ScriptedServer, free_port, start_knot
 from ternd import binary, start_ternd
 from test_xfr_in import FakePrimary
+from xfr_helpers import wait_for
 
 FEED = "rpz.test"
 
@@ -109,15 +110,6 @@ def rcode_of(srv, name, qtype="A", source=None):
         return ask(srv, name, qtype, source).rcode()
     except Exception:
         return None
-
-
-def wait_for(pred, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 def blocked(srv, name, source=None):
