@@ -17,6 +17,7 @@ with. Nothing here sends traffic anywhere but loopback.
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -36,18 +37,55 @@ def _family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
+def _port_pool():
+    """The ports this test process hands to servers: below the kernel's
+    ephemeral range (where clients such as dig pick their source ports; a
+    client that happens to take the server's port reads its own query back),
+    and split between pytest-xdist workers so two workers never race for one.
+    """
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        lo, hi = 32768, 60999
+    if lo - 1 - 10000 >= 2000:
+        first, last = 10000, lo - 1
+    else:
+        first, last = hi + 1, 65535
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    size = (last - first + 1) // max(count, 1)
+    start = first + (index % max(count, 1)) * size
+    return list(range(start, start + size))
+
+
+_POOL = None
+_RECENT = []
+
+
 def free_port(host=LOOPBACK):
-    """A port that is free for both UDP and TCP on host right now."""
+    """A port free for both UDP and TCP on host right now, outside the
+    ephemeral range, and not handed out recently by this process."""
+    global _POOL
+    if _POOL is None:
+        _POOL = _port_pool()
     fam = _family(host)
-    for _ in range(100):
-        with socket.socket(fam, socket.SOCK_STREAM) as t:
-            t.bind((host, 0))
-            port = t.getsockname()[1]
-            with socket.socket(fam, socket.SOCK_DGRAM) as u:
+    for _ in range(500):
+        port = random.choice(_POOL)
+        if port in _RECENT:
+            continue
+        ok = True
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            with socket.socket(fam, kind) as s:
                 try:
-                    u.bind((host, port))
+                    s.bind((host, port))
                 except OSError:
-                    continue
+                    ok = False
+                    break
+        if ok:
+            _RECENT.append(port)
+            del _RECENT[:-1000]
             return port
     raise RuntimeError("no free port found")
 
