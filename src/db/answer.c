@@ -589,6 +589,17 @@ static enum step dname_synth(ctx *c, const db_node *d, const uint8_t *name, cons
 	return FOLLOW;
 }
 
+/* The node of the version z that has the name of n, an ancestor node_cut
+ * or node_dname found through parent links: a version zone_apply made
+ * shares the nodes it did not change, so that ancestor may be the copy of
+ * an older version (whose signatures or NSEC have changed since). Only
+ * for names below a cut or a DNAME, so the common answer pays nothing. */
+static const db_node *current(const db_zone *z, const db_node *n)
+{
+	const db_node *now = zone_find(z, n->name);
+	return now ? now : n;
+}
+
 /* One name of the chain (c->qn) in zone z. */
 static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t **next)
 {
@@ -600,9 +611,9 @@ static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t **next)
 	const db_node *n = zone_find_q(z, qn, 0);
 	if (n) {
 		if (n->flags & DB_UNDER_DNAME)
-			return dname_synth(c, n->dname, name, next);
+			return dname_synth(c, current(z, node_dname(n)), name, next);
 		if (n->flags & DB_OCCLUDED) {
-			referral(c, z, n->cut);
+			referral(c, z, current(z, node_cut(n)));
 			return DONE;
 		}
 		/* DS lives on the parent side of a cut (RFC 4035 3.1.4.1) */
@@ -626,9 +637,9 @@ static enum step resolve_name(ctx *c, const db_zone *z, const uint8_t **next)
 		return DONE;
 	}
 	if (ce->flags & DB_UNDER_DNAME)
-		return dname_synth(c, ce->dname, name, next);
+		return dname_synth(c, current(z, node_dname(ce)), name, next);
 	if (ce->flags & DB_OCCLUDED) {
-		referral(c, z, ce->cut);
+		referral(c, z, current(z, node_cut(ce)));
 		return DONE;
 	}
 	if (ce->flags & DB_CUT) {

@@ -548,7 +548,7 @@ static int build_rrsets(build *b, db_node *n)
 			if (kept_at(n, v[i]->type))
 				continue;
 			tern_type_to_text(v[i]->type, type, sizeof type);
-			const db_node *at = (n->flags & DB_UNDER_DNAME) ? n->dname : (n->cut ? n->cut : n);
+			const db_node *at = (n->flags & DB_UNDER_DNAME) ? node_dname(n) : (n->flags & DB_OCCLUDED) ? node_cut(n) : n;
 			char where[TERN_NAME_TEXT_MAX];
 			zb_name_text(at->name, where, sizeof where);
 			db_diag_report(b->diag, false, v[i]->file, v[i]->line, "%s %s ignored: %s %s", OWNER(), type,
@@ -674,9 +674,19 @@ static void mark_glue(build *b, const db_node *n)
 	}
 }
 
+/* n's place in the chained table lookups use. Its records (n->build,
+ * which hnext shares) must be let go of first. */
+static void link_node(db_zone *z, db_node *n)
+{
+	uint32_t k = db_bucket(z->shift, n->hash);
+	n->hnext = z->table[k];
+	z->table[k] = n;
+}
+
 /* Pass 2 (the only one for local records): each node's RRsets, its place
- * in the chained table lookups use, and its records let go (the apex's
- * stay for the SOA checks that follow). */
+ * in the chained table lookups use, and its records let go; the apex's
+ * stay for the SOA checks that follow, so the caller links it (link_node)
+ * when it is done with them. */
 static int finish_nodes(build *b)
 {
 	db_zone *z = b->z;
@@ -694,13 +704,12 @@ static int finish_nodes(build *b)
 			zb_check_signed(b, n);
 			zb_verify_node(b, n);
 		}
-		if (n != z->apex)
-			n->build = NULL;
+		if (n == z->apex)
+			continue;
+		n->build = NULL;
 		if (n->flags & DB_HASHED)
 			continue; /* not a name of the zone: the NSEC3 index has it */
-		uint32_t k = db_bucket(z->shift, n->hash);
-		n->hnext = z->table[k];
-		z->table[k] = n;
+		link_node(z, n);
 	}
 	return 0;
 }
@@ -711,8 +720,15 @@ static int finish(build *b)
 	char owner[TERN_NAME_TEXT_MAX];
 	zb_name_text(z->origin, owner, sizeof owner);
 	/* z->apex: the node without a parent, which node_get made first */
-	if (z->local) /* local records: every name stands alone; NS are plain data */
-		return finish_nodes(b);
+	if (z->local) { /* local records: every name stands alone; NS are plain data */
+		if (finish_nodes(b))
+			return -1;
+		if (z->apex) {
+			z->apex->build = NULL;
+			link_node(z, z->apex);
+		}
+		return 0;
+	}
 	if (!z->apex || !zb_has_type(z->apex, TERN_T_SOA)) {
 		/* no line holds what is missing: name where the zone starts */
 		db_diag_report(b->diag, true, b->first_file ? b->first_file : z->file, b->first_line,
@@ -733,14 +749,10 @@ static int finish(build *b)
 	for (size_t i = 0; i < z->nnodes; i++) {
 		db_node *n = b->nodes[i];
 		const db_node *p = n->parent;
-		if (p && (p->flags & (DB_CUT | DB_OCCLUDED))) {
-			n->flags |= DB_OCCLUDED;
-			n->cut = (p->flags & DB_OCCLUDED) ? p->cut : p;
-		}
-		if (p && (p->flags & (DB_DNAME | DB_UNDER_DNAME))) {
-			n->flags |= DB_UNDER_DNAME;
-			n->dname = (p->flags & DB_UNDER_DNAME) ? p->dname : p;
-		}
+		if (p && (p->flags & (DB_CUT | DB_OCCLUDED)))
+			n->flags |= DB_OCCLUDED; /* node_cut finds the cut */
+		if (p && (p->flags & (DB_DNAME | DB_UNDER_DNAME)))
+			n->flags |= DB_UNDER_DNAME; /* node_dname the DNAME */
 		bool ns = false, dname = false, mx = false;
 		for (const brec *r = n->build; r; r = r->next) {
 			ns |= r->type == TERN_T_NS;
@@ -792,6 +804,7 @@ static int finish(build *b)
 	z->soa = soa;
 	int rc = b->signed_zone ? zb_dnssec_finish(b) : 0;
 	z->apex->build = NULL;
+	link_node(z, z->apex);
 	return rc;
 }
 

@@ -43,24 +43,47 @@ enum {
 
 typedef struct db_node {
 	const uint8_t *name;        /* wire, case as first written */
-	struct db_node *hnext;      /* hash chain */
+	union {
+		struct db_node *hnext;  /* hash chain (once built) */
+		void *build;            /* records while loading (zone.c links a
+		                         * node into the table only after it is
+		                         * done with them) */
+	};
 	struct db_node *parent;     /* NULL at the apex */
-	const struct db_node *cut;  /* DB_OCCLUDED: the topmost cut above */
-	const struct db_node *dname;/* DB_UNDER_DNAME: the topmost DNAME above */
-	uint32_t hash;              /* db_name_hash(name) */
-	uint8_t flags;
-	uint8_t name_len;           /* tern_name_len(name) */
-	uint16_t nrrsets;
 	/* Sorted by type; one RRset per type, except RRSIG: one RRset per
 	 * type covered (RFC 4034 3, RFC 4035 2.2), consecutive, in order of
 	 * the type covered (the first two bytes of each RDATA), each with its
 	 * own TTL. The signatures of RRset X are the RRSIG RRset whose first
 	 * RDATA covers X.type: node_rrsigs(n, X.type). */
 	db_rrset *rrsets;
-	void *build;                /* records while loading; NULL after */
+	uint32_t hash;              /* db_name_hash(name) */
+	uint8_t flags;
+	uint8_t name_len;           /* tern_name_len(name) */
+	uint16_t nrrsets;
 	uint32_t nchildren;         /* nodes whose parent this is (zone_apply
 	                             * removes a name only when it has none) */
 } db_node;
+
+/* DB_OCCLUDED: the topmost delegation point above n. Every name between
+ * it and n is occluded too, and it is not (else one above would be the
+ * topmost), so it is the first ancestor that is not. Not kept in the
+ * node: few names are occluded, and every node would pay 8 bytes. */
+static inline const db_node *node_cut(const db_node *n)
+{
+	const db_node *c = n->parent;
+	while (c->flags & DB_OCCLUDED)
+		c = c->parent;
+	return c;
+}
+
+/* DB_UNDER_DNAME: the topmost DNAME above n, found the same way. */
+static inline const db_node *node_dname(const db_node *n)
+{
+	const db_node *d = n->parent;
+	while (d->flags & DB_UNDER_DNAME)
+		d = d->parent;
+	return d;
+}
 
 typedef struct db_zone {
 	const uint8_t *origin;

@@ -129,7 +129,7 @@ static void check_target(build *b, const tq *q)
 			return;
 		zb_name_text(n->name, owner, sizeof owner);
 		zb_name_text(target, tt, sizeof tt);
-		zb_name_text((t->flags & DB_UNDER_DNAME) ? t->dname->name : t->name, at, sizeof at);
+		zb_name_text((t->flags & DB_UNDER_DNAME) ? node_dname(t)->name : t->name, at, sizeof at);
 		db_diag_report(b->diag, true, r->file, r->line, "%s NS %s: the target is below the DNAME at %s (RFC 6672 2.4)",
 		               owner, tt, at);
 		return;

@@ -253,3 +253,39 @@ def test_signing_a_secondary_is_a_configuration_error(tmp_path):
     p = subprocess.run([binary(), "--check", "--config", str(conf)], capture_output=True, text=True, timeout=30,
                        cwd=str(tmp_path))
     assert p.returncode != 0 and "dnssec-signing on a secondary zone" in p.stdout + p.stderr, p.stdout + p.stderr
+
+
+def test_referral_below_a_cut_follows_a_changed_cut(tmp_path):
+    """A name below a delegation point (its glue) is answered with the
+    referral of the cut as the current version has it: after an UPDATE
+    that changes the cut's NSEC (a new name right after it in canonical
+    order, a change made in place), the referral for the glue name carries
+    the new NSEC, as the one for the cut itself does."""
+    (tmp_path / "sec.zone").write_text(ZONE + "sub NS ns.sub\nns.sub A 192.0.2.54\n")
+    (tmp_path / "keys").mkdir()
+    conf = tmp_path / "ternd.conf"
+    conf.write_text("\n".join([
+        "server:", "    forward: none",
+        "key:", f"    name: {KEY_NAME}", "    algorithm: hmac-sha256", f"    secret: {KEY_SECRET}",
+        "zone:", "    name: sec.test", "    file: sec.zone", "    dnssec-signing: on",
+        "    dnssec-denial: nsec", "    key-directory: keys",
+        f"    allow-update: 127.0.0.1 key {KEY_NAME}", "    journal-size: 1m"]) + "\n")
+    srv = start_ternd(tmp_path, None, args=["--config", str(conf)], probe=ORIGIN)
+    try:
+        first = serial(srv)
+        p = nsupdate(srv, "update add sub0.sec.test. 300 A 192.0.2.103\nsend\n")
+        assert p.returncode == 0, p.stdout + p.stderr
+        wait_serial(srv, first + 1)
+        assert "signed whole" not in srv.log_text()
+
+        def nsec_next(qname, qtype):
+            r = srv.query(qname, qtype, want_dnssec=True)
+            nsecs = [rr for rr in r.authority if rr.rdtype == dns.rdatatype.NSEC]
+            assert len(nsecs) == 1 and nsecs[0].name.to_text() == "sub.sec.test.", r.to_text()
+            return nsecs[0][0].next.to_text()
+
+        assert nsec_next("sub.sec.test.", "DS") == "sub0.sec.test."
+        assert nsec_next("ns.sub.sec.test.", "A") == "sub0.sec.test."
+        assert nsec_next("x.ns.sub.sec.test.", "A") == "sub0.sec.test."
+    finally:
+        stop_clean(srv)
