@@ -682,6 +682,7 @@ int main(int argc, char **argv)
 	args a = {0};
 	a.rrl_limit = -1;
 	int ch, rc;
+	server_malloc_setup();
 	while ((ch = getopt_long(argc, argv, "c:l:z:t:hVvq", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': a.config = optarg; break;

@@ -590,6 +590,13 @@ static void version_feeds(version *v)
 	         (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 }
 
+void server_malloc_setup(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024); /* a fixed value: never raised */
+#endif
+}
+
 void server_trim_memory(void)
 {
 #ifdef __GLIBC__

@@ -83,6 +83,12 @@ void server_publish(server *s, version *v);
  * the signer freed: 13 % of a signed zone's RSS). Not after small changes:
  * it walks the heap. */
 void server_trim_memory(void);
+/* At start: blocks of 256 KiB and more come from mmap and go back to the
+ * system when freed. glibc would otherwise raise that threshold (to 32
+ * MiB) after the loader's and the signer's big buffers are freed, so the
+ * zone's hash table and the signing threads' texts landed in heaps that
+ * keep their pages: 16-19 MiB of a signed 1M-name zone's RSS. */
+void server_malloc_setup(void);
 void server_stop(server *s);
 
 typedef struct runtime_zone {
