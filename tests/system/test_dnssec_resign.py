@@ -69,20 +69,25 @@ def wait_serial(srv, want):
     assert serial(srv) == want
 
 
-@pytest.fixture(scope="module", params=["nsec", "nsec3"])
-def resigner(request, tmp_path_factory):
-    work = tmp_path_factory.mktemp(f"resign-{request.param}")
-    (work / "sec.zone").write_text(ZONE)
+def start_signer(work, zone, denial):
+    """ternd signing sec.test (zone text) with denial, UPDATE by TSIG."""
+    (work / "sec.zone").write_text(zone)
     (work / "keys").mkdir()
     conf = work / "ternd.conf"
     conf.write_text("\n".join([
         "server:", "    forward: none",
         "key:", f"    name: {KEY_NAME}", "    algorithm: hmac-sha256", f"    secret: {KEY_SECRET}",
         "zone:", "    name: sec.test", "    file: sec.zone", "    dnssec-signing: on",
-        f"    dnssec-denial: {request.param}", "    key-directory: keys",
+        f"    dnssec-denial: {denial}", "    key-directory: keys",
         f"    allow-update: 127.0.0.1 key {KEY_NAME}", "    allow-transfer: 127.0.0.0/8",
         "    journal-size: 1m"]) + "\n")
-    srv = start_ternd(work, None, args=["--config", str(conf)], probe=ORIGIN)
+    return start_ternd(work, None, args=["--config", str(conf)], probe=ORIGIN)
+
+
+@pytest.fixture(scope="module", params=["nsec", "nsec3"])
+def resigner(request, tmp_path_factory):
+    work = tmp_path_factory.mktemp(f"resign-{request.param}")
+    srv = start_signer(work, ZONE, request.param)
     try:
         first = serial(srv)
         for i, batch in enumerate(BATCHES):
@@ -261,16 +266,7 @@ def test_referral_below_a_cut_follows_a_changed_cut(tmp_path):
     that changes the cut's NSEC (a new name right after it in canonical
     order, a change made in place), the referral for the glue name carries
     the new NSEC, as the one for the cut itself does."""
-    (tmp_path / "sec.zone").write_text(ZONE + "sub NS ns.sub\nns.sub A 192.0.2.54\n")
-    (tmp_path / "keys").mkdir()
-    conf = tmp_path / "ternd.conf"
-    conf.write_text("\n".join([
-        "server:", "    forward: none",
-        "key:", f"    name: {KEY_NAME}", "    algorithm: hmac-sha256", f"    secret: {KEY_SECRET}",
-        "zone:", "    name: sec.test", "    file: sec.zone", "    dnssec-signing: on",
-        "    dnssec-denial: nsec", "    key-directory: keys",
-        f"    allow-update: 127.0.0.1 key {KEY_NAME}", "    journal-size: 1m"]) + "\n")
-    srv = start_ternd(tmp_path, None, args=["--config", str(conf)], probe=ORIGIN)
+    srv = start_signer(tmp_path, ZONE + "sub NS ns.sub\nns.sub A 192.0.2.54\n", "nsec")
     try:
         first = serial(srv)
         p = nsupdate(srv, "update add sub0.sec.test. 300 A 192.0.2.103\nsend\n")
