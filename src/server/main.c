@@ -583,6 +583,18 @@ typedef struct reload_ctx {
 	updater *upd;
 } reload_ctx;
 
+/* A zone signed again on zones_resign's timer (or after
+ * zone-ksk-submitted), published: its secondaries are told (a key step or
+ * new signatures reach them now, not at their SOA refresh), and its file
+ * goes to the writer, as after a reload (xfr/zonesync.h). Under
+ * change_lock. */
+static void resigned_hook(void *user, const version *v, const db_zone *z)
+{
+	reload_ctx *r = user;
+	notify_zone(r->nfy, &v->cfg, z);
+	updater_files_prime(r->upd);
+}
+
 /* ternctl zone-refresh, zone-retransfer, zone-notify (ctl.h). */
 static int zone_op_hook(void *user, enum ctl_cmd cmd, const uint8_t *origin, sbuf *out)
 {
@@ -892,6 +904,8 @@ int main(int argc, char **argv)
 	notify_submit(nfy, startup_nb);
 	/* the current version may be replaced from here on (ternctl reload) */
 	reload_ctx rctx = {&a, &s, res, rl, cookie, sec, nfy, upd};
+	s.resigned = resigned_hook;
+	s.resigned_user = &rctx;
 	ctl_hooks hooks = {.reload = reload_hook, .zone_op = zone_op_hook, .user = &rctx, .version = TERN_VERSION};
 	if (ops_start(opsv, &s, &hooks))
 		log_err("cannot start the control or metrics thread: %s", strerror(errno));

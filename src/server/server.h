@@ -55,6 +55,13 @@ typedef struct server {
 	 * configuration (zones_runtime_apply). Under change_lock. */
 	struct runtime_zone *rt_zones;
 	size_t nrt_zones;
+	/* Called, under change_lock, after zones_resign published a zone it
+	 * signed again (on its timer, or after zone-ksk-submitted) in the
+	 * version now current (main.c: NOTIFY to the zone's secondaries, and
+	 * the zone file to the writer). NULL: nothing. Set before the control
+	 * thread starts. */
+	void (*resigned)(void *user, const struct version *v, const struct db_zone *z);
+	void *resigned_user;
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT, refusing addresses

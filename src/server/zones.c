@@ -453,9 +453,17 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 	}
 	/* published under the lock: a zone-ksk-submitted signing at the same
 	 * time cannot publish out of serial order */
-	for (size_t i = 0; i < k; i++)
-		if (server_replace_zone_locked(s, fresh[i]))
+	for (size_t i = 0; i < k; i++) {
+		const uint8_t *origin = fresh[i]->origin; /* the zone outlives this: it is published */
+		if (server_replace_zone_locked(s, fresh[i])) {
 			log_err("signing again: out of memory");
+			continue;
+		}
+		const version *v = atomic_load(&s->current);
+		const db_zone *z = db_set_get(v->zones, origin);
+		if (s->resigned && z)
+			s->resigned(s->resigned_user, v, z);
+	}
 	if (k)
 		server_trim_memory(); /* a whole signing frees as much as it makes */
 	pthread_mutex_unlock(&s->change_lock);

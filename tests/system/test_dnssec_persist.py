@@ -190,3 +190,29 @@ def test_bad_journal_reported_file_used(tmp_path, damage):
     finally:
         stop_clean(srv)
     shutil.rmtree(tmp_path / "keys")
+
+
+def test_timed_signing_reaches_the_file(tmp_path):
+    """A signing on the timer (dnssec-signature-validity 20 s: every 5 s)
+    hands the version it publishes to the writer like an UPDATE does, so
+    the file follows the zone served and the next UPDATE finds it known
+    (answered without writing the file first)."""
+    (tmp_path / "sec.zone").write_text(ZONE)
+    (tmp_path / "keys").mkdir()
+    conf = config(tmp_path, "nsec")
+    with open(conf, "a") as f:
+        f.write("    dnssec-signature-validity: 20\n")
+    srv = start(tmp_path, conf)
+    try:
+        first = serial(srv)
+        assert wait_log(srv, f"serial {first} written to"), srv.log_text()
+        assert wait_log(srv, "signatures made again", timeout=12), srv.log_text()
+        now = serial(srv)
+        assert now > first
+        assert wait_log(srv, f"serial {now} written to"), srv.log_text()
+        p = nsupdate(srv, "update add u9.sec.test. 300 A 192.0.2.209\nsend\n")
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert has_a(srv, "u9")
+        assert "written before the answer" not in srv.log_text(), srv.log_text()
+    finally:
+        stop_clean(srv)

@@ -14,6 +14,7 @@ import time
 import dns.dnssec
 import dns.flags
 import dns.message
+import dns.opcode
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -21,7 +22,9 @@ import pytest
 
 from conftest import stop_clean
 from dnssec_zones import ORIGIN, SIGNED, absname, unsigned_parent
+from peers import ScriptedServer
 from ternd import binary, start_ternd
+from xfr_helpers import wait_for
 from test_dnssec_validate import expected_insecure, start_unbound, validation_queries
 
 VARIANTS = [("ecdsap256sha256", "nsec", "kskzsk"), ("ed25519", "nsec3", "csk"), ("ecdsap256sha256", "nsec3", "csk"),
@@ -217,6 +220,38 @@ def test_signatures_made_again_before_they_expire(tmp_path):
 
 def serial(srv):
     return srv.query(ORIGIN, "SOA").answer[0][0].serial
+
+
+def test_timed_signing_notifies_secondaries(tmp_path):
+    """A signing on the timer (dnssec-signature-validity 20 s: every 5 s)
+    publishes a new serial, and the zone's notify: targets hear of it at
+    once, as after a reload or an UPDATE: a secondary would otherwise
+    learn of new signatures or a key step only at its SOA refresh, past
+    the propagation delay a rollover counts on."""
+    got = []
+
+    def handler(wire, transport, peer, sock):
+        m = dns.message.from_wire(wire)
+        if m.opcode() == dns.opcode.NOTIFY:
+            got.append(m.answer[0][0].serial if m.answer else None)
+        return [dns.message.make_response(m).to_wire()]
+
+    with ScriptedServer(handler) as sec:
+        parent, _ = unsigned_parent(tmp_path / "pre")
+        conf = write_conf(tmp_path, parent, {}, "ed25519", "nsec")
+        with open(conf, "a") as f:
+            f.write("    dnssec-signature-validity: 20\n")
+            f.write(f"    notify: 127.0.0.1:{sec.port}\n")
+        srv = start_ternd(tmp_path, None, args=["--config", conf], probe=ORIGIN)
+        try:
+            first = serial(srv)
+            assert wait_for(lambda: first in got, timeout=5), got  # at start-up
+            assert wait_for(lambda: serial(srv) > first, timeout=12)
+            now = serial(srv)
+            assert "signatures made again" in srv.log_text()
+            assert wait_for(lambda: any(x is not None and x >= now for x in got), timeout=5), (now, got)
+        finally:
+            stop_clean(srv)
 
 
 def test_serial_follows_each_signing(tmp_path):
