@@ -915,5 +915,3 @@ db_zone *zone_load_string(const uint8_t *origin, const char *name, const char *t
 {
 	return load(origin, name, text, strlen(text), diag, false);
 }
-
-/* The arena goes when no version shares its nodes any more. */

@@ -47,7 +47,8 @@ typedef struct db_node {
 		struct db_node *hnext;  /* hash chain (once built) */
 		void *build;            /* records while loading (zone.c links a
 		                         * node into the table only after it is
-		                         * done with them) */
+		                         * done with them; the apex last, at the
+		                         * end of the load) */
 	};
 	struct db_node *parent;     /* NULL at the apex */
 	/* Sorted by type; one RRset per type, except RRSIG: one RRset per

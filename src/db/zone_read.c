@@ -77,6 +77,7 @@ const db_node *zone_find_h(const db_zone *z, const uint8_t *name, size_t len, ui
 	return lookup(z, name, len, hash);
 }
 
+/* The arena goes when no version shares its nodes any more. */
 static void zone_mem_unref(db_zone *z)
 {
 	if (atomic_fetch_sub_explicit(&z->mem_refs, 1, memory_order_acq_rel) != 1)
