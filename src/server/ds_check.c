@@ -84,10 +84,14 @@ int ds_check_parent(const struct sockaddr *addr, socklen_t len, const uint8_t *o
 		if (n < 12 || tern_get_u16(a) != id)
 			continue; /* not the answer: wait on */
 		if (key) {
-			tern_tsig_ctx before = t; /* a forged answer must not spoil the real one's check */
-			if (tern_tsig_verify(&t, a, (size_t)n, (uint64_t)time(NULL))) {
-				tern_tsig_ctx_free(&t);
-				t = before;
+			/* each answer (one UDP message) is checked on its own against
+			 * the question's MAC: t stays as signing left it, so a forged
+			 * answer cannot spoil the real one's check, and no answer is
+			 * taken as a later message of a multi-message exchange */
+			tern_tsig_ctx c = t;
+			int bad = tern_tsig_verify(&c, a, (size_t)n, (uint64_t)time(NULL));
+			tern_tsig_ctx_free(&c);
+			if (bad) {
 				bad_tsig = true;
 				continue;
 			}
