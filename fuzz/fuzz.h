@@ -39,4 +39,16 @@ void fuzz_loud(void);
  * to close afterwards, or -1. */
 int fuzz_memfd(const uint8_t *data, size_t size, char *path, size_t cap);
 
+/* The input as a file in a directory of its own (made once under $TMPDIR or
+ * /tmp, removed at exit), for code that opens other files by names relative
+ * to it: those resolve in that empty directory, never in /proc/self/fd
+ * (where "0" would be the harness's stdin). Writes the path (cap at least
+ * PATH_MAX + 16) and returns 0, or -1. */
+int fuzz_private_file(const uint8_t *data, size_t size, char *path, size_t cap);
+
+/* Whether the input names a path where reading could block or never end
+ * (a device, a FIFO, another process's descriptors): /dev, /proc, /sys,
+ * /run, or a ".." that could climb to them. */
+int fuzz_names_special_path(const uint8_t *data, size_t size);
+
 #endif

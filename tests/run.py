@@ -7,7 +7,9 @@ Levels, in order:
   3. system tests (pytest in tests/system) against the plain binaries, then
      against the ASan+UBSan binaries.
 Every failure counts; a binary that crashes before its summary counts as one
-failed test. Exit status is 0 only when nothing failed.
+failed test. Exit status is 0 only when nothing failed. Every program runs with
+stdin /dev/null, so a run under CI (whose stdin may be an open pipe) reads
+the same as any other run.
 """
 import argparse
 import glob
@@ -40,7 +42,7 @@ def run_unit(build):
         name = os.path.relpath(exe, ROOT)
         env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="stdout")
         try:
-            p = subprocess.run([exe], cwd=ROOT, env=env, capture_output=True, text=True, errors="replace", timeout=600)
+            p = subprocess.run([exe], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace", timeout=600)
             out = p.stdout + p.stderr
         except subprocess.TimeoutExpired as e:
             out, p = str(e.stdout or ""), None
@@ -62,7 +64,7 @@ def run_replay(build, san):
     """Every committed fuzz corpus through its harness with the plain
     replay driver (fuzz/fuzz.mk), one test per harness."""
     cmd = ["make", "--no-print-directory", "-s", "fuzz-replay"] + (["SAN=1"] if san else [])
-    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, errors="replace", timeout=1200)
+    p = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace", timeout=1200)
     out = p.stdout + p.stderr
     seen = re.findall(r"^fuzz-replay (\S+): (\d+) inputs ok", out, re.M)
     for name, n in seen:
@@ -85,7 +87,7 @@ FUZZ_RUNS = {"msg": 400000, "name": 30000, "rdata": 300000, "zonefile": 15000, "
 def run_fuzz(seconds):
     """Each libFuzzer harness, deterministically (-seed=1, fixed -runs); a
     finding fails it. `seconds` scales the runs (30 = the table above)."""
-    p = subprocess.run(["make", "--no-print-directory", "-s", "fuzz-build"], cwd=ROOT, capture_output=True,
+    p = subprocess.run(["make", "--no-print-directory", "-s", "fuzz-build"], cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
                        text=True)
     if p.returncode != 0:
         print(p.stdout[-3000:], p.stderr[-3000:])
@@ -97,7 +99,7 @@ def run_fuzz(seconds):
         # start from the committed corpus only, as a fresh clone does
         shutil.rmtree(os.path.join(ROOT, "build", "fuzz", "corpus", h), ignore_errors=True)
         r = subprocess.run(["make", "--no-print-directory", "-s", "fuzz", "FUZZ_SECONDS=1200", f"FUZZ_ONLY={h}",
-                            f"FUZZ_ARGS=-seed=1 -runs={runs}"], cwd=ROOT, capture_output=True, text=True, errors="replace")
+                            f"FUZZ_ARGS=-seed=1 -runs={runs}"], cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
         execs = re.findall(r"number_of_executed_units:\s*(\d+)", r.stdout + r.stderr)
         ok = r.returncode == 0
         print(f"fuzz {h}: seed 1, {execs[-1] if execs else '?'} executions, {'no finding' if ok else 'FINDING'}")
@@ -120,7 +122,7 @@ def run_pytest(build, label):
         cmd += ["-n", jobs, "--dist", "loadfile"]
     cmd.append("tests/system")
     print(f"system tests ({label}): {' '.join(cmd[2:])}", flush=True)
-    p = subprocess.run(cmd, cwd=ROOT, env=env)
+    p = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
     if not os.path.exists(xml):
         note(False, f"pytest {label} produced no report (exit {p.returncode})")
         return
