@@ -14,11 +14,17 @@ or from bench/run.sh (`make bench`), on the bench zone (bench/gen_zone.py,
   3. re-signing: a dynamic UPDATE of 10 records (10 new names) to the
      signed zone ternd serves, from the UPDATE sent until the new serial
      is served (and ternd's own figure from its log), the median of
-     --updates runs.
+     --updates runs;
+  4. refresh (--refresh V, ternd alone): the zone signed with
+     dnssec-signature-validity V, so that its signatures fall due a
+     quarter of V after the signing started; then the timed refresh's
+     steps (dnssec-refresh-slice RRsets each, one a second) until none is
+     due: the steps, their time under change_lock (ternd's log), and the
+     whole refresh's wall time.
 
   bench/sign.py [--names N] [--out DIR] [--ternd PATH] [--updates K]
                 [--no-knot] [--no-bind] [--no-ldns] [--denial nsec,nsec3]
-                [--threads T]
+                [--threads T] [--refresh V]
 
 --updates 0 skips the UPDATE runs; --threads T gives ternd's zone
 dnssec-signing-threads: T (unset: ternd's default, the online CPUs).
@@ -209,7 +215,8 @@ def sign_ternd(args, wd, zone, denial):
             "zone:", f"    name: {ORIGIN}", "    file: zone.db", "    dnssec-signing: on",
             f"    dnssec-denial: {denial}", "    key-directory: keys", "    allow-update: 127.0.0.1",
             "    allow-transfer: 127.0.0.1", "    journal-size: 64m"]
-            + ([f"    dnssec-signing-threads: {args.threads}"] if args.threads else [])) + "\n")
+            + ([f"    dnssec-signing-threads: {args.threads}"] if args.threads else [])
+            + ([f"    dnssec-signature-validity: {args.refresh}"] if args.refresh else [])) + "\n")
     logf = open(os.path.join(wd, "ternd.log"), "w")
     t0 = time.monotonic()
     p = subprocess.Popen([args.ternd, "--config", conf], cwd=wd, stdout=logf, stderr=subprocess.STDOUT)
@@ -220,6 +227,8 @@ def sign_ternd(args, wd, zone, denial):
         out["rss_mib"] = round(rss_kib(p.pid) / 1024, 1)
         if args.updates:
             out["updates"] = update_runs(args, port, p, wd)
+        if args.refresh:
+            out["refresh"] = refresh_run(args, p, wd)
         return out
     finally:
         stop(p)
@@ -269,6 +278,31 @@ def update_runs(args, port, proc, wd):
             "made_ms_median": round(statistics.median(made), 1) if made else None,
             "published_ms_median": round(statistics.median(total), 1) if total else None,
             "signed_whole": "signed whole" in text}
+
+
+def refresh_run(args, proc, wd):
+    """Waits for the timed refresh to begin and to end (a step that leaves
+    no RRset due); its steps' figures from ternd's log."""
+    path = os.path.join(wd, "ternd.log")
+    step = re.compile(r"signatures made again for (\d+) RRset\(s\) \(\d+ signature\(s\)\) in ([0-9.]+) ms, "
+                      r"serial \d+; (\d+) RRset\(s\) still due")
+    deadline = time.monotonic() + args.refresh
+    t_first = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        steps = step.findall(open(path).read())
+        if steps and t_first is None:
+            t_first = time.monotonic()
+        if steps and steps[-1][2] == "0":
+            break
+        time.sleep(0.5)
+    text = open(path).read()
+    steps = step.findall(text)
+    ms = [float(m) for _, m, _ in steps]
+    return {"steps": len(steps), "rrsets": sum(int(n) for n, _, _ in steps),
+            "step_ms_median": round(statistics.median(ms), 1) if ms else None,
+            "step_ms_max": round(max(ms), 1) if ms else None,
+            "wall_s": round(time.monotonic() - t_first, 1) if t_first else None,
+            "done": bool(steps) and steps[-1][2] == "0", "signed_whole_again": "signatures made again, serial" in text}
 
 
 def knot_conf(wd, port, zone, denial):
@@ -351,6 +385,14 @@ def table(res, names):
         if u:
             lines.append(f"| {denial} | {u['made_ms_median']} | {u['published_ms_median']} | "
                          f"{u['served_ms_median']} | {u['answered_ms_median']} |")
+    rf = [(d, r["ternd"]["refresh"]) for d, r in res.items() if r.get("ternd", {}).get("refresh")]
+    if rf:
+        lines += ["", "The timed refresh by slices: steps, RRsets signed again, each step's time under "
+                  "change_lock (median / max, ms), the refresh's wall time (s)", "",
+                  "| denial | steps | RRsets | step ms median | step ms max | wall s | done |", "|---|---|---|---|---|---|---|"]
+        for d, x in rf:
+            lines.append(f"| {d} | {x['steps']} | {x['rrsets']} | {x['step_ms_median']} | {x['step_ms_max']} | "
+                         f"{x['wall_s']} | {x['done'] and not x['signed_whole_again']} |")
     return "\n".join(lines)
 
 
@@ -366,6 +408,8 @@ def main():
     ap.add_argument("--no-ldns", action="store_true")
     ap.add_argument("--threads", type=int, default=0,
                     help="ternd's dnssec-signing-threads (default: not set, ternd's default)")
+    ap.add_argument("--refresh", type=int, default=0,
+                    help="measure the timed refresh, with this dnssec-signature-validity (seconds)")
     args = ap.parse_args()
     args.ternd = os.path.abspath(args.ternd)
     args.out = os.path.abspath(args.out)

@@ -859,9 +859,37 @@ bool dnssec_chain_is(const db_zone *z, const dnssec_policy *p)
 	return z->dnssec && z->dnssec->nsec3 == p->nsec3 && (p->nsec3 ? z->dnssec->nn3 > 0 : z->dnssec->nnsec > 0);
 }
 
+/* The timed refresh's RRsets (refresh.c): their signatures made again,
+ * each unless the edits so far sign it already (the new SOA's). */
+static void sign_picks(rsg *r, const dnssec_pick *pk, size_t n)
+{
+	size_t before = r->ne;
+	for (size_t i = 0; i < n && !r->err; i++) {
+		const db_node *nd = pk[i].node;
+		bool done = false;
+		for (size_t j = 0; j < before && !done; j++)
+			done = r->e[j].op == DB_ADD_RR && r->e[j].type == TERN_T_RRSIG && r->e[j].rdlen >= 2 &&
+			       tern_get_u16(r->e[j].rdata) == pk[i].covered && tern_name_eq(r->e[j].owner, nd->name);
+		if (done)
+			continue;
+		del_sigs(r, nd->name, nd, pk[i].covered);
+		const db_rrset *s = node_rrset(nd, pk[i].covered);
+		if (s)
+			sign_add(r, nd->name, s);
+	}
+}
+
 db_zone *dnssec_resign(const db_zone *old, const db_edit *edits, size_t n, const dnssec_keyset *ks,
                        const dnssec_policy *p, uint32_t serial, unsigned flags, const char *what, db_diag *diag,
                        db_apply_stats *ast, dnssec_resign_stats *rst)
+{
+	return dnssec_resign_picks(old, edits, n, ks, p, serial, flags, what, diag, ast, rst, NULL, 0);
+}
+
+db_zone *dnssec_resign_picks(const db_zone *old, const db_edit *edits, size_t n, const dnssec_keyset *ks,
+                             const dnssec_policy *p, uint32_t serial, unsigned flags, const char *what,
+                             db_diag *diag, db_apply_stats *ast, dnssec_resign_stats *rst, const dnssec_pick *picks,
+                             size_t npicks)
 {
 	if (ast)
 		*ast = (db_apply_stats){.failed_edit = SIZE_MAX};
@@ -928,6 +956,7 @@ db_zone *dnssec_resign(const db_zone *old, const db_edit *edits, size_t n, const
 		goto out;
 	}
 	sign_names(&r);
+	sign_picks(&r, picks, npicks);
 	if (!r.err) {
 		if (p->nsec3)
 			mend_nsec3(&r);

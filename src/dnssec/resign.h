@@ -45,4 +45,23 @@ db_zone *dnssec_resign(const db_zone *old, const db_edit *edits, size_t n, const
 db_zone *dnssec_resign_reload(const db_zone *served, const db_zone *z, const struct dnssec_keyset *ks,
                               const dnssec_policy *p, uint32_t serial, db_diag *diag, dnssec_resign_stats *rs);
 
+/* The timed refresh, one step (refresh.c; docs/architecture.md,
+ * "Refreshing by parts"): of old's RRsets whose signatures are due (made
+ * a quarter of p's validity ago or more, DNSSEC_INCEPTION_SKEW aside),
+ * the oldest, at most p->refresh_slice (DNSSEC_REFRESH_SLICE when 0) of
+ * them, signed again with the keys ks, and the SOA with serial: a change
+ * like an UPDATE's (flags as dnssec_resign's: DB_APPLY_DIFF for the
+ * journal entry). The new version's sig_oldest is the oldest inception
+ * left. Returns it with one reference, or NULL with the reason in diag.
+ * When old is not signed with ks and p's chain, the zone is signed whole
+ * (rs->whole). now: time(NULL). */
+typedef struct dnssec_refresh_stats {
+	bool whole;        /* signed whole after all */
+	size_t rrsets;     /* RRsets signed again */
+	size_t signatures; /* RRSIGs made */
+	size_t due_left;   /* RRsets still due after this step */
+} dnssec_refresh_stats;
+db_zone *dnssec_refresh(const db_zone *old, const struct dnssec_keyset *ks, const dnssec_policy *p, uint32_t serial,
+                        int64_t now, unsigned flags, db_diag *diag, db_apply_stats *ast, dnssec_refresh_stats *rs);
+
 #endif

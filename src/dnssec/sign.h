@@ -46,9 +46,17 @@ typedef struct dnssec_policy {
 	/* dnssec-signing-threads: the threads a signing whole splits its
 	 * work over (1..DNSSEC_SIGN_THREADS_MAX); 0: the online CPUs */
 	unsigned threads;
+	/* dnssec-refresh-slice: the timed refresh re-signs at most this many
+	 * RRsets (the oldest signatures first) per step, each step published
+	 * as a change of its own (resign.h, dnssec_refresh); 0: the default */
+	unsigned refresh_slice;
 } dnssec_policy;
 
 #define DNSSEC_SIGN_THREADS_MAX 64
+/* RRsets re-signed per refresh step: some 0.3 s of signing on one core
+ * (ECDSA P-256 or Ed25519), the time change_lock is held */
+#define DNSSEC_REFRESH_SLICE 10000u
+#define DNSSEC_REFRESH_SLICE_MAX 1000000u
 /* A zone of fewer names is signed by one thread whatever p->threads. */
 #define DNSSEC_SIGN_PAR_MIN_NAMES 1000
 

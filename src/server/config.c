@@ -791,6 +791,10 @@ static int load(config *c, const char *path, unsigned depth)
 			} else if (!strcmp(key, "dnssec-signature-validity")) {
 				if (parse_uint(val, 20, 90 * 86400, &zsign.sig_validity))
 					ERR("dnssec-signature-validity must be 20..7776000 seconds, got '%s'", val);
+			} else if (!strcmp(key, "dnssec-refresh-slice")) {
+				if (parse_uint(val, 1, DNSSEC_REFRESH_SLICE_MAX, &zsign.refresh_slice))
+					ERR("dnssec-refresh-slice must be 1..%u RRsets, got '%s'", DNSSEC_REFRESH_SLICE_MAX,
+					    val);
 			} else if (!strcmp(key, "dnssec-cds")) {
 				if (!strcmp(val, "on") || !strcmp(val, "yes") || !strcmp(val, "always"))
 					zsign.cds = DNSSEC_CDS_ALWAYS;

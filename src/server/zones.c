@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/journal.h"
 #include "dnssec/resign.h"
 #include "server/ds_check.h"
 #include "server/log.h"
@@ -369,6 +370,37 @@ static time_t resign_at(const cfg_zone *cz, const db_zone *z)
 	return (time_t)inception + DNSSEC_INCEPTION_SKEW + validity / 4;
 }
 
+/* One step of the timed refresh (dnssec_refresh): the RRsets with the
+ * oldest signatures signed again, a new serial, and the step's journal
+ * entry, as an UPDATE's (IXFR out, and the zone-file writer's rule,
+ * xfr/zonesync.h). NULL, with the reason in diag, when it fails. */
+static db_zone *refresh_step(const cfg_zone *cz, const db_zone *z, int64_t now, db_diag *diag,
+                             dnssec_refresh_stats *rs, bool *key_step)
+{
+	/* the keys as they sign now (dnssec_keys_roll: their states at now);
+	 * a step due after all is the whole signing's (sign_now) */
+	bool changed = false;
+	*key_step = false;
+	struct dnssec_keyset *ks = dnssec_keys_load(cz->origin, &cz->sign, cz->file, diag);
+	if (!ks || dnssec_keys_roll(ks, &cz->sign, z, now, &changed, diag) || changed) {
+		*key_step = ks && changed;
+		dnssec_keys_free(ks);
+		return NULL;
+	}
+	uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial, z->serial);
+	db_apply_stats ast;
+	db_zone *s = dnssec_refresh(z, ks, &cz->sign, serial, now, DB_APPLY_DIFF, diag, &ast, rs);
+	dnssec_keys_free(ks);
+	if (!s)
+		return NULL;
+	if (ast.diff && !rs->whole && cz->xfr.journal_size)
+		s->journal = db_journal_add(z->journal, ast.diff, cz->xfr.journal_size);
+	else
+		db_diff_unref(ast.diff);
+	dnssec_serial_save(cz->origin, &cz->sign, cz->file, s->serial, diag);
+	return s;
+}
+
 /* dnssec-parent (ds_check.h): while a KSK waits for its DS, asks the
  * parent; true when it has it now (the keys' state saved: the zone is to
  * be signed again now), else *at brought forward to the next check. */
@@ -410,6 +442,7 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 	pthread_mutex_lock(&s->change_lock);
 	const version *cur = atomic_load(&s->current);
 	size_t n = cur->cfg.nzones, k = 0;
+	bool whole = false; /* a zone signed whole: memory to give back */
 	db_zone **fresh = calloc(n ? n : 1, sizeof *fresh);
 	for (size_t i = 0; fresh && i < n; i++) {
 		const cfg_zone *cz = &cur->cfg.zones[i];
@@ -427,17 +460,50 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 			now_too |= ask_parent(&cur->cfg, cz, ks, name, now, &at, &diag);
 		int64_t kn = keys_ok ? dnssec_keys_next(ks, &cz->sign, z, now) : now;
 		dnssec_keys_free(ks);
+		bool key_step = now_too || (kn && kn <= now);
 		if (kn && kn < at)
 			at = (time_t)kn;
 		if (at > now && !now_too) {
 			next = !next || at < next ? at : next;
 			continue;
 		}
+		dnssec_refresh_stats rf;
+		db_zone *sz = NULL;
+		double ms = 0;
+		if (keys_ok && !key_step) { /* only signatures are due: a slice of them */
+			struct timespec t0, t1;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			sz = refresh_step(cz, z, (int64_t)now, &diag, &rf, &key_step);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		}
+		if (keys_ok && !key_step) {
+			if (sz) {
+				fresh[k++] = sz;
+				if (rf.whole)
+					log_info("zone %s: signatures made again, serial %u (signed whole: the keys or the chain "
+					         "differ)", name, sz->serial);
+				else
+					log_info("zone %s: signatures made again for %zu RRset(s) (%zu signature(s)) in %.1f ms, "
+					         "serial %u; %zu RRset(s) still due",
+					         name, rf.rrsets, rf.signatures, ms, sz->serial, rf.due_left);
+				/* the next slice in a second: changes waiting for the lock go first */
+				at = rf.due_left ? now + 1 : resign_at(cz, sz);
+				if (kn && kn < at)
+					at = (time_t)kn;
+			} else {
+				log_err("zone %s: signing again failed; the current version stays, tried again in 60 s", name);
+				at = now + 60;
+			}
+			next = !next || at < next ? at : next;
+			continue;
+		}
 		int64_t key_next = 0;
 		dnssec_resign_stats rs;
-		db_zone *sz = keys_ok ? sign_now(cz, z, z->serial, NULL, name, &diag, &key_next, &rs) : NULL;
+		sz = keys_ok ? sign_now(cz, z, z->serial, NULL, name, &diag, &key_next, &rs) : NULL;
 		if (sz) {
 			fresh[k++] = sz;
+			whole = true;
 			log_info("zone %s: signatures made again, serial %u", name, sz->serial);
 			at = resign_at(cz, sz);
 			if (key_next && key_next < at)
@@ -464,7 +530,7 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 		if (s->resigned && z)
 			s->resigned(s->resigned_user, v, z);
 	}
-	if (k)
+	if (whole)
 		server_trim_memory(); /* a whole signing frees as much as it makes */
 	pthread_mutex_unlock(&s->change_lock);
 	free(fresh);
