@@ -104,7 +104,8 @@ static void select_oldest(due *v, size_t n, size_t k)
 }
 
 db_zone *dnssec_refresh(const db_zone *old, const dnssec_keyset *ks, const dnssec_policy *p, uint32_t serial,
-                        int64_t now, unsigned flags, db_diag *diag, db_apply_stats *ast, dnssec_refresh_stats *rs)
+                        int64_t now, size_t max_diff, unsigned flags, db_diag *diag, db_apply_stats *ast,
+                        dnssec_refresh_stats *rs)
 {
 	*rs = (dnssec_refresh_stats){0};
 	uint32_t validity = p->sig_validity ? p->sig_validity : DNSSEC_SIG_VALIDITY;
@@ -116,6 +117,21 @@ db_zone *dnssec_refresh(const db_zone *old, const dnssec_keyset *ks, const dnsse
 		return NULL;
 	}
 	size_t k = p->refresh_slice ? p->refresh_slice : DNSSEC_REFRESH_SLICE;
+	uint32_t first = UINT32_MAX; /* the oldest due */
+	for (size_t i = 0; i < c.n; i++)
+		if (c.v[i].inception < first)
+			first = c.v[i].inception;
+	rs->urgent = c.n && (int64_t)first + DNSSEC_INCEPTION_SKEW + validity / 2 <= now;
+	if (max_diff && !rs->urgent) {
+		/* the step's journal entry, some max_diff bytes at most: per
+		 * RRset an RRSIG removed and one added (owner and signer about
+		 * the origin's length and a label more; 64-byte signatures) */
+		size_t per = 2 * (2 * old->origin_len + 120), fit = max_diff / per;
+		if (fit < DNSSEC_REFRESH_SLICE_MIN)
+			fit = DNSSEC_REFRESH_SLICE_MIN;
+		if (k > fit)
+			k = fit;
+	}
 	if (k > c.n)
 		k = c.n;
 	select_oldest(c.v, c.n, k);
@@ -133,7 +149,9 @@ db_zone *dnssec_refresh(const db_zone *old, const dnssec_keyset *ks, const dnsse
 	dnssec_resign_stats st = {0};
 	db_zone *z = dnssec_resign_picks(old, NULL, 0, ks, p, serial, flags, "signature refresh", diag, ast, &st, pk,
 	                                 k);
+	bool urgent = rs->urgent;
 	if (z) {
+		rs->urgent = urgent;
 		rs->whole = st.whole;
 		rs->rrsets = st.whole ? 0 : k;
 		rs->signatures = st.signatures;

@@ -54,14 +54,19 @@ db_zone *dnssec_resign_reload(const db_zone *served, const db_zone *z, const str
  * journal entry). The new version's sig_oldest is the oldest inception
  * left. Returns it with one reference, or NULL with the reason in diag.
  * When old is not signed with ks and p's chain, the zone is signed whole
- * (rs->whole). now: time(NULL). */
+ * (rs->whole). now: time(NULL). max_diff (0: none): fewer RRsets, so that
+ * the step's journal entry stays about that size (never fewer than
+ * DNSSEC_REFRESH_SLICE_MIN), unless the oldest due signatures are half
+ * way to their expiry (rs->urgent: then no time is to be lost). */
 typedef struct dnssec_refresh_stats {
 	bool whole;        /* signed whole after all */
 	size_t rrsets;     /* RRsets signed again */
 	size_t signatures; /* RRSIGs made */
 	size_t due_left;   /* RRsets still due after this step */
+	bool urgent;       /* the oldest due are half way to their expiry */
 } dnssec_refresh_stats;
 db_zone *dnssec_refresh(const db_zone *old, const struct dnssec_keyset *ks, const dnssec_policy *p, uint32_t serial,
-                        int64_t now, unsigned flags, db_diag *diag, db_apply_stats *ast, dnssec_refresh_stats *rs);
+                        int64_t now, size_t max_diff, unsigned flags, db_diag *diag, db_apply_stats *ast,
+                        dnssec_refresh_stats *rs);
 
 #endif

@@ -57,6 +57,8 @@ typedef struct dnssec_policy {
  * (ECDSA P-256 or Ed25519), the time change_lock is held */
 #define DNSSEC_REFRESH_SLICE 10000u
 #define DNSSEC_REFRESH_SLICE_MAX 1000000u
+/* the fewest a step takes to keep its journal entry small (refresh.c) */
+#define DNSSEC_REFRESH_SLICE_MIN 100u
 /* A zone of fewer names is signed by one thread whatever p->threads. */
 #define DNSSEC_SIGN_PAR_MIN_NAMES 1000
 

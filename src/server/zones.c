@@ -389,7 +389,10 @@ static db_zone *refresh_step(const cfg_zone *cz, const db_zone *z, int64_t now, 
 	}
 	uint32_t serial = dnssec_serial_next(cz->origin, &cz->sign, cz->file, z->serial, z->serial);
 	db_apply_stats ast;
-	db_zone *s = dnssec_refresh(z, ks, &cz->sign, serial, now, DB_APPLY_DIFF, diag, &ast, rs);
+	/* a step's entry a quarter of the journal at most: a secondary a few
+	 * steps behind still gets IXFR */
+	db_zone *s = dnssec_refresh(z, ks, &cz->sign, serial, now, cz->xfr.journal_size / 4, DB_APPLY_DIFF, diag,
+	                            &ast, rs);
 	dnssec_keys_free(ks);
 	if (!s)
 		return NULL;
@@ -487,8 +490,9 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 					log_info("zone %s: signatures made again for %zu RRset(s) (%zu signature(s)) in %.1f ms, "
 					         "serial %u; %zu RRset(s) still due",
 					         name, rf.rrsets, rf.signatures, ms, sz->serial, rf.due_left);
-				/* the next slice in a second: changes waiting for the lock go first */
-				at = rf.due_left ? now + 1 : resign_at(cz, sz);
+				/* the next slice in a second (changes waiting for the lock go
+				 * first), or at once when signatures near their expiry */
+				at = !rf.due_left ? resign_at(cz, sz) : rf.urgent ? now : now + 1;
 				if (kn && kn < at)
 					at = (time_t)kn;
 			} else {

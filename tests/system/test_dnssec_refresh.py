@@ -24,24 +24,23 @@ NAMES = 40
 SLICE = 16
 
 
-def zone_text():
+def zone_text(names=NAMES):
     lines = ["$TTL 300", f"@ SOA ns1.{ORIGIN}. admin.{ORIGIN}. 2026120601 3600 600 86400 300",
              f"@ NS ns1.{ORIGIN}.", "ns1 A 192.0.2.1"]
-    lines += [f"h{i:02d} A 192.0.2.{10 + i}" for i in range(NAMES)]
+    lines += [f"h{i:02d} A 192.0.{2 + i // 200}.{10 + i % 200}" for i in range(names)]
     lines += ["h00 TXT \"two RRsets at one name\"", "sub NS ns.sub", "ns.sub A 192.0.2.99",
               "sub DS 12345 13 2 " + "ab" * 32]
     return "\n".join(lines) + "\n"
 
 
-def start(tmp_path, denial):
-    (tmp_path / "z.zone").write_text(zone_text())
+def start(tmp_path, denial, names=NAMES, extra=(f"    dnssec-refresh-slice: {SLICE}",)):
+    (tmp_path / "z.zone").write_text(zone_text(names))
     (tmp_path / "keys").mkdir()
     conf = tmp_path / "ternd.conf"
     conf.write_text("\n".join([
         "zone:", f"    name: {ORIGIN}", "    file: z.zone", "    dnssec-signing: on",
         "    dnssec-algorithm: ed25519", f"    dnssec-denial: {denial}", "    key-directory: keys",
-        "    dnssec-signature-validity: 40", f"    dnssec-refresh-slice: {SLICE}",
-        "    allow-transfer: 127.0.0.1"]) + "\n")
+        "    dnssec-signature-validity: 40", "    allow-transfer: 127.0.0.1", *extra]) + "\n")
     return start_ternd(tmp_path, None, args=["--config", str(conf)], probe=ORIGIN + ".")
 
 
@@ -134,6 +133,48 @@ def test_refresh_by_slices(tmp_path, denial):
             if shutil.which(argv[0]):
                 p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
                 assert p.returncode == 0, f"{argv[0]}: {p.stdout}{p.stderr}"
+    finally:
+        stop_clean(srv)
+
+
+def test_steps_fit_the_journal(tmp_path):
+    """Without dnssec-refresh-slice (10000 RRsets a step), a small
+    journal-size makes the steps smaller, so that each journal entry stays
+    about a quarter of it (200k: some 50 KB, under 200 RRsets of ~250 bytes
+    each way) and the IXFR from the serial before the refresh still works."""
+    srv = start(tmp_path, "nsec", names=300, extra=("    journal-size: 200k",))
+    try:
+        s0 = serial(srv)
+        z0 = axfr(srv)
+        first = min(inceptions(z0))
+        assert wait_for(lambda: min(inceptions(axfr(srv))) > first, timeout=45, step=0.5), srv.log_text()[-3000:]
+        z1 = axfr(srv)
+        log = srv.log_text()
+        sizes = [int(ln.split("made again for ")[1].split()[0]) for ln in log.splitlines()
+                 if "signatures made again for" in ln]
+        assert len(sizes) >= 3 and 100 <= max(sizes) <= 200, sizes  # some 610 RRsets
+        msgs = transfer(srv.host, srv.port, xfr_query(ORIGIN, "IXFR", serial=s0))
+        after, ndiff = apply_ixfr(lines(z0), msgs)
+        assert after == lines(z1) and ndiff == len(sizes)
+    finally:
+        stop_clean(srv)
+
+
+def test_steps_hurry_near_expiry(tmp_path):
+    """Steps kept small for the journal would not finish a big zone within
+    the validity: once the oldest due signatures are half way to their
+    expiry (20 s of 40), the journal bound gives way and the rest goes in
+    full steps, at once: no signature expires."""
+    srv = start(tmp_path, "nsec", names=3000, extra=("    journal-size: 200k",))
+    try:
+        z0 = axfr(srv)
+        first = min(inceptions(z0))
+        assert wait_for(lambda: min(inceptions(axfr(srv))) > first, timeout=35, step=0.5), srv.log_text()[-3000:]
+        log = srv.log_text()
+        sizes = [int(ln.split("made again for ")[1].split()[0]) for ln in log.splitlines()
+                 if "signatures made again for" in ln]
+        assert sizes and max(sizes[:3]) <= 200 and max(sizes) > 200, sizes
+        assert "signatures made again, serial" not in log
     finally:
         stop_clean(srv)
 
