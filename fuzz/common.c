@@ -33,18 +33,26 @@ void fuzz_loud(void)
 		(void)dup2(saved_stderr, STDERR_FILENO);
 }
 
+/* All of data to fd: 0, or -1. */
+static int write_all(int fd, const uint8_t *data, size_t size)
+{
+	for (size_t off = 0; off < size;) {
+		ssize_t n = write(fd, data + off, size - off);
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
 int fuzz_memfd(const uint8_t *data, size_t size, char *path, size_t cap)
 {
 	int fd = memfd_create("fuzz-input", MFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	for (size_t off = 0; off < size;) {
-		ssize_t n = write(fd, data + off, size - off);
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
+	if (write_all(fd, data, size)) {
+		close(fd);
+		return -1;
 	}
 	snprintf(path, cap, "/proc/self/fd/%d", fd);
 	return fd;
@@ -78,15 +86,10 @@ int fuzz_private_file(const uint8_t *data, size_t size, char *path, size_t cap)
 	int fd = open(private_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	for (size_t off = 0; off < size;) {
-		ssize_t n = write(fd, data + off, size - off);
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
-	}
+	int r = write_all(fd, data, size);
 	close(fd);
+	if (r)
+		return -1;
 	if (snprintf(path, cap, "%s", private_path) >= (int)cap)
 		return -1;
 	return 0;
