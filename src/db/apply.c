@@ -601,6 +601,7 @@ static db_zone *fast_path(work *k, db_apply_stats *stats)
 		return NULL;
 	*z = *old;
 	z->journal = NULL; /* the caller attaches the new version's own */
+	z->dnssec = NULL;  /* its own, patched from old's below (zone_free frees its arrays) */
 	atomic_init(&z->refs, 1);
 	atomic_init(&z->mem_refs, 1);
 	arena_init_small(&z->mem);

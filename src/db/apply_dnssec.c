@@ -125,9 +125,10 @@ static int patch_nsec(db_zone *z, const db_dnssec *d0, db_dnssec *d, const db_no
 	for (size_t j = 0; j < nadd; j++)
 		pos[j] = nsec_lower(d0->nsec, d0->nnsec, add[j]->name);
 	size_t n = d0->nnsec - nrm + nadd;
-	const db_node **v = arena_alloc(&z->mem, (n ? n : 1) * sizeof *v);
+	const db_node **v = malloc((n ? n : 1) * sizeof *v);
 	if (!v)
 		goto out;
+	d->own[0] = v;
 	d->nnsec = merge(v, d0->nsec, d0->nnsec, sizeof *v, rm, nrm, add, pos, nadd);
 	d->nsec = v;
 	rc = 0;
@@ -165,9 +166,10 @@ static int patch_nsec3(db_zone *z, const db_dnssec *d0, db_dnssec *d, const db_n
 	for (size_t j = 0; j < nadd; j++)
 		pos[j] = n3_lower(d0->n3, d0->nn3, add[j].hash);
 	size_t n = d0->nn3 - nrm + nadd;
-	db_nsec3 *v = arena_alloc(&z->mem, (n ? n : 1) * sizeof *v);
+	db_nsec3 *v = malloc((n ? n : 1) * sizeof *v);
 	if (!v)
 		goto out;
+	d->own[1] = v;
 	d->nn3 = merge(v, d0->n3, d0->nn3, sizeof *v, rm, nrm, add, pos, nadd);
 	d->n3 = v;
 	rc = 0;
@@ -232,8 +234,9 @@ static int patch_hidden(db_zone *z, const db_dnssec *d0, db_dnssec *d, const db_
 			out[nout++] = sup[i];
 	for (size_t i = 0; i < nmade; i++)
 		nnew += (made[i]->flags & DB_HASHED) != 0;
-	db_node **v = arena_alloc(&z->mem, (d0->nhidden + nnew + 1) * sizeof *v);
+	db_node **v = malloc((d0->nhidden + nnew + 1) * sizeof *v);
 	ptrset gone = {NULL, 0};
+	d->own[2] = v;
 	if (!v || (nout && ptrset_init(&gone, out, nout))) {
 		free(out);
 		return -1;
@@ -267,9 +270,13 @@ int apply_dnssec_patch(db_zone *z, const db_zone *old, const db_node *const *sup
 	if (!d)
 		return -1;
 	*d = *d0;
+	memset(d->own, 0, sizeof d->own);
 	if (patch_nsec(z, d0, d, sup, nsup, made, nmade) || patch_nsec3(z, d0, d, sup, nsup, made, nmade) ||
-	    patch_hidden(z, d0, d, sup, nsup, made, nmade))
+	    patch_hidden(z, d0, d, sup, nsup, made, nmade)) {
+		for (size_t i = 0; i < sizeof d->own / sizeof d->own[0]; i++)
+			free(d->own[i]);
 		return -1;
+	}
 	z->dnssec = d;
 	return 0;
 }

@@ -40,6 +40,13 @@ typedef struct db_dnssec {
 	uint16_t iterations;
 	uint8_t salt_len;
 	uint8_t salt[255];
+	/* A version zone_apply patched (apply_dnssec.c): nsec, n3 and hidden
+	 * are its own malloc'd copies, freed with the version (zone_free),
+	 * not kept in its arena, which lives on while later versions share
+	 * its nodes: a refresh of a big zone, step after step, would keep
+	 * one copy alive per step until the next rebuild. NULL for a zone
+	 * built whole (the arrays are in its arena). */
+	void *own[3];
 } db_dnssec;
 
 /* The NSEC3 hash of name (RFC 5155 5: IH(salt, name, iterations) over the

@@ -104,10 +104,14 @@ static void select_oldest(due *v, size_t n, size_t k)
 }
 
 db_zone *dnssec_refresh(const db_zone *old, const dnssec_keyset *ks, const dnssec_policy *p, uint32_t serial,
-                        int64_t now, size_t max_diff, unsigned flags, db_diag *diag, db_apply_stats *ast,
+                        int64_t now, size_t journal, unsigned flags, db_diag *diag, db_apply_stats *ast,
                         dnssec_refresh_stats *rs)
 {
-	*rs = (dnssec_refresh_stats){0};
+	*rs = (dnssec_refresh_stats){.oldest = UINT32_MAX};
+	if (!dnssec_keys_serve(old, ks) || !dnssec_chain_is(old, p)) { /* other keys or chain: the caller's */
+		rs->whole = true;
+		return NULL;
+	}
 	uint32_t validity = p->sig_validity ? p->sig_validity : DNSSEC_SIG_VALIDITY;
 	scan c = {.cut = (uint32_t)now - DNSSEC_INCEPTION_SKEW - validity / 4, .oldest = UINT32_MAX};
 	zone_walk_rrsets(old, on_rrset, &c);
@@ -116,17 +120,24 @@ db_zone *dnssec_refresh(const db_zone *old, const dnssec_keyset *ks, const dnsse
 		db_diag_report(diag, true, "signature refresh", 0, "out of memory");
 		return NULL;
 	}
+	if (!c.n) { /* sig_oldest was behind (a change replaced the oldest) */
+		rs->idle = true;
+		rs->oldest = c.oldest;
+		free(c.v);
+		return NULL;
+	}
 	size_t k = p->refresh_slice ? p->refresh_slice : DNSSEC_REFRESH_SLICE;
 	uint32_t first = UINT32_MAX; /* the oldest due */
 	for (size_t i = 0; i < c.n; i++)
 		if (c.v[i].inception < first)
 			first = c.v[i].inception;
-	rs->urgent = c.n && (int64_t)first + DNSSEC_INCEPTION_SKEW + validity / 2 <= now;
-	if (max_diff && !rs->urgent) {
-		/* the step's journal entry, some max_diff bytes at most: per
-		 * RRset an RRSIG removed and one added (owner and signer about
-		 * the origin's length and a label more; 64-byte signatures) */
-		size_t per = 2 * (2 * old->origin_len + 120), fit = max_diff / per;
+	rs->urgent = (int64_t)first + DNSSEC_INCEPTION_SKEW + validity / 2 <= now;
+	if (journal) {
+		/* the step's journal entry, a quarter of the journal (all of it
+		 * when urgent): per RRset an RRSIG removed and one added (owner
+		 * and signer about the origin's length and a label more, 64-byte
+		 * signatures) */
+		size_t per = 2 * (2 * old->origin_len + 120), fit = (rs->urgent ? journal : journal / 4) / per;
 		if (fit < DNSSEC_REFRESH_SLICE_MIN)
 			fit = DNSSEC_REFRESH_SLICE_MIN;
 		if (k > fit)
@@ -138,7 +149,7 @@ db_zone *dnssec_refresh(const db_zone *old, const dnssec_keyset *ks, const dnsse
 	for (size_t i = k; i < c.n; i++) /* due still: the oldest left may be among them */
 		if (c.v[i].inception < c.oldest)
 			c.oldest = c.v[i].inception;
-	dnssec_pick *pk = malloc((k ? k : 1) * sizeof *pk);
+	dnssec_pick *pk = malloc(k * sizeof *pk);
 	if (!pk) {
 		free(c.v);
 		db_diag_report(diag, true, "signature refresh", 0, "out of memory");
@@ -148,19 +159,15 @@ db_zone *dnssec_refresh(const db_zone *old, const dnssec_keyset *ks, const dnsse
 		pk[i] = c.v[i].pick;
 	dnssec_resign_stats st = {0};
 	db_zone *z = dnssec_resign_picks(old, NULL, 0, ks, p, serial, flags, "signature refresh", diag, ast, &st, pk,
-	                                 k);
-	bool urgent = rs->urgent;
+	                                 k, now);
 	if (z) {
-		rs->urgent = urgent;
-		rs->whole = st.whole;
-		rs->rrsets = st.whole ? 0 : k;
+		rs->rrsets = k;
 		rs->signatures = st.signatures;
-		rs->due_left = st.whole ? 0 : c.n - k;
-		if (!st.whole) {
-			/* the signatures made now start DNSSEC_INCEPTION_SKEW ago */
-			uint32_t made = (uint32_t)now - DNSSEC_INCEPTION_SKEW;
-			z->sig_oldest = c.oldest < made ? c.oldest : made;
-		}
+		rs->due_left = c.n - k;
+		/* the signatures made now start DNSSEC_INCEPTION_SKEW ago */
+		uint32_t made = (uint32_t)now - DNSSEC_INCEPTION_SKEW;
+		z->sig_oldest = c.oldest < made ? c.oldest : made;
+		rs->oldest = z->sig_oldest;
 	}
 	free(pk);
 	free(c.v);

@@ -883,13 +883,13 @@ db_zone *dnssec_resign(const db_zone *old, const db_edit *edits, size_t n, const
                        const dnssec_policy *p, uint32_t serial, unsigned flags, const char *what, db_diag *diag,
                        db_apply_stats *ast, dnssec_resign_stats *rst)
 {
-	return dnssec_resign_picks(old, edits, n, ks, p, serial, flags, what, diag, ast, rst, NULL, 0);
+	return dnssec_resign_picks(old, edits, n, ks, p, serial, flags, what, diag, ast, rst, NULL, 0, 0);
 }
 
 db_zone *dnssec_resign_picks(const db_zone *old, const db_edit *edits, size_t n, const dnssec_keyset *ks,
                              const dnssec_policy *p, uint32_t serial, unsigned flags, const char *what,
                              db_diag *diag, db_apply_stats *ast, dnssec_resign_stats *rst, const dnssec_pick *picks,
-                             size_t npicks)
+                             size_t npicks, int64_t when)
 {
 	if (ast)
 		*ast = (db_apply_stats){.failed_edit = SIZE_MAX};
@@ -950,7 +950,7 @@ db_zone *dnssec_resign_picks(const db_zone *old, const db_edit *edits, size_t n,
 		z = whole(old, all, n, ks, p, 0, flags, what, diag, ast);
 		goto out;
 	}
-	r.g = dnssec_signer_new(old, ks, p);
+	r.g = when ? dnssec_signer_new_at(old, ks, p, when) : dnssec_signer_new(old, ks, p);
 	if (!r.g || gather(&r, a)) {
 		db_diag_report(diag, true, what, 0, "out of memory, or libcrypto cannot sign with the key");
 		goto out;

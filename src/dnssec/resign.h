@@ -49,24 +49,27 @@ db_zone *dnssec_resign_reload(const db_zone *served, const db_zone *z, const str
  * "Refreshing by parts"): of old's RRsets whose signatures are due (made
  * a quarter of p's validity ago or more, DNSSEC_INCEPTION_SKEW aside),
  * the oldest, at most p->refresh_slice (DNSSEC_REFRESH_SLICE when 0) of
- * them, signed again with the keys ks, and the SOA with serial: a change
- * like an UPDATE's (flags as dnssec_resign's: DB_APPLY_DIFF for the
- * journal entry). The new version's sig_oldest is the oldest inception
- * left. Returns it with one reference, or NULL with the reason in diag.
- * When old is not signed with ks and p's chain, the zone is signed whole
- * (rs->whole). now: time(NULL). max_diff (0: none): fewer RRsets, so that
- * the step's journal entry stays about that size (never fewer than
- * DNSSEC_REFRESH_SLICE_MIN), unless the oldest due signatures are half
- * way to their expiry (rs->urgent: then no time is to be lost). */
+ * them, signed again with the keys ks at now (a time() value), and the
+ * SOA with serial: a change like an UPDATE's (flags as dnssec_resign's:
+ * DB_APPLY_DIFF for the journal entry). journal: the zone's journal size
+ * (0: none): fewer RRsets, so that the step's entry stays about a quarter
+ * of it (all of it once the oldest due signatures are half way to their
+ * expiry, rs->urgent), never fewer than DNSSEC_REFRESH_SLICE_MIN. Returns
+ * the new version (one reference; its sig_oldest is the oldest inception
+ * left), or NULL: rs->whole when old is not signed with ks and p's chain
+ * (the caller signs it whole), rs->idle when nothing is due (rs->oldest:
+ * the oldest inception there is), else with the reason in diag. */
 typedef struct dnssec_refresh_stats {
-	bool whole;        /* signed whole after all */
+	bool whole;        /* NULL returned: to be signed whole */
+	bool idle;         /* NULL returned: nothing is due */
+	bool urgent;       /* the oldest due are half way to their expiry */
 	size_t rrsets;     /* RRsets signed again */
 	size_t signatures; /* RRSIGs made */
 	size_t due_left;   /* RRsets still due after this step */
-	bool urgent;       /* the oldest due are half way to their expiry */
+	uint32_t oldest;   /* the oldest inception left (UINT32_MAX: none) */
 } dnssec_refresh_stats;
 db_zone *dnssec_refresh(const db_zone *old, const struct dnssec_keyset *ks, const dnssec_policy *p, uint32_t serial,
-                        int64_t now, size_t max_diff, unsigned flags, db_diag *diag, db_apply_stats *ast,
+                        int64_t now, size_t journal, unsigned flags, db_diag *diag, db_apply_stats *ast,
                         dnssec_refresh_stats *rs);
 
 #endif

@@ -22,10 +22,11 @@ typedef struct dnssec_pick {
 } dnssec_pick;
 
 /* dnssec_resign (resign.h), and the signatures of picks[0..npicks) made
- * again beside the edits' own. */
+ * again beside the edits' own; the signatures made at when (a time()
+ * value; 0: now). */
 db_zone *dnssec_resign_picks(const db_zone *old, const db_edit *edits, size_t n, const dnssec_keyset *ks,
                              const dnssec_policy *p, uint32_t serial, unsigned flags, const char *what,
                              db_diag *diag, db_apply_stats *ast, dnssec_resign_stats *rs, const dnssec_pick *picks,
-                             size_t npicks);
+                             size_t npicks, int64_t when);
 
 #endif

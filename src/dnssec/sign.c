@@ -829,11 +829,16 @@ static void signer_keys_free(signer *g)
 
 dnssec_signer *dnssec_signer_new(const db_zone *z, const dnssec_keyset *ks, const dnssec_policy *p)
 {
+	return dnssec_signer_new_at(z, ks, p, (int64_t)time(NULL));
+}
+
+dnssec_signer *dnssec_signer_new_at(const db_zone *z, const dnssec_keyset *ks, const dnssec_policy *p, int64_t when)
+{
 	signer *g = calloc(1, sizeof *g);
 	if (!g)
 		return NULL;
 	*g = (signer){.z = z, .ks = ks, .p = p};
-	uint32_t now = (uint32_t)time(NULL);
+	uint32_t now = (uint32_t)when;
 	g->inception = now - DNSSEC_INCEPTION_SKEW;
 	g->expiration = now + (p->sig_validity ? p->sig_validity : DNSSEC_SIG_VALIDITY);
 	if (signer_keys(g, NULL)) {

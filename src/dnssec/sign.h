@@ -172,6 +172,9 @@ unsigned dnssec_sign_threads(const dnssec_policy *p, size_t names);
 #define DNSSEC_BITMAP_MAX (256 * 34)
 typedef struct dnssec_signer dnssec_signer;
 dnssec_signer *dnssec_signer_new(const db_zone *z, const struct dnssec_keyset *ks, const dnssec_policy *p);
+/* The same with its signatures made at when (a time() value). */
+dnssec_signer *dnssec_signer_new_at(const db_zone *z, const struct dnssec_keyset *ks, const dnssec_policy *p,
+                                    int64_t when);
 int dnssec_signer_sign(dnssec_signer *g, const uint8_t *owner, const db_rrset *s, size_t *next, uint8_t *rd);
 void dnssec_signer_free(dnssec_signer *g);
 size_t dnssec_type_bitmap(const uint16_t *types, size_t n, uint8_t *out);

@@ -680,6 +680,7 @@ void server_stop(server *s)
 	for (size_t i = 0; i < s->nrt_zones; i++)
 		free(s->rt_zones[i].file);
 	free(s->rt_zones);
+	free(s->parent_checks);
 	free(s->udp_fds);
 	free(s->tcp_fds);
 	version_free(atomic_load(&s->current));

@@ -62,6 +62,12 @@ typedef struct server {
 	 * thread starts. */
 	void (*resigned)(void *user, const struct version *v, const struct db_zone *z);
 	void *resigned_user;
+	/* When zones_resign next asks the parent of each zone whose KSK waits
+	 * for its DS (dnssec-parent): a signature refresh wakes it every
+	 * second, the parent is asked every dnssec-parent-check-interval.
+	 * Under change_lock (zones.c). */
+	struct parent_check *parent_checks;
+	size_t nparent_checks;
 } server;
 
 /* Opens every listener once per worker (SO_REUSEPORT, refusing addresses

@@ -373,7 +373,9 @@ static time_t resign_at(const cfg_zone *cz, const db_zone *z)
 /* One step of the timed refresh (dnssec_refresh): the RRsets with the
  * oldest signatures signed again, a new serial, and the step's journal
  * entry, as an UPDATE's (IXFR out, and the zone-file writer's rule,
- * xfr/zonesync.h). NULL, with the reason in diag, when it fails. */
+ * xfr/zonesync.h). NULL when there is no step to publish: a key step is
+ * due after all (*key_step), the zone is to be signed whole (rs->whole),
+ * nothing is due (rs->idle), or it failed (the reason in diag). */
 static db_zone *refresh_step(const cfg_zone *cz, const db_zone *z, int64_t now, db_diag *diag,
                              dnssec_refresh_stats *rs, bool *key_step)
 {
@@ -391,17 +393,37 @@ static db_zone *refresh_step(const cfg_zone *cz, const db_zone *z, int64_t now, 
 	db_apply_stats ast;
 	/* a step's entry a quarter of the journal at most: a secondary a few
 	 * steps behind still gets IXFR */
-	db_zone *s = dnssec_refresh(z, ks, &cz->sign, serial, now, cz->xfr.journal_size / 4, DB_APPLY_DIFF, diag,
-	                            &ast, rs);
+	db_zone *s = dnssec_refresh(z, ks, &cz->sign, serial, now, cz->xfr.journal_size, DB_APPLY_DIFF, diag, &ast, rs);
 	dnssec_keys_free(ks);
 	if (!s)
 		return NULL;
-	if (ast.diff && !rs->whole && cz->xfr.journal_size)
+	if (ast.diff && cz->xfr.journal_size)
 		s->journal = db_journal_add(z->journal, ast.diff, cz->xfr.journal_size);
 	else
 		db_diff_unref(ast.diff);
 	dnssec_serial_save(cz->origin, &cz->sign, cz->file, s->serial, diag);
 	return s;
+}
+
+/* server.parent_checks: per zone, when the parent is asked next. */
+struct parent_check {
+	uint8_t origin[TERN_NAME_MAX];
+	time_t at;
+};
+
+static struct parent_check *parent_check_of(server *s, const uint8_t *origin)
+{
+	for (size_t i = 0; i < s->nparent_checks; i++)
+		if (tern_name_eq(s->parent_checks[i].origin, origin))
+			return &s->parent_checks[i];
+	struct parent_check *v = realloc(s->parent_checks, (s->nparent_checks + 1) * sizeof *v);
+	if (!v)
+		return NULL;
+	s->parent_checks = v;
+	struct parent_check *c = &v[s->nparent_checks++];
+	memcpy(c->origin, origin, tern_name_len(origin));
+	c->at = 0; /* at once */
+	return c;
 }
 
 /* dnssec-parent (ds_check.h): while a KSK waits for its DS, asks the
@@ -459,8 +481,18 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 		time_t at = resign_at(cz, z);
 		struct dnssec_keyset *ks = dnssec_keys_load(cz->origin, &cz->sign, cz->file, &diag);
 		bool keys_ok = ks != NULL, now_too = force && tern_name_eq(force, cz->origin);
-		if (keys_ok && cz->sign.parent_len)
-			now_too |= ask_parent(&cur->cfg, cz, ks, name, now, &at, &diag);
+		struct parent_check *pc = keys_ok && cz->sign.parent_len ? parent_check_of(s, cz->origin) : NULL;
+		if (pc && pc->at <= now) {
+			time_t ask = now + (time_t)(cz->sign.parent_check_interval ? cz->sign.parent_check_interval : 1);
+			now_too |= ask_parent(&cur->cfg, cz, ks, name, now, &ask, &diag);
+			pc->at = ask;
+		}
+		const uint8_t *dk;
+		size_t dl;
+		uint16_t tag;
+		bool awaiting = pc && dnssec_keys_awaiting_ds(ks, &dk, &dl, &tag);
+		if (awaiting && pc->at < at)
+			at = pc->at; /* the next question to the parent */
 		int64_t kn = keys_ok ? dnssec_keys_next(ks, &cz->sign, z, now) : now;
 		dnssec_keys_free(ks);
 		bool key_step = now_too || (kn && kn <= now);
@@ -470,7 +502,7 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 			next = !next || at < next ? at : next;
 			continue;
 		}
-		dnssec_refresh_stats rf;
+		dnssec_refresh_stats rf = {0};
 		db_zone *sz = NULL;
 		double ms = 0;
 		if (keys_ok && !key_step) { /* only signatures are due: a slice of them */
@@ -479,26 +511,31 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 			sz = refresh_step(cz, z, (int64_t)now, &diag, &rf, &key_step);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+			key_step |= rf.whole; /* other keys or another chain: signed whole */
 		}
 		if (keys_ok && !key_step) {
+			uint32_t validity = cz->sign.sig_validity ? cz->sign.sig_validity : DNSSEC_SIG_VALIDITY;
 			if (sz) {
 				fresh[k++] = sz;
-				if (rf.whole)
-					log_info("zone %s: signatures made again, serial %u (signed whole: the keys or the chain "
-					         "differ)", name, sz->serial);
-				else
-					log_info("zone %s: signatures made again for %zu RRset(s) (%zu signature(s)) in %.1f ms, "
-					         "serial %u; %zu RRset(s) still due",
-					         name, rf.rrsets, rf.signatures, ms, sz->serial, rf.due_left);
+				log_info("zone %s: signatures made again for %zu RRset(s) (%zu signature(s)) in %.1f ms, "
+				         "serial %u; %zu RRset(s) still due",
+				         name, rf.rrsets, rf.signatures, ms, sz->serial, rf.due_left);
 				/* the next slice in a second (changes waiting for the lock go
 				 * first), or at once when signatures near their expiry */
 				at = !rf.due_left ? resign_at(cz, sz) : rf.urgent ? now : now + 1;
-				if (kn && kn < at)
-					at = (time_t)kn;
+			} else if (rf.idle) { /* the zone's sig_oldest was behind: when the oldest is due */
+				at = rf.oldest == UINT32_MAX ? now + 3600
+				                             : (time_t)rf.oldest + DNSSEC_INCEPTION_SKEW + validity / 4;
+				if (at <= now)
+					at = now + 1;
 			} else {
 				log_err("zone %s: signing again failed; the current version stays, tried again in 60 s", name);
 				at = now + 60;
 			}
+			if (kn && kn < at)
+				at = (time_t)kn;
+			if (awaiting && pc->at < at)
+				at = pc->at;
 			next = !next || at < next ? at : next;
 			continue;
 		}

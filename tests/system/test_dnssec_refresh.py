@@ -179,6 +179,23 @@ def test_steps_hurry_near_expiry(tmp_path):
         stop_clean(srv)
 
 
+def test_parent_asked_once_per_interval(tmp_path):
+    """A refresh step comes every second; the parent (dnssec-parent, here
+    down) is still asked once per dnssec-parent-check-interval, not at
+    every step, and each question waits for its timeout under the lock."""
+    from peers import free_port
+    srv = start(tmp_path, "nsec", extra=(f"    dnssec-refresh-slice: {SLICE}",
+                                         f"    dnssec-parent: 127.0.0.1:{free_port()}",
+                                         "    dnssec-parent-check-interval: 30"))
+    try:
+        assert wait_for(lambda: srv.log_text().count("signatures made again for") >= 4, timeout=30, step=0.5), \
+            srv.log_text()[-3000:]
+        log = srv.log_text()
+        assert log.count("no answer from the parent (dnssec-parent)") == 1, log[-3000:]
+    finally:
+        stop_clean(srv)
+
+
 def test_refresh_slice_is_checked(tmp_path):
     """dnssec-refresh-slice takes 1..1000000 RRsets; anything else is an
     error naming the file and line."""
