@@ -585,14 +585,15 @@ typedef struct reload_ctx {
 
 /* A zone signed again on zones_resign's timer (or after
  * zone-ksk-submitted), published: its secondaries are told (a key step or
- * new signatures reach them now, not at their SOA refresh), and its file
- * goes to the writer, as after a reload (xfr/zonesync.h). Under
- * change_lock. */
-static void resigned_hook(void *user, const version *v, const db_zone *z)
+ * new signatures reach them now, not at their SOA refresh), and, when
+ * to_file, its file goes to the writer, as after a reload
+ * (xfr/zonesync.h). Under change_lock. */
+static void resigned_hook(void *user, const version *v, const db_zone *z, bool to_file)
 {
 	reload_ctx *r = user;
 	notify_zone(r->nfy, &v->cfg, z);
-	updater_files_prime(r->upd);
+	if (to_file)
+		updater_files_prime(r->upd);
 }
 
 /* ternctl zone-refresh, zone-retransfer, zone-notify (ctl.h). */

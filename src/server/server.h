@@ -58,9 +58,11 @@ typedef struct server {
 	/* Called, under change_lock, after zones_resign published a zone it
 	 * signed again (on its timer, or after zone-ksk-submitted) in the
 	 * version now current (main.c: NOTIFY to the zone's secondaries, and
-	 * the zone file to the writer). NULL: nothing. Set before the control
-	 * thread starts. */
-	void (*resigned)(void *user, const struct version *v, const struct db_zone *z);
+	 * when to_file the zone file to the writer: after a whole signing or
+	 * the last step of a refresh, not after every step, whose file a
+	 * restart would sign again anyway). NULL: nothing. Set before the
+	 * control thread starts. */
+	void (*resigned)(void *user, const struct version *v, const struct db_zone *z, bool to_file);
 	void *resigned_user;
 	/* When zones_resign next asks the parent of each zone whose KSK waits
 	 * for its DS (dnssec-parent): a signature refresh wakes it every

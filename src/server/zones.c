@@ -469,7 +469,8 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 	size_t n = cur->cfg.nzones, k = 0;
 	bool whole = false; /* a zone signed whole: memory to give back */
 	db_zone **fresh = calloc(n ? n : 1, sizeof *fresh);
-	for (size_t i = 0; fresh && i < n; i++) {
+	bool *to_file = calloc(n ? n : 1, sizeof *to_file); /* the file to the writer (server.h, resigned) */
+	for (size_t i = 0; fresh && to_file && i < n; i++) {
 		const cfg_zone *cz = &cur->cfg.zones[i];
 		const db_zone *z = cz->sign.on ? db_set_get(cur->zones, cz->origin) : NULL;
 		if (!z || !zone_has_data(z))
@@ -516,6 +517,7 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 		if (keys_ok && !key_step) {
 			uint32_t validity = cz->sign.sig_validity ? cz->sign.sig_validity : DNSSEC_SIG_VALIDITY;
 			if (sz) {
+				to_file[k] = !rf.due_left; /* the last step */
 				fresh[k++] = sz;
 				log_info("zone %s: signatures made again for %zu RRset(s) (%zu signature(s)) in %.1f ms, "
 				         "serial %u; %zu RRset(s) still due",
@@ -543,6 +545,7 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 		dnssec_resign_stats rs;
 		sz = keys_ok ? sign_now(cz, z, z->serial, NULL, name, &diag, &key_next, &rs) : NULL;
 		if (sz) {
+			to_file[k] = true;
 			fresh[k++] = sz;
 			whole = true;
 			log_info("zone %s: signatures made again, serial %u", name, sz->serial);
@@ -569,11 +572,12 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 		const version *v = atomic_load(&s->current);
 		const db_zone *z = db_set_get(v->zones, origin);
 		if (s->resigned && z)
-			s->resigned(s->resigned_user, v, z);
+			s->resigned(s->resigned_user, v, z, to_file[i]);
 	}
 	if (whole)
 		server_trim_memory(); /* a whole signing frees as much as it makes */
 	pthread_mutex_unlock(&s->change_lock);
 	free(fresh);
+	free(to_file);
 	return next;
 }

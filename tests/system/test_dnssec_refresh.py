@@ -196,6 +196,27 @@ def test_parent_asked_once_per_interval(tmp_path):
         stop_clean(srv)
 
 
+def test_file_written_after_the_last_step(tmp_path):
+    """A zone that takes UPDATEs has its signed file rewritten by the
+    writer thread; a refresh hands it over once, after its last step, not
+    at each step (a restart signs the zone anyway; at 1M names each write
+    is some 600 MB and a core busy for seconds)."""
+    import re
+    srv = start(tmp_path, "nsec", extra=(f"    dnssec-refresh-slice: {SLICE}", "    allow-update: 127.0.0.1"))
+    try:
+        s0 = serial(srv)
+        z0 = axfr(srv)
+        first = min(inceptions(z0))
+        assert wait_for(lambda: min(inceptions(axfr(srv))) > first, timeout=45, step=0.5), srv.log_text()[-3000:]
+        last = serial(srv)
+        assert wait_for(lambda: f"serial {last} written to" in srv.log_text(), timeout=10), srv.log_text()[-3000:]
+        written = [int(x) for x in re.findall(r"serial (\d+) written to", srv.log_text())]
+        assert [x for x in written if s0 < x < last] == [], (s0, last, written)
+        assert (last - s0) >= 3
+    finally:
+        stop_clean(srv)
+
+
 def test_refresh_slice_is_checked(tmp_path):
     """dnssec-refresh-slice takes 1..1000000 RRsets; anything else is an
     error naming the file and line."""
