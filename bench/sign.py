@@ -19,8 +19,8 @@ or from bench/run.sh (`make bench`), on the bench zone (bench/gen_zone.py,
      dnssec-signature-validity V, so that its signatures fall due a
      quarter of V after the signing started; then the timed refresh's
      steps (dnssec-refresh-slice RRsets each, one a second) until none is
-     due: the steps, their time under change_lock (ternd's log), and the
-     whole refresh's wall time.
+     due: the steps, their time under change_lock (ternd's log), the
+     whole refresh's wall time, and ternd's RSS after it.
 
   bench/sign.py [--names N] [--out DIR] [--ternd PATH] [--updates K]
                 [--no-knot] [--no-bind] [--no-ldns] [--denial nsec,nsec3]
@@ -295,10 +295,12 @@ def refresh_run(args, proc, wd):
         if steps and steps[-1][2] == "0":
             break
         time.sleep(0.5)
+    time.sleep(1)
+    rss = round(rss_kib(proc.pid) / 1024, 1) if proc.poll() is None else None
     text = open(path).read()
     steps = step.findall(text)
     ms = [float(m) for _, m, _ in steps]
-    return {"steps": len(steps), "rrsets": sum(int(n) for n, _, _ in steps),
+    return {"steps": len(steps), "rrsets": sum(int(n) for n, _, _ in steps), "rss_mib_after": rss,
             "step_ms_median": round(statistics.median(ms), 1) if ms else None,
             "step_ms_max": round(max(ms), 1) if ms else None,
             "wall_s": round(time.monotonic() - t_first, 1) if t_first else None,
@@ -388,11 +390,12 @@ def table(res, names):
     rf = [(d, r["ternd"]["refresh"]) for d, r in res.items() if r.get("ternd", {}).get("refresh")]
     if rf:
         lines += ["", "The timed refresh by slices: steps, RRsets signed again, each step's time under "
-                  "change_lock (median / max, ms), the refresh's wall time (s)", "",
-                  "| denial | steps | RRsets | step ms median | step ms max | wall s | done |", "|---|---|---|---|---|---|---|"]
+                  "change_lock (median / max, ms), the refresh's wall time (s), ternd's RSS after it (MiB)", "",
+                  "| denial | steps | RRsets | step ms median | step ms max | wall s | RSS after | done |",
+                  "|---|---|---|---|---|---|---|---|"]
         for d, x in rf:
             lines.append(f"| {d} | {x['steps']} | {x['rrsets']} | {x['step_ms_median']} | {x['step_ms_max']} | "
-                         f"{x['wall_s']} | {x['done'] and not x['signed_whole_again']} |")
+                         f"{x['wall_s']} | {x['rss_mib_after']} | {x['done'] and not x['signed_whole_again']} |")
     return "\n".join(lines)
 
 

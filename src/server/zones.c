@@ -467,7 +467,7 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 	pthread_mutex_lock(&s->change_lock);
 	const version *cur = atomic_load(&s->current);
 	size_t n = cur->cfg.nzones, k = 0;
-	bool whole = false; /* a zone signed whole: memory to give back */
+	bool whole = false; /* a zone signed whole, or a refresh's last step: memory to give back */
 	db_zone **fresh = calloc(n ? n : 1, sizeof *fresh);
 	bool *to_file = calloc(n ? n : 1, sizeof *to_file); /* the file to the writer (server.h, resigned) */
 	for (size_t i = 0; fresh && to_file && i < n; i++) {
@@ -518,6 +518,7 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 			uint32_t validity = cz->sign.sig_validity ? cz->sign.sig_validity : DNSSEC_SIG_VALIDITY;
 			if (sz) {
 				to_file[k] = !rf.due_left; /* the last step */
+				whole |= !rf.due_left;     /* and memory to give back after it */
 				fresh[k++] = sz;
 				log_info("zone %s: signatures made again for %zu RRset(s) (%zu signature(s)) in %.1f ms, "
 				         "serial %u; %zu RRset(s) still due",
@@ -575,7 +576,7 @@ time_t zones_resign(struct server *s, const uint8_t *force)
 			s->resigned(s->resigned_user, v, z, to_file[i]);
 	}
 	if (whole)
-		server_trim_memory(); /* a whole signing frees as much as it makes */
+		server_trim_memory(); /* a whole signing (or a refresh) frees as much as it makes */
 	pthread_mutex_unlock(&s->change_lock);
 	free(fresh);
 	free(to_file);
