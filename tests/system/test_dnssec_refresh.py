@@ -6,9 +6,9 @@ UPDATE is published: a new serial, a journal entry (so a secondary gets
 IXFR, not the whole zone again), NOTIFY. After the steps every signature
 is new, the zone still verifies offline, and the IXFRs from the serial
 before lead exactly to the zone after."""
+import re
 import shutil
 import subprocess
-import time
 
 import dns.message
 import dns.query
@@ -62,6 +62,12 @@ def lines(rrs):
 
 def inceptions(rrs):
     return [rd.inception for s in rrs if s.rdtype == dns.rdatatype.RRSIG for rd in s]
+
+
+def wait_refreshed(srv, z0, timeout=45):
+    """Until every signature served is newer than all of z0's."""
+    first = min(inceptions(z0))
+    assert wait_for(lambda: min(inceptions(axfr(srv))) > first, timeout=timeout, step=0.5), srv.log_text()[-3000:]
 
 
 def serial(srv):
@@ -146,8 +152,7 @@ def test_steps_fit_the_journal(tmp_path):
     try:
         s0 = serial(srv)
         z0 = axfr(srv)
-        first = min(inceptions(z0))
-        assert wait_for(lambda: min(inceptions(axfr(srv))) > first, timeout=45, step=0.5), srv.log_text()[-3000:]
+        wait_refreshed(srv, z0)
         z1 = axfr(srv)
         log = srv.log_text()
         sizes = [int(ln.split("made again for ")[1].split()[0]) for ln in log.splitlines()
@@ -167,9 +172,7 @@ def test_steps_hurry_near_expiry(tmp_path):
     full steps, at once: no signature expires."""
     srv = start(tmp_path, "nsec", names=3000, extra=("    journal-size: 200k",))
     try:
-        z0 = axfr(srv)
-        first = min(inceptions(z0))
-        assert wait_for(lambda: min(inceptions(axfr(srv))) > first, timeout=35, step=0.5), srv.log_text()[-3000:]
+        wait_refreshed(srv, axfr(srv), timeout=35)
         log = srv.log_text()
         sizes = [int(ln.split("made again for ")[1].split()[0]) for ln in log.splitlines()
                  if "signatures made again for" in ln]
@@ -201,13 +204,11 @@ def test_file_written_after_the_last_step(tmp_path):
     writer thread; a refresh hands it over once, after its last step, not
     at each step (a restart signs the zone anyway; at 1M names each write
     is some 600 MB and a core busy for seconds)."""
-    import re
     srv = start(tmp_path, "nsec", extra=(f"    dnssec-refresh-slice: {SLICE}", "    allow-update: 127.0.0.1"))
     try:
         s0 = serial(srv)
         z0 = axfr(srv)
-        first = min(inceptions(z0))
-        assert wait_for(lambda: min(inceptions(axfr(srv))) > first, timeout=45, step=0.5), srv.log_text()[-3000:]
+        wait_refreshed(srv, z0)
         last = serial(srv)
         assert wait_for(lambda: f"serial {last} written to" in srv.log_text(), timeout=10), srv.log_text()[-3000:]
         written = [int(x) for x in re.findall(r"serial (\d+) written to", srv.log_text())]
