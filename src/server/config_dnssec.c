@@ -81,11 +81,16 @@ int config_dnssec_option(dnssec_policy *p, const char *key, const char *val, con
 			        where, val);
 			return -1;
 		}
+		/* the key's name parsed aside: one that fails half way is left
+		 * unterminated, and an earlier line's must not become that */
+		uint8_t kwire[TERN_NAME_MAX];
 		if (n != 1 && (n != 3 || strcmp(kw, "key") ||
-		               tern_name_from_text(kname, strlen(kname), (const uint8_t *)"", p->parent_key, &klen))) {
+		               tern_name_from_text(kname, strlen(kname), (const uint8_t *)"", kwire, &klen))) {
 			log_err("%s: dnssec-parent is ADDR[:PORT] [key NAME] (a key: section's name), got '%s'", where, val);
 			return -1;
 		}
+		if (n == 3)
+			memcpy(p->parent_key, kwire, klen);
 		p->parent = l.addr;
 		p->parent_len = l.len;
 		p->parent_has_key = n == 3;

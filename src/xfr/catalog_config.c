@@ -52,12 +52,16 @@ int catalog_config_option(cfg_catalog **cp, const char *key, const char *val, co
 		return 0;
 	}
 	if (of) {
+		/* parsed aside: a name that fails half way leaves its labels
+		 * unterminated, and an earlier catalog: line's name must not
+		 * become that (catalog_config_check prints it) */
+		uint8_t name[TERN_NAME_MAX];
 		size_t len;
-		if (tern_name_from_text(val, strlen(val), (const uint8_t *)"", c->of, &len)) {
+		if (tern_name_from_text(val, strlen(val), (const uint8_t *)"", name, &len)) {
 			log_err("%s: bad catalog zone name '%s'", where, val);
 			return -1;
 		}
-		tern_name_lower(c->of, c->of);
+		tern_name_lower(c->of, name);
 		c->member = true;
 		return 0;
 	}
