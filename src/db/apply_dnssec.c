@@ -273,8 +273,7 @@ int apply_dnssec_patch(db_zone *z, const db_zone *old, const db_node *const *sup
 	memset(d->own, 0, sizeof d->own);
 	if (patch_nsec(z, d0, d, sup, nsup, made, nmade) || patch_nsec3(z, d0, d, sup, nsup, made, nmade) ||
 	    patch_hidden(z, d0, d, sup, nsup, made, nmade)) {
-		for (size_t i = 0; i < sizeof d->own / sizeof d->own[0]; i++)
-			free(d->own[i]);
+		db_dnssec_free_own(d);
 		return -1;
 	}
 	z->dnssec = d;

@@ -34,6 +34,14 @@ void db_nsec3_hash(const uint8_t *name, const uint8_t *salt, size_t salt_len, un
 	}
 }
 
+void db_dnssec_free_own(db_dnssec *d)
+{
+	for (size_t i = 0; i < sizeof d->own / sizeof d->own[0]; i++) {
+		free(d->own[i]);
+		d->own[i] = NULL;
+	}
+}
+
 const db_node *db_nsec_find(const db_dnssec *d, const uint8_t *name)
 {
 	if (!d->nnsec)

@@ -58,6 +58,9 @@ void db_nsec3_hash(const uint8_t *name, const uint8_t *salt, size_t salt_len, un
  * into out; false when the name is not one. */
 bool db_nsec3_owner_hash(const uint8_t *name, uint8_t out[DB_NSEC3_HASH_LEN]);
 
+/* Frees d's own arrays (db_dnssec.own), if any, and forgets them. */
+void db_dnssec_free_own(db_dnssec *d);
+
 /* The NSEC owner that is name or its canonical predecessor (the NSEC that
  * matches or covers name): the last one when name sorts before all of them
  * (the chain wraps, RFC 4034 4.1.1). NULL when the zone has no NSEC. */

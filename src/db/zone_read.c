@@ -101,12 +101,8 @@ void zone_free(db_zone *z)
 		return;
 	free(z->table);
 	z->table = NULL;
-	if (z->dnssec) { /* the arrays of a patched version (db/dnssec.h) */
-		db_dnssec *d = (db_dnssec *)z->dnssec;
-		for (size_t i = 0; i < sizeof d->own / sizeof d->own[0]; i++)
-			free(d->own[i]);
-		memset(d->own, 0, sizeof d->own);
-	}
+	if (z->dnssec) /* the arrays of a patched version (db/dnssec.h) */
+		db_dnssec_free_own((db_dnssec *)z->dnssec);
 	db_journal_unref(z->journal);
 	z->journal = NULL;
 	zone_mem_unref(z);

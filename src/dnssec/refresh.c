@@ -27,6 +27,7 @@ typedef struct due {
 typedef struct scan {
 	uint32_t cut;    /* due: inception at or before this */
 	uint32_t oldest; /* of those not due; UINT32_MAX: none */
+	uint32_t first;  /* the oldest of those due */
 	due *v;
 	size_t n, cap;
 	int err;
@@ -69,6 +70,8 @@ static int on_rrset(const db_node *n, const db_rrset *s, void *user)
 		c->cap = cap;
 	}
 	c->v[c->n++] = (due){.pick = {.node = n, .covered = covered}, .inception = inc};
+	if (inc < c->first)
+		c->first = inc;
 	return 0;
 }
 
@@ -113,7 +116,7 @@ db_zone *dnssec_refresh(const db_zone *old, const dnssec_keyset *ks, const dnsse
 		return NULL;
 	}
 	uint32_t validity = p->sig_validity ? p->sig_validity : DNSSEC_SIG_VALIDITY;
-	scan c = {.cut = (uint32_t)now - DNSSEC_INCEPTION_SKEW - validity / 4, .oldest = UINT32_MAX};
+	scan c = {.cut = (uint32_t)now - DNSSEC_INCEPTION_SKEW - validity / 4, .oldest = UINT32_MAX, .first = UINT32_MAX};
 	zone_walk_rrsets(old, on_rrset, &c);
 	if (c.err) {
 		free(c.v);
@@ -127,11 +130,7 @@ db_zone *dnssec_refresh(const db_zone *old, const dnssec_keyset *ks, const dnsse
 		return NULL;
 	}
 	size_t k = p->refresh_slice ? p->refresh_slice : DNSSEC_REFRESH_SLICE;
-	uint32_t first = UINT32_MAX; /* the oldest due */
-	for (size_t i = 0; i < c.n; i++)
-		if (c.v[i].inception < first)
-			first = c.v[i].inception;
-	rs->urgent = (int64_t)first + DNSSEC_INCEPTION_SKEW + validity / 2 <= now;
+	rs->urgent = (int64_t)c.first + DNSSEC_INCEPTION_SKEW + validity / 2 <= now;
 	if (journal) {
 		/* the step's journal entry, a quarter of the journal (all of it
 		 * when urgent): per RRset an RRSIG removed and one added (owner
